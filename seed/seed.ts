@@ -1,0 +1,140 @@
+/**
+ * The seed (SPEC §2–§3): per DVA realistic FHIR resources, the personas' tasks and PGO accounts.
+ * Idempotent: it wipes the data tables and writes the same state again (dates relative to now),
+ * in one transaction, so a failure leaves the previous state intact.
+ */
+import type { Database } from "bun:sqlite";
+import { FhirStore, type Resource } from "../src/dva/fhir/store.ts";
+import { dataTables } from "../src/shared/db.ts";
+import { PASSWORD_OPTIONS, PgoStore } from "../src/pgo/store.ts";
+import type { ResolvedNetwork, ResolvedZorgaanbieder } from "../src/shared/resolved-network.ts";
+import { CATALOGUE, PERSONA_TASKS, type CatalogueEntry, type TaskSeed } from "./catalogue.ts";
+import * as build from "./resources.ts";
+import { QUESTIONNAIRES } from "./questionnaires.ts";
+
+/**
+ * Tables that survive a reset: signing keys (tokens and assertions stay verifiable), list
+ * versions (Volgnummer never goes down, REGISTER.md) and sandbox secrets.
+ */
+export function keptOnReset(table: string): boolean {
+  return table.endsWith("_key") || table === "register_list" || table === "sandbox_meta";
+}
+
+export interface SeedSummary { resources: number; tasks: number; accounts: number }
+
+const DEFAULT_CATALOGUE = CATALOGUE["delinde@medmij"]!;
+
+function catalogueOf(za: ResolvedZorgaanbieder, network: ResolvedNetwork): CatalogueEntry[] {
+  const moduleIds = new Set(network.modules.map((m) => m.id));
+  return (CATALOGUE[za.name] ?? DEFAULT_CATALOGUE).filter((e) => moduleIds.has(e.module));
+}
+
+export async function seedDatabase(db: Database, network: ResolvedNetwork, now = Date.now()): Promise<SeedSummary> {
+  const accounts = await Promise.all(network.patients.filter((p) => p.pgo).map(async (p) => ({
+    pgo: network.pgos.find((g) => g.host === p.pgo!.host)!.clientId,
+    username: p.pgo!.username,
+    passwordHash: await Bun.password.hash(p.pgo!.password, PASSWORD_OPTIONS),
+    displayName: p.fullName,
+  })));
+
+  const perDva = new Map<string, Resource[]>(network.dvas.map((d) => [d.id, []]));
+  let tasks = 0;
+  for (const dva of network.dvas) {
+    const out = perDva.get(dva.id)!;
+    const zas = network.zorgaanbieders.filter((z) => z.dva === dva.id);
+    out.push(...QUESTIONNAIRES);
+    for (const za of zas) {
+      out.push(build.organization(za));
+      for (const c of network.clinicians.filter((c) => c.zorgaanbieder === za.name)) out.push(build.practitioner(c), build.practitionerRole(c));
+      for (const m of network.modules) { const e = build.endpoint(m, za); if (e) out.push(e); }
+      for (const entry of catalogueOf(za, network)) {
+        const q = entry.questionnaire ? QUESTIONNAIRES.find((x) => x.id === entry.questionnaire) : undefined;
+        out.push(build.activityDefinition(za, entry, (q?.url as string | undefined) ?? null));
+      }
+    }
+    const patients = network.patients.filter((p) => p.zorgaanbieders.some((z) => zas.some((za) => za.name === z)));
+    for (const p of patients) {
+      const gp = zas.find((za) => p.zorgaanbieders.includes(za.name));
+      out.push(build.patient(p, gp ? build.ids.organization(gp.name) : undefined));
+    }
+  }
+
+  for (const za of network.zorgaanbieders) {
+    const out = perDva.get(za.dva)!;
+    const catalogue = catalogueOf(za, network);
+    const clinician = network.clinicians.find((c) => c.zorgaanbieder === za.name);
+    if (!clinician || catalogue.length === 0) continue;
+    for (const p of network.patients.filter((p) => p.zorgaanbieders.includes(za.name))) {
+      const seeds = PERSONA_TASKS.filter((s) => s.patient === p.id && s.zorgaanbieder === za.name);
+      // Patients of a custom network get one open task with the first questionnaire on offer.
+      const plans = seeds.length > 0 ? seeds : [{
+        patient: p.id, zorgaanbieder: za.name, clinician: clinician.id, plan: { slug: "zorgpad", label: "Digitaal zorgpad" },
+        tasks: [{ slug: "vragenlijst", activity: (catalogue.find((e) => e.kind === "questionnaire") ?? catalogue[0]!).slug, status: "requested", start: -1, end: 14 } as TaskSeed],
+      }];
+      for (const s of plans) {
+        const c = network.clinicians.find((x) => x.id === s.clinician) ?? clinician;
+        const plan = build.groupPlan(p, za, c, s.plan.slug, s.plan.label);
+        out.push(plan);
+        for (const t of s.tasks) {
+          const activity = catalogue.find((e) => e.slug === t.activity);
+          if (!activity) continue;
+          const taskId = build.ids.task(p.id, za.name, t.slug);
+          const q = activity.questionnaire ? QUESTIONNAIRES.find((x) => x.id === activity.questionnaire) : undefined;
+          const withAnswers = t.status === "completed" && q;
+          if (withAnswers) out.push(build.questionnaireResponse(q as never, taskId, p, new Date(now + t.end * 86_400_000 - 3_600_000).toISOString()));
+          out.push(build.task({ patient: p, za, clinician: c, plan: { id: plan.id!, label: s.plan.label }, activity, seed: t, now,
+            outputId: withAnswers ? build.ids.response(taskId) : undefined }));
+          tasks++;
+        }
+      }
+    }
+  }
+
+  const fhir = new FhirStore(db);
+  const pgo = new PgoStore(db);
+  let resources = 0;
+  db.transaction(() => {
+    for (const table of dataTables(db)) if (!keptOnReset(table)) db.exec(`DELETE FROM "${table}"`);
+    const at = new Date(now);
+    for (const [dva, list] of perDva) resources += fhir.saveAll(dva, list, at);
+    for (const a of accounts) pgo.createAccount(a);
+    const meta = db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    meta.run("seeded_at", at.toISOString());
+    meta.run("seeded_for", seededFor(network));
+  })();
+  return { resources, tasks, accounts: accounts.length };
+}
+
+/** Which host names and port the seeded URLs (Endpoint.address) point at. */
+export function seededFor(network: ResolvedNetwork): string {
+  return JSON.stringify(network.modules.map((m) => [m.id, m.launchUrl]));
+}
+
+export function isSeeded(db: Database): boolean {
+  return db.query("SELECT 1 FROM sandbox_meta WHERE key = 'seeded_at'").get() !== null;
+}
+
+/**
+ * A restart on another port or domain: rewrite the seeded Endpoints' addresses (new versions) so
+ * that launches reach this process. Returns how many Endpoints changed.
+ */
+export function relocateEndpoints(db: Database, network: ResolvedNetwork): number {
+  const current = seededFor(network);
+  const previous = db.query<{ value: string }, []>("SELECT value FROM sandbox_meta WHERE key = 'seeded_for'").get()?.value;
+  if (!previous || previous === current) return 0;
+  const fhir = new FhirStore(db);
+  let changed = 0;
+  db.transaction(() => {
+    for (const za of network.zorgaanbieders) {
+      for (const m of network.modules) {
+        const stored = fhir.read(za.dva, "Endpoint", build.ids.endpoint(m.id, za.name));
+        if (stored && stored.resource.address !== m.launchUrl) {
+          fhir.save(za.dva, { ...stored.resource, address: m.launchUrl });
+          changed++;
+        }
+      }
+    }
+    db.query("UPDATE sandbox_meta SET value = ? WHERE key = 'seeded_for'").run(current);
+  })();
+  return changed;
+}

@@ -1,0 +1,55 @@
+/**
+ * The host map: every internal site of the network → its actor app (SPEC §2). External sites
+ * (absolute URLs in the network) are not served here.
+ */
+import { createCockpit } from "./cockpit/index.ts";
+import { createDigid } from "./digid/index.ts";
+import { createRegister } from "./register/index.ts";
+import { actorSites, type ActorSite } from "./shared/actor-sites.ts";
+import type { SandboxContext } from "./shared/context.ts";
+import { createPlaceholderApp } from "./shared/placeholder.ts";
+import type { HostMap, HostRoute } from "./server.ts";
+import { themes } from "../views/theme.ts";
+
+type Handler = (request: Request) => Response | Promise<Response>;
+
+function appFor(ctx: SandboxContext, a: ActorSite): Handler {
+  const n = ctx.network;
+  const cockpit = `${n.cockpit.origin}/`;
+  const handler = (app: { handle: Handler }): Handler => (request) => app.handle(request);
+  switch (a.kind) {
+    case "cockpit": return handler(createCockpit(ctx));
+    case "register": return handler(createRegister(ctx).app);
+    case "digid": return handler(createDigid(ctx).app);
+    case "dva-auth": {
+      const dva = n.dvas[a.dvaIndex!]!;
+      return handler(createPlaceholderApp(themes.dva(dva.name, a.dvaIndex!, "auth"),
+        "Hier komt de autorisatieserver van deze DVA: /auth, /token, SMART /connect/* (issue 3).", cockpit));
+    }
+    case "dva-fhir": {
+      const dva = n.dvas[a.dvaIndex!]!;
+      return handler(createPlaceholderApp(themes.dva(dva.name, a.dvaIndex!, "fhir"),
+        `Hier komt de FHIR R4-server van deze DVA op ${dva.fhirBase} (issue 4).`, cockpit));
+    }
+    case "pgo":
+      return handler(createPlaceholderApp(themes.pgo(n.pgos[a.pgoIndex!]!.displayName),
+        "Hier komt de PGO: account, zorgaanbieder verbinden, takenoverzicht (issue 5).", cockpit));
+    case "module":
+      return handler(createPlaceholderApp(themes.module("ZorgModules"),
+        "Hier komt de aanbiedermodule: SMART-launch, vragenlijsten en informatiemodules (issue 6).", cockpit));
+    case "xis":
+      return handler(createPlaceholderApp(themes.xis(n.xis.displayName),
+        "Hier komt het zorgverlenersportaal: modules toewijzen en resultaten bekijken.", cockpit));
+  }
+}
+
+export function buildHostMap(ctx: SandboxContext): HostMap {
+  const hosts: HostMap = new Map();
+  for (const a of actorSites(ctx.network)) {
+    if (!a.site.internal) continue;
+    const route: HostRoute = { kind: a.kind, title: a.title, origin: a.site.origin, dvaId: a.dvaId, handle: appFor(ctx, a) };
+    hosts.set(a.site.hostname, route);
+    if (a.kind === "cockpit") for (const alias of ["127.0.0.1", "[::1]"]) hosts.set(alias, route);
+  }
+  return hosts;
+}

@@ -1,0 +1,134 @@
+/**
+ * Cockpit (`localhost:8080`, SPEC §9): actors with live health, personas, faults, the chain log
+ * viewer and "Reset to seed"; plus the sandbox API for automated tests (SPEC §12). The API takes
+ * only `application/json` bodies so that a web page cannot trigger it cross-site.
+ */
+import { createActorApp } from "../shared/actor-app.ts";
+import { actorSites, healthUrl } from "../shared/actor-sites.ts";
+import type { SandboxContext } from "../shared/context.ts";
+import { CSRF_FIELD } from "../shared/csrf.ts";
+import { FAULTS, FaultError, parseFaults } from "../shared/faults.ts";
+import { htmlResponse, jsonResponse, readForm, redirectAfterPost } from "../shared/html.ts";
+import { ErrorPage } from "../../views/error-page.tsx";
+import { CockpitHome, HealthRows, type ActorHealth } from "../../views/cockpit/home.tsx";
+import { FaultsPage } from "../../views/cockpit/faults.tsx";
+import { LogsPage, TraceLines } from "../../views/cockpit/logs.tsx";
+import { themes } from "../../views/theme.ts";
+import { incomingIds } from "../shared/trace.ts";
+import { networkJson } from "./network-json.ts";
+
+export function createCockpit(ctx: SandboxContext) {
+  const actors = () => actorSites(ctx.network);
+
+  async function health(): Promise<ActorHealth[]> {
+    return Promise.all(actors().map(async (a) => {
+      const started = performance.now();
+      try {
+        const res = await fetch(healthUrl(a), { signal: AbortSignal.timeout(1500) });
+        return { title: a.title, origin: a.site.origin, internal: a.site.internal, status: res.status, ms: Math.round(performance.now() - started) };
+      } catch {
+        return { title: a.title, origin: a.site.origin, internal: a.site.internal, status: 0, ms: Math.round(performance.now() - started) };
+      }
+    }));
+  }
+
+  const forbidden = (request: Request) => htmlResponse(ErrorPage({
+    theme: themes.cockpit, heading: "Formulier verlopen", traceId: incomingIds(request).traceId,
+    message: "Het formulier is verlopen of niet van deze pagina afkomstig. Laad de pagina opnieuw en probeer het nog eens.",
+    back: { href: "/", label: "Naar de cockpit" },
+  }), { status: 403 });
+
+  /** SPEC §12: JSON bodies only (a cross-site form cannot send application/json without CORS). */
+  async function jsonBody(request: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/json") {
+      return { ok: false, response: jsonResponse({ error: "unsupported_media_type", error_description: "Send Content-Type: application/json" }, 415) };
+    }
+    const text = await request.text();
+    if (text.trim() === "") return { ok: true, body: {} };
+    try { return { ok: true, body: JSON.parse(text) }; } catch {
+      return { ok: false, response: jsonResponse({ error: "invalid_json", error_description: "The body is not valid JSON" }, 400) };
+    }
+  }
+
+  const faultsJson = () => ({ faults: ctx.faults.get(), available: FAULTS.map((f) => f.key) });
+
+  return createActorApp("cockpit", themes.cockpit)
+    .get("/", ({ request }) => {
+      const csrf = ctx.csrf.grant(request);
+      const reset = new URL(request.url).searchParams.has("reset");
+      return htmlResponse(CockpitHome({ network: ctx.network, actors: actors(), csrfToken: csrf.token, faults: ctx.faults.get(), reset }),
+        { setCookies: [csrf.setCookie] });
+    })
+    .get("/partials/health", async () => htmlResponse(HealthRows({ rows: await health() })))
+    .post("/reset", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      if (form.confirm !== "yes") return redirectAfterPost(request, "/#reset");
+      await ctx.reset();
+      return redirectAfterPost(request, "/?reset=1");
+    })
+    .get("/faults", ({ request }) => {
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(FaultsPage({ faults: ctx.faults.get(), dvas: ctx.network.dvas.map((d) => ({ id: d.id, name: d.name })), csrfToken: csrf.token }),
+        { setCookies: [csrf.setCookie] });
+    })
+    .post("/faults", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      if (form.clear === "all") { ctx.faults.clearAll(); return redirectAfterPost(request, "/faults"); }
+      // Unchecked checkboxes are absent from a form: every switch not sent is cleared.
+      const input = Object.fromEntries(FAULTS.map((f) => [f.key, form[f.key] ?? null]));
+      try {
+        ctx.faults.apply(parseFaults(input, ctx.network.dvas.map((d) => d.id)));
+      } catch (e) {
+        const csrf = ctx.csrf.grant(request);
+        return htmlResponse(FaultsPage({ faults: ctx.faults.get(), dvas: ctx.network.dvas.map((d) => ({ id: d.id, name: d.name })), csrfToken: csrf.token,
+          error: e instanceof FaultError ? e.message : "Ongeldige waarde" }), { status: 422 });
+      }
+      return redirectAfterPost(request, "/faults");
+    })
+    .get("/logs", ({ request }) => {
+      const url = new URL(request.url);
+      const traceId = url.searchParams.get("trace_id") ?? undefined;
+      return htmlResponse(LogsPage({ traces: ctx.chain.recentTraces(30), traceId, lines: traceId ? ctx.chain.query({ traceId }) : [] }));
+    })
+    .get("/partials/trace", ({ request }) => {
+      const url = new URL(request.url);
+      const traceId = url.searchParams.get("trace_id") ?? "";
+      return htmlResponse(TraceLines({ traceId, lines: ctx.chain.query({ traceId }) }));
+    })
+
+    // Sandbox API (SPEC §12)
+    .get("/api/network", () => jsonResponse(networkJson(ctx.network)))
+    .get("/api/faults", () => jsonResponse(faultsJson()))
+    .post("/api/faults", async ({ request }) => {
+      const body = await jsonBody(request);
+      if (!body.ok) return body.response;
+      try {
+        ctx.faults.apply(parseFaults(body.body, ctx.network.dvas.map((d) => d.id)));
+      } catch (e) {
+        return jsonResponse({ error: "invalid_fault", error_description: e instanceof Error ? e.message : String(e) }, 400);
+      }
+      return jsonResponse(faultsJson());
+    })
+    .delete("/api/faults", () => { ctx.faults.clearAll(); return jsonResponse(faultsJson()); })
+    .post("/api/reset", async ({ request }) => {
+      const body = await jsonBody(request);
+      if (!body.ok) return body.response;
+      await ctx.reset();
+      return jsonResponse({ status: "reset" });
+    })
+    .get("/api/logs", ({ request }) => {
+      const url = new URL(request.url);
+      const lines = ctx.chain.query({
+        traceId: url.searchParams.get("trace_id") || undefined,
+        since: url.searchParams.get("since") || undefined,
+        limit: Number(url.searchParams.get("limit") ?? "") || undefined,
+      });
+      const last = lines.at(-1)?.seq;
+      return new Response(lines.map(({ seq: _seq, ...line }) => JSON.stringify(line)).join("\n") + (lines.length ? "\n" : ""), {
+        headers: { "Content-Type": "application/x-ndjson", ...(last ? { "X-Last-Seq": String(last) } : {}) },
+      });
+    });
+}

@@ -1,0 +1,28 @@
+/** The running network as JSON, secrets included — it is a sandbox (SPEC §12 `GET /api/network`). */
+import type { ResolvedNetwork } from "../shared/resolved-network.ts";
+
+export function networkJson(n: ResolvedNetwork) {
+  return {
+    name: n.name,
+    cockpit: n.cockpit.origin,
+    register: { base: n.register.origin, lists: `${n.register.origin}/MedMij_Zorgaanbiederslijst.xml` },
+    digid: { base: n.digid.origin, jwks: `${n.digid.origin}/.well-known/jwks.json` },
+    xis: { base: n.xis.origin, name: n.xis.displayName },
+    dataServices: n.dataServices,
+    dvas: n.dvas.map((d) => ({ id: d.id, name: d.name, phone: d.phone, authBase: d.auth.origin, fhirBase: d.fhirBase })),
+    zorgaanbieders: n.zorgaanbieders.map((z) => ({
+      name: z.name, displayName: z.displayName, agb: z.agb, dva: z.dva, scope: z.scope, dataServices: z.dataServices,
+      systemClient: { clientId: z.systemClient.clientId, clientSecret: z.systemClient.clientSecret },
+    })),
+    pgos: n.pgos.map((g) => ({ clientId: g.clientId, clientSecret: g.clientSecret ?? null, displayName: g.displayName, redirectUris: g.redirectUris, base: g.site.origin })),
+    modules: n.modules.map((m) => ({
+      id: m.id, name: m.name, launchUrl: m.launchUrl, reIdentify: m.reIdentify,
+      clients: m.clients.map((c) => ({ dva: c.dva, clientId: c.clientId, clientSecret: c.clientSecret, redirectUris: c.redirectUris })),
+    })),
+    patients: n.patients.map((p) => ({
+      id: p.id, name: p.fullName, bsn: p.bsn, birthDate: p.birthDate, zorgaanbieders: p.zorgaanbieders,
+      pgoUsername: p.pgo?.username ?? null, pgoPassword: p.pgo?.password ?? null,
+    })),
+    clinicians: n.clinicians.map((c) => ({ id: c.id, name: c.fullName, role: c.role, zorgaanbieder: c.zorgaanbieder, username: c.username, password: c.password })),
+  };
+}

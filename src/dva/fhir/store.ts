@@ -1,0 +1,132 @@
+/**
+ * The DVA's FHIR resource store: per DVA, the current version of each resource, every version
+ * ever written (FHIR R4 http.html#vread, #history), and search index rows kept in step with each
+ * write in one transaction. Designed for 100 000 Tasks: a patient's Tasks are one index range
+ * (fhir_resource_patient), token searches use fhir_search_token_value.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import { indexEntries, type Resource } from "./search-index.ts";
+
+export type { Resource };
+
+export interface StoredResource {
+  resource: Resource;
+  versionId: number;
+  lastUpdated: string;
+}
+
+export class VersionConflictError extends Error {
+  override name = "VersionConflictError";
+  constructor(readonly expected: number, readonly actual: number | null) {
+    super(`expected version ${expected}, current is ${actual ?? "none"}`);
+  }
+}
+
+export const ID_PATTERN = /^[A-Za-z0-9.-]{1,64}$/;
+
+type Row = { json: string; version_id: number; last_updated: string };
+
+export class FhirStore {
+  private readonly q: {
+    current: Statement<Row, [string, string, string]>;
+    version: Statement<Row, [string, string, string, number]>;
+    history: Statement<Row, [string, string, string]>;
+    upsert: Statement<unknown, [string, string, string, number, string, string | null, string]>;
+    insertHistory: Statement<unknown, [string, string, string, number, string, string]>;
+    deleteTokens: Statement<unknown, [string, string, string]>;
+    insertToken: Statement<unknown, [string, string, string, string, string | null, string]>;
+    deleteDates: Statement<unknown, [string, string, string]>;
+    insertDate: Statement<unknown, [string, string, string, string, string | null, string | null]>;
+    byPatient: Statement<Row, [string, string, string]>;
+    count: Statement<{ n: number }, [string, string]>;
+  };
+
+  constructor(private readonly db: Database) {
+    this.q = {
+      current: db.query("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND id = ? AND deleted = 0"),
+      version: db.query("SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ? AND type = ? AND id = ? AND version_id = ?"),
+      history: db.query("SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ? AND type = ? AND id = ? ORDER BY version_id DESC"),
+      upsert: db.query(`INSERT INTO fhir_resource (dva, type, id, version_id, last_updated, patient, deleted, json)
+                        VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                        ON CONFLICT (dva, type, id) DO UPDATE SET version_id = excluded.version_id,
+                          last_updated = excluded.last_updated, patient = excluded.patient, deleted = 0, json = excluded.json`),
+      insertHistory: db.query("INSERT INTO fhir_history (dva, type, id, version_id, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, 0, ?)"),
+      deleteTokens: db.query("DELETE FROM fhir_search_token WHERE dva = ? AND type = ? AND id = ?"),
+      insertToken: db.query("INSERT INTO fhir_search_token (dva, type, id, param, system, value) VALUES (?, ?, ?, ?, ?, ?)"),
+      deleteDates: db.query("DELETE FROM fhir_search_date WHERE dva = ? AND type = ? AND id = ?"),
+      insertDate: db.query("INSERT INTO fhir_search_date (dva, type, id, param, start, end) VALUES (?, ?, ?, ?, ?, ?)"),
+      byPatient: db.query(`SELECT json, version_id, last_updated FROM fhir_resource
+                           WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated`),
+      count: db.query("SELECT count(*) AS n FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0"),
+    };
+  }
+
+  read(dva: string, type: string, id: string): StoredResource | null {
+    return toStored(this.q.current.get(dva, type, id));
+  }
+
+  /** @see https://hl7.org/fhir/R4/http.html#vread */
+  vread(dva: string, type: string, id: string, versionId: number): StoredResource | null {
+    return toStored(this.q.version.get(dva, type, id, versionId));
+  }
+
+  /** Newest first. @see https://hl7.org/fhir/R4/http.html#history */
+  history(dva: string, type: string, id: string): StoredResource[] {
+    return this.q.history.all(dva, type, id).map((r) => toStored(r)!);
+  }
+
+  /** A patient's resources of one type, oldest change first (the patient compartment). */
+  byPatient(dva: string, type: string, patientRef: string): StoredResource[] {
+    return this.q.byPatient.all(dva, type, patientRef).map((r) => toStored(r)!);
+  }
+
+  count(dva: string, type: string): number {
+    return this.q.count.get(dva, type)?.n ?? 0;
+  }
+
+  /**
+   * Write a new version (create or update). `ifMatch` is the version the writer last saw
+   * (http.html#concurrency); a mismatch throws VersionConflictError and writes nothing.
+   */
+  save(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date } = {}): StoredResource {
+    return this.db.transaction(() => this.write(dva, input, opts))();
+  }
+
+  /** Many writes in one transaction (seed, bulk load). */
+  saveAll(dva: string, inputs: readonly Resource[], now = new Date()): number {
+    this.db.transaction(() => { for (const r of inputs) this.write(dva, r, { now }); })();
+    return inputs.length;
+  }
+
+  private write(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date }): StoredResource {
+    const id = input.id ?? crypto.randomUUID();
+    if (!ID_PATTERN.test(id)) throw new Error(`invalid resource id ${JSON.stringify(id)}`);
+    const type = input.resourceType;
+    const current = this.q.current.get(dva, type, id);
+    if (opts.ifMatch !== undefined && current?.version_id !== opts.ifMatch) {
+      throw new VersionConflictError(opts.ifMatch, current?.version_id ?? null);
+    }
+    const versionId = (current?.version_id ?? this.latestVersion(dva, type, id)) + 1;
+    const lastUpdated = (opts.now ?? new Date()).toISOString();
+    const resource: Resource = { ...input, id, meta: { ...input.meta, versionId: String(versionId), lastUpdated } };
+    const json = JSON.stringify(resource);
+    const entries = indexEntries(resource);
+    this.q.upsert.run(dva, type, id, versionId, lastUpdated, entries.patient, json);
+    this.q.insertHistory.run(dva, type, id, versionId, lastUpdated, json);
+    this.q.deleteTokens.run(dva, type, id);
+    for (const t of entries.tokens) this.q.insertToken.run(dva, type, id, t.param, t.system, t.value);
+    this.q.deleteDates.run(dva, type, id);
+    for (const d of entries.dates) this.q.insertDate.run(dva, type, id, d.param, d.start, d.end);
+    return { resource, versionId, lastUpdated };
+  }
+
+  private latestVersion(dva: string, type: string, id: string): number {
+    return this.db.query<{ v: number | null }, [string, string, string]>(
+      "SELECT max(version_id) AS v FROM fhir_history WHERE dva = ? AND type = ? AND id = ?",
+    ).get(dva, type, id)?.v ?? 0;
+  }
+}
+
+function toStored(row: Row | null): StoredResource | null {
+  return row ? { resource: JSON.parse(row.json) as Resource, versionId: row.version_id, lastUpdated: row.last_updated } : null;
+}

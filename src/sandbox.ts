@@ -1,0 +1,103 @@
+/**
+ * Start a whole sandbox: open the database, listen, resolve the network on the real port, seed
+ * when empty (or on --reset), and route every host. Used by main.ts and by tests (port 0).
+ */
+import type { Server } from "bun";
+import type { Config } from "./config.ts";
+import { buildHostMap } from "./actors.ts";
+import { createDispatcher } from "./server.ts";
+import { actorSites } from "./shared/actor-sites.ts";
+import { ChainLog } from "./shared/chain-log.ts";
+import type { SandboxContext } from "./shared/context.ts";
+import { Csrf } from "./shared/csrf.ts";
+import { openDatabase, type Database } from "./shared/db.ts";
+import { FaultRegistry } from "./shared/faults.ts";
+import type { NetworkDefinition } from "./shared/network.ts";
+import { resolveNetwork } from "./shared/resolved-network.ts";
+import { isSeeded, relocateEndpoints, seedDatabase } from "../seed/seed.ts";
+
+export interface Sandbox {
+  ctx: SandboxContext;
+  server: Server<undefined>;
+  port: number;
+  /** Origin of an actor host label ("register", "auth.zorgnet"), or the cockpit for "". */
+  url(label?: string): string;
+  stop(): Promise<void>;
+}
+
+export class StartError extends Error {
+  override name = "StartError";
+}
+
+function secret(db: Database, key: string): string {
+  const row = db.query<{ value: string }, [string]>("SELECT value FROM sandbox_meta WHERE key = ?").get(key);
+  if (row) return row.value;
+  const value = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?)").run(key, value);
+  return value;
+}
+
+export async function startSandbox(config: Config, definition: NetworkDefinition, log: (line: string) => void = () => {}): Promise<Sandbox> {
+  const db = openDatabase(config.dataPath);
+  let dispatch: (request: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+
+  let server: Server<undefined>;
+  try {
+    server = Bun.serve({
+      port: config.port,
+      // Host-header routing covers every name; bodies above 2 MiB are refused before parsing
+      // (the FHIR server's own limit is 1 MiB, SPEC §6).
+      maxRequestBodySize: 2 * 1024 * 1024,
+      fetch: (request) => dispatch(request),
+      error: () => new Response("Er ging iets mis.", { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8" } }),
+    });
+  } catch (e) {
+    db.close();
+    const code = (e as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new StartError(`port ${config.port} is already in use; pick another with --port or PORT`);
+    throw new StartError(`cannot listen on port ${config.port}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  const network = resolveNetwork(definition, config.domain, server.port!);
+  const faults = new FaultRegistry(db);
+  const ctx: SandboxContext = {
+    config, db, network, faults,
+    chain: new ChainLog(db),
+    csrf: new Csrf(secret(db, "csrf_secret")),
+    startedAt: Date.now(),
+    async reset() {
+      await seedDatabase(db, network);
+      faults.reload();
+    },
+  };
+
+  try {
+    if (config.reset || !isSeeded(db)) {
+      const started = performance.now();
+      const summary = await seedDatabase(db, network);
+      faults.reload();
+      log(`seeded ${summary.resources} FHIR resources (${summary.tasks} tasks) and ${summary.accounts} PGO accounts in ${Math.round(performance.now() - started)} ms`);
+    } else {
+      const moved = relocateEndpoints(db, network);
+      if (moved) log(`the network moved to another port or domain: updated ${moved} module Endpoint addresses`);
+    }
+  } catch (e) {
+    server.stop(true);
+    db.close();
+    throw new StartError(`seeding failed, the database is unchanged: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  dispatch = createDispatcher(ctx, buildHostMap(ctx));
+  for (const a of actorSites(network)) log(`${a.site.internal ? "  " : "↗ "}${a.title.padEnd(52)} ${a.site.origin}/${a.kind === "dva-fhir" ? "fhir" : ""}`);
+
+  return {
+    ctx,
+    server,
+    port: server.port!,
+    url: (label = "") => (label === "" ? network.cockpit.origin : `http://${label}.${config.domain}:${server.port}`),
+    async stop() {
+      await server.stop(true);
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * One Bun.serve for every virtual host: the Host header picks the actor app from a map built from
+ * the network definition (SPEC §1–§2). Things every host shares live here: `/health`, the static
+ * assets, the host-level faults (a DVA or the module down, DVA latency), echoing
+ * `MedMij-Request-ID`, and a last-resort error page that never shows a stack trace.
+ */
+import { serveAsset } from "./shared/assets.ts";
+import type { SandboxContext } from "./shared/context.ts";
+import { htmlResponse, jsonResponse } from "./shared/html.ts";
+import { REQUEST_ID_HEADER, incomingIds } from "./shared/trace.ts";
+import { ErrorPage } from "../views/error-page.tsx";
+import { UnknownHostPage } from "../views/unknown-host.tsx";
+import { themes } from "../views/theme.ts";
+
+import type { ActorKind } from "./shared/actor-sites.ts";
+export type { ActorKind };
+
+export interface HostRoute {
+  kind: ActorKind;
+  /** Human name for the unknown-host page and startup lines. */
+  title: string;
+  origin: string;
+  /** For DVA hosts: which DVA (dvaDown, latencyMs). */
+  dvaId?: string;
+  handle(request: Request): Response | Promise<Response>;
+}
+
+export type HostMap = Map<string, HostRoute>;
+
+/** "Auth.Zorgnet.localhost:8080" → "auth.zorgnet.localhost"; "[::1]:8080" → "[::1]". */
+export function hostnameOf(hostHeader: string | null): string {
+  if (!hostHeader) return "";
+  const host = hostHeader.trim().toLowerCase();
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.lastIndexOf(":");
+  return colon >= 0 ? host.slice(0, colon) : host;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
+  return async function dispatch(request: Request): Promise<Response> {
+    const hostname = hostnameOf(request.headers.get("host"));
+    const route = hosts.get(hostname);
+    const url = new URL(request.url);
+    if (!route) {
+      const listed = [...new Map([...hosts.values()].map((r) => [r.origin, r])).values()];
+      return htmlResponse(UnknownHostPage({ host: hostname, hosts: listed.map((r) => ({ title: r.title, origin: r.origin })) }), { status: 404 });
+    }
+
+    const down = hostDown(ctx, route);
+    if (down) return down;
+    const latency = ctx.faults.get().latencyMs;
+    if (latency && (route.kind === "dva-auth" || route.kind === "dva-fhir")) await sleep(latency);
+
+    let response: Response;
+    if (url.pathname === "/health" && request.method === "GET") {
+      response = jsonResponse({ status: "ok" });
+    } else {
+      response = serveAsset(url.pathname) ?? await handleSafely(route, request);
+    }
+    const requestId = request.headers.get(REQUEST_ID_HEADER);
+    if (requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId)) {
+      // SPEC §5: the DVA echoes every request's MedMij-Request-ID. Responses from fetch() have
+      // immutable headers, so copy when needed.
+      try { response.headers.set(REQUEST_ID_HEADER, requestId); } catch {
+        response = new Response(response.body, response);
+        response.headers.set(REQUEST_ID_HEADER, requestId);
+      }
+    }
+    return response;
+  };
+}
+
+async function handleSafely(route: HostRoute, request: Request): Promise<Response> {
+  try {
+    return await route.handle(request);
+  } catch (error) {
+    const { traceId } = incomingIds(request);
+    console.error(`[${route.kind}] unhandled error, trace ${traceId}:`, error);
+    return htmlResponse(ErrorPage({ theme: themes.cockpit, heading: "Er ging iets mis", traceId,
+      message: "Er is een onverwachte fout opgetreden. Noem de Trace ID als u hulp vraagt." }), { status: 500 });
+  }
+}
+
+/** Host-level faults (SPEC §9): `dvaDown` for both DVA hosts, `moduleDown` for the module host. */
+function hostDown(ctx: SandboxContext, route: HostRoute): Response | null {
+  const faults = ctx.faults.get();
+  if (route.dvaId && faults.dvaDown === route.dvaId) {
+    const headers = { "Retry-After": "30" };
+    if (route.kind === "dva-fhir") {
+      return new Response(JSON.stringify({
+        resourceType: "OperationOutcome",
+        issue: [{ severity: "fatal", code: "transient", diagnostics: "De DVA is tijdelijk niet beschikbaar (sandbox-storing dvaDown)." }],
+      }), { status: 503, headers: { "Content-Type": "application/fhir+json", ...headers } });
+    }
+    return jsonResponse({ error: "temporarily_unavailable", error_description: "De DVA is tijdelijk niet beschikbaar (sandbox-storing dvaDown)." }, 503, headers);
+  }
+  if (route.kind === "module" && faults.moduleDown) {
+    return new Response("503 Service Unavailable — de module is tijdelijk niet beschikbaar (sandbox-storing moduleDown).",
+      { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8", "Retry-After": "30" } });
+  }
+  return null;
+}

@@ -1,0 +1,16 @@
+/**
+ * Static assets served on every host under /_sandbox/: htmx from the installed package (pinned to
+ * 2.0.11, see ARCHITECTURE.md) and the stylesheet. Embedded in the compiled binary.
+ */
+import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import css from "../../views/style.css" with { type: "text" };
+import { ASSETS } from "../../views/layout.tsx";
+
+const htmx = Bun.file(htmxPath);
+const cacheable = { "Cache-Control": "public, max-age=86400" };
+
+export function serveAsset(pathname: string): Response | null {
+  if (pathname === ASSETS.htmx) return new Response(htmx, { headers: { "Content-Type": "text/javascript; charset=utf-8", ...cacheable } });
+  if (pathname === ASSETS.css) return new Response(css, { headers: { "Content-Type": "text/css; charset=utf-8", ...cacheable } });
+  return null;
+}

@@ -1,0 +1,96 @@
+/**
+ * Chain monitoring (ketenmonitoring, SD 4.5, SPEC §10): log lines in the shape of the SD
+ * — event{type, location, datetime, session_id, trace_id}, request{...}, response{request_id,
+ * status}, error{...} — stored in SQLite and served as NDJSON by the cockpit.
+ */
+import type { Database } from "bun:sqlite";
+import { localDateTime } from "./time.ts";
+
+export interface ChainEvent {
+  type: string;
+  /** Host name of the actor writing the line ("pgo.localhost"). */
+  location: string;
+  datetime: string;
+  session_id: string | null;
+  trace_id: string;
+}
+
+export interface ChainLine {
+  event: ChainEvent;
+  request?: { id: string; method?: string; uri?: string; client_id?: string; server_id?: string; [extra: string]: unknown };
+  response?: { request_id: string; status: number; [extra: string]: unknown };
+  error?: { request_id?: string; code: string; description: string; status?: number };
+}
+
+export interface ChainEntry {
+  type: string;
+  location: string;
+  traceId: string;
+  sessionId?: string | null;
+  request?: ChainLine["request"];
+  response?: ChainLine["response"];
+  error?: ChainLine["error"];
+}
+
+export interface StoredChainLine extends ChainLine { seq: number }
+
+export class ChainLog {
+  private readonly insert;
+  private listeners = new Set<(line: StoredChainLine) => void>();
+
+  constructor(private readonly db: Database) {
+    this.insert = db.query<{ seq: number }, [string, string | null, string, string, string, string]>(
+      "INSERT INTO chain_log (trace_id, session_id, type, location, datetime, line) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+    );
+  }
+
+  write(entry: ChainEntry): StoredChainLine {
+    const line: ChainLine = {
+      event: {
+        type: entry.type,
+        location: entry.location,
+        datetime: localDateTime(new Date(), true),
+        session_id: entry.sessionId ?? null,
+        trace_id: entry.traceId,
+      },
+    };
+    if (entry.request) line.request = entry.request;
+    if (entry.response) line.response = entry.response;
+    if (entry.error) line.error = entry.error;
+    const seq = this.insert.get(entry.traceId, line.event.session_id, entry.type, entry.location, line.event.datetime, JSON.stringify(line))!.seq;
+    const stored = { seq, ...line };
+    for (const listener of this.listeners) listener(stored);
+    return stored;
+  }
+
+  /** Lines in write order; `since` is a sequence number (exclusive) or an xs:dateTime (exclusive). */
+  query(filter: { traceId?: string; since?: string; limit?: number } = {}): StoredChainLine[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.traceId) { where.push("trace_id = ?"); args.push(filter.traceId); }
+    if (filter.since) {
+      if (/^\d+$/.test(filter.since)) { where.push("seq > ?"); args.push(Number(filter.since)); }
+      else { where.push("julianday(datetime) > julianday(?)"); args.push(filter.since); }
+    }
+    args.push(Math.min(Math.max(filter.limit ?? 1000, 1), 10_000));
+    const rows = this.db.query<{ seq: number; line: string }, (string | number)[]>(
+      `SELECT seq, line FROM chain_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq LIMIT ?`,
+    ).all(...args);
+    return rows.map((r) => ({ seq: r.seq, ...(JSON.parse(r.line) as ChainLine) }));
+  }
+
+  /** Most recent traces with their first event, for the cockpit. */
+  recentTraces(limit = 20): { traceId: string; first: string; last: string; lines: number; locations: string }[] {
+    return this.db.query<{ traceId: string; first: string; last: string; lines: number; locations: string }, [number]>(
+      `SELECT trace_id AS traceId, min(datetime) AS first, max(datetime) AS last, count(*) AS lines,
+              group_concat(DISTINCT location) AS locations
+         FROM chain_log GROUP BY trace_id ORDER BY max(seq) DESC LIMIT ?`,
+    ).all(limit);
+  }
+
+  /** Live tail for the cockpit; returns an unsubscribe function. */
+  subscribe(listener: (line: StoredChainLine) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

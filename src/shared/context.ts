@@ -1,0 +1,23 @@
+/**
+ * What every actor app is built from. Actors get the resolved network (URLs), shared services and
+ * their own store; they never import another actor's code, and meet over HTTP only.
+ */
+import type { Database } from "bun:sqlite";
+import type { Config } from "../config.ts";
+import type { ChainLog } from "./chain-log.ts";
+import type { Csrf } from "./csrf.ts";
+import type { FaultRegistry } from "./faults.ts";
+import type { ResolvedNetwork } from "./resolved-network.ts";
+
+export interface SandboxContext {
+  config: Config;
+  db: Database;
+  network: ResolvedNetwork;
+  faults: FaultRegistry;
+  chain: ChainLog;
+  csrf: Csrf;
+  /** Discard all data and reseed (cockpit "Reset", `POST /api/reset`). */
+  reset(): Promise<void>;
+  /** Wall-clock milliseconds since the process started listening (for the cockpit). */
+  startedAt: number;
+}

@@ -1,0 +1,54 @@
+/**
+ * MedMij ProviderTasks profile and extension URLs (SPEC §3), shared by the DVA, the seed, the PGO
+ * and the module. The current generation is emitted; older generations are accepted on input.
+ */
+
+export const TASK_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-Task";
+export const ACTIVITY_DEFINITION_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-DigitalActivity";
+export const ENDPOINT_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-Endpoint";
+export const GROUP_PLAN_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-DigitalGroupPlan";
+
+/** meta.tag of every provider task: data service "Verzamelen Aanbiedertaken". */
+export const DATA_SERVICE_TAG = { system: "http://medmij.nl/fhir/CodeSystem/DataService", code: "urn:oid:2.16.528.1.1023.5.7" } as const;
+
+/** Task → ActivityDefinition, newest first (SPEC §3: KoppelMij 2025 and older accepted). */
+export const DIGITAL_ACTIVITY_EXTENSIONS = [
+  "http://medmij.nl/fhir/StructureDefinition/ext-Task.DigitalActivity",
+  "http://vzvz.nl/fhir/StructureDefinition/instantiates",
+  "http://medmij.nl/fhir/StructureDefinition/ext-DigitalActivity",
+  "http://example.org/fhir/StructureDefinition/module-definition",
+] as const;
+
+/** ActivityDefinition → Endpoint, newest first. */
+export const ENDPOINT_EXTENSIONS = [
+  "http://medmij.nl/fhir/StructureDefinition/ext-DigitalActivity.Endpoint",
+  "http://koppeltaal.nl/fhir/StructureDefinition/KT2EndpointExtension",
+  "http://medmij.nl/fhir/StructureDefinition/ext-Endpoint",
+  "http://example.org/fhir/StructureDefinition/smart-app-launch-url",
+] as const;
+
+/** Endpoint → the module's client_id at this DVA, newest first. */
+export const CLIENT_ID_EXTENSIONS = [
+  "http://medmij.nl/fhir/StructureDefinition/ext-Endpoint.ClientID",
+  "http://medmij.nl/fhir/StructureDefinition/ext-ClientID",
+  "http://example.org/fhir/StructureDefinition/client-id",
+] as const;
+
+/**
+ * Sandbox choice (SPEC §3 leaves it open): a questionnaire module's ActivityDefinition names its
+ * Questionnaire with this extension (valueCanonical = Questionnaire.url). R4's
+ * ActivityDefinition.library is for Library resources, so it does not fit.
+ */
+export const EXT_QUESTIONNAIRE = "https://medmij-sandbox.example/fhir/StructureDefinition/ext-DigitalActivity.Questionnaire";
+/** Sandbox: "questionnaire" or "information" (the "task link" module type of the SD appendix). */
+export const EXT_MODULE_TYPE = "https://medmij-sandbox.example/fhir/StructureDefinition/ext-DigitalActivity.ModuleType";
+
+export const BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn";
+export const AGB_SYSTEM = "http://fhir.nl/fhir/NamingSystem/agb-z";
+
+/**
+ * Sandbox choice: the Task a QuestionnaireResponse answers (R4 QuestionnaireResponse.basedOn only
+ * allows CarePlan/ServiceRequest). Searchable as `QuestionnaireResponse?task=Task/<id>`; the
+ * completed Task also points at its response through Task.output.
+ */
+export const EXT_QR_TASK = "https://medmij-sandbox.example/fhir/StructureDefinition/ext-QuestionnaireResponse.Task";

@@ -1,0 +1,128 @@
+/**
+ * Versioned schema migrations, applied in order by `migrate()`. Append only: never edit a migration
+ * that has shipped; add a new version. Each actor owns its tables (prefix = actor) and only its
+ * store module touches them.
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "sandbox core: meta, faults, chain log",
+    sql: `
+      CREATE TABLE sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE fault (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE chain_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        trace_id TEXT NOT NULL,
+        session_id TEXT,
+        type TEXT NOT NULL,
+        location TEXT NOT NULL,
+        datetime TEXT NOT NULL,
+        line TEXT NOT NULL
+      );
+      CREATE INDEX chain_log_trace ON chain_log (trace_id, seq);
+    `,
+  },
+  {
+    version: 2,
+    name: "register: list versions",
+    sql: `
+      CREATE TABLE register_list (
+        name TEXT PRIMARY KEY,
+        content_hash TEXT NOT NULL,
+        volgnummer INTEGER NOT NULL CHECK (volgnummer > 0),
+        tijdstempel TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 3,
+    name: "digid: signing keys",
+    sql: `
+      CREATE TABLE digid_key (
+        kid TEXT PRIMARY KEY,
+        private_jwk TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 4,
+    name: "dva fhir: resources, history, search indexes",
+    sql: `
+      -- Current version of every resource, per DVA. 'patient' is the resource's patient compartment
+      -- ("Patient/<id>") so that a PGO or module token can be confined to one patient cheaply.
+      CREATE TABLE fhir_resource (
+        dva TEXT NOT NULL,
+        type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version_id INTEGER NOT NULL,
+        last_updated TEXT NOT NULL,
+        patient TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        json TEXT NOT NULL,
+        PRIMARY KEY (dva, type, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX fhir_resource_patient ON fhir_resource (dva, type, patient, last_updated);
+      CREATE INDEX fhir_resource_updated ON fhir_resource (dva, type, last_updated);
+
+      -- Every version ever written (vread, _history). Stale versions are kept.
+      CREATE TABLE fhir_history (
+        dva TEXT NOT NULL,
+        type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version_id INTEGER NOT NULL,
+        last_updated TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        json TEXT NOT NULL,
+        PRIMARY KEY (dva, type, id, version_id)
+      ) WITHOUT ROWID;
+
+      -- Token and reference search parameters (status, _tag, owner, requester, based-on, focus,
+      -- digital-activity, identifier, code, url, ...). References are stored as "Type/id".
+      CREATE TABLE fhir_search_token (
+        dva TEXT NOT NULL,
+        type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        param TEXT NOT NULL,
+        system TEXT,
+        value TEXT NOT NULL
+      );
+      CREATE INDEX fhir_search_token_value ON fhir_search_token (dva, type, param, value);
+      CREATE INDEX fhir_search_token_resource ON fhir_search_token (dva, type, id);
+
+      -- Date search parameters and sort keys (Task period = executionPeriod), ISO strings in UTC.
+      CREATE TABLE fhir_search_date (
+        dva TEXT NOT NULL,
+        type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        param TEXT NOT NULL,
+        start TEXT,
+        end TEXT,
+        PRIMARY KEY (dva, type, id, param)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 5,
+    name: "pgo: accounts",
+    sql: `
+      CREATE TABLE pgo_account (
+        id TEXT PRIMARY KEY,
+        pgo TEXT NOT NULL,
+        username TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (pgo, username)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

@@ -1,0 +1,297 @@
+/**
+ * The network definition (SPEC §2): data, not code. Every actor is instantiated from it.
+ *
+ * A "host" in the definition is either a label such as "auth.zorgnet", served by this process as
+ * `auth.zorgnet.<domain>:<port>`, or an absolute URL ("http://localhost:9000") of an external
+ * implementation (a hackathon team's own PGO, say), which this process then does not serve.
+ */
+import { isValidBsn } from "./bsn.ts";
+
+export interface DataServiceDefinition {
+  /** GegevensdienstId in the MedMij lists ("99"). */
+  id: string;
+  /** Weergavenaam ("Verzamelen Aanbiedertaken 1.0"). */
+  name: string;
+  /** Systeemrolcode of the provider side (ZAL). */
+  systemRole: string;
+}
+
+export interface DvaDefinition {
+  id: string;
+  name: string;
+  /** Shown on error pages (SD 4.2.1). */
+  phone: string;
+  authHost: string;
+  fhirHost: string;
+}
+
+export interface ZorgaanbiederDefinition {
+  /** Zorgaanbiedernaam, `[a-z]+@medmij`. */
+  name: string;
+  displayName: string;
+  agb: string;
+  dva: string;
+  /** GegevensdienstIds offered. */
+  dataServices: string[];
+  /** The zorgaanbieder's own systems (clinician portal) at its DVA: client_credentials. */
+  systemClient: { clientId: string; clientSecret: string };
+}
+
+export interface PgoDefinition {
+  host: string;
+  displayName: string;
+  /** Optional: if set and a request carries HTTP Basic credentials, they must match (SPEC §5). */
+  clientSecret?: string;
+  /** Paths on the PGO host (or absolute URLs) registered as redirect URIs. */
+  redirectUris: string[];
+}
+
+export interface ModuleClientDefinition {
+  dva: string;
+  clientId: string;
+  clientSecret: string;
+  /** Paths on the module host (or absolute URLs). */
+  redirectUris: string[];
+}
+
+export interface ModuleDefinition {
+  id: string;
+  name: string;
+  host: string;
+  /** Path on the module host (or absolute URL) of the SMART launch. */
+  launchPath: string;
+  /** DVA demands a DigiD login of at most 15 minutes ago before issuing a launch code (SD 3.4). */
+  reIdentify: boolean;
+  clients: ModuleClientDefinition[];
+}
+
+export interface PatientDefinition {
+  id: string;
+  given: string;
+  family: string;
+  /** Voorvoegsel as in "van Duinen" is part of family; `prefix` keeps it apart for FHIR. */
+  familyPrefix?: string;
+  bsn: string;
+  birthDate: string;
+  gender: "male" | "female" | "other" | "unknown";
+  /** Zorgaanbiedernamen where this person is a patient. */
+  zorgaanbieders: string[];
+  pgo: { host: string; username: string; password: string } | null;
+}
+
+export interface ClinicianDefinition {
+  id: string;
+  given: string;
+  family: string;
+  /** e.g. "Huisarts", "Psychiater". */
+  role: string;
+  zorgaanbieder: string;
+  username: string;
+  password: string;
+}
+
+export interface NetworkDefinition {
+  name: string;
+  register: { host: string };
+  digid: { host: string };
+  xis: { host: string; displayName: string };
+  dataServices: DataServiceDefinition[];
+  dvas: DvaDefinition[];
+  zorgaanbieders: ZorgaanbiederDefinition[];
+  pgos: PgoDefinition[];
+  modules: ModuleDefinition[];
+  patients: PatientDefinition[];
+  clinicians: ClinicianDefinition[];
+}
+
+export class NetworkError extends Error {
+  override name = "NetworkError";
+  constructor(readonly problems: string[]) {
+    super(`the network definition has ${problems.length} problem(s):\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(\.(?!-)[a-z0-9-]{1,63})*$/;
+const ZORGAANBIEDERNAAM = /^[a-z]+@medmij$/;
+const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * Check everything a running network relies on and report all problems at once, each with its
+ * path, so a hackathon team editing a network file sees what to fix. Throws NetworkError.
+ */
+export function validateNetwork(input: unknown): NetworkDefinition {
+  const problems: string[] = [];
+  const p = (path: string, message: string) => problems.push(`${path}: ${message}`);
+  if (typeof input !== "object" || input === null) throw new NetworkError(["the network must be an object"]);
+  const n = input as Partial<NetworkDefinition>;
+
+  const str = (path: string, v: unknown, min = 1, max = 200): v is string => {
+    if (typeof v !== "string" || v.trim().length < min || v.length > max) {
+      p(path, `must be a text of ${min} to ${max} characters, got ${JSON.stringify(v)}`);
+      return false;
+    }
+    return true;
+  };
+  const host = (path: string, v: unknown) => {
+    if (!str(path, v)) return;
+    if (v.includes("://")) {
+      try { new URL(v); } catch { p(path, `is not a valid URL: ${JSON.stringify(v)}`); }
+    } else if (!LABEL.test(v)) {
+      p(path, `must be a host label such as "auth.zorgnet" or an absolute URL, got ${JSON.stringify(v)}`);
+    }
+  };
+  const list = <T>(path: string, v: unknown): T[] => {
+    if (!Array.isArray(v)) { p(path, "must be a list"); return []; }
+    return v as T[];
+  };
+  const unique = (path: string, values: string[]) => {
+    const seen = new Set<string>();
+    for (const v of values) {
+      if (seen.has(v)) p(path, `${JSON.stringify(v)} appears more than once`);
+      seen.add(v);
+    }
+  };
+  const pathOrUrl = (path: string, v: unknown) => {
+    if (!str(path, v)) return;
+    if (!v.startsWith("/") && !/^https?:\/\//.test(v)) p(path, `must be a path starting with "/" or an http(s) URL, got ${JSON.stringify(v)}`);
+  };
+
+  str("name", n.name);
+  host("register.host", n.register?.host);
+  host("digid.host", n.digid?.host);
+  host("xis.host", n.xis?.host);
+  str("xis.displayName", n.xis?.displayName);
+
+  const services = list<DataServiceDefinition>("dataServices", n.dataServices);
+  services.forEach((s, i) => {
+    if (!/^\d{1,4}$/.test(String(s?.id))) p(`dataServices[${i}].id`, `must be a GegevensdienstId (digits), got ${JSON.stringify(s?.id)}`);
+    str(`dataServices[${i}].name`, s?.name);
+    str(`dataServices[${i}].systemRole`, s?.systemRole);
+  });
+  unique("dataServices[].id", services.map((s) => String(s?.id)));
+
+  const dvas = list<DvaDefinition>("dvas", n.dvas);
+  if (Array.isArray(n.dvas) && dvas.length === 0) p("dvas", "needs at least one DVA");
+  dvas.forEach((d, i) => {
+    if (typeof d?.id !== "string" || !ID.test(d.id)) p(`dvas[${i}].id`, `must be lower-case letters, digits and hyphens, got ${JSON.stringify(d?.id)}`);
+    str(`dvas[${i}].name`, d?.name);
+    str(`dvas[${i}].phone`, d?.phone, 6, 30);
+    host(`dvas[${i}].authHost`, d?.authHost);
+    host(`dvas[${i}].fhirHost`, d?.fhirHost);
+  });
+  unique("dvas[].id", dvas.map((d) => d?.id));
+  const dvaIds = new Set(dvas.map((d) => d?.id));
+
+  const zas = list<ZorgaanbiederDefinition>("zorgaanbieders", n.zorgaanbieders);
+  zas.forEach((z, i) => {
+    const at = `zorgaanbieders[${i}]`;
+    if (typeof z?.name !== "string" || !ZORGAANBIEDERNAAM.test(z.name) || z.name.length < 10 || z.name.length > 57) {
+      p(`${at}.name`, `must match [a-z]+@medmij and be 10 to 57 characters (MedMij ZAL), got ${JSON.stringify(z?.name)}`);
+    }
+    str(`${at}.displayName`, z?.displayName);
+    if (typeof z?.agb !== "string" || !/^\d{8}$/.test(z.agb)) p(`${at}.agb`, `must be an 8-digit AGB code, got ${JSON.stringify(z?.agb)}`);
+    if (!dvaIds.has(z?.dva)) p(`${at}.dva`, `names no DVA of this network: ${JSON.stringify(z?.dva)}`);
+    for (const [j, s] of list<string>(`${at}.dataServices`, z?.dataServices).entries()) {
+      if (!services.some((d) => String(d?.id) === String(s))) p(`${at}.dataServices[${j}]`, `names no data service of this network: ${JSON.stringify(s)}`);
+    }
+    str(`${at}.systemClient.clientId`, z?.systemClient?.clientId);
+    str(`${at}.systemClient.clientSecret`, z?.systemClient?.clientSecret, 8);
+  });
+  unique("zorgaanbieders[].name", zas.map((z) => z?.name));
+  const zaNames = new Set(zas.map((z) => z?.name));
+
+  const pgos = list<PgoDefinition>("pgos", n.pgos);
+  pgos.forEach((g, i) => {
+    host(`pgos[${i}].host`, g?.host);
+    // OAuthclientOrganisatienaam is 3..50 characters in the OAuthclientlist schema.
+    str(`pgos[${i}].displayName`, g?.displayName, 3, 50);
+    if (g?.clientSecret !== undefined) str(`pgos[${i}].clientSecret`, g.clientSecret, 8);
+    const uris = list<string>(`pgos[${i}].redirectUris`, g?.redirectUris);
+    if (Array.isArray(g?.redirectUris) && uris.length === 0) p(`pgos[${i}].redirectUris`, "needs at least one redirect URI");
+    uris.forEach((u, j) => pathOrUrl(`pgos[${i}].redirectUris[${j}]`, u));
+  });
+  const pgoHosts = new Set(pgos.map((g) => g?.host));
+
+  const modules = list<ModuleDefinition>("modules", n.modules);
+  modules.forEach((m, i) => {
+    const at = `modules[${i}]`;
+    if (typeof m?.id !== "string" || !ID.test(m.id)) p(`${at}.id`, `must be lower-case letters, digits and hyphens, got ${JSON.stringify(m?.id)}`);
+    str(`${at}.name`, m?.name);
+    host(`${at}.host`, m?.host);
+    pathOrUrl(`${at}.launchPath`, m?.launchPath);
+    if (typeof m?.reIdentify !== "boolean") p(`${at}.reIdentify`, "must be true or false");
+    const clients = list<ModuleClientDefinition>(`${at}.clients`, m?.clients);
+    clients.forEach((c, j) => {
+      if (!dvaIds.has(c?.dva)) p(`${at}.clients[${j}].dva`, `names no DVA of this network: ${JSON.stringify(c?.dva)}`);
+      str(`${at}.clients[${j}].clientId`, c?.clientId);
+      str(`${at}.clients[${j}].clientSecret`, c?.clientSecret, 8);
+      const uris = list<string>(`${at}.clients[${j}].redirectUris`, c?.redirectUris);
+      if (Array.isArray(c?.redirectUris) && uris.length === 0) p(`${at}.clients[${j}].redirectUris`, "needs at least one redirect URI");
+      uris.forEach((u, k) => pathOrUrl(`${at}.clients[${j}].redirectUris[${k}]`, u));
+    });
+    unique(`${at}.clients[].dva`, clients.map((c) => c?.dva));
+  });
+  unique("modules[].id", modules.map((m) => m?.id));
+  // client_ids are unique per DVA across modules, PGOs and zorgaanbieder systems.
+  for (const dva of dvaIds) {
+    unique(`client_id at DVA ${dva}`, [
+      ...modules.flatMap((m) => (m?.clients ?? []).filter((c) => c?.dva === dva).map((c) => c.clientId)),
+      ...zas.filter((z) => z?.dva === dva).map((z) => z?.systemClient?.clientId),
+    ]);
+  }
+
+  const patients = list<PatientDefinition>("patients", n.patients);
+  patients.forEach((t, i) => {
+    const at = `patients[${i}]`;
+    if (typeof t?.id !== "string" || !ID.test(t.id)) p(`${at}.id`, `must be lower-case letters, digits and hyphens, got ${JSON.stringify(t?.id)}`);
+    str(`${at}.given`, t?.given);
+    str(`${at}.family`, t?.family);
+    if (typeof t?.bsn !== "string" || !isValidBsn(t.bsn)) p(`${at}.bsn`, `is not a valid BSN (9 digits passing the 11-check), got ${JSON.stringify(t?.bsn)}`);
+    if (typeof t?.birthDate !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(t.birthDate)) p(`${at}.birthDate`, "must be YYYY-MM-DD");
+    if (!["male", "female", "other", "unknown"].includes(t?.gender)) p(`${at}.gender`, "must be male, female, other or unknown");
+    for (const [j, z] of list<string>(`${at}.zorgaanbieders`, t?.zorgaanbieders).entries()) {
+      if (!zaNames.has(z)) p(`${at}.zorgaanbieders[${j}]`, `names no zorgaanbieder of this network: ${JSON.stringify(z)}`);
+    }
+    if (t?.pgo) {
+      if (!pgoHosts.has(t.pgo.host)) p(`${at}.pgo.host`, `names no PGO of this network: ${JSON.stringify(t.pgo.host)}`);
+      str(`${at}.pgo.username`, t.pgo.username);
+      str(`${at}.pgo.password`, t.pgo.password);
+    }
+  });
+  unique("patients[].id", patients.map((t) => t?.id));
+  unique("patients[].bsn", patients.map((t) => t?.bsn));
+  unique("patients[].pgo.username", patients.filter((t) => t?.pgo).map((t) => `${t.pgo!.host}/${t.pgo!.username}`));
+
+  const clinicians = list<ClinicianDefinition>("clinicians", n.clinicians);
+  clinicians.forEach((c, i) => {
+    const at = `clinicians[${i}]`;
+    if (typeof c?.id !== "string" || !ID.test(c.id)) p(`${at}.id`, `must be lower-case letters, digits and hyphens, got ${JSON.stringify(c?.id)}`);
+    str(`${at}.given`, c?.given);
+    str(`${at}.family`, c?.family);
+    str(`${at}.role`, c?.role);
+    if (!zaNames.has(c?.zorgaanbieder)) p(`${at}.zorgaanbieder`, `names no zorgaanbieder of this network: ${JSON.stringify(c?.zorgaanbieder)}`);
+    str(`${at}.username`, c?.username);
+    str(`${at}.password`, c?.password);
+  });
+  unique("clinicians[].id", clinicians.map((c) => c?.id));
+  unique("clinicians[].username", clinicians.map((c) => c?.username));
+
+  if (problems.length === 0) {
+    // Two actors must not share a host (modules may share theirs: one module application).
+    const hosts = [
+      ["register.host", n.register!.host], ["digid.host", n.digid!.host], ["xis.host", n.xis!.host],
+      ...dvas.flatMap((d, i) => [[`dvas[${i}].authHost`, d.authHost], [`dvas[${i}].fhirHost`, d.fhirHost]]),
+      ...pgos.map((g, i) => [`pgos[${i}].host`, g.host]),
+      ...[...new Set(modules.map((m) => m.host))].map((h) => ["modules[].host", h]),
+    ] as [string, string][];
+    const owner = new Map<string, string>();
+    for (const [path, h] of hosts) {
+      const other = owner.get(h);
+      if (other) p(path, `host ${JSON.stringify(h)} is already used by ${other}`);
+      owner.set(h, path);
+    }
+  }
+
+  if (problems.length > 0) throw new NetworkError(problems);
+  return n as NetworkDefinition;
+}

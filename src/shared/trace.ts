@@ -1,0 +1,31 @@
+/**
+ * Correlation across actors (SPEC §5, §10): `X-Correlation-ID` is the trace id of one journey and
+ * travels on every hop; every request carries its own `MedMij-Request-ID`. On the front channel
+ * (`/auth`) both arrive as query parameters, on the back channel as headers.
+ */
+
+export const CORRELATION_HEADER = "X-Correlation-ID";
+export const REQUEST_ID_HEADER = "MedMij-Request-ID";
+
+export interface Trace {
+  traceId: string;
+  sessionId: string | null;
+}
+
+export function newId(): string {
+  return crypto.randomUUID();
+}
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Only well-formed ids are taken over from a caller; anything else gets a fresh one (log safety). */
+function safeId(value: string | null | undefined): string | null {
+  return value && SAFE_ID.test(value) ? value : null;
+}
+
+/** The trace and request id an incoming request carries (header first, then query parameter). */
+export function incomingIds(request: Request, url: URL = new URL(request.url)): { traceId: string; requestId: string; fromCaller: boolean } {
+  const trace = safeId(request.headers.get(CORRELATION_HEADER)) ?? safeId(url.searchParams.get(CORRELATION_HEADER));
+  const requestId = safeId(request.headers.get(REQUEST_ID_HEADER)) ?? safeId(url.searchParams.get(REQUEST_ID_HEADER));
+  return { traceId: trace ?? newId(), requestId: requestId ?? newId(), fromCaller: trace !== null };
+}

@@ -1,0 +1,103 @@
+import { CSRF_FIELD } from "../../src/shared/csrf.ts";
+import type { ActorSite } from "../../src/shared/actor-sites.ts";
+import type { Faults } from "../../src/shared/faults.ts";
+import type { ResolvedNetwork } from "../../src/shared/resolved-network.ts";
+import { Layout } from "../layout.tsx";
+import { themes } from "../theme.ts";
+
+export interface ActorHealth { title: string; origin: string; internal: boolean; status: number; ms: number }
+
+/** Rows of the actor table; refreshed by htmx every few seconds (live health). */
+export function HealthRows({ rows }: { rows: ActorHealth[] }): JSX.Element {
+  return (
+    <>
+      {rows.map((r) => (
+        <tr>
+          <td safe>{r.title}</td>
+          <td><a href={`${r.origin}/`} safe>{r.origin}</a></td>
+          <td>
+            {r.status === 200
+              ? <span class="status up">bereikbaar</span>
+              : <span class="status down" safe>{r.status === 0 ? "onbereikbaar" : `HTTP ${r.status}`}</span>}
+            {r.internal ? "" : <span class="status external">extern</span>}
+          </td>
+          <td safe>{`${r.ms} ms`}</td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
+export interface CockpitHomeProps {
+  network: ResolvedNetwork;
+  actors: ActorSite[];
+  csrfToken: string;
+  faults: Faults;
+  reset: boolean;
+}
+
+export function CockpitHome({ network, actors, csrfToken, faults, reset }: CockpitHomeProps): JSX.Element {
+  const activeFaults = Object.entries(faults);
+  const pgo = network.pgos[0];
+  return (
+    <Layout theme={themes.cockpit} title="Cockpit">
+      <h1 safe>{network.name}</h1>
+      {reset ? <div class="notice" role="status"><p>Alle gegevens zijn teruggezet naar de seed.</p></div> : ""}
+      {activeFaults.length > 0
+        ? <div class="banner" role="status"><p>Actieve storingen: <span safe>{activeFaults.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}</span>. <a href="/faults">Storingen beheren</a></p></div>
+        : ""}
+
+      <h2 id="actors">Actoren</h2>
+      <table>
+        <thead><tr><th scope="col">Actor</th><th scope="col">Adres</th><th scope="col">Status</th><th scope="col">Reactietijd</th></tr></thead>
+        <tbody hx-get="/partials/health" hx-trigger="load, every 5s" hx-swap="innerHTML">
+          {actors.map((a) => (
+            <tr><td safe>{a.title}</td><td><a href={`${a.site.origin}/`} safe>{a.site.origin}</a></td><td>…</td><td></td></tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h2 id="personas">Persona's</h2>
+      <table>
+        <thead><tr><th scope="col">Naam</th><th scope="col">BSN</th><th scope="col">Zorgaanbieders</th><th scope="col">PGO-login</th><th scope="col"></th></tr></thead>
+        <tbody>
+          {network.patients.map((p) => (
+            <tr>
+              <td safe>{p.fullName}</td>
+              <td><code safe>{p.bsn}</code></td>
+              <td safe>{p.zorgaanbieders.map((z) => network.zorgaanbieders.find((x) => x.name === z)?.displayName ?? z).join(", ")}</td>
+              <td>{p.pgo ? <span><code safe>{p.pgo.username}</code> / <code safe>{p.pgo.password}</code></span> : <span class="hint">nog geen account</span>}</td>
+              <td>{pgo ? <a class="button secondary" href={`${pgo.site.origin}/`} safe>{`Start als ${p.given}`}</a> : ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Zorgverleners</h3>
+      <ul>
+        {network.clinicians.map((c) => (
+          <li><span safe>{`${c.fullName}, ${c.role} — ${network.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)?.displayName ?? c.zorgaanbieder}`}</span>
+            {" "}(login <code safe>{c.username}</code> / <code safe>{c.password}</code> op <a href={`${network.xis.origin}/`} safe>{network.xis.hostname}</a>)</li>
+        ))}
+      </ul>
+
+      <h2>Gereedschap</h2>
+      <ul>
+        <li><a href="/logs">Ketenmonitoring (chain log)</a> — elke stap op de lijn, per trace</li>
+        <li><a href="/faults">Storingen</a> — laat actoren op verzoek falen</li>
+        <li><a href={`${network.register.origin}/`} safe>{`Stelsellijsten (${network.register.hostname})`}</a></li>
+        <li><a href="/api/network">/api/network</a> — het netwerk als JSON, met client-id's en secrets</li>
+      </ul>
+
+      <h2 id="reset">Terug naar de seed</h2>
+      <form method="post" action="/reset" class="card">
+        <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+        <p>Wist alle gegevens (taken, toestemmingen, accounts, logregels, storingen) en zet de seed terug.</p>
+        <div class="choice">
+          <input type="checkbox" id="confirm-reset" name="confirm" value="yes" required />
+          <label class="inline" for="confirm-reset">Ja, zet alles terug naar de seed</label>
+        </div>
+        <div class="actions"><button type="submit" class="danger">Reset to seed</button></div>
+      </form>
+    </Layout>
+  );
+}
