@@ -276,14 +276,14 @@ export function validateNetwork(input: unknown): NetworkDefinition {
   unique("clinicians[].id", clinicians.map((c) => c?.id));
   unique("clinicians[].username", clinicians.map((c) => c?.username));
 
-  if (problems.length === 0) {
+  {
     // Two actors must not share a host (modules may share theirs: one module application).
-    const hosts = [
-      ["register.host", n.register!.host], ["digid.host", n.digid!.host], ["xis.host", n.xis!.host],
-      ...dvas.flatMap((d, i) => [[`dvas[${i}].authHost`, d.authHost], [`dvas[${i}].fhirHost`, d.fhirHost]]),
-      ...pgos.map((g, i) => [`pgos[${i}].host`, g.host]),
-      ...[...new Set(modules.map((m) => m.host))].map((h) => ["modules[].host", h]),
-    ] as [string, string][];
+    const hosts = ([
+      ["register.host", n.register?.host], ["digid.host", n.digid?.host], ["xis.host", n.xis?.host],
+      ...dvas.flatMap((d, i) => [[`dvas[${i}].authHost`, d?.authHost], [`dvas[${i}].fhirHost`, d?.fhirHost]]),
+      ...pgos.map((g, i) => [`pgos[${i}].host`, g?.host]),
+      ...[...new Set(modules.map((m) => m?.host))].map((h) => ["modules[].host", h]),
+    ] as [string, unknown][]).filter((e): e is [string, string] => typeof e[1] === "string");
     const owner = new Map<string, string>();
     for (const [path, h] of hosts) {
       const other = owner.get(h);

@@ -1,0 +1,34 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_HOSTS, ROOT, run, startUntilReady } from "../helpers/process.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "sandbox-bin-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("single binary (bun run build)", () => {
+  test("builds, starts from a directory without node_modules, keeps its data next to the working directory", async () => {
+    const outfile = join(dir, "medmij-sandbox");
+    const build = await run(["bun", "build", "--compile", "--minify", "src/main.ts", "--outfile", outfile]);
+    expect(build.code).toBe(0);
+    const cwd = join(dir, "work");
+    await Bun.write(join(cwd, ".keep"), "");
+    expect(existsSync(join(cwd, "node_modules"))).toBe(false);
+    const { proc, port } = await startUntilReady([outfile, "--port", "0"], cwd);
+    try {
+      for (const h of DEFAULT_HOSTS) expect((await fetch(`http://${h}localhost:${port}/health`)).status).toBe(200);
+      const css = await fetch(`http://pgo.localhost:${port}/_sandbox/style.css`);
+      expect(css.status).toBe(200);
+      const htmx = await fetch(`http://localhost:${port}/_sandbox/htmx-2.0.11.min.js`);
+      expect(await htmx.text()).toContain("htmx");
+      const zal = await (await fetch(`http://register.localhost:${port}/MedMij_Zorgaanbiederslijst.xml`)).text();
+      expect(zal).toContain("delinde@medmij");
+      expect((await fetch(`http://localhost:${port}/`)).status).toBe(200);
+    } finally {
+      proc.kill();
+      await proc.exited;
+    }
+    expect(existsSync(join(cwd, ".sandbox", "sandbox.db"))).toBe(true);
+  }, 120_000);
+});

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ChainLog } from "../../../src/shared/chain-log.ts";
+import { openDatabase } from "../../../src/shared/db.ts";
+import { UnreachableError, createHttpClient } from "../../../src/shared/http-client.ts";
+import { incomingIds } from "../../../src/shared/trace.ts";
+
+let server: ReturnType<typeof Bun.serve>;
+let seen: Headers[] = [];
+
+beforeAll(() => {
+  server = Bun.serve({
+    port: 0,
+    fetch(request) {
+      seen.push(request.headers);
+      const url = new URL(request.url);
+      if (url.pathname === "/error") return Response.json({ error: "invalid_grant", error_description: "Step up: log in again" }, { status: 400 });
+      if (url.pathname === "/outcome") return Response.json({ resourceType: "OperationOutcome", issue: [{ code: "not-found", diagnostics: "no Task" }] }, { status: 404 });
+      return Response.json({ ok: true });
+    },
+  });
+});
+afterAll(() => server.stop(true));
+
+describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
+  test("send and receive lines share the trace; headers carry correlation and request id", async () => {
+    const chain = new ChainLog(openDatabase(":memory:"));
+    const http = createHttpClient({ location: "pgo.localhost", chain });
+    seen = [];
+    const trace = { traceId: "trace-1", sessionId: "session-1" };
+    const res = await http.send(`http://localhost:${server.port}/token`, {
+      method: "POST", trace, event: { send: "send_token_request", receive: "receive_token_response", request: { grant_type: "authorization_code" } },
+    });
+    expect(res.status).toBe(200);
+    expect(seen[0]!.get("X-Correlation-ID")).toBe("trace-1");
+    const requestId = seen[0]!.get("MedMij-Request-ID")!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const lines = chain.query({ traceId: "trace-1" });
+    expect(lines.map((l) => l.event.type)).toEqual(["send_token_request", "receive_token_response"]);
+    expect(lines[0]!.event).toMatchObject({ location: "pgo.localhost", session_id: "session-1", trace_id: "trace-1" });
+    expect(lines[0]!.event.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+    expect(lines[0]!.request).toMatchObject({ id: requestId, method: "post", client_id: "pgo.localhost", server_id: "localhost", uri: `http://localhost:${server.port}/token`, grant_type: "authorization_code", initiated_by: "user" });
+    expect(lines[1]!.response).toEqual({ request_id: requestId, status: 200 });
+  });
+
+  test("errors: OAuth JSON and OperationOutcome become the error object", async () => {
+    const chain = new ChainLog(openDatabase(":memory:"));
+    const http = createHttpClient({ location: "pgo.localhost", chain });
+    const trace = { traceId: "trace-2", sessionId: null };
+    await http.send(`http://localhost:${server.port}/error`, { trace, event: { send: "send_token_request", receive: "receive_token_response", receiveError: "receive_token_request_error" } });
+    await http.send(`http://localhost:${server.port}/outcome`, { trace, event: { send: "send_resource_request", receive: "receive_resource_response" } });
+    const lines = chain.query({ traceId: "trace-2" });
+    expect(lines.map((l) => l.event.type)).toEqual(["send_token_request", "receive_token_request_error", "send_resource_request", "receive_resource_response_error"]);
+    expect(lines[1]!.error).toMatchObject({ code: "invalid_grant", description: "Step up: log in again", status: 400 });
+    expect(lines[3]!.error).toMatchObject({ code: "not-found", description: "no Task", status: 404 });
+    expect(lines[0]!.request!.initiated_by).toBe("machine");
+  });
+
+  test("an unreachable actor: availability error line and a typed error", async () => {
+    const chain = new ChainLog(openDatabase(":memory:"));
+    const http = createHttpClient({ location: "pgo.localhost", chain });
+    const closed = Bun.serve({ port: 0, fetch: () => new Response() });
+    const port = closed.port;
+    closed.stop(true);
+    await expect(http.send(`http://localhost:${port}/token`, { trace: { traceId: "t3", sessionId: null }, event: { send: "send_token_request", receive: "receive_token_response" } }))
+      .rejects.toBeInstanceOf(UnreachableError);
+    expect(chain.query({ traceId: "t3" }).map((l) => l.event.type)).toEqual(["send_token_request", "receive_availability_check_error"]);
+  });
+
+  test("query by since (sequence or datetime) and limit; subscribe", () => {
+    const chain = new ChainLog(openDatabase(":memory:"));
+    const got: string[] = [];
+    const stop = chain.subscribe((l) => got.push(l.event.type));
+    const a = chain.write({ type: "a", location: "x", traceId: "t" });
+    chain.write({ type: "b", location: "x", traceId: "t" });
+    stop();
+    chain.write({ type: "c", location: "x", traceId: "u" });
+    expect(got).toEqual(["a", "b"]);
+    expect(chain.query({ since: String(a.seq) }).map((l) => l.event.type)).toEqual(["b", "c"]);
+    expect(chain.query({ since: "2000-01-01T00:00:00+01:00", limit: 1 }).map((l) => l.event.type)).toEqual(["a"]);
+    expect(chain.recentTraces().map((t) => t.traceId)).toEqual(["u", "t"]);
+  });
+
+  test("incoming ids: header, then query parameter; malformed ids are replaced", () => {
+    expect(incomingIds(new Request("http://x/auth?X-Correlation-ID=abc-1&MedMij-Request-ID=r1"))).toEqual({ traceId: "abc-1", requestId: "r1", fromCaller: true });
+    expect(incomingIds(new Request("http://x/", { headers: { "X-Correlation-ID": "h-1" } })).traceId).toBe("h-1");
+    const odd = incomingIds(new Request("http://x/", { headers: { "X-Correlation-ID": "<script>" } }));
+    expect(odd.traceId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(odd.fromCaller).toBe(false);
+  });
+});
