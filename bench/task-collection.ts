@@ -1,0 +1,70 @@
+/**
+ * The store part of a PGO-style Task collection (SD "Verzamelen Aanbiedertaken"), in SQL over the
+ * tables of migration 4, the way the FHIR server (issue 4) will answer
+ *   GET /fhir/Task?patient=…&_tag=<DataService>&status:not=completed
+ *       &_include=Task:digital-activity&_include=Task:based-on
+ * Matches come from one index range (fhir_resource_patient); the tag and status checks and the
+ * include references come from fhir_search_token by resource (fhir_search_token_resource).
+ */
+import type { Database, Statement } from "bun:sqlite";
+import { DATA_SERVICE_TAG } from "../src/shared/fhir-profiles.ts";
+
+type JsonRow = { type: string; id: string; json: string };
+
+export interface Collection { matches: JsonRow[]; includes: JsonRow[] }
+
+const MATCH_SQL = `
+  SELECT r.type, r.id, r.json FROM fhir_resource r
+  WHERE r.dva = ? AND r.type = 'Task' AND r.patient = ? AND r.deleted = 0
+    AND EXISTS (SELECT 1 FROM fhir_search_token t
+                WHERE t.dva = r.dva AND t.type = 'Task' AND t.id = r.id AND t.param = '_tag' AND t.system = ? AND t.value = ?)
+    AND NOT EXISTS (SELECT 1 FROM fhir_search_token t
+                    WHERE t.dva = r.dva AND t.type = 'Task' AND t.id = r.id AND t.param = 'status' AND t.value = 'completed')
+  ORDER BY r.last_updated`;
+
+/** _include=Task:digital-activity and Task:based-on for the matched ids (a JSON array). */
+const INCLUDE_SQL = `
+  SELECT DISTINCT i.type, i.id, i.json
+  FROM json_each(?) k
+  JOIN fhir_search_token t ON t.dva = ? AND t.type = 'Task' AND t.id = k.value AND t.param IN ('digital-activity', 'based-on')
+  JOIN fhir_resource i ON i.dva = t.dva AND i.type = substr(t.value, 1, instr(t.value, '/') - 1)
+                      AND i.id = substr(t.value, instr(t.value, '/') + 1) AND i.deleted = 0`;
+
+export class TaskCollection {
+  private readonly match: Statement<JsonRow, [string, string, string, string]>;
+  private readonly include: Statement<JsonRow, [string, string]>;
+
+  constructor(private readonly db: Database) {
+    this.match = db.query(MATCH_SQL);
+    this.include = db.query(INCLUDE_SQL);
+  }
+
+  /** The SQL part only: rows with their stored JSON text. */
+  rows(dva: string, patientRef: string): Collection {
+    const matches = this.match.all(dva, patientRef, DATA_SERVICE_TAG.system, DATA_SERVICE_TAG.code);
+    const includes = matches.length ? this.include.all(JSON.stringify(matches.map((m) => m.id)), dva) : [];
+    return { matches, includes };
+  }
+
+  /** Rows, parsed, as the searchset Bundle text the HTTP response would carry. */
+  bundle(dva: string, patientRef: string, base: string): string {
+    const { matches, includes } = this.rows(dva, patientRef);
+    const entry = (mode: "match" | "include") => (r: JsonRow) => ({
+      fullUrl: `${base}/${r.type}/${r.id}`, resource: JSON.parse(r.json) as unknown, search: { mode },
+    });
+    return JSON.stringify({
+      resourceType: "Bundle", type: "searchset", total: matches.length,
+      entry: [...matches.map(entry("match")), ...includes.map(entry("include"))],
+    });
+  }
+
+  /** EXPLAIN QUERY PLAN of both statements, one line each, to show which indexes they use. */
+  plans(): string[] {
+    const plan = (sql: string, params: unknown[]) => this.db.query<{ detail: string }, never>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...(params as never[])).map((r) => r.detail).join("; ");
+    return [
+      `match plan: ${plan(MATCH_SQL, ["x", "x", "x", "x"])}`,
+      `include plan: ${plan(INCLUDE_SQL, ["[]", "x"])}`,
+    ];
+  }
+}
