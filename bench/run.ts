@@ -1,0 +1,84 @@
+/**
+ * `bun run bench [-- --quick]`: measure the SPEC §11 performance bars and print them as tables
+ * (value, target, pass/over). It reports and always exits 0; it never gates a build.
+ *
+ *   --quick   smoke run: 1 repeat, 1 000 patients, 200 samples, 0.5 s per HTTP row
+ */
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { benchHttp } from "./http.ts";
+import { cleanupAll } from "./processes.ts";
+import { failedRow, pending, printTable, seconds, type Row } from "./report.ts";
+import { benchStartup } from "./startup.ts";
+import { benchStore } from "./store.ts";
+
+const args = Bun.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log("Usage: bun run bench [-- --quick]\n\n  --quick   smoke run with small sizes (1 repeat, 1 000 patients, short HTTP rows)");
+  process.exit(0);
+}
+const unknown = args.filter((a) => a !== "--quick");
+if (unknown.length) console.error(`bench: ignoring unknown option(s) ${unknown.join(" ")}`);
+const quick = args.includes("--quick");
+
+const sizes = quick
+  ? { repeats: 1, patients: 1_000, samples: 200, httpMs: 500 }
+  : { repeats: 5, patients: 10_000, samples: 1_000, httpMs: 2_000 };
+
+const root = join(import.meta.dir, "..");
+const began = performance.now();
+const log = (line: string) => console.error(`[${seconds(performance.now() - began).padStart(6)}] ${line}`);
+
+// Nothing may keep the bench alive for ever: after 5 minutes, clean up and report what is known.
+const watchdog = setTimeout(() => {
+  console.error("bench: time limit reached, cleaning up");
+  cleanupAll();
+  process.exit(0);
+}, 300_000);
+watchdog.unref();
+
+const find = (rows: readonly Row[], prefix: string): Row | undefined => rows.find((r) => r.measure.startsWith(prefix));
+
+async function main(): Promise<void> {
+  console.log(`MedMij Sandbox bench — ${quick ? "QUICK smoke run (small sizes, not comparable)" : "full run"}`);
+  console.log(`Bun ${Bun.version} · ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} · ${new Date().toISOString()}`);
+
+  const startup = await benchStartup(root, sizes.repeats, log).catch((e) => ({ rows: [failedRow("start-up", e)], notes: [] as string[] }));
+  printTable(`1–3. Cold start to all hosts healthy, and idle RSS (${sizes.repeats} repeat${sizes.repeats > 1 ? "s" : ""})`, startup.rows, startup.notes);
+
+  const store = await benchStore(sizes.patients, sizes.samples, log).catch((e) => ({
+    seedRows: [failedRow("seeding", e)], seedNotes: [] as string[], queryRows: [failedRow("store queries", e)], queryNotes: [] as string[],
+  }));
+  printTable("4. Seeding a large population", store.seedRows, store.seedNotes);
+  printTable("5. Store-level Task collection and read", store.queryRows, store.queryNotes);
+
+  const http = await benchHttp(root, sizes.httpMs, log).catch((e) => ({ rows: [failedRow("HTTP", e)], notes: [] as string[] }));
+  printTable("6. HTTP throughput against Bun's hello world", http.rows, http.notes);
+
+  const journey: Row = { measure: "full journey over HTTP (consent, collect, exchange, SMART launch, complete, return)", value: "—",
+    target: "p50 < 40 ms", result: pending("issue 6 (module; needs DVA auth 3, FHIR 4, PGO 5)") };
+  printTable("7. Journey", [journey]);
+
+  const pick = (rows: readonly Row[], prefix: string, label: string): Row =>
+    ({ ...(find(rows, prefix) ?? { value: "—", target: "", result: "not measured" }), measure: label });
+  printTable("SPEC §11 summary", [
+    pick(startup.rows, "binary: restart", "cold start, compiled binary, existing database"),
+    pick(startup.rows, "binary: cold start", "cold start, compiled binary, :memory: (seeds)"),
+    journey.measure ? { ...journey, measure: "full journey p50" } : journey,
+    pick(store.queryRows, "Task collection over HTTP", "Task collection, 100 000 tasks, HTTP"),
+    pick(store.queryRows, "Task collection, SQL + parse", "Task collection, store part"),
+    pick(http.rows, "sandbox FHIR read", "FHIR read vs hello world"),
+    pick(http.rows, "sandbox GET fhir.zorgnet /health", "/health vs hello world (stand-in)"),
+    pick(startup.rows, "binary: RSS idle", "RSS idle, compiled binary"),
+    pick(store.seedRows, "addPopulation", "seed 100 000 tasks"),
+  ], [`total bench time ${seconds(performance.now() - began)}${quick ? "; --quick sizes: use the full run for real numbers" : ""}`]);
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error("bench: unexpected failure:", e);
+} finally {
+  cleanupAll();
+}
+process.exit(0);

@@ -1,0 +1,143 @@
+/**
+ * Seeding a large synthetic population (seed/population.ts) into a temp database file, then
+ * store-level timings on it: the Task collection of one patient and FhirStore.read (SPEC §11:
+ * "Task collection for one patient in a network of 100 000 tasks p95 < 5 ms").
+ */
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import defaultNetwork from "../seed/network.ts";
+import { addPopulation } from "../seed/population.ts";
+import { seedDatabase } from "../seed/seed.ts";
+import { FhirStore } from "../src/dva/fhir/store.ts";
+import { openDatabase } from "../src/shared/db.ts";
+import { DATA_SERVICE_TAG } from "../src/shared/fhir-profiles.ts";
+import { validateNetwork } from "../src/shared/network.ts";
+import { resolveNetwork } from "../src/shared/resolved-network.ts";
+import { removeTempDir, tempDir } from "./processes.ts";
+import { count, mb, ms, percentile, seconds, under, type Row } from "./report.ts";
+import { TaskCollection } from "./task-collection.ts";
+
+const TASKS_PER_PATIENT = 10;
+const TARGET_TASKS = 100_000;
+const SEED_LIMIT_MS = 60_000;
+const COLLECTION_P95_LIMIT_MS = 5;
+
+export interface StoreResult { seedRows: Row[]; seedNotes: string[]; queryRows: Row[]; queryNotes: string[] }
+
+/** A small deterministic PRNG (mulberry32), so runs sample the same patients. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function timeEach<T>(items: readonly T[], fn: (item: T) => unknown): number[] {
+  const times: number[] = [];
+  for (const item of items) {
+    const started = performance.now();
+    fn(item);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+const pcts = (times: number[], ps: number[]) => ps.map((p) => `p${p} ${ms(percentile(times, p))}`).join(" · ");
+
+export async function benchStore(patients: number, samples: number, log: (line: string) => void): Promise<StoreResult> {
+  const dir = tempDir("store");
+  const path = join(dir, "population.db");
+  const db = openDatabase(path);
+  try {
+    const network = resolveNetwork(validateNetwork(defaultNetwork), "localhost", 8080);
+    const seedRows: Row[] = [];
+    const seedNotes: string[] = [];
+
+    log(`store: seeding the default network, then ${count(patients)} patients × ${TASKS_PER_PATIENT} tasks …`);
+    let started = performance.now();
+    const summary = await seedDatabase(db, network);
+    const seedMs = performance.now() - started;
+    seedRows.push({ measure: "seedDatabase (default network)", value: ms(seedMs), target: "—",
+      result: `info (${summary.resources} resources, ${summary.tasks} tasks, ${summary.accounts} argon2id accounts)` });
+
+    const progress = process.stderr.isTTY
+      ? (done: number, total: number) => process.stderr.write(`\r  addPopulation: ${count(done)}/${count(total)} tasks`)
+      : undefined;
+    started = performance.now();
+    const added = addPopulation(db, network, { patients, tasksPerPatient: TASKS_PER_PATIENT, onProgress: progress });
+    const populationMs = performance.now() - started;
+    if (progress) process.stderr.write("\r\x1b[K");
+    const rate = added.tasks / (populationMs / 1000);
+    const full = added.tasks >= TARGET_TASKS;
+    const projected = full ? populationMs : (TARGET_TASKS / rate) * 1000;
+    seedRows.push({
+      measure: `addPopulation ${count(added.patients)} patients × ${TASKS_PER_PATIENT} = ${count(added.tasks)} tasks`,
+      value: `${seconds(populationMs)} · ${count(rate)} tasks/s`,
+      target: "100 000 tasks well under a minute",
+      result: full ? under(populationMs, SEED_LIMIT_MS) : `${under(projected, SEED_LIMIT_MS)} (≈ ${seconds(projected)} for 100 000, extrapolated)`,
+    });
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const counts = db.query<{ resources: number; tokens: number }, []>(
+      "SELECT (SELECT count(*) FROM fhir_resource) AS resources, (SELECT count(*) FROM fhir_search_token) AS tokens").get()!;
+    seedRows.push({ measure: "database file after population", value: mb(statSync(path).size), target: "—",
+      result: `info (${count(counts.resources)} resources, ${count(counts.tokens)} search tokens)` });
+    seedNotes.push("temp file database opened with openDatabase (WAL, synchronous=NORMAL); addPopulation writes batches of 20 000 tasks per transaction");
+
+    log(`store: ${count(samples)} Task collections and reads …`);
+    const queryRows: Row[] = [];
+    const queryNotes: string[] = [];
+    const next = random(20251123);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+    const allPatients = db.query<{ dva: string; patient: string }, []>(
+      "SELECT dva, patient FROM fhir_resource WHERE type = 'Patient' AND id LIKE 'patient-synth-%'").all();
+    const allTasks = db.query<{ dva: string; id: string }, []>(
+      "SELECT dva, id FROM fhir_resource WHERE type = 'Task' AND id LIKE 'task-synth-%'").all();
+    const patientSample = Array.from({ length: samples }, () => pick(allPatients));
+    const taskSample = Array.from({ length: samples }, () => pick(allTasks));
+    const collection = new TaskCollection(db);
+    const fhir = new FhirStore(db);
+    const base = (dva: string) => network.dvas.find((d) => d.id === dva)!.fhirBase;
+
+    // The SQL must return what a naive scan of the patient's Tasks returns.
+    for (const p of patientSample.slice(0, 20)) {
+      const expected = fhir.byPatient(p.dva, "Task", p.patient).filter((t) =>
+        t.resource.status !== "completed" &&
+        (t.resource.meta?.tag ?? []).some((g) => g.system === DATA_SERVICE_TAG.system && g.code === DATA_SERVICE_TAG.code));
+      const got = collection.rows(p.dva, p.patient);
+      if (got.matches.length !== expected.length || got.matches.length === 0) {
+        queryNotes.push(`WARNING: ${p.patient} at ${p.dva}: SQL found ${got.matches.length} Tasks, a scan ${expected.length}`);
+      }
+    }
+    const shape = patientSample.slice(0, 50).map((p) => collection.rows(p.dva, p.patient));
+    const avg = (f: (c: (typeof shape)[number]) => number) => (shape.reduce((s, c) => s + f(c), 0) / shape.length).toFixed(1);
+    queryNotes.push(`per patient on average ${avg((c) => c.matches.length)} matching Tasks + ${avg((c) => c.includes.length)} included resources ` +
+      `(${avg((c) => c.includes.filter((i) => i.type === "ActivityDefinition").length)} ActivityDefinition, ${avg((c) => c.includes.filter((i) => i.type === "ServiceRequest").length)} ServiceRequest)`);
+
+    // Warm-up, then measure (the page cache is warm, as in a running server).
+    timeEach(patientSample.slice(0, 100), (p) => collection.bundle(p.dva, p.patient, base(p.dva)));
+    const sqlTimes = timeEach(patientSample, (p) => collection.rows(p.dva, p.patient));
+    const bundleTimes = timeEach(patientSample, (p) => collection.bundle(p.dva, p.patient, base(p.dva)));
+    timeEach(taskSample.slice(0, 100), (t) => fhir.read(t.dva, "Task", t.id));
+    const readTimes = timeEach(taskSample, (t) => fhir.read(t.dva, "Task", t.id));
+
+    const scale = `${count(counts.resources)} resources, ${count(allTasks.length)} synthetic Tasks`;
+    const target = `p95 < ${COLLECTION_P95_LIMIT_MS} ms (full HTTP request)`;
+    queryRows.push({ measure: `Task collection, SQL only (${count(samples)} random patients)`, value: pcts(sqlTimes, [50, 95, 99]),
+      target, result: `${under(percentile(sqlTimes, 95), COLLECTION_P95_LIMIT_MS)} (store part only)` });
+    queryRows.push({ measure: "Task collection, SQL + parse + Bundle JSON", value: pcts(bundleTimes, [50, 95, 99]),
+      target, result: `${under(percentile(bundleTimes, 95), COLLECTION_P95_LIMIT_MS)} (store part only)` });
+    queryRows.push({ measure: "Task collection over HTTP (GET /fhir/Task?…)", value: "—", target, result: "not yet measurable — arrives with issue 4 (FHIR server)" });
+    queryRows.push({ measure: `FhirStore.read(Task) (${count(samples)} random ids)`, value: pcts(readTimes, [50, 95]), target: "—", result: "info" });
+    queryNotes.push(`database: ${scale}; query = Task?patient&_tag=DataService&status:not=completed&_include=Task:digital-activity&_include=Task:based-on`);
+    queryNotes.push("the store rows stand in for the full request until the FHIR server exists (issue 4); HTTP, auth and the token check come on top");
+    queryNotes.push(...collection.plans());
+    return { seedRows, seedNotes, queryRows, queryNotes };
+  } finally {
+    db.close();
+    removeTempDir(dir);
+  }
+}
