@@ -86,8 +86,13 @@ export function spawnChild(cmd: string[], cwd: string): Child {
   // Drain stderr so a chatty child never blocks on a full pipe; keep the last 4 KB.
   void (async () => {
     const decoder = new TextDecoder();
+    const reader = proc.stderr.getReader();
     try {
-      for await (const chunk of proc.stderr) err = (err + decoder.decode(chunk, { stream: true })).slice(-4096);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        err = (err + decoder.decode(value, { stream: true })).slice(-4096);
+      }
     } catch { /* the child is gone */ }
   })();
   return { proc, stderr: () => err, exitCode: () => exit };

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   printTable("SPEC §11 summary", [
     pick(startup.rows, "binary: restart", "cold start, compiled binary, existing database"),
     pick(startup.rows, "binary: cold start", "cold start, compiled binary, :memory: (seeds)"),
-    journey.measure ? { ...journey, measure: "full journey p50" } : journey,
+    { ...journey, measure: "full journey p50" },
     pick(store.queryRows, "Task collection over HTTP", "Task collection, 100 000 tasks, HTTP"),
     pick(store.queryRows, "Task collection, SQL + parse", "Task collection, store part"),
     pick(http.rows, "sandbox FHIR read", "FHIR read vs hello world"),

@@ -60,8 +60,8 @@ export class TaskCollection {
 
   /** EXPLAIN QUERY PLAN of both statements, one line each, to show which indexes they use. */
   plans(): string[] {
-    const plan = (sql: string, params: unknown[]) => this.db.query<{ detail: string }, never>(`EXPLAIN QUERY PLAN ${sql}`)
-      .all(...(params as never[])).map((r) => r.detail).join("; ");
+    const plan = (sql: string, params: string[]) => this.db.query<{ detail: string }, string[]>(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params).map((r) => r.detail).join("; ");
     return [
       `match plan: ${plan(MATCH_SQL, ["x", "x", "x", "x"])}`,
       `include plan: ${plan(INCLUDE_SQL, ["[]", "x"])}`,

@@ -88,3 +88,19 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     expect(odd.fromCaller).toBe(false);
   });
 });
+
+describe("incoming hook", () => {
+  test("receive and respond lines carry the caller's trace and request id", async () => {
+    const { logIncoming } = await import("../../../src/shared/incoming.ts");
+    const chain = new ChainLog(openDatabase(":memory:"));
+    const request = new Request("http://auth.zorgnet.localhost:8080/token?x=1", {
+      method: "POST", headers: { "X-Correlation-ID": "trace-in", "MedMij-Request-ID": "req-in" },
+    });
+    const received = logIncoming(chain, request, { type: "receive_token_request", location: "auth.zorgnet.localhost", clientId: "pgo.localhost", extra: { grant_type: "authorization_code" } });
+    received.respond("send_token_request_error", 400, { code: "invalid_grant", description: "Authorization code expired" });
+    const lines = chain.query({ traceId: "trace-in" });
+    expect(lines.map((l) => l.event.type)).toEqual(["receive_token_request", "send_token_request_error"]);
+    expect(lines[0]!.request).toEqual({ id: "req-in", method: "post", uri: "http://auth.zorgnet.localhost:8080/token", client_id: "pgo.localhost", server_id: "auth.zorgnet.localhost", grant_type: "authorization_code" });
+    expect(lines[1]!.error).toEqual({ request_id: "req-in", code: "invalid_grant", description: "Authorization code expired", status: 400 });
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * The incoming side of chain monitoring: an actor that receives a MedMij request records the
+ * receive event with the caller's trace and request id (SD 4.5, e.g. receive_token_request), then
+ * its own answer (send_token_response) or error (send_token_request_error) with the same ids.
+ */
+import type { ChainLog } from "./chain-log.ts";
+import { incomingIds } from "./trace.ts";
+
+export interface ReceivedRequest {
+  traceId: string;
+  requestId: string;
+  /** Record the answer: a success line, or an error line when `error` is given. */
+  respond(type: string, status: number, error?: { code: string; description: string }): void;
+}
+
+export function logIncoming(
+  chain: ChainLog,
+  request: Request,
+  opts: { type: string; location: string; sessionId?: string | null; clientId?: string; extra?: Record<string, unknown> },
+): ReceivedRequest {
+  const url = new URL(request.url);
+  const { traceId, requestId } = incomingIds(request, url);
+  const sessionId = opts.sessionId ?? null;
+  chain.write({
+    type: opts.type, location: opts.location, traceId, sessionId,
+    request: {
+      id: requestId, method: request.method.toLowerCase(), uri: `${url.origin}${url.pathname}`,
+      ...(opts.clientId ? { client_id: opts.clientId } : {}), server_id: opts.location, ...opts.extra,
+    },
+  });
+  return {
+    traceId,
+    requestId,
+    respond(type, status, error) {
+      chain.write({
+        type, location: opts.location, traceId, sessionId,
+        ...(error ? { error: { request_id: requestId, ...error, status } } : { response: { request_id: requestId, status } }),
+      });
+    },
+  };
+}
