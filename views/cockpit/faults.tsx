@@ -5,6 +5,18 @@ import { themes } from "../theme.ts";
 
 export interface FaultsPageProps { faults: Faults; dvas: { id: string; name: string }[]; csrfToken: string; error?: string }
 
+function SelectField(p: { id: string; name: string; label: string; current: unknown; options: { value: string; label: string }[] }): JSX.Element {
+  return (
+    <div>
+      <label for={p.id} safe>{p.label}</label>
+      <select id={p.id} name={p.name}>
+        <option value="">— geen —</option>
+        {p.options.map((o) => <option value={o.value} selected={p.current === o.value} safe>{o.label}</option>)}
+      </select>
+    </div>
+  );
+}
+
 /** Fault switches (SPEC §9); the same keys as `POST /api/faults`. */
 export function FaultsPage({ faults, dvas, csrfToken, error }: FaultsPageProps): JSX.Element {
   const value = (key: keyof Faults) => faults[key];
@@ -36,25 +48,9 @@ export function FaultsPage({ faults, dvas, csrfToken, error }: FaultsPageProps):
                 </div>
               );
             case "dva":
-              return (
-                <div>
-                  <label for={id} safe>{f.label}</label>
-                  <select id={id} name={f.key}>
-                    <option value="">— geen —</option>
-                    {dvas.map((d) => <option value={d.id} selected={current === d.id} safe>{d.name}</option>)}
-                  </select>
-                </div>
-              );
+              return <SelectField id={id} name={f.key} label={f.label} current={current} options={dvas.map((d) => ({ value: d.id, label: d.name }))} />;
             case "oauth-error":
-              return (
-                <div>
-                  <label for={id} safe>{f.label}</label>
-                  <select id={id} name={f.key}>
-                    <option value="">— geen —</option>
-                    {OAUTH_ERROR_CODES.map((c) => <option value={c} selected={current === c}>{c}</option>)}
-                  </select>
-                </div>
-              );
+              return <SelectField id={id} name={f.key} label={f.label} current={current} options={OAUTH_ERROR_CODES.map((c) => ({ value: c, label: c }))} />;
           }
         })}
         <div class="actions">
