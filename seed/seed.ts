@@ -101,6 +101,7 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
     const meta = db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     meta.run("seeded_at", at.toISOString());
     meta.run("seeded_for", seededFor(network));
+    meta.run("seeded_network", networkFingerprint(network));
   })();
   return { resources, tasks, accounts: accounts.length };
 }
@@ -108,6 +109,17 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
 /** Which host names and port the seeded URLs (Endpoint.address) point at. */
 export function seededFor(network: ResolvedNetwork): string {
   return JSON.stringify(network.modules.map((m) => [m.id, m.launchUrl]));
+}
+
+/** Identifies the network definition the seed was made from (ports and domain left out). */
+export function networkFingerprint(network: ResolvedNetwork): string {
+  return new Bun.CryptoHasher("sha256").update(JSON.stringify(network.definition)).digest("hex");
+}
+
+/** True when the database was seeded from another network definition than this one. */
+export function networkChangedSinceSeed(db: Database, network: ResolvedNetwork): boolean {
+  const seeded = db.query<{ value: string }, []>("SELECT value FROM sandbox_meta WHERE key = 'seeded_network'").get()?.value;
+  return seeded !== undefined && seeded !== networkFingerprint(network);
 }
 
 export function isSeeded(db: Database): boolean {

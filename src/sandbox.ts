@@ -14,7 +14,7 @@ import { openDatabase, type Database } from "./shared/db.ts";
 import { FaultRegistry } from "./shared/faults.ts";
 import type { NetworkDefinition } from "./shared/network.ts";
 import { resolveNetwork } from "./shared/resolved-network.ts";
-import { isSeeded, relocateEndpoints, seedDatabase } from "../seed/seed.ts";
+import { isSeeded, networkChangedSinceSeed, relocateEndpoints, seedDatabase } from "../seed/seed.ts";
 
 export interface Sandbox {
   ctx: SandboxContext;
@@ -80,6 +80,9 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     } else {
       const moved = relocateEndpoints(db, network);
       if (moved) log(`the network moved to another port or domain: updated ${moved} module Endpoint addresses`);
+      if (networkChangedSinceSeed(db, network)) {
+        log("warning: the network definition changed since this database was seeded; new zorgaanbieders, modules or people have no FHIR data or accounts until you reseed (--reset, `bun run seed`, or Reset in the cockpit)");
+      }
     }
   } catch (e) {
     server.stop(true);

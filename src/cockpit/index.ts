@@ -15,6 +15,7 @@ import { FaultsPage } from "../../views/cockpit/faults.tsx";
 import { LogsPage, TraceLines } from "../../views/cockpit/logs.tsx";
 import { themes } from "../../views/theme.ts";
 import { incomingIds } from "../shared/trace.ts";
+import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
 
 export function createCockpit(ctx: SandboxContext) {
@@ -121,11 +122,14 @@ export function createCockpit(ctx: SandboxContext) {
     })
     .get("/api/logs", ({ request }) => {
       const url = new URL(request.url);
-      const lines = ctx.chain.query({
-        traceId: url.searchParams.get("trace_id") || undefined,
-        since: url.searchParams.get("since") || undefined,
-        limit: Number(url.searchParams.get("limit") ?? "") || undefined,
-      });
+      const sinceRaw = url.searchParams.get("since");
+      const limitRaw = url.searchParams.get("limit");
+      let since: string | undefined;
+      try { since = sinceRaw ? parseSince(sinceRaw) : undefined; } catch (e) {
+        return jsonResponse({ error: "invalid_request", error_description: (e as Error).message }, 400);
+      }
+      if (limitRaw && !/^\d{1,5}$/.test(limitRaw)) return jsonResponse({ error: "invalid_request", error_description: "limit must be a whole number" }, 400);
+      const lines = ctx.chain.query({ traceId: url.searchParams.get("trace_id") || undefined, since, limit: limitRaw ? Number(limitRaw) : undefined });
       const last = lines.at(-1)?.seq;
       return new Response(lines.map(({ seq: _seq, ...line }) => JSON.stringify(line)).join("\n") + (lines.length ? "\n" : ""), {
         headers: { "Content-Type": "application/x-ndjson", ...(last ? { "X-Last-Seq": String(last) } : {}) },

@@ -34,6 +34,18 @@ export interface ChainEntry {
 
 export interface StoredChainLine extends ChainLine { seq: number }
 
+export class ChainLogQueryError extends Error {
+  override name = "ChainLogQueryError";
+}
+
+/** `since` as given in a query string: a sequence number or an xs:dateTime with offset ("+" may arrive as a space). */
+export function parseSince(raw: string): string {
+  const value = raw.trim().replace(/ (\d\d:\d\d)$/, "+$1");
+  if (/^\d+$/.test(value)) return value;
+  if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  throw new ChainLogQueryError("since must be a sequence number or an xs:dateTime with offset, e.g. 2026-11-23T09:12:51.123+01:00");
+}
+
 export class ChainLog {
   private readonly insert;
   private listeners = new Set<(line: StoredChainLine) => void>();

@@ -57,7 +57,8 @@ export function parseFaults(input: unknown, dvaIds: readonly string[]): { set: F
         set[key] = true;
         break;
       case "number": {
-        const n = typeof value === "number" ? value : Number(value);
+        // A JSON number, or digits from an HTML form; nothing that merely coerces to a number.
+        const n = typeof value === "number" ? value : typeof value === "string" && /^\d{1,6}$/.test(value.trim()) ? Number(value) : NaN;
         if (!Number.isInteger(n) || n < 0 || n > 600_000) throw new FaultError(`${key} must be a whole number from 0 to 600000`);
         set[key] = n;
         break;

@@ -79,3 +79,15 @@ describe("seed", () => {
     expect(fhir.byPatient("ggzconnect", "Task", "Patient/patient-synth-1")).toHaveLength(4);
   });
 });
+
+describe("network fingerprint", () => {
+  test("a changed definition is noticed; a changed port is not", async () => {
+    const { networkChangedSinceSeed } = await import("../../../seed/seed.ts");
+    const db = openDatabase(":memory:");
+    await seedDatabase(db, resolved);
+    expect(networkChangedSinceSeed(db, resolveNetwork(validateNetwork(network), "localhost", 9999))).toBe(false);
+    const changed = structuredClone(network);
+    changed.dvas[0]!.phone = "020 000 00 00";
+    expect(networkChangedSinceSeed(db, resolveNetwork(validateNetwork(changed), "localhost", 8080))).toBe(true);
+  });
+});
