@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { FhirStore, VersionConflictError } from "../../../src/dva/fhir/store.ts";
 import { indexEntries, normalizeReference } from "../../../src/dva/fhir/search-index.ts";
 import { openDatabase } from "../../../src/shared/db.ts";
@@ -98,7 +99,7 @@ describe("search index entries", () => {
     expect(normalizeReference(undefined)).toBeNull();
   });
 
-  test("every official MedMij example resource indexes and stores unchanged (SPEC §3)", async () => {
+  test.skipIf(!existsSync(examples))("every official MedMij example resource indexes and stores unchanged (SPEC §3)", async () => {
     const glob = new Bun.Glob("*/*.json");
     const store = new FhirStore(openDatabase(":memory:"));
     let count = 0;
@@ -112,6 +113,6 @@ describe("search index entries", () => {
       if (resource.resourceType === "Task") expect(indexEntries(resource).patient).toMatch(/^Patient\//);
       count++;
     }
-    if (count === 0) console.warn(`no MedMij examples found at ${examples}; skipped`);
+    expect(count).toBeGreaterThan(100);
   });
 });
