@@ -4,6 +4,7 @@
  */
 import { createCockpit } from "./cockpit/index.ts";
 import { createDigid } from "./digid/index.ts";
+import { createDvaAuth } from "./dva/auth/index.ts";
 import { createRegister } from "./register/index.ts";
 import { actorSites, type ActorSite } from "./shared/actor-sites.ts";
 import type { SandboxContext } from "./shared/context.ts";
@@ -21,11 +22,7 @@ function appFor(ctx: SandboxContext, a: ActorSite): Handler {
     case "cockpit": return handler(createCockpit(ctx));
     case "register": return handler(createRegister(ctx).app);
     case "digid": return handler(createDigid(ctx).app);
-    case "dva-auth": {
-      const dva = n.dvas[a.dvaIndex!]!;
-      return handler(createPlaceholderApp(themes.dva(dva.name, a.dvaIndex!, "auth"),
-        "Hier komt de autorisatieserver van deze DVA: /auth, /token, SMART /connect/* (issue 3).", cockpit));
-    }
+    case "dva-auth": return handler(createDvaAuth(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
     case "dva-fhir": {
       const dva = n.dvas[a.dvaIndex!]!;
       return handler(createPlaceholderApp(themes.dva(dva.name, a.dvaIndex!, "fhir"),

@@ -9,7 +9,7 @@ import type { SandboxContext } from "../shared/context.ts";
 import { isValidBsn, normalizeBsn } from "../shared/bsn.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, jsonResponse, readForm } from "../shared/html.ts";
-import { generateSigningKey, importSigningKey, type SigningKey } from "../shared/keys.ts";
+import { lazySigningKey } from "../shared/keys.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { ErrorPage } from "../../views/error-page.tsx";
 import { DigidHome, DigidLogin } from "../../views/digid/login.tsx";
@@ -21,12 +21,7 @@ export const MAX_STATE_LENGTH = 512;
 
 export function createDigid(ctx: SandboxContext) {
   const store = new DigidStore(ctx.db);
-  let key: Promise<SigningKey> | null = null;
-  const signingKey = () => (key ??= (async () => {
-    let record = store.currentKey();
-    if (!record) { record = await generateSigningKey(); store.saveKey(record); }
-    return importSigningKey(record);
-  })());
+  const signingKey = lazySigningKey(store);
 
   /** The return URL if it lies on a DVA authorization host of this network, else null. */
   function verifiedReturnUrl(raw: unknown): URL | null {

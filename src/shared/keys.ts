@@ -19,3 +19,16 @@ export async function generateSigningKey(): Promise<SigningKeyRecord> {
 export async function importSigningKey(record: SigningKeyRecord): Promise<SigningKey> {
   return { kid: record.kid, privateKey: (await importJWK(record.privateJwk, SIGNING_ALG)) as CryptoKey, publicJwk: record.publicJwk };
 }
+
+/**
+ * A signing key loaded from an actor's own table on first use, or generated and saved there.
+ * The promise is cached, so concurrent first requests share one key.
+ */
+export function lazySigningKey(store: { currentKey(): SigningKeyRecord | null; saveKey(key: SigningKeyRecord): void }): () => Promise<SigningKey> {
+  let key: Promise<SigningKey> | null = null;
+  return () => (key ??= (async () => {
+    let record = store.currentKey();
+    if (!record) { record = await generateSigningKey(); store.saveKey(record); }
+    return importSigningKey(record);
+  })());
+}

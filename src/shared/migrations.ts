@@ -125,4 +125,44 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: "dva auth: keys, sessions, authorization requests, consents, codes, tokens",
+    sql: `
+      CREATE TABLE dva_auth_key (
+        dva TEXT NOT NULL, kid TEXT NOT NULL, private_jwk TEXT NOT NULL, public_jwk TEXT NOT NULL, created_at TEXT NOT NULL,
+        PRIMARY KEY (dva, kid)
+      ) WITHOUT ROWID;
+      -- The browser's login session at a DVA (cookie), from a DigiD login.
+      CREATE TABLE dva_session (
+        id TEXT PRIMARY KEY, dva TEXT NOT NULL, bsn TEXT NOT NULL, digid_login_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- A verified /auth request waiting for DigiD and consent.
+      CREATE TABLE dva_auth_request (
+        id TEXT PRIMARY KEY, dva TEXT NOT NULL, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
+        scope TEXT NOT NULL, state TEXT NOT NULL, trace_id TEXT NOT NULL, request_id TEXT NOT NULL, session_id TEXT,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE dva_consent (
+        id TEXT PRIMARY KEY, dva TEXT NOT NULL, bsn TEXT NOT NULL, client_id TEXT NOT NULL, zorgaanbieder TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('once', 'long')), created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        withdrawn_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX dva_consent_person ON dva_consent (dva, bsn);
+      -- Authorization codes, refresh tokens and launch codes: only their SHA-256 is stored.
+      CREATE TABLE dva_grant (
+        hash TEXT PRIMARY KEY, dva TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('code', 'refresh', 'launch')),
+        client_id TEXT NOT NULL, consent_id TEXT REFERENCES dva_consent (id), data TEXT NOT NULL,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER, revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX dva_grant_consent ON dva_grant (consent_id);
+      -- Access tokens are JWTs; their jti is kept so that revocation and replay handling can kill them.
+      CREATE TABLE dva_access_token (
+        jti TEXT PRIMARY KEY, dva TEXT NOT NULL, client_id TEXT NOT NULL, consent_id TEXT, issued_by TEXT,
+        expires_at INTEGER NOT NULL, revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX dva_access_token_issuer ON dva_access_token (issued_by);
+    `,
+  },
 ];

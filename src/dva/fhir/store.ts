@@ -80,6 +80,15 @@ export class FhirStore {
     return this.q.byPatient.all(dva, type, patientRef).map((r) => toStored(r)!);
   }
 
+  /** Resources of a type with this identifier (system|value), e.g. a Patient by BSN. */
+  findByIdentifier(dva: string, type: string, system: string, value: string): StoredResource[] {
+    return this.db.query<Row, [string, string, string, string]>(
+      `SELECT r.json, r.version_id, r.last_updated FROM fhir_search_token t
+         JOIN fhir_resource r ON r.dva = t.dva AND r.type = t.type AND r.id = t.id AND r.deleted = 0
+        WHERE t.dva = ? AND t.type = ? AND t.param = 'identifier' AND t.system = ? AND t.value = ?`,
+    ).all(dva, type, system, value).map((r) => toStored(r)!);
+  }
+
   count(dva: string, type: string): number {
     return this.q.count.get(dva, type)?.n ?? 0;
   }

@@ -1,0 +1,67 @@
+/**
+ * Who is calling the token endpoint (SPEC §5 "Client authentication").
+ * PGOs: identified by client_id (their hostname, on the OAuthclientlist) — real MedMij PGOs
+ * authenticate with a PKIoverheid TLS certificate, which plain HTTP cannot carry; if the network
+ * gives a PGO a secret and the request has HTTP Basic credentials, they must match.
+ * Modules and zorgaanbieder systems: client_secret_basic or client_secret_post (RFC 6749 §2.3.1).
+ */
+import { timingSafeEqual } from "node:crypto";
+import { OAuthError } from "../../shared/oauth-error.ts";
+import type { ResolvedDva, ResolvedNetwork, ResolvedPgo } from "../../shared/resolved-network.ts";
+
+export type TokenClient =
+  | { kind: "pgo"; clientId: string; pgo: ResolvedPgo }
+  | { kind: "module"; clientId: string; moduleId: string }
+  | { kind: "system"; clientId: string; zorgaanbieder: string };
+
+function equal(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
+function basicCredentials(request: Request): { id: string; secret: string } | null {
+  const header = request.headers.get("authorization");
+  if (!header || !/^basic /i.test(header)) return null;
+  let decoded: string;
+  try { decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8"); } catch { throw new OAuthError("invalid_client", "Basic-credentials zijn niet leesbaar"); }
+  const colon = decoded.indexOf(":");
+  if (colon < 0) throw new OAuthError("invalid_client", "Basic-credentials zijn niet leesbaar");
+  try {
+    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " ")), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, " ")) };
+  } catch {
+    throw new OAuthError("invalid_client", "Basic-credentials zijn niet leesbaar");
+  }
+}
+
+export function authenticateClient(request: Request, form: URLSearchParams, dva: ResolvedDva, network: ResolvedNetwork): TokenClient {
+  const basic = basicCredentials(request);
+  const formId = form.get("client_id");
+  const formSecret = form.get("client_secret");
+  if (basic && formSecret !== null) throw new OAuthError("invalid_request", "gebruik één methode van clientauthenticatie, niet Basic én client_secret");
+  if (basic && formId !== null && formId !== basic.id) throw new OAuthError("invalid_client", "client_id verschilt van de Basic-credentials");
+  const clientId = basic?.id ?? formId;
+  const secret = basic?.secret ?? formSecret;
+  if (!clientId) throw new OAuthError("invalid_client", "client_id ontbreekt");
+
+  const pgo = network.pgos.find((g) => g.clientId === clientId);
+  if (pgo) {
+    if (pgo.clientSecret !== undefined && secret !== null && !equal(secret, pgo.clientSecret)) throw new OAuthError("invalid_client", "onjuist client secret");
+    return { kind: "pgo", clientId, pgo };
+  }
+  for (const m of network.modules) {
+    const c = m.clients.find((x) => x.dva === dva.id && x.clientId === clientId);
+    if (c) {
+      if (secret === null) throw new OAuthError("invalid_client", "client secret ontbreekt (client_secret_basic of client_secret_post)");
+      if (!equal(secret, c.clientSecret)) throw new OAuthError("invalid_client", "onjuist client secret");
+      return { kind: "module", clientId, moduleId: m.id };
+    }
+  }
+  const za = network.zorgaanbieders.find((z) => z.dva === dva.id && z.systemClient.clientId === clientId);
+  if (za) {
+    if (secret === null || !equal(secret, za.systemClient.clientSecret)) throw new OAuthError("invalid_client", "onjuist of ontbrekend client secret");
+    return { kind: "system", clientId, zorgaanbieder: za.name };
+  }
+  throw new OAuthError("invalid_client", `onbekende client ${clientId} bij ${dva.name}`);
+}

@@ -1,0 +1,48 @@
+/** What every grant handler gets, and the one way a PGO access (+ refresh) token is issued. */
+import type { FhirStore } from "../../fhir/store.ts";
+import { BSN_SYSTEM } from "../../../shared/fhir-profiles.ts";
+import type { SigningKey } from "../../../shared/keys.ts";
+import type { ResolvedDva, ResolvedNetwork } from "../../../shared/resolved-network.ts";
+import { randomSecret, type Consent, type DvaAuthStore } from "../store.ts";
+import { pseudonym, signAccessToken } from "../tokens.ts";
+import type { TokenClient } from "../client-auth.ts";
+
+export interface GrantContext {
+  dva: ResolvedDva;
+  network: ResolvedNetwork;
+  store: DvaAuthStore;
+  fhir: FhirStore;
+  signingKey: () => Promise<SigningKey>;
+  now: number;
+}
+
+export type GrantHandler = (ctx: GrantContext, client: TokenClient, form: URLSearchParams) => Promise<Record<string, unknown>>;
+
+/** Data kept with a code or refresh token. `issuedBy` is the code at the root of the lineage. */
+export interface CollectGrantData { bsn: string; zorgaanbieder: string; scope: string; redirectUri?: string; issuedBy?: string }
+
+/**
+ * Access token for the collect flow, bound to patient, zorgaanbieder and PGO (SPEC §5); a refresh
+ * token under long-term consent. Token responses always carry `scope` (and `refresh_token`
+ * under long-term consent): real MedMij clients rely on both.
+ */
+export async function issueCollectTokens(ctx: GrantContext, clientId: string, consent: Consent, data: CollectGrantData, rootHash: string) {
+  const patient = ctx.fhir.findByIdentifier(ctx.dva.id, "Patient", BSN_SYSTEM, data.bsn)[0]?.resource.id;
+  const at = await signAccessToken(await ctx.signingKey(), {
+    issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now,
+    ttlSeconds: Math.max(1, Math.min(900, Math.floor((consent.expiresAt - ctx.now) / 1000))),
+    claims: { sub: pseudonym(ctx.dva.id, data.bsn), ...(patient ? { patient } : {}), zorgaanbieder: data.zorgaanbieder, client_id: clientId, scope: data.scope },
+  });
+  ctx.store.recordAccessToken({ jti: at.jti, clientId, consentId: consent.id, issuedBy: rootHash, expiresAt: at.expiresAt });
+  const body: Record<string, unknown> = { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: data.scope };
+  if (patient) body.patient = patient;
+  if (consent.kind === "long") {
+    const refresh = randomSecret();
+    ctx.store.saveGrant(refresh, {
+      kind: "refresh", clientId, consentId: consent.id, createdAt: ctx.now, expiresAt: consent.expiresAt,
+      data: { bsn: data.bsn, zorgaanbieder: data.zorgaanbieder, scope: data.scope, issuedBy: rootHash },
+    });
+    body.refresh_token = refresh;
+  }
+  return body;
+}

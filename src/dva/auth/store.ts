@@ -1,0 +1,158 @@
+/**
+ * The DVA authorization server's tables (dva_*): signing keys, browser sessions, pending
+ * authorization requests, consents, single-use grants (codes, refresh tokens, launch codes; stored
+ * as SHA-256 only) and issued access-token ids (for revocation).
+ */
+import type { Database } from "bun:sqlite";
+import type { SigningKeyRecord } from "../../shared/keys.ts";
+
+export interface DvaSession { id: string; bsn: string; digidLoginAt: number; expiresAt: number }
+export interface AuthRequest { id: string; clientId: string; redirectUri: string; scope: string; state: string; traceId: string; requestId: string; sessionId: string | null; expiresAt: number }
+export interface Consent { id: string; bsn: string; clientId: string; zorgaanbieder: string; kind: "once" | "long"; createdAt: number; expiresAt: number; withdrawnAt: number | null }
+export type GrantKind = "code" | "refresh" | "launch";
+export interface Grant<T = Record<string, unknown>> { hash: string; kind: GrantKind; clientId: string; consentId: string | null; data: T; createdAt: number; expiresAt: number; usedAt: number | null; revokedAt: number | null }
+
+export function hashSecret(secret: string): string {
+  return new Bun.CryptoHasher("sha256").update(secret).digest("hex");
+}
+
+/** 256 bits, URL-safe: codes, refresh tokens, launch codes, session ids. */
+export function randomSecret(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+}
+
+export class DvaAuthStore {
+  constructor(private readonly db: Database, private readonly dva: string) {}
+
+  currentKey(): SigningKeyRecord | null {
+    const row = this.db.query<{ kid: string; private_jwk: string; public_jwk: string }, [string]>(
+      "SELECT kid, private_jwk, public_jwk FROM dva_auth_key WHERE dva = ? ORDER BY created_at DESC LIMIT 1").get(this.dva);
+    return row ? { kid: row.kid, privateJwk: JSON.parse(row.private_jwk), publicJwk: JSON.parse(row.public_jwk) } : null;
+  }
+
+  saveKey(key: SigningKeyRecord): void {
+    this.db.query("INSERT INTO dva_auth_key (dva, kid, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)")
+      .run(this.dva, key.kid, JSON.stringify(key.privateJwk), JSON.stringify(key.publicJwk), new Date().toISOString());
+  }
+
+  // Sessions ---------------------------------------------------------------------------------------
+
+  createSession(bsn: string, now: number, ttlMs: number): DvaSession {
+    const s = { id: randomSecret(), bsn, digidLoginAt: now, expiresAt: now + ttlMs };
+    this.db.query("INSERT INTO dva_session (id, dva, bsn, digid_login_at, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(hashSecret(s.id), this.dva, bsn, now, now, s.expiresAt);
+    return s;
+  }
+
+  findSession(id: string, now: number): DvaSession | null {
+    const row = this.db.query<{ bsn: string; digid_login_at: number; expires_at: number }, [string, string, number]>(
+      "SELECT bsn, digid_login_at, expires_at FROM dva_session WHERE id = ? AND dva = ? AND expires_at > ?").get(hashSecret(id), this.dva, now);
+    return row ? { id, bsn: row.bsn, digidLoginAt: row.digid_login_at, expiresAt: row.expires_at } : null;
+  }
+
+  /** The most recent DigiD login of this person at this DVA (SD 3.4 step-up). */
+  lastDigidLogin(bsn: string): number | null {
+    return this.db.query<{ t: number | null }, [string, string]>(
+      "SELECT max(digid_login_at) AS t FROM dva_session WHERE dva = ? AND bsn = ?").get(this.dva, bsn)?.t ?? null;
+  }
+
+  // Authorization requests ------------------------------------------------------------------------
+
+  saveAuthRequest(r: AuthRequest, now: number): void {
+    this.db.query(`INSERT INTO dva_auth_request (id, dva, client_id, redirect_uri, scope, state, trace_id, request_id, session_id, created_at, expires_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(r.id, this.dva, r.clientId, r.redirectUri, r.scope, r.state, r.traceId, r.requestId, r.sessionId, now, r.expiresAt);
+  }
+
+  findAuthRequest(id: string, now: number): AuthRequest | null {
+    const row = this.db.query<Record<string, any>, [string, string, number]>(
+      "SELECT * FROM dva_auth_request WHERE id = ? AND dva = ? AND expires_at > ?").get(id, this.dva, now);
+    return row ? { id: row.id, clientId: row.client_id, redirectUri: row.redirect_uri, scope: row.scope, state: row.state,
+      traceId: row.trace_id, requestId: row.request_id, sessionId: row.session_id, expiresAt: row.expires_at } : null;
+  }
+
+  /** Bind a pending request to the browser session that logged in for it. */
+  attachSession(requestId: string, sessionId: string): void {
+    this.db.query("UPDATE dva_auth_request SET session_id = ? WHERE id = ? AND dva = ?").run(hashSecret(sessionId), requestId, this.dva);
+  }
+
+  deleteAuthRequest(id: string): void {
+    this.db.query("DELETE FROM dva_auth_request WHERE id = ? AND dva = ?").run(id, this.dva);
+  }
+
+  // Consents --------------------------------------------------------------------------------------
+
+  createConsent(c: Omit<Consent, "id" | "withdrawnAt">): Consent {
+    const consent = { ...c, id: crypto.randomUUID(), withdrawnAt: null };
+    this.db.query("INSERT INTO dva_consent (id, dva, bsn, client_id, zorgaanbieder, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(consent.id, this.dva, c.bsn, c.clientId, c.zorgaanbieder, c.kind, c.createdAt, c.expiresAt);
+    return consent;
+  }
+
+  findConsent(id: string): Consent | null {
+    const row = this.db.query<Record<string, any>, [string, string]>("SELECT * FROM dva_consent WHERE id = ? AND dva = ?").get(id, this.dva);
+    return row ? toConsent(row) : null;
+  }
+
+  consentsOf(bsn: string): Consent[] {
+    return this.db.query<Record<string, any>, [string, string]>(
+      "SELECT * FROM dva_consent WHERE dva = ? AND bsn = ? ORDER BY created_at DESC").all(this.dva, bsn).map(toConsent);
+  }
+
+  /** Withdraw a consent and kill everything issued under it. */
+  withdrawConsent(id: string, now: number): void {
+    this.db.transaction(() => {
+      this.db.query("UPDATE dva_consent SET withdrawn_at = ? WHERE id = ? AND dva = ? AND withdrawn_at IS NULL").run(now, id, this.dva);
+      this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE consent_id = ? AND revoked_at IS NULL").run(now, id);
+      this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE consent_id = ? AND revoked_at IS NULL").run(now, id);
+    })();
+  }
+
+  // Grants (codes, refresh tokens, launch codes) --------------------------------------------------
+
+  saveGrant(secret: string, g: Omit<Grant, "hash" | "usedAt" | "revokedAt">): void {
+    this.db.query("INSERT INTO dva_grant (hash, dva, kind, client_id, consent_id, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(hashSecret(secret), this.dva, g.kind, g.clientId, g.consentId, JSON.stringify(g.data), g.createdAt, g.expiresAt);
+  }
+
+  findGrant<T>(secret: string, kind: GrantKind): Grant<T> | null {
+    const row = this.db.query<Record<string, any>, [string, string, string]>(
+      "SELECT * FROM dva_grant WHERE hash = ? AND dva = ? AND kind = ?").get(hashSecret(secret), this.dva, kind);
+    return row ? { hash: row.hash, kind: row.kind, clientId: row.client_id, consentId: row.consent_id, data: JSON.parse(row.data),
+      createdAt: row.created_at, expiresAt: row.expires_at, usedAt: row.used_at, revokedAt: row.revoked_at } : null;
+  }
+
+  /** Mark a grant used; false when it already was (single use, checked atomically). */
+  useGrant(hash: string, now: number): boolean {
+    return this.db.query("UPDATE dva_grant SET used_at = ? WHERE hash = ? AND used_at IS NULL").run(now, hash).changes === 1;
+  }
+
+  revokeGrant(hash: string, now: number): void {
+    this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL").run(now, hash);
+  }
+
+  // Access tokens ---------------------------------------------------------------------------------
+
+  recordAccessToken(t: { jti: string; clientId: string; consentId: string | null; issuedBy: string | null; expiresAt: number }): void {
+    this.db.query("INSERT INTO dva_access_token (jti, dva, client_id, consent_id, issued_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(t.jti, this.dva, t.clientId, t.consentId, t.issuedBy, t.expiresAt);
+  }
+
+  isAccessTokenRevoked(jti: string): boolean {
+    const row = this.db.query<{ revoked_at: number | null }, [string, string]>("SELECT revoked_at FROM dva_access_token WHERE jti = ? AND dva = ?").get(jti, this.dva);
+    return !row || row.revoked_at !== null;
+  }
+
+  /** A replayed code revokes what it issued (RFC 6749 §4.1.2). */
+  revokeIssuedBy(grantHash: string, now: number): void {
+    this.db.transaction(() => {
+      this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE issued_by = ? AND revoked_at IS NULL").run(now, grantHash);
+      this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE kind = 'refresh' AND json_extract(data, '$.issuedBy') = ? AND revoked_at IS NULL").run(now, grantHash);
+    })();
+  }
+}
+
+function toConsent(row: Record<string, any>): Consent {
+  return { id: row.id, bsn: row.bsn, clientId: row.client_id, zorgaanbieder: row.zorgaanbieder, kind: row.kind,
+    createdAt: row.created_at, expiresAt: row.expires_at, withdrawnAt: row.withdrawn_at };
+}

@@ -1,0 +1,37 @@
+/**
+ * Access tokens: JWTs signed with the DVA's own key (ES256), verifiable with its JWKS. Claims:
+ * iss = the DVA auth origin, aud = the DVA FHIR base, sub (a per-DVA pseudonym, not the BSN),
+ * patient, zorgaanbieder, client_id, scope, exp, jti (issue 3 item 1).
+ */
+import { SignJWT } from "jose";
+import { SIGNING_ALG, type SigningKey } from "../../shared/keys.ts";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 900;
+
+export interface AccessTokenClaims {
+  sub: string;
+  /** FHIR Patient id at this DVA, if the person is known there. */
+  patient?: string;
+  zorgaanbieder?: string;
+  client_id: string;
+  scope: string;
+  /** For module tokens (SMART): the launched Task. */
+  resource?: string;
+}
+
+/** A stable pseudonym of a person at one DVA. */
+export function pseudonym(dva: string, bsn: string): string {
+  return new Bun.CryptoHasher("sha256").update(`${dva}:${bsn}`).digest("hex").slice(0, 32);
+}
+
+export async function signAccessToken(key: SigningKey, p: { issuer: string; audience: string; claims: AccessTokenClaims; now: number; ttlSeconds?: number }) {
+  const iat = Math.floor(p.now / 1000);
+  const exp = iat + (p.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS);
+  const jti = crypto.randomUUID();
+  const { sub, ...rest } = p.claims;
+  const token = await new SignJWT({ ...rest })
+    .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: "at+jwt" })
+    .setIssuer(p.issuer).setAudience(p.audience).setSubject(sub).setIssuedAt(iat).setExpirationTime(exp).setJti(jti)
+    .sign(key.privateKey);
+  return { token, jti, expiresAt: exp * 1000, expiresIn: exp - iat };
+}

@@ -1,0 +1,91 @@
+import { ErrorDetails } from "../components/error-box.tsx";
+import { CSRF_FIELD } from "../../src/shared/csrf.ts";
+import { Layout } from "../layout.tsx";
+import type { Theme } from "../theme.ts";
+
+export interface TechnicalErrorProps {
+  theme: Theme;
+  dvaName: string;
+  dvaPhone: string;
+  zorgaanbieder?: string;
+  traceId: string;
+  sessionId?: string | null;
+  /** What went wrong, for the developer reading along (shown small). */
+  detail?: string;
+}
+
+/** SD 4.2.1 "Technische storing", the DVA's own version for errors it may not redirect. */
+export function TechnicalError(p: TechnicalErrorProps): JSX.Element {
+  return (
+    <Layout theme={p.theme} title="Technische storing">
+      <h1>Technische storing</h1>
+      <div class="error" role="alert">
+        <p safe>{`De uitwisseling is afgebroken. Je kunt deze stap bij ${p.dvaName} niet uitvoeren. Dit kan komen omdat een sessie is verlopen of door een technische fout.`}</p>
+        <p safe>{`Probeer het later nog eens of neem contact op met ${p.dvaName}, ${p.dvaPhone}.${p.zorgaanbieder ? ` Dit is de leverancier van het computersysteem van ${p.zorgaanbieder}.` : ""} Als je contact opneemt met ${p.dvaName}, heb je de volgende gegevens nodig:`}</p>
+      </div>
+      <ErrorDetails traceId={p.traceId} sessionId={p.sessionId} />
+      {p.detail ? <p class="hint">Technische details: <span safe>{p.detail}</span></p> : ""}
+    </Layout>
+  );
+}
+
+export interface ConsentPageProps {
+  theme: Theme;
+  requestId: string;
+  csrfToken: string;
+  pgoName: string;
+  zorgaanbieder: string;
+  dataService: string;
+  personName: string | null;
+}
+
+/** The consent screen (SD 3.3 step 2, SPEC §12 names). */
+export function ConsentPage(p: ConsentPageProps): JSX.Element {
+  return (
+    <Layout theme={p.theme} title="Toestemming geven">
+      <h1>Toestemming geven</h1>
+      {p.personName ? <p>Ingelogd als <strong safe>{p.personName}</strong>.</p> : ""}
+      <p><strong safe>{p.pgoName}</strong> vraagt toestemming om gegevens van <strong safe>{p.zorgaanbieder}</strong> voor u te verzamelen.</p>
+      <div class="card">
+        <p>Gegevensdienst: <strong safe>{p.dataService}</strong></p>
+        <p>Met deze toestemming mag de PGO de taken verzamelen die uw zorgaanbieder voor u heeft klaargezet, en mag u
+          vanuit de PGO een taak starten in de applicatie (module) van of namens uw zorgaanbieder.</p>
+      </div>
+      <form method="post" action="/consent">
+        <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
+        <input type="hidden" name="request" value={p.requestId} />
+        <fieldset>
+          <legend>Hoe lang geldt de toestemming?</legend>
+          <div class="choice">
+            <input type="radio" id="kind-once" name="kind" value="once" checked />
+            <label class="inline" for="kind-once">Eenmalig</label>
+            <span class="hint">15 minuten; daarna vraagt de PGO opnieuw toestemming.</span>
+          </div>
+          <div class="choice">
+            <input type="radio" id="kind-long" name="kind" value="long" />
+            <label class="inline" for="kind-long">Langdurig (6 maanden)</label>
+            <span class="hint">De PGO mag 6 maanden automatisch verzamelen. Dit vervangt het opnieuw inloggen bij een volgend bezoek. U kunt de toestemming altijd intrekken.</span>
+          </div>
+        </fieldset>
+        <div class="actions">
+          <button type="submit" name="action" value="grant">Toestemming geven</button>
+          <button type="submit" name="action" value="deny" class="secondary">Annuleren</button>
+        </div>
+      </form>
+    </Layout>
+  );
+}
+
+/** The authorization server's own page: what it is and where its endpoints are. */
+export function DvaAuthHome({ theme, origin, fhirBase, zorgaanbieders }: { theme: Theme; origin: string; fhirBase: string; zorgaanbieders: string[] }): JSX.Element {
+  const endpoints = ["/auth", "/token", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration/jwks"];
+  return (
+    <Layout theme={theme} title="Autorisatieserver">
+      <h1 safe>{theme.name}</h1>
+      <p>Autorisatieserver voor <span safe>{zorgaanbieders.join(", ")}</span>. Begin bij een PGO om toestemming te geven.</p>
+      <h2>Endpoints</h2>
+      <ul>{endpoints.map((e) => <li><code safe>{`${origin}${e}`}</code></li>)}</ul>
+      <p>FHIR-server: <code safe>{fhirBase}</code></p>
+    </Layout>
+  );
+}
