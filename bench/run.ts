@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     pick(startup.rows, "binary: restart", "cold start, compiled binary, existing database"),
     pick(startup.rows, "binary: cold start", "cold start, compiled binary, :memory: (seeds)"),
     { ...journey, measure: "full journey p50" },
-    pick(store.queryRows, "Task collection over HTTP", "Task collection, 100 000 tasks, HTTP"),
+    pick(store.queryRows, "Task collection over HTTP", "Task collection over HTTP"),
     pick(store.queryRows, "Task collection, SQL + parse", "Task collection, store part"),
     pick(http.rows, "sandbox FHIR read", "FHIR read vs hello world"),
     pick(http.rows, "sandbox GET fhir.zorgnet /health", "/health vs hello world (stand-in)"),

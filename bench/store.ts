@@ -134,7 +134,14 @@ export async function benchStore(patients: number, samples: number, log: (line: 
     queryRows.push({ measure: `FhirStore.read(Task) (${count(samples)} random ids)`, value: pcts(readTimes, [50, 95]), target: "—", result: "info" });
     queryNotes.push(`database: ${scale}; query = Task?patient&_tag=DataService&status:not=completed&_include=Task:digital-activity&_include=Task:based-on`);
     queryNotes.push("the store rows stand in for the full request until the FHIR server exists (issue 4); HTTP, auth and the token check come on top");
-    queryNotes.push(...collection.plans());
+    const hinted = collection.plans(true);
+    const unhinted = collection.plans(false);
+    queryNotes.push(`match plan: ${hinted.match}`, `include plan: ${hinted.include}`);
+    if (unhinted.match.includes("fhir_search_token_value") || unhinted.include.startsWith("SEARCH i")) {
+      queryNotes.push("WARNING for issue 4: without INDEXED BY / CROSS JOIN SQLite plans the same query as " +
+        `"${unhinted.match.replace(/.*SUBQUERY \d+; /, "")}" and "${unhinted.include.split(";")[0]}": ` +
+        "it walks every tagged Task per candidate and every resource of the DVA for the includes (seconds per collection at 10 000 tasks when tried); keep the hints or an equivalent shape");
+    }
     return { seedRows, seedNotes, queryRows, queryNotes };
   } finally {
     db.close();

@@ -80,9 +80,16 @@ export function parseFaults(input: unknown, dvaIds: readonly string[]): { set: F
 
 export class FaultRegistry {
   private current: Faults;
+  /** When each switch was last turned on (ms); a restart counts as turning on. */
+  private setAt = new Map<FaultKey, number>();
 
   constructor(private readonly db: Database) {
     this.current = this.load();
+  }
+
+  /** When this fault was switched on, or null when it is off (stepUpAlways: "until a fresh DigiD login"). */
+  since(key: FaultKey): number | null {
+    return this.current[key] === undefined ? null : (this.setAt.get(key) ?? null);
   }
 
   /** The faults in force; cheap (memory), call it per request. */
@@ -98,6 +105,8 @@ export class FaultRegistry {
           .run(key, JSON.stringify(value));
       }
     })();
+    const now = Date.now();
+    for (const key of Object.keys(change.set) as FaultKey[]) this.setAt.set(key, now);
     this.current = this.load();
     return this.current;
   }
@@ -114,6 +123,7 @@ export class FaultRegistry {
 
   private load(): Faults {
     const rows = this.db.query<{ key: string; value: string }, []>("SELECT key, value FROM fault").all();
+    for (const r of rows) if (!this.setAt.has(r.key as FaultKey)) this.setAt.set(r.key as FaultKey, Date.now());
     return Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value)])) as Faults;
   }
 }

@@ -7,13 +7,13 @@
 export type OAuthErrorCode =
   | "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type"
   | "invalid_scope" | "access_denied" | "unsupported_response_type" | "server_error" | "temporarily_unavailable"
-  | "invalid_token" | "insufficient_scope";
+  | "invalid_token" | "insufficient_scope" | "invalid_target";
 
 /** @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 */
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400, invalid_client: 401, invalid_grant: 400, unauthorized_client: 400, unsupported_grant_type: 400,
   invalid_scope: 400, access_denied: 403, unsupported_response_type: 400, server_error: 500, temporarily_unavailable: 503,
-  invalid_token: 401, insufficient_scope: 403,
+  invalid_token: 401, insufficient_scope: 403, invalid_target: 400,
 };
 
 export class OAuthError extends Error {

@@ -26,6 +26,7 @@ import { authenticateClient } from "./client-auth.ts";
 import { handleAuthorizationCode } from "./grants/authorization-code.ts";
 import type { GrantContext, GrantHandler } from "./grants/context.ts";
 import { handleRefreshToken } from "./grants/refresh-token.ts";
+import { TOKEN_EXCHANGE, handleTokenExchange } from "./grants/token-exchange.ts";
 import { createOAuthClientList } from "./register-client.ts";
 import { DvaAuthStore, hashSecret, randomSecret } from "./store.ts";
 
@@ -37,6 +38,7 @@ const MAX_TOKEN_BODY = 64 * 1024;
 const GRANTS: Record<string, GrantHandler> = {
   authorization_code: handleAuthorizationCode,
   refresh_token: handleRefreshToken,
+  [TOKEN_EXCHANGE]: handleTokenExchange,
 };
 
 export function createDvaAuth(ctx: SandboxContext, dva: ResolvedDva, index: number) {
@@ -190,31 +192,30 @@ export function createDvaAuth(ctx: SandboxContext, dva: ResolvedDva, index: numb
     // The token interface (RFC 6749 §3.2, §5).
     .post("/token", async ({ request }) => {
       const url = new URL(request.url);
-      const received = logIncoming(ctx.chain, request, { type: "receive_token_request", location });
-      const fail = (e: OAuthError) => {
-        received.respond("send_token_request_error", e.status, { code: e.error, description: e.description });
-        return oauthErrorResponse(e);
-      };
+      const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      const text = type === "application/x-www-form-urlencoded" ? await request.text() : "";
+      const form = new URLSearchParams(text.length <= MAX_TOKEN_BODY ? text : "");
+      const grantType = form.get("grant_type");
+      // SD 4.5.3: for a token exchange the line also names the requested token type.
+      const received = logIncoming(ctx.chain, request, { type: "receive_token_request", location, clientId: form.get("client_id") ?? undefined,
+        extra: { ...(grantType ? { grant_type: grantType } : {}), ...(form.get("requested_token_type") ? { request_token_type: form.get("requested_token_type") } : {}) } });
       try {
-        const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
         if (type !== "application/x-www-form-urlencoded") throw new OAuthError("invalid_request", "Content-Type moet application/x-www-form-urlencoded zijn (RFC 6749 §3.2)");
         if (url.search) throw new OAuthError("invalid_request", "parameters horen in de body, niet in de URL");
-        const text = await request.text();
         if (text.length > MAX_TOKEN_BODY) throw new OAuthError("invalid_request", "het verzoek is te groot");
-        const form = new URLSearchParams(text);
         for (const key of new Set(form.keys())) if (form.getAll(key).length > 1) throw new OAuthError("invalid_request", `${key} komt meer dan één keer voor (RFC 6749 §3.2)`);
-        const grantType = form.get("grant_type");
         if (!grantType) throw new OAuthError("invalid_request", "grant_type ontbreekt");
         const client = authenticateClient(request, form, dva, ctx.network);
         const handler = GRANTS[grantType];
         if (!handler) throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} wordt niet ondersteund`);
-        const grantCtx: GrantContext = { dva, network: ctx.network, store, fhir, signingKey, now: Date.now() };
+        const grantCtx: GrantContext = { dva, network: ctx.network, store, fhir, signingKey, faults: ctx.faults.get(), stepUpSince: ctx.faults.since("stepUpAlways"), now: Date.now() };
         const body = await handler(grantCtx, client, form);
         received.respond("send_token_response", 200);
         return jsonResponse(body, 200, NO_STORE);
       } catch (e) {
-        if (e instanceof OAuthError) return fail(e);
-        throw e;
+        if (!(e instanceof OAuthError)) throw e;
+        received.respond("send_token_request_error", e.status, { code: e.error, description: e.description });
+        return oauthErrorResponse(e);
       }
     });
 }

@@ -138,6 +138,12 @@ export class DvaAuthStore {
       .run(t.jti, this.dva, t.clientId, t.consentId, t.issuedBy, t.expiresAt);
   }
 
+  /** The consent an access token was issued under (its person), if any. */
+  consentOfAccessToken(jti: string): Consent | null {
+    const row = this.db.query<{ consent_id: string | null }, [string, string]>("SELECT consent_id FROM dva_access_token WHERE jti = ? AND dva = ?").get(jti, this.dva);
+    return row?.consent_id ? this.findConsent(row.consent_id) : null;
+  }
+
   isAccessTokenRevoked(jti: string): boolean {
     const row = this.db.query<{ revoked_at: number | null }, [string, string]>("SELECT revoked_at FROM dva_access_token WHERE jti = ? AND dva = ?").get(jti, this.dva);
     return !row || row.revoked_at !== null;

@@ -28,7 +28,7 @@ function refs(value: unknown): string[] {
   return list.map((r) => normalizeReference((r as Reference)?.reference)).filter((r): r is string => r !== null);
 }
 
-function extensionReference(resource: Resource, urls: readonly string[]): string | null {
+export function extensionReference(resource: Resource, urls: readonly string[]): string | null {
   const extensions = Array.isArray(resource.extension) ? (resource.extension as { url?: string; valueReference?: Reference; valueCanonical?: string }[]) : [];
   for (const url of urls) {
     const ext = extensions.find((e) => e?.url === url);

@@ -1,6 +1,7 @@
 /** What every grant handler gets, and the one way a PGO access (+ refresh) token is issued. */
 import type { FhirStore } from "../../fhir/store.ts";
 import { BSN_SYSTEM } from "../../../shared/fhir-profiles.ts";
+import type { Faults } from "../../../shared/faults.ts";
 import type { SigningKey } from "../../../shared/keys.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../../shared/resolved-network.ts";
 import { randomSecret, type Consent, type DvaAuthStore } from "../store.ts";
@@ -13,6 +14,9 @@ export interface GrantContext {
   store: DvaAuthStore;
   fhir: FhirStore;
   signingKey: () => Promise<SigningKey>;
+  faults: Readonly<Faults>;
+  /** When stepUpAlways was switched on: only a DigiD login after that moment passes. */
+  stepUpSince: number | null;
   now: number;
 }
 
