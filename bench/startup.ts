@@ -140,6 +140,7 @@ export async function benchStartup(root: string, repeats: number, log: (line: st
     rows.push(failedRow("binary: build and start", e, `< ${START_LIMIT_MS} ms`));
   }
   notes.push("start = spawn until all 10 hosts (cockpit, register, digid, auth/fhir × 2 DVAs, pgo, module, xis) answer GET /health 200, polled every ~1 ms");
+  notes.push(":memory: starts seed every time (seedDatabase, incl. argon2id hashes of the PGO accounts; its in-process time is in table 4)");
   notes.push("restarts reuse the port of the first start, so the seeded Endpoint URLs stay valid (no relocation writes)");
   return { rows, notes };
 }

@@ -36,15 +36,24 @@ function random(seed: number): () => number {
   };
 }
 
-function timeEach<T>(items: readonly T[], fn: (item: T) => unknown): number[] {
+/**
+ * Time fn per item, stopping early once `budgetMs` is spent: a slow plan (a regression in the
+ * indexes) then shows as few, slow samples instead of a bench that runs for hours. The loop is
+ * synchronous, so nothing else (not even the watchdog) can stop it.
+ */
+function timeEach<T>(items: readonly T[], fn: (item: T) => unknown, budgetMs = 15_000): number[] {
   const times: number[] = [];
+  const deadline = performance.now() + budgetMs;
   for (const item of items) {
     const started = performance.now();
     fn(item);
     times.push(performance.now() - started);
+    if (started > deadline) break;
   }
   return times;
 }
+
+const sampled = (times: number[], planned: number) => times.length < planned ? ` (time budget: ${times.length} of ${planned})` : "";
 
 const pcts = (times: number[], ps: number[]) => ps.map((p) => `p${p} ${ms(percentile(times, p))}`).join(" · ");
 
@@ -84,7 +93,7 @@ export async function benchStore(patients: number, samples: number, log: (line: 
     const counts = db.query<{ resources: number; tokens: number }, []>(
       "SELECT (SELECT count(*) FROM fhir_resource) AS resources, (SELECT count(*) FROM fhir_search_token) AS tokens").get()!;
     seedRows.push({ measure: "database file after population", value: mb(statSync(path).size), target: "—",
-      result: `info (${count(counts.resources)} resources, ${count(counts.tokens)} search tokens)` });
+      result: `info (${count(counts.resources)} resources ≈ ${(statSync(path).size / counts.resources / 1024).toFixed(1)} KB each, ${count(counts.tokens)} search tokens)` });
     seedNotes.push("temp file database opened with openDatabase (WAL, synchronous=NORMAL); addPopulation writes batches of 20 000 tasks per transaction");
 
     log(`store: ${count(samples)} Task collections and reads …`);
@@ -103,7 +112,7 @@ export async function benchStore(patients: number, samples: number, log: (line: 
     const base = (dva: string) => network.dvas.find((d) => d.id === dva)!.fhirBase;
 
     // The SQL must return what a naive scan of the patient's Tasks returns.
-    for (const p of patientSample.slice(0, 20)) {
+    timeEach(patientSample.slice(0, 20), (p) => {
       const expected = fhir.byPatient(p.dva, "Task", p.patient).filter((t) =>
         t.resource.status !== "completed" &&
         (t.resource.meta?.tag ?? []).some((g) => g.system === DATA_SERVICE_TAG.system && g.code === DATA_SERVICE_TAG.code));
@@ -111,27 +120,28 @@ export async function benchStore(patients: number, samples: number, log: (line: 
       if (got.matches.length !== expected.length || got.matches.length === 0) {
         queryNotes.push(`WARNING: ${p.patient} at ${p.dva}: SQL found ${got.matches.length} Tasks, a scan ${expected.length}`);
       }
-    }
-    const shape = patientSample.slice(0, 50).map((p) => collection.rows(p.dva, p.patient));
+    }, 5_000);
+    const shape: ReturnType<TaskCollection["rows"]>[] = [];
+    timeEach(patientSample.slice(0, 50), (p) => shape.push(collection.rows(p.dva, p.patient)), 5_000);
     const avg = (f: (c: (typeof shape)[number]) => number) => (shape.reduce((s, c) => s + f(c), 0) / shape.length).toFixed(1);
     queryNotes.push(`per patient on average ${avg((c) => c.matches.length)} matching Tasks + ${avg((c) => c.includes.length)} included resources ` +
       `(${avg((c) => c.includes.filter((i) => i.type === "ActivityDefinition").length)} ActivityDefinition, ${avg((c) => c.includes.filter((i) => i.type === "ServiceRequest").length)} ServiceRequest)`);
 
     // Warm-up, then measure (the page cache is warm, as in a running server).
-    timeEach(patientSample.slice(0, 100), (p) => collection.bundle(p.dva, p.patient, base(p.dva)));
+    timeEach(patientSample.slice(0, 100), (p) => collection.bundle(p.dva, p.patient, base(p.dva)), 5_000);
     const sqlTimes = timeEach(patientSample, (p) => collection.rows(p.dva, p.patient));
     const bundleTimes = timeEach(patientSample, (p) => collection.bundle(p.dva, p.patient, base(p.dva)));
-    timeEach(taskSample.slice(0, 100), (t) => fhir.read(t.dva, "Task", t.id));
+    timeEach(taskSample.slice(0, 100), (t) => fhir.read(t.dva, "Task", t.id), 5_000);
     const readTimes = timeEach(taskSample, (t) => fhir.read(t.dva, "Task", t.id));
 
     const scale = `${count(counts.resources)} resources, ${count(allTasks.length)} synthetic Tasks`;
     const target = `p95 < ${COLLECTION_P95_LIMIT_MS} ms (full HTTP request)`;
-    queryRows.push({ measure: `Task collection, SQL only (${count(samples)} random patients)`, value: pcts(sqlTimes, [50, 95, 99]),
+    queryRows.push({ measure: `Task collection, SQL only (${count(samples)} random patients)`, value: pcts(sqlTimes, [50, 95, 99]) + sampled(sqlTimes, samples),
       target, result: `${under(percentile(sqlTimes, 95), COLLECTION_P95_LIMIT_MS)} (store part only)` });
-    queryRows.push({ measure: "Task collection, SQL + parse + Bundle JSON", value: pcts(bundleTimes, [50, 95, 99]),
+    queryRows.push({ measure: "Task collection, SQL + parse + Bundle JSON", value: pcts(bundleTimes, [50, 95, 99]) + sampled(bundleTimes, samples),
       target, result: `${under(percentile(bundleTimes, 95), COLLECTION_P95_LIMIT_MS)} (store part only)` });
     queryRows.push({ measure: "Task collection over HTTP (GET /fhir/Task?…)", value: "—", target, result: "not yet measurable — arrives with issue 4 (FHIR server)" });
-    queryRows.push({ measure: `FhirStore.read(Task) (${count(samples)} random ids)`, value: pcts(readTimes, [50, 95]), target: "—", result: "info" });
+    queryRows.push({ measure: `FhirStore.read(Task) (${count(samples)} random ids)`, value: pcts(readTimes, [50, 95]) + sampled(readTimes, samples), target: "—", result: "info" });
     queryNotes.push(`database: ${scale}; query = Task?patient&_tag=DataService&status:not=completed&_include=Task:digital-activity&_include=Task:based-on`);
     queryNotes.push("the store rows stand in for the full request until the FHIR server exists (issue 4); HTTP, auth and the token check come on top");
     const hinted = collection.plans(true);

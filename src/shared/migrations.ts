@@ -138,9 +138,9 @@ export const MIGRATIONS: readonly Migration[] = [
         id TEXT PRIMARY KEY, dva TEXT NOT NULL, bsn TEXT NOT NULL, digid_login_at INTEGER NOT NULL,
         created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
       ) WITHOUT ROWID;
-      -- A verified /auth request waiting for DigiD and consent.
+      -- A verified /auth (kind collect) or /connect/authorize (kind smart) request waiting for DigiD.
       CREATE TABLE dva_auth_request (
-        id TEXT PRIMARY KEY, dva TEXT NOT NULL, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
+        id TEXT PRIMARY KEY, dva TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'collect', data TEXT, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
         scope TEXT NOT NULL, state TEXT NOT NULL, trace_id TEXT NOT NULL, request_id TEXT NOT NULL, session_id TEXT,
         created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
       ) WITHOUT ROWID;

@@ -89,3 +89,18 @@ export function DvaAuthHome({ theme, origin, fhirBase, zorgaanbieders }: { theme
     </Layout>
   );
 }
+
+/** Browser check failed (risk Ra01/Rc01): the DigiD login is not the person the task belongs to. */
+export function OtherPersonPage({ theme, traceId, back }: { theme: Theme; traceId: string; back?: string }): JSX.Element {
+  return (
+    <Layout theme={theme} title="Andere persoon">
+      <h1>Andere persoon ingelogd</h1>
+      <div class="error" role="alert">
+        <p>U bent met DigiD ingelogd als een andere persoon dan voor wie deze taak is klaargezet. Om uw gegevens te beschermen
+          start de module niet. Log in als de juiste persoon en probeer het opnieuw vanuit uw PGO.</p>
+      </div>
+      <ErrorDetails traceId={traceId} sessionId={null} />
+      {back ? <p><a class="button secondary" href={back}>Terug naar de module</a></p> : ""}
+    </Layout>
+  );
+}

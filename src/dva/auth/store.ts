@@ -7,7 +7,7 @@ import type { Database } from "bun:sqlite";
 import type { SigningKeyRecord } from "../../shared/keys.ts";
 
 export interface DvaSession { id: string; bsn: string; digidLoginAt: number; expiresAt: number }
-export interface AuthRequest { id: string; clientId: string; redirectUri: string; scope: string; state: string; traceId: string; requestId: string; sessionId: string | null; expiresAt: number }
+export interface AuthRequest { id: string; kind?: "collect" | "smart"; data?: Record<string, unknown>; clientId: string; redirectUri: string; scope: string; state: string; traceId: string; requestId: string; sessionId: string | null; expiresAt: number }
 export interface Consent { id: string; bsn: string; clientId: string; zorgaanbieder: string; kind: "once" | "long"; createdAt: number; expiresAt: number; withdrawnAt: number | null }
 export type GrantKind = "code" | "refresh" | "launch";
 export interface Grant<T = Record<string, unknown>> { hash: string; kind: GrantKind; clientId: string; consentId: string | null; data: T; createdAt: number; expiresAt: number; usedAt: number | null; revokedAt: number | null }
@@ -59,15 +59,15 @@ export class DvaAuthStore {
   // Authorization requests ------------------------------------------------------------------------
 
   saveAuthRequest(r: AuthRequest, now: number): void {
-    this.db.query(`INSERT INTO dva_auth_request (id, dva, client_id, redirect_uri, scope, state, trace_id, request_id, session_id, created_at, expires_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(r.id, this.dva, r.clientId, r.redirectUri, r.scope, r.state, r.traceId, r.requestId, r.sessionId, now, r.expiresAt);
+    this.db.query(`INSERT INTO dva_auth_request (id, dva, kind, data, client_id, redirect_uri, scope, state, trace_id, request_id, session_id, created_at, expires_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(r.id, this.dva, r.kind ?? "collect", r.data ? JSON.stringify(r.data) : null, r.clientId, r.redirectUri, r.scope, r.state, r.traceId, r.requestId, r.sessionId, now, r.expiresAt);
   }
 
   findAuthRequest(id: string, now: number): AuthRequest | null {
     const row = this.db.query<Record<string, any>, [string, string, number]>(
       "SELECT * FROM dva_auth_request WHERE id = ? AND dva = ? AND expires_at > ?").get(id, this.dva, now);
-    return row ? { id: row.id, clientId: row.client_id, redirectUri: row.redirect_uri, scope: row.scope, state: row.state,
+    return row ? { id: row.id, kind: row.kind, data: row.data ? JSON.parse(row.data) : undefined, clientId: row.client_id, redirectUri: row.redirect_uri, scope: row.scope, state: row.state,
       traceId: row.trace_id, requestId: row.request_id, sessionId: row.session_id, expiresAt: row.expires_at } : null;
   }
 
@@ -147,6 +147,10 @@ export class DvaAuthStore {
   isAccessTokenRevoked(jti: string): boolean {
     const row = this.db.query<{ revoked_at: number | null }, [string, string]>("SELECT revoked_at FROM dva_access_token WHERE jti = ? AND dva = ?").get(jti, this.dva);
     return !row || row.revoked_at !== null;
+  }
+
+  revokeAccessToken(jti: string, now: number): void {
+    this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE jti = ? AND dva = ? AND revoked_at IS NULL").run(now, jti, this.dva);
   }
 
   /** A replayed code revokes what it issued (RFC 6749 §4.1.2). */

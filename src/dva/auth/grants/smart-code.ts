@@ -1,0 +1,43 @@
+/**
+ * Module token request at `/connect/token` (SD 3.6; SMART App Launch 2.x): the code from
+ * `/connect/authorize` plus the PKCE verifier, with client_secret_basic or client_secret_post.
+ * The response carries the launch context: patient, fhirUser, resource (the Task), intent and
+ * return_url. The access token is limited to that patient and Task (SPEC §5).
+ */
+import { OAuthError } from "../../../shared/oauth-error.ts";
+import { pkceMatches } from "../smart.ts";
+import { pseudonym, signAccessToken } from "../tokens.ts";
+import type { GrantHandler } from "./context.ts";
+import type { LaunchContext } from "./token-exchange.ts";
+
+export interface SmartCodeData { smart: true; launch: LaunchContext; redirectUri: string; codeChallenge: string; scope: string }
+
+export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
+  if (client.kind !== "module") throw new OAuthError("unauthorized_client", "alleen modules gebruiken /connect/token");
+  const code = form.get("code");
+  const redirectUri = form.get("redirect_uri");
+  if (!code) throw new OAuthError("invalid_request", "code ontbreekt");
+  if (!redirectUri) throw new OAuthError("invalid_request", "redirect_uri ontbreekt");
+  const grant = ctx.store.findGrant<SmartCodeData>(code, "code");
+  if (!grant || !grant.data.smart) throw new OAuthError("invalid_grant", "onbekende autorisatiecode");
+  if (grant.clientId !== client.clientId) throw new OAuthError("invalid_grant", "de autorisatiecode is aan een andere client uitgegeven");
+  if (grant.usedAt !== null || !ctx.store.useGrant(grant.hash, ctx.now)) {
+    ctx.store.revokeIssuedBy(grant.hash, ctx.now);
+    throw new OAuthError("invalid_grant", "de autorisatiecode is al gebruikt; de daarmee uitgegeven tokens zijn ingetrokken");
+  }
+  if (grant.expiresAt <= ctx.now) throw new OAuthError("invalid_grant", "de autorisatiecode is verlopen");
+  if (grant.data.redirectUri !== redirectUri) throw new OAuthError("invalid_grant", "redirect_uri wijkt af van die in het autorisatieverzoek");
+  if (!pkceMatches(form.get("code_verifier"), grant.data.codeChallenge)) throw new OAuthError("invalid_grant", "code_verifier past niet bij de code_challenge (PKCE)");
+
+  const launch = grant.data.launch;
+  const at = await signAccessToken(await ctx.signingKey(), {
+    issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now,
+    claims: { sub: pseudonym(ctx.dva.id, launch.bsn), patient: launch.patient, client_id: client.clientId, scope: grant.data.scope, resource: launch.task },
+  });
+  ctx.store.recordAccessToken({ jti: at.jti, clientId: client.clientId, consentId: grant.consentId, issuedBy: grant.hash, expiresAt: at.expiresAt });
+  return {
+    access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: grant.data.scope,
+    patient: launch.patient, fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent,
+    ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}),
+  };
+};

@@ -1,0 +1,131 @@
+/**
+ * SMART for modules (SD 3.5/3.6): `/connect/authorize` with the browser check, the DigiD
+ * completion, introspection (RFC 7662) and revocation (RFC 7009).
+ */
+import { Elysia } from "elysia";
+import { htmlResponse, jsonResponse } from "../../shared/html.ts";
+import { NO_STORE, OAuthError, errorRedirect, oauthErrorResponse } from "../../shared/oauth-error.ts";
+import { incomingIds } from "../../shared/trace.ts";
+import { OtherPersonPage } from "../../../views/dva/pages.tsx";
+import { AUTH_REQUEST_TTL_MS, CODE_TTL_MS, UnverifiedClientError } from "./authorize.ts";
+import { authenticateClient } from "./client-auth.ts";
+import { digidLoginUrl } from "./collect-routes.ts";
+import type { AuthDeps } from "./deps.ts";
+import type { SmartCodeData } from "./grants/smart-code.ts";
+import type { LaunchContext } from "./grants/token-exchange.ts";
+import { checkSmartAuthorize, verifySmartClient } from "./smart.ts";
+import { hashSecret, randomSecret, type AuthRequest, type DvaSession } from "./store.ts";
+import { verifyAccessToken } from "./subject-token.ts";
+import { readTokenForm } from "./token-endpoint.ts";
+
+interface SmartPending { launch: LaunchContext; consentId: string | null; codeChallenge: string; scope: string }
+
+/** Issue the SMART code and send the browser back to the module. */
+function issueSmartCode(d: AuthDeps, p: { clientId: string; redirectUri: string; state: string; pending: SmartPending; setCookie?: string }): Response {
+  const now = Date.now();
+  const code = randomSecret();
+  const data: SmartCodeData = { smart: true, launch: p.pending.launch, redirectUri: p.redirectUri, codeChallenge: p.pending.codeChallenge, scope: p.pending.scope };
+  d.store.saveGrant(code, { kind: "code", clientId: p.clientId, consentId: p.pending.consentId, createdAt: now, expiresAt: now + CODE_TTL_MS, data: { ...data } });
+  const target = new URL(p.redirectUri);
+  target.searchParams.set("code", code);
+  target.searchParams.set("state", p.state);
+  target.searchParams.set("iss", d.dva.auth.origin);
+  d.ctx.chain.write({ type: "send_authorize_response", location: d.location, traceId: p.pending.launch.traceId ?? "", response: { request_id: hashSecret(code).slice(0, 16), status: 302 } });
+  return new Response(null, { status: 302, headers: { Location: target.href, ...(p.setCookie ? { "Set-Cookie": p.setCookie } : {}) } });
+}
+
+/** After DigiD: the BSN must be the launch's patient (identity-swap risk Ra01/Rc01). */
+export function completeSmartLogin(d: AuthDeps, request: Request, pending: AuthRequest, session: DvaSession): Promise<Response> | Response {
+  d.store.deleteAuthRequest(pending.id);
+  const smart = pending.data as unknown as SmartPending;
+  const cookie = d.sessionCookie(session);
+  if (session.bsn !== smart.launch.bsn) {
+    return htmlResponse(OtherPersonPage({ theme: d.theme, traceId: incomingIds(request).traceId }), { status: 403, setCookies: [cookie] });
+  }
+  return issueSmartCode(d, { clientId: pending.clientId, redirectUri: pending.redirectUri, state: pending.state, pending: smart, setCookie: cookie });
+}
+
+export function smartRoutes(d: AuthDeps) {
+  const { ctx, dva, store, location } = d;
+
+  async function callerOf(request: Request, form: URLSearchParams) {
+    return authenticateClient(request, form, dva, ctx.network);
+  }
+
+  return new Elysia({ name: `dva-smart:${dva.id}` })
+    .get("/connect/authorize", ({ request }) => {
+      const url = new URL(request.url);
+      const { traceId } = incomingIds(request, url);
+      ctx.chain.write({ type: "receive_authorize_request", location, traceId, request: { id: crypto.randomUUID(), method: "get", uri: `${url.origin}${url.pathname}`, client_id: url.searchParams.get("client_id") ?? "" } });
+      let client;
+      try { client = verifySmartClient(url.searchParams, dva, ctx.network); } catch (e) {
+        if (!(e instanceof UnverifiedClientError)) throw e;
+        ctx.chain.write({ type: "send_authorize_request_error", location, traceId, error: { code: "invalid_client", description: e.message } });
+        return d.technicalError(request, e.message);
+      }
+      const stateParam = url.searchParams.getAll("state").length === 1 ? url.searchParams.get("state") : null;
+      try {
+        const checked = checkSmartAuthorize(url.searchParams, dva);
+        const now = Date.now();
+        const grant = store.findGrant<LaunchContext>(checked.launch, "launch");
+        if (!grant) throw new OAuthError("invalid_request", "onbekende launch-code");
+        if (grant.clientId !== client.client.clientId) throw new OAuthError("invalid_request", "de launch-code is voor een andere module uitgegeven");
+        if (grant.expiresAt <= now) throw new OAuthError("invalid_request", "de launch-code is verlopen");
+        if (grant.usedAt !== null || !store.useGrant(grant.hash, now)) throw new OAuthError("invalid_request", "de launch-code is al gebruikt");
+        const pending: SmartPending = { launch: { ...grant.data, traceId }, consentId: grant.consentId, codeChallenge: checked.codeChallenge, scope: checked.scope };
+        // Browser check: a DVA session of the same person passes; otherwise DigiD (SPEC §5).
+        const session = d.sessionOf(request);
+        if (session && session.bsn === grant.data.bsn) {
+          return issueSmartCode(d, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending });
+        }
+        const id = randomSecret();
+        store.saveAuthRequest({ id, kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
+          scope: checked.scope, state: checked.state, traceId, requestId: id.slice(0, 16), sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
+        return new Response(null, { status: 302, headers: { Location: digidLoginUrl(d, id) } });
+      } catch (e) {
+        if (!(e instanceof OAuthError)) throw e;
+        ctx.chain.write({ type: "send_authorize_request_error", location, traceId, error: { code: e.error, description: e.description } });
+        return errorRedirect(client.redirectUri, { error: e.error, description: e.description }, stateParam, dva.auth.origin);
+      }
+    })
+
+    // RFC 7662: client-authenticated; inactive for anything not issued here, expired or revoked.
+    .post("/connect/introspect", async ({ request }) => {
+      try {
+        const form = await readTokenForm(request);
+        const caller = await callerOf(request, form);
+        const token = form.get("token");
+        if (!token) throw new OAuthError("invalid_request", "token ontbreekt");
+        const verified = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now: Date.now() });
+        if (!verified) return jsonResponse({ active: false }, 200, NO_STORE);
+        const { jti, ...claims } = verified;
+        return jsonResponse({ active: true, token_type: "Bearer", ...claims, jti, introspected_by: caller.clientId }, 200, NO_STORE);
+      } catch (e) {
+        if (e instanceof OAuthError) return oauthErrorResponse(e);
+        throw e;
+      }
+    })
+
+    // RFC 7009 §2.2: 200 whether or not the token was valid; only the client it was issued to can revoke it.
+    .post("/connect/revocation", async ({ request }) => {
+      try {
+        const form = await readTokenForm(request);
+        const caller = await callerOf(request, form);
+        const token = form.get("token");
+        if (!token) throw new OAuthError("invalid_request", "token ontbreekt");
+        const now = Date.now();
+        const access = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
+        if (access && access.client_id === caller.clientId) store.revokeAccessToken(access.jti, now);
+        const refresh = store.findGrant<{ issuedBy?: string }>(token, "refresh");
+        // RFC 7009 §2.1: revoking a refresh token also ends the access tokens of the same grant.
+        if (refresh && refresh.clientId === caller.clientId) {
+          store.revokeGrant(refresh.hash, now);
+          if (refresh.data.issuedBy) store.revokeIssuedBy(refresh.data.issuedBy, now);
+        }
+        return new Response(null, { status: 200, headers: NO_STORE });
+      } catch (e) {
+        if (e instanceof OAuthError) return oauthErrorResponse(e);
+        throw e;
+      }
+    });
+}

@@ -1,0 +1,67 @@
+/**
+ * SMART App Launch for modules (SD 3.5/3.6; SMART App Launch 2.x "EHR launch"): the module sends
+ * the browser to `/connect/authorize` with the launch code; the DVA checks client, redirect URI,
+ * launch code, `aud`, PKCE S256 and scopes, then (browser check, risk Ra01/Rc01) the person.
+ */
+import { OAuthError } from "../../shared/oauth-error.ts";
+import type { ResolvedDva, ResolvedModule, ResolvedModuleClient, ResolvedNetwork } from "../../shared/resolved-network.ts";
+import { UnverifiedClientError } from "./authorize.ts";
+
+/** Scopes a module may ask for (SPEC §5); `launch` is required. */
+export const SMART_SCOPES = ["launch", "fhirUser", "openid", "profile", "patient/*.read", "patient/*.rs", "patient/Task.*", "patient/Task.read",
+  "patient/Task.write", "patient/Task.rs", "patient/Task.cu", "patient/QuestionnaireResponse.*", "patient/QuestionnaireResponse.write",
+  "patient/QuestionnaireResponse.cu", "patient/QuestionnaireResponse.read"];
+
+export interface SmartClient { module: ResolvedModule; client: ResolvedModuleClient; redirectUri: string }
+export interface SmartAuthorize { state: string; scope: string; codeChallenge: string; launch: string }
+
+function single(params: URLSearchParams, name: string): string | null {
+  const all = params.getAll(name);
+  if (all.length > 1) throw new OAuthError("invalid_request", `${name} komt meer dan één keer voor`);
+  return all[0] ?? null;
+}
+
+export function verifySmartClient(params: URLSearchParams, dva: ResolvedDva, network: ResolvedNetwork): SmartClient {
+  const clientIds = params.getAll("client_id");
+  const redirects = params.getAll("redirect_uri");
+  if (clientIds.length !== 1) throw new UnverifiedClientError(clientIds.length ? "client_id komt meer dan één keer voor" : "client_id ontbreekt");
+  for (const module of network.modules) {
+    const client = module.clients.find((c) => c.dva === dva.id && c.clientId === clientIds[0]);
+    if (!client) continue;
+    if (redirects.length !== 1) throw new UnverifiedClientError(redirects.length ? "redirect_uri komt meer dan één keer voor" : "redirect_uri ontbreekt");
+    if (!client.redirectUris.includes(redirects[0]!)) throw new UnverifiedClientError(`redirect_uri ${redirects[0]} is niet geregistreerd voor ${client.clientId}`);
+    return { module, client, redirectUri: redirects[0]! };
+  }
+  throw new UnverifiedClientError(`client_id ${clientIds[0]} is geen module die bij ${dva.name} is geregistreerd`);
+}
+
+/** Everything after the client is verified; errors go back to the module (RFC 6749 §4.1.2.1). */
+export function checkSmartAuthorize(params: URLSearchParams, dva: ResolvedDva): SmartAuthorize {
+  const state = single(params, "state");
+  const responseType = single(params, "response_type");
+  if (responseType !== "code") throw new OAuthError(responseType ? "unsupported_response_type" : "invalid_request", "response_type moet code zijn");
+  if (!state) throw new OAuthError("invalid_request", "state ontbreekt");
+  const aud = single(params, "aud");
+  // SMART App Launch 2.x: aud is the FHIR base the app wants to talk to; a wrong one could leak the code.
+  if (aud !== dva.fhirBase) throw new OAuthError("invalid_request", `aud moet ${dva.fhirBase} zijn`);
+  const launch = single(params, "launch");
+  if (!launch) throw new OAuthError("invalid_request", "launch ontbreekt (EHR launch)");
+  // RFC 7636 §4.3; SMART 2.x requires S256 and forbids plain.
+  const challenge = single(params, "code_challenge");
+  const method = single(params, "code_challenge_method");
+  if (!challenge) throw new OAuthError("invalid_request", "code_challenge ontbreekt (PKCE is verplicht)");
+  if (method !== "S256") throw new OAuthError("invalid_request", `code_challenge_method moet S256 zijn${method ? `, niet ${method}` : ""}`);
+  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) throw new OAuthError("invalid_request", "code_challenge is geen base64url SHA-256");
+  const scope = single(params, "scope") ?? "";
+  const scopes = scope.split(" ").filter(Boolean);
+  if (!scopes.includes("launch")) throw new OAuthError("invalid_scope", "scope moet launch bevatten");
+  const unknown = scopes.filter((s) => !SMART_SCOPES.includes(s));
+  if (unknown.length) throw new OAuthError("invalid_scope", `onbekende scope: ${unknown.join(" ")}`);
+  return { state, scope: scopes.join(" "), codeChallenge: challenge, launch };
+}
+
+/** RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge; verifier 43–128 unreserved characters. */
+export function pkceMatches(verifier: string | null, challenge: string): boolean {
+  if (!verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
+  return new Bun.CryptoHasher("sha256").update(verifier).digest("base64url") === challenge;
+}
