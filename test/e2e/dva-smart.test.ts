@@ -155,7 +155,7 @@ describe("SMART launch for modules (SD 3.5/3.6)", () => {
 
   test("unregistered redirect_uri or unknown client → error page, never a redirect", async () => {
     const { launch } = await launchCode();
-    for (const change of [{ redirect_uri: "http://evil.localhost/cb" }, { client_id: "pgo.localhost" }]) {
+    for (const change of [{ redirect_uri: "http://evil.localhost/cb" }, { client_id: "pgo.localhost" }] as Record<string, string>[]) {
       const res = await get((await authorizeUrl(launch, change)).url);
       expect(res.status).toBe(400);
       expect(res.headers.get("location")).toBeNull();

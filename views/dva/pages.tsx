@@ -104,3 +104,40 @@ export function OtherPersonPage({ theme, traceId, back }: { theme: Theme; traceI
     </Layout>
   );
 }
+
+export interface ConsentRow { id: string; pgo: string; zorgaanbieder: string; kind: "once" | "long"; createdAt: string; expiresAt: string; status: "actief" | "ingetrokken" | "verlopen" }
+
+/** The person's consents at this DVA (SD 3.3 "overzichtspagina toestemmingen"), with withdrawal. */
+export function ConsentOverview({ theme, personName, rows, csrfToken, withdrawn }: { theme: Theme; personName: string; rows: ConsentRow[]; csrfToken: string; withdrawn: boolean }): JSX.Element {
+  return (
+    <Layout theme={theme} title="Mijn toestemmingen">
+      <h1>Mijn toestemmingen</h1>
+      <p>Ingelogd als <strong safe>{personName}</strong>. Hier ziet u welke PGO's gegevens mogen verzamelen, en trekt u een toestemming in.</p>
+      {withdrawn ? <div class="notice" role="status"><p>De toestemming is ingetrokken. De PGO kan niet meer automatisch verzamelen.</p></div> : ""}
+      {rows.length === 0 ? <p class="hint">U heeft bij deze DVA geen toestemmingen gegeven.</p> : (
+        <table>
+          <thead><tr><th scope="col">PGO</th><th scope="col">Zorgaanbieder</th><th scope="col">Soort</th><th scope="col">Gegeven</th><th scope="col">Geldig tot</th><th scope="col">Status</th><th scope="col"></th></tr></thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td safe>{r.pgo}</td>
+                <td safe>{r.zorgaanbieder}</td>
+                <td>{r.kind === "long" ? "Langdurig (6 maanden)" : "Eenmalig"}</td>
+                <td safe>{r.createdAt}</td>
+                <td safe>{r.expiresAt}</td>
+                <td>{r.status}</td>
+                <td>{r.status === "actief" ? (
+                  <form method="post" action="/toestemmingen/intrekken">
+                    <input type="hidden" name="_csrf" value={csrfToken} />
+                    <input type="hidden" name="consent" value={r.id} />
+                    <button type="submit" class="danger" aria-label={`Intrekken: ${r.pgo}, ${r.zorgaanbieder}`}>Intrekken</button>
+                  </form>
+                ) : ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}

@@ -14,17 +14,9 @@ import {
   AUTH_REQUEST_TTL_MS, CODE_TTL_MS, COLLECT_TASKS_SERVICE, LONG_CONSENT_MS, ONCE_CONSENT_MS, UnverifiedClientError,
   checkAuthorizeRequest, verifyClient,
 } from "./authorize.ts";
-import { SESSION_TTL_MS, type AuthDeps } from "./deps.ts";
+import { SESSION_TTL_MS, digidLoginUrl, type AuthDeps } from "./deps.ts";
 import { completeSmartLogin } from "./smart-routes.ts";
 import { randomSecret } from "./store.ts";
-
-/** Where the DigiD simulator sends the browser back to. */
-export function digidLoginUrl(d: AuthDeps, requestId: string): string {
-  const digid = new URL(`${d.ctx.network.digid.origin}/authenticate`);
-  digid.searchParams.set("return_url", `${d.dva.auth.origin}/digid/callback`);
-  digid.searchParams.set("state", requestId);
-  return digid.href;
-}
 
 export function collectRoutes(d: AuthDeps) {
   const { ctx, dva, store, location } = d;
@@ -65,6 +57,7 @@ export function collectRoutes(d: AuthDeps) {
       if (!pending) return d.technicalError(request, "Onbekend of verlopen autorisatieverzoek (sessie verlopen).");
       if (url.searchParams.get("error")) {
         store.deleteAuthRequest(pending.id);
+        if (pending.kind === "overview") return d.technicalError(request, "Het inloggen met DigiD is afgebroken.");
         return errorRedirect(pending.redirectUri, { error: "access_denied", description: "de persoon heeft het inloggen met DigiD afgebroken" }, pending.state, dva.auth.origin);
       }
       let bsn: string;
@@ -77,6 +70,10 @@ export function collectRoutes(d: AuthDeps) {
       }
       const session = store.createSession(bsn, Date.now(), SESSION_TTL_MS);
       if (pending.kind === "smart") return completeSmartLogin(d, request, pending, session);
+      if (pending.kind === "overview") {
+        store.deleteAuthRequest(pending.id);
+        return new Response(null, { status: 303, headers: { Location: pending.redirectUri, "Set-Cookie": d.sessionCookie(session) } });
+      }
       store.attachSession(pending.id, session.id);
       return new Response(null, { status: 303, headers: { Location: `/consent?request=${encodeURIComponent(pending.id)}`, "Set-Cookie": d.sessionCookie(session) } });
     })

@@ -55,3 +55,11 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
 }
 
 export type AuthDeps = ReturnType<typeof createAuthDeps>;
+
+/** The DigiD simulator login for a pending request; it returns to /digid/callback with state = the request id. */
+export function digidLoginUrl(d: AuthDeps, requestId: string): string {
+  const digid = new URL(`${d.ctx.network.digid.origin}/authenticate`);
+  digid.searchParams.set("return_url", `${d.dva.auth.origin}/digid/callback`);
+  digid.searchParams.set("state", requestId);
+  return digid.href;
+}

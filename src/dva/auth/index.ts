@@ -9,6 +9,7 @@ import { htmlResponse, jsonResponse } from "../../shared/html.ts";
 import type { ResolvedDva } from "../../shared/resolved-network.ts";
 import { DvaAuthHome } from "../../../views/dva/pages.tsx";
 import { collectRoutes } from "./collect-routes.ts";
+import { consentRoutes } from "./consent-routes.ts";
 import { createAuthDeps } from "./deps.ts";
 import { handleAuthorizationCode } from "./grants/authorization-code.ts";
 import type { GrantHandler } from "./grants/context.ts";
@@ -50,6 +51,7 @@ export function createDvaAuth(ctx: SandboxContext, dva: ResolvedDva, index: numb
     }))
     .use(collectRoutes(d))
     .use(smartRoutes(d))
+    .use(consentRoutes(d))
     .post("/token", ({ request }) => pgoToken(request))
     .post("/connect/token", ({ request }) => moduleToken(request));
 }

@@ -7,7 +7,7 @@ import type { Database } from "bun:sqlite";
 import type { SigningKeyRecord } from "../../shared/keys.ts";
 
 export interface DvaSession { id: string; bsn: string; digidLoginAt: number; expiresAt: number }
-export interface AuthRequest { id: string; kind?: "collect" | "smart"; data?: Record<string, unknown>; clientId: string; redirectUri: string; scope: string; state: string; traceId: string; requestId: string; sessionId: string | null; expiresAt: number }
+export interface AuthRequest { id: string; kind?: "collect" | "smart" | "overview"; data?: Record<string, unknown>; clientId: string; redirectUri: string; scope: string; state: string; traceId: string; requestId: string; sessionId: string | null; expiresAt: number }
 export interface Consent { id: string; bsn: string; clientId: string; zorgaanbieder: string; kind: "once" | "long"; createdAt: number; expiresAt: number; withdrawnAt: number | null }
 export type GrantKind = "code" | "refresh" | "launch";
 export interface Grant<T = Record<string, unknown>> { hash: string; kind: GrantKind; clientId: string; consentId: string | null; data: T; createdAt: number; expiresAt: number; usedAt: number | null; revokedAt: number | null }
