@@ -5,6 +5,7 @@
 import { createCockpit } from "./cockpit/index.ts";
 import { createDigid } from "./digid/index.ts";
 import { createDvaAuth } from "./dva/auth/index.ts";
+import { createDvaFhir } from "./dva/fhir/index.ts";
 import { createRegister } from "./register/index.ts";
 import { actorSites, type ActorSite } from "./shared/actor-sites.ts";
 import type { SandboxContext } from "./shared/context.ts";
@@ -23,11 +24,7 @@ function appFor(ctx: SandboxContext, a: ActorSite): Handler {
     case "register": return handler(createRegister(ctx).app);
     case "digid": return handler(createDigid(ctx).app);
     case "dva-auth": return handler(createDvaAuth(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
-    case "dva-fhir": {
-      const dva = n.dvas[a.dvaIndex!]!;
-      return handler(createPlaceholderApp(themes.dva(dva.name, a.dvaIndex!, "fhir"),
-        `Hier komt de FHIR R4-server van deze DVA op ${dva.fhirBase} (issue 4).`, cockpit));
-    }
+    case "dva-fhir": return handler(createDvaFhir(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
     case "pgo":
       return handler(createPlaceholderApp(themes.pgo(n.pgos[a.pgoIndex!]!.displayName),
         "Hier komt de PGO: account, zorgaanbieder verbinden, takenoverzicht (issue 5).", cockpit));

@@ -173,3 +173,21 @@ describe("SMART launch for modules (SD 3.5/3.6)", () => {
     expect(await (await post({ token: "x.y.z" }, basic)).json()).toEqual({ active: false });
   });
 });
+
+describe("SMART discovery on the FHIR host (SD 3.5)", () => {
+  test("smart-configuration names this DVA's endpoints, S256 only, with CORS; the chain log records it", async () => {
+    const res = await fetch(`${fhirBase()}/.well-known/smart-configuration`, { headers: { "X-Correlation-ID": "trace-smart-config", Origin: "http://module.localhost" } });
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const config = await res.json();
+    expect(config).toMatchObject({
+      issuer: moduleAs.issuer, authorization_endpoint: moduleAs.authorization_endpoint, token_endpoint: moduleAs.token_endpoint,
+      introspection_endpoint: moduleAs.introspection_endpoint, revocation_endpoint: moduleAs.revocation_endpoint,
+      code_challenge_methods_supported: ["S256"],
+    });
+    expect(config.capabilities).toEqual(expect.arrayContaining(["launch-ehr", "context-ehr-patient", "client-confidential-symmetric"]));
+    const pre = await fetch(`${fhirBase()}/.well-known/smart-configuration`, { method: "OPTIONS" });
+    expect(pre.status).toBe(204);
+    expect(sandbox.ctx.chain.query({ traceId: "trace-smart-config" }).map((l) => l.event.type))
+      .toEqual(["receive_smart_configuration_request", "send_smart_configuration_response"]);
+  });
+});
