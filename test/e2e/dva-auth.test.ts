@@ -248,3 +248,24 @@ describe("/token errors (RFC 6749 §5.2)", () => {
     expect(res.body.error).toBe("invalid_grant");
   });
 });
+
+describe("client_credentials for the zorgaanbieder's own systems", () => {
+  const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}` });
+
+  test("a system token for the organisation (client_secret_basic)", async () => {
+    const res = await tokenRequest({ grant_type: "client_credentials", scope: "system/*.read system/*.write" }, basic("his-delinde", "his-delinde-secret"));
+    const body = await res.json();
+    expect(body).toMatchObject({ token_type: "Bearer", scope: "system/*.read system/*.write", expires_in: 900 });
+    const jwks = createRemoteJWKSet(new URL(`${as.issuer}/.well-known/openid-configuration/jwks`));
+    const { payload } = await jwtVerify(body.access_token, jwks, { issuer: as.issuer });
+    expect(payload).toMatchObject({ zorgaanbieder: "delinde@medmij", client_id: "his-delinde" });
+    expect(payload.patient).toBeUndefined();
+  });
+
+  test("wrong secret, another DVA's system, a PGO, unknown scope", async () => {
+    expect((await oauthError(await tokenRequest({ grant_type: "client_credentials" }, basic("his-delinde", "nope")))).body.error).toBe("invalid_client");
+    expect((await oauthError(await tokenRequest({ grant_type: "client_credentials", client_id: "ecd-ggzoostland", client_secret: "ecd-ggzoostland-secret" }))).body.error).toBe("invalid_client");
+    expect((await oauthError(await tokenRequest({ grant_type: "client_credentials", client_id: "pgo.localhost" }))).body.error).toBe("unauthorized_client");
+    expect((await oauthError(await tokenRequest({ grant_type: "client_credentials", scope: "patient/*.read" }, basic("his-delinde", "his-delinde-secret")))).body.error).toBe("invalid_scope");
+  });
+});

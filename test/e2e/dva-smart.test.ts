@@ -191,3 +191,33 @@ describe("SMART discovery on the FHIR host (SD 3.5)", () => {
       .toEqual(["receive_smart_configuration_request", "send_smart_configuration_response"]);
   });
 });
+
+describe("the whole flow of issue 3 in one go", () => {
+  test("code → token → refresh → token exchange → module authorize (PKCE) → token with launch context → introspect → revoke", async () => {
+    const pgoClient: oauth.Client = { client_id: "pgo.localhost" };
+    const auth = sandbox.url("auth.zorgnet");
+    const pgoAs = await oauth.processDiscoveryResponse(new URL(auth), await fetch(`${auth}/.well-known/oauth-authorization-server`));
+    const { redirect, cookies } = await consentFlow(sandbox, { kind: "long", state: "flow" });
+    const params = oauth.validateAuthResponse(pgoAs, pgoClient, redirect.searchParams, "flow");
+    const first = await oauth.processAuthorizationCodeResponse(pgoAs, pgoClient,
+      await oauth.authorizationCodeGrantRequest(pgoAs, pgoClient, oauth.None(), params, `${sandbox.url("pgo")}/auth_callback`, oauth.nopkce, insecure));
+    const refreshed = await oauth.processRefreshTokenResponse(pgoAs, pgoClient,
+      await oauth.refreshTokenGrantRequest(pgoAs, pgoClient, oauth.None(), first.refresh_token!, insecure));
+    const launch = await oauth.processGenericTokenEndpointResponse(pgoAs, pgoClient, await oauth.genericTokenEndpointRequest(pgoAs, pgoClient, oauth.None(), EXCHANGE, {
+      subject_token: refreshed.access_token, subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      requested_token_type: "medmij:token-type:one-time-code", audience: "zorgmodules-zorgnet", scope: "delinde",
+      smart_launch_context: JSON.stringify({ resource: "Task/task-tom-delinde-intake", intent: "startmodule", return_url: `${sandbox.url("pgo")}/launch_callback` }),
+    }, insecure), { recognizedTokenTypes: { na: () => {} } });
+
+    const { url, verifier } = await authorizeUrl(launch.access_token);
+    const back = new URL((await get(url, { headers: { cookie: cookies } })).headers.get("location")!);
+    const moduleTokens = await oauth.processAuthorizationCodeResponse(moduleAs, moduleClient, await oauth.authorizationCodeGrantRequest(moduleAs, moduleClient, moduleAuth,
+      oauth.validateAuthResponse(moduleAs, moduleClient, back, "m-state"), moduleCallback(), verifier, insecure));
+    expect(moduleTokens).toMatchObject({ patient: "patient-tom", resource: "Task/task-tom-delinde-intake", intent: "startmodule" });
+    const introspect = async () => oauth.processIntrospectionResponse(moduleAs, moduleClient,
+      await oauth.introspectionRequest(moduleAs, moduleClient, moduleAuth, moduleTokens.access_token, insecure));
+    expect((await introspect()).active).toBe(true);
+    await oauth.processRevocationResponse(await oauth.revocationRequest(moduleAs, moduleClient, moduleAuth, moduleTokens.access_token, insecure));
+    expect((await introspect()).active).toBe(false);
+  });
+});

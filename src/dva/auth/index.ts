@@ -12,6 +12,7 @@ import { collectRoutes } from "./collect-routes.ts";
 import { consentRoutes } from "./consent-routes.ts";
 import { createAuthDeps } from "./deps.ts";
 import { handleAuthorizationCode } from "./grants/authorization-code.ts";
+import { handleClientCredentials } from "./grants/client-credentials.ts";
 import type { GrantHandler } from "./grants/context.ts";
 import { handleRefreshToken } from "./grants/refresh-token.ts";
 import { handleSmartCode } from "./grants/smart-code.ts";
@@ -24,6 +25,7 @@ const PGO_GRANTS: Record<string, GrantHandler> = {
   authorization_code: handleAuthorizationCode,
   refresh_token: handleRefreshToken,
   [TOKEN_EXCHANGE]: handleTokenExchange,
+  client_credentials: handleClientCredentials,
 };
 const MODULE_GRANTS: Record<string, GrantHandler> = { authorization_code: handleSmartCode };
 
