@@ -8,7 +8,7 @@ import { NO_STORE, OAuthError, errorRedirect, oauthErrorResponse } from "../../s
 import { incomingIds } from "../../shared/trace.ts";
 import { OtherPersonPage } from "../../../views/dva/pages.tsx";
 import { AUTH_REQUEST_TTL_MS, CODE_TTL_MS, UnverifiedClientError } from "./authorize.ts";
-import { authenticateClient } from "./client-auth.ts";
+import { authenticateClient, type TokenClient } from "./client-auth.ts";
 import { digidLoginUrl, type AuthDeps } from "./deps.ts";
 import type { SmartCodeData } from "./grants/smart-code.ts";
 import type { LaunchContext } from "./grants/token-exchange.ts";
@@ -47,8 +47,18 @@ export function completeSmartLogin(d: AuthDeps, request: Request, pending: AuthR
 export function smartRoutes(d: AuthDeps) {
   const { ctx, dva, store, location } = d;
 
-  async function callerOf(request: Request, form: URLSearchParams) {
-    return authenticateClient(request, form, dva, ctx.network);
+  /** Introspection and revocation: a form with `token`, from an authenticated client; errors as RFC 6749 §5.2. */
+  async function withToken(request: Request, handle: (token: string, caller: TokenClient, now: number) => Promise<Response>): Promise<Response> {
+    try {
+      const form = await readTokenForm(request);
+      const caller = authenticateClient(request, form, dva, ctx.network);
+      const token = form.get("token");
+      if (!token) throw new OAuthError("invalid_request", "token ontbreekt");
+      return await handle(token, caller, Date.now());
+    } catch (e) {
+      if (e instanceof OAuthError) return oauthErrorResponse(e);
+      throw e;
+    }
   }
 
   return new Elysia({ name: `dva-smart:${dva.id}` })
@@ -89,42 +99,22 @@ export function smartRoutes(d: AuthDeps) {
     })
 
     // RFC 7662: client-authenticated; inactive for anything not issued here, expired or revoked.
-    .post("/connect/introspect", async ({ request }) => {
-      try {
-        const form = await readTokenForm(request);
-        const caller = await callerOf(request, form);
-        const token = form.get("token");
-        if (!token) throw new OAuthError("invalid_request", "token ontbreekt");
-        const verified = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now: Date.now() });
-        if (!verified) return jsonResponse({ active: false }, 200, NO_STORE);
-        const { jti, ...claims } = verified;
-        return jsonResponse({ active: true, token_type: "Bearer", ...claims, jti, introspected_by: caller.clientId }, 200, NO_STORE);
-      } catch (e) {
-        if (e instanceof OAuthError) return oauthErrorResponse(e);
-        throw e;
-      }
-    })
+    .post("/connect/introspect", ({ request }) => withToken(request, async (token, caller, now) => {
+      const verified = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
+      if (!verified) return jsonResponse({ active: false }, 200, NO_STORE);
+      return jsonResponse({ active: true, token_type: "Bearer", ...verified, introspected_by: caller.clientId }, 200, NO_STORE);
+    }))
 
     // RFC 7009 §2.2: 200 whether or not the token was valid; only the client it was issued to can revoke it.
-    .post("/connect/revocation", async ({ request }) => {
-      try {
-        const form = await readTokenForm(request);
-        const caller = await callerOf(request, form);
-        const token = form.get("token");
-        if (!token) throw new OAuthError("invalid_request", "token ontbreekt");
-        const now = Date.now();
-        const access = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
-        if (access && access.client_id === caller.clientId) store.revokeAccessToken(access.jti, now);
-        const refresh = store.findGrant<{ issuedBy?: string }>(token, "refresh");
-        // RFC 7009 §2.1: revoking a refresh token also ends the access tokens of the same grant.
-        if (refresh && refresh.clientId === caller.clientId) {
-          store.revokeGrant(refresh.hash, now);
-          if (refresh.data.issuedBy) store.revokeIssuedBy(refresh.data.issuedBy, now);
-        }
-        return new Response(null, { status: 200, headers: NO_STORE });
-      } catch (e) {
-        if (e instanceof OAuthError) return oauthErrorResponse(e);
-        throw e;
+    .post("/connect/revocation", ({ request }) => withToken(request, async (token, caller, now) => {
+      const access = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
+      if (access && access.client_id === caller.clientId) store.revokeAccessToken(access.jti, now);
+      const refresh = store.findGrant<{ issuedBy?: string }>(token, "refresh");
+      // RFC 7009 §2.1: revoking a refresh token also ends the access tokens of the same grant.
+      if (refresh && refresh.clientId === caller.clientId) {
+        store.revokeGrant(refresh.hash, now);
+        if (refresh.data.issuedBy) store.revokeIssuedBy(refresh.data.issuedBy, now);
       }
-    });
+      return new Response(null, { status: 200, headers: NO_STORE });
+    }));
 }
