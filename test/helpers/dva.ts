@@ -52,3 +52,39 @@ export async function consentFlow(sandbox: Sandbox, o: ConsentFlowOptions = {}):
   if (decision.status !== 303) throw new Error(`consent answered ${decision.status}`);
   return { redirect: new URL(decision.headers.get("location")!), cookies };
 }
+
+/** A PGO's tokens after the collect flow (long-term consent by default). */
+export async function collectTokens(sandbox: Sandbox, o: ConsentFlowOptions = {}) {
+  const { redirect, cookies } = await consentFlow(sandbox, { kind: "long", ...o });
+  const res = await fetch(`${sandbox.url(`auth.${o.dva ?? "zorgnet"}`)}/token`, {
+    method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code: redirect.searchParams.get("code")!, redirect_uri: `${sandbox.url("pgo")}/auth_callback`, client_id: "pgo.localhost" }),
+  });
+  return { ...(await res.json() as { access_token: string; refresh_token?: string; patient?: string }), cookies };
+}
+
+/** A module's SMART token for a Task, through token exchange, /connect/authorize (PKCE) and /connect/token. */
+export async function moduleToken(sandbox: Sandbox, o: { task: string; dva?: string; scope?: string; bsn?: string; module?: string }) {
+  const dva = o.dva ?? "zorgnet";
+  const auth = sandbox.url(`auth.${dva}`);
+  const pgo = await collectTokens(sandbox, { dva, scope: o.scope, bsn: o.bsn });
+  const clientId = `${o.module ?? "zorgmodules"}-${dva}`;
+  const exchange = await (await fetch(`${auth}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({
+    grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", client_id: "pgo.localhost", subject_token: pgo.access_token,
+    subject_token_type: "urn:ietf:params:oauth:token-type:access_token", requested_token_type: "medmij:token-type:one-time-code",
+    audience: clientId, scope: o.scope ?? "delinde", smart_launch_context: JSON.stringify({ resource: `Task/${o.task}`, intent: "startmodule" }),
+  }) })).json();
+  const verifier = "v".repeat(43) + crypto.randomUUID().replace(/-/g, "");
+  const challenge = new Bun.CryptoHasher("sha256").update(verifier).digest("base64url");
+  const redirectUri = sandbox.ctx.network.modules.flatMap((m) => m.clients).find((c) => c.clientId === clientId)!.redirectUris[0]!;
+  const authorize = new URL(`${auth}/connect/authorize`);
+  for (const [k, v] of Object.entries({ response_type: "code", client_id: clientId, redirect_uri: redirectUri, launch: exchange.access_token,
+    aud: `${sandbox.url(`fhir.${dva}`)}/fhir`, state: "s", scope: "launch fhirUser patient/*.read patient/Task.* patient/QuestionnaireResponse.*",
+    code_challenge: challenge, code_challenge_method: "S256" })) authorize.searchParams.set(k, v);
+  const back = await get(authorize.href, { headers: { cookie: pgo.cookies } });
+  const code = new URL(back.headers.get("location")!).searchParams.get("code")!;
+  const token = await (await fetch(`${auth}/connect/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded",
+    authorization: `Basic ${Buffer.from(`${clientId}:${clientId}-secret`).toString("base64")}` },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: verifier }) })).json();
+  return { module: token as { access_token: string; patient: string; resource: string }, pgo };
+}

@@ -89,6 +89,12 @@ export class FhirStore {
     ).all(dva, type, system, value).map((r) => toStored(r)!);
   }
 
+  /** Every current resource of a type (catalogue types; system tokens). */
+  all(dva: string, type: string): StoredResource[] {
+    return this.db.query<Row, [string, string]>("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated")
+      .all(dva, type).map((r) => toStored(r)!);
+  }
+
   count(dva: string, type: string): number {
     return this.q.count.get(dva, type)?.n ?? 0;
   }

@@ -1,0 +1,70 @@
+/**
+ * Who may see what at the FHIR server (SPEC §6, AM-NFE-011). A bearer JWT from this DVA only,
+ * verified with the DVA's key, active (not revoked). The patient comes from the token, never from
+ * search parameters (MedMij resource interface).
+ */
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { forbidden, insufficientScope, unauthorized } from "../../shared/operation-outcome.ts";
+import type { ResolvedDva } from "../../shared/resolved-network.ts";
+import type { DvaAuthStore } from "../auth/store.ts";
+import { indexEntries, type Resource } from "./search-index.ts";
+
+export type Access =
+  /** A PGO's collect token: read the patient's Tasks and their linked resources. */
+  | { kind: "pgo"; clientId: string; patient: string | null }
+  /** A module's SMART token: patient/*.read, write only the launched Task and the patient's QuestionnaireResponses. */
+  | { kind: "module"; clientId: string; patient: string; task: string; scopes: string[] }
+  /** A zorgaanbieder system (client_credentials). */
+  | { kind: "system"; clientId: string; zorgaanbieder: string; scopes: string[] };
+
+/** Resources every reader of this DVA may see: the catalogue, not about one person. */
+const SHARED = new Set(["ActivityDefinition", "Endpoint", "Questionnaire", "Organization", "Practitioner", "PractitionerRole"]);
+
+export function isShared(type: string): boolean {
+  return SHARED.has(type);
+}
+
+export async function authenticate(request: Request, dva: ResolvedDva, store: DvaAuthStore): Promise<Access> {
+  const header = request.headers.get("authorization");
+  if (!header) throw unauthorized("Authorization: Bearer <token> ontbreekt", "invalid_request");
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
+  if (!match) throw unauthorized("alleen Bearer-tokens worden geaccepteerd", "invalid_request");
+  const key = store.currentKey();
+  if (!key) throw unauthorized("het token is niet van deze DVA");
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(match[1]!, createLocalJWKSet({ keys: [key.publicJwk] }), { issuer: dva.auth.origin, audience: dva.fhirBase, algorithms: ["ES256"] }));
+  } catch (e) {
+    const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
+    throw unauthorized(expired ? "het token is verlopen" : "het token is ongeldig of niet van deze DVA");
+  }
+  if (typeof payload.jti !== "string" || store.isAccessTokenRevoked(payload.jti)) throw unauthorized("het token is ingetrokken");
+  const clientId = String(payload.client_id ?? "");
+  const scopes = String(payload.scope ?? "").split(" ").filter(Boolean);
+  if (typeof payload.resource === "string" && typeof payload.patient === "string") {
+    return { kind: "module", clientId, patient: payload.patient, task: payload.resource, scopes };
+  }
+  if (scopes.some((s) => s.startsWith("system/"))) return { kind: "system", clientId, zorgaanbieder: String(payload.zorgaanbieder ?? ""), scopes };
+  return { kind: "pgo", clientId, patient: typeof payload.patient === "string" ? payload.patient : null };
+}
+
+/** The patient a token is confined to, or null for system tokens. */
+export function patientOf(access: Access): string | null | undefined {
+  return access.kind === "system" ? undefined : access.patient;
+}
+
+/** May this token read this resource? Another patient's resource reads as absent (404, never 200). */
+export function canRead(access: Access, resource: Resource): boolean {
+  if (access.kind === "system") return true;
+  if (SHARED.has(resource.resourceType)) return true;
+  const compartment = indexEntries(resource).patient;
+  return access.patient !== null && compartment === `Patient/${access.patient}`;
+}
+
+/** SMART v1/v2 scope check for a module write (e.g. patient/Task.* or patient/Task.write). */
+export function requireWrite(access: Access, type: string): void {
+  if (access.kind === "pgo") throw forbidden("een PGO-token mag alleen lezen (Verzamelen)");
+  const ok = access.scopes.some((s) => [`patient/${type}.*`, `patient/${type}.write`, `patient/${type}.cu`, `patient/${type}.u`, `patient/*.*`, `patient/*.write`,
+    `system/${type}.*`, "system/*.*", "system/*.write", "system/*.cruds"].includes(s));
+  if (!ok) throw insufficientScope(`scope voor schrijven op ${type} ontbreekt`);
+}

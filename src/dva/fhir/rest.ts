@@ -1,0 +1,142 @@
+/**
+ * FHIR REST interactions as framework-free handlers (STYLE habit 2: medplum's router shape):
+ * each takes the request context and returns a FhirResult or throws an OperationOutcomeError.
+ * @see https://hl7.org/fhir/R4/http.html
+ */
+import { applyPatch, type Operation } from "fast-json-patch";
+import { badRequest, notFound, notSupported, preconditionFailed, unprocessable } from "../../shared/operation-outcome.ts";
+import { canRead, isShared, patientOf, requireWrite, type Access } from "./access.ts";
+import { includeReferences, matches, sortResults } from "./search.ts";
+import type { Resource } from "./search-index.ts";
+import { parseSearch } from "./search-params.ts";
+import { VersionConflictError, type FhirStore, type StoredResource } from "./store.ts";
+
+export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
+  "Endpoint", "Questionnaire", "QuestionnaireResponse"] as const;
+
+export interface FhirContext { dva: string; fhirBase: string; store: FhirStore; access: Access; now: () => Date }
+export interface FhirResult { status: number; body: unknown; etag?: string; lastModified?: string; location?: string }
+
+export function checkType(type: string): void {
+  if (!(RESOURCE_TYPES as readonly string[]).includes(type)) throw notSupported(`resourcetype ${type} wordt niet ondersteund`);
+}
+
+const etagOf = (s: StoredResource) => `W/"${s.versionId}"`;
+const httpDate = (iso: string) => new Date(iso).toUTCString();
+
+function readable(ctx: FhirContext, type: string, id: string): StoredResource {
+  const stored = ctx.store.read(ctx.dva, type, id);
+  if (!stored || !canRead(ctx.access, stored.resource)) throw notFound(`${type}/${id} bestaat niet`);
+  return stored;
+}
+
+/** @see https://hl7.org/fhir/R4/http.html#read */
+export function read(ctx: FhirContext, type: string, id: string): FhirResult {
+  checkType(type);
+  const stored = readable(ctx, type, id);
+  return { status: 200, body: stored.resource, etag: etagOf(stored), lastModified: httpDate(stored.lastUpdated) };
+}
+
+/** @see https://hl7.org/fhir/R4/http.html#vread */
+export function vread(ctx: FhirContext, type: string, id: string, version: string): FhirResult {
+  checkType(type);
+  readable(ctx, type, id);
+  const stored = /^\d+$/.test(version) ? ctx.store.vread(ctx.dva, type, id, Number(version)) : null;
+  if (!stored) throw notFound(`${type}/${id}/_history/${version} bestaat niet`);
+  return { status: 200, body: stored.resource, etag: etagOf(stored), lastModified: httpDate(stored.lastUpdated) };
+}
+
+/** @see https://hl7.org/fhir/R4/http.html#search */
+export function search(ctx: FhirContext, type: string, params: URLSearchParams, selfUrl: string, strict: boolean): FhirResult {
+  checkType(type);
+  const q = parseSearch(type, params);
+  if (q.unknown.length && strict) throw badRequest(`onbekende zoekparameters: ${q.unknown.join(", ")}`, q.unknown[0]);
+  const patient = patientOf(ctx.access);
+  // Patient tokens: the compartment only. A patient/subject/for naming someone else finds nothing.
+  let candidates: StoredResource[];
+  if (patient === undefined || isShared(type)) candidates = ctx.store.all(ctx.dva, type);
+  else if (patient === null || q.patientFilter.some((p) => p !== `Patient/${patient}`)) candidates = [];
+  else if (type === "Patient") candidates = [ctx.store.read(ctx.dva, "Patient", patient)].filter((s): s is StoredResource => !!s);
+  else candidates = ctx.store.byPatient(ctx.dva, type, `Patient/${patient}`);
+  const hits = sortResults(candidates.filter((s) => canRead(ctx.access, s.resource) && matches(s, q)), q);
+  const tag = new Bun.CryptoHasher("sha256").update(hits.map((h) => `${h.resource.id}@${h.versionId}`).join(",") + `|${selfUrl}`).digest("base64url").slice(0, 22);
+  if (q.summaryCount) return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length }, etag: `W/"${tag}"` };
+
+  const page = hits.slice(q.offset, q.offset + q.count);
+  const entries: unknown[] = page.map((s) => ({ fullUrl: `${ctx.fhirBase}/${type}/${s.resource.id}`, resource: s.resource, search: { mode: "match" } }));
+  const seen = new Set(page.map((s) => `${type}/${s.resource.id}`));
+  for (const include of q.includes) {
+    for (const s of page) {
+      for (const ref of includeReferences(s.resource, include)) {
+        if (seen.has(ref)) continue;
+        seen.add(ref);
+        const [t, id] = ref.split("/") as [string, string];
+        const target = ctx.store.read(ctx.dva, t, id);
+        if (target && canRead(ctx.access, target.resource)) entries.push({ fullUrl: `${ctx.fhirBase}/${ref}`, resource: target.resource, search: { mode: "include" } });
+      }
+    }
+  }
+  if (q.unknown.length) {
+    entries.push({ resource: { resourceType: "OperationOutcome", issue: [{ severity: "warning", code: "not-supported",
+      diagnostics: `genegeerde zoekparameters: ${q.unknown.join(", ")}` }] }, search: { mode: "outcome" } });
+  }
+  const links = [{ relation: "self", url: selfUrl }];
+  if (q.offset + q.count < hits.length) {
+    const next = new URL(selfUrl);
+    next.searchParams.set("_count", String(q.count));
+    next.searchParams.set("_offset", String(q.offset + q.count));
+    links.push({ relation: "next", url: next.href });
+  }
+  return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length, link: links, entry: entries }, etag: `W/"${tag}"` };
+}
+
+/** SPEC §6 Task status rules: open → in-progress → completed | failed; any open → cancelled. */
+const OPEN = ["requested", "received", "accepted", "ready"];
+export function allowedTransition(from: string, to: string): boolean {
+  if (from === to) return true;
+  if (OPEN.includes(from)) return to === "in-progress" || to === "cancelled" || OPEN.includes(to);
+  if (from === "in-progress") return to === "completed" || to === "failed" || to === "cancelled";
+  return false;
+}
+
+/** Elements a module may change on its launched Task (SPEC §5). */
+const MODULE_TASK_ELEMENTS = new Set(["status", "output", "statusReason", "businessStatus", "lastModified", "meta"]);
+
+/** @see https://hl7.org/fhir/R4/http.html#patch (JSON Patch, RFC 6902) */
+export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifMatch: string | null): FhirResult {
+  requireWrite(ctx.access, "Task");
+  const stored = readable(ctx, "Task", id);
+  if (ctx.access.kind === "module" && ctx.access.task !== `Task/${id}`) throw notFound(`Task/${id} bestaat niet`);
+  const expected = ifMatch ? /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim())?.[1] : undefined;
+  if (ifMatch && !expected) throw badRequest("If-Match moet een ETag zijn zoals W/\"3\"");
+  if (expected && Number(expected) !== stored.versionId) throw preconditionFailed(`versie ${expected} is niet de huidige (${stored.versionId}); lees de Task opnieuw`);
+  if (!Array.isArray(operations)) throw badRequest("een JSON Patch is een lijst van operaties (RFC 6902)");
+  let patched: Resource;
+  try {
+    patched = applyPatch(structuredClone(stored.resource), operations as Operation[], true, false).newDocument as Resource;
+  } catch (e) {
+    throw badRequest(`de JSON Patch kan niet worden toegepast: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (patched.resourceType !== "Task" || patched.id !== id) throw badRequest("resourceType en id mogen niet veranderen");
+  if (ctx.access.kind === "module") {
+    for (const key of new Set([...Object.keys(stored.resource), ...Object.keys(patched)])) {
+      if (!MODULE_TASK_ELEMENTS.has(key) && JSON.stringify(stored.resource[key]) !== JSON.stringify(patched[key])) {
+        throw unprocessable(`een module mag alleen status en output van de Task wijzigen, niet ${key}`, `Task.${key}`);
+      }
+    }
+  }
+  const from = String(stored.resource.status);
+  const to = String(patched.status);
+  if (!allowedTransition(from, to)) throw unprocessable(`statusovergang ${from} → ${to} is niet toegestaan`, "Task.status");
+  if (to === "cancelled" && from !== "cancelled" && !(patched.statusReason as { text?: string } | undefined)?.text) {
+    throw unprocessable("annuleren vraagt een reden in statusReason.text", "Task.statusReason");
+  }
+  patched.lastModified = ctx.now().toISOString();
+  try {
+    const saved = ctx.store.save(ctx.dva, patched, { ifMatch: stored.versionId, now: ctx.now() });
+    return { status: 200, body: saved.resource, etag: etagOf(saved), lastModified: httpDate(saved.lastUpdated) };
+  } catch (e) {
+    if (e instanceof VersionConflictError) throw preconditionFailed("de Task is intussen gewijzigd; lees hem opnieuw");
+    throw e;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Parse FHIR search parameters (R4 search.html) into a typed query. Pure: unit-testable, no store.
+ * Comma = OR within one parameter; a repeated parameter = AND (search.html#combining).
+ */
+import { badRequest } from "../../shared/operation-outcome.ts";
+import { normalizeReference } from "./search-index.ts";
+
+export type Prefix = "eq" | "ne" | "gt" | "ge" | "lt" | "le";
+export interface DateCondition { prefix: Prefix; value: string; /** the instant range the value covers (precision) */ low: number; high: number }
+export interface TokenCondition { param: string; not: boolean; values: { system: string | null; code: string }[] }
+
+export interface SearchQuery {
+  type: string;
+  tokens: TokenCondition[];
+  lastUpdated: DateCondition[];
+  includes: string[];
+  sort: { key: "_lastUpdated" | "period"; descending: boolean } | null;
+  count: number;
+  offset: number;
+  summaryCount: boolean;
+  /** Patient named by patient/subject/for: checked against the token, never widening it. */
+  patientFilter: string[];
+  unknown: string[];
+}
+
+/** Token and reference parameters per type; the names match search-index.ts. */
+export const TOKEN_PARAMS: Record<string, string[]> = {
+  Task: ["_id", "status", "_tag", "_profile", "identifier", "code", "owner", "requester", "based-on", "focus", "digital-activity", "part-of"],
+  ActivityDefinition: ["_id", "url", "status", "identifier", "endpoint"],
+  Questionnaire: ["_id", "url", "status", "identifier"],
+  QuestionnaireResponse: ["_id", "status", "based-on", "questionnaire", "task", "identifier"],
+  ServiceRequest: ["_id", "status", "based-on", "requester", "identifier"],
+  Endpoint: ["_id", "status", "identifier", "organization"],
+  Patient: ["_id", "identifier"],
+  Practitioner: ["_id", "identifier"],
+  PractitionerRole: ["_id", "identifier", "practitioner", "organization"],
+  Organization: ["_id", "identifier"],
+};
+
+export const INCLUDES: Record<string, string[]> = {
+  Task: ["Task:based-on", "Task:focus", "Task:digital-activity", "Task:patient", "Task:owner", "Task:requester"],
+};
+
+const PATIENT_PARAMS = ["patient", "subject", "for"];
+const REFERENCE_PARAMS = new Set(["owner", "requester", "based-on", "focus", "digital-activity", "part-of", "endpoint", "organization", "practitioner", "task"]);
+const RESULT_PARAMS = new Set(["_include", "_sort", "_count", "_offset", "_summary", "_format", "_lastUpdated"]);
+export const MAX_COUNT = 500;
+export const DEFAULT_COUNT = 50;
+
+/** Date with precision → the range it covers (search.html#date). */
+export function dateRange(value: string): { low: number; high: number } | null {
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, frac, tz] = m;
+  if (h !== undefined && tz === undefined) return null;
+  if (h !== undefined) {
+    const low = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s ?? "00"}${frac ?? ""}${tz}`);
+    if (Number.isNaN(low)) return null;
+    const step = s === undefined ? 60_000 : frac ? 1 : 1000;
+    return { low, high: low + step - 1 };
+  }
+  const low = Date.UTC(Number(y), mo ? Number(mo) - 1 : 0, d ? Number(d) : 1);
+  const high = d ? low + 86_400_000 : mo ? Date.UTC(Number(y), Number(mo), 1) : Date.UTC(Number(y) + 1, 0, 1);
+  return Number.isNaN(low) ? null : { low, high: high - 1 };
+}
+
+function tokenValue(param: string, raw: string): { system: string | null; code: string } {
+  if (REFERENCE_PARAMS.has(param)) return { system: null, code: normalizeReference(raw) ?? raw };
+  const bar = raw.indexOf("|");
+  if (bar < 0) return { system: null, code: raw };
+  return { system: raw.slice(0, bar), code: raw.slice(bar + 1) };
+}
+
+export function parseSearch(type: string, params: URLSearchParams): SearchQuery {
+  const q: SearchQuery = { type, tokens: [], lastUpdated: [], includes: [], sort: null, count: DEFAULT_COUNT, offset: 0, summaryCount: false, patientFilter: [], unknown: [] };
+  const known = new Set(TOKEN_PARAMS[type] ?? ["_id"]);
+  for (const [rawKey, rawValue] of params) {
+    const [param, modifier] = rawKey.split(":") as [string, string | undefined];
+    if (param === "_lastUpdated") {
+      const m = /^(eq|ne|gt|ge|lt|le)?(.+)$/.exec(rawValue)!;
+      const range = dateRange(m[2]!);
+      if (!range) throw badRequest(`_lastUpdated: ${rawValue} is geen geldige datum (YYYY-MM-DDThh:mm:ss+zz:zz)`, "_lastUpdated");
+      q.lastUpdated.push({ prefix: (m[1] ?? "eq") as Prefix, value: m[2]!, ...range });
+    } else if (param === "_include") {
+      if (!(INCLUDES[type] ?? []).includes(rawValue)) throw badRequest(`_include ${rawValue} wordt niet ondersteund; wel: ${(INCLUDES[type] ?? []).join(", ") || "geen"}`, "_include");
+      q.includes.push(rawValue);
+    } else if (param === "_sort") {
+      const descending = rawValue.startsWith("-");
+      const key = rawValue.replace(/^-/, "");
+      if (key !== "_lastUpdated" && !(type === "Task" && key === "period")) throw badRequest(`_sort ${rawValue} wordt niet ondersteund`, "_sort");
+      q.sort = { key: key as "_lastUpdated" | "period", descending };
+    } else if (param === "_count") {
+      if (!/^\d+$/.test(rawValue)) throw badRequest("_count moet een geheel getal zijn", "_count");
+      q.count = Math.min(Number(rawValue), MAX_COUNT);
+    } else if (param === "_offset") {
+      if (!/^\d+$/.test(rawValue)) throw badRequest("_offset moet een geheel getal zijn", "_offset");
+      q.offset = Number(rawValue);
+    } else if (param === "_summary") {
+      if (rawValue !== "count") throw badRequest("_summary ondersteunt alleen count", "_summary");
+      q.summaryCount = true;
+    } else if (param === "_format") {
+      if (!/json/.test(rawValue)) throw badRequest("alleen JSON wordt ondersteund", "_format");
+    } else if (PATIENT_PARAMS.includes(param)) {
+      q.patientFilter.push(...rawValue.split(",").map((v) => normalizeReference(v.includes("/") ? v : `Patient/${v}`) ?? v));
+    } else if (known.has(param) && (modifier === undefined || modifier === "not")) {
+      q.tokens.push({ param, not: modifier === "not", values: rawValue.split(",").filter(Boolean).map((v) => tokenValue(param, v)) });
+    } else if (!RESULT_PARAMS.has(param)) {
+      q.unknown.push(rawKey);
+    }
+  }
+  return q;
+}
