@@ -14,7 +14,9 @@ import { SMART_SCOPES } from "../auth/smart.ts";
 import { DvaAuthStore } from "../auth/store.ts";
 import { FHIR_JSON, OperationOutcomeError, badRequest, outcomeResponse, tooLarge } from "../../shared/operation-outcome.ts";
 import { authenticate } from "./access.ts";
+import { capabilityStatement } from "./capability.ts";
 import { patchTask, read, search, vread, type FhirContext, type FhirResult } from "./rest.ts";
+import { create, history, update } from "./write.ts";
 import { FhirStore } from "./store.ts";
 
 export const MAX_BODY = 1024 * 1024;
@@ -56,12 +58,19 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...CORS };
       if (result.etag) headers.ETag = result.etag;
       if (result.lastModified) headers["Last-Modified"] = result.lastModified;
+      if (result.location) headers.Location = result.location;
       received.respond("send_resource_response", result.status);
       // http.html#cread: If-None-Match on read and search.
       if (result.etag && request.method === "GET" && request.headers.get("if-none-match") === result.etag) {
         return new Response(null, { status: 304, headers: { ETag: result.etag, ...CORS } });
       }
-      if (request.headers.get("prefer") === "return=minimal" && request.method !== "GET") return new Response(null, { status: result.status, headers });
+      // http.html#ops: Prefer return=minimal | representation | OperationOutcome on writes.
+      const prefer = /return=(minimal|representation|OperationOutcome)/.exec(request.headers.get("prefer") ?? "")?.[1];
+      if (request.method !== "GET" && prefer === "minimal") return new Response(null, { status: result.status, headers });
+      if (request.method !== "GET" && prefer === "OperationOutcome") {
+        const issues = result.warnings?.length ? result.warnings : [{ severity: "information", code: "informational", diagnostics: "opgeslagen" }];
+        return new Response(JSON.stringify({ resourceType: "OperationOutcome", issue: issues }), { status: result.status, headers });
+      }
       return new Response(JSON.stringify(result.body), { status: result.status, headers });
     } catch (e) {
       if (!(e instanceof OperationOutcomeError)) throw e;
@@ -85,6 +94,13 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     return text;
   }
 
+  /** FHIR JSON only (SPEC §6). */
+  async function readJson(request: Request): Promise<string> {
+    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim();
+    if (type !== FHIR_JSON && type !== "application/json") throw badRequest("alleen application/fhir+json wordt ondersteund");
+    return readBody(request);
+  }
+
   return createActorApp(`dva-fhir:${dva.id}`, theme)
     .get("/", () => htmlResponse(PlaceholderPage({ theme, cockpit: `${ctx.network.cockpit.origin}/`,
       what: `FHIR R4-server van ${dva.name} op ${dva.fhirBase}. SMART-discovery: ${dva.fhirBase}/.well-known/smart-configuration.` })))
@@ -94,6 +110,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       received.respond("send_smart_configuration_response", 200);
       return jsonResponse(smartConfiguration(dva), 200, { ...CORS, "Cache-Control": "max-age=300" });
     })
+    .get("/fhir/metadata", () => jsonResponse(capabilityStatement(dva, "0.1.0"), 200, { ...CORS, "Content-Type": FHIR_JSON }))
     .get("/fhir/:type", ({ request, params }) => handle(request, (f) => {
       const query = new URL(request.url).searchParams;
       return search(f, params.type, query, selfUrl(request, query), strict(request));
@@ -105,6 +122,9 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       return search(f, params.type, query, selfUrl(request, query), strict(request));
     }))
     .get("/fhir/:type/:id", ({ request, params }) => handle(request, (f) => read(f, params.type, params.id)))
+    .post("/fhir/:type", ({ request, params }) => handle(request, async (f) => create(f, params.type, await readJson(request))))
+    .put("/fhir/:type/:id", ({ request, params }) => handle(request, async (f) => update(f, params.type, params.id, await readJson(request), request.headers.get("if-match"))))
+    .get("/fhir/:type/:id/_history", ({ request, params }) => handle(request, (f) => history(f, params.type, params.id, selfUrl(request, new URLSearchParams()))))
     .get("/fhir/:type/:id/_history/:vid", ({ request, params }) => handle(request, (f) => vread(f, params.type, params.id, params.vid)))
     .patch("/fhir/:type/:id", ({ request, params }) => handle(request, async (f) => {
       if (params.type !== "Task") throw badRequest("PATCH wordt alleen op Task ondersteund");

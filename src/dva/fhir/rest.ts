@@ -4,7 +4,7 @@
  * @see https://hl7.org/fhir/R4/http.html
  */
 import { applyPatch, type Operation } from "fast-json-patch";
-import { badRequest, notFound, notSupported, preconditionFailed, unprocessable } from "../../shared/operation-outcome.ts";
+import { badRequest, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
 import { canRead, isShared, patientOf, requireWrite, type Access } from "./access.ts";
 import { includeReferences, matches, sortResults } from "./search.ts";
 import type { Resource } from "./search-index.ts";
@@ -15,7 +15,7 @@ export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "O
   "Endpoint", "Questionnaire", "QuestionnaireResponse"] as const;
 
 export interface FhirContext { dva: string; fhirBase: string; store: FhirStore; access: Access; now: () => Date }
-export interface FhirResult { status: number; body: unknown; etag?: string; lastModified?: string; location?: string }
+export interface FhirResult { status: number; body: unknown; etag?: string; lastModified?: string; location?: string; warnings?: Issue[] }
 
 export function checkType(type: string): void {
   if (!(RESOURCE_TYPES as readonly string[]).includes(type)) throw notSupported(`resourcetype ${type} wordt niet ondersteund`);

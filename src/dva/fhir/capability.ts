@@ -1,0 +1,56 @@
+/**
+ * The CapabilityStatement: exactly what this server supports (issue 4), with the SMART security
+ * extension (SMART App Launch 2.x §Conformance, "oauth-uris").
+ */
+import type { ResolvedDva } from "../../shared/resolved-network.ts";
+import { RESOURCE_TYPES } from "./rest.ts";
+import { INCLUDES, TOKEN_PARAMS } from "./search-params.ts";
+
+const PATIENT_SEARCH: Record<string, string> = { Task: "patient", ServiceRequest: "patient", QuestionnaireResponse: "patient" };
+
+export function capabilityStatement(dva: ResolvedDva, softwareVersion: string) {
+  return {
+    resourceType: "CapabilityStatement",
+    status: "active",
+    date: "2026-11-23",
+    publisher: "MedMij Sandbox",
+    kind: "instance",
+    software: { name: "MedMij Sandbox DVA FHIR server", version: softwareVersion },
+    implementation: { description: `FHIR R4-server van ${dva.name}`, url: dva.fhirBase },
+    fhirVersion: "4.0.1",
+    format: ["application/fhir+json"],
+    patchFormat: ["application/json-patch+json"],
+    rest: [{
+      mode: "server",
+      security: {
+        cors: true,
+        service: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/restful-security-service", code: "SMART-on-FHIR" }] }],
+        extension: [{
+          url: "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+          extension: [
+            { url: "authorize", valueUri: `${dva.auth.origin}/connect/authorize` },
+            { url: "token", valueUri: `${dva.auth.origin}/connect/token` },
+            { url: "introspect", valueUri: `${dva.auth.origin}/connect/introspect` },
+            { url: "revoke", valueUri: `${dva.auth.origin}/connect/revocation` },
+          ],
+        }],
+      },
+      resource: RESOURCE_TYPES.map((type) => ({
+        type,
+        versioning: "versioned",
+        readHistory: true,
+        conditionalRead: "modified-since",
+        interaction: [
+          { code: "read" }, { code: "vread" }, { code: "search-type" }, { code: "create" }, { code: "update" }, { code: "history-instance" },
+          ...(type === "Task" ? [{ code: "patch" }] : []),
+        ],
+        searchInclude: INCLUDES[type] ?? [],
+        searchParam: [
+          ...(TOKEN_PARAMS[type] ?? ["_id"]).map((name) => ({ name, type: name === "_id" || name === "url" || name === "questionnaire" ? "token" : /status|_tag|_profile|identifier|code/.test(name) ? "token" : "reference" })),
+          { name: "_lastUpdated", type: "date" },
+          ...(PATIENT_SEARCH[type] ? [{ name: PATIENT_SEARCH[type], type: "reference", documentation: "alleen de patiënt van het token (MedMij)" }] : []),
+        ],
+      })),
+    }],
+  };
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import type { Sandbox } from "../../src/sandbox.ts";
+import { collectTokens, moduleToken } from "../helpers/dva.ts";
+import { startTestSandbox } from "../helpers/sandbox.ts";
+
+const examples = `${import.meta.dir}/../../../shared/medmij-examples`;
+let sandbox: Sandbox;
+let system: string;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  const res = await fetch(`${sandbox.url("auth.zorgnet")}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded",
+    authorization: `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}` }, body: "grant_type=client_credentials&scope=system%2F*.*" });
+  system = (await res.json()).access_token;
+});
+afterAll(() => sandbox.stop());
+
+const base = () => `${sandbox.url("fhir.zorgnet")}/fhir`;
+const send = (method: string, path: string, body: unknown, token = system, headers: Record<string, string> = {}) =>
+  fetch(`${base()}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/fhir+json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body) });
+
+describe("metadata", () => {
+  test("CapabilityStatement with the SMART oauth-uris, no token needed", async () => {
+    const res = await fetch(`${base()}/metadata`);
+    const cs = await res.json();
+    expect(cs).toMatchObject({ resourceType: "CapabilityStatement", fhirVersion: "4.0.1", patchFormat: ["application/json-patch+json"] });
+    const task = cs.rest[0].resource.find((r: { type: string }) => r.type === "Task");
+    expect(task.interaction.map((i: { code: string }) => i.code)).toContain("patch");
+    expect(task.searchInclude).toContain("Task:digital-activity");
+    expect(cs.rest[0].security.extension[0].extension.map((e: { url: string }) => e.url)).toEqual(["authorize", "token", "introspect", "revoke"]);
+  });
+});
+
+describe("create, update, history (clinician system token)", () => {
+  test.skipIf(!existsSync(examples))("every official MedMij example resource can be PUT and POSTed unchanged (SPEC §3)", async () => {
+    let n = 0;
+    for await (const file of new Bun.Glob("*/*.json").scan({ cwd: examples })) {
+      const resource = await Bun.file(`${examples}/${file}`).json();
+      const put = await send("PUT", `/${resource.resourceType}/${resource.id}`, resource);
+      expect([200, 201]).toContain(put.status);
+      const post = await send("POST", `/${resource.resourceType}`, resource, system, { Prefer: "return=minimal" });
+      expect(post.status).toBe(201);
+      expect(post.headers.get("location")).toStartWith(`${base()}/${resource.resourceType}/`);
+      n++;
+    }
+    expect(n).toBeGreaterThan(100);
+    // The Scenario 1 set is then searchable like any other data.
+    const count = await (await fetch(`${base()}/Task?_summary=count`, { headers: { authorization: `Bearer ${system}` } })).json();
+    expect(count.total).toBeGreaterThan(60);
+  });
+
+  test("create: Location, ETag, versionId 1; update with If-Match; 412 on stale; history", async () => {
+    const created = await send("POST", "/Endpoint", { resourceType: "Endpoint", status: "active", address: "http://module.localhost/launch",
+      connectionType: { code: "hl7-fhir-rest" }, payloadType: [{ text: "any" }] });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("etag")).toBe('W/"1"');
+    const body = await created.json();
+    const v2 = await send("PUT", `/Endpoint/${body.id}`, { ...body, name: "v2" }, system, { "If-Match": 'W/"1"' });
+    expect(v2.status).toBe(200);
+    expect(v2.headers.get("etag")).toBe('W/"2"');
+    expect((await send("PUT", `/Endpoint/${body.id}`, { ...body, name: "v3" }, system, { "If-Match": 'W/"1"' })).status).toBe(412);
+    const hist = await (await fetch(`${base()}/Endpoint/${body.id}/_history`, { headers: { authorization: `Bearer ${system}` } })).json();
+    expect(hist).toMatchObject({ resourceType: "Bundle", type: "history", total: 2 });
+    expect(hist.entry[0].resource.meta.versionId).toBe("2");
+  });
+
+  test.each([
+    ["resourceType does not match the URL", "POST", "/Task", { resourceType: "Patient" }, 400, "invalid"],
+    ["bad id", "PUT", "/Patient/bad%20id", { resourceType: "Patient", id: "bad id" }, 400, "invalid"],
+    ["id differs from the URL", "PUT", "/Patient/a", { resourceType: "Patient", id: "b" }, 400, "invalid"],
+    ["Task without for", "POST", "/Task", { resourceType: "Task", status: "requested", intent: "order" }, 422, "business-rule"],
+    ["Endpoint without address", "POST", "/Endpoint", { resourceType: "Endpoint", status: "active", connectionType: {}, payloadType: [] }, 422, "business-rule"],
+    ["cancelling a Task without a reason", "PUT", "/Task/task-tom-delinde-mrc-2", { resourceType: "Task", id: "task-tom-delinde-mrc-2", status: "cancelled", intent: "order", for: { reference: "Patient/patient-tom" } }, 422, "business-rule"],
+    ["malformed JSON", "POST", "/Task", "{oops", 400, "invalid"],
+    ["not a resource", "POST", "/Task", "[1,2]", 400, "invalid"],
+    ["unknown type", "POST", "/Observation", { resourceType: "Observation" }, 400, "not-supported"],
+  ] as [string, string, string, unknown, number, string][])("%s → %d %s", async (_n, method, path, body, status, code) => {
+    const res = await send(method, path, body);
+    expect(res.status).toBe(status);
+    const outcome = await res.json();
+    expect(outcome.resourceType).toBe("OperationOutcome");
+    expect(outcome.issue[0].code).toBe(code);
+  });
+
+  test("wrong content type → 400; a body over 1 MiB → 413; unresolved references are a warning", async () => {
+    const xml = await fetch(`${base()}/Patient`, { method: "POST", headers: { authorization: `Bearer ${system}`, "content-type": "application/fhir+xml" }, body: "<Patient/>" });
+    expect(xml.status).toBe(400);
+    const big = await send("POST", "/Patient", { resourceType: "Patient", name: [{ text: "x".repeat(1_100_000) }] });
+    expect(big.status).toBe(413);
+    const warn = await send("POST", "/ServiceRequest", { resourceType: "ServiceRequest", status: "active", intent: "plan", subject: { reference: "Patient/ghost" } },
+      system, { Prefer: "return=OperationOutcome" });
+    expect(warn.status).toBe(201);
+    expect((await warn.json()).issue[0]).toMatchObject({ severity: "warning", code: "not-found" });
+  });
+
+  test("a PGO token cannot write (403); a module creates its patient's QuestionnaireResponse only", async () => {
+    const pgo = (await collectTokens(sandbox)).access_token;
+    expect((await send("POST", "/Patient", { resourceType: "Patient" }, pgo)).status).toBe(403);
+    const { module } = await moduleToken(sandbox, { task: "task-tom-delinde-intake" });
+    const qr = { resourceType: "QuestionnaireResponse", status: "in-progress", questionnaire: "https://medmij-sandbox.example/fhir/Questionnaire/copd-intake",
+      subject: { reference: "Patient/patient-tom" }, item: [] };
+    expect((await send("POST", "/QuestionnaireResponse", qr, module.access_token)).status).toBe(201);
+    expect((await send("POST", "/QuestionnaireResponse", { ...qr, subject: { reference: "Patient/patient-koos" } }, module.access_token)).status).toBe(422);
+    expect((await send("POST", "/Task", { resourceType: "Task", status: "requested", intent: "order", for: { reference: "Patient/patient-tom" } }, module.access_token)).status).toBe(403);
+  });
+});
