@@ -25,7 +25,7 @@ describe("metadata", () => {
   test("CapabilityStatement with the SMART oauth-uris, no token needed", async () => {
     const res = await fetch(`${base()}/metadata`);
     const cs = await res.json();
-    expect(cs).toMatchObject({ resourceType: "CapabilityStatement", fhirVersion: "4.0.1", patchFormat: ["application/json-patch+json"] });
+    expect(cs).toMatchObject({ resourceType: "CapabilityStatement", fhirVersion: "4.0.1", patchFormat: ["application/json-patch+json", "application/fhir+json"] });
     const task = cs.rest[0].resource.find((r: { type: string }) => r.type === "Task");
     expect(task.interaction.map((i: { code: string }) => i.code)).toContain("patch");
     expect(task.searchInclude).toContain("Task:digital-activity");

@@ -19,7 +19,7 @@ export function capabilityStatement(dva: ResolvedDva, softwareVersion: string) {
     implementation: { description: `FHIR R4-server van ${dva.name}`, url: dva.fhirBase },
     fhirVersion: "4.0.1",
     format: ["application/fhir+json"],
-    patchFormat: ["application/json-patch+json"],
+    patchFormat: ["application/json-patch+json", "application/fhir+json"],
     rest: [{
       mode: "server",
       security: {

@@ -129,7 +129,8 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     .patch("/fhir/:type/:id", ({ request, params }) => handle(request, async (f) => {
       if (params.type !== "Task") throw badRequest("PATCH wordt alleen op Task ondersteund");
       const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim();
-      if (type !== "application/json-patch+json") throw badRequest("PATCH vraagt Content-Type application/json-patch+json");
+      // JSON Patch, or FHIRPath Patch as a Parameters resource (http.html#patch).
+      if (type !== "application/json-patch+json" && type !== FHIR_JSON) throw badRequest("PATCH vraagt application/json-patch+json of (FHIRPath Patch) application/fhir+json");
       let operations: unknown;
       try { operations = JSON.parse(await readBody(request)); } catch (e) {
         if (e instanceof OperationOutcomeError) throw e;

@@ -6,6 +6,7 @@
 import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
 import { canRead, isShared, patientOf, requireWrite, type Access } from "./access.ts";
+import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { includeReferences, matches, sortResults } from "./search.ts";
 import type { Resource } from "./search-index.ts";
 import { parseSearch } from "./search-params.ts";
@@ -102,7 +103,7 @@ export function allowedTransition(from: string, to: string): boolean {
 /** Elements a module may change on its launched Task (SPEC §5). */
 const MODULE_TASK_ELEMENTS = new Set(["status", "output", "statusReason", "businessStatus", "lastModified", "meta"]);
 
-/** @see https://hl7.org/fhir/R4/http.html#patch (JSON Patch, RFC 6902) */
+/** @see https://hl7.org/fhir/R4/http.html#patch (JSON Patch, RFC 6902; FHIRPath Patch as Parameters) */
 export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifMatch: string | null): FhirResult {
   requireWrite(ctx.access, "Task");
   const stored = readable(ctx, "Task", id);
@@ -110,6 +111,7 @@ export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifM
   const expected = ifMatch ? /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim())?.[1] : undefined;
   if (ifMatch && !expected) throw badRequest("If-Match moet een ETag zijn zoals W/\"3\"");
   if (expected && Number(expected) !== stored.versionId) throw preconditionFailed(`versie ${expected} is niet de huidige (${stored.versionId}); lees de Task opnieuw`);
+  if (isFhirPathPatch(operations)) operations = fhirPathPatchToJsonPatch(operations, stored.resource);
   if (!Array.isArray(operations)) throw badRequest("een JSON Patch is een lijst van operaties (RFC 6902)");
   let patched: Resource;
   try {

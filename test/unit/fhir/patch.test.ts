@@ -44,3 +44,24 @@ describe("JSON Patch on Task (RFC 6902 via fast-json-patch)", () => {
     expect(code(() => patchTask(ctx, "t1", [{ op: "replace", path: "/id", value: "t9" }], null))).toEqual([400, "invalid"]);
   });
 });
+
+describe("FHIRPath Patch (Parameters)", () => {
+  const op = (...parts: object[]) => ({ name: "operation", part: parts });
+  test("replace status, add output (a backbone built from parts), delete", () => {
+    const { ctx } = setup();
+    patchTask(ctx, "t1", { resourceType: "Parameters", parameter: [op({ name: "type", valueCode: "replace" }, { name: "path", valueString: "Task.status" }, { name: "value", valueCode: "in-progress" })] }, null);
+    const res = patchTask(ctx, "t1", { resourceType: "Parameters", parameter: [
+      op({ name: "type", valueCode: "replace" }, { name: "path", valueString: "Task.status" }, { name: "value", valueCode: "completed" }),
+      op({ name: "type", valueCode: "add" }, { name: "path", valueString: "Task" }, { name: "name", valueString: "output" },
+        { name: "value", part: [{ name: "type", valueCodeableConcept: { text: "QuestionnaireResponse" } }, { name: "valueReference", valueReference: { reference: "QuestionnaireResponse/q" } }] }),
+    ] }, null);
+    expect(res.body).toMatchObject({ status: "completed", output: [{ type: { text: "QuestionnaireResponse" }, valueReference: { reference: "QuestionnaireResponse/q" } }] });
+  });
+
+  test("unsupported operations and paths are 400 not-supported", () => {
+    const { ctx } = setup();
+    expect(code(() => patchTask(ctx, "t1", { resourceType: "Parameters", parameter: [op({ name: "type", valueCode: "move" }, { name: "path", valueString: "Task.status" })] }, null))).toEqual([400, "not-supported"]);
+    expect(code(() => patchTask(ctx, "t1", { resourceType: "Parameters", parameter: [op({ name: "type", valueCode: "replace" }, { name: "path", valueString: "Task.input.where(x)" }, { name: "value", valueCode: "y" })] }, null))).toEqual([400, "not-supported"]);
+    expect(code(() => patchTask(ctx, "t1", { resourceType: "Parameters", parameter: [] }, null))).toEqual([400, "invalid"]);
+  });
+});
