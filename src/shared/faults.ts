@@ -20,6 +20,8 @@ export interface Faults {
   latencyMs?: number;
   digidCancel?: boolean;
   moduleFailAfterLaunch?: boolean;
+  /** Sandbox addition (issue 4): the FHIR servers answer every token with 401 "expired". */
+  fhirTokenExpired?: boolean;
 }
 
 export type FaultKey = keyof Faults;
@@ -36,6 +38,7 @@ export const FAULTS: readonly FaultInfo[] = [
   { key: "latencyMs", kind: "number", label: "Vertraging DVA-hosts (ms)" },
   { key: "digidCancel", kind: "boolean", label: "DigiD-simulator breekt altijd af (error=cancelled)" },
   { key: "moduleFailAfterLaunch", kind: "boolean", label: "Module faalt na launch (error=temporarily_unavailable)" },
+  { key: "fhirTokenExpired", kind: "boolean", label: "FHIR-servers melden elk token als verlopen (401 invalid_token)" },
 ];
 
 export class FaultError extends Error {

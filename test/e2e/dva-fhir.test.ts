@@ -175,3 +175,26 @@ describe("module writes (SD 3.7)", () => {
     expect((await fhir("/Task/task-tom-delinde-medicatiecheck", module.access_token)).status).toBe(401);
   });
 });
+
+describe("faults at the FHIR server", () => {
+  const setFault = (body: object) => fetch(`${sandbox.url()}/api/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  test("fhirTokenExpired: 401 invalid_token for every token; dvaDown: 503 OperationOutcome", async () => {
+    await setFault({ fhirTokenExpired: true });
+    try {
+      const res = await fhir("/Task");
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    } finally {
+      await fetch(`${sandbox.url()}/api/faults`, { method: "DELETE" });
+    }
+    await setFault({ dvaDown: "zorgnet" });
+    try {
+      const res = await fhir("/Task");
+      expect(res.status).toBe(503);
+      expect((await res.json()).issue[0].code).toBe("transient");
+    } finally {
+      await fetch(`${sandbox.url()}/api/faults`, { method: "DELETE" });
+    }
+    expect((await fhir("/Task")).status).toBe(200);
+  });
+});

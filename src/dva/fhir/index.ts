@@ -12,7 +12,7 @@ import { PlaceholderPage } from "../../../views/placeholder.tsx";
 import { themes } from "../../../views/theme.ts";
 import { SMART_SCOPES } from "../auth/smart.ts";
 import { DvaAuthStore } from "../auth/store.ts";
-import { FHIR_JSON, OperationOutcomeError, badRequest, outcomeResponse, tooLarge } from "../../shared/operation-outcome.ts";
+import { FHIR_JSON, OperationOutcomeError, badRequest, outcomeResponse, tooLarge, unauthorized } from "../../shared/operation-outcome.ts";
 import { authenticate } from "./access.ts";
 import { capabilityStatement } from "./capability.ts";
 import { patchTask, read, search, vread, type FhirContext, type FhirResult } from "./rest.ts";
@@ -53,6 +53,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
   async function handle(request: Request, run: (fctx: FhirContext) => FhirResult | Promise<FhirResult>): Promise<Response> {
     const received = logIncoming(ctx.chain, request, { type: "receive_resource_request", location });
     try {
+      if (ctx.faults.get().fhirTokenExpired) throw unauthorized("het token is verlopen (sandbox-storing fhirTokenExpired)");
       const access = await authenticate(request, dva, authStore);
       const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date() });
       const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...CORS };
