@@ -17,13 +17,20 @@ export interface PublishedList { name: ListName; stamp: ListStamp; xml: string; 
 export function createRegister(ctx: SandboxContext) {
   const store = new RegisterStore(ctx.db);
 
-  /** The list as published now; bumps Volgnummer if the network changed its content. */
+  // The network does not change while the process runs: build each list once and keep it.
+  const published = new Map<ListName, PublishedList>();
+
+  /** The list as published; its Volgnummer rose at start if the network changed its content. */
   function publish(name: ListName): PublishedList {
+    const cached = published.get(name);
+    if (cached) return cached;
     const body = LIST_BUILDERS[name](ctx.network);
     const hash = new Bun.CryptoHasher("sha256").update(JSON.stringify(body)).digest("hex");
     const stamp = store.stampFor(name, hash, localDateTime());
     const document = listDocument(body, stamp);
-    return { name, stamp, xml: buildXml(document), document };
+    const list = { name, stamp, xml: buildXml(document), document };
+    published.set(name, list);
+    return list;
   }
 
   const app = createActorApp("register", themes.register)

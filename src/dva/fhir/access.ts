@@ -24,16 +24,28 @@ export function isShared(type: string): boolean {
   return SHARED.has(type);
 }
 
+/** The DVA's verification key set, read once from its store (keys survive resets and restarts). */
+const keySets = new WeakMap<DvaAuthStore, ReturnType<typeof createLocalJWKSet>>();
+function keySetOf(store: DvaAuthStore): ReturnType<typeof createLocalJWKSet> | null {
+  const cached = keySets.get(store);
+  if (cached) return cached;
+  const key = store.currentKey();
+  if (!key) return null;
+  const set = createLocalJWKSet({ keys: [key.publicJwk] });
+  keySets.set(store, set);
+  return set;
+}
+
 export async function authenticate(request: Request, dva: ResolvedDva, store: DvaAuthStore): Promise<Access> {
   const header = request.headers.get("authorization");
   if (!header) throw unauthorized("Authorization: Bearer <token> ontbreekt", "invalid_request");
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
   if (!match) throw unauthorized("alleen Bearer-tokens worden geaccepteerd", "invalid_request");
-  const key = store.currentKey();
-  if (!key) throw unauthorized("het token is niet van deze DVA");
+  const keySet = keySetOf(store);
+  if (!keySet) throw unauthorized("het token is niet van deze DVA");
   let payload;
   try {
-    ({ payload } = await jwtVerify(match[1]!, createLocalJWKSet({ keys: [key.publicJwk] }), { issuer: dva.auth.origin, audience: dva.fhirBase, algorithms: ["ES256"] }));
+    ({ payload } = await jwtVerify(match[1]!, keySet, { issuer: dva.auth.origin, audience: dva.fhirBase, algorithms: ["ES256"] }));
   } catch (e) {
     const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
     throw unauthorized(expired ? "het token is verlopen" : "het token is ongeldig of niet van deze DVA");
