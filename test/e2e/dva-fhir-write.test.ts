@@ -106,3 +106,23 @@ describe("create, update, history (clinician system token)", () => {
     expect((await send("POST", "/Task", { resourceType: "Task", status: "requested", intent: "order", for: { reference: "Patient/patient-tom" } }, module.access_token)).status).toBe(403);
   });
 });
+
+describe("system-token search (index-narrowed)", () => {
+  test("owner, _id, status and a :not over the whole DVA", async () => {
+    const fresh = await startTestSandbox();
+    try {
+      const res = await fetch(`${fresh.url("auth.zorgnet")}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}` }, body: "grant_type=client_credentials" });
+      const token = (await res.json()).access_token;
+      const get = async (query: string) => (await (await fetch(`${fresh.url("fhir.zorgnet")}/fhir/Task?${query}`, { headers: { authorization: `Bearer ${token}` } })).json()).total;
+      expect(await get("owner=Patient/patient-tom")).toBe(6);
+      expect(await get("owner=Patient/patient-tom,Patient/patient-koos")).toBe(7);
+      expect(await get("_id=task-tom-delinde-intake,task-koos-delinde-stress")).toBe(2);
+      expect(await get("status=requested&owner=Patient/patient-sanne")).toBe(1);
+      expect(await get("status:not=completed")).toBe(7);
+      expect(await get("")).toBe(8);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});

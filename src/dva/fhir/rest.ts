@@ -55,7 +55,13 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   const patient = patientOf(ctx.access);
   // Patient tokens: the compartment only. A patient/subject/for naming someone else finds nothing.
   let candidates: StoredResource[];
-  if (patient === undefined || isShared(type)) candidates = ctx.store.all(ctx.dva, type);
+  // Narrow through an index when the query allows it: _id, or the first positive token condition.
+  const narrowing = q.tokens.find((c) => !c.not);
+  if (patient === undefined && narrowing?.param === "_id") {
+    candidates = narrowing.values.map((v) => ctx.store.read(ctx.dva, type, v.code)).filter((s): s is StoredResource => !!s);
+  } else if (patient === undefined && narrowing) {
+    candidates = ctx.store.findByToken(ctx.dva, type, narrowing.param, narrowing.values.map((v) => v.code));
+  } else if (patient === undefined || isShared(type)) candidates = ctx.store.all(ctx.dva, type);
   else if (patient === null || q.patientFilter.some((p) => p !== `Patient/${patient}`)) candidates = [];
   else if (type === "Patient") candidates = [ctx.store.read(ctx.dva, "Patient", patient)].filter((s): s is StoredResource => !!s);
   else candidates = ctx.store.byPatient(ctx.dva, type, `Patient/${patient}`);

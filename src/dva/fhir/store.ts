@@ -89,6 +89,16 @@ export class FhirStore {
     ).all(dva, type, system, value).map((r) => toStored(r)!);
   }
 
+  /** Resources with any of these values for one indexed parameter (a system token's narrowing step). */
+  findByToken(dva: string, type: string, param: string, values: string[]): StoredResource[] {
+    if (values.length === 0) return [];
+    return this.db.query<Row, string[]>(
+      `SELECT DISTINCT r.json, r.version_id, r.last_updated FROM fhir_search_token t
+         JOIN fhir_resource r ON r.dva = t.dva AND r.type = t.type AND r.id = t.id AND r.deleted = 0
+        WHERE t.dva = ? AND t.type = ? AND t.param = ? AND t.value IN (${values.map(() => "?").join(",")})`,
+    ).all(dva, type, param, ...values).map((r) => toStored(r)!);
+  }
+
   /** Every current resource of a type (catalogue types; system tokens). */
   all(dva: string, type: string): StoredResource[] {
     return this.db.query<Row, [string, string]>("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated")
