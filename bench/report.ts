@@ -19,6 +19,24 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export const median = (values: readonly number[]) => percentile(values, 50);
+
+/** "p50 0.375 ms · p95 0.467 ms" */
+export const pcts = (times: readonly number[], ps: readonly number[]) => ps.map((p) => `p${p} ${ms(percentile(times, p))}`).join(" · ");
+
+/** A note for a row sampled fewer times than planned because its time budget ran out. */
+export const sampled = (times: readonly number[], planned: number) => times.length < planned ? ` (time budget: ${times.length} of ${planned})` : "";
+
+/** A small deterministic PRNG (mulberry32), so runs sample the same patients. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 export const min = (values: readonly number[]) => (values.length ? Math.min(...values) : Number.NaN);
 export const max = (values: readonly number[]) => (values.length ? Math.max(...values) : Number.NaN);
 

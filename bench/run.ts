@@ -2,12 +2,13 @@
  * `bun run bench [-- --quick]`: measure the SPEC §11 performance bars and print them as tables
  * (value, target, pass/over). It reports and always exits 0; it never gates a build.
  *
- *   --quick   smoke run: 1 repeat, 1 000 patients, 200 samples, 0.5 s per HTTP row
+ *   --quick   smoke run: 1 repeat, 1 000 patients, 200 samples, 10 token holders, 0.5 s per HTTP row
  */
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { benchFhir, type FhirResult } from "./fhir.ts";
 import { benchHttp } from "./http.ts";
-import { cleanupAll } from "./processes.ts";
+import { cleanupAll, removeTempDir, tempDir } from "./processes.ts";
 import { failedRow, pending, printTable, seconds, type Row } from "./report.ts";
 import { benchStartup } from "./startup.ts";
 import { benchStore } from "./store.ts";
@@ -22,8 +23,8 @@ if (unknown.length) console.error(`bench: ignoring unknown option(s) ${unknown.j
 const quick = args.includes("--quick");
 
 const sizes = quick
-  ? { repeats: 1, patients: 1_000, samples: 200, httpMs: 500 }
-  : { repeats: 5, patients: 10_000, samples: 1_000, httpMs: 2_000 };
+  ? { repeats: 1, patients: 1_000, samples: 200, httpMs: 500, people: 10, systemSamples: 2 }
+  : { repeats: 5, patients: 10_000, samples: 1_000, httpMs: 2_000, people: 20, systemSamples: 5 };
 
 const root = join(import.meta.dir, "..");
 const began = performance.now();
@@ -46,17 +47,32 @@ async function main(): Promise<void> {
   const startup = await benchStartup(root, sizes.repeats, log).catch((e) => ({ rows: [failedRow("start-up", e)], notes: [] as string[] }));
   printTable(`1–3. Cold start to all hosts healthy, and idle RSS (${sizes.repeats} repeat${sizes.repeats > 1 ? "s" : ""})`, startup.rows, startup.notes);
 
-  const store = await benchStore(sizes.patients, sizes.samples, log).catch((e) => ({
-    seedRows: [failedRow("seeding", e)], seedNotes: [] as string[], queryRows: [failedRow("store queries", e)], queryNotes: [] as string[],
-  }));
-  printTable("4. Seeding a large population", store.seedRows, store.seedNotes);
-  printTable("5. Store-level Task collection and read", store.queryRows, store.queryNotes);
+  // The population database lives from seeding (table 4) until the FHIR server rows (5, 6) are measured.
+  const popDir = tempDir("store");
+  const popPath = join(popDir, "population.db");
+  let store: Awaited<ReturnType<typeof benchStore>>;
+  let fhir: FhirResult = { rows: [], notes: [], read: null };
+  try {
+    store = await benchStore(popPath, sizes.patients, sizes.samples, log).catch((e) => ({
+      seedRows: [failedRow("seeding", e)], seedNotes: [] as string[], queryRows: [failedRow("store queries", e)], queryNotes: [] as string[], tasks: 0,
+    }));
+    printTable("4. Seeding a large population", store.seedRows, store.seedNotes);
+    if (store.tasks > 0) {
+      fhir = await benchFhir(popPath, { samples: sizes.samples, patients: sizes.patients, tasks: store.tasks, people: sizes.people, systemSamples: sizes.systemSamples, httpMs: sizes.httpMs }, log)
+        .catch((e) => ({ rows: [failedRow("FHIR server over HTTP (in-process sandbox)", e)], notes: [] as string[], read: { error: e } }));
+    } else {
+      fhir.rows.push({ measure: "FHIR server over HTTP", value: "—", target: "", result: "not measured (no population database)" });
+    }
+  } finally {
+    removeTempDir(popDir);
+  }
+  printTable("5. Task collection and read: store level, then the FHIR server over HTTP (in-process)", [...store.queryRows, ...fhir.rows], [...store.queryNotes, ...fhir.notes]);
 
-  const http = await benchHttp(root, sizes.httpMs, log).catch((e) => ({ rows: [failedRow("HTTP", e)], notes: [] as string[] }));
+  const http = await benchHttp(root, sizes.httpMs, log, fhir.read).catch((e) => ({ rows: [failedRow("HTTP", e)], notes: [] as string[] }));
   printTable("6. HTTP throughput against Bun's hello world", http.rows, http.notes);
 
   const journey: Row = { measure: "full journey over HTTP (consent, collect, exchange, SMART launch, complete, return)", value: "—",
-    target: "p50 < 40 ms", result: pending("issue 6 (module; needs DVA auth 3, FHIR 4, PGO 5)") };
+    target: "p50 < 40 ms", result: pending("issue 6 (PGO and module)") };
   printTable("7. Journey", [journey]);
 
   const pick = (rows: readonly Row[], prefix: string, label: string): Row =>
@@ -65,10 +81,11 @@ async function main(): Promise<void> {
     pick(startup.rows, "binary: restart", "cold start, compiled binary, existing database"),
     pick(startup.rows, "binary: cold start", "cold start, compiled binary, :memory: (seeds)"),
     { ...journey, measure: "full journey p50" },
-    pick(store.queryRows, "Task collection over HTTP", "Task collection over HTTP"),
+    pick(fhir.rows, "Task collection over HTTP", "Task collection over HTTP"),
     pick(store.queryRows, "Task collection, SQL + parse", "Task collection, store part"),
+    pick(fhir.rows, "304 revalidation", "304 revalidation (issue 4 target)"),
     pick(http.rows, "sandbox FHIR read", "FHIR read vs hello world"),
-    pick(http.rows, "sandbox GET fhir.zorgnet /health", "/health vs hello world (stand-in)"),
+    pick(http.rows, "sandbox GET fhir.zorgnet /health", "/health vs hello world (dispatcher floor)"),
     pick(startup.rows, "binary: RSS idle", "RSS idle, compiled binary"),
     pick(store.seedRows, "addPopulation", "seed 100 000 tasks"),
   ], [`total bench time ${seconds(performance.now() - began)}${quick ? "; --quick sizes: use the full run for real numbers" : ""}`]);

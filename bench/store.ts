@@ -1,10 +1,10 @@
 /**
- * Seeding a large synthetic population (seed/population.ts) into a temp database file, then
+ * Seeding a large synthetic population (seed/population.ts) into a database file, then
  * store-level timings on it: the Task collection of one patient and FhirStore.read (SPEC §11:
- * "Task collection for one patient in a network of 100 000 tasks p95 < 5 ms").
+ * "Task collection for one patient in a network of 100 000 tasks p95 < 5 ms"). The file stays
+ * (closed) for the HTTP rows of fhir.ts; the caller owns and removes it.
  */
 import { statSync } from "node:fs";
-import { join } from "node:path";
 import defaultNetwork from "../seed/network.ts";
 import { addPopulation } from "../seed/population.ts";
 import { seedDatabase } from "../seed/seed.ts";
@@ -13,8 +13,7 @@ import { openDatabase } from "../src/shared/db.ts";
 import { DATA_SERVICE_TAG } from "../src/shared/fhir-profiles.ts";
 import { validateNetwork } from "../src/shared/network.ts";
 import { resolveNetwork } from "../src/shared/resolved-network.ts";
-import { removeTempDir, tempDir } from "./processes.ts";
-import { count, mb, ms, percentile, seconds, under, type Row } from "./report.ts";
+import { count, mb, ms, pcts, percentile, random, sampled, seconds, under, type Row } from "./report.ts";
 import { TaskCollection } from "./task-collection.ts";
 
 const TASKS_PER_PATIENT = 10;
@@ -22,19 +21,7 @@ const TARGET_TASKS = 100_000;
 const SEED_LIMIT_MS = 60_000;
 const COLLECTION_P95_LIMIT_MS = 5;
 
-export interface StoreResult { seedRows: Row[]; seedNotes: string[]; queryRows: Row[]; queryNotes: string[] }
-
-/** A small deterministic PRNG (mulberry32), so runs sample the same patients. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export interface StoreResult { seedRows: Row[]; seedNotes: string[]; queryRows: Row[]; queryNotes: string[]; tasks: number }
 
 /**
  * Time fn per item, stopping early once `budgetMs` is spent: a slow plan (a regression in the
@@ -53,13 +40,8 @@ function timeEach<T>(items: readonly T[], fn: (item: T) => unknown, budgetMs = 1
   return times;
 }
 
-const sampled = (times: number[], planned: number) => times.length < planned ? ` (time budget: ${times.length} of ${planned})` : "";
-
-const pcts = (times: number[], ps: number[]) => ps.map((p) => `p${p} ${ms(percentile(times, p))}`).join(" · ");
-
-export async function benchStore(patients: number, samples: number, log: (line: string) => void): Promise<StoreResult> {
-  const dir = tempDir("store");
-  const path = join(dir, "population.db");
+/** Seed `path` (a new file) and time the store-level queries; the database is closed on return. */
+export async function benchStore(path: string, patients: number, samples: number, log: (line: string) => void): Promise<StoreResult> {
   const db = openDatabase(path);
   try {
     const network = resolveNetwork(validateNetwork(defaultNetwork), "localhost", 8080);
@@ -140,21 +122,20 @@ export async function benchStore(patients: number, samples: number, log: (line: 
       target, result: `${under(percentile(sqlTimes, 95), COLLECTION_P95_LIMIT_MS)} (store part only)` });
     queryRows.push({ measure: "Task collection, SQL + parse + Bundle JSON", value: pcts(bundleTimes, [50, 95, 99]) + sampled(bundleTimes, samples),
       target, result: `${under(percentile(bundleTimes, 95), COLLECTION_P95_LIMIT_MS)} (store part only)` });
-    queryRows.push({ measure: "Task collection over HTTP (GET /fhir/Task?…)", value: "—", target, result: "not yet measurable — arrives with issue 4 (FHIR server)" });
     queryRows.push({ measure: `FhirStore.read(Task) (${count(samples)} random ids)`, value: pcts(readTimes, [50, 95]) + sampled(readTimes, samples), target: "—", result: "info" });
     queryNotes.push(`database: ${scale}; query = Task?patient&_tag=DataService&status:not=completed&_include=Task:digital-activity&_include=Task:based-on`);
-    queryNotes.push("the store rows stand in for the full request until the FHIR server exists (issue 4); HTTP, auth and the token check come on top");
+    queryNotes.push("store rows: the SQL of task-collection.ts on the bench's own connection, no HTTP, auth or chain log; the FHIR server's own search is timed over HTTP below");
     const hinted = collection.plans(true);
     const unhinted = collection.plans(false);
     queryNotes.push(`match plan: ${hinted.match}`, `include plan: ${hinted.include}`);
     if (unhinted.match.includes("fhir_search_token_value") || unhinted.include.startsWith("SEARCH i")) {
-      queryNotes.push("WARNING for issue 4: without INDEXED BY / CROSS JOIN SQLite plans the same query as " +
+      queryNotes.push("note for SQL-side search: without INDEXED BY / CROSS JOIN SQLite plans the same query as " +
         `"${unhinted.match.replace(/.*SUBQUERY \d+; /, "")}" and "${unhinted.include.split(";")[0]}": ` +
-        "it walks every tagged Task per candidate and every resource of the DVA for the includes (seconds per collection at 10 000 tasks when tried); keep the hints or an equivalent shape");
+        "it walks every tagged Task per candidate and every resource of the DVA for the includes (seconds per collection at 10 000 tasks when tried); keep the hints or an equivalent shape " +
+        "(the FHIR server does not run this SQL: rest.ts reads the patient's compartment by fhir_resource_patient and filters in memory)");
     }
-    return { seedRows, seedNotes, queryRows, queryNotes };
+    return { seedRows, seedNotes, queryRows, queryNotes, tasks: allTasks.length };
   } finally {
     db.close();
-    removeTempDir(dir);
   }
 }

@@ -60,12 +60,13 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
 
   const network = resolveNetwork(definition, config.domain, server.port!);
   const faults = new FaultRegistry(db);
+  const chain = new ChainLog(db);
   const ctx: SandboxContext = {
-    config, db, network, faults,
-    chain: new ChainLog(db),
+    config, db, network, faults, chain,
     csrf: new Csrf(secret(db, "csrf_secret")),
     startedAt: Date.now(),
     async reset() {
+      chain.flush();
       await seedDatabase(db, network);
       faults.reload();
     },
@@ -100,6 +101,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     url: (label = "") => (label === "" ? network.cockpit.origin : `http://${label}.${config.domain}:${server.port}`),
     async stop() {
       await server.stop(true);
+      chain.flush();
       db.close();
     },
   };

@@ -49,11 +49,27 @@ export function parseSince(raw: string): string {
 export class ChainLog {
   private readonly insert;
   private listeners = new Set<(line: StoredChainLine) => void>();
+  /**
+   * Lines are numbered at once and written in one transaction per event-loop turn: a
+   * transaction per line cost a third of a FHIR read's time. Every read flushes first.
+   */
+  private pending: [number, string, string | null, string, string, string, string][] = [];
+  private nextSeq: number;
+  private flushScheduled = false;
 
   constructor(private readonly db: Database) {
-    this.insert = db.query<{ seq: number }, [string, string | null, string, string, string, string]>(
-      "INSERT INTO chain_log (trace_id, session_id, type, location, datetime, line) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+    this.insert = db.query<unknown, [number, string, string | null, string, string, string, string]>(
+      "INSERT INTO chain_log (seq, trace_id, session_id, type, location, datetime, line) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
+    this.nextSeq = (db.query<{ s: number | null }, []>("SELECT max(seq) AS s FROM chain_log").get()?.s ?? 0) + 1;
+  }
+
+  /** Write the pending lines (called before every read, on a timer, and before reset/stop). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    this.db.transaction(() => { for (const l of lines) this.insert.run(...l); })();
   }
 
   write(entry: ChainEntry): StoredChainLine {
@@ -69,7 +85,12 @@ export class ChainLog {
     if (entry.request) line.request = entry.request;
     if (entry.response) line.response = entry.response;
     if (entry.error) line.error = entry.error;
-    const seq = this.insert.get(entry.traceId, line.event.session_id, entry.type, entry.location, line.event.datetime, JSON.stringify(line))!.seq;
+    const seq = this.nextSeq++;
+    this.pending.push([seq, entry.traceId, line.event.session_id, entry.type, entry.location, line.event.datetime, JSON.stringify(line)]);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setTimeout(() => { this.flushScheduled = false; this.flush(); }, 0);
+    }
     const stored = { seq, ...line };
     for (const listener of this.listeners) listener(stored);
     return stored;
@@ -77,6 +98,7 @@ export class ChainLog {
 
   /** Lines in write order; `since` is a sequence number (exclusive) or an xs:dateTime (exclusive). */
   query(filter: { traceId?: string; since?: string; limit?: number } = {}): StoredChainLine[] {
+    this.flush();
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (filter.traceId) { where.push("trace_id = ?"); args.push(filter.traceId); }
@@ -93,6 +115,7 @@ export class ChainLog {
 
   /** Most recent traces with their first event, for the cockpit. */
   recentTraces(limit = 20): { traceId: string; first: string; last: string; lines: number; locations: string }[] {
+    this.flush();
     return this.db.query<{ traceId: string; first: string; last: string; lines: number; locations: string }, [number]>(
       `SELECT trace_id AS traceId, min(datetime) AS first, max(datetime) AS last, count(*) AS lines,
               group_concat(DISTINCT location) AS locations

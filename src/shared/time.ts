@@ -18,11 +18,25 @@ export function amsterdamOffset(date: Date): string {
   return match ? `${match[1]}:${match[2] ?? "00"}` : "+00:00";
 }
 
+/** The offset changes only on whole hours (DST), so it is computed once per UTC hour (hot path: chain log). */
+const offsetCache = new Map<number, string>();
+function cachedOffset(date: Date): string {
+  const hour = Math.floor(date.getTime() / 3_600_000);
+  let offset = offsetCache.get(hour);
+  if (offset === undefined) {
+    if (offsetCache.size > 48) offsetCache.clear();
+    offset = amsterdamOffset(date);
+    offsetCache.set(hour, offset);
+  }
+  return offset;
+}
+
 /** xs:dateTime in Amsterdam local time with offset; `ms` adds milliseconds (chain log). */
 export function localDateTime(date: Date = new Date(), ms = false): string {
-  const p = Object.fromEntries(partsFormat.formatToParts(date).map((x) => [x.type, x.value]));
-  const fraction = ms ? `.${String(date.getUTCMilliseconds()).padStart(3, "0")}` : "";
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${fraction}${amsterdamOffset(date)}`;
+  const offset = cachedOffset(date);
+  const minutes = (offset.startsWith("-") ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+  const local = new Date(date.getTime() + minutes * 60_000).toISOString();
+  return `${local.slice(0, 19)}${ms ? local.slice(19, 23) : ""}${offset}`;
 }
 
 /** "HH:MM" in Amsterdam time, as the PGO shows "bijgewerkt om HH:MM" (AM-FE-040). */

@@ -121,6 +121,18 @@ describe("system-token search (index-narrowed)", () => {
       expect(await get("status=requested&owner=Patient/patient-sanne")).toBe(1);
       expect(await get("status:not=completed")).toBe(7);
       expect(await get("")).toBe(8);
+      expect(await get("patient=Patient/patient-tom")).toBe(6);
+      expect(await get("for=patient-koos&status=requested")).toBe(1);
+
+      // A change to an included resource changes the bundle ETag (no stale 304).
+      const url = `${fresh.url("fhir.zorgnet")}/fhir/Task?owner=Patient/patient-tom&_include=Task:based-on`;
+      const auth = { authorization: `Bearer ${token}` };
+      const etag = (await fetch(url, { headers: auth })).headers.get("etag")!;
+      expect((await fetch(url, { headers: { ...auth, "If-None-Match": etag } })).status).toBe(304);
+      const plan = await (await fetch(`${fresh.url("fhir.zorgnet")}/fhir/ServiceRequest/plan-tom-delinde-copd`, { headers: auth })).json();
+      await fetch(`${fresh.url("fhir.zorgnet")}/fhir/ServiceRequest/plan-tom-delinde-copd`, { method: "PUT", headers: { ...auth, "content-type": "application/fhir+json" },
+        body: JSON.stringify({ ...plan, code: { text: "Gewijzigd zorgpad" } }) });
+      expect((await fetch(url, { headers: { ...auth, "If-None-Match": etag } })).status).toBe(200);
     } finally {
       await fresh.stop();
     }

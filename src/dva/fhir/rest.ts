@@ -55,9 +55,14 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   const patient = patientOf(ctx.access);
   // Patient tokens: the compartment only. A patient/subject/for naming someone else finds nothing.
   let candidates: StoredResource[];
-  // Narrow through an index when the query allows it: _id, or the first positive token condition.
+  // Narrow through an index when the query allows it: _id, a patient (system tokens may name one),
+  // or the first positive token condition.
   const narrowing = q.tokens.find((c) => !c.not);
-  if (patient === undefined && narrowing?.param === "_id") {
+  if (patient === undefined && q.patientFilter.length > 0) {
+    candidates = type === "Patient"
+      ? q.patientFilter.map((p) => ctx.store.read(ctx.dva, "Patient", p.replace(/^Patient\//, ""))).filter((s): s is StoredResource => !!s)
+      : ctx.store.findByToken(ctx.dva, type, "patient", q.patientFilter);
+  } else if (patient === undefined && narrowing?.param === "_id") {
     candidates = narrowing.values.map((v) => ctx.store.read(ctx.dva, type, v.code)).filter((s): s is StoredResource => !!s);
   } else if (patient === undefined && narrowing) {
     candidates = ctx.store.findByToken(ctx.dva, type, narrowing.param, narrowing.values.map((v) => v.code));
@@ -66,8 +71,9 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   else if (type === "Patient") candidates = [ctx.store.read(ctx.dva, "Patient", patient)].filter((s): s is StoredResource => !!s);
   else candidates = ctx.store.byPatient(ctx.dva, type, `Patient/${patient}`);
   const hits = sortResults(candidates.filter((s) => canRead(ctx.access, s.resource) && matches(s, q)), q);
-  const tag = new Bun.CryptoHasher("sha256").update(hits.map((h) => `${h.resource.id}@${h.versionId}`).join(",") + `|${selfUrl}`).digest("base64url").slice(0, 22);
-  if (q.summaryCount) return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length }, etag: `W/"${tag}"` };
+  const versions = hits.map((h) => `${h.resource.resourceType}/${h.resource.id}@${h.versionId}`);
+  const bundleTag = () => `W/"${new Bun.CryptoHasher("sha256").update(`${versions.join(",")}|${selfUrl}`).digest("base64url").slice(0, 22)}"`;
+  if (q.summaryCount) return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length }, etag: bundleTag() };
 
   const page = hits.slice(q.offset, q.offset + q.count);
   const entries: unknown[] = page.map((s) => ({ fullUrl: `${ctx.fhirBase}/${type}/${s.resource.id}`, resource: s.resource, search: { mode: "match" } }));
@@ -79,7 +85,10 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
         seen.add(ref);
         const [t, id] = ref.split("/") as [string, string];
         const target = ctx.store.read(ctx.dva, t, id);
-        if (target && canRead(ctx.access, target.resource)) entries.push({ fullUrl: `${ctx.fhirBase}/${ref}`, resource: target.resource, search: { mode: "include" } });
+        if (target && canRead(ctx.access, target.resource)) {
+          entries.push({ fullUrl: `${ctx.fhirBase}/${ref}`, resource: target.resource, search: { mode: "include" } });
+          versions.push(`${ref}@${target.versionId}`); // an included resource that changes must change the bundle ETag
+        }
       }
     }
   }
@@ -94,7 +103,7 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
     next.searchParams.set("_offset", String(q.offset + q.count));
     links.push({ relation: "next", url: next.href });
   }
-  return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length, link: links, entry: entries }, etag: `W/"${tag}"` };
+  return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length, link: links, entry: entries }, etag: bundleTag() };
 }
 
 /** SPEC §6 Task status rules: open → in-progress → completed | failed; any open → cancelled. */
