@@ -198,3 +198,12 @@ describe("faults at the FHIR server", () => {
     expect((await fhir("/Task")).status).toBe(200);
   });
 });
+
+describe("token cache never crosses DVAs", () => {
+  test("a token used at its own DVA is still refused at the other DVA", async () => {
+    const koosGgz = (await collectTokens(sandbox, { dva: "ggzconnect", scope: "ggzoostland", bsn: "999991024" })).access_token;
+    const own = await fetch(`${sandbox.url("fhir.ggzconnect")}/fhir/Task`, { headers: { authorization: `Bearer ${koosGgz}` } });
+    expect(own.status).toBe(200);
+    expect((await fhir("/Task", koosGgz)).status).toBe(401);
+  });
+});

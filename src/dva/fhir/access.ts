@@ -3,7 +3,7 @@
  * verified with the DVA's key, active (not revoked). The patient comes from the token, never from
  * search parameters (MedMij resource interface).
  */
-import { createLocalJWKSet, jwtVerify } from "jose";
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { forbidden, insufficientScope, unauthorized } from "../../shared/operation-outcome.ts";
 import type { ResolvedDva } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
@@ -36,6 +36,13 @@ function keySetOf(store: DvaAuthStore): ReturnType<typeof createLocalJWKSet> | n
   return set;
 }
 
+/**
+ * Verified tokens by their text, until they expire: an ES256 verification costs ~100 µs, a large
+ * part of a FHIR read. Revocation is still checked on every request.
+ */
+const verified = new Map<string, { payload: JWTPayload; exp: number }>();
+const MAX_CACHED = 5000;
+
 export async function authenticate(request: Request, dva: ResolvedDva, store: DvaAuthStore): Promise<Access> {
   const header = request.headers.get("authorization");
   if (!header) throw unauthorized("Authorization: Bearer <token> ontbreekt", "invalid_request");
@@ -43,12 +50,23 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
   if (!match) throw unauthorized("alleen Bearer-tokens worden geaccepteerd", "invalid_request");
   const keySet = keySetOf(store);
   if (!keySet) throw unauthorized("het token is niet van deze DVA");
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(match[1]!, keySet, { issuer: dva.auth.origin, audience: dva.fhirBase, algorithms: ["ES256"] }));
-  } catch (e) {
-    const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
-    throw unauthorized(expired ? "het token is verlopen" : "het token is ongeldig of niet van deze DVA");
+  const token = match[1]!;
+  const now = Date.now();
+  let payload: JWTPayload;
+  // Keyed by DVA too: a token verified for one DVA must never pass at another.
+  const cacheKey = `${dva.id} ${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit && hit.exp > now) {
+    payload = hit.payload;
+  } else {
+    try {
+      ({ payload } = await jwtVerify(token, keySet, { issuer: dva.auth.origin, audience: dva.fhirBase, algorithms: ["ES256"] }));
+    } catch (e) {
+      const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
+      throw unauthorized(expired ? "het token is verlopen" : "het token is ongeldig of niet van deze DVA");
+    }
+    if (verified.size >= MAX_CACHED) verified.clear();
+    if (typeof payload.exp === "number") verified.set(cacheKey, { payload, exp: payload.exp * 1000 });
   }
   if (typeof payload.jti !== "string" || store.isAccessTokenRevoked(payload.jti)) throw unauthorized("het token is ingetrokken");
   const clientId = String(payload.client_id ?? "");
