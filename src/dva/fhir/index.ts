@@ -72,7 +72,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
         const issues = result.warnings?.length ? result.warnings : [{ severity: "information", code: "informational", diagnostics: "opgeslagen" }];
         return new Response(JSON.stringify({ resourceType: "OperationOutcome", issue: issues }), { status: result.status, headers });
       }
-      return new Response(JSON.stringify(result.body), { status: result.status, headers });
+      return new Response(typeof result.body === "string" ? result.body : JSON.stringify(result.body), { status: result.status, headers });
     } catch (e) {
       if (!(e instanceof OperationOutcomeError)) throw e;
       received.respond("send_resource_response", e.status, { code: e.issue.code, description: e.issue.diagnostics });

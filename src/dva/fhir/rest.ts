@@ -16,6 +16,7 @@ export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "O
   "Endpoint", "Questionnaire", "QuestionnaireResponse"] as const;
 
 export interface FhirContext { dva: string; fhirBase: string; store: FhirStore; access: Access; now: () => Date }
+/** `body` is a resource, or its JSON text when served straight from the store. */
 export interface FhirResult { status: number; body: unknown; etag?: string; lastModified?: string; location?: string; warnings?: Issue[] }
 
 export function checkType(type: string): void {
@@ -31,11 +32,13 @@ function readable(ctx: FhirContext, type: string, id: string): StoredResource {
   return stored;
 }
 
-/** @see https://hl7.org/fhir/R4/http.html#read */
+/** @see https://hl7.org/fhir/R4/http.html#read — the stored JSON is served as is (hot path). */
 export function read(ctx: FhirContext, type: string, id: string): FhirResult {
   checkType(type);
-  const stored = readable(ctx, type, id);
-  return { status: 200, body: stored.resource, etag: etagOf(stored), lastModified: httpDate(stored.lastUpdated) };
+  const raw = ctx.store.readRaw(ctx.dva, type, id);
+  const allowed = raw && (ctx.access.kind === "system" || isShared(type) || (ctx.access.patient !== null && raw.patient === `Patient/${ctx.access.patient}`));
+  if (!raw || !allowed) throw notFound(`${type}/${id} bestaat niet`);
+  return { status: 200, body: raw.json, etag: `W/"${raw.versionId}"`, lastModified: httpDate(raw.lastUpdated) };
 }
 
 /** @see https://hl7.org/fhir/R4/http.html#vread */

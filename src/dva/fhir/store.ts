@@ -29,6 +29,7 @@ type Row = { json: string; version_id: number; last_updated: string };
 export class FhirStore {
   private readonly q: {
     current: Statement<Row, [string, string, string]>;
+    raw: Statement<Row & { patient: string | null }, [string, string, string]>;
     version: Statement<Row, [string, string, string, number]>;
     history: Statement<Row, [string, string, string]>;
     upsert: Statement<unknown, [string, string, string, number, string, string | null, string]>;
@@ -44,6 +45,7 @@ export class FhirStore {
   constructor(private readonly db: Database) {
     this.q = {
       current: db.query("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND id = ? AND deleted = 0"),
+      raw: db.query("SELECT json, version_id, last_updated, patient FROM fhir_resource WHERE dva = ? AND type = ? AND id = ? AND deleted = 0"),
       version: db.query("SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ? AND type = ? AND id = ? AND version_id = ?"),
       history: db.query("SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ? AND type = ? AND id = ? ORDER BY version_id DESC"),
       upsert: db.query(`INSERT INTO fhir_resource (dva, type, id, version_id, last_updated, patient, deleted, json)
@@ -63,6 +65,12 @@ export class FhirStore {
 
   read(dva: string, type: string, id: string): StoredResource | null {
     return toStored(this.q.current.get(dva, type, id));
+  }
+
+  /** The stored JSON text as is, with the patient compartment: a read without parse and re-serialise. */
+  readRaw(dva: string, type: string, id: string): { json: string; versionId: number; lastUpdated: string; patient: string | null } | null {
+    const row = this.q.raw.get(dva, type, id);
+    return row ? { json: row.json, versionId: row.version_id, lastUpdated: row.last_updated, patient: row.patient } : null;
   }
 
   /** @see https://hl7.org/fhir/R4/http.html#vread */
