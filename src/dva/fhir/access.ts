@@ -5,17 +5,19 @@
  */
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { forbidden, insufficientScope, unauthorized } from "../../shared/operation-outcome.ts";
-import type { ResolvedDva } from "../../shared/resolved-network.ts";
+import { AGB_SYSTEM } from "../../shared/fhir-profiles.ts";
+import type { ResolvedDva, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
-import { indexEntries, type Resource } from "./search-index.ts";
+import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
+import type { FhirStore } from "./store.ts";
 
 export type Access =
   /** A PGO's collect token: read the patient's Tasks and their linked resources. */
   | { kind: "pgo"; clientId: string; patient: string | null }
   /** A module's SMART token: patient/*.read, write only the launched Task and the patient's QuestionnaireResponses. */
   | { kind: "module"; clientId: string; patient: string; task: string; scopes: string[] }
-  /** A zorgaanbieder system (client_credentials). */
-  | { kind: "system"; clientId: string; zorgaanbieder: string; scopes: string[] };
+  /** A zorgaanbieder system (client_credentials): its own organisation's resources at this DVA. */
+  | { kind: "system"; clientId: string; zorgaanbieder: string; scopes: string[]; owns: (resource: Resource) => boolean };
 
 /** Resources every reader of this DVA may see: the catalogue, not about one person. */
 const SHARED = new Set(["ActivityDefinition", "Endpoint", "Questionnaire", "Organization", "Practitioner", "PractitionerRole"]);
@@ -43,7 +45,37 @@ function keySetOf(store: DvaAuthStore): ReturnType<typeof createLocalJWKSet> | n
 const verified = new Map<string, { payload: JWTPayload; exp: number }>();
 const MAX_CACHED = 5000;
 
-export async function authenticate(request: Request, dva: ResolvedDva, store: DvaAuthStore): Promise<Access> {
+/**
+ * Which Organizations a resource belongs to: direct Organization references, and the
+ * organization of a referenced PractitionerRole (Task/ServiceRequest requester). Patients and the
+ * catalogue belong to the DVA as a whole.
+ */
+function organisationsOf(r: Resource, fhir: FhirStore, dva: string): string[] {
+  const ref = (v: unknown) => normalizeReference((v as { reference?: string } | undefined)?.reference);
+  const viaRole = (v: unknown): string | null => {
+    const target = ref(v);
+    if (!target) return null;
+    if (target.startsWith("Organization/")) return target;
+    if (!target.startsWith("PractitionerRole/")) return null;
+    return ref(fhir.read(dva, "PractitionerRole", target.slice("PractitionerRole/".length))?.resource.organization);
+  };
+  const list = (...v: (string | null)[]) => v.filter((x): x is string => !!x && x.startsWith("Organization/"));
+  switch (r.resourceType) {
+    case "Organization": return list(`Organization/${r.id}`);
+    case "Endpoint": return list(ref(r.managingOrganization));
+    case "PractitionerRole": return list(ref(r.organization));
+    case "Task": return list(viaRole(r.owner), viaRole(r.requester));
+    case "ServiceRequest": return list(viaRole(r.requester));
+    case "QuestionnaireResponse": {
+      const task = indexEntries(r).tokens.find((t) => t.param === "task")?.value;
+      const stored = task ? fhir.read(dva, "Task", task.slice("Task/".length))?.resource : null;
+      return stored ? organisationsOf(stored, fhir, dva) : [];
+    }
+    default: return [];
+  }
+}
+
+export async function authenticate(request: Request, dva: ResolvedDva, store: DvaAuthStore, fhir: FhirStore, network: ResolvedNetwork): Promise<Access> {
   const header = request.headers.get("authorization");
   if (!header) throw unauthorized("Authorization: Bearer <token> ontbreekt", "invalid_request");
   const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
@@ -74,7 +106,19 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
   if (typeof payload.resource === "string" && typeof payload.patient === "string") {
     return { kind: "module", clientId, patient: payload.patient, task: payload.resource, scopes };
   }
-  if (scopes.some((s) => s.startsWith("system/"))) return { kind: "system", clientId, zorgaanbieder: String(payload.zorgaanbieder ?? ""), scopes };
+  if (scopes.some((s) => s.startsWith("system/"))) {
+    const zorgaanbieder = String(payload.zorgaanbieder ?? "");
+    const orgsOf = (agb: string) => fhir.findByIdentifier(dva.id, "Organization", AGB_SYSTEM, agb).map((o) => `Organization/${o.resource.id}`);
+    const own = new Set(network.zorgaanbieders.filter((z) => z.name === zorgaanbieder).flatMap((z) => orgsOf(z.agb)));
+    const others = new Set(network.zorgaanbieders.filter((z) => z.dva === dva.id && z.name !== zorgaanbieder).flatMap((z) => orgsOf(z.agb)));
+    // Denied only when the resource provably belongs to another zorgaanbieder of this DVA; data of
+    // organisations outside the network (published example sets) stays usable.
+    const owns = (resource: Resource) => {
+      const orgs = organisationsOf(resource, fhir, dva.id);
+      return orgs.some((o) => own.has(o)) || !orgs.some((o) => others.has(o));
+    };
+    return { kind: "system", clientId, zorgaanbieder, scopes, owns };
+  }
   return { kind: "pgo", clientId, patient: typeof payload.patient === "string" ? payload.patient : null };
 }
 
@@ -85,7 +129,7 @@ export function patientOf(access: Access): string | null | undefined {
 
 /** May this token read this resource? Another patient's resource reads as absent (404, never 200). */
 export function canRead(access: Access, resource: Resource): boolean {
-  if (access.kind === "system") return true;
+  if (access.kind === "system") return access.owns(resource);
   if (SHARED.has(resource.resourceType)) return true;
   const compartment = indexEntries(resource).patient;
   return access.patient !== null && compartment === `Patient/${access.patient}`;

@@ -54,7 +54,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     const received = logIncoming(ctx.chain, request, { type: "receive_resource_request", location });
     try {
       if (ctx.faults.get().fhirTokenExpired) throw unauthorized("het token is verlopen (sandbox-storing fhirTokenExpired)");
-      const access = await authenticate(request, dva, authStore);
+      const access = await authenticate(request, dva, authStore, store, ctx.network);
       const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date() });
       const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...CORS };
       if (result.etag) headers.ETag = result.etag;

@@ -36,7 +36,9 @@ function readable(ctx: FhirContext, type: string, id: string): StoredResource {
 export function read(ctx: FhirContext, type: string, id: string): FhirResult {
   checkType(type);
   const raw = ctx.store.readRaw(ctx.dva, type, id);
-  const allowed = raw && (ctx.access.kind === "system" || isShared(type) || (ctx.access.patient !== null && raw.patient === `Patient/${ctx.access.patient}`));
+  const access = ctx.access;
+  const allowed = raw && (access.kind === "system" ? access.owns(JSON.parse(raw.json) as Resource)
+    : isShared(type) || (access.patient !== null && raw.patient === `Patient/${access.patient}`));
   if (!raw || !allowed) throw notFound(`${type}/${id} bestaat niet`);
   return { status: 200, body: raw.json, etag: `W/"${raw.versionId}"`, lastModified: httpDate(raw.lastUpdated) };
 }

@@ -80,6 +80,7 @@ export function create(ctx: FhirContext, type: string, text: string): FhirResult
   const r = parseResourceBody(text);
   const warnings = validate(ctx, type, r);
   if (ctx.access.kind === "module") moduleMayCreate(ctx, r);
+  systemMayWrite(ctx, r);
   const { id: _ignored, ...rest } = r;
   const saved = ctx.store.save(ctx.dva, { ...rest, resourceType: type, ...(type === "Task" ? { lastModified: ctx.now().toISOString() } : {}) } as Resource, { now: ctx.now() });
   return written(saved, 201, ctx.fhirBase, warnings);
@@ -96,6 +97,9 @@ export function update(ctx: FhirContext, type: string, id: string, text: string,
   if (ctx.access.kind !== "system") {
     if (!current || !canRead(ctx.access, current.resource)) throw notFound(`${type}/${id} bestaat niet`);
     if (ctx.access.kind === "module") moduleMayCreate(ctx, r);
+  } else {
+    if (current && !canRead(ctx.access, current.resource)) throw notFound(`${type}/${id} bestaat niet`);
+    systemMayWrite(ctx, r);
   }
   const expected = ifMatch ? /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim())?.[1] : undefined;
   if (ifMatch && !expected) throw badRequest("If-Match moet een ETag zijn zoals W/\"3\"");
@@ -106,6 +110,11 @@ export function update(ctx: FhirContext, type: string, id: string, text: string,
     if (e instanceof VersionConflictError) throw preconditionFailed(`versie ${expected} is niet de huidige (${e.actual ?? "geen"})`);
     throw e;
   }
+}
+
+/** A zorgaanbieder's system writes only resources of its own organisation. */
+function systemMayWrite(ctx: FhirContext, r: Resource): void {
+  if (ctx.access.kind === "system" && !ctx.access.owns(r)) throw forbidden(`deze ${r.resourceType} hoort bij een andere zorgaanbieder`);
 }
 
 /** A module may write only its patient's QuestionnaireResponses (SPEC §5). */
