@@ -15,6 +15,7 @@ import { FaultRegistry } from "./shared/faults.ts";
 import type { NetworkDefinition } from "./shared/network.ts";
 import { resolveNetwork } from "./shared/resolved-network.ts";
 import { isSeeded, networkChangedSinceSeed, relocateEndpoints, seedDatabase } from "../seed/seed.ts";
+import { tokensMayHaveChanged } from "./dva/auth/store.ts";
 
 export interface Sandbox {
   ctx: SandboxContext;
@@ -68,6 +69,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     async reset() {
       chain.flush();
       await seedDatabase(db, network);
+      tokensMayHaveChanged();
       faults.reload();
     },
   };

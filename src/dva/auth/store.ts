@@ -12,6 +12,18 @@ export interface Consent { id: string; bsn: string; clientId: string; zorgaanbie
 export type GrantKind = "code" | "refresh" | "launch";
 export interface Grant<T = Record<string, unknown>> { hash: string; kind: GrantKind; clientId: string; consentId: string | null; data: T; createdAt: number; expiresAt: number; usedAt: number | null; revokedAt: number | null }
 
+/**
+ * Access tokens known to be active, with the revocation generation they were checked in. Every
+ * revocation (and a reset) starts a new generation, so the FHIR server's per-request check is a
+ * map lookup instead of a query. All writers live in this process.
+ */
+const activeTokens = new Map<string, number>();
+let revocationGeneration = 0;
+export function tokensMayHaveChanged(): void {
+  revocationGeneration++;
+  activeTokens.clear();
+}
+
 export function hashSecret(secret: string): string {
   return new Bun.CryptoHasher("sha256").update(secret).digest("hex");
 }
@@ -101,6 +113,7 @@ export class DvaAuthStore {
 
   /** Withdraw a consent and kill everything issued under it. */
   withdrawConsent(id: string, now: number): void {
+    tokensMayHaveChanged();
     this.db.transaction(() => {
       this.db.query("UPDATE dva_consent SET withdrawn_at = ? WHERE id = ? AND dva = ? AND withdrawn_at IS NULL").run(now, id, this.dva);
       this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE consent_id = ? AND revoked_at IS NULL").run(now, id);
@@ -145,16 +158,25 @@ export class DvaAuthStore {
   }
 
   isAccessTokenRevoked(jti: string): boolean {
+    const key = `${this.dva} ${jti}`;
+    if (activeTokens.get(key) === revocationGeneration) return false;
     const row = this.db.query<{ revoked_at: number | null }, [string, string]>("SELECT revoked_at FROM dva_access_token WHERE jti = ? AND dva = ?").get(jti, this.dva);
-    return !row || row.revoked_at !== null;
+    const revoked = !row || row.revoked_at !== null;
+    if (!revoked) {
+      if (activeTokens.size > 10_000) activeTokens.clear();
+      activeTokens.set(key, revocationGeneration);
+    }
+    return revoked;
   }
 
   revokeAccessToken(jti: string, now: number): void {
+    tokensMayHaveChanged();
     this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE jti = ? AND dva = ? AND revoked_at IS NULL").run(now, jti, this.dva);
   }
 
   /** A replayed code revokes what it issued (RFC 6749 §4.1.2). */
   revokeIssuedBy(grantHash: string, now: number): void {
+    tokensMayHaveChanged();
     this.db.transaction(() => {
       this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE issued_by = ? AND revoked_at IS NULL").run(now, grantHash);
       this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE kind = 'refresh' AND json_extract(data, '$.issuedBy') = ? AND revoked_at IS NULL").run(now, grantHash);

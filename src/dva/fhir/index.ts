@@ -55,15 +55,16 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     try {
       if (ctx.faults.get().fhirTokenExpired) throw unauthorized("het token is verlopen (sandbox-storing fhirTokenExpired)");
       const access = await authenticate(request, dva, authStore, store, ctx.network);
-      const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date() });
+      const ifNoneMatch = request.method === "GET" ? request.headers.get("if-none-match") : null;
+      const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date(), ifNoneMatch });
       const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...CORS };
       if (result.etag) headers.ETag = result.etag;
       if (result.lastModified) headers["Last-Modified"] = result.lastModified;
       if (result.location) headers.Location = result.location;
       received.respond("send_resource_response", result.status);
       // http.html#cread: If-None-Match on read and search.
-      if (result.etag && request.method === "GET" && request.headers.get("if-none-match") === result.etag) {
-        return new Response(null, { status: 304, headers: { ETag: result.etag, ...CORS } });
+      if (result.status === 304 || (result.etag && ifNoneMatch === result.etag)) {
+        return new Response(null, { status: 304, headers: { ETag: result.etag ?? "", ...CORS } });
       }
       // http.html#ops: Prefer return=minimal | representation | OperationOutcome on writes.
       const prefer = /return=(minimal|representation|OperationOutcome)/.exec(request.headers.get("prefer") ?? "")?.[1];

@@ -15,7 +15,7 @@ import { VersionConflictError, type FhirStore, type StoredResource } from "./sto
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
   "Endpoint", "Questionnaire", "QuestionnaireResponse"] as const;
 
-export interface FhirContext { dva: string; fhirBase: string; store: FhirStore; access: Access; now: () => Date }
+export interface FhirContext { dva: string; fhirBase: string; store: FhirStore; access: Access; now: () => Date; ifNoneMatch?: string | null }
 /** `body` is a resource, or its JSON text when served straight from the store. */
 export interface FhirResult { status: number; body: unknown; etag?: string; lastModified?: string; location?: string; warnings?: Issue[] }
 
@@ -32,14 +32,19 @@ function readable(ctx: FhirContext, type: string, id: string): StoredResource {
   return stored;
 }
 
+type RawResource = NonNullable<ReturnType<FhirStore["readRaw"]>>;
+
+/** canRead on the stored row: the compartment column for patient tokens, no JSON parse (hot path). */
+function canReadRaw(access: Access, type: string, raw: RawResource): boolean {
+  if (access.kind === "system") return access.owns(JSON.parse(raw.json) as Resource);
+  return isShared(type) || (access.patient !== null && raw.patient === `Patient/${access.patient}`);
+}
+
 /** @see https://hl7.org/fhir/R4/http.html#read — the stored JSON is served as is (hot path). */
 export function read(ctx: FhirContext, type: string, id: string): FhirResult {
   checkType(type);
   const raw = ctx.store.readRaw(ctx.dva, type, id);
-  const access = ctx.access;
-  const allowed = raw && (access.kind === "system" ? access.owns(JSON.parse(raw.json) as Resource)
-    : isShared(type) || (access.patient !== null && raw.patient === `Patient/${access.patient}`));
-  if (!raw || !allowed) throw notFound(`${type}/${id} bestaat niet`);
+  if (!raw || !canReadRaw(ctx.access, type, raw)) throw notFound(`${type}/${id} bestaat niet`);
   return { status: 200, body: raw.json, etag: `W/"${raw.versionId}"`, lastModified: httpDate(raw.lastUpdated) };
 }
 
@@ -81,7 +86,8 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   if (q.summaryCount) return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length }, etag: bundleTag() };
 
   const page = hits.slice(q.offset, q.offset + q.count);
-  const entries: unknown[] = page.map((s) => ({ fullUrl: `${ctx.fhirBase}/${type}/${s.resource.id}`, resource: s.resource, search: { mode: "match" } }));
+  // Entries are kept as JSON text: included resources are embedded as stored, never re-serialised.
+  const entries: string[] = page.map((s) => `{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${type}/${s.resource.id}`)},"resource":${JSON.stringify(s.resource)},"search":{"mode":"match"}}`);
   const seen = new Set(page.map((s) => `${type}/${s.resource.id}`));
   for (const include of q.includes) {
     for (const s of page) {
@@ -89,17 +95,20 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
         if (seen.has(ref)) continue;
         seen.add(ref);
         const [t, id] = ref.split("/") as [string, string];
-        const target = ctx.store.read(ctx.dva, t, id);
-        if (target && canRead(ctx.access, target.resource)) {
-          entries.push({ fullUrl: `${ctx.fhirBase}/${ref}`, resource: target.resource, search: { mode: "include" } });
+        const target = ctx.store.readRaw(ctx.dva, t, id);
+        if (target && canReadRaw(ctx.access, t, target)) {
+          entries.push(`{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${ref}`)},"resource":${target.json},"search":{"mode":"include"}}`);
           versions.push(`${ref}@${target.versionId}`); // an included resource that changes must change the bundle ETag
         }
       }
     }
   }
+  const etag = bundleTag();
+  // http.html#cread: a client that has this bundle gets 304 before anything is serialised.
+  if (ctx.ifNoneMatch === etag) return { status: 304, body: null, etag };
   if (q.unknown.length) {
-    entries.push({ resource: { resourceType: "OperationOutcome", issue: [{ severity: "warning", code: "not-supported",
-      diagnostics: `genegeerde zoekparameters: ${q.unknown.join(", ")}` }] }, search: { mode: "outcome" } });
+    entries.push(JSON.stringify({ resource: { resourceType: "OperationOutcome", issue: [{ severity: "warning", code: "not-supported",
+      diagnostics: `genegeerde zoekparameters: ${q.unknown.join(", ")}` }] }, search: { mode: "outcome" } }));
   }
   const links = [{ relation: "self", url: selfUrl }];
   if (q.offset + q.count < hits.length) {
@@ -108,7 +117,8 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
     next.searchParams.set("_offset", String(q.offset + q.count));
     links.push({ relation: "next", url: next.href });
   }
-  return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length, link: links, entry: entries }, etag: bundleTag() };
+  const body = `{"resourceType":"Bundle","type":"searchset","total":${hits.length},"link":${JSON.stringify(links)},"entry":[${entries.join(",")}]}`;
+  return { status: 200, body, etag };
 }
 
 /** SPEC §6 Task status rules: open → in-progress → completed | failed; any open → cancelled. */
