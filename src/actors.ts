@@ -6,6 +6,7 @@ import { createCockpit } from "./cockpit/index.ts";
 import { createDigid } from "./digid/index.ts";
 import { createDvaAuth } from "./dva/auth/index.ts";
 import { createDvaFhir } from "./dva/fhir/index.ts";
+import { createPgo } from "./pgo/index.ts";
 import { createRegister } from "./register/index.ts";
 import { actorSites, type ActorSite } from "./shared/actor-sites.ts";
 import type { SandboxContext } from "./shared/context.ts";
@@ -25,9 +26,7 @@ function appFor(ctx: SandboxContext, a: ActorSite): Handler {
     case "digid": return handler(createDigid(ctx).app);
     case "dva-auth": return handler(createDvaAuth(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
     case "dva-fhir": return handler(createDvaFhir(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
-    case "pgo":
-      return handler(createPlaceholderApp(themes.pgo(n.pgos[a.pgoIndex!]!.displayName),
-        "Hier komt de PGO: account, zorgaanbieder verbinden, takenoverzicht (issue 5).", cockpit));
+    case "pgo": return handler(createPgo(ctx, n.pgos[a.pgoIndex!]!));
     case "module":
       return handler(createPlaceholderApp(themes.module("ZorgModules"),
         "Hier komt de aanbiedermodule: SMART-launch, vragenlijsten en informatiemodules (issue 6).", cockpit));

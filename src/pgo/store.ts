@@ -1,6 +1,7 @@
 /**
- * The PGO's own tables. Accounts (AM-FE-016) now; connections, tokens and the task cache arrive
- * with the PGO issue. Passwords are hashed with Bun.password (argon2id).
+ * The PGO's own tables: accounts (AM-FE-016) and login sessions; connections, tokens and the task
+ * cache arrive with the rest of issue 5. Passwords are hashed with Bun.password (argon2id);
+ * session ids are stored as SHA-256.
  */
 import type { Database } from "bun:sqlite";
 
@@ -29,4 +30,27 @@ export class PgoStore {
   countAccounts(pgo: string): number {
     return this.db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM pgo_account WHERE pgo = ?").get(pgo)?.n ?? 0;
   }
+
+  createSession(pgo: string, accountId: string, now: number, ttlMs: number): string {
+    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    this.db.query("INSERT INTO pgo_session (id, pgo, account_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+      .run(sha256(id), pgo, accountId, now, now + ttlMs);
+    return id;
+  }
+
+  accountOfSession(pgo: string, sessionId: string, now: number): PgoAccount | null {
+    const row = this.db.query<{ id: string; pgo: string; username: string; display_name: string }, [string, string, number]>(
+      `SELECT a.id, a.pgo, a.username, a.display_name FROM pgo_session s JOIN pgo_account a ON a.id = s.account_id
+        WHERE s.id = ? AND s.pgo = ? AND s.expires_at > ?`,
+    ).get(sha256(sessionId), pgo, now);
+    return row ? { id: row.id, pgo: row.pgo, username: row.username, displayName: row.display_name } : null;
+  }
+
+  endSession(sessionId: string): void {
+    this.db.query("DELETE FROM pgo_session WHERE id = ?").run(sha256(sessionId));
+  }
+}
+
+function sha256(value: string): string {
+  return new Bun.CryptoHasher("sha256").update(value).digest("hex");
 }

@@ -165,4 +165,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX dva_access_token_issuer ON dva_access_token (issued_by);
     `,
   },
+  {
+    version: 7,
+    name: "pgo: sessions",
+    sql: `
+      -- A browser's login at the PGO; the id is stored as SHA-256.
+      CREATE TABLE pgo_session (
+        id TEXT PRIMARY KEY, pgo TEXT NOT NULL, account_id TEXT NOT NULL REFERENCES pgo_account (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
