@@ -1,7 +1,7 @@
 /**
- * The PGO (SPEC §7) at `pgo.localhost`: accounts so far (AM-FE-016) — create, log in, log out —
- * with CSRF on every form and an HttpOnly SameSite session cookie. Connecting zorgaanbieders, the
- * task overview and starting tasks arrive with the rest of issue 5.
+ * The PGO (SPEC §7) at `pgo.localhost`: accounts (AM-FE-016) with CSRF on every form and an
+ * HttpOnly SameSite session cookie, and connecting zorgaanbieders from the register (SD 3.2, 3.3)
+ * including the invitation deep link. The task overview and starting tasks are the rest of issue 5.
  */
 import { createActorApp } from "../shared/actor-app.ts";
 import type { SandboxContext } from "../shared/context.ts";
@@ -11,6 +11,13 @@ import { htmlResponse, readForm, redirectAfterPost } from "../shared/html.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { AccountPage, LoginPage, PgoHome } from "../../views/pgo/account.tsx";
+import { ConnectPage, NoConsentPage, ProvidersPage, type ProviderRow } from "../../views/pgo/connect.tsx";
+import { createHttpClient } from "../shared/http-client.ts";
+import { isHtmx } from "../shared/html.ts";
+import { newId } from "../shared/trace.ts";
+import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
+import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
+import * as oauth from "oauth4webapi";
 import { ErrorPage } from "../../views/error-page.tsx";
 import { themes } from "../../views/theme.ts";
 import { PASSWORD_OPTIONS, PgoStore } from "./store.ts";
@@ -32,6 +39,28 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
   };
   const startSession = (accountId: string) =>
     serializeCookie(PGO_SESSION_COOKIE, store.createSession(pgo.clientId, accountId, Date.now(), PGO_SESSION_TTL_MS), { maxAgeSeconds: PGO_SESSION_TTL_MS / 1000 });
+  const http = createHttpClient({ location: pgo.clientId, chain: ctx.chain });
+  const directory = createProviderDirectory(http, ctx.network.register.origin);
+  const redirectUri = pgo.redirectUris[0]!;
+  // REGISTER.md: the PGO shows the network's display name; the lists carry the zorgaanbiedernaam.
+  const displayName = (name: string) => ctx.network.zorgaanbieders.find((z) => z.name === name)?.displayName ?? name;
+  const failure = (request: Request, heading: string, message: string, status: number) => htmlResponse(ErrorPage({ theme, heading, message,
+    traceId: incomingIds(request).traceId, back: { href: "/", label: "Naar de startpagina" } }), { status });
+  const toLogin = (request: Request) => {
+    const url = new URL(request.url);
+    return new Response(null, { status: 303, headers: { Location: `/login?next=${encodeURIComponent(url.pathname + url.search)}` } });
+  };
+  async function providersOr(request: Request): Promise<Provider[] | Response> {
+    try { return await directory.providers(); } catch (e) {
+      if (e instanceof RegisterUnavailableError) return failure(request, "Zorgaanbieders niet beschikbaar", `De lijst met zorgaanbieders kan nu niet worden opgehaald: ${e.message}. Probeer het later nog eens.`, 503);
+      throw e;
+    }
+  }
+  const rows = (providers: Provider[], accountId: string): ProviderRow[] => {
+    const connected = new Set(store.connectionsOf(accountId).map((c) => c.zorgaanbieder));
+    return providers.map((p) => ({ name: p.name, displayName: displayName(p.name), connected: connected.has(p.name) }));
+  };
+
   const expired = (request: Request) => htmlResponse(ErrorPage({ theme, heading: "Formulier verlopen", traceId: incomingIds(request).traceId,
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
@@ -40,7 +69,73 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       const account = accountOf(request);
       if (!account) return new Response(null, { status: 303, headers: { Location: "/login" } });
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(PgoHome({ theme, name: account.displayName, csrfToken: csrf.token }), { setCookies: [csrf.setCookie] });
+      const connected = store.connectionsOf(account.id).map((c) => ({ displayName: displayName(c.zorgaanbieder), longTerm: c.refreshToken !== null }));
+      const just = new URL(request.url).searchParams.get("verbonden");
+      return htmlResponse(PgoHome({ theme, name: account.displayName, csrfToken: csrf.token, connected, justConnected: just ? displayName(just) : undefined }),
+        { setCookies: [csrf.setCookie] });
+    })
+    .get("/zorgaanbieders", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const q = (new URL(request.url).searchParams.get("q") ?? "").trim().toLowerCase().slice(0, 100);
+      const list = rows(providers, account.id).filter((p) => !q || p.displayName.toLowerCase().includes(q) || p.name.includes(q));
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ProvidersPage({ theme, csrfToken: csrf.token, providers: list, q }), { setCookies: [csrf.setCookie] });
+    })
+    // The invitation link / QR code (AM-FE-014/017): survives login or account creation via `next`.
+    .get("/verbind", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const name = new URL(request.url).searchParams.get("zorgaanbieder") ?? "";
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const provider = rows(providers, account.id).find((p) => p.name === name);
+      if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze uitnodiging verwijst naar een zorgaanbieder die (nog) geen taken via een PGO aanbiedt. Kies zelf uw zorgaanbieder.", 404);
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ConnectPage({ theme, csrfToken: csrf.token, provider }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/verbind", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const provider = providers.find((p) => p.name === form.zorgaanbieder);
+      if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze zorgaanbieder biedt geen taken via een PGO aan.", 404);
+      const state = oauth.generateRandomState();
+      const traceId = newId();
+      store.saveState(state, account.id, provider.name, traceId, Date.now());
+      ctx.chain.write({ type: "send_authorization_request", location: pgo.clientId, traceId, request: { id: newId(), method: "get", uri: provider.authorizationEndpoint, client_id: pgo.clientId, server_id: new URL(provider.authorizationEndpoint).hostname } });
+      const target = authorizationUrl(provider, pgo.clientId, redirectUri, state, traceId);
+      if (isHtmx(request)) return new Response(null, { status: 204, headers: { "HX-Redirect": target } });
+      return new Response(null, { status: 303, headers: { Location: target } });
+    })
+    // Back from the DVA (SD 3.3): state, then the code for tokens.
+    .get("/auth_callback", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const url = new URL(request.url);
+      const pending = store.takeState(url.searchParams.get("state") ?? "", account.id, Date.now());
+      if (!pending) return failure(request, "Verbinden mislukt", "Deze terugkeer van de zorgaanbieder hoort niet bij een verzoek van u, of het verzoek is verlopen. Probeer opnieuw te verbinden.", 400);
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const provider = providers.find((p) => p.name === pending.zorgaanbieder);
+      if (!provider) return failure(request, "Verbinden mislukt", "De zorgaanbieder staat niet meer in het register.", 400);
+      try {
+        const tokens = await redeemCode(provider, pgo.clientId, redirectUri, url, url.searchParams.get("state")!, http, { traceId: pending.traceId, sessionId: null });
+        const now = Date.now();
+        store.saveConnection({ accountId: account.id, zorgaanbieder: provider.name, accessToken: tokens.access_token,
+          accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000, refreshToken: tokens.refresh_token ?? null, scope: String(tokens.scope ?? provider.scope),
+          patient: typeof tokens.patient === "string" ? tokens.patient : null, connectedAt: now });
+        return new Response(null, { status: 303, headers: { Location: `/?verbonden=${encodeURIComponent(provider.name)}` } });
+      } catch (e) {
+        if (!(e instanceof ConnectError)) throw e;
+        if (e.kind === "denied") return htmlResponse(NoConsentPage({ theme, provider: displayName(provider.name) }));
+        return failure(request, "Verbinden mislukt", `Het verbinden met ${displayName(provider.name)} is niet gelukt (${e.message}). Probeer het later nog eens.`, 502);
+      }
     })
     .get("/login", ({ request }) => {
       const csrf = ctx.csrf.grant(request);

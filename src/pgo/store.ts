@@ -6,6 +6,10 @@
 import type { Database } from "bun:sqlite";
 
 export interface PgoAccount { id: string; pgo: string; username: string; displayName: string }
+export interface Connection {
+  accountId: string; zorgaanbieder: string; accessToken: string; accessExpiresAt: number; refreshToken: string | null;
+  scope: string; patient: string | null; connectedAt: number;
+}
 
 /** argon2id with OWASP's minimum settings: strong enough for a sandbox, fast enough to seed. */
 export const PASSWORD_OPTIONS = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
@@ -44,6 +48,35 @@ export class PgoStore {
         WHERE s.id = ? AND s.pgo = ? AND s.expires_at > ?`,
     ).get(sha256(sessionId), pgo, now);
     return row ? { id: row.id, pgo: row.pgo, username: row.username, displayName: row.display_name } : null;
+  }
+
+  // Connections (SD 3.3) ----------------------------------------------------------------------
+
+  saveConnection(c: Connection): void {
+    this.db.query(`INSERT INTO pgo_connection (account_id, zorgaanbieder, access_token, access_expires_at, refresh_token, scope, patient, connected_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (account_id, zorgaanbieder) DO UPDATE SET access_token = excluded.access_token,
+                     access_expires_at = excluded.access_expires_at, refresh_token = excluded.refresh_token, scope = excluded.scope,
+                     patient = excluded.patient, connected_at = excluded.connected_at`)
+      .run(c.accountId, c.zorgaanbieder, c.accessToken, c.accessExpiresAt, c.refreshToken, c.scope, c.patient, c.connectedAt);
+  }
+
+  connectionsOf(accountId: string): Connection[] {
+    return this.db.query<Record<string, any>, [string]>("SELECT * FROM pgo_connection WHERE account_id = ? ORDER BY zorgaanbieder").all(accountId).map((r) => ({
+      accountId: r.account_id, zorgaanbieder: r.zorgaanbieder, accessToken: r.access_token, accessExpiresAt: r.access_expires_at,
+      refreshToken: r.refresh_token, scope: r.scope, patient: r.patient, connectedAt: r.connected_at,
+    }));
+  }
+
+  saveState(state: string, accountId: string, zorgaanbieder: string, traceId: string, now: number): void {
+    this.db.query("INSERT INTO pgo_oauth_state (state, account_id, zorgaanbieder, trace_id, created_at) VALUES (?, ?, ?, ?, ?)").run(state, accountId, zorgaanbieder, traceId, now);
+  }
+
+  /** The pending authorization for this state, once (single use); null when unknown or older than 15 minutes. */
+  takeState(state: string, accountId: string, now: number): { zorgaanbieder: string; traceId: string } | null {
+    const row = this.db.query<{ zorgaanbieder: string; trace_id: string; created_at: number }, [string, string]>(
+      "DELETE FROM pgo_oauth_state WHERE state = ? AND account_id = ? RETURNING zorgaanbieder, trace_id, created_at").get(state, accountId);
+    return row && now - row.created_at < 15 * 60_000 ? { zorgaanbieder: row.zorgaanbieder, traceId: row.trace_id } : null;
   }
 
   endSession(sessionId: string): void {

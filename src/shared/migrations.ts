@@ -176,4 +176,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: "pgo: connections to zorgaanbieders, pending authorization states",
+    sql: `
+      -- Tokens per account and zorgaanbieder (SD 3.3). Stored in the sandbox's own file, not encrypted.
+      CREATE TABLE pgo_connection (
+        account_id TEXT NOT NULL REFERENCES pgo_account (id) ON DELETE CASCADE,
+        zorgaanbieder TEXT NOT NULL,
+        access_token TEXT NOT NULL,
+        access_expires_at INTEGER NOT NULL,
+        refresh_token TEXT,
+        scope TEXT NOT NULL,
+        patient TEXT,
+        connected_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, zorgaanbieder)
+      ) WITHOUT ROWID;
+      CREATE TABLE pgo_oauth_state (
+        state TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES pgo_account (id) ON DELETE CASCADE,
+        zorgaanbieder TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

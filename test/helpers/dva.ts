@@ -26,18 +26,23 @@ export async function consentFlow(sandbox: Sandbox, o: ConsentFlowOptions = {}):
     scope: o.scope ?? "delinde", state: o.state ?? "state-123", ...o.extraParams,
   };
   for (const [k, v] of Object.entries(params)) start.searchParams.set(k, v);
-  const toDigid = await get(start.href);
+  return throughDva(sandbox, start.href, o);
+}
+
+/** From a DVA /auth URL (as a PGO sends the browser there) through DigiD and consent, back to the redirect. */
+export async function throughDva(sandbox: Sandbox, authUrl: string, o: ConsentFlowOptions = {}): Promise<{ redirect: URL; cookies: string }> {
+  const auth = new URL(authUrl).origin;
+  const toDigid = await get(authUrl);
   if (toDigid.status !== 302) throw new Error(`/auth answered ${toDigid.status}: ${await toDigid.text()}`);
   const digidUrl = toDigid.headers.get("location")!;
   const page = await get(digidUrl);
-  let digidCookies = cookiesOf(page);
+  const digidCookies = cookiesOf(page);
   const html = await page.text();
   const form = new URLSearchParams({
     _csrf: hiddenInput(html, "_csrf"), return_url: hiddenInput(html, "return_url"), state: hiddenInput(html, "state"),
     persona: o.bsn ?? "999991012", action: "login",
   });
   const back = await get(`${sandbox.url("digid")}/authenticate`, { method: "POST", body: form, headers: { cookie: digidCookies, "content-type": "application/x-www-form-urlencoded" } });
-  digidCookies = cookiesOf(back, digidCookies);
   const callback = await get(back.headers.get("location")!);
   if (callback.status !== 303) throw new Error(`DigiD callback answered ${callback.status}`);
   let cookies = cookiesOf(callback);

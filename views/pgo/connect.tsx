@@ -1,0 +1,63 @@
+import { CSRF_FIELD } from "../../src/shared/csrf.ts";
+import { Layout } from "../layout.tsx";
+import type { Theme } from "../theme.ts";
+import { LogoutButton } from "./account.tsx";
+
+export interface ProviderRow { name: string; displayName: string; connected: boolean }
+
+/** "Zorgaanbieder toevoegen": the providers offering "Verzamelen Aanbiedertaken", searchable. */
+export function ProvidersPage({ theme, csrfToken, providers, q }: { theme: Theme; csrfToken: string; providers: ProviderRow[]; q: string }): JSX.Element {
+  return (
+    <Layout theme={theme} title="Zorgaanbieder toevoegen" aside={<LogoutButton csrfToken={csrfToken} />}>
+      <p><a href="/">← Start</a></p>
+      <h1>Zorgaanbieder toevoegen</h1>
+      <p>Kies de zorgaanbieder die taken voor u heeft klaargezet. U logt daarna in met DigiD bij de dienstverlener van die zorgaanbieder en geeft toestemming.</p>
+      <form method="get" action="/zorgaanbieders" role="search">
+        <label for="q">Zoek zorgaanbieder</label>
+        <input type="search" id="q" name="q" value={q} hx-get="/zorgaanbieders" hx-trigger="input changed delay:200ms" hx-target="#providers" hx-select="#providers" hx-swap="outerHTML" />
+        <noscript><button type="submit">Zoeken</button></noscript>
+      </form>
+      <ul id="providers" class="grid" aria-live="polite">
+        {providers.length === 0 ? <li class="hint">Geen zorgaanbieder gevonden.</li> : providers.map((p) => (
+          <li class="card">
+            <strong safe>{p.displayName}</strong>
+            <div class="hint"><code safe>{p.name}</code></div>
+            {p.connected ? <p class="notice">Verbonden</p> : (
+              <form method="post" action="/verbind">
+                <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+                <input type="hidden" name="zorgaanbieder" value={p.name} />
+                <button type="submit" aria-label={`Verbinden met ${p.displayName}`}>Verbinden</button>
+              </form>
+            )}
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  );
+}
+
+/** The invitation deep link (AM-FE-014/017): one provider preselected. */
+export function ConnectPage({ theme, csrfToken, provider }: { theme: Theme; csrfToken: string; provider: ProviderRow }): JSX.Element {
+  return (
+    <Layout theme={theme} title="Zorgaanbieder verbinden" aside={<LogoutButton csrfToken={csrfToken} />}>
+      <h1>Zorgaanbieder verbinden</h1>
+      <p>U bent uitgenodigd om taken van <strong safe>{provider.displayName}</strong> in deze PGO te bekijken.</p>
+      <form method="post" action="/verbind">
+        <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+        <input type="hidden" name="zorgaanbieder" value={provider.name} />
+        <button type="submit" aria-label={`Verbinden met ${provider.displayName}`}>Verbinden</button>
+      </form>
+    </Layout>
+  );
+}
+
+/** Back from the DVA without consent: calm, no error tone (issue 5 item 2). */
+export function NoConsentPage({ theme, provider }: { theme: Theme; provider: string }): JSX.Element {
+  return (
+    <Layout theme={theme} title="Geen toestemming">
+      <h1>Je hebt geen toestemming gegeven</h1>
+      <p safe>{`Er is niets gedeeld met ${provider}. Je kunt later alsnog verbinden.`}</p>
+      <p><a class="button secondary" href="/zorgaanbieders">Terug naar zorgaanbieders</a></p>
+    </Layout>
+  );
+}
