@@ -18,6 +18,10 @@ import { newId } from "../shared/trace.ts";
 import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import * as oauth from "oauth4webapi";
+import { TaskDetail, TaskOverview, type ProviderState, type TaskRow } from "../../views/pgo/tasks.tsx";
+import { groupOf, type TaskGroup } from "../shared/task-status.ts";
+import { clockTime } from "../shared/time.ts";
+import { syncProvider, type SyncResult } from "./sync.ts";
 import { ErrorPage } from "../../views/error-page.tsx";
 import { themes } from "../../views/theme.ts";
 import { PASSWORD_OPTIONS, PgoStore } from "./store.ts";
@@ -61,6 +65,24 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
     return providers.map((p) => ({ name: p.name, displayName: displayName(p.name), connected: connected.has(p.name) }));
   };
 
+  /** Collect from every connected provider (SD 3.3.4); only when older than maxAgeMs unless forced. */
+  const lastResults = new Map<string, SyncResult>();
+  async function syncAll(accountId: string, maxAgeMs: number): Promise<void> {
+    let providers: Provider[];
+    try { providers = await directory.providers(); } catch { return; }
+    await Promise.all(store.connectionsOf(accountId).map(async (connection) => {
+      const provider = providers.find((p) => p.name === connection.zorgaanbieder);
+      if (!provider) return;
+      const state = store.syncState(accountId, provider.name);
+      if (state && Date.now() - state.syncedAt < maxAgeMs) return;
+      lastResults.set(`${accountId} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId, connection, provider }));
+    }));
+  }
+  const dvaNameOf = (zorgaanbieder: string) => {
+    const za = ctx.network.zorgaanbieders.find((z) => z.name === zorgaanbieder);
+    return za ? za.dvaSite.name : "de dienstverlener";
+  };
+
   const expired = (request: Request) => htmlResponse(ErrorPage({ theme, heading: "Formulier verlopen", traceId: incomingIds(request).traceId,
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
@@ -68,11 +90,56 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
     .get("/", ({ request }) => {
       const account = accountOf(request);
       if (!account) return new Response(null, { status: 303, headers: { Location: "/login" } });
+      const connected = new URL(request.url).searchParams.get("verbonden");
+      if (!connected) return new Response(null, { status: 303, headers: { Location: "/taken" } });
       const csrf = ctx.csrf.grant(request);
-      const connected = store.connectionsOf(account.id).map((c) => ({ displayName: displayName(c.zorgaanbieder), longTerm: c.refreshToken !== null }));
-      const just = new URL(request.url).searchParams.get("verbonden");
-      return htmlResponse(PgoHome({ theme, name: account.displayName, csrfToken: csrf.token, connected, justConnected: just ? displayName(just) : undefined }),
+      const list = store.connectionsOf(account.id).map((c) => ({ displayName: displayName(c.zorgaanbieder), longTerm: c.refreshToken !== null }));
+      return htmlResponse(PgoHome({ theme, name: account.displayName, csrfToken: csrf.token, connected: list, justConnected: displayName(connected) }),
         { setCookies: [csrf.setCookie] });
+    })
+    // "Taken van zorgaanbieders" (SD 4.2.2): the central overview.
+    .get("/taken", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const url = new URL(request.url);
+      await syncAll(account.id, 5 * 60_000);
+      const groupParam = url.searchParams.get("groep");
+      const group: TaskGroup = groupParam === "klaar" || groupParam === "gestopt" ? groupParam : "te-doen";
+      const providerFilter = url.searchParams.get("zorgaanbieder");
+      const all: TaskRow[] = store.tasksOf(account.id).map((t) => ({ zorgaanbieder: t.zorgaanbieder, providerName: displayName(t.zorgaanbieder), view: t.view }));
+      const visible = all.filter((r) => !providerFilter || r.zorgaanbieder === providerFilter);
+      const counts = { "te-doen": 0, klaar: 0, gestopt: 0 } as Record<TaskGroup, number>;
+      for (const r of visible) counts[groupOf(r.view.status)]++;
+      // Open tasks earliest first; done and stopped most recent first (issue 5 item 3).
+      const key = (r: TaskRow) => (group === "te-doen" ? r.view.start ?? "" : r.view.lastModified ?? r.view.end ?? "");
+      const rows = visible.filter((r) => groupOf(r.view.status) === group).sort((a, b) => (group === "te-doen" ? 1 : -1) * key(a).localeCompare(key(b)));
+      const providers: ProviderState[] = store.connectionsOf(account.id).map((c) => {
+        const state = store.syncState(account.id, c.zorgaanbieder);
+        const result = lastResults.get(`${account.id} ${c.zorgaanbieder}`);
+        return { name: c.zorgaanbieder, displayName: displayName(c.zorgaanbieder), dvaName: dvaNameOf(c.zorgaanbieder),
+          syncedAt: state ? clockTime(new Date(state.syncedAt)) : null,
+          problem: result?.status === "failed" ? result.message : null, reconsent: result?.status === "reconsent" };
+      });
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(TaskOverview({ theme, pgoName: pgo.displayName, csrfToken: csrf.token, userName: account.displayName, group, providerFilter,
+        providers, rows, counts }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/taken/verversen", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      await syncAll(account.id, 0);
+      return redirectAfterPost(request, "/taken");
+    })
+    .get("/taken/:zorgaanbieder/:id", ({ request, params }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
+      if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(TaskDetail({ theme, csrfToken: csrf.token, dvaName: dvaNameOf(row.zorgaanbieder),
+        row: { zorgaanbieder: row.zorgaanbieder, providerName: displayName(row.zorgaanbieder), view: row.view } }), { setCookies: [csrf.setCookie] });
     })
     .get("/zorgaanbieders", async ({ request }) => {
       const account = accountOf(request);
@@ -127,9 +194,11 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       try {
         const tokens = await redeemCode(provider, pgo.clientId, redirectUri, url, url.searchParams.get("state")!, http, { traceId: pending.traceId, sessionId: null });
         const now = Date.now();
-        store.saveConnection({ accountId: account.id, zorgaanbieder: provider.name, accessToken: tokens.access_token,
+        const connection = { accountId: account.id, zorgaanbieder: provider.name, accessToken: tokens.access_token,
           accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000, refreshToken: tokens.refresh_token ?? null, scope: String(tokens.scope ?? provider.scope),
-          patient: typeof tokens.patient === "string" ? tokens.patient : null, connectedAt: now });
+          patient: typeof tokens.patient === "string" ? tokens.patient : null, connectedAt: now };
+        store.saveConnection(connection);
+        lastResults.set(`${account.id} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId: account.id, connection, provider }));
         return new Response(null, { status: 303, headers: { Location: `/?verbonden=${encodeURIComponent(provider.name)}` } });
       } catch (e) {
         if (!(e instanceof ConnectError)) throw e;

@@ -6,6 +6,12 @@
 import type { Database } from "bun:sqlite";
 
 export interface PgoAccount { id: string; pgo: string; username: string; displayName: string }
+/** What the overview shows of a task (AM-FE-024/025/026/030). */
+export interface TaskView {
+  id: string; status: string; title: string; description: string | null; group: string | null; requester: string | null;
+  start: string | null; end: string | null; lastModified: string | null; reason: string | null; note: string | null; module: string | null;
+}
+export interface CachedTask { key: string; taskId: string; status: string; title: string; sortDate: string | null; view: TaskView }
 export interface Connection {
   accountId: string; zorgaanbieder: string; accessToken: string; accessExpiresAt: number; refreshToken: string | null;
   scope: string; patient: string | null; connectedAt: number;
@@ -77,6 +83,32 @@ export class PgoStore {
     const row = this.db.query<{ zorgaanbieder: string; trace_id: string; created_at: number }, [string, string]>(
       "DELETE FROM pgo_oauth_state WHERE state = ? AND account_id = ? RETURNING zorgaanbieder, trace_id, created_at").get(state, accountId);
     return row && now - row.created_at < 15 * 60_000 ? { zorgaanbieder: row.zorgaanbieder, traceId: row.trace_id } : null;
+  }
+
+  // Task cache and sync state (SD 3.3.4) -----------------------------------------------------------
+
+  saveTasks(accountId: string, zorgaanbieder: string, tasks: CachedTask[]): void {
+    const q = this.db.query(`INSERT INTO pgo_task (account_id, zorgaanbieder, task_key, task_id, status, title, sort_date, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account_id, zorgaanbieder, task_key) DO UPDATE SET task_id = excluded.task_id, status = excluded.status, title = excluded.title,
+        sort_date = excluded.sort_date, json = excluded.json`);
+    this.db.transaction(() => { for (const t of tasks) q.run(accountId, zorgaanbieder, t.key, t.taskId, t.status, t.title, t.sortDate, JSON.stringify(t.view)); })();
+  }
+
+  tasksOf(accountId: string): { zorgaanbieder: string; view: TaskView }[] {
+    return this.db.query<{ zorgaanbieder: string; json: string }, [string]>("SELECT zorgaanbieder, json FROM pgo_task WHERE account_id = ?")
+      .all(accountId).map((r) => ({ zorgaanbieder: r.zorgaanbieder, view: JSON.parse(r.json) as TaskView }));
+  }
+
+  syncState(accountId: string, zorgaanbieder: string): { syncedAt: number; since: string | null; url: string | null; etag: string | null } | null {
+    const row = this.db.query<{ synced_at: number; since: string | null; url: string | null; etag: string | null }, [string, string]>(
+      "SELECT synced_at, since, url, etag FROM pgo_sync WHERE account_id = ? AND zorgaanbieder = ?").get(accountId, zorgaanbieder);
+    return row ? { syncedAt: row.synced_at, since: row.since, url: row.url, etag: row.etag } : null;
+  }
+
+  saveSyncState(accountId: string, zorgaanbieder: string, s: { syncedAt: number; since: string | null; url: string | null; etag: string | null }): void {
+    this.db.query(`INSERT INTO pgo_sync (account_id, zorgaanbieder, synced_at, since, url, etag) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (account_id, zorgaanbieder) DO UPDATE SET synced_at = excluded.synced_at, since = excluded.since, url = excluded.url, etag = excluded.etag`)
+      .run(accountId, zorgaanbieder, s.syncedAt, s.since, s.url, s.etag);
   }
 
   endSession(sessionId: string): void {

@@ -201,4 +201,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    name: "pgo: task cache and sync state",
+    sql: `
+      -- The PGO's own copy of its users' tasks (SD 3.3.4, risk Rc08): one row per business identifier.
+      CREATE TABLE pgo_task (
+        account_id TEXT NOT NULL REFERENCES pgo_account (id) ON DELETE CASCADE,
+        zorgaanbieder TEXT NOT NULL,
+        task_key TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        title TEXT NOT NULL,
+        sort_date TEXT,
+        json TEXT NOT NULL,
+        PRIMARY KEY (account_id, zorgaanbieder, task_key)
+      ) WITHOUT ROWID;
+      CREATE TABLE pgo_sync (
+        account_id TEXT NOT NULL REFERENCES pgo_account (id) ON DELETE CASCADE,
+        zorgaanbieder TEXT NOT NULL,
+        synced_at INTEGER NOT NULL,
+        since TEXT,
+        url TEXT,
+        etag TEXT,
+        PRIMARY KEY (account_id, zorgaanbieder)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -33,8 +33,9 @@ describe("PGO accounts (AM-FE-016)", () => {
     expect(setCookie).toContain("HttpOnly");
     expect(setCookie).toContain("SameSite=Lax");
     const cookies = cookiesOf(ok, login.cookies);
-    const home = await page("/", cookies);
-    expect(home.html).toContain("Welkom, Tom van Duinen");
+    expect((await get(`${pgo()}/`, { headers: { cookie: cookies } })).headers.get("location")).toBe("/taken");
+    const home = await page("/taken", cookies);
+    expect(home.html).toContain("Ingelogd als <strong>Tom van Duinen</strong>");
     const out = await form("/logout", cookies, { _csrf: hiddenInput(home.html, "_csrf") });
     expect(out.status).toBe(303);
     expect((await get(`${pgo()}/`, { headers: { cookie: cookies } })).headers.get("location")).toBe("/login");
@@ -52,7 +53,7 @@ describe("PGO accounts (AM-FE-016)", () => {
     expect((await submit({ name: "Sanne van Dijk", username: "sanne", password: "abc", password2: "abd" })).status).toBe(422);
     const ok = await submit({ name: "Sanne van Dijk", username: "sanne", password: "geheim", password2: "geheim" });
     expect(ok.status).toBe(303);
-    expect((await page("/", cookiesOf(ok, start.cookies))).html).toContain("Welkom, Sanne van Dijk");
+    expect((await page("/taken", cookiesOf(ok, start.cookies))).html).toContain("Ingelogd als <strong>Sanne van Dijk</strong>");
   });
 
   test("forms without a valid CSRF token are refused; output is escaped", async () => {
@@ -60,7 +61,9 @@ describe("PGO accounts (AM-FE-016)", () => {
     expect((await form("/account", start.cookies, { name: "x", username: "xyz", password: "abc", password2: "abc" })).status).toBe(403);
     expect((await form("/login", "", { username: "tom", password: "tom" })).status).toBe(403);
     const xss = await form("/account", start.cookies, { _csrf: hiddenInput(start.html, "_csrf"), next: "/", name: "<script>alert(1)</script>", username: "hacker", password: "abc", password2: "abc" });
-    expect((await page("/", cookiesOf(xss, start.cookies))).html).not.toContain("<script>alert(1)</script>");
+    const escaped = (await page("/taken", cookiesOf(xss, start.cookies))).html;
+    expect(escaped).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(escaped).not.toContain("<script>alert(1)</script>");
   });
 
   test("next is a path on this host only (no open redirect)", () => {

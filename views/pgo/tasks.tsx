@@ -1,0 +1,101 @@
+import { CSRF_FIELD } from "../../src/shared/csrf.ts";
+import { GROUP_LABELS, STATUS_LABELS, type TaskGroup } from "../../src/shared/task-status.ts";
+import type { TaskView } from "../../src/pgo/store.ts";
+import { Layout } from "../layout.tsx";
+import type { Theme } from "../theme.ts";
+import { LogoutButton } from "./account.tsx";
+
+export interface ProviderState { name: string; displayName: string; dvaName: string; syncedAt: string | null; problem: string | null; reconsent: boolean }
+export interface TaskRow { zorgaanbieder: string; providerName: string; view: TaskView }
+
+const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString("nl-NL", { day: "numeric", month: "long", year: "numeric", timeZone: "Europe/Amsterdam" }) : "");
+
+export interface OverviewProps {
+  theme: Theme; pgoName: string; csrfToken: string; userName: string; group: TaskGroup; providerFilter: string | null;
+  providers: ProviderState[]; rows: TaskRow[]; counts: Record<TaskGroup, number>;
+}
+
+/** "Taken van zorgaanbieders" (SD 4.2.2): all connected providers' tasks in one view. */
+export function TaskOverview(p: OverviewProps): JSX.Element {
+  const dvas = [...new Set(p.providers.map((x) => x.dvaName))].join(" of ") || "de dienstverlener van uw zorgaanbieder";
+  const link = (group: TaskGroup) => `/taken?groep=${group}${p.providerFilter ? `&zorgaanbieder=${encodeURIComponent(p.providerFilter)}` : ""}`;
+  return (
+    <Layout theme={p.theme} title="Taken van zorgaanbieders" aside={<LogoutButton csrfToken={p.csrfToken} />}>
+      <h1>Taken van zorgaanbieders</h1>
+      <p class="hint">Ingelogd als <strong safe>{p.userName}</strong></p>
+      <p safe>{`Op deze pagina zie je de taken die door zorgaanbieders voor jou zijn klaargezet. Kies je voor een taak, houd er dan rekening mee dat dit een applicatie start buiten ${p.pgoName} bij ${dvas}. Dit kan ook een verwerker zijn namens de zorgaanbieder.`}</p>
+      <p>Lees goed wat de applicatie doet voor je er op klikt. Soms moet je daarvoor opnieuw inloggen of toestemming geven om gegevens uit te wisselen met je zorgaanbieder.</p>
+
+      <section aria-labelledby="providers-heading" class="card">
+        <h2 id="providers-heading">Zorgaanbieders</h2>
+        {p.providers.length === 0 ? <p>Nog geen zorgaanbieder verbonden.</p> : (
+          <ul>
+            {p.providers.map((x) => (
+              <li>
+                <a href={`/taken?groep=${p.group}&zorgaanbieder=${encodeURIComponent(x.name)}`} safe>{x.displayName}</a>
+                {x.syncedAt ? <span class="hint" safe>{` — bijgewerkt om ${x.syncedAt}`}</span> : ""}
+                {x.reconsent ? <span> — <a href={`/verbind?zorgaanbieder=${encodeURIComponent(x.name)}`}>opnieuw toestemming geven</a></span> : ""}
+                {x.problem ? <span class="field-error" safe>{` — ${x.problem}`}</span> : ""}
+              </li>
+            ))}
+          </ul>
+        )}
+        <div class="actions">
+          <form method="post" action="/taken/verversen">
+            <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
+            <button type="submit">Verversen</button>
+          </form>
+          <a class="button secondary" href="/zorgaanbieders">Zorgaanbieder toevoegen</a>
+          {p.providerFilter ? <a class="button secondary" href={`/taken?groep=${p.group}`}>Alle zorgaanbieders</a> : ""}
+        </div>
+      </section>
+
+      <nav aria-label="Groepen">
+        <ul class="actions" style="list-style:none;padding:0">
+          {(["te-doen", "klaar", "gestopt"] as TaskGroup[]).map((g) => (
+            <li><a class={g === p.group ? "button" : "button secondary"} href={link(g)} aria-current={g === p.group ? "page" : undefined} safe>{GROUP_LABELS[g]}</a> <span class="hint" safe>{`(${p.counts[g]})`}</span></li>
+          ))}
+        </ul>
+      </nav>
+
+      <h2 safe>{GROUP_LABELS[p.group]}</h2>
+      {p.rows.length === 0 ? <p class="hint">Geen taken in deze groep.</p> : (
+        <ul class="grid" style="list-style:none;padding:0">
+          {p.rows.map((r) => (
+            <li class="card">
+              <h3 style="margin:0"><a href={`/taken/${encodeURIComponent(r.zorgaanbieder)}/${encodeURIComponent(r.view.id)}`} safe>{r.view.title}</a></h3>
+              <p class="hint" safe>{`${r.providerName}${r.view.group ? ` · ${r.view.group}` : ""} · ${STATUS_LABELS[r.view.status] ?? r.view.status}`}</p>
+              {r.view.description ? <p safe>{r.view.description}</p> : ""}
+              {r.view.start || r.view.end ? <p class="hint" safe>{`Uitvoeren van ${day(r.view.start)} tot ${day(r.view.end)}`}</p> : ""}
+              {r.view.reason ? <p><strong>Reden:</strong> <span safe>{r.view.reason}</span></p> : ""}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Layout>
+  );
+}
+
+/** A task's page (AM-FE-042 warning); starting the module comes with the rest of issue 5. */
+export function TaskDetail({ theme, csrfToken, row, dvaName }: { theme: Theme; csrfToken: string; row: TaskRow; dvaName: string }): JSX.Element {
+  const v = row.view;
+  return (
+    <Layout theme={theme} title={v.title} aside={<LogoutButton csrfToken={csrfToken} />}>
+      <p><a href="/taken">← Taken van zorgaanbieders</a></p>
+      <h1 safe>{v.title}</h1>
+      <dl class="error-ids">
+        <dt>Zorgaanbieder</dt><dd safe>{row.providerName}</dd>
+        <dt>Status</dt><dd safe>{STATUS_LABELS[v.status] ?? v.status}</dd>
+        {v.group ? <><dt>Onderdeel van</dt><dd safe>{v.group}</dd></> : ""}
+        {v.requester ? <><dt>Klaargezet door</dt><dd safe>{v.requester}</dd></> : ""}
+        {v.start ? <><dt>Uitvoeren vanaf</dt><dd safe>{day(v.start)}</dd></> : ""}
+        {v.end ? <><dt>Uitvoeren tot</dt><dd safe>{day(v.end)}</dd></> : ""}
+        {v.reason ? <><dt>Reden van stoppen</dt><dd safe>{v.reason}</dd></> : ""}
+      </dl>
+      {v.description ? <p safe>{v.description}</p> : ""}
+      {v.note ? <div class="card"><strong>Instructie:</strong> <span safe>{v.note}</span></div> : ""}
+      <div class="banner" role="note"><p safe>{`Deze taak opent een applicatie buiten deze PGO, bij ${dvaName}, onder verantwoordelijkheid van ${row.providerName}.`}</p></div>
+      <p class="hint">Taken starten vanuit de PGO komt binnenkort (issue 5, in aanbouw).</p>
+    </Layout>
+  );
+}
