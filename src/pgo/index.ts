@@ -21,7 +21,9 @@ import * as oauth from "oauth4webapi";
 import { TaskDetail, TaskOverview, type ProviderState, type TaskRow } from "../../views/pgo/tasks.tsx";
 import { groupOf, type TaskGroup } from "../shared/task-status.ts";
 import { clockTime } from "../shared/time.ts";
-import { syncProvider, type SyncResult } from "./sync.ts";
+import { freshToken, syncProvider, type SyncResult } from "./sync.ts";
+import { launchTask } from "./launch.ts";
+import { LaunchFailed, TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
 import { ErrorPage } from "../../views/error-page.tsx";
 import { themes } from "../../views/theme.ts";
 import { PASSWORD_OPTIONS, PgoStore } from "./store.ts";
@@ -83,6 +85,43 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
     return za ? za.dvaSite.name : "de dienstverlener";
   };
 
+  const problemProps = (request: Request, zorgaanbieder: string, traceId?: string) => {
+    const za = ctx.network.zorgaanbieders.find((z) => z.name === zorgaanbieder);
+    const session = readCookie(request, PGO_SESSION_COOKIE);
+    return { theme, dvaName: za?.dvaSite.name ?? "de dienstverlener", dvaPhone: za?.dvaSite.phone ?? "", providerName: displayName(zorgaanbieder),
+      pgoName: pgo.displayName, traceId: traceId ?? incomingIds(request).traceId,
+      sessionId: session ? new Bun.CryptoHasher("sha256").update(session).digest("hex").slice(0, 16) : null };
+  };
+  const returnUrlFor = (zorgaanbieder: string, taskId: string) =>
+    `${pgo.site.origin}/launch_callback?zorgaanbieder=${encodeURIComponent(zorgaanbieder)}&taak=${encodeURIComponent(taskId)}`;
+
+  /** SD 3.4: launch code, step-up → a new authorization code flow that resumes this task. */
+  async function start(request: Request, accountId: string, provider: Provider, taskId: string, traceId: string, allowStepUp: boolean): Promise<Response> {
+    const connection = store.connectionOf(accountId, provider.name);
+    const token = connection ? await freshToken(connection, provider, pgo.clientId, store, http, traceId) : null;
+    const reauthorize = () => {
+      const state = oauth.generateRandomState();
+      store.saveState(state, accountId, provider.name, traceId, Date.now(), allowStepUp ? taskId : null);
+      return new Response(null, { status: 303, headers: { Location: authorizationUrl(provider, pgo.clientId, redirectUri, state, traceId) } });
+    };
+    if (!token) return reauthorize();
+    const outcome = await launchTask({ http, trace: { traceId, sessionId: null }, provider, clientId: pgo.clientId, accessToken: token, taskId,
+      returnUrl: returnUrlFor(provider.name, taskId) });
+    switch (outcome.kind) {
+      case "launch":
+        ctx.chain.write({ type: "send_smart_launch_request", location: pgo.clientId, traceId,
+          request: { id: newId(), method: "get", uri: outcome.url.split("?")[0], client_id: pgo.clientId, server_id: new URL(outcome.url).hostname } });
+        return new Response(null, { status: 303, headers: { Location: outcome.url } });
+      case "step-up":
+        if (allowStepUp) return reauthorize();
+        return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: "de DVA vraagt opnieuw om her-identificatie" }), { status: 502 });
+      case "dva-unreachable":
+        return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "dva" }), { status: 503 });
+      case "refused":
+        return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: `${outcome.error}: ${outcome.description}` }), { status: 502 });
+    }
+  }
+
   const expired = (request: Request) => htmlResponse(ErrorPage({ theme, heading: "Formulier verlopen", traceId: incomingIds(request).traceId,
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
@@ -122,7 +161,7 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       });
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(TaskOverview({ theme, pgoName: pgo.displayName, csrfToken: csrf.token, userName: account.displayName, group, providerFilter,
-        providers, rows, counts }), { setCookies: [csrf.setCookie] });
+        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd") }), { setCookies: [csrf.setCookie] });
     })
     .post("/taken/verversen", async ({ request }) => {
       const account = accountOf(request);
@@ -140,6 +179,43 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(TaskDetail({ theme, csrfToken: csrf.token, dvaName: dvaNameOf(row.zorgaanbieder),
         row: { zorgaanbieder: row.zorgaanbieder, providerName: displayName(row.zorgaanbieder), view: row.view } }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/taken/:zorgaanbieder/:id/starten", async ({ request, params }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
+      if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const provider = providers.find((p) => p.name === row.zorgaanbieder);
+      if (!provider) return htmlResponse(Unavailable({ ...problemProps(request, row.zorgaanbieder), what: "dva" }), { status: 503 });
+      return start(request, account.id, provider, row.view.id, newId(), true);
+    })
+    // SD 3.8: back from the module, with or without error.
+    .get("/launch_callback", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const url = new URL(request.url);
+      const zorgaanbieder = url.searchParams.get("zorgaanbieder") ?? "";
+      const taskId = url.searchParams.get("taak") ?? "";
+      const error = url.searchParams.get("error");
+      const { traceId, requestId } = incomingIds(request, url);
+      ctx.chain.write({ type: "receive_redirect_to_pgo_request", location: pgo.clientId, traceId,
+        request: { id: requestId, method: "get", uri: `${url.origin}${url.pathname}`, ...(error ? { error } : {}) } });
+      if (error) {
+        return htmlResponse(LaunchFailed({ ...problemProps(request, zorgaanbieder, traceId), error: error.slice(0, 100) }), { status: 200 });
+      }
+      if (ctx.network.zorgaanbieders.some((z) => z.name === zorgaanbieder)) {
+        const providers = await directory.providers().catch(() => [] as Provider[]);
+        const provider = providers.find((p) => p.name === zorgaanbieder);
+        const connection = store.connectionOf(account.id, zorgaanbieder);
+        if (provider && connection) lastResults.set(`${account.id} ${zorgaanbieder}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId: account.id, connection, provider }));
+      }
+      const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
+      const group = row ? groupOf(row.view.status) : "te-doen";
+      return new Response(null, { status: 303, headers: { Location: `/taken?groep=${group}&gemarkeerd=${encodeURIComponent(taskId)}` } });
     })
     .get("/zorgaanbieders", async ({ request }) => {
       const account = accountOf(request);
@@ -198,6 +274,8 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
           accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000, refreshToken: tokens.refresh_token ?? null, scope: String(tokens.scope ?? provider.scope),
           patient: typeof tokens.patient === "string" ? tokens.patient : null, connectedAt: now };
         store.saveConnection(connection);
+        // Step-up (SD 3.4): after the new authorization, start the task again, once.
+        if (pending.resumeTask) return start(request, account.id, provider, pending.resumeTask, pending.traceId, false);
         lastResults.set(`${account.id} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId: account.id, connection, provider }));
         return new Response(null, { status: 303, headers: { Location: `/?verbonden=${encodeURIComponent(provider.name)}` } });
       } catch (e) {

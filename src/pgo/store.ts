@@ -74,15 +74,20 @@ export class PgoStore {
     }));
   }
 
-  saveState(state: string, accountId: string, zorgaanbieder: string, traceId: string, now: number): void {
-    this.db.query("INSERT INTO pgo_oauth_state (state, account_id, zorgaanbieder, trace_id, created_at) VALUES (?, ?, ?, ?, ?)").run(state, accountId, zorgaanbieder, traceId, now);
+  saveState(state: string, accountId: string, zorgaanbieder: string, traceId: string, now: number, resumeTask: string | null = null): void {
+    this.db.query("INSERT INTO pgo_oauth_state (state, account_id, zorgaanbieder, trace_id, resume_task, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(state, accountId, zorgaanbieder, traceId, resumeTask, now);
   }
 
   /** The pending authorization for this state, once (single use); null when unknown or older than 15 minutes. */
-  takeState(state: string, accountId: string, now: number): { zorgaanbieder: string; traceId: string } | null {
-    const row = this.db.query<{ zorgaanbieder: string; trace_id: string; created_at: number }, [string, string]>(
-      "DELETE FROM pgo_oauth_state WHERE state = ? AND account_id = ? RETURNING zorgaanbieder, trace_id, created_at").get(state, accountId);
-    return row && now - row.created_at < 15 * 60_000 ? { zorgaanbieder: row.zorgaanbieder, traceId: row.trace_id } : null;
+  takeState(state: string, accountId: string, now: number): { zorgaanbieder: string; traceId: string; resumeTask: string | null } | null {
+    const row = this.db.query<{ zorgaanbieder: string; trace_id: string; resume_task: string | null; created_at: number }, [string, string]>(
+      "DELETE FROM pgo_oauth_state WHERE state = ? AND account_id = ? RETURNING zorgaanbieder, trace_id, resume_task, created_at").get(state, accountId);
+    return row && now - row.created_at < 15 * 60_000 ? { zorgaanbieder: row.zorgaanbieder, traceId: row.trace_id, resumeTask: row.resume_task } : null;
+  }
+
+  connectionOf(accountId: string, zorgaanbieder: string): Connection | null {
+    return this.connectionsOf(accountId).find((c) => c.zorgaanbieder === zorgaanbieder) ?? null;
   }
 
   // Task cache and sync state (SD 3.3.4) -----------------------------------------------------------

@@ -37,7 +37,8 @@ export function taskView(task: Res, included: Map<string, Res>): CachedTask {
     title: view.title, sortDate: view.start, view };
 }
 
-async function freshToken(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, traceId: string, force = false): Promise<string | null> {
+/** The connection's access token, renewed with the refresh token when (nearly) expired; null = re-consent. */
+export async function freshToken(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, traceId: string, force = false): Promise<string | null> {
   if (!force && c.accessExpiresAt > Date.now() + 10_000) return c.accessToken;
   if (!c.refreshToken) return null;
   const as = authorizationServer(p);

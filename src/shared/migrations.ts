@@ -197,6 +197,7 @@ export const MIGRATIONS: readonly Migration[] = [
         account_id TEXT NOT NULL REFERENCES pgo_account (id) ON DELETE CASCADE,
         zorgaanbieder TEXT NOT NULL,
         trace_id TEXT NOT NULL,
+        resume_task TEXT, -- step-up (SD 3.4): the task to start again after the new authorization
         created_at INTEGER NOT NULL
       ) WITHOUT ROWID;
     `,

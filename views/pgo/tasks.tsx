@@ -12,7 +12,7 @@ const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString("nl-
 
 export interface OverviewProps {
   theme: Theme; pgoName: string; csrfToken: string; userName: string; group: TaskGroup; providerFilter: string | null;
-  providers: ProviderState[]; rows: TaskRow[]; counts: Record<TaskGroup, number>;
+  providers: ProviderState[]; rows: TaskRow[]; counts: Record<TaskGroup, number>; highlight?: string | null;
 }
 
 /** "Taken van zorgaanbieders" (SD 4.2.2): all connected providers' tasks in one view. */
@@ -63,7 +63,8 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
         <ul class="grid" style="list-style:none;padding:0">
           {p.rows.map((r) => (
             <li class="card">
-              <h3 style="margin:0"><a href={`/taken/${encodeURIComponent(r.zorgaanbieder)}/${encodeURIComponent(r.view.id)}`} safe>{r.view.title}</a></h3>
+              <h3 style="margin:0"><a href={`/taken/${encodeURIComponent(r.zorgaanbieder)}/${encodeURIComponent(r.view.id)}`} safe>{r.view.title}</a>
+                {r.view.id === p.highlight ? <span class="status up">bijgewerkt</span> : ""}</h3>
               <p class="hint" safe>{`${r.providerName}${r.view.group ? ` · ${r.view.group}` : ""} · ${STATUS_LABELS[r.view.status] ?? r.view.status}`}</p>
               {r.view.description ? <p safe>{r.view.description}</p> : ""}
               {r.view.start || r.view.end ? <p class="hint" safe>{`Uitvoeren van ${day(r.view.start)} tot ${day(r.view.end)}`}</p> : ""}
@@ -76,7 +77,7 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
   );
 }
 
-/** A task's page (AM-FE-042 warning); starting the module comes with the rest of issue 5. */
+/** A task's page with the AM-FE-042 warning and "Taak starten" (SD 3.4). */
 export function TaskDetail({ theme, csrfToken, row, dvaName }: { theme: Theme; csrfToken: string; row: TaskRow; dvaName: string }): JSX.Element {
   const v = row.view;
   return (
@@ -95,7 +96,12 @@ export function TaskDetail({ theme, csrfToken, row, dvaName }: { theme: Theme; c
       {v.description ? <p safe>{v.description}</p> : ""}
       {v.note ? <div class="card"><strong>Instructie:</strong> <span safe>{v.note}</span></div> : ""}
       <div class="banner" role="note"><p safe>{`Deze taak opent een applicatie buiten deze PGO, bij ${dvaName}, onder verantwoordelijkheid van ${row.providerName}.`}</p></div>
-      <p class="hint">Taken starten vanuit de PGO komt binnenkort (issue 5, in aanbouw).</p>
+      {v.status === "cancelled" || v.status === "failed" ? <p class="hint">Deze taak is gestopt en kan niet meer gestart worden.</p> : (
+        <form method="post" action={`/taken/${encodeURIComponent(row.zorgaanbieder)}/${encodeURIComponent(v.id)}/starten`}>
+          <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+          <button type="submit">{v.status === "completed" ? "Antwoorden bekijken" : "Taak starten"}</button>
+        </form>
+      )}
     </Layout>
   );
 }

@@ -1,0 +1,81 @@
+/**
+ * Starting a task (SD 3.4/3.5): find the module that runs it (Task → ActivityDefinition →
+ * Endpoint, read from the DVA's FHIR server with the PGO's token), ask the DVA for a launch code by
+ * token exchange (RFC 8693, oauth4webapi), and send the browser to
+ * `Endpoint.address?iss=<FHIR base>&launch=<code>`. Step-up (`invalid_grant` "Step up: ...") is
+ * reported to the caller, which runs the authorization code flow again and retries once.
+ */
+import * as oauth from "oauth4webapi";
+import { CLIENT_ID_EXTENSIONS, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../shared/fhir-profiles.ts";
+import { UnreachableError, type HttpClient } from "../shared/http-client.ts";
+import type { Trace } from "../shared/trace.ts";
+import { authorizationServer } from "./connect.ts";
+import type { Provider } from "./register.ts";
+
+export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+export const LAUNCH_CODE = "medmij:token-type:one-time-code";
+
+export type LaunchOutcome =
+  | { kind: "launch"; url: string }
+  | { kind: "step-up" }
+  | { kind: "refused"; error: string; description: string }
+  | { kind: "dva-unreachable" };
+
+type Res = Record<string, any>;
+const extensionValue = (r: Res | undefined, urls: readonly string[], key: string) =>
+  ((r?.extension ?? []) as Res[]).find((e) => urls.includes(e.url))?.[key];
+
+export async function launchTask(o: { http: HttpClient; trace: Trace; provider: Provider; clientId: string; accessToken: string; taskId: string; returnUrl: string }): Promise<LaunchOutcome> {
+  const { http, trace, provider } = o;
+  const get = async (path: string): Promise<Res | null> => {
+    const res = await http.send(`${provider.resourceEndpoint}/${path}`, { trace, headers: { Authorization: `Bearer ${o.accessToken}`, Accept: "application/fhir+json" },
+      event: { send: "send_resource_request", receive: "receive_resource_response" } });
+    if (res.status === 503) throw new UnreachableError(provider.resourceEndpoint, "", "503");
+    return res.ok ? (await res.json()) as Res : null;
+  };
+  try {
+    const task = await get(`Task/${encodeURIComponent(o.taskId)}`);
+    const adRef = extensionValue(task ?? undefined, DIGITAL_ACTIVITY_EXTENSIONS, "valueReference")?.reference as string | undefined;
+    const ad = adRef ? await get(adRef.replace(/^.*\/(ActivityDefinition\/[^/]+)$/, "$1")) : null;
+    const epRef = extensionValue(ad ?? undefined, ENDPOINT_EXTENSIONS, "valueReference")?.reference as string | undefined;
+    const endpoint = epRef ? await get(epRef.replace(/^.*\/(Endpoint\/[^/]+)$/, "$1")) : null;
+    const audience = CLIENT_ID_EXTENSIONS.map((u) => extensionValue(endpoint ?? undefined, [u], "valueString")).find((v) => typeof v === "string") as string | undefined;
+    if (!task || !endpoint || !audience || typeof endpoint.address !== "string") {
+      return { kind: "refused", error: "invalid_request", description: "de module van deze taak is niet te vinden bij de DVA" };
+    }
+    const as = authorizationServer(provider);
+    const client: oauth.Client = { client_id: o.clientId };
+    const response = await oauth.genericTokenEndpointRequest(as, client, oauth.None(), TOKEN_EXCHANGE, {
+      subject_token: o.accessToken,
+      subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      requested_token_type: LAUNCH_CODE,
+      audience,
+      scope: provider.scope,
+      smart_launch_context: JSON.stringify({ resource: `Task/${o.taskId}`, intent: "startmodule", return_url: o.returnUrl }),
+    }, {
+      [oauth.allowInsecureRequests]: true,
+      [oauth.customFetch]: (url: string, init: RequestInit) => http.send(url, { ...init, trace,
+        event: { send: "send_token_request", receive: "receive_token_response", receiveError: "receive_token_request_error",
+          request: { grant_type: TOKEN_EXCHANGE, request_token_type: LAUNCH_CODE } } }),
+    });
+    if (response.status === 503) return { kind: "dva-unreachable" };
+    let code: string;
+    try {
+      // PITFALLS.md: the launch code's token_type is "NA".
+      code = (await oauth.processGenericTokenEndpointResponse(as, client, response, { recognizedTokenTypes: { na: () => {}, n_a: () => {} } })).access_token;
+    } catch (e) {
+      if (e instanceof oauth.ResponseBodyError) {
+        if (e.error === "invalid_grant" && /^Step up/i.test(e.error_description ?? "")) return { kind: "step-up" };
+        return { kind: "refused", error: e.error, description: e.error_description ?? "" };
+      }
+      throw e;
+    }
+    const target = new URL(endpoint.address);
+    target.searchParams.set("iss", provider.resourceEndpoint);
+    target.searchParams.set("launch", code);
+    return { kind: "launch", url: target.href };
+  } catch (e) {
+    if (e instanceof UnreachableError) return { kind: "dva-unreachable" };
+    throw e;
+  }
+}
