@@ -11,7 +11,8 @@ import { htmlResponse, readForm, redirectAfterPost } from "../shared/html.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { AccountPage, LoginPage, PgoHome } from "../../views/pgo/account.tsx";
-import { ConnectPage, NoConsentPage, ProvidersPage, type ProviderRow } from "../../views/pgo/connect.tsx";
+import { ConnectPage, ConnectionsPage, NoConsentPage, ProvidersPage, type ProviderRow } from "../../views/pgo/connect.tsx";
+import { localDateTime } from "../shared/time.ts";
 import { createHttpClient } from "../shared/http-client.ts";
 import { isHtmx } from "../shared/html.ts";
 import { newId } from "../shared/trace.ts";
@@ -216,6 +217,35 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
       const group = row ? groupOf(row.view.status) : "te-doen";
       return new Response(null, { status: 303, headers: { Location: `/taken?groep=${group}&gemarkeerd=${encodeURIComponent(taskId)}` } });
+    })
+    .get("/verbindingen", ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const when = (ms: number) => localDateTime(new Date(ms)).slice(0, 16).replace("T", " ");
+      const rows = store.connectionsOf(account.id).map((c) => ({ name: c.zorgaanbieder, displayName: displayName(c.zorgaanbieder), longTerm: c.refreshToken !== null,
+        connectedAt: when(c.connectedAt), expiresAt: c.refreshToken ? when(c.connectedAt + 182 * 86_400_000) : when(c.accessExpiresAt) }));
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ConnectionsPage({ theme, csrfToken: csrf.token, rows, removed: new URL(request.url).searchParams.has("ontkoppeld") }), { setCookies: [csrf.setCookie] });
+    })
+    // Disconnect: revoke at the DVA (RFC 7009; a refresh token ends its whole grant), then forget.
+    .post("/verbindingen/ontkoppelen", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const connection = store.connectionOf(account.id, form.zorgaanbieder ?? "");
+      if (!connection) return redirectAfterPost(request, "/verbindingen");
+      const provider = (await directory.providers().catch(() => [] as Provider[])).find((p) => p.name === connection.zorgaanbieder);
+      if (provider) {
+        const revocation = `${new URL(provider.tokenEndpoint).origin}/connect/revocation`;
+        for (const token of [connection.refreshToken, connection.accessToken]) {
+          if (!token) continue;
+          await http.send(revocation, { method: "POST", trace: { traceId: newId(), sessionId: null },
+            headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token, client_id: pgo.clientId }) }).catch(() => null);
+        }
+      }
+      store.removeConnection(account.id, connection.zorgaanbieder);
+      return redirectAfterPost(request, "/verbindingen?ontkoppeld");
     })
     .get("/zorgaanbieders", async ({ request }) => {
       const account = accountOf(request);

@@ -86,6 +86,15 @@ export class PgoStore {
     return row && now - row.created_at < 15 * 60_000 ? { zorgaanbieder: row.zorgaanbieder, traceId: row.trace_id, resumeTask: row.resume_task } : null;
   }
 
+  /** Disconnect: forget the tokens and the cached tasks of this provider. */
+  removeConnection(accountId: string, zorgaanbieder: string): void {
+    this.db.transaction(() => {
+      for (const table of ["pgo_connection", "pgo_task", "pgo_sync"]) {
+        this.db.query(`DELETE FROM ${table} WHERE account_id = ? AND zorgaanbieder = ?`).run(accountId, zorgaanbieder);
+      }
+    })();
+  }
+
   connectionOf(accountId: string, zorgaanbieder: string): Connection | null {
     return this.connectionsOf(accountId).find((c) => c.zorgaanbieder === zorgaanbieder) ?? null;
   }

@@ -97,3 +97,24 @@ describe("connecting a zorgaanbieder (SD 3.2, 3.3)", () => {
     expect(page).toContain('aria-label="Verbinden met Huisartsenpraktijk De Linde"');
   });
 });
+
+describe("connections page (issue 5 item 8)", () => {
+  test("lists consent type and expiry; Ontkoppelen revokes at the DVA and forgets the tasks", async () => {
+    const cookies = await login("koos");
+    const authUrl = await startConnect(cookies, "ggzoostland@medmij");
+    const { redirect } = await throughDva(sandbox, authUrl, { bsn: "999991024", kind: "long" });
+    await get(redirect.href, { headers: { cookie: cookies } });
+    const page = await (await get(`${pgo()}/verbindingen`, { headers: { cookie: cookies } })).text();
+    expect(page).toContain("GGZ Oostland");
+    expect(page).toContain("Langdurig (6 maanden)");
+    const refreshToken = sandbox.ctx.db.query<{ refresh_token: string }, []>(
+      "SELECT refresh_token FROM pgo_connection WHERE zorgaanbieder = 'ggzoostland@medmij' ORDER BY connected_at DESC LIMIT 1").get()!.refresh_token;
+    const res = await get(`${pgo()}/verbindingen/ontkoppelen`, { method: "POST", headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: hiddenInput(page, "_csrf"), zorgaanbieder: "ggzoostland@medmij" }) });
+    expect(res.headers.get("location")).toBe("/verbindingen?ontkoppeld");
+    const refused = await fetch(`${sandbox.url("auth.ggzconnect")}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: "pgo.localhost" }) });
+    expect((await refused.json()).error).toBe("invalid_grant");
+    expect(await (await get(`${pgo()}/taken`, { headers: { cookie: cookies } })).text()).not.toContain("Vragenlijst angst (GAD-7)");
+  });
+});

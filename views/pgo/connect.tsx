@@ -61,3 +61,38 @@ export function NoConsentPage({ theme, provider }: { theme: Theme; provider: str
     </Layout>
   );
 }
+
+export interface ConnectionRow { name: string; displayName: string; longTerm: boolean; connectedAt: string; expiresAt: string | null }
+
+/** Connected providers, consent type and expiry, and "Ontkoppelen" (issue 5 item 8). */
+export function ConnectionsPage({ theme, csrfToken, rows, removed }: { theme: Theme; csrfToken: string; rows: ConnectionRow[]; removed: boolean }): JSX.Element {
+  return (
+    <Layout theme={theme} title="Verbindingen" aside={<LogoutButton csrfToken={csrfToken} />}>
+      <p><a href="/taken">← Taken van zorgaanbieders</a></p>
+      <h1>Verbindingen</h1>
+      {removed ? <div class="notice" role="status"><p>De verbinding is verbroken en de toestemming bij de dienstverlener ingetrokken.</p></div> : ""}
+      {rows.length === 0 ? <p class="hint">Geen verbonden zorgaanbieders.</p> : (
+        <table>
+          <thead><tr><th scope="col">Zorgaanbieder</th><th scope="col">Toestemming</th><th scope="col">Verbonden op</th><th scope="col">Geldig tot</th><th scope="col"></th></tr></thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td safe>{r.displayName}</td>
+                <td>{r.longTerm ? "Langdurig (6 maanden)" : "Eenmalig"}</td>
+                <td safe>{r.connectedAt}</td>
+                <td safe>{r.expiresAt ?? "—"}</td>
+                <td>
+                  <form method="post" action="/verbindingen/ontkoppelen">
+                    <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+                    <input type="hidden" name="zorgaanbieder" value={r.name} />
+                    <button type="submit" class="danger" aria-label={`Ontkoppelen van ${r.displayName}`}>Ontkoppelen</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}

@@ -46,6 +46,7 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
             <button type="submit">Verversen</button>
           </form>
           <a class="button secondary" href="/zorgaanbieders">Zorgaanbieder toevoegen</a>
+          <a class="button secondary" href="/verbindingen">Verbindingen</a>
           {p.providerFilter ? <a class="button secondary" href={`/taken?groep=${p.group}`}>Alle zorgaanbieders</a> : ""}
         </div>
       </section>
