@@ -19,7 +19,7 @@ import { newId } from "../shared/trace.ts";
 import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import * as oauth from "oauth4webapi";
-import { TaskDetail, TaskOverview, type ProviderState, type TaskRow } from "../../views/pgo/tasks.tsx";
+import { TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type WeekDay } from "../../views/pgo/tasks.tsx";
 import { groupOf, type TaskGroup } from "../shared/task-status.ts";
 import { clockTime } from "../shared/time.ts";
 import { freshToken, syncProvider, type SyncResult } from "./sync.ts";
@@ -35,6 +35,26 @@ export const PGO_SESSION_TTL_MS = 8 * 60 * 60_000;
 /** Only a path on this host is a place to go after login (no open redirect). */
 export function safeNext(value: unknown): string {
   return typeof value === "string" && /^\/(?![/\\])[^\s\\]*$/.test(value) && value.length < 512 ? value : "/";
+}
+
+const DAY_MS = 86_400_000;
+const dayName = new Intl.DateTimeFormat("nl-NL", { weekday: "long", day: "numeric", month: "long", timeZone: "Europe/Amsterdam" });
+
+/** Monday-to-Sunday of the week containing `week` (YYYY-MM-DD, default today), with each day's active tasks. */
+export function weekOf(week: string | null, rows: TaskRow[]): { days: WeekDay[]; previous: string; next: string; title: string } {
+  const base = week && /^\d{4}-\d{2}-\d{2}$/.test(week) && !Number.isNaN(Date.parse(`${week}T12:00:00Z`)) ? new Date(`${week}T12:00:00Z`) : new Date();
+  const monday = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate() - ((base.getUTCDay() + 6) % 7)));
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  const days: WeekDay[] = Array.from({ length: 7 }, (_, i) => {
+    const start = new Date(monday.getTime() + i * DAY_MS);
+    const end = start.getTime() + DAY_MS - 1;
+    return {
+      date: iso(start), label: dayName.format(new Date(start.getTime() + 12 * 3_600_000)),
+      rows: rows.filter((r) => groupOf(r.view.status) === "te-doen" && r.view.start && Date.parse(r.view.start) <= end && (!r.view.end || Date.parse(r.view.end) >= start.getTime())),
+    };
+  });
+  return { days, previous: iso(new Date(monday.getTime() - 7 * DAY_MS)), next: iso(new Date(monday.getTime() + 7 * DAY_MS)),
+    title: `Week van ${days[0]!.label} tot en met ${days[6]!.label}` };
 }
 
 export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
@@ -147,6 +167,10 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       const group: TaskGroup = groupParam === "klaar" || groupParam === "gestopt" ? groupParam : "te-doen";
       const providerFilter = url.searchParams.get("zorgaanbieder");
       const all: TaskRow[] = store.tasksOf(account.id).map((t) => ({ zorgaanbieder: t.zorgaanbieder, providerName: displayName(t.zorgaanbieder), view: t.view }));
+      if (url.searchParams.get("weergave") === "week") {
+        const csrf = ctx.csrf.grant(request);
+        return htmlResponse(WeekView({ theme, csrfToken: csrf.token, ...weekOf(url.searchParams.get("week"), all) }), { setCookies: [csrf.setCookie] });
+      }
       const visible = all.filter((r) => !providerFilter || r.zorgaanbieder === providerFilter);
       const counts = { "te-doen": 0, klaar: 0, gestopt: 0 } as Record<TaskGroup, number>;
       for (const r of visible) counts[groupOf(r.view.status)]++;

@@ -108,3 +108,18 @@ describe("Taken van zorgaanbieders (SD 4.2.2, AM-FE-024/025/026/030/040)", () =>
     }
   });
 });
+
+describe("week calendar (AM-FE-026)", () => {
+  test("the current week shows the open tasks whose executionPeriod covers each day; navigation by week", async () => {
+    const tom = await login("tom");
+    const html = await overview(tom, "?weergave=week");
+    expect(html).toContain("Week van maandag");
+    expect(html).toContain("Intakevragenlijst kortademigheid");
+    expect(html).not.toContain("Vragenlijst stemming (PHQ-9)"); // cancelled
+    const next = /weergave=week(?:&amp;|&)week=(\d{4}-\d{2}-\d{2})"[^>]*>Volgende week/.exec(html)![1]!;
+    const later = await overview(tom, `?weergave=week&week=${next}`);
+    expect(later).toContain("Intakevragenlijst kortademigheid"); // runs until two weeks from now
+    expect(later).not.toBe(html);
+    expect((await get(`${pgo()}/taken?weergave=week&week=nonsense`, { headers: { cookie: tom } })).status).toBe(200);
+  });
+});

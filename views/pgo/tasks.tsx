@@ -47,6 +47,7 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
           </form>
           <a class="button secondary" href="/zorgaanbieders">Zorgaanbieder toevoegen</a>
           <a class="button secondary" href="/verbindingen">Verbindingen</a>
+          <a class="button secondary" href="/taken?weergave=week">Weekoverzicht</a>
           {p.providerFilter ? <a class="button secondary" href={`/taken?groep=${p.group}`}>Alle zorgaanbieders</a> : ""}
         </div>
       </section>
@@ -103,6 +104,34 @@ export function TaskDetail({ theme, csrfToken, row, dvaName }: { theme: Theme; c
           <button type="submit">{v.status === "completed" ? "Antwoorden bekijken" : "Taak starten"}</button>
         </form>
       )}
+    </Layout>
+  );
+}
+
+export interface WeekDay { date: string; label: string; rows: TaskRow[] }
+
+/** The week calendar (AM-FE-026): per day the tasks whose executionPeriod covers it. */
+export function WeekView({ theme, csrfToken, days, previous, next, title }: { theme: Theme; csrfToken: string; days: WeekDay[]; previous: string; next: string; title: string }): JSX.Element {
+  return (
+    <Layout theme={theme} title="Weekoverzicht" aside={<LogoutButton csrfToken={csrfToken} />}>
+      <p><a href="/taken">← Lijst</a></p>
+      <h1>Taken van zorgaanbieders</h1>
+      <h2 safe>{title}</h2>
+      <nav aria-label="Weken" class="actions">
+        <a class="button secondary" href={`/taken?weergave=week&week=${previous}`}>Vorige week</a>
+        <a class="button secondary" href={`/taken?weergave=week&week=${next}`}>Volgende week</a>
+      </nav>
+      <div class="week" style="display:grid;grid-template-columns:repeat(7,minmax(7rem,1fr));gap:.5rem;overflow-x:auto;margin-top:1rem">
+        {days.map((d) => (
+          <section class="card" aria-label={d.label} style="padding:.5rem">
+            <h3 style="margin:0 0 .5rem;font-size:1rem" safe>{d.label}</h3>
+            {d.rows.length === 0 ? <p class="hint">—</p> : d.rows.map((r) => (
+              <p style="margin:.25rem 0"><a href={`/taken/${encodeURIComponent(r.zorgaanbieder)}/${encodeURIComponent(r.view.id)}`} safe>{r.view.title}</a>
+                <br /><span class="hint" safe>{r.providerName}</span></p>
+            ))}
+          </section>
+        ))}
+      </div>
     </Layout>
   );
 }
