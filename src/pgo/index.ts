@@ -10,7 +10,7 @@ import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost } from "../shared/html.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
 import { incomingIds } from "../shared/trace.ts";
-import { AccountPage, LoginPage, PgoHome } from "../../views/pgo/account.tsx";
+import { AccountPage, LoginPage } from "../../views/pgo/account.tsx";
 import { ConnectPage, ConnectionsPage, NoConsentPage, ProvidersPage, type ProviderRow } from "../../views/pgo/connect.tsx";
 import { localDateTime } from "../shared/time.ts";
 import { createHttpClient } from "../shared/http-client.ts";
@@ -147,16 +147,7 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
   return createActorApp(`pgo:${pgo.clientId}`, theme)
-    .get("/", ({ request }) => {
-      const account = accountOf(request);
-      if (!account) return new Response(null, { status: 303, headers: { Location: "/login" } });
-      const connected = new URL(request.url).searchParams.get("verbonden");
-      if (!connected) return new Response(null, { status: 303, headers: { Location: "/taken" } });
-      const csrf = ctx.csrf.grant(request);
-      const list = store.connectionsOf(account.id).map((c) => ({ displayName: displayName(c.zorgaanbieder), longTerm: c.refreshToken !== null }));
-      return htmlResponse(PgoHome({ theme, name: account.displayName, csrfToken: csrf.token, connected: list, justConnected: displayName(connected) }),
-        { setCookies: [csrf.setCookie] });
-    })
+    .get("/", ({ request }) => new Response(null, { status: 303, headers: { Location: accountOf(request) ? "/taken" : "/login" } }))
     // "Taken van zorgaanbieders" (SD 4.2.2): the central overview.
     .get("/taken", async ({ request }) => {
       const account = accountOf(request);
@@ -186,7 +177,8 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       });
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(TaskOverview({ theme, pgoName: pgo.displayName, csrfToken: csrf.token, userName: account.displayName, group, providerFilter,
-        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd") }), { setCookies: [csrf.setCookie] });
+        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd"),
+        justConnected: url.searchParams.get("verbonden") ? displayName(url.searchParams.get("verbonden")!) : null }), { setCookies: [csrf.setCookie] });
     })
     .post("/taken/verversen", async ({ request }) => {
       const account = accountOf(request);
@@ -331,7 +323,7 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
         // Step-up (SD 3.4): after the new authorization, start the task again, once.
         if (pending.resumeTask) return start(request, account.id, provider, pending.resumeTask, pending.traceId, false);
         lastResults.set(`${account.id} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId: account.id, connection, provider }));
-        return new Response(null, { status: 303, headers: { Location: `/?verbonden=${encodeURIComponent(provider.name)}` } });
+        return new Response(null, { status: 303, headers: { Location: `/taken?verbonden=${encodeURIComponent(provider.name)}` } });
       } catch (e) {
         if (!(e instanceof ConnectError)) throw e;
         if (e.kind === "denied") return htmlResponse(NoConsentPage({ theme, provider: displayName(provider.name) }));

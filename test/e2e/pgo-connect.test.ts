@@ -50,10 +50,9 @@ describe("connecting a zorgaanbieder (SD 3.2, 3.3)", () => {
     expect(redirect.origin + redirect.pathname).toBe(`${pgo()}/auth_callback`);
     const back = await get(redirect.href, { headers: { cookie: cookies } });
     expect(back.status).toBe(303);
-    expect(back.headers.get("location")).toBe("/?verbonden=delinde%40medmij");
+    expect(back.headers.get("location")).toBe("/taken?verbonden=delinde%40medmij");
     const home = await (await get(`${pgo()}${back.headers.get("location")}`, { headers: { cookie: cookies } })).text();
     expect(home).toContain("Verbonden met Huisartsenpraktijk De Linde");
-    expect(home).toContain("langdurige toestemming");
     // One trace across PGO and DVA (SD 4.5).
     const lines = sandbox.ctx.chain.query({ traceId });
     const types = lines.map((l) => `${l.event.location} ${l.event.type}`);

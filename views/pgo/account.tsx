@@ -55,22 +55,6 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
   );
 }
 
-/** Logged in: the start page with the connected providers (the task overview replaces it in issue 5). */
-export function PgoHome({ theme, name, csrfToken, connected, justConnected }: { theme: Theme; name: string; csrfToken: string; connected: { displayName: string; longTerm: boolean }[]; justConnected?: string }): JSX.Element {
-  return (
-    <Layout theme={theme} title="Start" aside={<LogoutButton csrfToken={csrfToken} />}>
-      <h1 safe>{`Welkom, ${name}`}</h1>
-      {justConnected ? <div class="notice" role="status"><p safe>{`Verbonden met ${justConnected}.`}</p></div> : ""}
-      <h2>Verbonden zorgaanbieders</h2>
-      {connected.length === 0 ? <p class="hint">Nog geen zorgaanbieder verbonden.</p> : (
-        <ul>{connected.map((c) => <li><span safe>{c.displayName}</span> — {c.longTerm ? "langdurige toestemming" : "eenmalige toestemming"}</li>)}</ul>
-      )}
-      <p><a class="button" href="/zorgaanbieders">Zorgaanbieder toevoegen</a></p>
-      <p class="hint">Het overzicht "Taken van zorgaanbieders" komt hier (issue 5, in aanbouw).</p>
-    </Layout>
-  );
-}
-
 export function LogoutButton({ csrfToken }: { csrfToken: string }): JSX.Element {
   return (
     <form method="post" action="/logout">

@@ -12,7 +12,7 @@ const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString("nl-
 
 export interface OverviewProps {
   theme: Theme; pgoName: string; csrfToken: string; userName: string; group: TaskGroup; providerFilter: string | null;
-  providers: ProviderState[]; rows: TaskRow[]; counts: Record<TaskGroup, number>; highlight?: string | null;
+  providers: ProviderState[]; rows: TaskRow[]; counts: Record<TaskGroup, number>; highlight?: string | null; justConnected?: string | null;
 }
 
 /** "Taken van zorgaanbieders" (SD 4.2.2): all connected providers' tasks in one view. */
@@ -23,6 +23,7 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
     <Layout theme={p.theme} title="Taken van zorgaanbieders" aside={<LogoutButton csrfToken={p.csrfToken} />}>
       <h1>Taken van zorgaanbieders</h1>
       <p class="hint">Ingelogd als <strong safe>{p.userName}</strong></p>
+      {p.justConnected ? <div class="notice" role="status"><p safe>{`Verbonden met ${p.justConnected}. Je taken zijn opgehaald.`}</p></div> : ""}
       <p safe>{`Op deze pagina zie je de taken die door zorgaanbieders voor jou zijn klaargezet. Kies je voor een taak, houd er dan rekening mee dat dit een applicatie start buiten ${p.pgoName} bij ${dvas}. Dit kan ook een verwerker zijn namens de zorgaanbieder.`}</p>
       <p>Lees goed wat de applicatie doet voor je er op klikt. Soms moet je daarvoor opnieuw inloggen of toestemming geven om gegevens uit te wisselen met je zorgaanbieder.</p>
 
