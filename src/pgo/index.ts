@@ -138,6 +138,8 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
         return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: "de DVA vraagt opnieuw om her-identificatie" }), { status: 502 });
       case "dva-unreachable":
         return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "dva" }), { status: 503 });
+      case "module-unreachable":
+        return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "module" }), { status: 503 });
       case "refused":
         return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: `${outcome.error}: ${outcome.description}` }), { status: 502 });
     }

@@ -19,7 +19,8 @@ export type LaunchOutcome =
   | { kind: "launch"; url: string }
   | { kind: "step-up" }
   | { kind: "refused"; error: string; description: string }
-  | { kind: "dva-unreachable" };
+  | { kind: "dva-unreachable" }
+  | { kind: "module-unreachable" };
 
 type Res = Record<string, any>;
 const extensionValue = (r: Res | undefined, urls: readonly string[], key: string) =>
@@ -42,6 +43,14 @@ export async function launchTask(o: { http: HttpClient; trace: Trace; provider: 
     const audience = CLIENT_ID_EXTENSIONS.map((u) => extensionValue(endpoint ?? undefined, [u], "valueString")).find((v) => typeof v === "string") as string | undefined;
     if (!task || !endpoint || !audience || typeof endpoint.address !== "string") {
       return { kind: "refused", error: "invalid_request", description: "de module van deze taak is niet te vinden bij de DVA" };
+    }
+    // Risk Rc02: a module that is down would waste the launch code and strand the person, so the
+    // PGO checks that its launch address answers before asking for a code (any answer below 500 is fine).
+    try {
+      const probe = await http.send(endpoint.address, { method: "HEAD", trace, timeoutMs: 3000 });
+      if (probe.status >= 500) return { kind: "module-unreachable" };
+    } catch {
+      return { kind: "module-unreachable" };
     }
     const as = authorizationServer(provider);
     const client: oauth.Client = { client_id: o.clientId };

@@ -125,3 +125,16 @@ describe("starting a task (SD 3.4, 3.5)", () => {
     expect(stopped).toContain("kan niet meer gestart worden");
   });
 });
+
+describe("module down (risk Rc02)", () => {
+  test("the PGO does not send the person to a module that is down, and says so", async () => {
+    await faults({ moduleDown: true });
+    try {
+      const res = await startTask("task-tom-delinde-intake");
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain("De applicatie (module) waarmee Huisartsenpraktijk De Linde deze taak aanbiedt, is tijdelijk niet beschikbaar");
+    } finally {
+      await faults(null);
+    }
+  });
+});
