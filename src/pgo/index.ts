@@ -155,7 +155,11 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       const account = accountOf(request);
       if (!account) return toLogin(request);
       const url = new URL(request.url);
-      await syncAll(account.id, 5 * 60_000);
+      // A page view collects when the copy is older than 5 minutes; the periodic htmx refresh every minute.
+      await syncAll(account.id, url.searchParams.has("auto") ? 55_000 : 5 * 60_000);
+      const dateParam = (name: string) => { const v = url.searchParams.get(name) ?? ""; return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : ""; };
+      const from = dateParam("van");
+      const to = dateParam("tot");
       const groupParam = url.searchParams.get("groep");
       const group: TaskGroup = groupParam === "klaar" || groupParam === "gestopt" ? groupParam : "te-doen";
       const providerFilter = url.searchParams.get("zorgaanbieder");
@@ -164,7 +168,9 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
         const csrf = ctx.csrf.grant(request);
         return htmlResponse(WeekView({ theme, csrfToken: csrf.token, ...weekOf(url.searchParams.get("week"), all) }), { setCookies: [csrf.setCookie] });
       }
-      const visible = all.filter((r) => !providerFilter || r.zorgaanbieder === providerFilter);
+      // Period filter: tasks whose executionPeriod overlaps [van, tot].
+      const overlaps = (r: TaskRow) => (!from || !r.view.end || r.view.end.slice(0, 10) >= from) && (!to || !r.view.start || r.view.start.slice(0, 10) <= to);
+      const visible = all.filter((r) => (!providerFilter || r.zorgaanbieder === providerFilter) && overlaps(r));
       const counts = { "te-doen": 0, klaar: 0, gestopt: 0 } as Record<TaskGroup, number>;
       for (const r of visible) counts[groupOf(r.view.status)]++;
       // Open tasks earliest first; done and stopped most recent first (issue 5 item 3).
@@ -179,7 +185,8 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       });
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(TaskOverview({ theme, pgoName: pgo.displayName, csrfToken: csrf.token, userName: account.displayName, group, providerFilter,
-        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd"),
+        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd"), from, to,
+        selfUrl: `/taken?${new URLSearchParams([...url.searchParams].filter(([k]) => k !== "auto" && k !== "verbonden")).toString()}`,
         justConnected: url.searchParams.get("verbonden") ? displayName(url.searchParams.get("verbonden")!) : null }), { setCookies: [csrf.setCookie] });
     })
     .post("/taken/verversen", async ({ request }) => {

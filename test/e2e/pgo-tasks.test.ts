@@ -123,3 +123,17 @@ describe("week calendar (AM-FE-026)", () => {
     expect((await get(`${pgo()}/taken?weergave=week&week=nonsense`, { headers: { cookie: tom } })).status).toBe(200);
   });
 });
+
+describe("period filter and periodic refresh", () => {
+  test("van/tot keep tasks whose executionPeriod overlaps; the list refreshes itself with htmx", async () => {
+    const tom = await login("tom");
+    const html = await overview(tom);
+    expect(html).toContain('hx-trigger="every 60s"');
+    const far = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+    const later = await overview(tom, `?van=${far}`);
+    expect(later).not.toContain("Intakevragenlijst kortademigheid");
+    const today = new Date().toISOString().slice(0, 10);
+    expect(await overview(tom, `?van=${today}&tot=${today}`)).toContain("Intakevragenlijst kortademigheid");
+    expect((await get(`${pgo()}/taken?van=garbage&auto=1`, { headers: { cookie: tom, "HX-Request": "true" } })).status).toBe(200);
+  });
+});

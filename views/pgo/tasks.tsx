@@ -13,12 +13,15 @@ const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString("nl-
 export interface OverviewProps {
   theme: Theme; pgoName: string; csrfToken: string; userName: string; group: TaskGroup; providerFilter: string | null;
   providers: ProviderState[]; rows: TaskRow[]; counts: Record<TaskGroup, number>; highlight?: string | null; justConnected?: string | null;
+  /** The overview's own URL (for the periodic htmx refresh) and the period filter. */
+  selfUrl: string; from: string; to: string;
 }
 
 /** "Taken van zorgaanbieders" (SD 4.2.2): all connected providers' tasks in one view. */
 export function TaskOverview(p: OverviewProps): JSX.Element {
   const dvas = [...new Set(p.providers.map((x) => x.dvaName))].join(" of ") || "de dienstverlener van uw zorgaanbieder";
-  const link = (group: TaskGroup) => `/taken?groep=${group}${p.providerFilter ? `&zorgaanbieder=${encodeURIComponent(p.providerFilter)}` : ""}`;
+  const keep = `${p.providerFilter ? `&zorgaanbieder=${encodeURIComponent(p.providerFilter)}` : ""}${p.from ? `&van=${p.from}` : ""}${p.to ? `&tot=${p.to}` : ""}`;
+  const link = (group: TaskGroup) => `/taken?groep=${group}${keep}`;
   return (
     <Layout theme={p.theme} title="Taken van zorgaanbieders" aside={<LogoutButton csrfToken={p.csrfToken} />}>
       <h1>Taken van zorgaanbieders</h1>
@@ -53,6 +56,16 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
         </div>
       </section>
 
+      <form method="get" action="/taken" class="actions" aria-label="Periode">
+        <input type="hidden" name="groep" value={p.group} />
+        {p.providerFilter ? <input type="hidden" name="zorgaanbieder" value={p.providerFilter} /> : ""}
+        <div><label for="van">Van</label><input type="date" id="van" name="van" value={p.from} /></div>
+        <div><label for="tot">Tot en met</label><input type="date" id="tot" name="tot" value={p.to} /></div>
+        <div style="align-self:flex-end"><button type="submit" class="secondary">Filteren</button></div>
+      </form>
+
+      {/* AM-FE-041: while the page is open it collects again every minute (htmx), without a new login. */}
+      <div id="tasks" hx-get={p.selfUrl} hx-trigger="every 60s" hx-select="#tasks" hx-swap="outerHTML" hx-vals='{"auto":"1"}'>
       <nav aria-label="Groepen">
         <ul class="actions" style="list-style:none;padding:0">
           {(["te-doen", "klaar", "gestopt"] as TaskGroup[]).map((g) => (
@@ -76,6 +89,7 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
           ))}
         </ul>
       )}
+      </div>
     </Layout>
   );
 }
