@@ -5,7 +5,7 @@
  * long-term consent an expired access token is renewed silently (rotating refresh tokens).
  */
 import * as oauth from "oauth4webapi";
-import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS } from "../shared/fhir-profiles.ts";
+import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../shared/fhir-profiles.ts";
 import type { HttpClient } from "../shared/http-client.ts";
 import { newId } from "../shared/trace.ts";
 import { authorizationServer, loggedFetch } from "./connect.ts";
@@ -17,7 +17,7 @@ export type SyncResult = { status: "updated" | "unchanged" } | { status: "recons
 type Res = Record<string, any>;
 
 /** A Task and its included resources → what the overview shows; one row per business identifier. */
-export function taskView(task: Res, included: Map<string, Res>): CachedTask {
+export function taskView(task: Res, included: Map<string, Res>, moduleNames: Map<string, string> = new Map()): CachedTask {
   const ext = ((task.extension ?? []) as Res[]).find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(e.url));
   const activity = ext?.valueReference?.reference ? included.get(String(ext.valueReference.reference).replace(/^.*\/(\w+\/[^/]+)$/, "$1")) : undefined;
   const identifier = ((task.identifier ?? []) as Res[])[0];
@@ -31,7 +31,8 @@ export function taskView(task: Res, included: Map<string, Res>): CachedTask {
     lastModified: task.lastModified ?? task.meta?.lastUpdated ?? null,
     reason: task.statusReason?.text ?? null,
     note: ((task.note ?? []) as Res[]).map((n) => n.text).filter(Boolean).join(" ") || null,
-    module: activity?.publisher ?? null,
+    // Who runs the module (AM-FE-024): the Endpoint's name, else the ActivityDefinition's publisher.
+    module: (activity ? moduleNames.get(`ActivityDefinition/${activity.id}`) : undefined) ?? activity?.publisher ?? null,
   };
   return { key: identifier ? `${identifier.system ?? ""}|${identifier.value ?? ""}` : `id|${task.id}`, taskId: view.id, status: view.status,
     title: view.title, sortDate: view.start, view };
@@ -53,6 +54,29 @@ export async function freshToken(c: Connection, p: Provider, clientId: string, s
   } catch {
     return null;
   }
+}
+
+/** ActivityDefinition → the name of the Endpoint (module) it launches, in one search at the DVA. */
+async function endpointNames(activities: Res[], provider: Provider, token: string, http: HttpClient, traceId: string): Promise<Map<string, string>> {
+  const byEndpoint = new Map<string, string[]>();
+  for (const ad of activities) {
+    const ref = ((ad.extension ?? []) as Res[]).find((e) => (ENDPOINT_EXTENSIONS as readonly string[]).includes(e.url))?.valueReference?.reference as string | undefined;
+    const id = ref?.split("/").pop();
+    if (id) byEndpoint.set(id, [...(byEndpoint.get(id) ?? []), `ActivityDefinition/${ad.id}`]);
+  }
+  const names = new Map<string, string>();
+  if (byEndpoint.size === 0) return names;
+  try {
+    const res = await http.send(`${provider.resourceEndpoint}/Endpoint?_id=${[...byEndpoint.keys()].map(encodeURIComponent).join(",")}`, {
+      trace: { traceId, sessionId: null }, headers: { Authorization: `Bearer ${token}`, Accept: "application/fhir+json" },
+      event: { send: "send_resource_request", receive: "receive_resource_response" } });
+    if (!res.ok) return names;
+    for (const e of ((await res.json()) as Res).entry ?? []) {
+      if (typeof e.resource?.name !== "string") continue;
+      for (const ad of byEndpoint.get(e.resource.id) ?? []) names.set(ad, e.resource.name);
+    }
+  } catch { /* the names are a nicety; the tasks still count */ }
+  return names;
 }
 
 export async function syncProvider(o: { store: PgoStore; http: HttpClient; clientId: string; accountId: string; connection: Connection; provider: Provider }): Promise<SyncResult> {
@@ -97,7 +121,8 @@ export async function syncProvider(o: { store: PgoStore; http: HttpClient; clien
   if (bundle?.resourceType !== "Bundle" || !Array.isArray(bundle.entry ?? [])) return { status: "failed", message: "de DVA stuurde geen Bundle" };
   const entries = (bundle.entry ?? []) as { resource?: Res; search?: { mode?: string } }[];
   const included = new Map(entries.filter((e) => e.resource && e.search?.mode === "include").map((e) => [`${e.resource!.resourceType}/${e.resource!.id}`, e.resource!]));
-  const tasks = entries.filter((e) => e.resource?.resourceType === "Task" && e.search?.mode !== "include").map((e) => taskView(e.resource!, included));
+  const moduleNames = await endpointNames([...included.values()].filter((r) => r.resourceType === "ActivityDefinition"), provider, token, http, traceId);
+  const tasks = entries.filter((e) => e.resource?.resourceType === "Task" && e.search?.mode !== "include").map((e) => taskView(e.resource!, included, moduleNames));
   store.saveTasks(accountId, provider.name, tasks);
   const newest = entries.map((e) => e.resource?.meta?.lastUpdated).filter((v): v is string => typeof v === "string").sort().at(-1);
   // The next request (with _lastUpdated=gt<newest>) is a different URL; its ETag comes with its own answer.

@@ -38,6 +38,8 @@ describe("Taken van zorgaanbieders (SD 4.2.2, AM-FE-024/025/026/030/040)", () =>
     expect(html).toMatch(/bijgewerkt om \d\d:\d\d/);
     for (const title of ["Intakevragenlijst kortademigheid", "Informatie: leven met COPD", "Medicatieoverzicht controleren", "MRC-schaal kortademigheid"]) expect(html).toContain(title);
     expect(html).toContain("Diagnostiek kortademigheid (vermoeden COPD)");
+    expect(html).toContain("Via de module ZorgModules");
+    expect(html).toContain("Via de module Medicatiecheck");
     expect(html.indexOf("Informatie: leven met COPD")).toBeLessThan(html.indexOf("MRC-schaal kortademigheid")); // starts 3 days ago vs next week
     const klaar = await overview(tom, "?groep=klaar");
     expect(klaar).toContain("MRC-schaal kortademigheid");
@@ -73,6 +75,9 @@ describe("Taken van zorgaanbieders (SD 4.2.2, AM-FE-024/025/026/030/040)", () =>
     };
     await refresh();
     await refresh();
+    // SD 3.3.4: the refresh asks only for what changed since the newest task it has seen.
+    const synced = sandbox.ctx.db.query<{ url: string | null; since: string | null }, []>("SELECT url, since FROM pgo_sync WHERE zorgaanbieder = 'delinde@medmij' AND url IS NOT NULL").all();
+    expect(synced.some((r) => (r.url ?? "").includes("_lastUpdated=gt") && r.since !== null)).toBe(true);
     const pgoLines = sandbox.ctx.chain.query({ limit: 10_000 }).filter((l) => l.event.location === "pgo.localhost");
     const requests = pgoLines.filter((l) => l.event.type === "send_resource_request");
     expect(requests.length).toBeGreaterThan(0);

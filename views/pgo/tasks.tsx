@@ -84,6 +84,7 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
               <p class="hint" safe>{`${r.providerName}${r.view.group ? ` · ${r.view.group}` : ""} · ${STATUS_LABELS[r.view.status] ?? r.view.status}`}</p>
               {r.view.description ? <p safe>{r.view.description}</p> : ""}
               {r.view.start || r.view.end ? <p class="hint" safe>{`Uitvoeren van ${day(r.view.start)} tot ${day(r.view.end)}`}</p> : ""}
+              {r.view.module ? <p class="hint" safe>{`Via de module ${r.view.module}`}</p> : ""}
               {r.view.reason ? <p><strong>Reden:</strong> <span safe>{r.view.reason}</span></p> : ""}
             </li>
           ))}
@@ -106,6 +107,7 @@ export function TaskDetail({ theme, csrfToken, row, dvaName }: { theme: Theme; c
         <dt>Status</dt><dd safe>{STATUS_LABELS[v.status] ?? v.status}</dd>
         {v.group ? <><dt>Onderdeel van</dt><dd safe>{v.group}</dd></> : ""}
         {v.requester ? <><dt>Klaargezet door</dt><dd safe>{v.requester}</dd></> : ""}
+        {v.module ? <><dt>Module</dt><dd safe>{v.module}</dd></> : ""}
         {v.start ? <><dt>Uitvoeren vanaf</dt><dd safe>{day(v.start)}</dd></> : ""}
         {v.end ? <><dt>Uitvoeren tot</dt><dd safe>{day(v.end)}</dd></> : ""}
         {v.reason ? <><dt>Reden van stoppen</dt><dd safe>{v.reason}</dd></> : ""}
