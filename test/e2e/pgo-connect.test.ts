@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { throughDva } from "../helpers/dva.ts";
+import { pgoLogin, pgoStartConnect } from "../helpers/pgo.ts";
 import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
 
 let sandbox: Sandbox;
@@ -9,22 +10,8 @@ afterAll(() => sandbox.stop());
 
 const pgo = () => sandbox.url("pgo");
 
-async function login(username: string) {
-  const page = await get(`${pgo()}/login`);
-  const html = await page.text();
-  const res = await get(`${pgo()}/login`, { method: "POST", headers: { cookie: cookiesOf(page), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), next: "/", username, password: username }) });
-  return cookiesOf(res, cookiesOf(page));
-}
-
-async function startConnect(cookies: string, zorgaanbieder: string) {
-  const list = await get(`${pgo()}/zorgaanbieders`, { headers: { cookie: cookies } });
-  const html = await list.text();
-  const res = await get(`${pgo()}/verbind`, { method: "POST", headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), zorgaanbieder }) });
-  expect(res.status).toBe(303);
-  return res.headers.get("location")!;
-}
+const login = (username: string) => pgoLogin(sandbox, username);
+const startConnect = (cookies: string, zorgaanbieder: string) => pgoStartConnect(sandbox, cookies, zorgaanbieder);
 
 describe("connecting a zorgaanbieder (SD 3.2, 3.3)", () => {
   test("the list comes from the register, filtered on data service 99, searchable", async () => {

@@ -1,35 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { throughDva } from "../helpers/dva.ts";
+import { pgoConnect, pgoLogin } from "../helpers/pgo.ts";
 import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
 
 let sandbox: Sandbox;
 let tom: string;
 beforeAll(async () => {
   sandbox = await startTestSandbox();
-  tom = await login("tom");
-  await connect(tom, "delinde@medmij", "999991012");
+  tom = await pgoLogin(sandbox, "tom");
+  await pgoConnect(sandbox, tom, "delinde@medmij", "999991012");
 });
 afterAll(() => sandbox.stop());
 
 const pgo = () => sandbox.url("pgo");
 const faults = (body: object | null) => fetch(`${sandbox.url()}/api/faults`, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : { method: "DELETE" });
-
-async function login(username: string) {
-  const page = await get(`${pgo()}/login`);
-  const html = await page.text();
-  const res = await get(`${pgo()}/login`, { method: "POST", headers: { cookie: cookiesOf(page), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), next: "/", username, password: username }) });
-  return cookiesOf(res, cookiesOf(page));
-}
-
-async function connect(cookies: string, zorgaanbieder: string, bsn: string) {
-  const list = await (await get(`${pgo()}/zorgaanbieders`, { headers: { cookie: cookies } })).text();
-  const start = await get(`${pgo()}/verbind`, { method: "POST", headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: hiddenInput(list, "_csrf"), zorgaanbieder }) });
-  const { redirect } = await throughDva(sandbox, start.headers.get("location")!, { bsn, kind: "long" });
-  await get(redirect.href, { headers: { cookie: cookies } });
-}
 
 async function startTask(task: string) {
   const page = await (await get(`${pgo()}/taken/delinde%40medmij/${task}`, { headers: { cookie: tom } })).text();

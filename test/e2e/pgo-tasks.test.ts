@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setSystemTime, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
-import { throughDva } from "../helpers/dva.ts";
+import { pgoConnect, pgoLogin } from "../helpers/pgo.ts";
 import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
 
 let sandbox: Sandbox;
@@ -9,22 +9,8 @@ afterAll(() => sandbox.stop());
 
 const pgo = () => sandbox.url("pgo");
 
-async function login(username: string) {
-  const page = await get(`${pgo()}/login`);
-  const html = await page.text();
-  const res = await get(`${pgo()}/login`, { method: "POST", headers: { cookie: cookiesOf(page), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), next: "/", username, password: username }) });
-  return cookiesOf(res, cookiesOf(page));
-}
-
-async function connect(cookies: string, zorgaanbieder: string, bsn: string, kind: "once" | "long" = "long") {
-  const list = await (await get(`${pgo()}/zorgaanbieders`, { headers: { cookie: cookies } })).text();
-  const start = await get(`${pgo()}/verbind`, { method: "POST", headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: hiddenInput(list, "_csrf"), zorgaanbieder }) });
-  const { redirect } = await throughDva(sandbox, start.headers.get("location")!, { bsn, kind });
-  const back = await get(redirect.href, { headers: { cookie: cookies } });
-  expect(back.status).toBe(303);
-}
+const login = (username: string) => pgoLogin(sandbox, username);
+const connect = (cookies: string, zorgaanbieder: string, bsn: string, kind: "once" | "long" = "long") => pgoConnect(sandbox, cookies, zorgaanbieder, bsn, kind);
 
 const overview = async (cookies: string, query = "") => (await get(`${pgo()}/taken${query}`, { headers: { cookie: cookies } })).text();
 

@@ -5,6 +5,17 @@ import { LogoutButton } from "./account.tsx";
 
 export interface ProviderRow { name: string; displayName: string; connected: boolean }
 
+/** "Verbinden" with the accessible name "Verbinden met <naam>" (SPEC §12). */
+function ConnectButton({ csrfToken, provider }: { csrfToken: string; provider: ProviderRow }): JSX.Element {
+  return (
+    <form method="post" action="/verbind">
+      <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+      <input type="hidden" name="zorgaanbieder" value={provider.name} />
+      <button type="submit" aria-label={`Verbinden met ${provider.displayName}`}>Verbinden</button>
+    </form>
+  );
+}
+
 /** "Zorgaanbieder toevoegen": the providers offering "Verzamelen Aanbiedertaken", searchable. */
 export function ProvidersPage({ theme, csrfToken, providers, q }: { theme: Theme; csrfToken: string; providers: ProviderRow[]; q: string }): JSX.Element {
   return (
@@ -22,13 +33,7 @@ export function ProvidersPage({ theme, csrfToken, providers, q }: { theme: Theme
           <li class="card">
             <strong safe>{p.displayName}</strong>
             <div class="hint"><code safe>{p.name}</code></div>
-            {p.connected ? <p class="notice">Verbonden</p> : (
-              <form method="post" action="/verbind">
-                <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
-                <input type="hidden" name="zorgaanbieder" value={p.name} />
-                <button type="submit" aria-label={`Verbinden met ${p.displayName}`}>Verbinden</button>
-              </form>
-            )}
+            {p.connected ? <p class="notice">Verbonden</p> : <ConnectButton csrfToken={csrfToken} provider={p} />}
           </li>
         ))}
       </ul>
@@ -42,11 +47,7 @@ export function ConnectPage({ theme, csrfToken, provider }: { theme: Theme; csrf
     <Layout theme={theme} title="Zorgaanbieder verbinden" aside={<LogoutButton csrfToken={csrfToken} />}>
       <h1>Zorgaanbieder verbinden</h1>
       <p>U bent uitgenodigd om taken van <strong safe>{provider.displayName}</strong> in deze PGO te bekijken.</p>
-      <form method="post" action="/verbind">
-        <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
-        <input type="hidden" name="zorgaanbieder" value={provider.name} />
-        <button type="submit" aria-label={`Verbinden met ${provider.displayName}`}>Verbinden</button>
-      </form>
+      <ConnectButton csrfToken={csrfToken} provider={provider} />
     </Layout>
   );
 }
