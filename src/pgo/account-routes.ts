@@ -1,0 +1,81 @@
+/**
+ * PGO accounts (AM-FE-016): log in, create an account, log out. CSRF on every form; the session
+ * cookie is HttpOnly and SameSite=Lax; after login the person goes back to `next` (same host only).
+ */
+import { Elysia } from "elysia";
+import type { SandboxContext } from "../shared/context.ts";
+import { clearCookie, readCookie } from "../shared/cookies.ts";
+import { CSRF_FIELD } from "../shared/csrf.ts";
+import { htmlResponse, readForm, redirectAfterPost } from "../shared/html.ts";
+import type { ResolvedPgo } from "../shared/resolved-network.ts";
+import { AccountPage, LoginPage } from "../../views/pgo/account.tsx";
+import type { Theme } from "../../views/theme.ts";
+import { PASSWORD_OPTIONS, type PgoStore } from "./store.ts";
+
+export const PGO_SESSION_COOKIE = "pgo_session";
+export const PGO_SESSION_TTL_MS = 8 * 60 * 60_000;
+
+/** Only a path on this host is a place to go after login (no open redirect). */
+export function safeNext(value: unknown): string {
+  return typeof value === "string" && /^\/(?![/\\])[^\s\\]*$/.test(value) && value.length < 512 ? value : "/";
+}
+
+export interface AccountDeps {
+  ctx: SandboxContext;
+  pgo: ResolvedPgo;
+  theme: Theme;
+  store: PgoStore;
+  expired(request: Request): Promise<Response>;
+  startSession(accountId: string): string;
+}
+
+export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }: AccountDeps) {
+  return new Elysia({ name: `pgo-accounts:${pgo.clientId}` })
+    .get("/login", ({ request }) => {
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next: safeNext(new URL(request.url).searchParams.get("next")) }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/login", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const next = safeNext(form.next);
+      const username = (form.username ?? "").trim().toLowerCase();
+      const found = username ? store.findAccount(pgo.clientId, username) : null;
+      const ok = found ? await Bun.password.verify(form.password ?? "", found.passwordHash) : false;
+      if (!found || !ok) {
+        const csrf = ctx.csrf.grant(request);
+        return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, username, error: "Deze combinatie van gebruikersnaam en wachtwoord kennen we niet." }), { status: 401 });
+      }
+      return redirectAfterPost(request, next, [startSession(found.id)]);
+    })
+    .get("/account", ({ request }) => {
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next: safeNext(new URL(request.url).searchParams.get("next")) }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/account", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const next = safeNext(form.next);
+      const values = { name: (form.name ?? "").trim(), username: (form.username ?? "").trim().toLowerCase() };
+      const errors: Record<string, string> = {};
+      if (values.name.length < 2 || values.name.length > 100) errors.name = "Vul uw naam in (2 tot 100 tekens).";
+      if (!/^[a-z0-9._-]{3,40}$/.test(values.username)) errors.username = "Kies een gebruikersnaam van 3 tot 40 tekens: letters, cijfers, punt, streepje of liggend streepje.";
+      else if (store.findAccount(pgo.clientId, values.username)) errors.username = "Deze gebruikersnaam is al in gebruik.";
+      if ((form.password ?? "").length < 3 || (form.password ?? "").length > 200) errors.password = "Kies een wachtwoord van minstens 3 tekens (dit is een sandbox).";
+      else if (form.password !== form.password2) errors.password2 = "De wachtwoorden zijn niet gelijk.";
+      if (Object.keys(errors).length) {
+        const csrf = ctx.csrf.grant(request);
+        return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next, errors, values }), { status: 422 });
+      }
+      const account = store.createAccount({ pgo: pgo.clientId, username: values.username, displayName: values.name,
+        passwordHash: await Bun.password.hash(form.password!, PASSWORD_OPTIONS) });
+      return redirectAfterPost(request, next, [startSession(account.id)]);
+    })
+    .post("/logout", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const id = readCookie(request, PGO_SESSION_COOKIE);
+      if (id) store.endSession(id);
+      return redirectAfterPost(request, "/login", [clearCookie(PGO_SESSION_COOKIE)]);
+    });
+}
