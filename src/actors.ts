@@ -6,6 +6,7 @@ import { createCockpit } from "./cockpit/index.ts";
 import { createDigid } from "./digid/index.ts";
 import { createDvaAuth } from "./dva/auth/index.ts";
 import { createDvaFhir } from "./dva/fhir/index.ts";
+import { createModuleApp } from "./module/index.ts";
 import { createPgo } from "./pgo/index.ts";
 import { createRegister } from "./register/index.ts";
 import { actorSites, type ActorSite } from "./shared/actor-sites.ts";
@@ -27,9 +28,7 @@ function appFor(ctx: SandboxContext, a: ActorSite): Handler {
     case "dva-auth": return handler(createDvaAuth(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
     case "dva-fhir": return handler(createDvaFhir(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
     case "pgo": return handler(createPgo(ctx, n.pgos[a.pgoIndex!]!));
-    case "module":
-      return handler(createPlaceholderApp(themes.module("ZorgModules"),
-        "Hier komt de aanbiedermodule: SMART-launch, vragenlijsten en informatiemodules (issue 6).", cockpit));
+    case "module": return handler(createModuleApp(ctx, n.modules.filter((m) => m.site.origin === a.site.origin)));
     case "xis":
       return handler(createPlaceholderApp(themes.xis(n.xis.displayName),
         "Hier komt het zorgverlenersportaal: modules toewijzen en resultaten bekijken.", cockpit));

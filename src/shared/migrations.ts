@@ -229,4 +229,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 10,
+    name: "module: browser sessions",
+    sql: `
+      -- The module's own session per browser (SMART client state, token, launch context). The id is stored as SHA-256.
+      CREATE TABLE module_session (
+        id TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -49,15 +49,21 @@ describe("Tom in the PGO (issue 5, in Chromium)", () => {
     await page.getByRole("link", { name: "Intakevragenlijst kortademigheid" }).click();
     await page.getByText("onder verantwoordelijkheid van Huisartsenpraktijk De Linde").waitFor();
     await screenshot(page, "pgo-08-task");
-    await Promise.all([
-      page.waitForURL((url) => url.host === new URL(sandbox.url("module")).host),
-      page.getByRole("button", { name: "Taak starten" }).click(),
-    ]);
-    const landed = new URL(page.url());
-    expect(landed.pathname).toBe("/launch");
-    expect(landed.searchParams.get("iss")).toBe(`${sandbox.url("fhir.zorgnet")}/fhir`);
-    expect(landed.searchParams.get("launch")).toBeTruthy();
+    const launches: string[] = [];
+    page.on("request", (r) => { if (r.url().startsWith(`${sandbox.url("module")}/launch?`)) launches.push(r.url()); });
+    await page.getByRole("button", { name: "Taak starten" }).click();
+    // Module launch → SMART authorize at the DVA (the consent login's session passes) → the module's task page.
+    await page.waitForURL((url) => url.host === new URL(sandbox.url("module")).host && url.pathname === "/taak");
+    const launched = new URL(launches[0]!);
+    expect(launched.searchParams.get("iss")).toBe(`${sandbox.url("fhir.zorgnet")}/fhir`);
+    expect(launched.searchParams.get("launch")).toBeTruthy();
+    await page.getByText("Hallo Tom,").waitFor();
     await screenshot(page, "pgo-09-module");
+    await Promise.all([
+      page.waitForURL((url) => url.host === new URL(sandbox.url("pgo")).host && url.pathname === "/taken"),
+      page.getByRole("button", { name: "Terug naar PGO" }).click(),
+    ]);
+    await screenshot(page, "pgo-10-back-in-pgo");
     await page.close();
   });
 });

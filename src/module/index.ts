@@ -1,0 +1,158 @@
+/**
+ * The provider module (SPEC §8) at `module.localhost`, a SMART on FHIR app that serves every module
+ * of the network on this host (each its own launch path and client_ids). So far: the launch
+ * (SD 3.5/3.6), setting the Task in progress with If-Match (SD 3.7), information modules with
+ * "Gelezen", and "Terug naar PGO" with token revocation (SD 3.8). The questionnaire renderer is the
+ * rest of issue 6.
+ */
+import { createActorApp } from "../shared/actor-app.ts";
+import type { SandboxContext } from "../shared/context.ts";
+import { readCookie, serializeCookie } from "../shared/cookies.ts";
+import { CSRF_FIELD } from "../shared/csrf.ts";
+import { EXT_MODULE_TYPE, DIGITAL_ACTIVITY_EXTENSIONS } from "../shared/fhir-profiles.ts";
+import { htmlResponse, readForm } from "../shared/html.ts";
+import { createHttpClient } from "../shared/http-client.ts";
+import type { ResolvedModule } from "../shared/resolved-network.ts";
+import { newId } from "../shared/trace.ts";
+import { ModuleError, ModuleTask } from "../../views/module/pages.tsx";
+import { themes } from "../../views/theme.ts";
+import { LaunchError, authorizationRequest, discover, redeem } from "./smart-client.ts";
+import { ModuleStore, type ModuleSession } from "./store.ts";
+
+export const MODULE_COOKIE = "module_session";
+const SESSION_TTL_MS = 2 * 60 * 60_000;
+type Res = Record<string, any>;
+
+export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) {
+  const theme = themes.module(modules[0]!.name === "ZorgModules" ? "ZorgModules" : modules.map((m) => m.name).join(" / "));
+  const store = new ModuleStore(ctx.db);
+  const http = createHttpClient({ location: modules[0]!.site.hostname, chain: ctx.chain });
+  const trace = () => ({ traceId: newId(), sessionId: null });
+
+  const sessionOf = (request: Request) => {
+    const id = readCookie(request, MODULE_COOKIE);
+    const data = id ? store.read(id, Date.now()) : null;
+    return id && data ? { id, data } : null;
+  };
+  const back = (returnUrl: string | null | undefined, error?: string) => {
+    if (!returnUrl) return null;
+    const url = new URL(returnUrl);
+    if (error) url.searchParams.set("error", error);
+    return url.href;
+  };
+  const fail = (message: string, returnUrl: string | null | undefined, code: string, status = 400) =>
+    htmlResponse(ModuleError({ theme, message, back: back(returnUrl, code) }), { status });
+
+  async function fhir(s: ModuleSession, path: string, init: RequestInit = {}): Promise<Response> {
+    return http.send(`${s.iss}/${path}`, { ...init, trace: trace(), headers: { Authorization: `Bearer ${s.accessToken}`, Accept: "application/fhir+json", ...(init.headers as Record<string, string> ?? {}) } });
+  }
+
+  /** SD 3.7: PATCH the status with If-Match; on 412 read again and retry once. */
+  async function setStatus(s: ModuleSession, status: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const current = await fhir(s, s.task!);
+      if (!current.ok) return false;
+      const res = await fhir(s, s.task!, { method: "PATCH", headers: { "Content-Type": "application/json-patch+json", "If-Match": current.headers.get("etag") ?? "" },
+        body: JSON.stringify([{ op: "replace", path: "/status", value: status }]) });
+      if (res.ok) return true;
+      if (res.status !== 412) return false;
+    }
+    return false;
+  }
+
+  // Elysia registers routes on the instance itself; the loop adds each module's launch and callback.
+  const app = createActorApp(`module:${modules[0]!.site.hostname}`, theme)
+    .get("/", () => htmlResponse(ModuleError({ theme, message: "Deze module start vanuit uw PGO, met een taak van uw zorgaanbieder.", back: null })));
+
+  for (const m of modules) {
+    const launchPath = new URL(m.launchUrl).pathname;
+    const callbackPath = new URL(m.clients[0]!.redirectUris[0]!).pathname;
+
+    app
+      // SD 3.5: /launch?iss&launch → discovery → authorize (PKCE, state).
+      .get(launchPath, async ({ request }) => {
+        const url = new URL(request.url);
+        const iss = url.searchParams.get("iss") ?? "";
+        const launch = url.searchParams.get("launch") ?? "";
+        const dva = ctx.network.dvas.find((d) => d.fhirBase === iss);
+        const client = dva && m.clients.find((c) => c.dva === dva.id);
+        if (!launch || !client) return fail("De module werd gestart zonder geldige launch of door een onbekende FHIR-server.", null, "invalid_request");
+        try {
+          const as = await discover(iss, http, trace());
+          const request_ = await authorizationRequest(as, { clientId: client.clientId, redirectUri: client.redirectUris[0]!, launch, iss });
+          const id = store.create({ moduleId: m.id, iss, clientId: client.clientId, state: request_.state, codeVerifier: request_.codeVerifier,
+            revocationEndpoint: (as.revocation_endpoint as string | undefined) }, Date.now(), SESSION_TTL_MS);
+          return new Response(null, { status: 303, headers: { Location: request_.url,
+            "Set-Cookie": serializeCookie(MODULE_COOKIE, id, { maxAgeSeconds: SESSION_TTL_MS / 1000 }) } });
+        } catch (e) {
+          if (e instanceof LaunchError) return fail(`De module kon niet starten: ${e.message}.`, null, e.code, 502);
+          throw e;
+        }
+      })
+      // SD 3.6: code → token with the launch context.
+      .get(callbackPath, async ({ request }) => {
+        const session = sessionOf(request);
+        if (!session || !session.data.state || session.data.moduleId !== m.id) return fail("Deze terugkeer hoort niet bij een start van deze module.", null, "invalid_request");
+        const client = m.clients.find((c) => c.clientId === session.data.clientId)!;
+        try {
+          const as = await discover(session.data.iss, http, trace());
+          const context = await redeem(as, { clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: client.redirectUris[0]!,
+            callback: new URL(request.url), state: session.data.state, codeVerifier: session.data.codeVerifier! });
+          const data: ModuleSession = { ...session.data, state: undefined, codeVerifier: undefined, accessToken: context.accessToken,
+            patient: context.patient, task: context.task, returnUrl: context.returnUrl };
+          store.update(session.id, data);
+          if (ctx.faults.get().moduleFailAfterLaunch) {
+            return new Response(null, { status: 303, headers: { Location: back(context.returnUrl, "temporarily_unavailable") ?? "/" } });
+          }
+          const task = await (await fhir(data, data.task!)).json() as Res;
+          if (["requested", "received", "accepted", "ready"].includes(task.status)) await setStatus(data, "in-progress");
+          return new Response(null, { status: 303, headers: { Location: "/taak" } });
+        } catch (e) {
+          if (e instanceof LaunchError) return fail(`De module kon niet starten: ${e.message}.`, null, e.code, 400);
+          throw e;
+        }
+      });
+  }
+
+  return app
+    .get("/taak", async ({ request }) => {
+      const session = sessionOf(request);
+      if (!session?.data.accessToken) return fail("Er is geen gestarte taak. Start de taak opnieuw vanuit uw PGO.", null, "invalid_request");
+      const s = session.data;
+      const taskRes = await fhir(s, s.task!);
+      if (!taskRes.ok) return fail("De taak kon niet worden gelezen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
+      const task = await taskRes.json() as Res;
+      const adRef = ((task.extension ?? []) as Res[]).find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(e.url))?.valueReference?.reference as string | undefined;
+      const ad = adRef ? await (await fhir(s, adRef.replace(/^.*\/(ActivityDefinition\/[^/]+)$/, "$1"))).json().catch(() => null) as Res | null : null;
+      const patient = await (await fhir(s, `Patient/${s.patient}`)).json().catch(() => null) as Res | null;
+      const kind = ((ad?.extension ?? []) as Res[]).find((e) => e.url === EXT_MODULE_TYPE)?.valueCode === "information" ? "information" : "questionnaire";
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ModuleTask({ theme, csrfToken: csrf.token, firstName: patient?.name?.[0]?.given?.[0] ?? null, title: String(ad?.title ?? "Taak"),
+        description: ad?.description ?? null, text: ad?.usage ?? null, video: ad?.relatedArtifact?.[0]?.display ?? null, kind, status: String(task.status),
+        done: task.status === "completed" }), { setCookies: [csrf.setCookie] });
+    })
+    // Information module: "Gelezen" completes the Task.
+    .post("/taak/gelezen", async ({ request }) => {
+      const session = sessionOf(request);
+      const form = await readForm(request);
+      if (!session?.data.accessToken || !ctx.csrf.verify(request, form[CSRF_FIELD])) return fail("Het formulier is verlopen. Start de taak opnieuw vanuit uw PGO.", session?.data.returnUrl, "invalid_request", 403);
+      const ok = await setStatus(session.data, "completed");
+      if (!ok) return fail("De taak kon niet worden afgerond bij de zorgaanbieder.", session.data.returnUrl, "temporarily_unavailable", 502);
+      return new Response(null, { status: 303, headers: { Location: "/taak" } });
+    })
+    // SD 3.8: revoke the token (RFC 7009) and return to the PGO.
+    .post("/terug", async ({ request }) => {
+      const session = sessionOf(request);
+      const form = await readForm(request);
+      if (!session || !ctx.csrf.verify(request, form[CSRF_FIELD])) return fail("Het formulier is verlopen.", session?.data.returnUrl, "invalid_request", 403);
+      const s = session.data;
+      const client = modules.flatMap((m) => m.clients).find((c) => c.clientId === s.clientId);
+      if (s.accessToken && s.revocationEndpoint && client) {
+        await http.send(s.revocationEndpoint, { method: "POST", trace: trace(), headers: { "Content-Type": "application/x-www-form-urlencoded",
+          Authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString("base64")}` },
+          body: new URLSearchParams({ token: s.accessToken }) }).catch(() => null);
+      }
+      store.end(session.id);
+      return new Response(null, { status: 303, headers: { Location: back(s.returnUrl) ?? "/" } });
+    });
+}

@@ -1,0 +1,69 @@
+/**
+ * The module as a SMART on FHIR confidential client (SD 3.5/3.6; SMART App Launch 2.x, EHR launch)
+ * with oauth4webapi: discovery from `iss` (`.well-known/smart-configuration` is not RFC 8414, so the
+ * server description is built from it — PITFALLS.md), PKCE S256, state, client_secret_basic.
+ */
+import * as oauth from "oauth4webapi";
+import type { HttpClient } from "../shared/http-client.ts";
+import type { Trace } from "../shared/trace.ts";
+
+export const MODULE_SCOPES = "launch fhirUser patient/*.read patient/Task.*";
+
+export class LaunchError extends Error {
+  override name = "LaunchError";
+  constructor(readonly code: string, message: string) { super(message); }
+}
+
+const insecure = { [oauth.allowInsecureRequests]: true } as const;
+
+/** SMART discovery from the FHIR base the launch names. */
+export async function discover(iss: string, http: HttpClient, trace: Trace): Promise<oauth.AuthorizationServer> {
+  let res: Response;
+  try {
+    res = await http.send(`${iss.replace(/\/$/, "")}/.well-known/smart-configuration`, { trace, headers: { Accept: "application/json" } });
+  } catch {
+    throw new LaunchError("temporarily_unavailable", "de FHIR-server van de zorgaanbieder is niet bereikbaar");
+  }
+  if (!res.ok) throw new LaunchError("temporarily_unavailable", `smart-configuration gaf HTTP ${res.status}`);
+  const config = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  if (!config || typeof config.issuer !== "string" || typeof config.authorization_endpoint !== "string" || typeof config.token_endpoint !== "string") {
+    throw new LaunchError("invalid_request", "smart-configuration mist issuer of endpoints");
+  }
+  if (!((config.code_challenge_methods_supported as string[] | undefined) ?? []).includes("S256")) throw new LaunchError("invalid_request", "de server ondersteunt geen PKCE S256");
+  return config as unknown as oauth.AuthorizationServer;
+}
+
+export async function authorizationRequest(as: oauth.AuthorizationServer, p: { clientId: string; redirectUri: string; launch: string; iss: string }) {
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const url = new URL(as.authorization_endpoint!);
+  for (const [k, v] of Object.entries({ response_type: "code", client_id: p.clientId, redirect_uri: p.redirectUri, launch: p.launch, aud: p.iss,
+    scope: MODULE_SCOPES, state, code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: "S256" })) {
+    url.searchParams.set(k, v);
+  }
+  return { url: url.href, state, codeVerifier };
+}
+
+export interface LaunchContext { accessToken: string; patient: string; task: string; returnUrl: string | null }
+
+export async function redeem(as: oauth.AuthorizationServer, p: { clientId: string; clientSecret: string; redirectUri: string; callback: URL; state: string; codeVerifier: string }): Promise<LaunchContext> {
+  const client: oauth.Client = { client_id: p.clientId };
+  let params: URLSearchParams;
+  try {
+    params = oauth.validateAuthResponse(as, client, p.callback, p.state);
+  } catch (e) {
+    throw new LaunchError(p.callback.searchParams.get("error") ?? "invalid_request", p.callback.searchParams.get("error_description") ?? (e as Error).message);
+  }
+  try {
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client,
+      await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(p.clientSecret), params, p.redirectUri, p.codeVerifier, insecure));
+    if (typeof tokens.patient !== "string" || typeof tokens.resource !== "string" || !/^Task\//.test(tokens.resource)) {
+      throw new LaunchError("invalid_request", "de launch-context mist patient of Task");
+    }
+    return { accessToken: tokens.access_token, patient: tokens.patient, task: tokens.resource,
+      returnUrl: typeof tokens.return_url === "string" ? tokens.return_url : null };
+  } catch (e) {
+    if (e instanceof LaunchError) throw e;
+    throw new LaunchError(e instanceof oauth.ResponseBodyError ? e.error : "access_denied", e instanceof oauth.ResponseBodyError ? e.error_description ?? "" : (e as Error).message);
+  }
+}

@@ -1,0 +1,40 @@
+/** The module's own sessions (module_session): SMART client state, token and launch context per browser. */
+import type { Database } from "bun:sqlite";
+
+export interface ModuleSession {
+  moduleId: string;
+  iss: string;
+  clientId: string;
+  state?: string;
+  codeVerifier?: string;
+  accessToken?: string;
+  patient?: string;
+  task?: string;
+  returnUrl?: string | null;
+  revocationEndpoint?: string;
+}
+
+const sha256 = (v: string) => new Bun.CryptoHasher("sha256").update(v).digest("hex");
+
+export class ModuleStore {
+  constructor(private readonly db: Database) {}
+
+  create(data: ModuleSession, now: number, ttlMs: number): string {
+    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    this.db.query("INSERT INTO module_session (id, data, expires_at) VALUES (?, ?, ?)").run(sha256(id), JSON.stringify(data), now + ttlMs);
+    return id;
+  }
+
+  read(id: string, now: number): ModuleSession | null {
+    const row = this.db.query<{ data: string }, [string, number]>("SELECT data FROM module_session WHERE id = ? AND expires_at > ?").get(sha256(id), now);
+    return row ? JSON.parse(row.data) as ModuleSession : null;
+  }
+
+  update(id: string, data: ModuleSession): void {
+    this.db.query("UPDATE module_session SET data = ? WHERE id = ?").run(JSON.stringify(data), sha256(id));
+  }
+
+  end(id: string): void {
+    this.db.query("DELETE FROM module_session WHERE id = ?").run(sha256(id));
+  }
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Sandbox } from "../../src/sandbox.ts";
+import { throughDva } from "../helpers/dva.ts";
+import { pgoLogin, pgoStartConnect } from "../helpers/pgo.ts";
+import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
+
+let sandbox: Sandbox;
+let pgoCookies: string;
+let dvaCookies: string;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  pgoCookies = await pgoLogin(sandbox, "tom");
+  const { redirect, cookies } = await throughDva(sandbox, await pgoStartConnect(sandbox, pgoCookies, "delinde@medmij"), { bsn: "999991012", kind: "long" });
+  dvaCookies = cookies;
+  await get(redirect.href, { headers: { cookie: pgoCookies } });
+});
+afterAll(() => sandbox.stop());
+
+const pgo = () => sandbox.url("pgo");
+const module = () => sandbox.url("module");
+
+/** PGO "Taak starten" → module /launch → DVA /connect/authorize (DVA session) → module callback → /taak. */
+async function launch(task: string) {
+  const page = await (await get(`${pgo()}/taken/delinde%40medmij/${task}`, { headers: { cookie: pgoCookies } })).text();
+  const started = await get(`${pgo()}/taken/delinde%40medmij/${task}/starten`, { method: "POST", headers: { cookie: pgoCookies, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: hiddenInput(page, "_csrf") }) });
+  const launchRes = await get(started.headers.get("location")!);
+  expect(launchRes.status).toBe(303);
+  let moduleCookies = cookiesOf(launchRes);
+  const authorize = await get(launchRes.headers.get("location")!, { headers: { cookie: dvaCookies } });
+  expect(authorize.status).toBe(302);
+  const callback = await get(authorize.headers.get("location")!, { headers: { cookie: moduleCookies } });
+  moduleCookies = cookiesOf(callback, moduleCookies);
+  return { callback, moduleCookies };
+}
+
+describe("the module (start of issue 6): launch, information module, return to the PGO", () => {
+  test("Tom reads 'Leven met COPD', presses Gelezen, returns; the task is in Klaar without logging in again", async () => {
+    const { callback, moduleCookies } = await launch("task-tom-delinde-leven-met-copd");
+    expect(callback.headers.get("location")).toBe("/taak");
+    const taakRes = await get(`${module()}/taak`, { headers: { cookie: moduleCookies } });
+    const jar = cookiesOf(taakRes, moduleCookies);
+    const taak = await taakRes.text();
+    expect(taak).toContain("Hallo Tom,");
+    expect(taak).toContain("Informatie: leven met COPD");
+    expect(taak).toContain("Video: ademhalingsoefeningen bij COPD");
+    const read = await get(`${module()}/taak/gelezen`, { method: "POST", headers: { cookie: jar, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: hiddenInput(taak, "_csrf") }) });
+    expect(read.status).toBe(303);
+    const done = await (await get(`${module()}/taak`, { headers: { cookie: jar } })).text();
+    expect(done).toContain("Deze taak is afgerond.");
+    const back = await get(`${module()}/terug`, { method: "POST", headers: { cookie: jar, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: hiddenInput(done, "_csrf") }) });
+    expect(back.headers.get("location")).toStartWith(`${pgo()}/launch_callback?`);
+    const returned = await get(back.headers.get("location")!, { headers: { cookie: pgoCookies } });
+    expect(returned.headers.get("location")).toBe("/taken?groep=klaar&gemarkeerd=task-tom-delinde-leven-met-copd");
+    const klaar = await (await get(`${pgo()}${returned.headers.get("location")}`, { headers: { cookie: pgoCookies } })).text();
+    expect(klaar).toContain("Informatie: leven met COPD");
+    expect(klaar).toContain("bijgewerkt</span>");
+  });
+
+  test("opening a questionnaire task sets it in progress (PATCH with If-Match)", async () => {
+    const { moduleCookies } = await launch("task-tom-delinde-intake");
+    expect(await (await get(`${module()}/taak`, { headers: { cookie: moduleCookies } })).text()).toContain("Intakevragenlijst kortademigheid");
+    const token = (await (await fetch(`${sandbox.url("auth.zorgnet")}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}` }, body: "grant_type=client_credentials" })).json()).access_token;
+    const task = await (await fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task/task-tom-delinde-intake`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(task.status).toBe("in-progress");
+  });
+
+  test("moduleFailAfterLaunch → back to the PGO with error → 'Starten mislukt'; a bad launch shows the module's error page", async () => {
+    await fetch(`${sandbox.url()}/api/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ moduleFailAfterLaunch: true }) });
+    try {
+      const { callback } = await launch("task-tom-delinde-medicatiecheck");
+      const location = callback.headers.get("location")!;
+      expect(location).toContain("error=temporarily_unavailable");
+      expect(await (await get(location, { headers: { cookie: pgoCookies } })).text()).toContain("Starten mislukt");
+    } finally {
+      await fetch(`${sandbox.url()}/api/faults`, { method: "DELETE" });
+    }
+    const bad = await get(`${module()}/launch?iss=http://elsewhere.example/fhir&launch=x`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("De module kan niet starten");
+  });
+});
