@@ -1,0 +1,172 @@
+/**
+ * FHIR R4 Questionnaire logic for the module, framework-free: which items are enabled
+ * (enableWhen/enableBehavior), Dutch validation messages, form answers ⇄ QuestionnaireResponse
+ * items, and the instrument's score from the sandbox score extension (GAD-7, PHQ-9, MRC).
+ * Form answers are flat: one value per linkId, as an HTML form posts them.
+ * @see https://hl7.org/fhir/R4/questionnaire.html
+ */
+
+export interface Coding { system?: string; code?: string; display?: string }
+export interface AnswerOption { valueCoding?: Coding; valueString?: string; valueInteger?: number; extension?: { url: string; valueDecimal?: number; valueInteger?: number }[] }
+export interface EnableWhen { question: string; operator: "exists" | "=" | "!=" | ">" | "<" | ">=" | "<="; answerBoolean?: boolean; answerCoding?: Coding;
+  answerInteger?: number; answerDecimal?: number; answerString?: string; answerDate?: string }
+export interface QItem {
+  linkId: string; text?: string; type: string; required?: boolean; item?: QItem[]; answerOption?: AnswerOption[];
+  enableWhen?: EnableWhen[]; enableBehavior?: "all" | "any"; maxLength?: number; extension?: { url: string; valueInteger?: number; valueDecimal?: number }[];
+}
+export interface Questionnaire { url?: string; title?: string; item?: QItem[]; extension?: ScoreExtension[] }
+interface ScoreExtension { url: string; extension?: { url: string; valueCode?: string; extension?: { url: string; valueInteger?: number; valueString?: string }[] }[] }
+export type Answers = Record<string, string>;
+export interface QRItem { linkId: string; text?: string; answer?: Record<string, unknown>[]; item?: QRItem[] }
+
+export const SCORE_EXTENSION = "https://medmij-sandbox.example/fhir/StructureDefinition/score";
+const ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue";
+const MIN = "http://hl7.org/fhir/StructureDefinition/minValue";
+const MAX = "http://hl7.org/fhir/StructureDefinition/maxValue";
+
+const ANSWERABLE = new Set(["string", "text", "integer", "decimal", "boolean", "choice", "open-choice", "date"]);
+
+export function flatten(items: QItem[] = []): QItem[] {
+  return items.flatMap((i) => [i, ...flatten(i.item)]);
+}
+
+function optionCode(o: AnswerOption): string {
+  return o.valueCoding?.code ?? o.valueString ?? String(o.valueInteger ?? "");
+}
+
+function compare(actual: string, c: EnableWhen): boolean {
+  if (c.operator === "exists") return (actual !== "") === (c.answerBoolean ?? true);
+  if (actual === "") return false;
+  let expected: string | number | boolean;
+  let value: string | number | boolean = actual;
+  if (c.answerBoolean !== undefined) { expected = c.answerBoolean; value = actual === "true"; }
+  else if (c.answerCoding) expected = c.answerCoding.code ?? "";
+  else if (c.answerInteger !== undefined || c.answerDecimal !== undefined) { expected = (c.answerInteger ?? c.answerDecimal)!; value = Number(actual); }
+  else expected = c.answerString ?? c.answerDate ?? "";
+  switch (c.operator) {
+    case "=": return value === expected;
+    case "!=": return value !== expected;
+    case ">": return value > expected;
+    case "<": return value < expected;
+    case ">=": return value >= expected;
+    case "<=": return value <= expected;
+  }
+}
+
+/** enableWhen with enableBehavior (default "all" when there is one condition). An item under a disabled group is disabled. */
+export function isEnabled(item: QItem, answers: Answers, all: QItem[]): boolean {
+  if (!item.enableWhen?.length) return true;
+  const results = item.enableWhen.map((c) => {
+    // An enableWhen on a question that does not exist is false (questionnaire.html#enableWhen).
+    return all.some((i) => i.linkId === c.question) && compare(answers[c.question] ?? "", c);
+  });
+  return item.enableBehavior === "any" ? results.some(Boolean) : results.every(Boolean);
+}
+
+/** Items that count now: enabled themselves and all their ancestors. */
+export function enabledItems(items: QItem[] = [], answers: Answers, all = flatten(items)): QItem[] {
+  return items.filter((i) => isEnabled(i, answers, all)).flatMap((i) => [i, ...enabledItems(i.item, answers, all)]);
+}
+
+/** Dutch messages per linkId for required, numbers, ranges, dates, lengths and unknown options. */
+export function validate(q: Questionnaire, answers: Answers): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const item of enabledItems(q.item, answers)) {
+    if (!ANSWERABLE.has(item.type)) continue;
+    const v = (answers[item.linkId] ?? "").trim();
+    if (v === "") { if (item.required) errors[item.linkId] = "Deze vraag is verplicht."; continue; }
+    const min = item.extension?.find((e) => e.url === MIN);
+    const max = item.extension?.find((e) => e.url === MAX);
+    const lo = min?.valueInteger ?? min?.valueDecimal;
+    const hi = max?.valueInteger ?? max?.valueDecimal;
+    switch (item.type) {
+      case "integer":
+        if (!/^-?\d+$/.test(v)) errors[item.linkId] = "Vul een heel getal in, zonder komma.";
+        break;
+      case "decimal":
+        if (!/^-?\d+([.,]\d+)?$/.test(v)) errors[item.linkId] = "Vul een getal in, bijvoorbeeld 72,5.";
+        break;
+      case "date":
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) errors[item.linkId] = "Vul een geldige datum in (dag, maand en jaar).";
+        break;
+      case "boolean":
+        if (v !== "true" && v !== "false") errors[item.linkId] = "Kies ja of nee.";
+        break;
+      case "choice":
+        if (!(item.answerOption ?? []).some((o) => optionCode(o) === v)) errors[item.linkId] = "Kies een van de antwoorden.";
+        break;
+      case "string": case "text":
+        if (item.maxLength && v.length > item.maxLength) errors[item.linkId] = `Gebruik hoogstens ${item.maxLength} tekens.`;
+        break;
+    }
+    if (!errors[item.linkId] && (item.type === "integer" || item.type === "decimal")) {
+      const n = Number(v.replace(",", "."));
+      if (lo !== undefined && n < lo) errors[item.linkId] = `Het getal moet minstens ${lo} zijn.`;
+      if (hi !== undefined && n > hi) errors[item.linkId] = `Het getal mag hoogstens ${hi} zijn.`;
+    }
+  }
+  return errors;
+}
+
+function answerOf(item: QItem, v: string): Record<string, unknown> | null {
+  switch (item.type) {
+    case "boolean": return v === "true" || v === "false" ? { valueBoolean: v === "true" } : null;
+    case "integer": return /^-?\d+$/.test(v) ? { valueInteger: Number(v) } : null;
+    case "decimal": return /^-?\d+([.,]\d+)?$/.test(v) ? { valueDecimal: Number(v.replace(",", ".")) } : null;
+    case "date": return { valueDate: v };
+    case "choice": case "open-choice": {
+      const option = (item.answerOption ?? []).find((o) => optionCode(o) === v);
+      if (option?.valueCoding) return { valueCoding: option.valueCoding };
+      if (option?.valueInteger !== undefined) return { valueInteger: option.valueInteger };
+      return { valueString: v };
+    }
+    default: return { valueString: v };
+  }
+}
+
+/** Form answers → QuestionnaireResponse.item, keeping the group structure; empty and disabled items are left out. */
+export function toResponseItems(items: QItem[] = [], answers: Answers, all = flatten(items)): QRItem[] {
+  return items.flatMap((item): QRItem[] => {
+    if (!isEnabled(item, answers, all)) return [];
+    if (item.type === "group") {
+      const children = toResponseItems(item.item, answers, all);
+      return children.length ? [{ linkId: item.linkId, ...(item.text ? { text: item.text } : {}), item: children }] : [];
+    }
+    if (!ANSWERABLE.has(item.type)) return [];
+    const v = (answers[item.linkId] ?? "").trim();
+    const answer = v === "" ? null : answerOf(item, v);
+    return answer ? [{ linkId: item.linkId, ...(item.text ? { text: item.text } : {}), answer: [answer] }] : [];
+  });
+}
+
+/** QuestionnaireResponse.item → form answers (to restore a paused questionnaire, AM-FE-033). */
+export function fromResponseItems(items: QRItem[] = []): Answers {
+  const out: Answers = {};
+  for (const i of items) {
+    const a = i.answer?.[0];
+    if (a) {
+      const coding = a.valueCoding as Coding | undefined;
+      const value = coding?.code ?? a.valueBoolean ?? a.valueInteger ?? a.valueDecimal ?? a.valueDate ?? a.valueString;
+      if (value !== undefined) out[i.linkId] = String(value);
+    }
+    Object.assign(out, fromResponseItems(i.item));
+  }
+  return out;
+}
+
+/** The instrument's score (sum of ordinal values) and its band, when the Questionnaire defines one. */
+export function score(q: Questionnaire, answers: Answers): { total: number; band: string | null } | null {
+  const ext = q.extension?.find((e) => e.url === SCORE_EXTENSION);
+  if (!ext || ext.extension?.find((e) => e.url === "method")?.valueCode !== "sum") return null;
+  let total = 0;
+  for (const item of flatten(q.item)) {
+    const option = (item.answerOption ?? []).find((o) => optionCode(o) === answers[item.linkId]);
+    const ordinal = option?.extension?.find((e) => e.url === ORDINAL);
+    if (ordinal) total += Number(ordinal.valueDecimal ?? ordinal.valueInteger ?? 0);
+  }
+  const band = (ext.extension ?? []).filter((e) => e.url === "band").find((b) => {
+    const get = (u: string) => b.extension?.find((x) => x.url === u);
+    return total >= (get("min")?.valueInteger ?? -Infinity) && total <= (get("max")?.valueInteger ?? Infinity);
+  })?.extension?.find((x) => x.url === "label")?.valueString ?? null;
+  return { total, band };
+}
