@@ -9,12 +9,14 @@ import { createActorApp } from "../shared/actor-app.ts";
 import type { SandboxContext } from "../shared/context.ts";
 import { readCookie, serializeCookie } from "../shared/cookies.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
-import { EXT_MODULE_TYPE, DIGITAL_ACTIVITY_EXTENSIONS } from "../shared/fhir-profiles.ts";
+import { DIGITAL_ACTIVITY_EXTENSIONS, EXT_MODULE_TYPE, EXT_QR_TASK, EXT_QUESTIONNAIRE } from "../shared/fhir-profiles.ts";
 import { htmlResponse, readForm } from "../shared/html.ts";
 import { createHttpClient } from "../shared/http-client.ts";
 import type { ResolvedModule } from "../shared/resolved-network.ts";
 import { newId } from "../shared/trace.ts";
 import { ModuleError, ModuleTask } from "../../views/module/pages.tsx";
+import { QuestionnaireAnswers, QuestionnaireForm } from "../../views/module/questionnaire.tsx";
+import { fromResponseItems, score, toResponseItems, validate, type Questionnaire } from "./questionnaire.ts";
 import { themes } from "../../views/theme.ts";
 import { LaunchError, authorizationRequest, discover, redeem } from "./smart-client.ts";
 import { ModuleStore, type ModuleSession } from "./store.ts";
@@ -47,17 +49,36 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
     return http.send(`${s.iss}/${path}`, { ...init, trace: trace(), headers: { Authorization: `Bearer ${s.accessToken}`, Accept: "application/fhir+json", ...(init.headers as Record<string, string> ?? {}) } });
   }
 
-  /** SD 3.7: PATCH the status with If-Match; on 412 read again and retry once. */
-  async function setStatus(s: ModuleSession, status: string): Promise<boolean> {
+  /** SD 3.7: JSON Patch on the launched Task with If-Match; on 412 read again and retry once. */
+  async function patchTask(s: ModuleSession, ops: unknown[]): Promise<boolean> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const current = await fhir(s, s.task!);
       if (!current.ok) return false;
       const res = await fhir(s, s.task!, { method: "PATCH", headers: { "Content-Type": "application/json-patch+json", "If-Match": current.headers.get("etag") ?? "" },
-        body: JSON.stringify([{ op: "replace", path: "/status", value: status }]) });
+        body: JSON.stringify(ops) });
       if (res.ok) return true;
       if (res.status !== 412) return false;
     }
     return false;
+  }
+  const setStatus = (s: ModuleSession, status: string) => patchTask(s, [{ op: "replace", path: "/status", value: status }]);
+
+  async function json(s: ModuleSession, path: string): Promise<Res | null> {
+    const res = await fhir(s, path);
+    return res.ok ? ((await res.json().catch(() => null)) as Res | null) : null;
+  }
+
+  /** The Task, its ActivityDefinition, the Questionnaire it names and this Task's QuestionnaireResponse. */
+  async function load(s: ModuleSession) {
+    const task = await json(s, s.task!);
+    const adRef = ((task?.extension ?? []) as Res[]).find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(e.url))?.valueReference?.reference as string | undefined;
+    const ad = adRef ? await json(s, adRef.replace(/^.*\/(ActivityDefinition\/[^/]+)$/, "$1")) : null;
+    const canonical = ((ad?.extension ?? []) as Res[]).find((e) => e.url === EXT_QUESTIONNAIRE)?.valueCanonical as string | undefined;
+    const found = canonical ? await json(s, `Questionnaire?url=${encodeURIComponent(canonical)}`) : null;
+    const questionnaire = (found?.entry?.[0]?.resource ?? null) as Questionnaire | null;
+    const responses = questionnaire ? await json(s, `QuestionnaireResponse?task=${encodeURIComponent(s.task!)}&_sort=-_lastUpdated`) : null;
+    const response = (responses?.entry?.[0]?.resource ?? null) as Res | null;
+    return { task, ad, questionnaire, response };
   }
 
   // Elysia registers routes on the instance itself; the loop adds each module's launch and callback.
@@ -119,17 +140,61 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
       const session = sessionOf(request);
       if (!session?.data.accessToken) return fail("Er is geen gestarte taak. Start de taak opnieuw vanuit uw PGO.", null, "invalid_request");
       const s = session.data;
-      const taskRes = await fhir(s, s.task!);
-      if (!taskRes.ok) return fail("De taak kon niet worden gelezen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
-      const task = await taskRes.json() as Res;
-      const adRef = ((task.extension ?? []) as Res[]).find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(e.url))?.valueReference?.reference as string | undefined;
-      const ad = adRef ? await (await fhir(s, adRef.replace(/^.*\/(ActivityDefinition\/[^/]+)$/, "$1"))).json().catch(() => null) as Res | null : null;
+      const { task, ad, questionnaire, response } = await load(s);
+      if (!task) return fail("De taak kon niet worden gelezen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
       const patient = await (await fhir(s, `Patient/${s.patient}`)).json().catch(() => null) as Res | null;
-      const kind = ((ad?.extension ?? []) as Res[]).find((e) => e.url === EXT_MODULE_TYPE)?.valueCode === "information" ? "information" : "questionnaire";
+      const firstName = patient?.name?.[0]?.given?.[0] ?? null;
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(ModuleTask({ theme, csrfToken: csrf.token, firstName: patient?.name?.[0]?.given?.[0] ?? null, title: String(ad?.title ?? "Taak"),
+      if (questionnaire) {
+        const answers = fromResponseItems(response?.item ?? []);
+        if (task.status === "completed") {
+          return htmlResponse(QuestionnaireAnswers({ theme, csrfToken: csrf.token, questionnaire, answers, score: score(questionnaire, answers) }), { setCookies: [csrf.setCookie] });
+        }
+        return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName, questionnaire, answers, errors: {},
+          saved: new URL(request.url).searchParams.has("opgeslagen") }), { setCookies: [csrf.setCookie] });
+      }
+      const kind = ((ad?.extension ?? []) as Res[]).find((e) => e.url === EXT_MODULE_TYPE)?.valueCode === "information" ? "information" : "questionnaire";
+      return htmlResponse(ModuleTask({ theme, csrfToken: csrf.token, firstName, title: String(ad?.title ?? "Taak"),
         description: ad?.description ?? null, text: ad?.usage ?? null, video: ad?.relatedArtifact?.[0]?.display ?? null, kind, status: String(task.status),
         done: task.status === "completed" }), { setCookies: [csrf.setCookie] });
+    })
+    // AM-FE-032/033: autosave and "Tussentijds opslaan" keep an in-progress QuestionnaireResponse at the DVA; "Afronden" completes it.
+    .post("/taak/opslaan", async ({ request }) => {
+      const session = sessionOf(request);
+      const form = await readForm(request);
+      if (!session?.data.accessToken || !ctx.csrf.verify(request, form[CSRF_FIELD])) return fail("Het formulier is verlopen. Start de taak opnieuw vanuit uw PGO.", session?.data.returnUrl, "invalid_request", 403);
+      const s = session.data;
+      const { task, questionnaire, response } = await load(s);
+      if (!task || !questionnaire) return fail("De vragenlijst kon niet worden gelezen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
+      const { [CSRF_FIELD]: _csrf, action, ...answers } = form;
+      const finish = action === "finish";
+      if (finish) {
+        const errors = validate(questionnaire, answers);
+        if (Object.keys(errors).length) {
+          const csrf = ctx.csrf.grant(request);
+          return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName: null, questionnaire, answers, errors, saved: false }), { status: 422 });
+        }
+      }
+      const qr = {
+        resourceType: "QuestionnaireResponse", ...(response?.id ? { id: response.id } : {}),
+        extension: [{ url: EXT_QR_TASK, valueReference: { reference: s.task } }],
+        questionnaire: questionnaire.url, status: finish ? "completed" : "in-progress", subject: { reference: `Patient/${s.patient}` },
+        authored: new Date().toISOString(), author: { reference: `Patient/${s.patient}` }, item: toResponseItems(questionnaire.item, answers),
+      };
+      const saved = await fhir(s, response?.id ? `QuestionnaireResponse/${response.id}` : "QuestionnaireResponse", {
+        method: response?.id ? "PUT" : "POST", headers: { "Content-Type": "application/fhir+json" }, body: JSON.stringify(qr) });
+      if (!saved.ok) return fail("Uw antwoorden konden niet worden opgeslagen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
+      if (finish) {
+        const id = ((await saved.json()) as Res).id;
+        const result = score(questionnaire, answers);
+        const outputs = [{ type: { text: "QuestionnaireResponse" }, valueReference: { reference: `QuestionnaireResponse/${id}` } },
+          ...(result ? [{ type: { text: result.band ? `Score (${result.band})` : "Score" }, valueInteger: result.total }] : [])];
+        const ok = await patchTask(s, [{ op: "replace", path: "/status", value: "completed" }, { op: "add", path: "/output", value: outputs }]);
+        if (!ok) return fail("De taak kon niet worden afgerond bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
+        return new Response(null, { status: 303, headers: { Location: "/taak" } });
+      }
+      if (action === "autosave") return new Response(null, { status: 204 });
+      return new Response(null, { status: 303, headers: { Location: "/taak?opgeslagen" } });
     })
     // Information module: "Gelezen" completes the Task.
     .post("/taak/gelezen", async ({ request }) => {

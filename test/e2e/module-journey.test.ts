@@ -84,3 +84,59 @@ describe("the module (start of issue 6): launch, information module, return to t
     expect(await bad.text()).toContain("De module kan niet starten");
   });
 });
+
+describe("questionnaire: pause, resume, finish (AM-FE-032/033, SD 4.6 steps 11–13, 17)", () => {
+  test("Tom answers part of the intake, saves, comes back later, finishes; the answers are read-only afterwards", async () => {
+    const { flatten, enabledItems } = await import("../../src/module/questionnaire.ts");
+    const intake = (await import("../../seed/fhir/questionnaires/copd-intake.json")).default as unknown as import("../../src/module/questionnaire.ts").Questionnaire;
+    const first = flatten(intake.item).find((i) => i.type === "string" && !i.enableWhen)!;
+
+    let { moduleCookies } = await launch("task-tom-delinde-intake");
+    let page = await get(`${module()}/taak`, { headers: { cookie: moduleCookies } });
+    moduleCookies = cookiesOf(page, moduleCookies);
+    let html = await page.text();
+    expect(html).toContain("Tussentijds opslaan");
+    const post = (body: Record<string, string>, jar: string) => get(`${module()}/taak/opslaan`, { method: "POST",
+      headers: { cookie: jar, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body) });
+    const saved = await post({ _csrf: hiddenInput(html, "_csrf"), action: "save", [first.linkId]: "Timmerman" }, moduleCookies);
+    expect(saved.headers.get("location")).toBe("/taak?opgeslagen");
+
+    // Later: back to the PGO, start again — the answer comes back from the DVA.
+    await get(`${module()}/terug`, { method: "POST", headers: { cookie: moduleCookies, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf") }) });
+    ({ moduleCookies } = await launch("task-tom-delinde-intake"));
+    page = await get(`${module()}/taak`, { headers: { cookie: moduleCookies } });
+    moduleCookies = cookiesOf(page, moduleCookies);
+    html = await page.text();
+    expect(html).toContain('value="Timmerman"');
+
+    const incomplete = await post({ _csrf: hiddenInput(html, "_csrf"), action: "finish", [first.linkId]: "Timmerman" }, moduleCookies);
+    expect(incomplete.status).toBe(422);
+    expect(await incomplete.text()).toContain("Deze vraag is verplicht.");
+
+    const answers: Record<string, string> = { [first.linkId]: "Timmerman" };
+    for (let round = 0; round < 3; round++) {
+      for (const item of enabledItems(intake.item, answers)) {
+        if (!item.required || answers[item.linkId]) continue;
+        const option = item.answerOption?.[0];
+        answers[item.linkId] = item.type === "boolean" ? "false" : option ? (option.valueCoding?.code ?? option.valueString ?? "") :
+          item.type === "integer" ? String(item.extension?.find((e) => e.url.endsWith("minValue"))?.valueInteger ?? 1) :
+          item.type === "decimal" ? "80" : item.type === "date" ? "2020-01-01" : "Geen bijzonderheden";
+      }
+    }
+    const done = await post({ _csrf: hiddenInput(html, "_csrf"), action: "finish", ...answers }, moduleCookies);
+    expect(done.status).toBe(303);
+    const readOnly = await (await get(`${module()}/taak`, { headers: { cookie: moduleCookies } })).text();
+    expect(readOnly).toContain("U heeft deze vragenlijst afgerond");
+    expect(readOnly).toContain("Timmerman");
+    expect(readOnly).not.toContain("Tussentijds opslaan");
+
+    const token = (await (await fetch(`${sandbox.url("auth.zorgnet")}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}` }, body: "grant_type=client_credentials" })).json()).access_token;
+    const task = await (await fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task/task-tom-delinde-intake`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(task.status).toBe("completed");
+    const qrRef = task.output[0].valueReference.reference as string;
+    const qr = await (await fetch(`${sandbox.url("fhir.zorgnet")}/fhir/${qrRef}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(qr).toMatchObject({ status: "completed", questionnaire: intake.url, subject: { reference: "Patient/patient-tom" } });
+  });
+});
