@@ -111,6 +111,9 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
   const returnUrlFor = (zorgaanbieder: string, taskId: string) =>
     `${pgo.site.origin}/launch_callback?zorgaanbieder=${encodeURIComponent(zorgaanbieder)}&taak=${encodeURIComponent(taskId)}`;
 
+  /** The trace of each launch, so that the return from the module (SD 3.8) joins it. */
+  const launchTraces = new Map<string, string>();
+
   /** SD 3.4: launch code, step-up → a new authorization code flow that resumes this task. */
   async function start(request: Request, accountId: string, provider: Provider, taskId: string, traceId: string, allowStepUp: boolean): Promise<Response> {
     const connection = store.connectionOf(accountId, provider.name);
@@ -125,6 +128,7 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       returnUrl: returnUrlFor(provider.name, taskId) });
     switch (outcome.kind) {
       case "launch":
+        launchTraces.set(`${accountId} ${provider.name} ${taskId}`, traceId);
         ctx.chain.write({ type: "send_smart_launch_request", location: pgo.clientId, traceId,
           request: { id: newId(), method: "get", uri: outcome.url.split("?")[0], client_id: pgo.clientId, server_id: new URL(outcome.url).hostname } });
         return new Response(null, { status: 303, headers: { Location: outcome.url } });
@@ -222,7 +226,8 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       const zorgaanbieder = url.searchParams.get("zorgaanbieder") ?? "";
       const taskId = url.searchParams.get("taak") ?? "";
       const error = url.searchParams.get("error");
-      const { traceId, requestId } = incomingIds(request, url);
+      const { requestId, traceId: fresh } = incomingIds(request, url);
+      const traceId = launchTraces.get(`${account.id} ${zorgaanbieder} ${taskId}`) ?? fresh;
       ctx.chain.write({ type: "receive_redirect_to_pgo_request", location: pgo.clientId, traceId,
         request: { id: requestId, method: "get", uri: `${url.origin}${url.pathname}`, ...(error ? { error } : {}) } });
       if (error) {

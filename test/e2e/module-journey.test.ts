@@ -140,3 +140,22 @@ describe("questionnaire: pause, resume, finish (AM-FE-032/033, SD 4.6 steps 11â€
     expect(qr).toMatchObject({ status: "completed", questionnaire: intake.url, subject: { reference: "Patient/patient-tom" } });
   });
 });
+
+describe("chain monitoring of a journey (SD 4.5.3â€“4.5.7)", () => {
+  test("exchange, launch, SMART authorize and the return form one trace across PGO and DVA", async () => {
+    const { moduleCookies } = await launch("task-tom-delinde-medicatiecheck");
+    const taak = await get(`${module()}/taak`, { headers: { cookie: moduleCookies } });
+    const jar = cookiesOf(taak, moduleCookies);
+    const back = await get(`${module()}/terug`, { method: "POST", headers: { cookie: jar, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: hiddenInput(await taak.text(), "_csrf") }) });
+    await get(back.headers.get("location")!, { headers: { cookie: pgoCookies } });
+    const launchLine = sandbox.ctx.chain.query({ limit: 10_000 }).filter((l) => l.event.type === "send_smart_launch_request").at(-1)!;
+    const res = await fetch(`${sandbox.url()}/api/logs?trace_id=${launchLine.event.trace_id}`);
+    const events = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as { event: { type: string; location: string } }).map((l) => `${l.event.location} ${l.event.type}`);
+    expect(events).toEqual(expect.arrayContaining([
+      "pgo.localhost send_token_request", "auth.zorgnet.localhost receive_token_request", "auth.zorgnet.localhost send_token_response",
+      "pgo.localhost receive_token_response", "pgo.localhost send_smart_launch_request", "auth.zorgnet.localhost receive_authorize_request",
+      "auth.zorgnet.localhost send_authorize_response", "pgo.localhost receive_redirect_to_pgo_request",
+    ]));
+  });
+});

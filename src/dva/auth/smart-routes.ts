@@ -64,7 +64,9 @@ export function smartRoutes(d: AuthDeps) {
   return new Elysia({ name: `dva-smart:${dva.id}` })
     .get("/connect/authorize", ({ request }) => {
       const url = new URL(request.url);
-      const { traceId } = incomingIds(request, url);
+      // The browser carries no correlation id; the launch code does (the PGO's token exchange), so one journey is one trace.
+      const launchGrant = url.searchParams.get("launch") ? store.findGrant<LaunchContext>(url.searchParams.get("launch")!, "launch") : null;
+      const traceId = launchGrant?.data.traceId ?? incomingIds(request, url).traceId;
       ctx.chain.write({ type: "receive_authorize_request", location, traceId, request: { id: crypto.randomUUID(), method: "get", uri: `${url.origin}${url.pathname}`, client_id: url.searchParams.get("client_id") ?? "" } });
       let client;
       try { client = verifySmartClient(url.searchParams, dva, ctx.network); } catch (e) {

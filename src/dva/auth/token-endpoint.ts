@@ -43,7 +43,7 @@ export function tokenEndpoint(d: AuthDeps, grants: Record<string, GrantHandler>)
       const handler = grants[grantType];
       if (!handler) throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} wordt hier niet ondersteund`);
       const grantCtx: GrantContext = { dva: d.dva, network: d.ctx.network, store: d.store, fhir: d.fhir, signingKey: d.signingKey,
-        faults: d.ctx.faults.get(), stepUpSince: d.ctx.faults.since("stepUpAlways"), now: Date.now() };
+        faults: d.ctx.faults.get(), stepUpSince: d.ctx.faults.since("stepUpAlways"), now: Date.now(), traceId: received.traceId };
       const body = await handler(grantCtx, client, form);
       received.respond("send_token_response", 200);
       return jsonResponse(body, 200, NO_STORE);

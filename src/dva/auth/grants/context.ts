@@ -17,6 +17,8 @@ export interface GrantContext {
   faults: Readonly<Faults>;
   /** When stepUpAlways was switched on: only a DigiD login after that moment passes. */
   stepUpSince: number | null;
+  /** The caller's X-Correlation-ID: a launch code carries it on, so the SMART launch joins the journey's trace. */
+  traceId: string;
   now: number;
 }
 

@@ -101,7 +101,7 @@ export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
   const ttl = ctx.faults.launchCodeTtlSeconds ?? LAUNCH_CODE_TTL_SECONDS;
   const code = randomSecret();
   const data: LaunchContext = { bsn: consent.bsn, patient: subject.patient, task: `Task/${resource[1]}`, intent: "startmodule", returnUrl,
-    audience, moduleId: networkModule.id, pgo: client.clientId, scope };
+    audience, moduleId: networkModule.id, pgo: client.clientId, scope, traceId: ctx.traceId };
   ctx.store.saveGrant(code, { kind: "launch", clientId: audience, consentId: consent.id, createdAt: ctx.now, expiresAt: ctx.now + ttl * 1000, data: { ...data } });
   return { access_token: code, expires_in: ttl, token_type: "NA", issued_token_type: requested, scope };
 };

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { enabledItems, flatten, type Questionnaire } from "../../src/module/questionnaire.ts";
+import intakeJson from "../../seed/fhir/questionnaires/copd-intake.json";
+import type { Sandbox } from "../../src/sandbox.ts";
+import { startTestSandbox } from "../helpers/sandbox.ts";
+import { launch, screenshot } from "./helpers.ts";
+
+const intake = intakeJson as unknown as Questionnaire;
+let sandbox: Sandbox;
+let browser: Browser;
+beforeAll(async () => { sandbox = await startTestSandbox(); browser = await launch(); });
+afterAll(async () => { await browser?.close(); await sandbox?.stop(); });
+
+/** Fill the required enabled items of the intake (radios by name/value, fields by their label text). */
+async function answerRequired(page: Page, answers: Record<string, string>) {
+  for (let round = 0; round < 3; round++) {
+    for (const item of enabledItems(intake.item, answers)) {
+      if (!item.required || answers[item.linkId]) continue;
+      const option = item.answerOption?.[0];
+      const value = item.type === "boolean" ? "false" : option ? (option.valueCoding?.code ?? option.valueString ?? "")
+        : item.type === "integer" ? String(item.extension?.find((e) => e.url.endsWith("minValue"))?.valueInteger ?? 1)
+        : item.type === "decimal" ? "80" : item.type === "date" ? "2020-01-01" : "Geen bijzonderheden";
+      answers[item.linkId] = value;
+      if (["boolean", "choice", "open-choice"].includes(item.type)) await page.locator(`input[name="${item.linkId}"][value="${value}"]`).check();
+      else await page.locator(`[name="${item.linkId}"]`).fill(value);
+    }
+  }
+}
+
+describe("Tom's journey (SD 4.6, patient journey 1) in Chromium", () => {
+  test("connect, start the intake, answer half, save, come back, finish, Klaar without logging in again, answers read-only", async () => {
+    const page = await browser.newPage();
+    const pgo = sandbox.url("pgo");
+    const startIntake = async () => {
+      await page.goto(`${pgo}/taken`);
+      await page.getByRole("link", { name: "Intakevragenlijst kortademigheid" }).click();
+      await page.getByRole("button", { name: /Taak starten|Antwoorden bekijken/ }).click();
+      await page.waitForURL((u) => u.host === new URL(sandbox.url("module")).host && u.pathname === "/taak");
+    };
+
+    await page.goto(`${pgo}/verbind?zorgaanbieder=delinde@medmij`);
+    await page.getByLabel("Gebruikersnaam").fill("tom");
+    await page.getByLabel("Wachtwoord").fill("tom");
+    await page.getByRole("button", { name: "Inloggen" }).click();
+    await page.getByRole("button", { name: "Verbinden met Huisartsenpraktijk De Linde" }).click();
+    await page.getByLabel("Tom van Duinen").check();
+    await page.getByRole("button", { name: "Inloggen" }).click();
+    await page.getByLabel("Langdurig (6 maanden)").check();
+    await page.getByRole("button", { name: "Toestemming geven" }).click();
+    await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+    await screenshot(page, "tom-01-overview");
+
+    await startIntake();
+    const first = flatten(intake.item).find((i) => i.type === "string" && !i.enableWhen)!;
+    await page.locator(`[name="${first.linkId}"]`).fill("Timmerman");
+    await screenshot(page, "tom-02-half");
+    await page.getByRole("button", { name: "Tussentijds opslaan" }).click();
+    await page.getByText("Uw antwoorden zijn opgeslagen").waitFor();
+    await page.getByRole("button", { name: "Terug naar PGO" }).click();
+    await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+
+    await startIntake();
+    expect(await page.locator(`[name="${first.linkId}"]`).inputValue()).toBe("Timmerman");
+    await answerRequired(page, { [first.linkId]: "Timmerman" });
+    await screenshot(page, "tom-03-complete");
+    await page.getByRole("button", { name: "Afronden" }).click();
+    await page.getByText("U heeft deze vragenlijst afgerond").waitFor();
+    await screenshot(page, "tom-04-done");
+    await page.getByRole("button", { name: "Terug naar PGO" }).click();
+    await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+    expect(new URL(page.url()).searchParams.get("groep")).toBe("klaar");
+    await page.getByRole("link", { name: "Intakevragenlijst kortademigheid" }).waitFor();
+    await screenshot(page, "tom-05-klaar");
+
+    // SD 4.6 step 17: open it again to see the answers.
+    await page.getByRole("link", { name: "Intakevragenlijst kortademigheid" }).click();
+    await page.getByRole("button", { name: "Antwoorden bekijken" }).click();
+    await page.getByText("U heeft deze vragenlijst afgerond").waitFor();
+    expect(await page.getByText("Timmerman").count()).toBe(1);
+    await screenshot(page, "tom-06-read-only");
+    await page.close();
+  });
+});
