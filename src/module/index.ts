@@ -96,13 +96,15 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         const iss = url.searchParams.get("iss") ?? "";
         const launch = url.searchParams.get("launch") ?? "";
         const dva = ctx.network.dvas.find((d) => d.fhirBase === iss);
+        const referer = (() => { try { return new URL(request.headers.get("referer") ?? "").origin; } catch { return null; } })();
+        const pgoOrigin = ctx.network.pgos.find((g) => g.site.origin === referer)?.site.origin;
         const client = dva && m.clients.find((c) => c.dva === dva.id);
         if (!launch || !client) return fail("De module werd gestart zonder geldige launch of door een onbekende FHIR-server.", null, "invalid_request");
         try {
           const as = await discover(iss, http, trace());
           const request_ = await authorizationRequest(as, { clientId: client.clientId, redirectUri: client.redirectUris[0]!, launch, iss });
           const id = store.create({ moduleId: m.id, iss, clientId: client.clientId, state: request_.state, codeVerifier: request_.codeVerifier,
-            revocationEndpoint: (as.revocation_endpoint as string | undefined) }, Date.now(), SESSION_TTL_MS);
+            revocationEndpoint: (as.revocation_endpoint as string | undefined), pgoOrigin }, Date.now(), SESSION_TTL_MS);
           return new Response(null, { status: 303, headers: { Location: request_.url,
             "Set-Cookie": serializeCookie(MODULE_COOKIE, id, { maxAgeSeconds: SESSION_TTL_MS / 1000 }) } });
         } catch (e) {
@@ -129,7 +131,8 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
           if (["requested", "received", "accepted", "ready"].includes(task.status)) await setStatus(data, "in-progress");
           return new Response(null, { status: 303, headers: { Location: "/taak" } });
         } catch (e) {
-          if (e instanceof LaunchError) return fail(`De module kon niet starten: ${e.message}.`, null, e.code, 400);
+          // Before the token there is no return_url; the PGO that sent the browser gets the error (SD 3.8).
+          if (e instanceof LaunchError) return fail(`De module kon niet starten: ${e.message}.`, session.data.pgoOrigin ? `${session.data.pgoOrigin}/launch_callback` : null, e.code, 400);
           throw e;
         }
       });

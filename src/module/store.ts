@@ -12,6 +12,8 @@ export interface ModuleSession {
   task?: string;
   returnUrl?: string | null;
   revocationEndpoint?: string;
+  /** The PGO that sent the browser (Referer, checked against the network): the way back before a return_url is known. */
+  pgoOrigin?: string;
 }
 
 const sha256 = (v: string) => new Bun.CryptoHasher("sha256").update(v).digest("hex");

@@ -104,7 +104,8 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
   const problemProps = (request: Request, zorgaanbieder: string, traceId?: string) => {
     const za = ctx.network.zorgaanbieders.find((z) => z.name === zorgaanbieder);
     const session = readCookie(request, PGO_SESSION_COOKIE);
-    return { theme, dvaName: za?.dvaSite.name ?? "de dienstverlener", dvaPhone: za?.dvaSite.phone ?? "", providerName: displayName(zorgaanbieder),
+    return { theme, dvaName: za?.dvaSite.name ?? "de dienstverlener van uw zorgaanbieder", dvaPhone: za?.dvaSite.phone ?? "het nummer op de website van uw zorgaanbieder",
+      providerName: za ? displayName(zorgaanbieder) : "uw zorgaanbieder",
       pgoName: pgo.displayName, traceId: traceId ?? incomingIds(request).traceId,
       sessionId: session ? new Bun.CryptoHasher("sha256").update(session).digest("hex").slice(0, 16) : null };
   };
