@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { flatten, type Questionnaire } from "../../src/module/questionnaire.ts";
+import gadJson from "../../seed/fhir/questionnaires/gad-7.json";
+import type { Sandbox } from "../../src/sandbox.ts";
+import { startTestSandbox } from "../helpers/sandbox.ts";
+import { launch, screenshot } from "./helpers.ts";
+
+const gad7 = gadJson as unknown as Questionnaire;
+let sandbox: Sandbox;
+let browser: Browser;
+beforeAll(async () => { sandbox = await startTestSandbox(); browser = await launch(); });
+afterAll(async () => { await browser?.close(); await sandbox?.stop(); });
+
+async function connect(page: Page, displayName: string) {
+  await page.goto(`${sandbox.url("pgo")}/zorgaanbieders`);
+  await page.getByRole("button", { name: `Verbinden met ${displayName}` }).click();
+  await page.getByLabel("Koos de Groot").check();
+  await page.getByRole("button", { name: "Inloggen" }).click();
+  await page.getByLabel("Langdurig (6 maanden)").check();
+  await page.getByRole("button", { name: "Toestemming geven" }).click();
+  await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+}
+
+describe("Koos's journey (SD 4.6, patient journey 2) in Chromium", () => {
+  test("GGZ Oostland (second DVA) and De Linde in one overview; GAD-7 paused, resumed, finished with a score", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${sandbox.url("pgo")}/login`);
+    await page.getByLabel("Gebruikersnaam").fill("koos");
+    await page.getByLabel("Wachtwoord").fill("koos");
+    await page.getByRole("button", { name: "Inloggen" }).click();
+    await connect(page, "GGZ Oostland");
+    await connect(page, "Huisartsenpraktijk De Linde");
+    await page.getByRole("link", { name: "Vragenlijst angst (GAD-7)" }).first().waitFor();
+    await page.getByRole("link", { name: "Informatie: omgaan met stress en spanning" }).waitFor();
+    await screenshot(page, "koos-01-two-providers");
+
+    const scored = flatten(gad7.item).filter((i) => i.required);
+    const openGad = async () => {
+      await page.goto(`${sandbox.url("pgo")}/taken`);
+      await page.getByRole("link", { name: "Vragenlijst angst (GAD-7)" }).first().click();
+      await page.getByRole("button", { name: /Taak starten|Antwoorden bekijken/ }).click();
+      await page.waitForURL((u) => u.host === new URL(sandbox.url("module")).host && u.pathname === "/taak");
+    };
+    await openGad();
+    await page.getByText("Hallo Koos,").waitFor();
+    for (const item of scored.slice(0, 3)) await page.locator(`input[name="${item.linkId}"][value="${item.answerOption![2]!.valueCoding!.code}"]`).check();
+    await page.getByRole("button", { name: "Tussentijds opslaan" }).click();
+    await page.getByText("Uw antwoorden zijn opgeslagen").waitFor();
+    await page.getByRole("button", { name: "Terug naar PGO" }).click();
+    await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+
+    await openGad();
+    expect(await page.locator(`input[name="${scored[0]!.linkId}"][value="${scored[0]!.answerOption![2]!.valueCoding!.code}"]`).isChecked()).toBe(true);
+    for (const item of scored.slice(3)) await page.locator(`input[name="${item.linkId}"][value="${item.answerOption![2]!.valueCoding!.code}"]`).check();
+    await screenshot(page, "koos-02-gad7");
+    await page.getByRole("button", { name: "Afronden" }).click();
+    await page.getByText("Score:").waitFor();
+    expect(await page.getByText("14 — Matige angst").count()).toBe(1);
+    await screenshot(page, "koos-03-score");
+    await page.getByRole("button", { name: "Terug naar PGO" }).click();
+    await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+    expect(new URL(page.url()).searchParams.get("groep")).toBe("klaar");
+    await page.close();
+  });
+});
