@@ -7,6 +7,7 @@
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { benchFhir, type FhirResult } from "./fhir.ts";
+import { benchJourney } from "./journey.ts";
 import { benchHttp } from "./http.ts";
 import { cleanupAll, removeTempDir, tempDir } from "./processes.ts";
 import { failedRow, pending, printTable, seconds, type Row } from "./report.ts";
@@ -71,9 +72,9 @@ async function main(): Promise<void> {
   const http = await benchHttp(root, sizes.httpMs, log, fhir.read).catch((e) => ({ rows: [failedRow("HTTP", e)], notes: [] as string[] }));
   printTable("6. HTTP throughput against Bun's hello world", http.rows, http.notes);
 
-  const journey: Row = { measure: "full journey over HTTP (consent, collect, exchange, SMART launch, complete, return)", value: "—",
-    target: "p50 < 40 ms", result: pending("issue 6 (PGO and module)") };
-  printTable("7. Journey", [journey]);
+  const journeyResult = await benchJourney(quick ? 5 : 30, log).catch((e) => ({ rows: [failedRow("journey", e)], notes: [] as string[], p50: Number.NaN }));
+  const journey: Row = journeyResult.rows[0]!;
+  printTable("7. Journey", journeyResult.rows, journeyResult.notes);
 
   const pick = (rows: readonly Row[], prefix: string, label: string): Row =>
     ({ ...(find(rows, prefix) ?? { value: "—", target: "", result: "not measured" }), measure: label });

@@ -16,7 +16,13 @@ import type { ResolvedModule } from "../shared/resolved-network.ts";
 import { newId } from "../shared/trace.ts";
 import { ModuleError, ModuleTask } from "../../views/module/pages.tsx";
 import { QuestionnaireAnswers, QuestionnaireForm } from "../../views/module/questionnaire.tsx";
-import { fromResponseItems, score, toResponseItems, validate, type Questionnaire } from "./questionnaire.ts";
+import { enabledItems, fromResponseItems, score, toResponseItems, validate, type Answers, type Questionnaire } from "./questionnaire.ts";
+
+/** How many of the questions that count now have an answer (the progress indicator). */
+function progressOf(q: Questionnaire, answers: Answers) {
+  const questions = enabledItems(q.item, answers).filter((i) => i.type !== "group" && i.type !== "display");
+  return { answered: questions.filter((i) => (answers[i.linkId] ?? "").trim() !== "").length, total: questions.length };
+}
 import { themes } from "../../views/theme.ts";
 import { LaunchError, authorizationRequest, discover, redeem } from "./smart-client.ts";
 import { ModuleStore, type ModuleSession } from "./store.ts";
@@ -154,7 +160,7 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
           return htmlResponse(QuestionnaireAnswers({ theme, csrfToken: csrf.token, questionnaire, answers, score: score(questionnaire, answers) }), { setCookies: [csrf.setCookie] });
         }
         return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName, questionnaire, answers, errors: {},
-          saved: new URL(request.url).searchParams.has("opgeslagen") }), { setCookies: [csrf.setCookie] });
+          saved: new URL(request.url).searchParams.has("opgeslagen"), progress: progressOf(questionnaire, answers) }), { setCookies: [csrf.setCookie] });
       }
       const kind = ((ad?.extension ?? []) as Res[]).find((e) => e.url === EXT_MODULE_TYPE)?.valueCode === "information" ? "information" : "questionnaire";
       return htmlResponse(ModuleTask({ theme, csrfToken: csrf.token, firstName, title: String(ad?.title ?? "Taak"),
@@ -175,7 +181,8 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         const errors = validate(questionnaire, answers);
         if (Object.keys(errors).length) {
           const csrf = ctx.csrf.grant(request);
-          return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName: null, questionnaire, answers, errors, saved: false }), { status: 422 });
+          return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName: null, questionnaire, answers, errors, saved: false,
+            progress: progressOf(questionnaire, answers) }), { status: 422 });
         }
       }
       const qr = {

@@ -53,7 +53,7 @@ function Field({ item, answers, errors }: { item: QItem; answers: Answers; error
 }
 
 export interface QuestionnaireFormProps { theme: Theme; csrfToken: string; firstName: string | null; questionnaire: Questionnaire; answers: Answers;
-  errors: Record<string, string>; saved: boolean }
+  errors: Record<string, string>; saved: boolean; progress: { answered: number; total: number } }
 
 /** The questionnaire as one form; autosave with htmx, "Tussentijds opslaan" and "Afronden" without JavaScript too. */
 export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
@@ -64,6 +64,10 @@ export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
       <h1 safe>{p.questionnaire.title ?? "Vragenlijst"}</h1>
       {errorCount ? <div class="error" role="alert"><p safe>{`Nog niet alles is goed ingevuld (${errorCount}). Kijk de gemarkeerde vragen na.`}</p></div> : ""}
       {p.saved ? <div class="notice" role="status"><p>Uw antwoorden zijn opgeslagen. U kunt later verder gaan.</p></div> : ""}
+      <p>
+        <label for="voortgang" class="inline" safe>{`${p.progress.answered} van ${p.progress.total} vragen beantwoord`}</label>{" "}
+        <progress id="voortgang" max={String(p.progress.total)} value={String(p.progress.answered)}></progress>
+      </p>
       <form method="post" action="/taak/opslaan" hx-post="/taak/opslaan" hx-trigger="change delay:800ms" hx-swap="none" hx-vals='{"action":"autosave"}'>
         <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
         {(p.questionnaire.item ?? []).map((item) => <Field item={item} answers={p.answers} errors={p.errors} />)}
