@@ -16,7 +16,16 @@ import type { ResolvedModule } from "../shared/resolved-network.ts";
 import { newId } from "../shared/trace.ts";
 import { ModuleError, ModuleTask } from "../../views/module/pages.tsx";
 import { QuestionnaireAnswers, QuestionnaireForm } from "../../views/module/questionnaire.tsx";
-import { enabledItems, fromResponseItems, score, toResponseItems, validate, type Answers, type Questionnaire } from "./questionnaire.ts";
+import { enabledItems, flatten, fromResponseItems, score, stepOf, stepsOf, toResponseItems, validate, visibleInStep, type Answers, type Questionnaire } from "./questionnaire.ts";
+
+/** The page of a (possibly step-by-step) questionnaire: its items, and the other pages' answers as hidden fields. */
+function page(q: Questionnaire, answers: Answers, step: number) {
+  const steps = stepsOf(q);
+  const current = Math.min(Math.max(step, 0), steps.length - 1);
+  const here = new Set(flatten(steps[current]).map((i) => i.linkId));
+  return { items: visibleInStep(steps[current]!, answers, flatten(q.item)), step: current, steps: steps.length,
+    hidden: Object.entries(answers).filter(([k]) => !here.has(k)) as [string, string][] };
+}
 
 /** How many of the questions that count now have an answer (the progress indicator). */
 function progressOf(q: Questionnaire, answers: Answers) {
@@ -159,8 +168,11 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         if (task.status === "completed") {
           return htmlResponse(QuestionnaireAnswers({ theme, csrfToken: csrf.token, questionnaire, answers, score: score(questionnaire, answers) }), { setCookies: [csrf.setCookie] });
         }
+        const url = new URL(request.url);
+        const step = Number(url.searchParams.get("stap") ?? "1") - 1;
         return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName, questionnaire, answers, errors: {},
-          saved: new URL(request.url).searchParams.has("opgeslagen"), progress: progressOf(questionnaire, answers) }), { setCookies: [csrf.setCookie] });
+          saved: url.searchParams.has("opgeslagen"), progress: progressOf(questionnaire, answers), ...page(questionnaire, answers, Number.isFinite(step) ? step : 0) }),
+          { setCookies: [csrf.setCookie] });
       }
       const kind = ((ad?.extension ?? []) as Res[]).find((e) => e.url === EXT_MODULE_TYPE)?.valueCode === "information" ? "information" : "questionnaire";
       return htmlResponse(ModuleTask({ theme, csrfToken: csrf.token, firstName, title: String(ad?.title ?? "Taak"),
@@ -175,14 +187,17 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
       const s = session.data;
       const { task, questionnaire, response } = await load(s);
       if (!task || !questionnaire) return fail("De vragenlijst kon niet worden gelezen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
-      const { [CSRF_FIELD]: _csrf, action, ...answers } = form;
+      const { [CSRF_FIELD]: _csrf, action, stap, ...answers } = form;
+      const step = Math.max(0, (Number(stap) || 1) - 1);
       const finish = action === "finish";
       if (finish) {
         const errors = validate(questionnaire, answers);
         if (Object.keys(errors).length) {
           const csrf = ctx.csrf.grant(request);
+          // Show the page that holds the first problem.
+          const first = stepOf(stepsOf(questionnaire), Object.keys(errors)[0]!);
           return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName: null, questionnaire, answers, errors, saved: false,
-            progress: progressOf(questionnaire, answers) }), { status: 422 });
+            progress: progressOf(questionnaire, answers), ...page(questionnaire, answers, first) }), { status: 422 });
         }
       }
       const qr = {
@@ -204,7 +219,8 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         return new Response(null, { status: 303, headers: { Location: "/taak" } });
       }
       if (action === "autosave") return new Response(null, { status: 204 });
-      return new Response(null, { status: 303, headers: { Location: "/taak?opgeslagen" } });
+      if (action === "next" || action === "prev") return new Response(null, { status: 303, headers: { Location: `/taak?stap=${step + (action === "next" ? 2 : 0)}` } });
+      return new Response(null, { status: 303, headers: { Location: `/taak?opgeslagen&stap=${step + 1}` } });
     })
     // Information module: "Gelezen" completes the Task.
     .post("/taak/gelezen", async ({ request }) => {

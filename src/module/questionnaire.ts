@@ -170,3 +170,41 @@ export function score(q: Questionnaire, answers: Answers): { total: number; band
   })?.extension?.find((x) => x.url === "label")?.valueString ?? null;
   return { total, band };
 }
+
+/**
+ * Step-by-step pages for long instruments: with three or more top-level groups, one group per step
+ * (leading display items go with the first); shorter questionnaires are one page.
+ */
+export function stepsOf(q: Questionnaire): QItem[][] {
+  const top = q.item ?? [];
+  if (top.filter((i) => i.type === "group").length < 3) return [top];
+  const steps: QItem[][] = [];
+  let lead: QItem[] = [];
+  for (const item of top) {
+    if (item.type !== "group") { (steps.at(-1) ?? lead).push(item); continue; }
+    steps.push([...lead, item]);
+    lead = [];
+  }
+  return steps;
+}
+
+/** The step (0-based) that holds a linkId. */
+export function stepOf(steps: QItem[][], linkId: string): number {
+  const index = steps.findIndex((s) => flatten(s).some((i) => i.linkId === linkId));
+  return index < 0 ? 0 : index;
+}
+
+/**
+ * The items of a step to render: an item whose condition depends on another step is shown only
+ * when that condition holds (the other step's answers are saved); conditions within the step are
+ * shown with a hint, since they can change before the page is sent.
+ */
+export function visibleInStep(step: QItem[], answers: Answers, all: QItem[]): QItem[] {
+  const here = new Set(flatten(step).map((i) => i.linkId));
+  const keep = (items: QItem[]): QItem[] => items.flatMap((i) => {
+    const external = (i.enableWhen ?? []).length > 0 && i.enableWhen!.every((c) => !here.has(c.question));
+    if (external && !isEnabled(i, answers, all)) return [];
+    return [i.item ? { ...i, item: keep(i.item) } : i];
+  });
+  return keep(step);
+}

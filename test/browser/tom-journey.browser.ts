@@ -12,19 +12,23 @@ let browser: Browser;
 beforeAll(async () => { sandbox = await startTestSandbox(); browser = await launch(); });
 afterAll(async () => { await browser?.close(); await sandbox?.stop(); });
 
-/** Fill the required enabled items of the intake (radios by name/value, fields by their label text). */
+/** Fill the required enabled items shown on each page, "Volgende" until "Afronden" (radios by name/value, fields by name). */
 async function answerRequired(page: Page, answers: Record<string, string>) {
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 10; round++) {
     for (const item of enabledItems(intake.item, answers)) {
       if (!item.required || answers[item.linkId]) continue;
+      if ((await page.locator(`[name="${item.linkId}"]:not([type="hidden"])`).count()) === 0) continue; // on another page
       const option = item.answerOption?.[0];
       const value = item.type === "boolean" ? "false" : option ? (option.valueCoding?.code ?? option.valueString ?? "")
         : item.type === "integer" ? String(item.extension?.find((e) => e.url.endsWith("minValue"))?.valueInteger ?? 1)
         : item.type === "decimal" ? "80" : item.type === "date" ? "2020-01-01" : "Geen bijzonderheden";
       answers[item.linkId] = value;
       if (["boolean", "choice", "open-choice"].includes(item.type)) await page.locator(`input[name="${item.linkId}"][value="${value}"]`).check();
-      else await page.locator(`[name="${item.linkId}"]`).fill(value);
+      else await page.locator(`[name="${item.linkId}"]:not([type="hidden"])`).fill(value);
     }
+    if ((await page.getByRole("button", { name: "Volgende" }).count()) === 0) return;
+    await page.getByRole("button", { name: "Volgende" }).click();
+    await page.waitForLoadState();
   }
 }
 
@@ -53,7 +57,7 @@ describe("Tom's journey (SD 4.6, patient journey 1) in Chromium", () => {
 
     await startIntake();
     const first = flatten(intake.item).find((i) => i.type === "string" && !i.enableWhen)!;
-    await page.locator(`[name="${first.linkId}"]`).fill("Timmerman");
+    await page.locator(`[name="${first.linkId}"]:not([type="hidden"])`).fill("Timmerman");
     await screenshot(page, "tom-02-half");
     await page.getByRole("button", { name: "Tussentijds opslaan" }).click();
     await page.getByText("Uw antwoorden zijn opgeslagen").waitFor();
@@ -61,7 +65,8 @@ describe("Tom's journey (SD 4.6, patient journey 1) in Chromium", () => {
     await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
 
     await startIntake();
-    expect(await page.locator(`[name="${first.linkId}"]`).inputValue()).toBe("Timmerman");
+    expect(await page.locator(`[name="${first.linkId}"]:not([type="hidden"])`).inputValue()).toBe("Timmerman");
+    expect(await page.getByText(/Stap 1 van \d/).count()).toBe(1);
     await answerRequired(page, { [first.linkId]: "Timmerman" });
     await screenshot(page, "tom-03-complete");
     await page.getByRole("button", { name: "Afronden" }).click();

@@ -99,7 +99,14 @@ describe("questionnaire: pause, resume, finish (AM-FE-032/033, SD 4.6 steps 11â€
     const post = (body: Record<string, string>, jar: string) => get(`${module()}/taak/opslaan`, { method: "POST",
       headers: { cookie: jar, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body) });
     const saved = await post({ _csrf: hiddenInput(html, "_csrf"), action: "save", [first.linkId]: "Timmerman" }, moduleCookies);
-    expect(saved.headers.get("location")).toBe("/taak?opgeslagen");
+    expect(saved.headers.get("location")).toBe("/taak?opgeslagen&stap=1");
+    // Long instruments go step by step: one group per page, answers of other pages carried along.
+    expect(html).toMatch(/Stap 1 van \d/);
+    const next = await post({ _csrf: hiddenInput(html, "_csrf"), action: "next", stap: "1", [first.linkId]: "Timmerman" }, moduleCookies);
+    expect(next.headers.get("location")).toBe("/taak?stap=2");
+    const step2 = await (await get(`${module()}/taak?stap=2`, { headers: { cookie: moduleCookies } })).text();
+    expect(step2).toMatch(/Stap 2 van \d/);
+    expect(step2).toContain('type="hidden" name="' + first.linkId + '" value="Timmerman"');
 
     // Later: back to the PGO, start again â€” the answer comes back from the DVA.
     await get(`${module()}/terug`, { method: "POST", headers: { cookie: moduleCookies, "content-type": "application/x-www-form-urlencoded" },

@@ -53,7 +53,9 @@ function Field({ item, answers, errors }: { item: QItem; answers: Answers; error
 }
 
 export interface QuestionnaireFormProps { theme: Theme; csrfToken: string; firstName: string | null; questionnaire: Questionnaire; answers: Answers;
-  errors: Record<string, string>; saved: boolean; progress: { answered: number; total: number } }
+  errors: Record<string, string>; saved: boolean; progress: { answered: number; total: number };
+  /** The items of this page, which page (0-based) and how many; answers of other pages travel as hidden fields. */
+  items: QItem[]; step: number; steps: number; hidden: [string, string][] }
 
 /** The questionnaire as one form; autosave with htmx, "Tussentijds opslaan" and "Afronden" without JavaScript too. */
 export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
@@ -65,15 +67,18 @@ export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
       {errorCount ? <div class="error" role="alert"><p safe>{`Nog niet alles is goed ingevuld (${errorCount}). Kijk de gemarkeerde vragen na.`}</p></div> : ""}
       {p.saved ? <div class="notice" role="status"><p>Uw antwoorden zijn opgeslagen. U kunt later verder gaan.</p></div> : ""}
       <p>
-        <label for="voortgang" class="inline" safe>{`${p.progress.answered} van ${p.progress.total} vragen beantwoord`}</label>{" "}
+        <label for="voortgang" class="inline" safe>{`${p.steps > 1 ? `Stap ${p.step + 1} van ${p.steps} · ` : ""}${p.progress.answered} van ${p.progress.total} vragen beantwoord`}</label>{" "}
         <progress id="voortgang" max={String(p.progress.total)} value={String(p.progress.answered)}></progress>
       </p>
       <form method="post" action="/taak/opslaan" hx-post="/taak/opslaan" hx-trigger="change delay:800ms" hx-swap="none" hx-vals='{"action":"autosave"}'>
         <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
-        {(p.questionnaire.item ?? []).map((item) => <Field item={item} answers={p.answers} errors={p.errors} />)}
+        <input type="hidden" name="stap" value={String(p.step + 1)} />
+        {p.hidden.map(([name, value]) => <input type="hidden" name={name} value={value} />)}
+        {p.items.map((item) => <Field item={item} answers={p.answers} errors={p.errors} />)}
         <div class="actions">
+          {p.step > 0 ? <button type="submit" name="action" value="prev" class="secondary">Vorige</button> : ""}
           <button type="submit" name="action" value="save" class="secondary">Tussentijds opslaan</button>
-          <button type="submit" name="action" value="finish">Afronden</button>
+          {p.step < p.steps - 1 ? <button type="submit" name="action" value="next">Volgende</button> : <button type="submit" name="action" value="finish">Afronden</button>}
         </div>
       </form>
       <form method="post" action="/terug" class="actions">

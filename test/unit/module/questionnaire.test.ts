@@ -59,3 +59,27 @@ describe("questionnaire logic (module)", () => {
     expect(nested).toEqual([{ linkId: group.linkId, text: group.text, item: [{ linkId: firstString.linkId, text: firstString.text, answer: [{ valueString: "Timmerman" }] }] }]);
   });
 });
+
+describe("step-by-step pages", async () => {
+  const { stepsOf, stepOf, visibleInStep } = await import("../../../src/module/questionnaire.ts");
+  test("long instruments: one top-level group per step, the intro with the first; short ones one page", () => {
+    const steps = stepsOf(intake);
+    expect(steps.length).toBe(intake.item!.filter((i) => i.type === "group").length);
+    expect(steps.length).toBeGreaterThanOrEqual(3);
+    expect(stepsOf(gad)).toHaveLength(1);
+    const last = flatten(steps.at(-1)).find((i) => i.type !== "group")!;
+    expect(stepOf(steps, last.linkId)).toBe(steps.length - 1);
+  });
+
+  test("an item whose condition lies on another page shows only when it holds", () => {
+    const all = flatten(intake.item);
+    const steps = stepsOf(intake);
+    for (const step of steps) {
+      const here = new Set(flatten(step).map((i) => i.linkId));
+      const external = flatten(step).filter((i) => i.enableWhen?.length && i.enableWhen.every((c) => !here.has(c.question)));
+      for (const item of external) {
+        expect(flatten(visibleInStep(step, {}, all)).map((i) => i.linkId)).not.toContain(item.linkId);
+      }
+    }
+  });
+});
