@@ -10,6 +10,7 @@ import { actorSites } from "./shared/actor-sites.ts";
 import { ChainLog } from "./shared/chain-log.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import { Csrf } from "./shared/csrf.ts";
+import { randomToken } from "./shared/crypto.ts";
 import { openDatabase, type Database } from "./shared/db.ts";
 import { FaultRegistry } from "./shared/faults.ts";
 import type { NetworkDefinition } from "./shared/network.ts";
@@ -33,7 +34,7 @@ export class StartError extends Error {
 function secret(db: Database, key: string): string {
   const row = db.query<{ value: string }, [string]>("SELECT value FROM sandbox_meta WHERE key = ?").get(key);
   if (row) return row.value;
-  const value = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const value = randomToken();
   db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?)").run(key, value);
   return value;
 }

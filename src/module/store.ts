@@ -1,5 +1,6 @@
 /** The module's own sessions (module_session): SMART client state, token and launch context per browser. */
 import type { Database } from "bun:sqlite";
+import { randomToken, sha256 } from "../shared/crypto.ts";
 
 export interface ModuleSession {
   moduleId: string;
@@ -16,13 +17,12 @@ export interface ModuleSession {
   pgoOrigin?: string;
 }
 
-const sha256 = (v: string) => new Bun.CryptoHasher("sha256").update(v).digest("hex");
 
 export class ModuleStore {
   constructor(private readonly db: Database) {}
 
   create(data: ModuleSession, now: number, ttlMs: number): string {
-    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    const id = randomToken();
     this.db.query("INSERT INTO module_session (id, data, expires_at) VALUES (?, ?, ?)").run(sha256(id), JSON.stringify(data), now + ttlMs);
     return id;
   }

@@ -16,6 +16,7 @@ import { localDateTime } from "../shared/time.ts";
 import { createHttpClient } from "../shared/http-client.ts";
 import { isHtmx } from "../shared/html.ts";
 import { newId } from "../shared/trace.ts";
+import { sha256 } from "../shared/crypto.ts";
 import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import * as oauth from "oauth4webapi";
@@ -107,7 +108,7 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
     return { theme, dvaName: za?.dvaSite.name ?? "de dienstverlener van uw zorgaanbieder", dvaPhone: za?.dvaSite.phone ?? "het nummer op de website van uw zorgaanbieder",
       providerName: za ? displayName(zorgaanbieder) : "uw zorgaanbieder",
       pgoName: pgo.displayName, traceId: traceId ?? incomingIds(request).traceId,
-      sessionId: session ? new Bun.CryptoHasher("sha256").update(session).digest("hex").slice(0, 16) : null };
+      sessionId: session ? sha256(session).slice(0, 16) : null };
   };
   const returnUrlFor = (zorgaanbieder: string, taskId: string) =>
     `${pgo.site.origin}/launch_callback?zorgaanbieder=${encodeURIComponent(zorgaanbieder)}&taak=${encodeURIComponent(taskId)}`;

@@ -4,6 +4,7 @@
  * session ids are stored as SHA-256.
  */
 import type { Database } from "bun:sqlite";
+import { randomToken, sha256 } from "../shared/crypto.ts";
 
 export interface PgoAccount { id: string; pgo: string; username: string; displayName: string }
 /** What the overview shows of a task (AM-FE-024/025/026/030). */
@@ -42,7 +43,7 @@ export class PgoStore {
   }
 
   createSession(pgo: string, accountId: string, now: number, ttlMs: number): string {
-    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    const id = randomToken();
     this.db.query("INSERT INTO pgo_session (id, pgo, account_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
       .run(sha256(id), pgo, accountId, now, now + ttlMs);
     return id;
@@ -128,8 +129,4 @@ export class PgoStore {
   endSession(sessionId: string): void {
     this.db.query("DELETE FROM pgo_session WHERE id = ?").run(sha256(sessionId));
   }
-}
-
-function sha256(value: string): string {
-  return new Bun.CryptoHasher("sha256").update(value).digest("hex");
 }

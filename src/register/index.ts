@@ -5,6 +5,7 @@
 import { htmlResponse } from "../shared/html.ts";
 import { createActorApp } from "../shared/actor-app.ts";
 import type { SandboxContext } from "../shared/context.ts";
+import { sha256 } from "../shared/crypto.ts";
 import { buildXml } from "../shared/xml.ts";
 import { localDateTime } from "../shared/time.ts";
 import { RegisterHome } from "../../views/register/home.tsx";
@@ -25,7 +26,7 @@ export function createRegister(ctx: SandboxContext) {
     const cached = published.get(name);
     if (cached) return cached;
     const body = LIST_BUILDERS[name](ctx.network);
-    const hash = new Bun.CryptoHasher("sha256").update(JSON.stringify(body)).digest("hex");
+    const hash = sha256(JSON.stringify(body));
     const stamp = store.stampFor(name, hash, localDateTime());
     const document = listDocument(body, stamp);
     const list = { name, stamp, xml: buildXml(document), document };

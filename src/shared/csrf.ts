@@ -3,7 +3,7 @@
  * token that is the HMAC of it under a sandbox secret ("signed double-submit cookie", OWASP CSRF
  * cheat sheet). Stateless, so it survives restarts; the secret lives in sandbox_meta.
  */
-import { timingSafeEqual } from "node:crypto";
+import { constantTimeEqual, randomToken } from "./crypto.ts";
 import { readCookie, serializeCookie } from "./cookies.ts";
 
 export const CSRF_COOKIE = "sandbox_csrf";
@@ -22,7 +22,7 @@ export class Csrf {
   grant(request: Request): CsrfGrant {
     const existing = readCookie(request, CSRF_COOKIE);
     if (existing && /^[A-Za-z0-9_-]{20,64}$/.test(existing)) return { token: this.sign(existing), setCookie: null };
-    const fresh = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
+    const fresh = randomToken(24);
     return { token: this.sign(fresh), setCookie: serializeCookie(CSRF_COOKIE, fresh, { sameSite: "Strict" }) };
   }
 
@@ -30,8 +30,7 @@ export class Csrf {
   verify(request: Request, submitted: unknown): boolean {
     const cookie = readCookie(request, CSRF_COOKIE);
     if (!cookie || typeof submitted !== "string") return false;
-    const expected = this.sign(cookie);
-    return expected.length === submitted.length && timingSafeEqual(Buffer.from(expected), Buffer.from(submitted));
+    return constantTimeEqual(this.sign(cookie), submitted);
   }
 
   private sign(value: string): string {

@@ -5,7 +5,7 @@
  * gives a PGO a secret and the request has HTTP Basic credentials, they must match.
  * Modules and zorgaanbieder systems: client_secret_basic or client_secret_post (RFC 6749 §2.3.1).
  */
-import { timingSafeEqual } from "node:crypto";
+import { constantTimeEqual as equal } from "../../shared/crypto.ts";
 import { OAuthError } from "../../shared/oauth-error.ts";
 import type { ResolvedDva, ResolvedNetwork, ResolvedPgo } from "../../shared/resolved-network.ts";
 
@@ -13,12 +13,6 @@ export type TokenClient =
   | { kind: "pgo"; clientId: string; pgo: ResolvedPgo }
   | { kind: "module"; clientId: string; moduleId: string }
   | { kind: "system"; clientId: string; zorgaanbieder: string };
-
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
 function basicCredentials(request: Request): { id: string; secret: string } | null {

@@ -4,6 +4,7 @@
  * authorization that needed a login (smart-routes.ts).
  */
 import { Elysia } from "elysia";
+import { randomToken } from "../../shared/crypto.ts";
 import { jwtVerify } from "jose";
 import { CSRF_FIELD } from "../../shared/csrf.ts";
 import { htmlResponse, readForm } from "../../shared/html.ts";
@@ -16,7 +17,7 @@ import {
 } from "./authorize.ts";
 import { SESSION_TTL_MS, digidLoginUrl, type AuthDeps } from "./deps.ts";
 import { completeSmartLogin } from "./smart-routes.ts";
-import { randomSecret } from "./store.ts";
+
 
 export function collectRoutes(d: AuthDeps) {
   const { ctx, dva, store, location } = d;
@@ -38,7 +39,7 @@ export function collectRoutes(d: AuthDeps) {
       try {
         const checked = checkAuthorizeRequest(url.searchParams, client, dva, ctx.network);
         const now = Date.now();
-        const id = randomSecret();
+        const id = randomToken();
         store.saveAuthRequest({ id, clientId: client.pgo.clientId, redirectUri: client.redirectUri, scope: checked.zorgaanbieder.scope,
           state: checked.state, traceId: received.traceId, requestId: received.requestId, sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
         return new Response(null, { status: 302, headers: { Location: digidLoginUrl(d, id) } });
@@ -113,7 +114,7 @@ export function collectRoutes(d: AuthDeps) {
       const za = ctx.network.zorgaanbieders.find((z) => z.scope === pending.scope && z.dva === dva.id)!;
       const consent = store.createConsent({ bsn: session.bsn, clientId: pending.clientId, zorgaanbieder: za.name, kind, createdAt: now,
         expiresAt: now + (kind === "long" ? LONG_CONSENT_MS : ONCE_CONSENT_MS) });
-      const code = randomSecret();
+      const code = randomToken();
       store.saveGrant(code, { kind: "code", clientId: pending.clientId, consentId: consent.id, createdAt: now, expiresAt: now + CODE_TTL_MS,
         data: { bsn: session.bsn, zorgaanbieder: za.name, scope: pending.scope, redirectUri: pending.redirectUri } });
       const target = new URL(pending.redirectUri);

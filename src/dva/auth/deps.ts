@@ -1,5 +1,6 @@
 /** What the DVA authorization server's route files share: stores, keys, sessions, error pages. */
 import { createRemoteJWKSet } from "jose";
+import { sha256 } from "../../shared/crypto.ts";
 import type { SandboxContext } from "../../shared/context.ts";
 import { readCookie, serializeCookie } from "../../shared/cookies.ts";
 import { htmlResponse } from "../../shared/html.ts";
@@ -11,7 +12,7 @@ import { TechnicalError } from "../../../views/dva/pages.tsx";
 import { themes } from "../../../views/theme.ts";
 import { FhirStore } from "../fhir/store.ts";
 import { createOAuthClientList } from "./register-client.ts";
-import { DvaAuthStore, hashSecret, type DvaSession } from "./store.ts";
+import { DvaAuthStore, type DvaSession } from "./store.ts";
 
 export const SESSION_COOKIE = "dva_session";
 export const SESSION_TTL_MS = 60 * 60_000;
@@ -31,7 +32,7 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
     technicalError(request: Request, detail: string, status = 400) {
       const session = readCookie(request, SESSION_COOKIE);
       return htmlResponse(TechnicalError({ theme, dvaName: dva.name, dvaPhone: dva.phone, traceId: incomingIds(request).traceId,
-        sessionId: session ? hashSecret(session).slice(0, 16) : null, detail }), { status });
+        sessionId: session ? sha256(session).slice(0, 16) : null, detail }), { status });
     },
 
     sessionOf(request: Request): DvaSession | null {
@@ -48,7 +49,7 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
       const pending = requestId ? store.findAuthRequest(requestId, Date.now()) : null;
       const id = readCookie(request, SESSION_COOKIE);
       const session = id ? store.findSession(id, Date.now()) : null;
-      if (!pending || !session || pending.sessionId !== hashSecret(session.id)) return null;
+      if (!pending || !session || pending.sessionId !== sha256(session.id)) return null;
       return { pending, session };
     },
   };

@@ -3,6 +3,7 @@
  * completion, introspection (RFC 7662) and revocation (RFC 7009).
  */
 import { Elysia } from "elysia";
+import { randomToken, sha256 } from "../../shared/crypto.ts";
 import { htmlResponse, jsonResponse } from "../../shared/html.ts";
 import { NO_STORE, OAuthError, errorRedirect, oauthErrorResponse } from "../../shared/oauth-error.ts";
 import { incomingIds } from "../../shared/trace.ts";
@@ -13,7 +14,7 @@ import { digidLoginUrl, type AuthDeps } from "./deps.ts";
 import type { SmartCodeData } from "./grants/smart-code.ts";
 import type { LaunchContext } from "./grants/token-exchange.ts";
 import { checkSmartAuthorize, verifySmartClient } from "./smart.ts";
-import { hashSecret, randomSecret, type AuthRequest, type DvaSession } from "./store.ts";
+import { type AuthRequest, type DvaSession } from "./store.ts";
 import { verifyAccessToken } from "./subject-token.ts";
 import { readTokenForm } from "./token-endpoint.ts";
 
@@ -22,14 +23,14 @@ interface SmartPending { launch: LaunchContext; consentId: string | null; codeCh
 /** Issue the SMART code and send the browser back to the module. */
 function issueSmartCode(d: AuthDeps, p: { clientId: string; redirectUri: string; state: string; pending: SmartPending; setCookie?: string }): Response {
   const now = Date.now();
-  const code = randomSecret();
+  const code = randomToken();
   const data: SmartCodeData = { smart: true, launch: p.pending.launch, redirectUri: p.redirectUri, codeChallenge: p.pending.codeChallenge, scope: p.pending.scope };
   d.store.saveGrant(code, { kind: "code", clientId: p.clientId, consentId: p.pending.consentId, createdAt: now, expiresAt: now + CODE_TTL_MS, data: { ...data } });
   const target = new URL(p.redirectUri);
   target.searchParams.set("code", code);
   target.searchParams.set("state", p.state);
   target.searchParams.set("iss", d.dva.auth.origin);
-  d.ctx.chain.write({ type: "send_authorize_response", location: d.location, traceId: p.pending.launch.traceId ?? "", response: { request_id: hashSecret(code).slice(0, 16), status: 302 } });
+  d.ctx.chain.write({ type: "send_authorize_response", location: d.location, traceId: p.pending.launch.traceId ?? "", response: { request_id: sha256(code).slice(0, 16), status: 302 } });
   return new Response(null, { status: 302, headers: { Location: target.href, ...(p.setCookie ? { "Set-Cookie": p.setCookie } : {}) } });
 }
 
@@ -89,7 +90,7 @@ export function smartRoutes(d: AuthDeps) {
         if (session && session.bsn === grant.data.bsn) {
           return issueSmartCode(d, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending });
         }
-        const id = randomSecret();
+        const id = randomToken();
         store.saveAuthRequest({ id, kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
           scope: checked.scope, state: checked.state, traceId, requestId: id.slice(0, 16), sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
         return new Response(null, { status: 302, headers: { Location: digidLoginUrl(d, id) } });

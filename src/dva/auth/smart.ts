@@ -3,6 +3,7 @@
  * the browser to `/connect/authorize` with the launch code; the DVA checks client, redirect URI,
  * launch code, `aud`, PKCE S256 and scopes, then (browser check, risk Ra01/Rc01) the person.
  */
+import { sha256 } from "../../shared/crypto.ts";
 import { OAuthError } from "../../shared/oauth-error.ts";
 import type { ResolvedDva, ResolvedModule, ResolvedModuleClient, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import { UnverifiedClientError } from "./authorize.ts";
@@ -63,5 +64,5 @@ export function checkSmartAuthorize(params: URLSearchParams, dva: ResolvedDva): 
 /** RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge; verifier 43–128 unreserved characters. */
 export function pkceMatches(verifier: string | null, challenge: string): boolean {
   if (!verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
-  return new Bun.CryptoHasher("sha256").update(verifier).digest("base64url") === challenge;
+  return sha256(verifier, "base64url") === challenge;
 }

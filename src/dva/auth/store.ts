@@ -24,14 +24,7 @@ export function tokensMayHaveChanged(): void {
   activeTokens.clear();
 }
 
-export function hashSecret(secret: string): string {
-  return new Bun.CryptoHasher("sha256").update(secret).digest("hex");
-}
-
-/** 256 bits, URL-safe: codes, refresh tokens, launch codes, session ids. */
-export function randomSecret(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-}
+import { randomToken, sha256 } from "../../shared/crypto.ts";
 
 export class DvaAuthStore {
   constructor(private readonly db: Database, private readonly dva: string) {}
@@ -50,15 +43,15 @@ export class DvaAuthStore {
   // Sessions ---------------------------------------------------------------------------------------
 
   createSession(bsn: string, now: number, ttlMs: number): DvaSession {
-    const s = { id: randomSecret(), bsn, digidLoginAt: now, expiresAt: now + ttlMs };
+    const s = { id: randomToken(), bsn, digidLoginAt: now, expiresAt: now + ttlMs };
     this.db.query("INSERT INTO dva_session (id, dva, bsn, digid_login_at, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(hashSecret(s.id), this.dva, bsn, now, now, s.expiresAt);
+      .run(sha256(s.id), this.dva, bsn, now, now, s.expiresAt);
     return s;
   }
 
   findSession(id: string, now: number): DvaSession | null {
     const row = this.db.query<{ bsn: string; digid_login_at: number; expires_at: number }, [string, string, number]>(
-      "SELECT bsn, digid_login_at, expires_at FROM dva_session WHERE id = ? AND dva = ? AND expires_at > ?").get(hashSecret(id), this.dva, now);
+      "SELECT bsn, digid_login_at, expires_at FROM dva_session WHERE id = ? AND dva = ? AND expires_at > ?").get(sha256(id), this.dva, now);
     return row ? { id, bsn: row.bsn, digidLoginAt: row.digid_login_at, expiresAt: row.expires_at } : null;
   }
 
@@ -85,7 +78,7 @@ export class DvaAuthStore {
 
   /** Bind a pending request to the browser session that logged in for it. */
   attachSession(requestId: string, sessionId: string): void {
-    this.db.query("UPDATE dva_auth_request SET session_id = ? WHERE id = ? AND dva = ?").run(hashSecret(sessionId), requestId, this.dva);
+    this.db.query("UPDATE dva_auth_request SET session_id = ? WHERE id = ? AND dva = ?").run(sha256(sessionId), requestId, this.dva);
   }
 
   deleteAuthRequest(id: string): void {
@@ -125,12 +118,12 @@ export class DvaAuthStore {
 
   saveGrant(secret: string, g: Omit<Grant, "hash" | "usedAt" | "revokedAt">): void {
     this.db.query("INSERT INTO dva_grant (hash, dva, kind, client_id, consent_id, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(hashSecret(secret), this.dva, g.kind, g.clientId, g.consentId, JSON.stringify(g.data), g.createdAt, g.expiresAt);
+      .run(sha256(secret), this.dva, g.kind, g.clientId, g.consentId, JSON.stringify(g.data), g.createdAt, g.expiresAt);
   }
 
   findGrant<T>(secret: string, kind: GrantKind): Grant<T> | null {
     const row = this.db.query<Record<string, any>, [string, string, string]>(
-      "SELECT * FROM dva_grant WHERE hash = ? AND dva = ? AND kind = ?").get(hashSecret(secret), this.dva, kind);
+      "SELECT * FROM dva_grant WHERE hash = ? AND dva = ? AND kind = ?").get(sha256(secret), this.dva, kind);
     return row ? { hash: row.hash, kind: row.kind, clientId: row.client_id, consentId: row.consent_id, data: JSON.parse(row.data),
       createdAt: row.created_at, expiresAt: row.expires_at, usedAt: row.used_at, revokedAt: row.revoked_at } : null;
   }

@@ -4,6 +4,7 @@
  * patient, zorgaanbieder, client_id, scope, exp, jti (issue 3 item 1).
  */
 import { SignJWT } from "jose";
+import { sha256 } from "../../shared/crypto.ts";
 import { SIGNING_ALG, type SigningKey } from "../../shared/keys.ts";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 900;
@@ -21,7 +22,7 @@ export interface AccessTokenClaims {
 
 /** A stable pseudonym of a person at one DVA. */
 export function pseudonym(dva: string, bsn: string): string {
-  return new Bun.CryptoHasher("sha256").update(`${dva}:${bsn}`).digest("hex").slice(0, 32);
+  return sha256(`${dva}:${bsn}`).slice(0, 32);
 }
 
 export async function signAccessToken(key: SigningKey, p: { issuer: string; audience: string; claims: AccessTokenClaims; now: number; ttlSeconds?: number }) {

@@ -7,6 +7,7 @@ import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
 import { canRead, isShared, patientOf, requireWrite, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
+import { sha256 } from "../../shared/crypto.ts";
 import { includeReferences, matches, sortResults } from "./search.ts";
 import type { Resource } from "./search-index.ts";
 import { parseSearch } from "./search-params.ts";
@@ -82,7 +83,7 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   else candidates = ctx.store.byPatient(ctx.dva, type, `Patient/${patient}`);
   const hits = sortResults(candidates.filter((s) => canRead(ctx.access, s.resource) && matches(s, q)), q);
   const versions = hits.map((h) => `${h.resource.resourceType}/${h.resource.id}@${h.versionId}`);
-  const bundleTag = () => `W/"${new Bun.CryptoHasher("sha256").update(`${versions.join(",")}|${selfUrl}`).digest("base64url").slice(0, 22)}"`;
+  const bundleTag = () => `W/"${sha256(`${versions.join(",")}|${selfUrl}`, "base64url").slice(0, 22)}"`;
   if (q.summaryCount) return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length }, etag: bundleTag() };
 
   const page = hits.slice(q.offset, q.offset + q.count);

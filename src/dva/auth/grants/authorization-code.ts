@@ -3,7 +3,8 @@
  * same client. A replayed code is refused and revokes what it issued (RFC 6749 §4.1.2).
  */
 import { OAuthError } from "../../../shared/oauth-error.ts";
-import { hashSecret } from "../store.ts";
+import { sha256 } from "../../../shared/crypto.ts";
+
 import { issueCollectTokens, type CollectGrantData, type GrantHandler } from "./context.ts";
 
 export const handleAuthorizationCode: GrantHandler = async (ctx, client, form) => {
@@ -24,5 +25,5 @@ export const handleAuthorizationCode: GrantHandler = async (ctx, client, form) =
   if (grant.data.redirectUri !== redirectUri) throw new OAuthError("invalid_grant", "redirect_uri wijkt af van die in het autorisatieverzoek");
   const consent = grant.consentId ? ctx.store.findConsent(grant.consentId) : null;
   if (!consent || consent.withdrawnAt !== null || consent.expiresAt <= ctx.now) throw new OAuthError("invalid_grant", "de toestemming is ingetrokken of verlopen");
-  return issueCollectTokens(ctx, client.clientId, consent, grant.data, hashSecret(code));
+  return issueCollectTokens(ctx, client.clientId, consent, grant.data, sha256(code));
 };

@@ -1,10 +1,11 @@
 /** What every grant handler gets, and the one way a PGO access (+ refresh) token is issued. */
 import type { FhirStore } from "../../fhir/store.ts";
+import { randomToken } from "../../../shared/crypto.ts";
 import { BSN_SYSTEM } from "../../../shared/fhir-profiles.ts";
 import type { Faults } from "../../../shared/faults.ts";
 import type { SigningKey } from "../../../shared/keys.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../../shared/resolved-network.ts";
-import { randomSecret, type Consent, type DvaAuthStore } from "../store.ts";
+import type { Consent, DvaAuthStore } from "../store.ts";
 import { pseudonym, signAccessToken } from "../tokens.ts";
 import type { TokenClient } from "../client-auth.ts";
 
@@ -43,7 +44,7 @@ export async function issueCollectTokens(ctx: GrantContext, clientId: string, co
   const body: Record<string, unknown> = { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: data.scope };
   if (patient) body.patient = patient;
   if (consent.kind === "long") {
-    const refresh = randomSecret();
+    const refresh = randomToken();
     ctx.store.saveGrant(refresh, {
       kind: "refresh", clientId, consentId: consent.id, createdAt: ctx.now, expiresAt: consent.expiresAt,
       data: { bsn: data.bsn, zorgaanbieder: data.zorgaanbieder, scope: data.scope, issuedBy: rootHash },

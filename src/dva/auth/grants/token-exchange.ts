@@ -5,7 +5,8 @@
  * this DVA within 15 minutes, else `invalid_grant` "Step up: ...".
  */
 import { OAuthError } from "../../../shared/oauth-error.ts";
-import { randomSecret } from "../store.ts";
+import { randomToken } from "../../../shared/crypto.ts";
+
 import { verifyAccessToken } from "../subject-token.ts";
 import { moduleOfTask } from "../task-module.ts";
 import type { GrantHandler } from "./context.ts";
@@ -99,7 +100,7 @@ export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
   }
 
   const ttl = ctx.faults.launchCodeTtlSeconds ?? LAUNCH_CODE_TTL_SECONDS;
-  const code = randomSecret();
+  const code = randomToken();
   const data: LaunchContext = { bsn: consent.bsn, patient: subject.patient, task: `Task/${resource[1]}`, intent: "startmodule", returnUrl,
     audience, moduleId: networkModule.id, pgo: client.clientId, scope, traceId: ctx.traceId };
   ctx.store.saveGrant(code, { kind: "launch", clientId: audience, consentId: consent.id, createdAt: ctx.now, expiresAt: ctx.now + ttl * 1000, data: { ...data } });
