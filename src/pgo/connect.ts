@@ -27,12 +27,12 @@ export function authorizationUrl(p: Provider, clientId: string, redirectUri: str
 }
 
 /** oauth4webapi over the shared HTTP client: correlation headers and SD 4.5 chain-log lines. */
-export function loggedFetch(http: HttpClient, trace: Trace, grantType: string) {
+export function loggedFetch(http: HttpClient, trace: Trace, grantType: string, extra: Record<string, string> = {}) {
   return {
     [oauth.allowInsecureRequests]: true,
     [oauth.customFetch]: (url: string, init: RequestInit) => http.send(url, {
       ...init, trace,
-      event: { send: "send_token_request", receive: "receive_token_response", receiveError: "receive_token_request_error", request: { grant_type: grantType } },
+      event: { send: "send_token_request", receive: "receive_token_response", receiveError: "receive_token_request_error", request: { grant_type: grantType, ...extra } },
     }),
   } as const;
 }

@@ -28,7 +28,7 @@ import { launchTask } from "./launch.ts";
 import { LaunchFailed, TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
 import { ErrorPage } from "../../views/error-page.tsx";
 import { themes } from "../../views/theme.ts";
-import { PgoStore } from "./store.ts";
+import { PgoStore, type Connection } from "./store.ts";
 import { PGO_SESSION_COOKIE, PGO_SESSION_TTL_MS, accountRoutes, safeNext } from "./account-routes.ts";
 
 export { safeNext };
@@ -84,17 +84,21 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
     return providers.map((p) => ({ name: p.name, displayName: displayName(p.name), connected: connected.has(p.name) }));
   };
 
-  /** Collect from every connected provider (SD 3.3.4); only when older than maxAgeMs unless forced. */
+  /** The last collection's outcome per account and provider, for the overview's hints. */
   const lastResults = new Map<string, SyncResult>();
-  async function syncAll(accountId: string, maxAgeMs: number): Promise<void> {
+  async function syncConnection(accountId: string, connection: Connection, provider: Provider): Promise<void> {
+    lastResults.set(`${accountId} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId, connection, provider }));
+  }
+  /** Collect from the connected providers (SD 3.3.4), all or one, when their copy is older than maxAgeMs. */
+  async function syncAll(accountId: string, maxAgeMs: number, only?: string): Promise<void> {
     let providers: Provider[];
     try { providers = await directory.providers(); } catch { return; }
-    await Promise.all(store.connectionsOf(accountId).map(async (connection) => {
+    await Promise.all(store.connectionsOf(accountId).filter((c) => !only || c.zorgaanbieder === only).map(async (connection) => {
       const provider = providers.find((p) => p.name === connection.zorgaanbieder);
       if (!provider) return;
       const state = store.syncState(accountId, provider.name);
       if (state && Date.now() - state.syncedAt < maxAgeMs) return;
-      lastResults.set(`${accountId} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId, connection, provider }));
+      await syncConnection(accountId, connection, provider);
     }));
   }
   const dvaNameOf = (zorgaanbieder: string) => {
@@ -235,12 +239,7 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       if (error) {
         return htmlResponse(LaunchFailed({ ...problemProps(request, zorgaanbieder, traceId), error: error.slice(0, 100) }), { status: 200 });
       }
-      if (ctx.network.zorgaanbieders.some((z) => z.name === zorgaanbieder)) {
-        const providers = await directory.providers().catch(() => [] as Provider[]);
-        const provider = providers.find((p) => p.name === zorgaanbieder);
-        const connection = store.connectionOf(account.id, zorgaanbieder);
-        if (provider && connection) lastResults.set(`${account.id} ${zorgaanbieder}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId: account.id, connection, provider }));
-      }
+      if (zorgaanbieder) await syncAll(account.id, 0, zorgaanbieder);
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
       const group = row ? groupOf(row.view.status) : "te-doen";
       return new Response(null, { status: 303, headers: { Location: `/taken?groep=${group}&gemarkeerd=${encodeURIComponent(taskId)}` } });
@@ -333,7 +332,7 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
         store.saveConnection(connection);
         // Step-up (SD 3.4): after the new authorization, start the task again, once.
         if (pending.resumeTask) return start(request, account.id, provider, pending.resumeTask, pending.traceId, false);
-        lastResults.set(`${account.id} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId: account.id, connection, provider }));
+        await syncConnection(account.id, connection, provider);
         return new Response(null, { status: 303, headers: { Location: `/taken?verbonden=${encodeURIComponent(provider.name)}` } });
       } catch (e) {
         if (!(e instanceof ConnectError)) throw e;

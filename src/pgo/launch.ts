@@ -9,7 +9,7 @@ import * as oauth from "oauth4webapi";
 import { CLIENT_ID_EXTENSIONS, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../shared/fhir-profiles.ts";
 import { UnreachableError, type HttpClient } from "../shared/http-client.ts";
 import type { Trace } from "../shared/trace.ts";
-import { authorizationServer } from "./connect.ts";
+import { authorizationServer, loggedFetch } from "./connect.ts";
 import type { Provider } from "./register.ts";
 
 export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -61,12 +61,7 @@ export async function launchTask(o: { http: HttpClient; trace: Trace; provider: 
       audience,
       scope: provider.scope,
       smart_launch_context: JSON.stringify({ resource: `Task/${o.taskId}`, intent: "startmodule", return_url: o.returnUrl }),
-    }, {
-      [oauth.allowInsecureRequests]: true,
-      [oauth.customFetch]: (url: string, init: RequestInit) => http.send(url, { ...init, trace,
-        event: { send: "send_token_request", receive: "receive_token_response", receiveError: "receive_token_request_error",
-          request: { grant_type: TOKEN_EXCHANGE, request_token_type: LAUNCH_CODE } } }),
-    });
+    }, loggedFetch(http, trace, TOKEN_EXCHANGE, { request_token_type: LAUNCH_CODE }));
     if (response.status === 503) return { kind: "dva-unreachable" };
     let code: string;
     try {

@@ -4,7 +4,7 @@ import { flatten, type Questionnaire } from "../../src/module/questionnaire.ts";
 import gadJson from "../../seed/fhir/questionnaires/gad-7.json";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { startTestSandbox } from "../helpers/sandbox.ts";
-import { launch, screenshot } from "./helpers.ts";
+import { connectProvider, launch, pgoLogin, screenshot } from "./helpers.ts";
 
 const gad7 = gadJson as unknown as Questionnaire;
 let sandbox: Sandbox;
@@ -12,23 +12,12 @@ let browser: Browser;
 beforeAll(async () => { sandbox = await startTestSandbox(); browser = await launch(); });
 afterAll(async () => { await browser?.close(); await sandbox?.stop(); });
 
-async function connect(page: Page, displayName: string) {
-  await page.goto(`${sandbox.url("pgo")}/zorgaanbieders`);
-  await page.getByRole("button", { name: `Verbinden met ${displayName}` }).click();
-  await page.getByLabel("Koos de Groot").check();
-  await page.getByRole("button", { name: "Inloggen" }).click();
-  await page.getByLabel("Langdurig (6 maanden)").check();
-  await page.getByRole("button", { name: "Toestemming geven" }).click();
-  await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
-}
+const connect = (page: Page, provider: string) => connectProvider(page, sandbox.url("pgo"), provider, "Koos de Groot");
 
 describe("Koos's journey (SD 4.6, patient journey 2) in Chromium", () => {
   test("GGZ Oostland (second DVA) and De Linde in one overview; GAD-7 paused, resumed, finished with a score", async () => {
     const page = await browser.newPage();
-    await page.goto(`${sandbox.url("pgo")}/login`);
-    await page.getByLabel("Gebruikersnaam").fill("koos");
-    await page.getByLabel("Wachtwoord").fill("koos");
-    await page.getByRole("button", { name: "Inloggen" }).click();
+    await pgoLogin(page, `${sandbox.url("pgo")}/login`, "koos");
     await connect(page, "GGZ Oostland");
     await connect(page, "Huisartsenpraktijk De Linde");
     await page.getByRole("link", { name: "Vragenlijst angst (GAD-7)" }).first().waitFor();

@@ -4,7 +4,7 @@ import { enabledItems, flatten, type Questionnaire } from "../../src/module/ques
 import intakeJson from "../../seed/fhir/questionnaires/copd-intake.json";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { startTestSandbox } from "../helpers/sandbox.ts";
-import { launch, screenshot } from "./helpers.ts";
+import { digidAndConsent, launch, pgoLogin, screenshot } from "./helpers.ts";
 
 const intake = intakeJson as unknown as Questionnaire;
 let sandbox: Sandbox;
@@ -43,16 +43,10 @@ describe("Tom's journey (SD 4.6, patient journey 1) in Chromium", () => {
       await page.waitForURL((u) => u.host === new URL(sandbox.url("module")).host && u.pathname === "/taak");
     };
 
-    await page.goto(`${pgo}/verbind?zorgaanbieder=delinde@medmij`);
-    await page.getByLabel("Gebruikersnaam").fill("tom");
-    await page.getByLabel("Wachtwoord").fill("tom");
-    await page.getByRole("button", { name: "Inloggen" }).click();
+    // The invitation link (AM-FE-014/017) survives the login in between.
+    await pgoLogin(page, `${pgo}/verbind?zorgaanbieder=delinde@medmij`, "tom");
     await page.getByRole("button", { name: "Verbinden met Huisartsenpraktijk De Linde" }).click();
-    await page.getByLabel("Tom van Duinen").check();
-    await page.getByRole("button", { name: "Inloggen" }).click();
-    await page.getByLabel("Langdurig (6 maanden)").check();
-    await page.getByRole("button", { name: "Toestemming geven" }).click();
-    await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+    await digidAndConsent(page, "Tom van Duinen");
     await screenshot(page, "tom-01-overview");
 
     await startIntake();

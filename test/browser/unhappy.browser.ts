@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { startTestSandbox } from "../helpers/sandbox.ts";
-import { launch, screenshot } from "./helpers.ts";
+import { connectProvider, launch, pgoLogin, screenshot } from "./helpers.ts";
 
 let sandbox: Sandbox;
 let browser: Browser;
@@ -13,16 +13,8 @@ beforeAll(async () => {
   sandbox = await startTestSandbox();
   browser = await launch();
   page = await browser.newPage();
-  await page.goto(`${sandbox.url("pgo")}/verbind?zorgaanbieder=delinde@medmij`);
-  await page.getByLabel("Gebruikersnaam").fill("tom");
-  await page.getByLabel("Wachtwoord").fill("tom");
-  await page.getByRole("button", { name: "Inloggen" }).click();
-  await page.getByRole("button", { name: "Verbinden met Huisartsenpraktijk De Linde" }).click();
-  await page.getByLabel("Tom van Duinen").check();
-  await page.getByRole("button", { name: "Inloggen" }).click();
-  await page.getByLabel("Langdurig (6 maanden)").check();
-  await page.getByRole("button", { name: "Toestemming geven" }).click();
-  await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+  await pgoLogin(page, `${sandbox.url("pgo")}/login`, "tom");
+  await connectProvider(page, sandbox.url("pgo"), "Huisartsenpraktijk De Linde", "Tom van Duinen");
 });
 afterAll(async () => { await faults(null); await browser?.close(); await sandbox?.stop(); });
 
@@ -63,8 +55,8 @@ describe("unhappy paths in Chromium (issue 6)", () => {
     await faults({ stepUpAlways: true });
     try {
       await start("Medicatieoverzicht controleren");
-      await page.getByLabel("Tom van Duinen").check();
       await screenshot(page, "unhappy-04-step-up-digid");
+      await page.getByLabel("Tom van Duinen").check();
       await page.getByRole("button", { name: "Inloggen" }).click();
       await page.getByLabel("Langdurig (6 maanden)").check();
       await page.getByRole("button", { name: "Toestemming geven" }).click();

@@ -129,9 +129,16 @@ export function patientOf(access: Access): string | null | undefined {
 
 /** May this token read this resource? Another patient's resource reads as absent (404, never 200). */
 export function canRead(access: Access, resource: Resource): boolean {
-  if (access.kind === "system") return access.owns(resource);
-  if (SHARED.has(resource.resourceType)) return true;
-  const compartment = indexEntries(resource).patient;
+  return mayRead(access, resource.resourceType, indexEntries(resource).patient, () => resource);
+}
+
+/**
+ * The same rule for a stored row, from its patient-compartment column: the resource is parsed only
+ * for system tokens, whose organisation check needs it (the read hot path stays parse-free).
+ */
+export function mayRead(access: Access, type: string, compartment: string | null, load: () => Resource): boolean {
+  if (access.kind === "system") return access.owns(load());
+  if (SHARED.has(type)) return true;
   return access.patient !== null && compartment === `Patient/${access.patient}`;
 }
 

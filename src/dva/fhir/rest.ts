@@ -5,7 +5,7 @@
  */
 import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { canRead, isShared, patientOf, requireWrite, type Access } from "./access.ts";
+import { canRead, isShared, mayRead, patientOf, requireWrite, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
 import { includeReferences, matches, sortResults } from "./search.ts";
@@ -34,12 +34,7 @@ function readable(ctx: FhirContext, type: string, id: string): StoredResource {
 }
 
 type RawResource = NonNullable<ReturnType<FhirStore["readRaw"]>>;
-
-/** canRead on the stored row: the compartment column for patient tokens, no JSON parse (hot path). */
-function canReadRaw(access: Access, type: string, raw: RawResource): boolean {
-  if (access.kind === "system") return access.owns(JSON.parse(raw.json) as Resource);
-  return isShared(type) || (access.patient !== null && raw.patient === `Patient/${access.patient}`);
-}
+const canReadRaw = (access: Access, type: string, raw: RawResource) => mayRead(access, type, raw.patient, () => JSON.parse(raw.json) as Resource);
 
 /** @see https://hl7.org/fhir/R4/http.html#read — the stored JSON is served as is (hot path). */
 export function read(ctx: FhirContext, type: string, id: string): FhirResult {
