@@ -79,7 +79,7 @@ export function smartRoutes(d: AuthDeps) {
       try {
         const checked = checkSmartAuthorize(url.searchParams, dva);
         const now = Date.now();
-        const grant = store.findGrant<LaunchContext>(checked.launch, "launch");
+        const grant = launchGrant; // checked.launch is the single `launch` parameter read above
         if (!grant) throw new OAuthError("invalid_request", "onbekende launch-code");
         if (grant.clientId !== client.client.clientId) throw new OAuthError("invalid_request", "de launch-code is voor een andere module uitgegeven");
         if (grant.expiresAt <= now) throw new OAuthError("invalid_request", "de launch-code is verlopen");
