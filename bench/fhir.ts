@@ -5,7 +5,9 @@
  * (test/helpers/dva.ts: /auth → DigiD simulator → consent → code → /token), and then
  *   - Task collection, one request at a time (SPEC §11: p95 < 5 ms at 100 000 tasks)
  *   - the same request with If-None-Match: 304 revalidation (issue 4: < 1 ms)
- *   - FHIR read throughput with concurrent loops (joined into the HTTP table by http.ts)
+ *   - FHIR read throughput with concurrent loops, in-process and against the sandbox as a child
+ *     process on the same file (the judged row: both it and the hello world baseline are separate
+ *     processes loaded by the same client; joined into the HTTP table by http.ts)
  *   - a zorgaanbieder system search (client_credentials) by owner, as info
  * The fetch client runs in the same process as the server, for every row here.
  */
@@ -14,8 +16,10 @@ import { loadNetwork } from "../src/network-loader.ts";
 import { startSandbox, type Sandbox } from "../src/sandbox.ts";
 import { bsnSequence } from "../src/shared/bsn.ts";
 import { DATA_SERVICE_TAG } from "../src/shared/fhir-profiles.ts";
+import { join } from "node:path";
 import { collectTokens } from "../test/helpers/dva.ts";
 import { measure, type FhirRead, type Load } from "./http.ts";
+import { freePort, startTimed, stopChild, type Child } from "./processes.ts";
 import { count, failedRow, max, median, min, ms, pcts, percentile, random, sampled, under, type Row } from "./report.ts";
 import { TaskCollection } from "./task-collection.ts";
 
@@ -29,7 +33,7 @@ const SYSTEM_BUDGET_MS = 15_000;
 export const COLLECTION_QUERY = `_tag=${encodeURIComponent(`${DATA_SERVICE_TAG.system}|${DATA_SERVICE_TAG.code}`)}` +
   "&status:not=completed&_include=Task:based-on&_include=Task:digital-activity";
 
-interface Person { n: number; patient: string; dva: string; token: string; fhir: string; etag: string | null }
+interface Person { n: number; bsn: string; scope: string; patient: string; dva: string; token: string; fhir: string; etag: string | null }
 
 export interface FhirOptions { samples: number; patients: number; tasks: number; people: number; systemSamples: number; httpMs: number }
 export interface FhirResult { rows: Row[]; notes: string[]; read: FhirRead | null }
@@ -109,6 +113,7 @@ export async function benchFhir(path: string, o: FhirOptions, log: (line: string
   log("fhir: the sandbox in-process on the population database …");
   let started = performance.now();
   const sandbox = await startSandbox(testConfig({ dataPath: path, port: 0 }), await loadNetwork(null));
+  let stopped = false;
   rows.push({ measure: "startSandbox in-process on the population file (no reseed)", value: ms(performance.now() - started), target: "—", result: "info" });
   let read: FhirRead = { error: "not reached" };
   try {
@@ -130,7 +135,7 @@ export async function benchFhir(path: string, o: FhirOptions, log: (line: string
         flowTimes.push(performance.now() - started);
         if (typeof tokens.access_token !== "string") throw new Error(`no access_token: ${JSON.stringify(tokens).slice(0, 120)}`);
         if (tokens.patient !== p.patient) throw new Error(`token for patient ${tokens.patient}, expected ${p.patient}`);
-        people.push({ n: p.n, patient: p.patient, dva: p.dva, token: tokens.access_token, fhir: `${sandbox.url(`fhir.${p.dva}`)}/fhir`, etag: null });
+        people.push({ n: p.n, bsn: p.bsn, scope: p.scope, patient: p.patient, dva: p.dva, token: tokens.access_token, fhir: `${sandbox.url(`fhir.${p.dva}`)}/fhir`, etag: null });
       } catch (e) {
         flowProblems.push(`${p.patient} (BSN ${p.bsn}, ${p.dva}): ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -183,19 +188,57 @@ export async function benchFhir(path: string, o: FhirOptions, log: (line: string
       "SELECT id FROM fhir_resource WHERE dva = ? AND type = 'Task' AND patient = ? AND deleted = 0 ORDER BY id");
     const reads = people.flatMap((p) => taskIds.all(p.dva, `Patient/${p.patient}`).map((t) => ({ url: `${p.fhir}/Task/${t.id}`, init: { headers: auth(p) } })));
     read = await measureRead(reads, o.httpMs, `${count(reads.length)} Tasks of ${count(people.length)} patients round-robin, each with its patient's PGO Bearer token (ES256 verified per request); ` +
-      `${count(o.tasks)} synthetic Tasks in the database; the in-process server shares its thread with the fetch loops, like the in-process hello world`);
+      `${count(o.tasks)} synthetic Tasks in the database`);
 
     const system = await systemSearches(sandbox, o.systemSamples, log);
     rows.push(...system.rows);
     notes.push(...system.notes);
+    const byPerson = new Map(people.map((p) => [p, taskIds.all(p.dva, `Patient/${p.patient}`).map((t) => t.id)]));
+    await sandbox.stop();
+    stopped = true;
+    if ("read" in read) {
+      log("fhir: FHIR read throughput (the sandbox as a child process on the same file) …");
+      try {
+        read.child = await measureChildRead(path, byPerson, o.httpMs);
+      } catch (e) {
+        read.child = { error: e };
+      }
+    }
   } catch (e) {
     // Keep what was measured; the read row reports the failure when it was not reached.
     rows.push(failedRow("FHIR server over HTTP", e));
     if ("error" in read && read.error === "not reached") read = { error: e };
   } finally {
-    await sandbox.stop();
+    if (!stopped) await sandbox.stop();
   }
   return { rows, notes, read };
+}
+
+/**
+ * The same reads against `bun src/main.ts --data <population file>` in its own process, as the
+ * sandbox runs for its users: new PGO tokens from it over HTTP (its issuer carries its port),
+ * then the concurrent loops of http.ts, exactly as for the hello world child.
+ */
+async function measureChildRead(path: string, taskIds: Map<Person, string[]>, durationMs: number): Promise<Load> {
+  const port = freePort();
+  let child: Child | null = null;
+  try {
+    child = (await startTimed([process.execPath, "src/main.ts", "--port", String(port), "--data", path, "--quiet"], join(import.meta.dir, ".."), port)).child;
+    const urls = { url: (label = "") => `http://${label ? `${label}.` : ""}localhost:${port}` };
+    const reads: { url: string; init: RequestInit }[] = [];
+    for (const [p, ids] of taskIds) {
+      const tokens = await collectTokens(urls, { bsn: p.bsn, dva: p.dva, scope: p.scope });
+      if (typeof tokens.access_token !== "string") throw new Error(`no token from the child sandbox for ${p.patient}`);
+      for (const id of ids) reads.push({ url: `${urls.url(`fhir.${p.dva}`)}/fhir/Task/${id}`, init: { headers: { authorization: `Bearer ${tokens.access_token}` } } });
+    }
+    if (reads.length === 0) throw new Error("no Task ids for the patients");
+    const first = await fetch(reads[0]!.url, reads[0]!.init);
+    await first.arrayBuffer();
+    if (first.status !== 200) throw new Error(`GET ${reads[0]!.url} answered ${first.status}`);
+    return await measure((i) => reads[i % reads.length]!, durationMs);
+  } finally {
+    if (child) await stopChild(child);
+  }
 }
 
 /** The FHIR read load, with an in-process Bun hello world measured the same way as its baseline. */

@@ -56,7 +56,7 @@ export const describe = (l: Load) => `${count(l.perSecond)} req/s · p50 ${ms(pe
 
 /** What fhir.ts measured in-process for the FHIR read row (or why it could not). */
 export type FhirRead =
-  | { read: Load; hello: Load | null; what: string }
+  | { read: Load; hello: Load | null; what: string; child?: Load | { error: unknown } }
   | { error: unknown };
 
 const READ_FLOOR = 1 / 3;
@@ -82,19 +82,26 @@ export async function benchHttp(root: string, durationMs: number, log: (line: st
   const ratioText = (l: Load, base: Load | null = hello, label = "hello") => Number.isFinite(ratio(l, base)) ? ` · ${ratio(l, base).toFixed(2)}× ${label}` : "";
 
   const readTarget = `≥ ${READ_FLOOR.toFixed(2)}× hello world`;
+  const judged = "sandbox FHIR read GET /fhir/Task/<id> (child process)";
   if (fhirRead && "read" in fhirRead) {
-    const { read, hello: local, what } = fhirRead;
+    const { read, hello: local, what, child } = fhirRead;
+    // The judged row: the sandbox as its users run it, a process of its own, loaded by the same
+    // client as the hello world child above.
+    if (child && "requests" in child) {
+      rows.push({ measure: judged, value: describe(child) + ratioText(child), target: readTarget, result: atLeast(ratio(child, hello), READ_FLOOR) });
+    } else {
+      rows.push(failedRow(judged, child ? child.error : "not measured", readTarget));
+    }
     if (local) rows.push({ measure: "Bun hello world (Bun.serve in the bench process)", value: describe(local), target: "baseline", result: "info (for the in-process row)" });
-    // Like for like: an in-process server shares its thread with the fetch loops, so it is judged
-    // against hello world in the same process; the child baseline is shown beside it.
-    const base = local ?? hello;
+    // In-process, server and fetch loops share one thread: judged against hello world in the
+    // same process, shown for the server's own cost without a second core.
     rows.push({ measure: "sandbox FHIR read GET /fhir/Task/<id> (in-process)",
       value: describe(read) + ratioText(read, local, "in-process hello") + ratioText(read, hello, "child hello"),
-      target: readTarget, result: `${atLeast(ratio(read, base), READ_FLOOR)}${local ? "" : " (vs the child baseline)"}` });
-    notes.push(`FHIR read: ${what}`);
+      target: "—", result: `info (${atLeast(ratio(read, local ?? hello), READ_FLOOR)} against ${local ? "the in-process" : "the child"} hello world)` });
+    notes.push(`FHIR read: ${what}; the child row starts bun src/main.ts --data <that file> and takes new tokens from it over HTTP`);
   } else {
-    rows.push(fhirRead ? failedRow("sandbox FHIR read GET /fhir/Task/<id> (in-process)", fhirRead.error, readTarget)
-      : { measure: "sandbox FHIR read GET /fhir/Task/<id> (in-process)", value: "—", target: readTarget, result: "not measured (no population database)" });
+    rows.push(fhirRead ? failedRow(judged, fhirRead.error, readTarget)
+      : { measure: judged, value: "—", target: readTarget, result: "not measured (no population database)" });
   }
 
   log("http: sandbox (child process) …");

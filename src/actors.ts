@@ -15,18 +15,18 @@ import { createPlaceholderApp } from "./shared/placeholder.ts";
 import type { HostMap, HostRoute } from "./server.ts";
 import { themes } from "../views/theme.ts";
 
-type Handler = (request: Request) => Response | Promise<Response>;
+type Handler = (request: Request, url: URL) => Response | Promise<Response>;
 
 function appFor(ctx: SandboxContext, a: ActorSite): Handler {
   const n = ctx.network;
   const cockpit = `${n.cockpit.origin}/`;
-  const handler = (app: { handle: Handler }): Handler => (request) => app.handle(request);
+  const handler = (app: { handle: (request: Request) => Response | Promise<Response> }): Handler => (request) => app.handle(request);
   switch (a.kind) {
     case "cockpit": return handler(createCockpit(ctx));
     case "register": return handler(createRegister(ctx).app);
     case "digid": return handler(createDigid(ctx).app);
     case "dva-auth": return handler(createDvaAuth(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
-    case "dva-fhir": return handler(createDvaFhir(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
+    case "dva-fhir": return createDvaFhir(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!);
     case "pgo": return handler(createPgo(ctx, n.pgos[a.pgoIndex!]!));
     case "module": return handler(createModuleApp(ctx, n.modules.filter((m) => m.site.origin === a.site.origin)));
     case "xis":

@@ -22,7 +22,8 @@ export interface HostRoute {
   origin: string;
   /** For DVA hosts: which DVA (dvaDown, latencyMs). */
   dvaId?: string;
-  handle(request: Request): Response | Promise<Response>;
+  /** `url` is the request's URL, parsed once by the dispatcher. */
+  handle(request: Request, url: URL): Response | Promise<Response>;
 }
 
 export type HostMap = Map<string, HostRoute>;
@@ -57,7 +58,7 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
     if (url.pathname === "/health" && request.method === "GET") {
       response = jsonResponse({ status: "ok" });
     } else {
-      response = serveAsset(url.pathname) ?? await handleSafely(route, request);
+      response = serveAsset(url.pathname) ?? await handleSafely(route, request, url);
     }
     const requestId = request.headers.get(REQUEST_ID_HEADER);
     if (requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId)) {
@@ -72,9 +73,9 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
   };
 }
 
-async function handleSafely(route: HostRoute, request: Request): Promise<Response> {
+async function handleSafely(route: HostRoute, request: Request, url: URL): Promise<Response> {
   try {
-    return await route.handle(request);
+    return await route.handle(request, url);
   } catch (error) {
     const { traceId } = incomingIds(request);
     console.error(`[${route.kind}] unhandled error, trace ${traceId}:`, error);

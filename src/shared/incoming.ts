@@ -3,7 +3,7 @@
  * receive event with the caller's trace and request id (SD 4.5, e.g. receive_token_request), then
  * its own answer (send_token_response) or error (send_token_request_error) with the same ids.
  */
-import type { ChainLog } from "./chain-log.ts";
+import type { ChainEntry, ChainLog } from "./chain-log.ts";
 import { incomingIds } from "./trace.ts";
 
 export interface ReceivedRequest {
@@ -17,17 +17,15 @@ export function logIncoming(
   chain: ChainLog,
   request: Request,
   opts: { type: string; location: string; sessionId?: string | null; clientId?: string; extra?: Record<string, unknown> },
+  url: URL = new URL(request.url),
 ): ReceivedRequest {
-  const url = new URL(request.url);
   const { traceId, requestId } = incomingIds(request, url);
   const sessionId = opts.sessionId ?? null;
-  chain.write({
-    type: opts.type, location: opts.location, traceId, sessionId,
-    request: {
-      id: requestId, method: request.method.toLowerCase(), uri: `${url.origin}${url.pathname}`,
-      ...(opts.clientId ? { client_id: opts.clientId } : {}), server_id: opts.location, ...opts.extra,
-    },
-  });
+  const line: NonNullable<ChainEntry["request"]> = { id: requestId, method: request.method.toLowerCase(), uri: url.origin + url.pathname };
+  if (opts.clientId) line.client_id = opts.clientId;
+  line.server_id = opts.location;
+  if (opts.extra) Object.assign(line, opts.extra);
+  chain.write({ type: opts.type, location: opts.location, traceId, sessionId, request: line });
   return {
     traceId,
     requestId,

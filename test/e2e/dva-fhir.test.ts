@@ -207,3 +207,45 @@ describe("token cache never crosses DVAs", () => {
     expect((await fhir("/Task", koosGgz)).status).toBe(401);
   });
 });
+
+describe("the FHIR host's routes (route table, no framework)", () => {
+  test("an unknown interaction under /fhir is an OperationOutcome: 405 with Allow, 404, 400 for bad encoding", async () => {
+    const del = await fhir("/Task/task-tom-delinde-intake", tom, { method: "DELETE" });
+    expect(del.status).toBe(405);
+    expect(del.headers.get("allow")).toBe("GET, PUT, PATCH, OPTIONS");
+    expect((await del.json()).issue[0].code).toBe("not-supported");
+    const deep = await fhir("/Task/task-tom-delinde-intake/x/y/z");
+    expect(deep.status).toBe(404);
+    expect(deep.headers.get("content-type")).toBe("application/fhir+json");
+    expect((await deep.json()).issue[0].code).toBe("not-found");
+    const bad = await fhir("/Task/%E0%A4%A");
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).resourceType).toBe("OperationOutcome");
+  });
+
+  test("HEAD on a read answers the headers of GET without a body", async () => {
+    const res = await fhir("/Task/task-tom-delinde-intake", tom, { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("etag")).toMatch(/^W\/"\d+"$/);
+    expect(await res.text()).toBe("");
+  });
+
+  test("CORS: every answer allows any origin; the preflight lists methods and headers", async () => {
+    expect((await fhir("/Task/task-tom-delinde-intake")).headers.get("access-control-allow-origin")).toBe("*");
+    const pre = await fetch(`${base()}/Task/x`, { method: "OPTIONS" });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-methods")).toContain("PATCH");
+    expect(pre.headers.get("access-control-allow-headers")).toContain("If-Match");
+  });
+
+  test("the host's home page says where the API is; other pages are a friendly 404", async () => {
+    const home = await fetch(`${sandbox.url("fhir.zorgnet")}/`);
+    expect(home.status).toBe(200);
+    const html = await home.text();
+    expect(html).toContain(`${base()}/metadata`);
+    expect(html).toContain("his-delinde");
+    const page = await fetch(`${sandbox.url("fhir.zorgnet")}/nope`, { headers: { accept: "text/html" } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain("Trace ID");
+  });
+});

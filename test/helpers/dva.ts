@@ -17,7 +17,10 @@ export interface ConsentFlowOptions {
   extraParams?: Record<string, string>;
 }
 
-export async function consentFlow(sandbox: Sandbox, o: ConsentFlowOptions = {}): Promise<{ redirect: URL; cookies: string }> {
+/** What the flows need of a sandbox: its URLs (an in-process Sandbox, or a child process on a known port). */
+export type SandboxUrls = Pick<Sandbox, "url">;
+
+export async function consentFlow(sandbox: SandboxUrls, o: ConsentFlowOptions = {}): Promise<{ redirect: URL; cookies: string }> {
   const auth = sandbox.url(`auth.${o.dva ?? "zorgnet"}`);
   const pgo = sandbox.url("pgo");
   const start = new URL(`${auth}/auth`);
@@ -30,7 +33,7 @@ export async function consentFlow(sandbox: Sandbox, o: ConsentFlowOptions = {}):
 }
 
 /** From a DVA /auth URL (as a PGO sends the browser there) through DigiD and consent, back to the redirect. */
-export async function throughDva(sandbox: Sandbox, authUrl: string, o: ConsentFlowOptions = {}): Promise<{ redirect: URL; cookies: string }> {
+export async function throughDva(sandbox: SandboxUrls, authUrl: string, o: ConsentFlowOptions = {}): Promise<{ redirect: URL; cookies: string }> {
   const auth = new URL(authUrl).origin;
   const toDigid = await get(authUrl);
   if (toDigid.status !== 302) throw new Error(`/auth answered ${toDigid.status}: ${await toDigid.text()}`);
@@ -59,7 +62,7 @@ export async function throughDva(sandbox: Sandbox, authUrl: string, o: ConsentFl
 }
 
 /** A PGO's tokens after the collect flow (long-term consent by default). */
-export async function collectTokens(sandbox: Sandbox, o: ConsentFlowOptions = {}) {
+export async function collectTokens(sandbox: SandboxUrls, o: ConsentFlowOptions = {}) {
   const { redirect, cookies } = await consentFlow(sandbox, { kind: "long", ...o });
   const res = await fetch(`${sandbox.url(`auth.${o.dva ?? "zorgnet"}`)}/token`, {
     method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -8,6 +8,7 @@ import { randomToken } from "../../shared/crypto.ts";
 import { CSRF_FIELD } from "../../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost } from "../../shared/html.ts";
 import { localDateTime } from "../../shared/time.ts";
+import { newId } from "../../shared/trace.ts";
 import { ConsentOverview, type ConsentRow } from "../../../views/dva/pages.tsx";
 import { AUTH_REQUEST_TTL_MS } from "./authorize.ts";
 import { digidLoginUrl, type AuthDeps } from "./deps.ts";
@@ -25,7 +26,7 @@ export function consentRoutes(d: AuthDeps) {
       if (!session) {
         const now = Date.now();
         const id = randomToken();
-        store.saveAuthRequest({ id, kind: "overview", clientId: "", redirectUri: OVERVIEW_PATH, scope: "", state: "", traceId: crypto.randomUUID(),
+        store.saveAuthRequest({ id, kind: "overview", clientId: "", redirectUri: OVERVIEW_PATH, scope: "", state: "", traceId: newId(),
           requestId: id.slice(0, 16), sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
         return new Response(null, { status: 302, headers: { Location: digidLoginUrl(d, id) } });
       }

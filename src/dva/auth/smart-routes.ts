@@ -6,7 +6,7 @@ import { Elysia } from "elysia";
 import { randomToken, sha256 } from "../../shared/crypto.ts";
 import { htmlResponse, jsonResponse } from "../../shared/html.ts";
 import { NO_STORE, OAuthError, errorRedirect, oauthErrorResponse } from "../../shared/oauth-error.ts";
-import { incomingIds } from "../../shared/trace.ts";
+import { incomingIds, newId } from "../../shared/trace.ts";
 import { OtherPersonPage } from "../../../views/dva/pages.tsx";
 import { AUTH_REQUEST_TTL_MS, CODE_TTL_MS, UnverifiedClientError } from "./authorize.ts";
 import { authenticateClient, type TokenClient } from "./client-auth.ts";
@@ -68,7 +68,7 @@ export function smartRoutes(d: AuthDeps) {
       // The browser carries no correlation id; the launch code does (the PGO's token exchange), so one journey is one trace.
       const launchGrant = url.searchParams.get("launch") ? store.findGrant<LaunchContext>(url.searchParams.get("launch")!, "launch") : null;
       const traceId = launchGrant?.data.traceId ?? incomingIds(request, url).traceId;
-      ctx.chain.write({ type: "receive_authorize_request", location, traceId, request: { id: crypto.randomUUID(), method: "get", uri: `${url.origin}${url.pathname}`, client_id: url.searchParams.get("client_id") ?? "" } });
+      ctx.chain.write({ type: "receive_authorize_request", location, traceId, request: { id: newId(), method: "get", uri: `${url.origin}${url.pathname}`, client_id: url.searchParams.get("client_id") ?? "" } });
       let client;
       try { client = verifySmartClient(url.searchParams, dva, ctx.network); } catch (e) {
         if (!(e instanceof UnverifiedClientError)) throw e;

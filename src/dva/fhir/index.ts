@@ -1,28 +1,34 @@
 /**
- * DVA FHIR server host (`fhir.<dva>.localhost/fhir`): SMART discovery (SD 3.5), and the FHIR R4
- * REST interactions so far — read, vread, search (GET and POST _search) and JSON Patch on Task —
- * behind bearer-token access (access.ts). Elysia only here; rest.ts is framework-free.
+ * DVA FHIR server host (`fhir.<dva>.localhost/fhir`): SMART discovery (SD 3.5) and the FHIR R4
+ * REST interactions (read, vread, search, create, update, patch, history) behind bearer-token
+ * access (access.ts). No framework: the interactions are a route table (router.ts) of
+ * framework-free handlers (rest.ts, write.ts) that return a FhirResult or throw an
+ * OperationOutcomeError; `handle` renders either and writes the SD 4.5.6 log lines.
  */
-import { createActorApp } from "../../shared/actor-app.ts";
 import type { SandboxContext } from "../../shared/context.ts";
 import { htmlResponse, jsonResponse } from "../../shared/html.ts";
 import { logIncoming } from "../../shared/incoming.ts";
 import type { ResolvedDva } from "../../shared/resolved-network.ts";
-import { PlaceholderPage } from "../../../views/placeholder.tsx";
+import { incomingIds } from "../../shared/trace.ts";
+import { ErrorPage } from "../../../views/error-page.tsx";
+import { FhirHome } from "../../../views/dva/fhir-home.tsx";
 import { themes } from "../../../views/theme.ts";
 import { SMART_SCOPES } from "../auth/smart.ts";
 import { DvaAuthStore } from "../auth/store.ts";
-import { FHIR_JSON, OperationOutcomeError, badRequest, outcomeResponse, tooLarge, unauthorized } from "../../shared/operation-outcome.ts";
+import { FHIR_JSON, OperationOutcomeError, badRequest, notFound, outcomeResponse, tooLarge, unauthorized } from "../../shared/operation-outcome.ts";
 import { authenticate } from "./access.ts";
 import { capabilityStatement } from "./capability.ts";
-import { patchTask, read, search, vread, type FhirContext, type FhirResult } from "./rest.ts";
+import { RESOURCE_TYPES, patchTask, read, search, vread, type FhirContext, type FhirResult } from "./rest.ts";
+import { createRouter, type Params } from "./router.ts";
 import { create, history, update } from "./write.ts";
 import { FhirStore } from "./store.ts";
 
 export const MAX_BODY = 1024 * 1024;
 
-const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, Prefer, X-Correlation-ID, MedMij-Request-ID",
-  "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, OPTIONS", "Access-Control-Expose-Headers": "ETag, Location, Last-Modified, MedMij-Request-ID" };
+/** CORS on every answer (browser-based modules); the preflight adds what may be sent. */
+const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location, Last-Modified, MedMij-Request-ID" };
+const PREFLIGHT = { ...CORS, "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, Prefer, X-Correlation-ID, MedMij-Request-ID",
+  "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, OPTIONS", "Access-Control-Max-Age": "600" };
 
 /** @see https://hl7.org/fhir/smart-app-launch/conformance.html */
 export function smartConfiguration(dva: ResolvedDva) {
@@ -43,6 +49,9 @@ export function smartConfiguration(dva: ResolvedDva) {
   };
 }
 
+/** One interaction: the request, its parsed URL and the path parameters. */
+type Handler = (request: Request, url: URL, params: Params) => Response | Promise<Response>;
+
 export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: number) {
   const theme = themes.dva(dva.name, index, "fhir");
   const authStore = new DvaAuthStore(ctx.db, dva.id);
@@ -50,28 +59,32 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
   const location = dva.fhir.hostname;
 
   /** Authenticate, run one interaction, render the result or the OperationOutcome; log SD 4.5 lines. */
-  async function handle(request: Request, run: (fctx: FhirContext) => FhirResult | Promise<FhirResult>): Promise<Response> {
-    const received = logIncoming(ctx.chain, request, { type: "receive_resource_request", location });
+  async function handle(request: Request, url: URL, run: (fctx: FhirContext) => FhirResult | Promise<FhirResult>): Promise<Response> {
+    const received = logIncoming(ctx.chain, request, { type: "receive_resource_request", location }, url);
     try {
       if (ctx.faults.get().fhirTokenExpired) throw unauthorized("het token is verlopen (sandbox-storing fhirTokenExpired)");
       const access = await authenticate(request, dva, authStore, store, ctx.network);
-      const ifNoneMatch = request.method === "GET" ? request.headers.get("if-none-match") : null;
+      const get = request.method === "GET" || request.method === "HEAD";
+      const ifNoneMatch = get ? request.headers.get("if-none-match") : null;
       const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date(), ifNoneMatch });
-      const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...CORS };
-      if (result.etag) headers.ETag = result.etag;
-      if (result.lastModified) headers["Last-Modified"] = result.lastModified;
-      if (result.location) headers.Location = result.location;
       received.respond("send_resource_response", result.status);
       // http.html#cread: If-None-Match on read and search.
       if (result.status === 304 || (result.etag && ifNoneMatch === result.etag)) {
         return new Response(null, { status: 304, headers: { ETag: result.etag ?? "", ...CORS } });
       }
-      // http.html#ops: Prefer return=minimal | representation | OperationOutcome on writes.
-      const prefer = /return=(minimal|representation|OperationOutcome)/.exec(request.headers.get("prefer") ?? "")?.[1];
-      if (request.method !== "GET" && prefer === "minimal") return new Response(null, { status: result.status, headers });
-      if (request.method !== "GET" && prefer === "OperationOutcome") {
-        const issues = result.warnings?.length ? result.warnings : [{ severity: "information", code: "informational", diagnostics: "opgeslagen" }];
-        return new Response(JSON.stringify({ resourceType: "OperationOutcome", issue: issues }), { status: result.status, headers });
+      const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...CORS };
+      if (result.etag) headers.ETag = result.etag;
+      if (result.lastModified) headers["Last-Modified"] = result.lastModified;
+      if (result.location) headers.Location = result.location;
+      if (request.method === "HEAD") return new Response(null, { status: result.status, headers });
+      if (!get) {
+        // http.html#ops: Prefer return=minimal | representation | OperationOutcome on writes.
+        const prefer = /return=(minimal|representation|OperationOutcome)/.exec(request.headers.get("prefer") ?? "")?.[1];
+        if (prefer === "minimal") return new Response(null, { status: result.status, headers });
+        if (prefer === "OperationOutcome") {
+          const issues = result.warnings?.length ? result.warnings : [{ severity: "information", code: "informational", diagnostics: "opgeslagen" }];
+          return new Response(JSON.stringify({ resourceType: "OperationOutcome", issue: issues }), { status: result.status, headers });
+        }
       }
       return new Response(typeof result.body === "string" ? result.body : JSON.stringify(result.body), { status: result.status, headers });
     } catch (e) {
@@ -82,8 +95,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
   }
 
   const strict = (request: Request) => (request.headers.get("prefer") ?? "").includes("handling=strict");
-  const selfUrl = (request: Request, params: URLSearchParams) => {
-    const url = new URL(request.url);
+  const selfUrl = (url: URL, params: URLSearchParams) => {
     const query = params.toString();
     return `${dva.fhir.origin}${url.pathname.replace(/\/_search$/, "")}${query ? `?${query}` : ""}`;
   };
@@ -103,33 +115,35 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     return readBody(request);
   }
 
-  return createActorApp(`dva-fhir:${dva.id}`, theme)
-    .get("/", () => htmlResponse(PlaceholderPage({ theme, cockpit: `${ctx.network.cockpit.origin}/`,
-      what: `FHIR R4-server van ${dva.name} op ${dva.fhirBase}. SMART-discovery: ${dva.fhirBase}/.well-known/smart-configuration.` })))
-    .options("/fhir/*", () => new Response(null, { status: 204, headers: { ...CORS, "Access-Control-Max-Age": "600" } }))
-    .get("/fhir/.well-known/smart-configuration", ({ request }) => {
-      const received = logIncoming(ctx.chain, request, { type: "receive_smart_configuration_request", location });
+  const systemClient = ctx.network.zorgaanbieders.find((z) => z.dva === dva.id)?.systemClient;
+  const home: Handler = () => htmlResponse(FhirHome({ theme, dvaName: dva.name, fhirBase: dva.fhirBase, authOrigin: dva.auth.origin,
+    cockpit: `${ctx.network.cockpit.origin}/`, resourceTypes: RESOURCE_TYPES, systemClient }));
+
+  const router = createRouter<Handler>([
+    { method: "GET", path: "/", handler: home },
+    { method: "OPTIONS", path: "/fhir/*", handler: () => new Response(null, { status: 204, headers: PREFLIGHT }) },
+    { method: "GET", path: "/fhir/.well-known/smart-configuration", handler: (request, url) => {
+      const received = logIncoming(ctx.chain, request, { type: "receive_smart_configuration_request", location }, url);
       received.respond("send_smart_configuration_response", 200);
       return jsonResponse(smartConfiguration(dva), 200, { ...CORS, "Cache-Control": "max-age=300" });
-    })
-    .get("/fhir/metadata", () => jsonResponse(capabilityStatement(dva, "0.1.0"), 200, { ...CORS, "Content-Type": FHIR_JSON }))
-    .get("/fhir/:type", ({ request, params }) => handle(request, (f) => {
-      const query = new URL(request.url).searchParams;
-      return search(f, params.type, query, selfUrl(request, query), strict(request));
-    }))
-    .post("/fhir/:type/_search", ({ request, params }) => handle(request, async (f) => {
-      const query = new URL(request.url).searchParams;
+    } },
+    { method: "GET", path: "/fhir/metadata", handler: () => jsonResponse(capabilityStatement(dva, "0.1.0"), 200, { ...CORS, "Content-Type": FHIR_JSON }) },
+    { method: "GET", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, (f) =>
+      search(f, p.type!, url.searchParams, selfUrl(url, url.searchParams), strict(request))) },
+    { method: "POST", path: "/fhir/:type/_search", handler: (request, url, p) => handle(request, url, async (f) => {
+      const query = new URLSearchParams(url.searchParams);
       if (!(request.headers.get("content-type") ?? "").includes("application/x-www-form-urlencoded")) throw badRequest("POST _search vraagt application/x-www-form-urlencoded");
       for (const [k, v] of new URLSearchParams(await readBody(request))) query.append(k, v);
-      return search(f, params.type, query, selfUrl(request, query), strict(request));
-    }))
-    .get("/fhir/:type/:id", ({ request, params }) => handle(request, (f) => read(f, params.type, params.id)))
-    .post("/fhir/:type", ({ request, params }) => handle(request, async (f) => create(f, params.type, await readJson(request))))
-    .put("/fhir/:type/:id", ({ request, params }) => handle(request, async (f) => update(f, params.type, params.id, await readJson(request), request.headers.get("if-match"))))
-    .get("/fhir/:type/:id/_history", ({ request, params }) => handle(request, (f) => history(f, params.type, params.id, selfUrl(request, new URLSearchParams()))))
-    .get("/fhir/:type/:id/_history/:vid", ({ request, params }) => handle(request, (f) => vread(f, params.type, params.id, params.vid)))
-    .patch("/fhir/:type/:id", ({ request, params }) => handle(request, async (f) => {
-      if (params.type !== "Task") throw badRequest("PATCH wordt alleen op Task ondersteund");
+      return search(f, p.type!, query, selfUrl(url, query), strict(request));
+    }) },
+    { method: "GET", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, (f) => read(f, p.type!, p.id!)) },
+    { method: "POST", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, async (f) => create(f, p.type!, await readJson(request))) },
+    { method: "PUT", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, async (f) =>
+      update(f, p.type!, p.id!, await readJson(request), request.headers.get("if-match"))) },
+    { method: "GET", path: "/fhir/:type/:id/_history", handler: (request, url, p) => handle(request, url, (f) => history(f, p.type!, p.id!, selfUrl(url, new URLSearchParams()))) },
+    { method: "GET", path: "/fhir/:type/:id/_history/:vid", handler: (request, url, p) => handle(request, url, (f) => vread(f, p.type!, p.id!, p.vid!)) },
+    { method: "PATCH", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, async (f) => {
+      if (p.type !== "Task") throw badRequest("PATCH wordt alleen op Task ondersteund");
       const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim();
       // JSON Patch, or FHIRPath Patch as a Parameters resource (http.html#patch).
       if (type !== "application/json-patch+json" && type !== FHIR_JSON) throw badRequest("PATCH vraagt application/json-patch+json of (FHIRPath Patch) application/fhir+json");
@@ -138,6 +152,29 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
         if (e instanceof OperationOutcomeError) throw e;
         throw new OperationOutcomeError(400, { severity: "error", code: "structure", diagnostics: "de body is geen geldige JSON" });
       }
-      return patchTask(f, params.id, operations, request.headers.get("if-match"));
-    }));
+      return patchTask(f, p.id!, operations, request.headers.get("if-match"));
+    }) },
+  ]);
+
+  /** Outside /fhir a person is browsing: a friendly page; inside it, an OperationOutcome. */
+  function miss(request: Request, url: URL, status: number, diagnostics: string, allow?: string[]): Response | Promise<Response> {
+    if (status === 404 && !url.pathname.startsWith("/fhir") && (request.headers.get("accept") ?? "").includes("text/html")) {
+      return htmlResponse(ErrorPage({ theme, heading: "Pagina niet gevonden", traceId: incomingIds(request, url).traceId,
+        message: `Op ${url.host} bestaat ${url.pathname} niet. De FHIR-API staat onder ${dva.fhirBase}.` }), { status: 404 });
+    }
+    const error = status === 405
+      ? new OperationOutcomeError(405, { severity: "error", code: "not-supported", diagnostics }, { Allow: allow!.join(", ") })
+      : status === 400 ? badRequest(diagnostics) : notFound(diagnostics);
+    return outcomeResponse(error, CORS);
+  }
+
+  return function fhirHost(request: Request, url: URL): Response | Promise<Response> {
+    const found = router(request.method, url.pathname);
+    switch (found.kind) {
+      case "found": return found.handler(request, url, found.params);
+      case "method": return miss(request, url, 405, `${request.method} wordt op ${url.pathname} niet ondersteund`, found.allow);
+      case "malformed": return miss(request, url, 400, "het pad is geen geldige URL-codering");
+      case "none": return miss(request, url, 404, `${url.pathname} bestaat niet op deze FHIR-server`);
+    }
+  };
 }
