@@ -8,7 +8,7 @@ import { forbidden, insufficientScope, unauthorized } from "../../shared/operati
 import { AGB_SYSTEM } from "../../shared/fhir-profiles.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
-import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
+import { indexEntries, type Resource } from "./search-index.ts";
 import type { FhirStore } from "./store.ts";
 
 export type Access =
@@ -17,7 +17,9 @@ export type Access =
   /** A module's SMART token: patient/*.read, write only the launched Task and the patient's QuestionnaireResponses. */
   | { kind: "module"; clientId: string; patient: string; task: string; scopes: string[] }
   /** A zorgaanbieder system (client_credentials): its own organisation's resources at this DVA. */
-  | { kind: "system"; clientId: string; zorgaanbieder: string; scopes: string[]; owns: (resource: Resource) => boolean };
+  | { kind: "system"; clientId: string; zorgaanbieder: string; scopes: string[]; owns: (resource: Resource) => boolean;
+      /** The same decision from a resource's organisations (organisationsOf). */
+      ownsOrgs: (orgs: string[]) => boolean };
 
 /** Resources every reader of this DVA may see: the catalogue, not about one person. */
 const SHARED = new Set(["ActivityDefinition", "Endpoint", "Questionnaire", "Organization", "Practitioner", "PractitionerRole"]);
@@ -46,33 +48,62 @@ const verified = new Map<string, { payload: JWTPayload; exp: number }>();
 const MAX_CACHED = 5000;
 
 /**
- * Which Organizations a resource belongs to: direct Organization references, and the
- * organization of a referenced PractitionerRole (Task/ServiceRequest requester). Patients and the
- * catalogue belong to the DVA as a whole.
+ * Where references come from when deciding ownership: for one resource its own index entries
+ * (and the token index for the resources it points at), for a large search the token index of
+ * the whole DVA. One rule (organisationsOf) serves both.
  */
-function organisationsOf(r: Resource, fhir: FhirStore, dva: string): string[] {
-  const ref = (v: unknown) => normalizeReference((v as { reference?: string } | undefined)?.reference);
-  const viaRole = (v: unknown): string | null => {
-    const target = ref(v);
-    if (!target) return null;
-    if (target.startsWith("Organization/")) return target;
-    if (!target.startsWith("PractitionerRole/")) return null;
-    return ref(fhir.read(dva, "PractitionerRole", target.slice("PractitionerRole/".length))?.resource.organization);
-  };
-  const list = (...v: (string | null)[]) => v.filter((x): x is string => !!x && x.startsWith("Organization/"));
-  switch (r.resourceType) {
-    case "Organization": return list(`Organization/${r.id}`);
-    case "Endpoint": return list(ref(r.managingOrganization));
-    case "PractitionerRole": return list(ref(r.organization));
-    case "Task": return list(viaRole(r.owner), viaRole(r.requester));
-    case "ServiceRequest": return list(viaRole(r.requester));
+export interface RefSource { refs(type: string, id: string, param: string): string[] }
+
+/**
+ * Which Organizations a resource belongs to: direct Organization references, and the
+ * organization of a referenced PractitionerRole (Task/ServiceRequest owner or requester). Patients
+ * and the catalogue belong to the DVA as a whole.
+ */
+export function organisationsOf(type: string, id: string, src: RefSource): string[] {
+  const viaRole = (ref: string): string[] => ref.startsWith("Organization/") ? [ref]
+    : ref.startsWith("PractitionerRole/") ? src.refs("PractitionerRole", ref.slice("PractitionerRole/".length), "organization").filter((o) => o.startsWith("Organization/"))
+    : [];
+  switch (type) {
+    case "Organization": return [`Organization/${id}`];
+    case "Endpoint":
+    case "PractitionerRole": return src.refs(type, id, "organization").filter((o) => o.startsWith("Organization/"));
+    case "Task": return [...src.refs(type, id, "owner"), ...src.refs(type, id, "requester")].flatMap(viaRole);
+    case "ServiceRequest": return src.refs(type, id, "requester").flatMap(viaRole);
     case "QuestionnaireResponse": {
-      const task = indexEntries(r).tokens.find((t) => t.param === "task")?.value;
-      const stored = task ? fhir.read(dva, "Task", task.slice("Task/".length))?.resource : null;
-      return stored ? organisationsOf(stored, fhir, dva) : [];
+      const task = src.refs(type, id, "task")[0];
+      return task?.startsWith("Task/") ? organisationsOf("Task", task.slice("Task/".length), src) : [];
     }
     default: return [];
   }
+}
+
+/** One resource's references from its own entries (it may not be stored yet); others' from the index. */
+function resourceRefs(resource: Resource, fhir: FhirStore, dva: string): RefSource {
+  const own = indexEntries(resource).tokens;
+  return {
+    refs: (type, id, param) => (type === resource.resourceType && id === (resource.id ?? "") ? own : fhir.tokensOf(dva, type, id))
+      .filter((t) => t.param === param).map((t) => t.value),
+  };
+}
+
+/** The whole DVA's references per (type, param), loaded once per search when first asked for. */
+export function indexRefs(fhir: FhirStore, dva: string): RefSource {
+  const loaded = new Map<string, Map<string, string[]>>();
+  return {
+    refs(type, id, param) {
+      const key = `${type} ${param}`;
+      let byId = loaded.get(key);
+      if (!byId) {
+        byId = new Map();
+        for (const row of fhir.tokenRows(dva, type, param)) {
+          const list = byId.get(row.id);
+          if (list) list.push(row.value); else byId.set(row.id, [row.value]);
+        }
+        loaded.set(key, byId);
+      }
+      return byId.get(id) ?? [];
+    },
+  };
 }
 
 export async function authenticate(request: Request, dva: ResolvedDva, store: DvaAuthStore, fhir: FhirStore, network: ResolvedNetwork): Promise<Access> {
@@ -113,11 +144,9 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
     const others = new Set(network.zorgaanbieders.filter((z) => z.dva === dva.id && z.name !== zorgaanbieder).flatMap((z) => orgsOf(z.agb)));
     // Denied only when the resource provably belongs to another zorgaanbieder of this DVA; data of
     // organisations outside the network (published example sets) stays usable.
-    const owns = (resource: Resource) => {
-      const orgs = organisationsOf(resource, fhir, dva.id);
-      return orgs.some((o) => own.has(o)) || !orgs.some((o) => others.has(o));
-    };
-    return { kind: "system", clientId, zorgaanbieder, scopes, owns };
+    const ownsOrgs = (orgs: string[]) => orgs.some((o) => own.has(o)) || !orgs.some((o) => others.has(o));
+    const owns = (resource: Resource) => ownsOrgs(organisationsOf(resource.resourceType, resource.id ?? "", resourceRefs(resource, fhir, dva.id)));
+    return { kind: "system", clientId, zorgaanbieder, scopes, owns, ownsOrgs };
   }
   return { kind: "pgo", clientId, patient: typeof payload.patient === "string" ? payload.patient : null };
 }

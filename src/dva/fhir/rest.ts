@@ -5,13 +5,13 @@
  */
 import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { canRead, isShared, mayRead, patientOf, requireWrite, type Access } from "./access.ts";
+import { canRead, indexRefs, isShared, mayRead, organisationsOf, patientOf, requireWrite, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
-import { includeReferences, matches, sortResults } from "./search.ts";
+import { includeReferences, matchHeads, matches, sortHeads, sortResults } from "./search.ts";
 import type { Resource } from "./search-index.ts";
-import { parseSearch } from "./search-params.ts";
-import { VersionConflictError, type FhirStore, type StoredResource } from "./store.ts";
+import { parseSearch, type SearchQuery } from "./search-params.ts";
+import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
   "Endpoint", "Questionnaire", "QuestionnaireResponse"] as const;
@@ -53,41 +53,67 @@ export function vread(ctx: FhirContext, type: string, id: string, version: strin
   return { status: 200, body: stored.resource, etag: etagOf(stored), lastModified: httpDate(stored.lastUpdated) };
 }
 
+/** A search hit: its head, and the resource when the search already parsed it. */
+interface Hit extends Head { resource?: Resource }
+
+/**
+ * From this many candidates on, a system token's search runs on the index (matchHeads) and only
+ * the page is parsed; below it, parsing the candidates is cheaper than the index queries. An
+ * object, so that a test can force either path and compare them.
+ */
+export const searchTuning = { indexFrom: 200 };
+
+/** The hits of a search, access-checked, matched and sorted. */
+function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
+  const patient = patientOf(ctx.access);
+  const parsed = (list: StoredResource[]): Hit[] => sortResults(list.filter((s) => canRead(ctx.access, s.resource) && matches(s, q)), q)
+    .map((s) => ({ id: s.resource.id!, versionId: s.versionId, lastUpdated: s.lastUpdated, resource: s.resource }));
+  if (patient !== undefined) {
+    // Patient tokens: the compartment only. A patient/subject/for naming someone else finds nothing.
+    if (isShared(type)) return parsed(ctx.store.all(ctx.dva, type));
+    if (patient === null || q.patientFilter.some((p) => p !== `Patient/${patient}`)) return [];
+    if (type === "Patient") return parsed([ctx.store.read(ctx.dva, "Patient", patient)].filter((s): s is StoredResource => !!s));
+    return parsed(ctx.store.byPatient(ctx.dva, type, `Patient/${patient}`));
+  }
+  // System tokens (a zorgaanbieder): narrow through an index when the query allows it — a
+  // patient, _id, or the first positive token condition — else every resource of the type.
+  if (q.patientFilter.length > 0) {
+    return parsed(type === "Patient"
+      ? q.patientFilter.map((p) => ctx.store.read(ctx.dva, "Patient", p.replace(/^Patient\//, ""))).filter((s): s is StoredResource => !!s)
+      : ctx.store.findByToken(ctx.dva, type, "patient", q.patientFilter));
+  }
+  const narrowing = q.tokens.find((c) => !c.not);
+  if (narrowing?.param === "_id") return parsed(narrowing.values.map((v) => ctx.store.read(ctx.dva, type, v.code)).filter((s): s is StoredResource => !!s));
+  const heads = narrowing ? ctx.store.headsByToken(ctx.dva, type, narrowing.param, narrowing.values.map((v) => v.code)) : ctx.store.heads(ctx.dva, type);
+  if (heads.length < searchTuning.indexFrom) {
+    return parsed(heads.map((h) => ctx.store.read(ctx.dva, type, h.id)).filter((s): s is StoredResource => !!s));
+  }
+  const access = ctx.access as Extract<Access, { kind: "system" }>;
+  const refs = indexRefs(ctx.store, ctx.dva);
+  const readable = matchHeads(ctx.store, ctx.dva, heads, q).filter((h) => access.ownsOrgs(organisationsOf(type, h.id, refs)));
+  return sortHeads(ctx.store, ctx.dva, readable, q);
+}
+
 /** @see https://hl7.org/fhir/R4/http.html#search */
 export function search(ctx: FhirContext, type: string, params: URLSearchParams, selfUrl: string, strict: boolean): FhirResult {
   checkType(type);
   const q = parseSearch(type, params);
   if (q.unknown.length && strict) throw badRequest(`onbekende zoekparameters: ${q.unknown.join(", ")}`, q.unknown[0]);
-  const patient = patientOf(ctx.access);
-  // Patient tokens: the compartment only. A patient/subject/for naming someone else finds nothing.
-  let candidates: StoredResource[];
-  // Narrow through an index when the query allows it: _id, a patient (system tokens may name one),
-  // or the first positive token condition.
-  const narrowing = q.tokens.find((c) => !c.not);
-  if (patient === undefined && q.patientFilter.length > 0) {
-    candidates = type === "Patient"
-      ? q.patientFilter.map((p) => ctx.store.read(ctx.dva, "Patient", p.replace(/^Patient\//, ""))).filter((s): s is StoredResource => !!s)
-      : ctx.store.findByToken(ctx.dva, type, "patient", q.patientFilter);
-  } else if (patient === undefined && narrowing?.param === "_id") {
-    candidates = narrowing.values.map((v) => ctx.store.read(ctx.dva, type, v.code)).filter((s): s is StoredResource => !!s);
-  } else if (patient === undefined && narrowing) {
-    candidates = ctx.store.findByToken(ctx.dva, type, narrowing.param, narrowing.values.map((v) => v.code));
-  } else if (patient === undefined || isShared(type)) candidates = ctx.store.all(ctx.dva, type);
-  else if (patient === null || q.patientFilter.some((p) => p !== `Patient/${patient}`)) candidates = [];
-  else if (type === "Patient") candidates = [ctx.store.read(ctx.dva, "Patient", patient)].filter((s): s is StoredResource => !!s);
-  else candidates = ctx.store.byPatient(ctx.dva, type, `Patient/${patient}`);
-  const hits = sortResults(candidates.filter((s) => canRead(ctx.access, s.resource) && matches(s, q)), q);
-  const versions = hits.map((h) => `${h.resource.resourceType}/${h.resource.id}@${h.versionId}`);
+  const hits = findHits(ctx, type, q);
+  const versions = hits.map((h) => `${type}/${h.id}@${h.versionId}`);
   const bundleTag = () => `W/"${sha256(`${versions.join(",")}|${selfUrl}`, "base64url").slice(0, 22)}"`;
   if (q.summaryCount) return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length }, etag: bundleTag() };
 
-  const page = hits.slice(q.offset, q.offset + q.count);
+  // Only the page is parsed when the hits came from the index.
+  const page = hits.slice(q.offset, q.offset + q.count)
+    .map((h) => h.resource ?? ctx.store.read(ctx.dva, type, h.id)?.resource)
+    .filter((r): r is Resource => !!r);
   // Entries are kept as JSON text: included resources are embedded as stored, never re-serialised.
-  const entries: string[] = page.map((s) => `{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${type}/${s.resource.id}`)},"resource":${JSON.stringify(s.resource)},"search":{"mode":"match"}}`);
-  const seen = new Set(page.map((s) => `${type}/${s.resource.id}`));
+  const entries: string[] = page.map((r) => `{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${type}/${r.id}`)},"resource":${JSON.stringify(r)},"search":{"mode":"match"}}`);
+  const seen = new Set(page.map((r) => `${type}/${r.id}`));
   for (const include of q.includes) {
-    for (const s of page) {
-      for (const ref of includeReferences(s.resource, include)) {
+    for (const r of page) {
+      for (const ref of includeReferences(r, include)) {
         if (seen.has(ref)) continue;
         seen.add(ref);
         const [t, id] = ref.split("/") as [string, string];

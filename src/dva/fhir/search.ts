@@ -3,16 +3,20 @@
  * compartment for patient tokens: a handful of rows via one index range); matching uses the same
  * index entries the store writes (search-index.ts), so search and index can never disagree.
  */
-import type { StoredResource } from "./store.ts";
+import type { FhirStore, Head, StoredResource } from "./store.ts";
 import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
 import type { DateCondition, SearchQuery, TokenCondition } from "./search-params.ts";
+
+/** One value of a token condition against index entries (search.html#token: `code`, `system|code`, `|code`). */
+function hitAny(c: TokenCondition, entries: readonly { system: string | null; value: string }[]): boolean {
+  return c.values.some((v) => entries.some((e) => e.value === v.code && (v.system === null || (v.system === "" ? e.system === null : e.system === v.system))));
+}
 
 function matchesToken(stored: StoredResource, c: TokenCondition): boolean {
   const entries = c.param === "_id"
     ? [{ system: null as string | null, value: stored.resource.id! }]
     : indexEntries(stored.resource).tokens.filter((t) => t.param === c.param);
-  const hit = c.values.some((v) => entries.some((e) => e.value === v.code && (v.system === null || (v.system === "" ? e.system === null : e.system === v.system))));
-  return c.not ? !hit : hit;
+  return hitAny(c, entries) !== c.not;
 }
 
 /** search.html#prefix on the instant lastUpdated against the range the value covers. */
@@ -32,16 +36,51 @@ export function matches(stored: StoredResource, q: SearchQuery): boolean {
   return q.tokens.every((c) => matchesToken(stored, c)) && q.lastUpdated.every((c) => matchesDate(updated, c));
 }
 
+/**
+ * The same conditions on the index alone, for large candidate sets (a zorgaanbieder's search over
+ * all its Tasks): each token condition is one query on fhir_search_token, no JSON is parsed.
+ */
+export function matchHeads(store: FhirStore, dva: string, heads: Head[], q: SearchQuery): Head[] {
+  let result = heads;
+  for (const c of q.tokens) {
+    if (c.param === "_id") {
+      result = result.filter((h) => hitAny(c, [{ system: null, value: h.id }]) !== c.not);
+      continue;
+    }
+    const byId = new Map<string, { system: string | null; value: string }[]>();
+    for (const row of store.tokenRows(dva, q.type, c.param, [...new Set(c.values.map((v) => v.code))])) {
+      const list = byId.get(row.id);
+      if (list) list.push(row); else byId.set(row.id, [row]);
+    }
+    result = result.filter((h) => hitAny(c, byId.get(h.id) ?? []) !== c.not);
+  }
+  if (q.lastUpdated.length) result = result.filter((h) => { const t = Date.parse(h.lastUpdated); return q.lastUpdated.every((c) => matchesDate(t, c)); });
+  return result;
+}
+
 function periodStart(r: Resource): number {
   const p = r.executionPeriod as { start?: string } | undefined;
   return p?.start ? Date.parse(p.start) : Number.MAX_SAFE_INTEGER;
 }
 
-export function sortResults(list: StoredResource[], q: SearchQuery): StoredResource[] {
+/** _sort by a numeric key, ties by id (a stable order for paging). */
+function sortBy<T>(list: T[], q: SearchQuery, key: (item: T) => number, id: (item: T) => string): T[] {
   if (!q.sort) return list;
-  const key = q.sort.key === "period" ? (s: StoredResource) => periodStart(s.resource) : (s: StoredResource) => Date.parse(s.lastUpdated);
   const sign = q.sort.descending ? -1 : 1;
-  return [...list].sort((a, b) => sign * (key(a) - key(b)) || a.resource.id!.localeCompare(b.resource.id!));
+  return [...list].sort((a, b) => sign * (key(a) - key(b)) || id(a).localeCompare(id(b)));
+}
+
+export function sortResults(list: StoredResource[], q: SearchQuery): StoredResource[] {
+  const key = q.sort?.key === "period" ? (s: StoredResource) => periodStart(s.resource) : (s: StoredResource) => Date.parse(s.lastUpdated);
+  return sortBy(list, q, key, (s) => s.resource.id!);
+}
+
+/** The same order for heads; the period comes from fhir_search_date (same instant as periodStart). */
+export function sortHeads(store: FhirStore, dva: string, list: Head[], q: SearchQuery): Head[] {
+  if (!q.sort) return list;
+  if (q.sort.key === "_lastUpdated") return sortBy(list, q, (h) => Date.parse(h.lastUpdated), (h) => h.id);
+  const starts = store.dateStarts(dva, q.type, "period");
+  return sortBy(list, q, (h) => { const s = starts.get(h.id); return s ? Date.parse(s) : Number.MAX_SAFE_INTEGER; }, (h) => h.id);
 }
 
 /** References a Task's _include follows (search.html#include). */

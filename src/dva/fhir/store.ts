@@ -5,9 +5,12 @@
  * (fhir_resource_patient), token searches use fhir_search_token_value.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { indexEntries, type Resource } from "./search-index.ts";
+import { indexEntries, type Resource, type TokenEntry } from "./search-index.ts";
 
 export type { Resource };
+
+/** A current resource without its JSON. */
+export interface Head { id: string; versionId: number; lastUpdated: string }
 
 export interface StoredResource {
   resource: Resource;
@@ -111,6 +114,47 @@ export class FhirStore {
   all(dva: string, type: string): StoredResource[] {
     return this.db.query<Row, [string, string]>("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated")
       .all(dva, type).map((r) => toStored(r)!);
+  }
+
+  /** Current resources of a type without their JSON (index-first search of large sets). */
+  heads(dva: string, type: string): Head[] {
+    return this.db.query<Head, [string, string]>(
+      "SELECT id, version_id AS versionId, last_updated AS lastUpdated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated",
+    ).all(dva, type);
+  }
+
+  /** The same for the resources with one of these values of a token parameter. */
+  headsByToken(dva: string, type: string, param: string, values: string[]): Head[] {
+    if (values.length === 0) return [];
+    return this.db.query<Head, string[]>(
+      `SELECT DISTINCT r.id, r.version_id AS versionId, r.last_updated AS lastUpdated FROM fhir_search_token t
+         JOIN fhir_resource r ON r.dva = t.dva AND r.type = t.type AND r.id = t.id AND r.deleted = 0
+        WHERE t.dva = ? AND t.type = ? AND t.param = ? AND t.value IN (${values.map(() => "?").join(",")})
+        ORDER BY r.last_updated`,
+    ).all(dva, type, param, ...values);
+  }
+
+  /** Index rows of one token parameter of a type, all or only these values. */
+  tokenRows(dva: string, type: string, param: string, values?: string[]): { id: string; system: string | null; value: string }[] {
+    if (values && values.length === 0) return [];
+    return this.db.query<{ id: string; system: string | null; value: string }, string[]>(
+      `SELECT id, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND param = ?${values ? ` AND value IN (${values.map(() => "?").join(",")})` : ""}`,
+    ).all(dva, type, param, ...(values ?? []));
+  }
+
+  /** Index rows of one resource (what its token parameters hold). */
+  tokensOf(dva: string, type: string, id: string): TokenEntry[] {
+    return this.db.query<TokenEntry, [string, string, string]>(
+      "SELECT param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id = ?",
+    ).all(dva, type, id);
+  }
+
+  /** Start of a date parameter per resource (Task period, for _sort=period). */
+  dateStarts(dva: string, type: string, param: string): Map<string, string | null> {
+    const rows = this.db.query<{ id: string; start: string | null }, [string, string, string]>(
+      "SELECT id, start FROM fhir_search_date WHERE dva = ? AND type = ? AND param = ?",
+    ).all(dva, type, param);
+    return new Map(rows.map((r) => [r.id, r.start]));
   }
 
   count(dva: string, type: string): number {
