@@ -10,6 +10,7 @@ import { actorSites } from "./shared/actor-sites.ts";
 import { ChainLog } from "./shared/chain-log.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import { Csrf } from "./shared/csrf.ts";
+import { Tickets } from "./shared/tickets.ts";
 import { randomToken } from "./shared/crypto.ts";
 import { openDatabase, type Database } from "./shared/db.ts";
 import { FaultRegistry } from "./shared/faults.ts";
@@ -66,6 +67,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   const ctx: SandboxContext = {
     config, db, network, faults, chain,
     csrf: new Csrf(secret(db, "csrf_secret")),
+    tickets: new Tickets(secret(db, "ticket_secret")),
     startedAt: Date.now(),
     async reset() {
       chain.flush();

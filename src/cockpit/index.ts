@@ -14,6 +14,7 @@ import { CockpitHome, HealthRows, type ActorHealth } from "../../views/cockpit/h
 import { FaultsPage } from "../../views/cockpit/faults.tsx";
 import { LogsPage, TraceLines } from "../../views/cockpit/logs.tsx";
 import { themes } from "../../views/theme.ts";
+import { personaLoginPurpose } from "../shared/tickets.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
@@ -62,6 +63,16 @@ export function createCockpit(ctx: SandboxContext) {
         { setCookies: [csrf.setCookie] });
     })
     .get("/partials/health", async () => htmlResponse(HealthRows({ rows: await health() })))
+    // One-click "Start als Tom" (SPEC §9): a signed single-use ticket that the PGO redeems for a session.
+    .post("/personas/start", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      const persona = ctx.network.patients.find((p) => p.bsn === form.bsn);
+      const pgo = ctx.network.pgos[0];
+      if (!persona?.pgo || !pgo) return redirectAfterPost(request, "/#personas");
+      const ticket = ctx.tickets.issue(personaLoginPurpose(pgo.clientId), persona.pgo.username);
+      return redirectAfterPost(request, `${pgo.site.origin}/persona-login?ticket=${encodeURIComponent(ticket)}`);
+    })
     .post("/reset", async ({ request }) => {
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);

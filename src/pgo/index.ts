@@ -30,6 +30,7 @@ import { ErrorPage } from "../../views/error-page.tsx";
 import { themes } from "../../views/theme.ts";
 import { PgoStore, type Connection } from "./store.ts";
 import { PGO_SESSION_COOKIE, PGO_SESSION_TTL_MS, accountRoutes, safeNext } from "./account-routes.ts";
+import { personaLoginPurpose } from "../shared/tickets.ts";
 
 export { safeNext };
 
@@ -155,6 +156,15 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
 
   return createActorApp(`pgo:${pgo.clientId}`, theme)
     .get("/", ({ request }) => new Response(null, { status: 303, headers: { Location: accountOf(request) ? "/taken" : "/login" } }))
+    // The cockpit's one-click "Start als Tom" (SPEC §9): a signed single-use ticket for one persona.
+    .get("/persona-login", ({ request }) => {
+      const username = ctx.tickets.redeem(personaLoginPurpose(pgo.clientId), new URL(request.url).searchParams.get("ticket"));
+      const account = username ? store.findAccount(pgo.clientId, username) : null;
+      if (!account) {
+        return failure(request, "Startlink verlopen", "Deze startlink uit de cockpit is verlopen of al gebruikt. Start opnieuw vanuit de cockpit, of log in met gebruikersnaam en wachtwoord.", 400);
+      }
+      return new Response(null, { status: 303, headers: { Location: "/taken", "Set-Cookie": startSession(account.id) } });
+    })
     // "Taken van zorgaanbieders" (SD 4.2.2): the central overview.
     .get("/taken", async ({ request }) => {
       const account = accountOf(request);

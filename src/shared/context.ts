@@ -8,6 +8,7 @@ import type { ChainLog } from "./chain-log.ts";
 import type { Csrf } from "./csrf.ts";
 import type { FaultRegistry } from "./faults.ts";
 import type { ResolvedNetwork } from "./resolved-network.ts";
+import type { Tickets } from "./tickets.ts";
 
 export interface SandboxContext {
   config: Config;
@@ -16,6 +17,8 @@ export interface SandboxContext {
   faults: FaultRegistry;
   chain: ChainLog;
   csrf: Csrf;
+  /** Signed single-use hand-offs between sandbox hosts (cockpit "Start als Tom" → PGO). */
+  tickets: Tickets;
   /** Discard all data and reseed (cockpit "Reset", `POST /api/reset`). */
   reset(): Promise<void>;
   /** Wall-clock milliseconds since the process started listening (for the cockpit). */

@@ -6,6 +6,11 @@ export function sha256(value: string, encoding: "hex" | "base64url" = "hex"): st
   return new Bun.CryptoHasher("sha256").update(value).digest(encoding);
 }
 
+/** HMAC-SHA-256 of a text under a sandbox secret (CSRF tokens, hand-off tickets), base64url. */
+export function hmac(secret: string, value: string): string {
+  return new Bun.CryptoHasher("sha256", secret).update(value).digest("base64url");
+}
+
 /** A URL-safe random token; 32 bytes = 256 bits for codes, refresh tokens, launch codes and session ids. */
 export function randomToken(bytes = 32): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");

@@ -3,7 +3,7 @@
  * token that is the HMAC of it under a sandbox secret ("signed double-submit cookie", OWASP CSRF
  * cheat sheet). Stateless, so it survives restarts; the secret lives in sandbox_meta.
  */
-import { constantTimeEqual, randomToken } from "./crypto.ts";
+import { constantTimeEqual, hmac, randomToken } from "./crypto.ts";
 import { readCookie, serializeCookie } from "./cookies.ts";
 
 export const CSRF_COOKIE = "sandbox_csrf";
@@ -34,6 +34,6 @@ export class Csrf {
   }
 
   private sign(value: string): string {
-    return new Bun.CryptoHasher("sha256", this.secret).update(value).digest("base64url");
+    return hmac(this.secret, value);
   }
 }

@@ -445,6 +445,34 @@ describe("cockpit pages", () => {
     expect(html).not.toMatch(STACK_TRACE);
   });
 
+  test("one click on \"Start als Tom\" lands in the PGO logged in as Tom; the ticket works once, at that PGO only", async () => {
+    const page = await openPage("/");
+    const start = await get(`${cockpit}/personas/start`, { method: "POST", headers: { cookie: page.cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: hiddenInput(page.html, "_csrf"), bsn: "999991012" }) });
+    expect(start.status).toBe(303);
+    const ticketUrl = start.headers.get("location")!;
+    expect(ticketUrl).toStartWith(`${sandbox.url("pgo")}/persona-login?ticket=`);
+    const landed = await get(ticketUrl);
+    expect(landed.status).toBe(303);
+    expect(landed.headers.get("location")).toBe("/taken");
+    const session = cookiesOf(landed);
+    expect(landed.headers.get("set-cookie")).toMatch(/pgo_session=.*HttpOnly/i);
+    const overview = await get(`${sandbox.url("pgo")}/taken`, { headers: { cookie: session } });
+    expect(overview.status).toBe(200);
+    expect(await overview.text()).toContain("Tom");
+    // Single use, unforgeable, and useless without the cockpit's CSRF token.
+    const again = await get(ticketUrl);
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("Startlink verlopen");
+    const ticket = new URL(ticketUrl).searchParams.get("ticket")!;
+    const forged = `${Buffer.from(JSON.stringify({ p: "pgo-login pgo.localhost", s: "koos", e: Date.now() + 60_000, n: "x" })).toString("base64url")}.${ticket.split(".")[1]}`;
+    expect((await get(`${sandbox.url("pgo")}/persona-login?ticket=${encodeURIComponent(forged)}`)).status).toBe(400);
+    expect((await get(`${sandbox.url("pgo")}/persona-login`)).status).toBe(400);
+    const noCsrf = await get(`${cockpit}/personas/start`, { method: "POST", headers: { cookie: page.cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ bsn: "999991012" }) });
+    expect(noCsrf.status).toBe(403);
+  });
+
   test("the health partial reports every actor as reachable", async () => {
     const res = await get(`${cockpit}/partials/health`);
     expect(res.status).toBe(200);

@@ -67,7 +67,14 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
               <td><code safe>{p.bsn}</code></td>
               <td safe>{p.zorgaanbieders.map((z) => network.zorgaanbieders.find((x) => x.name === z)?.displayName ?? z).join(", ")}</td>
               <td>{p.pgo ? <span><code safe>{p.pgo.username}</code> / <code safe>{p.pgo.password}</code></span> : <span class="hint">nog geen account</span>}</td>
-              <td>{pgo ? <a class="button secondary" href={`${pgo.site.origin}/`} safe>{`Start als ${p.given}`}</a> : ""}</td>
+              <td>{!pgo ? ""
+                : p.pgo
+                  ? <form method="post" action="/personas/start" class="inline">
+                      <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+                      <input type="hidden" name="bsn" value={p.bsn} />
+                      <button type="submit" class="secondary" safe>{`Start als ${p.given}`}</button>
+                    </form>
+                  : <a class="button secondary" href={`${pgo.site.origin}/account`} safe>{`Account aanmaken voor ${p.given}`}</a>}</td>
             </tr>
           ))}
         </tbody>

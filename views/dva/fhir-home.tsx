@@ -19,8 +19,8 @@ export function FhirHome(p: FhirHomeProps): JSX.Element {
       <h1 safe>{`FHIR-server van ${p.dvaName}`}</h1>
       <p>FHIR R4 (JSON) op <code safe>{p.fhirBase}</code>. Elke aanroep vraagt een Bearer-token van <code safe>{p.authOrigin}</code>.</p>
       <ul>
-        <li><a href={`${p.fhirBase}/metadata`} safe>CapabilityStatement (/metadata)</a></li>
-        <li><a href={`${p.fhirBase}/.well-known/smart-configuration`} safe>SMART-configuratie</a></li>
+        <li><a href={`${p.fhirBase}/metadata`}>CapabilityStatement (/metadata)</a></li>
+        <li><a href={`${p.fhirBase}/.well-known/smart-configuration`}>SMART-configuratie</a></li>
         <li><a href={p.cockpit}>Cockpit: ketenlog, storingen en personas</a></li>
       </ul>
       <h2>Resources</h2>
