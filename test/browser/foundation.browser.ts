@@ -35,6 +35,16 @@ describe("foundation in a real browser", () => {
     await page.close();
   });
 
+  test("cockpit: one click on \"Start als Tom\" opens the PGO logged in as Tom", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${sandbox.url()}/`);
+    await page.getByRole("button", { name: "Start als Tom" }).click();
+    await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+    expect(new URL(page.url()).host).toBe(new URL(sandbox.url("pgo")).host);
+    await screenshot(page, "foundation-03-start-als-tom");
+    await page.close();
+  });
+
   test("DigiD simulator: persona by full name, Inloggen, back to the DVA with an assertion", async () => {
     const page = await browser.newPage();
     const returnUrl = `${sandbox.url("auth.zorgnet")}/digid/callback`;
