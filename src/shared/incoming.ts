@@ -16,10 +16,16 @@ export interface ReceivedRequest {
 export function logIncoming(
   chain: ChainLog,
   request: Request,
-  opts: { type: string; location: string; sessionId?: string | null; clientId?: string; extra?: Record<string, unknown> },
+  opts: {
+    type: string; location: string; sessionId?: string | null; clientId?: string; extra?: Record<string, unknown>;
+    /** The trace this request belongs to when the caller sent none (e.g. known from a code it presents). */
+    knownTrace?: string | null;
+  },
   url: URL = new URL(request.url),
 ): ReceivedRequest {
-  const { traceId, requestId } = incomingIds(request, url);
+  const ids = incomingIds(request, url);
+  const traceId = ids.fromCaller ? ids.traceId : opts.knownTrace ?? ids.traceId;
+  const requestId = ids.requestId;
   const sessionId = opts.sessionId ?? null;
   const line: NonNullable<ChainEntry["request"]> = { id: requestId, method: request.method.toLowerCase(), uri: url.origin + url.pathname };
   if (opts.clientId) line.client_id = opts.clientId;

@@ -164,5 +164,8 @@ describe("chain monitoring of a journey (SD 4.5.3–4.5.7)", () => {
       "pgo.localhost receive_token_response", "pgo.localhost send_smart_launch_request", "auth.zorgnet.localhost receive_authorize_request",
       "auth.zorgnet.localhost send_authorize_response", "pgo.localhost receive_redirect_to_pgo_request",
     ]));
+    // The module's own token request carries no correlation id; its code ties it to the journey.
+    expect(events.filter((e) => e === "auth.zorgnet.localhost receive_token_request").length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e === "auth.zorgnet.localhost send_token_response").length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -15,7 +15,7 @@ import { handleAuthorizationCode } from "./grants/authorization-code.ts";
 import { handleClientCredentials } from "./grants/client-credentials.ts";
 import type { GrantHandler } from "./grants/context.ts";
 import { handleRefreshToken } from "./grants/refresh-token.ts";
-import { handleSmartCode } from "./grants/smart-code.ts";
+import { handleSmartCode, type SmartCodeData } from "./grants/smart-code.ts";
 import { TOKEN_EXCHANGE, handleTokenExchange } from "./grants/token-exchange.ts";
 import { smartRoutes } from "./smart-routes.ts";
 import { tokenEndpoint } from "./token-endpoint.ts";
@@ -32,7 +32,12 @@ const MODULE_GRANTS: Record<string, GrantHandler> = { authorization_code: handle
 export function createDvaAuth(ctx: SandboxContext, dva: ResolvedDva, index: number) {
   const d = createAuthDeps(ctx, dva, index);
   const pgoToken = tokenEndpoint(d, PGO_GRANTS);
-  const moduleToken = tokenEndpoint(d, MODULE_GRANTS);
+  // A module's /connect/token joins the journey's trace through its code (SD 4.5: one trace per journey).
+  const moduleToken = tokenEndpoint(d, MODULE_GRANTS, (form) => {
+    const code = form.get("code");
+    const grant = code ? d.store.findGrant<SmartCodeData>(code, "code") : null;
+    return grant?.data.smart ? grant.data.launch.traceId ?? null : null;
+  });
   return createActorApp(`dva-auth:${dva.id}`, d.theme)
     .get("/", () => htmlResponse(DvaAuthHome({ theme: d.theme, origin: dva.auth.origin, fhirBase: dva.fhirBase,
       zorgaanbieders: ctx.network.zorgaanbieders.filter((z) => z.dva === dva.id).map((z) => z.displayName) })))

@@ -24,7 +24,11 @@ export async function readTokenForm(request: Request): Promise<URLSearchParams> 
   return form;
 }
 
-export function tokenEndpoint(d: AuthDeps, grants: Record<string, GrantHandler>) {
+/**
+ * `traceOf` finds the journey a request belongs to from what it presents (a module sends no
+ * correlation id, but its code was issued within the PGO's trace).
+ */
+export function tokenEndpoint(d: AuthDeps, grants: Record<string, GrantHandler>, traceOf: (form: URLSearchParams) => string | null = () => null) {
   return async (request: Request): Promise<Response> => {
     let form = new URLSearchParams();
     let parseError: OAuthError | null = null;
@@ -34,7 +38,7 @@ export function tokenEndpoint(d: AuthDeps, grants: Record<string, GrantHandler>)
     }
     const grantType = form.get("grant_type");
     // SD 4.5.3: for a token exchange the line also names the requested token type.
-    const received = logIncoming(d.ctx.chain, request, { type: "receive_token_request", location: d.location, clientId: form.get("client_id") ?? undefined,
+    const received = logIncoming(d.ctx.chain, request, { type: "receive_token_request", location: d.location, clientId: form.get("client_id") ?? undefined, knownTrace: traceOf(form),
       extra: { ...(grantType ? { grant_type: grantType } : {}), ...(form.get("requested_token_type") ? { request_token_type: form.get("requested_token_type") } : {}) } });
     try {
       if (parseError) throw parseError;
