@@ -66,6 +66,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   const chain = new ChainLog(db);
   const ctx: SandboxContext = {
     config, db, network, faults, chain,
+    secret: (name) => secret(db, name),
     csrf: new Csrf(secret(db, "csrf_secret")),
     tickets: new Tickets(secret(db, "ticket_secret")),
     startedAt: Date.now(),

@@ -31,6 +31,7 @@ import { themes } from "../../views/theme.ts";
 import { PgoStore, type Connection } from "./store.ts";
 import { PGO_SESSION_COOKIE, PGO_SESSION_TTL_MS, accountRoutes, safeNext } from "./account-routes.ts";
 import { personaLoginPurpose } from "../shared/tickets.ts";
+import { Sealer } from "../shared/sealed.ts";
 
 export { safeNext };
 
@@ -56,7 +57,7 @@ export function weekOf(week: string | null, rows: TaskRow[]): { days: WeekDay[];
 
 export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
   const theme = themes.pgo(pgo.displayName);
-  const store = new PgoStore(ctx.db);
+  const store = new PgoStore(ctx.db, new Sealer(ctx.secret("pgo_token_key")));
   const accountOf = (request: Request) => {
     const id = readCookie(request, PGO_SESSION_COOKIE);
     return id ? store.accountOfSession(pgo.clientId, id, Date.now()) : null;

@@ -1,10 +1,11 @@
 /**
- * The PGO's own tables: accounts (AM-FE-016) and login sessions; connections, tokens and the task
- * cache arrive with the rest of issue 5. Passwords are hashed with Bun.password (argon2id);
- * session ids are stored as SHA-256.
+ * The PGO's own tables: accounts (AM-FE-016), login sessions, connections with their tokens, and
+ * the task cache. Passwords are hashed with Bun.password (argon2id); session ids are stored as
+ * SHA-256; access and refresh tokens are sealed (AES-256-GCM, shared/sealed.ts) per row.
  */
 import type { Database } from "bun:sqlite";
 import { randomToken, sha256 } from "../shared/crypto.ts";
+import type { Sealer } from "../shared/sealed.ts";
 
 export interface PgoAccount { id: string; pgo: string; username: string; displayName: string }
 /** What the overview shows of a task (AM-FE-024/025/026/030). */
@@ -22,7 +23,18 @@ export interface Connection {
 export const PASSWORD_OPTIONS = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
 
 export class PgoStore {
-  constructor(private readonly db: Database) {}
+  /** Without a sealer (the seed: accounts only) the store cannot hold tokens. */
+  constructor(private readonly db: Database, private readonly tokenSealer: Sealer | null = null) {}
+
+  private get sealer(): Sealer {
+    if (!this.tokenSealer) throw new Error("PgoStore needs a Sealer to store or read tokens");
+    return this.tokenSealer;
+  }
+
+  /** Where a token lives: its value opens only there. */
+  private static place(accountId: string, zorgaanbieder: string, column: string): string {
+    return `pgo_connection ${accountId} ${zorgaanbieder} ${column}`;
+  }
 
   createAccount(a: { pgo: string; username: string; passwordHash: string; displayName: string }): PgoAccount {
     const id = crypto.randomUUID();
@@ -65,13 +77,16 @@ export class PgoStore {
                    ON CONFLICT (account_id, zorgaanbieder) DO UPDATE SET access_token = excluded.access_token,
                      access_expires_at = excluded.access_expires_at, refresh_token = excluded.refresh_token, scope = excluded.scope,
                      patient = excluded.patient, connected_at = excluded.connected_at`)
-      .run(c.accountId, c.zorgaanbieder, c.accessToken, c.accessExpiresAt, c.refreshToken, c.scope, c.patient, c.connectedAt);
+      .run(c.accountId, c.zorgaanbieder, this.sealer.seal(c.accessToken, PgoStore.place(c.accountId, c.zorgaanbieder, "access_token")), c.accessExpiresAt,
+        c.refreshToken === null ? null : this.sealer.seal(c.refreshToken, PgoStore.place(c.accountId, c.zorgaanbieder, "refresh_token")), c.scope, c.patient, c.connectedAt);
   }
 
   connectionsOf(accountId: string): Connection[] {
     return this.db.query<Record<string, any>, [string]>("SELECT * FROM pgo_connection WHERE account_id = ? ORDER BY zorgaanbieder").all(accountId).map((r) => ({
-      accountId: r.account_id, zorgaanbieder: r.zorgaanbieder, accessToken: r.access_token, accessExpiresAt: r.access_expires_at,
-      refreshToken: r.refresh_token, scope: r.scope, patient: r.patient, connectedAt: r.connected_at,
+      accountId: r.account_id, zorgaanbieder: r.zorgaanbieder,
+      accessToken: this.sealer.open(r.access_token, PgoStore.place(r.account_id, r.zorgaanbieder, "access_token")), accessExpiresAt: r.access_expires_at,
+      refreshToken: r.refresh_token === null ? null : this.sealer.open(r.refresh_token, PgoStore.place(r.account_id, r.zorgaanbieder, "refresh_token")),
+      scope: r.scope, patient: r.patient, connectedAt: r.connected_at,
     }));
   }
 

@@ -19,6 +19,8 @@ export interface SandboxContext {
   csrf: Csrf;
   /** Signed single-use hand-offs between sandbox hosts (cockpit "Start als Tom" → PGO). */
   tickets: Tickets;
+  /** A random secret by name, made once and kept in the database (survives resets and restarts). */
+  secret(name: string): string;
   /** Discard all data and reseed (cockpit "Reset", `POST /api/reset`). */
   reset(): Promise<void>;
   /** Wall-clock milliseconds since the process started listening (for the cockpit). */

@@ -3,6 +3,8 @@ import type { Sandbox } from "../../src/sandbox.ts";
 import { throughDva } from "../helpers/dva.ts";
 import { pgoLogin, pgoStartConnect } from "../helpers/pgo.ts";
 import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
+import { PgoStore } from "../../src/pgo/store.ts";
+import { Sealer } from "../../src/shared/sealed.ts";
 
 let sandbox: Sandbox;
 beforeAll(async () => { sandbox = await startTestSandbox(); });
@@ -93,8 +95,12 @@ describe("connections page (issue 5 item 8)", () => {
     const page = await (await get(`${pgo()}/verbindingen`, { headers: { cookie: cookies } })).text();
     expect(page).toContain("GGZ Oostland");
     expect(page).toContain("Langdurig (6 maanden)");
-    const refreshToken = sandbox.ctx.db.query<{ refresh_token: string }, []>(
-      "SELECT refresh_token FROM pgo_connection WHERE zorgaanbieder = 'ggzoostland@medmij' ORDER BY connected_at DESC LIMIT 1").get()!.refresh_token;
+    const row = sandbox.ctx.db.query<{ account_id: string; refresh_token: string }, []>(
+      "SELECT account_id, refresh_token FROM pgo_connection WHERE zorgaanbieder = 'ggzoostland@medmij' ORDER BY connected_at DESC LIMIT 1").get()!;
+    // Tokens are sealed at rest (AES-256-GCM); only the PGO's store opens them.
+    expect(row.refresh_token).toStartWith("v1.");
+    const refreshToken = new PgoStore(sandbox.ctx.db, new Sealer(sandbox.ctx.secret("pgo_token_key"))).connectionOf(row.account_id, "ggzoostland@medmij")!.refreshToken!;
+    expect(refreshToken).not.toBe(row.refresh_token);
     const res = await get(`${pgo()}/verbindingen/ontkoppelen`, { method: "POST", headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ _csrf: hiddenInput(page, "_csrf"), zorgaanbieder: "ggzoostland@medmij" }) });
     expect(res.headers.get("location")).toBe("/verbindingen?ontkoppeld");

@@ -3,11 +3,12 @@ import { syncProvider, taskView } from "../../../src/pgo/sync.ts";
 import { PgoStore } from "../../../src/pgo/store.ts";
 import { openDatabase } from "../../../src/shared/db.ts";
 import type { HttpClient } from "../../../src/shared/http-client.ts";
+import { Sealer } from "../../../src/shared/sealed.ts";
 
 const provider = { name: "delinde@medmij", scope: "delinde", authorizationEndpoint: "http://auth/auth", tokenEndpoint: "http://auth/token", resourceEndpoint: "http://fhir/fhir" };
 
 function setup(answer: () => Response) {
-  const store = new PgoStore(openDatabase(":memory:"));
+  const store = new PgoStore(openDatabase(":memory:"), new Sealer("test"));
   const account = store.createAccount({ pgo: "pgo.localhost", username: "t", passwordHash: "x", displayName: "T" });
   const connection = { accountId: account.id, zorgaanbieder: provider.name, accessToken: "at", accessExpiresAt: Date.now() + 600_000,
     refreshToken: null, scope: "delinde", patient: "p", connectedAt: Date.now() };

@@ -7,6 +7,7 @@ import { PgoStore } from "../../../src/pgo/store.ts";
 import { openDatabase } from "../../../src/shared/db.ts";
 import { validateNetwork } from "../../../src/shared/network.ts";
 import { resolveNetwork } from "../../../src/shared/resolved-network.ts";
+import { Sealer } from "../../../src/shared/sealed.ts";
 
 const resolved = resolveNetwork(validateNetwork(network), "localhost", 8080);
 
@@ -45,7 +46,7 @@ describe("seed", () => {
     // Koos has tasks at both providers, on both DVAs.
     expect(fhir.byPatient("ggzconnect", "Task", "Patient/patient-koos").length).toBeGreaterThan(0);
     expect(fhir.byPatient("zorgnet", "Task", "Patient/patient-koos").length).toBeGreaterThan(0);
-    const account = new PgoStore(db).findAccount("pgo.localhost", "tom")!;
+    const account = new PgoStore(db, new Sealer("test")).findAccount("pgo.localhost", "tom")!;
     expect(await Bun.password.verify("tom", account.passwordHash)).toBe(true);
   });
 
@@ -55,7 +56,7 @@ describe("seed", () => {
     const first = db.query("SELECT dva, type, id, version_id FROM fhir_resource ORDER BY dva, type, id").all();
     await seedDatabase(db, resolved);
     expect(db.query("SELECT dva, type, id, version_id FROM fhir_resource ORDER BY dva, type, id").all()).toEqual(first);
-    expect(new PgoStore(db).countAccounts("pgo.localhost")).toBe(2);
+    expect(new PgoStore(db, new Sealer("test")).countAccounts("pgo.localhost")).toBe(2);
   });
 
   test("a restart on another port rewrites the seeded Endpoint addresses", async () => {
