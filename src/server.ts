@@ -93,7 +93,7 @@ function hostDown(ctx: SandboxContext, route: HostRoute): Response | null {
       return new Response(JSON.stringify({
         resourceType: "OperationOutcome",
         issue: [{ severity: "fatal", code: "transient", diagnostics: "De DVA is tijdelijk niet beschikbaar (sandbox-storing dvaDown)." }],
-      }), { status: 503, headers: { "Content-Type": "application/fhir+json", ...headers } });
+      }), { status: 503, headers: { "Content-Type": "application/fhir+json", "Access-Control-Allow-Origin": "*", ...headers } });
     }
     return jsonResponse({ error: "temporarily_unavailable", error_description: "De DVA is tijdelijk niet beschikbaar (sandbox-storing dvaDown)." }, 503, headers);
   }

@@ -20,22 +20,28 @@ const error = (status: number, code: IssueCode) => (diagnostics: string, express
 
 export const badRequest = error(400, "invalid");
 export const notFound = error(404, "not-found");
-export const forbidden = error(403, "forbidden");
 export const notSupported = error(400, "not-supported");
 export const preconditionFailed = error(412, "conflict");
 export const unprocessable = error(422, "business-rule");
 export const tooLarge = error(413, "too-costly");
 
-/** RFC 6750 §3: 401 with WWW-Authenticate. */
+/** RFC 6750 §3 challenge; SPEC §6: every 401 and 403 of the FHIR server carries one. */
+const challenge = (bearerError: string, description: string) =>
+  ({ "WWW-Authenticate": `Bearer error="${bearerError}", error_description="${description.replace(/["\\]/g, "")}"` });
+
+/** 401: no usable token. */
 export function unauthorized(description: string, bearerError: "invalid_token" | "invalid_request" = "invalid_token"): OperationOutcomeError {
-  return new OperationOutcomeError(401, { severity: "error", code: "login", diagnostics: description },
-    { "WWW-Authenticate": `Bearer error="${bearerError}", error_description="${description.replace(/["\\]/g, "")}"` });
+  return new OperationOutcomeError(401, { severity: "error", code: "login", diagnostics: description }, challenge(bearerError, description));
 }
 
-export function insufficientScope(description: string): OperationOutcomeError {
-  return new OperationOutcomeError(403, { severity: "error", code: "forbidden", diagnostics: description },
-    { "WWW-Authenticate": `Bearer error="insufficient_scope", error_description="${description.replace(/["\\]/g, "")}"` });
+/** 403: the token does not allow this (RFC 6750 insufficient_scope). */
+export function forbidden(description: string): OperationOutcomeError {
+  return new OperationOutcomeError(403, { severity: "error", code: "forbidden", diagnostics: description }, challenge("insufficient_scope", description));
 }
+
+/** A body that is not well-formed JSON (or nests deeper than a resource can): 400 structure. */
+export const malformed = error(400, "structure");
+
 
 export function outcome(...issues: Issue[]) {
   return { resourceType: "OperationOutcome", issue: issues };

@@ -73,7 +73,7 @@ describe("create, update, history (clinician system token)", () => {
     ["Task without for", "POST", "/Task", { resourceType: "Task", status: "requested", intent: "order" }, 422, "business-rule"],
     ["Endpoint without address", "POST", "/Endpoint", { resourceType: "Endpoint", status: "active", connectionType: {}, payloadType: [] }, 422, "business-rule"],
     ["cancelling a Task without a reason", "PUT", "/Task/task-tom-delinde-mrc-2", { resourceType: "Task", id: "task-tom-delinde-mrc-2", status: "cancelled", intent: "order", for: { reference: "Patient/patient-tom" } }, 422, "business-rule"],
-    ["malformed JSON", "POST", "/Task", "{oops", 400, "invalid"],
+    ["malformed JSON", "POST", "/Task", "{oops", 400, "structure"],
     ["not a resource", "POST", "/Task", "[1,2]", 400, "invalid"],
     ["unknown type", "POST", "/Observation", { resourceType: "Observation" }, 400, "not-supported"],
   ] as [string, string, string, unknown, number, string][])("%s → %d %s", async (_n, method, path, body, status, code) => {
@@ -93,6 +93,11 @@ describe("create, update, history (clinician system token)", () => {
       system, { Prefer: "return=OperationOutcome" });
     expect(warn.status).toBe(201);
     expect((await warn.json()).issue[0]).toMatchObject({ severity: "warning", code: "not-found" });
+    // An absolute reference to another server is read by type and id here: the writer is told so.
+    const other = await send("POST", "/ServiceRequest", { resourceType: "ServiceRequest", status: "active", intent: "plan",
+      subject: { reference: "https://other.example.org/fhir/Patient/patient-tom" } }, system, { Prefer: "return=OperationOutcome" });
+    expect(other.status).toBe(201);
+    expect((await other.json()).issue[0]).toMatchObject({ severity: "warning", code: "value", expression: ["ServiceRequest.subject"] });
   });
 
   test("a PGO token cannot write (403); a module creates its patient's QuestionnaireResponse only", async () => {

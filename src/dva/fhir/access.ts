@@ -4,7 +4,7 @@
  * search parameters (MedMij resource interface).
  */
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
-import { forbidden, insufficientScope, unauthorized } from "../../shared/operation-outcome.ts";
+import { forbidden, unauthorized } from "../../shared/operation-outcome.ts";
 import { AGB_SYSTEM } from "../../shared/fhir-profiles.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
@@ -176,5 +176,5 @@ export function requireWrite(access: Access, type: string): void {
   if (access.kind === "pgo") throw forbidden("een PGO-token mag alleen lezen (Verzamelen)");
   const ok = access.scopes.some((s) => [`patient/${type}.*`, `patient/${type}.write`, `patient/${type}.cu`, `patient/${type}.u`, `patient/*.*`, `patient/*.write`,
     `system/${type}.*`, "system/*.*", "system/*.write", "system/*.cruds"].includes(s));
-  if (!ok) throw insufficientScope(`scope voor schrijven op ${type} ontbreekt`);
+  if (!ok) throw forbidden(`scope voor schrijven op ${type} ontbreekt`);
 }

@@ -14,11 +14,16 @@ type Part = { name?: string; part?: Part[]; [key: string]: unknown };
 const REPEATING = new Set(["output", "input", "note", "basedOn", "partOf", "identifier", "extension", "modifierExtension", "item", "answer",
   "contained", "tag", "profile", "coding", "performerType", "relevantHistory", "reasonReference", "telecom", "name", "address"]);
 
+const isPart = (p: unknown): p is Part => typeof p === "object" && p !== null && !Array.isArray(p);
+
 /** value[x] of a parameter part, or an object built from its parts (complex/backbone values). */
 function valueOf(part: Part): unknown {
   const key = Object.keys(part).find((k) => k.startsWith("value"));
   if (key) return part[key];
-  if (Array.isArray(part.part)) return Object.fromEntries(part.part.map((p) => [String(p.name), valueOf(p)]));
+  if (Array.isArray(part.part)) {
+    if (!part.part.every(isPart)) throw badRequest("elke part moet een object met een name zijn");
+    return Object.fromEntries(part.part.map((p) => [String(p.name), valueOf(p)]));
+  }
   return undefined;
 }
 
@@ -38,7 +43,9 @@ export function fhirPathPatchToJsonPatch(parameters: Resource, current: Resource
   const ops = Array.isArray(parameters.parameter) ? (parameters.parameter as Part[]) : [];
   if (ops.length === 0) throw badRequest("de Parameters bevatten geen operation");
   return ops.map((op) => {
-    if (op.name !== "operation" || !Array.isArray(op.part)) throw badRequest("elke parameter moet een operation met parts zijn");
+    if (!isPart(op) || op.name !== "operation" || !Array.isArray(op.part) || !op.part.every(isPart)) {
+      throw badRequest("elke parameter moet een operation met parts zijn");
+    }
     const part = (name: string) => op.part!.find((p) => p.name === name);
     const kind = valueOf(part("type") ?? {});
     const path = valueOf(part("path") ?? {});

@@ -20,7 +20,7 @@ import { authenticate } from "./access.ts";
 import { capabilityStatement } from "./capability.ts";
 import { RESOURCE_TYPES, patchTask, read, search, vread, type FhirContext, type FhirResult } from "./rest.ts";
 import { createRouter, type Params } from "./router.ts";
-import { create, history, update } from "./write.ts";
+import { create, history, parseJsonBody, update } from "./write.ts";
 import { FhirStore } from "./store.ts";
 
 export const MAX_BODY = 1024 * 1024;
@@ -88,10 +88,16 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       }
       return new Response(typeof result.body === "string" ? result.body : JSON.stringify(result.body), { status: result.status, headers });
     } catch (e) {
-      if (!(e instanceof OperationOutcomeError)) throw e;
-      received.respond("send_resource_response", e.status, { code: e.issue.code, description: e.issue.diagnostics });
-      return outcomeResponse(e, CORS);
+      // SPEC §6: every failure is an OperationOutcome, an unexpected one too (logged with its trace).
+      const error = e instanceof OperationOutcomeError ? e : unexpected(e, received.traceId);
+      received.respond("send_resource_response", error.status, { code: error.issue.code, description: error.issue.diagnostics });
+      return outcomeResponse(error, CORS);
     }
+  }
+
+  function unexpected(e: unknown, traceId: string): OperationOutcomeError {
+    console.error(`[dva-fhir:${dva.id}] unexpected error, trace ${traceId}:`, e);
+    return new OperationOutcomeError(500, { severity: "fatal", code: "exception", diagnostics: `onverwachte fout in de FHIR-server; Trace ID ${traceId}` });
   }
 
   const strict = (request: Request) => (request.headers.get("prefer") ?? "").includes("handling=strict");
@@ -100,12 +106,13 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     return `${dva.fhir.origin}${url.pathname.replace(/\/_search$/, "")}${query ? `?${query}` : ""}`;
   };
 
+  /** The body as text, at most MAX_BODY bytes (also without Content-Length, e.g. chunked). */
   async function readBody(request: Request): Promise<string> {
     const length = Number(request.headers.get("content-length") ?? "0");
     if (length > MAX_BODY) throw tooLarge(`de body is groter dan ${MAX_BODY} bytes`);
-    const text = await request.text();
-    if (text.length > MAX_BODY) throw tooLarge(`de body is groter dan ${MAX_BODY} bytes`);
-    return text;
+    const bytes = await request.arrayBuffer();
+    if (bytes.byteLength > MAX_BODY) throw tooLarge(`de body is groter dan ${MAX_BODY} bytes`);
+    return new TextDecoder().decode(bytes);
   }
 
   /** FHIR JSON only (SPEC §6). */
@@ -147,12 +154,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim();
       // JSON Patch, or FHIRPath Patch as a Parameters resource (http.html#patch).
       if (type !== "application/json-patch+json" && type !== FHIR_JSON) throw badRequest("PATCH vraagt application/json-patch+json of (FHIRPath Patch) application/fhir+json");
-      let operations: unknown;
-      try { operations = JSON.parse(await readBody(request)); } catch (e) {
-        if (e instanceof OperationOutcomeError) throw e;
-        throw new OperationOutcomeError(400, { severity: "error", code: "structure", diagnostics: "de body is geen geldige JSON" });
-      }
-      return patchTask(f, p.id!, operations, request.headers.get("if-match"));
+      return patchTask(f, p.id!, parseJsonBody(await readBody(request)), request.headers.get("if-match"));
     }) },
   ]);
 

@@ -23,25 +23,31 @@ export function normalizeReference(ref: string | undefined): string | null {
   return match ? `${match[1]}/${match[2]}` : null;
 }
 
-function refs(value: unknown): string[] {
+/** The object elements of a list (or of a single value): stored JSON may hold anything. */
+function objects<T>(value: unknown): T[] {
   const list = Array.isArray(value) ? value : value ? [value] : [];
-  return list.map((r) => normalizeReference((r as Reference)?.reference)).filter((r): r is string => r !== null);
+  return list.filter((v): v is T => typeof v === "object" && v !== null && !Array.isArray(v));
+}
+
+/** The normalized references in a Reference or a list of them (anything else is skipped). */
+export function refs(value: unknown): string[] {
+  return objects<Reference>(value).map((r) => normalizeReference(typeof r.reference === "string" ? r.reference : undefined)).filter((r): r is string => r !== null);
 }
 
 export function extensionReference(resource: Resource, urls: readonly string[]): string | null {
-  const extensions = Array.isArray(resource.extension) ? (resource.extension as { url?: string; valueReference?: Reference; valueCanonical?: string }[]) : [];
+  const extensions = objects<{ url?: string; valueReference?: Reference; valueCanonical?: string }>(resource.extension);
   for (const url of urls) {
     const ext = extensions.find((e) => e?.url === url);
     if (!ext) continue;
-    const ref = normalizeReference(ext.valueReference?.reference) ?? ext.valueCanonical ?? null;
+    const reference = ext.valueReference?.reference;
+    const ref = normalizeReference(typeof reference === "string" ? reference : undefined) ?? (typeof ext.valueCanonical === "string" ? ext.valueCanonical : null);
     if (ref) return ref;
   }
   return null;
 }
 
 function codings(value: unknown): Coding[] {
-  const concept = value as { coding?: Coding[] } | undefined;
-  return Array.isArray(concept?.coding) ? concept!.coding : [];
+  return objects<{ coding?: unknown }>(value).flatMap((concept) => objects<Coding>(concept.coding));
 }
 
 function toUtc(value: unknown): string | null {
@@ -54,14 +60,15 @@ export function indexEntries(resource: Resource): IndexEntries {
   const tokens: TokenEntry[] = [];
   const dates: DateEntry[] = [];
   const token = (param: string, system: string | null | undefined, value: unknown) => {
-    if (typeof value === "string" && value !== "") tokens.push({ param, system: system ?? null, value });
+    if (typeof value === "string" && value !== "") tokens.push({ param, system: typeof system === "string" ? system : null, value });
   };
   const reference = (param: string, value: unknown) => { for (const r of refs(value)) token(param, null, r); };
 
-  for (const tag of resource.meta?.tag ?? []) token("_tag", tag.system, tag.code);
-  for (const profile of resource.meta?.profile ?? []) token("_profile", null, profile);
-  for (const id of (Array.isArray(resource.identifier) ? resource.identifier : []) as { system?: string; value?: string }[]) {
-    token("identifier", id?.system, id?.value);
+  const meta = objects<Meta>(resource.meta)[0];
+  for (const tag of objects<Coding>(meta?.tag)) token("_tag", typeof tag.system === "string" ? tag.system : null, tag.code);
+  for (const profile of Array.isArray(meta?.profile) ? meta.profile : []) token("_profile", null, profile);
+  for (const id of objects<{ system?: unknown; value?: unknown }>(resource.identifier)) {
+    token("identifier", typeof id.system === "string" ? id.system : null, id.value);
   }
   token("status", null, resource.status);
 

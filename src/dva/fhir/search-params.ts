@@ -64,8 +64,14 @@ export function dateRange(value: string): { low: number; high: number } | null {
   return Number.isNaN(low) ? null : { low, high: high - 1 };
 }
 
+/** Reference parameters with one possible target type: a bare id means that type (search.html#reference). */
+const SINGLE_TARGET: Record<string, string> = { "part-of": "Task", task: "Task", "digital-activity": "ActivityDefinition", endpoint: "Endpoint", organization: "Organization", practitioner: "Practitioner" };
+
 function tokenValue(param: string, raw: string): { system: string | null; code: string } {
-  if (REFERENCE_PARAMS.has(param)) return { system: null, code: normalizeReference(raw) ?? raw };
+  if (REFERENCE_PARAMS.has(param)) {
+    const typed = !raw.includes("/") && SINGLE_TARGET[param] ? `${SINGLE_TARGET[param]}/${raw}` : raw;
+    return { system: null, code: normalizeReference(typed) ?? raw };
+  }
   const bar = raw.indexOf("|");
   if (bar < 0) return { system: null, code: raw };
   return { system: raw.slice(0, bar), code: raw.slice(bar + 1) };
@@ -76,6 +82,12 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
   const known = new Set(TOKEN_PARAMS[type] ?? ["_id"]);
   for (const [rawKey, rawValue] of params) {
     const [param, modifier] = rawKey.split(":") as [string, string | undefined];
+    // Modifiers exist only on the token and reference parameters (":not"); anywhere else the
+    // parameter is not understood, so it is ignored with a warning (or 400 when strict).
+    if (modifier !== undefined && (RESULT_PARAMS.has(param) || PATIENT_PARAMS.includes(param))) {
+      q.unknown.push(rawKey);
+      continue;
+    }
     if (param === "_lastUpdated") {
       const m = /^(eq|ne|gt|ge|lt|le)?(.+)$/.exec(rawValue)!;
       const range = dateRange(m[2]!);

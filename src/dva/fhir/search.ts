@@ -4,7 +4,7 @@
  * index entries the store writes (search-index.ts), so search and index can never disagree.
  */
 import type { FhirStore, Head, StoredResource } from "./store.ts";
-import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
+import { indexEntries, refs, type Resource } from "./search-index.ts";
 import type { DateCondition, SearchQuery, TokenCondition } from "./search-params.ts";
 
 /** One value of a token condition against index entries (search.html#token: `code`, `system|code`, `|code`). */
@@ -58,40 +58,49 @@ export function matchHeads(store: FhirStore, dva: string, heads: Head[], q: Sear
   return result;
 }
 
-function periodStart(r: Resource): number {
-  const p = r.executionPeriod as { start?: string } | undefined;
-  return p?.start ? Date.parse(p.start) : Number.MAX_SAFE_INTEGER;
+/** An instant, or null when absent or not a date. */
+function instant(value: unknown): number | null {
+  const t = typeof value === "string" ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(t) ? null : t;
 }
 
-/** _sort by a numeric key, ties by id (a stable order for paging). */
-function sortBy<T>(list: T[], q: SearchQuery, key: (item: T) => number, id: (item: T) => string): T[] {
+function periodStart(r: Resource): number | null {
+  return instant((r.executionPeriod as { start?: unknown } | undefined)?.start);
+}
+
+/** _sort by an instant, ties by id (a stable order for paging); without a value last either way. */
+function sortBy<T>(list: T[], q: SearchQuery, key: (item: T) => number | null, id: (item: T) => string): T[] {
   if (!q.sort) return list;
   const sign = q.sort.descending ? -1 : 1;
-  return [...list].sort((a, b) => sign * (key(a) - key(b)) || id(a).localeCompare(id(b)));
+  return [...list].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === null || y === null) return x === y ? id(a).localeCompare(id(b)) : x === null ? 1 : -1;
+    return sign * (x - y) || id(a).localeCompare(id(b));
+  });
 }
 
 export function sortResults(list: StoredResource[], q: SearchQuery): StoredResource[] {
-  const key = q.sort?.key === "period" ? (s: StoredResource) => periodStart(s.resource) : (s: StoredResource) => Date.parse(s.lastUpdated);
+  const key = q.sort?.key === "period" ? (s: StoredResource) => periodStart(s.resource) : (s: StoredResource) => instant(s.lastUpdated);
   return sortBy(list, q, key, (s) => s.resource.id!);
 }
 
 /** The same order for heads; the period comes from fhir_search_date (same instant as periodStart). */
 export function sortHeads(store: FhirStore, dva: string, list: Head[], q: SearchQuery): Head[] {
   if (!q.sort) return list;
-  if (q.sort.key === "_lastUpdated") return sortBy(list, q, (h) => Date.parse(h.lastUpdated), (h) => h.id);
+  if (q.sort.key === "_lastUpdated") return sortBy(list, q, (h) => instant(h.lastUpdated), (h) => h.id);
   const starts = store.dateStarts(dva, q.type, "period");
-  return sortBy(list, q, (h) => { const s = starts.get(h.id); return s ? Date.parse(s) : Number.MAX_SAFE_INTEGER; }, (h) => h.id);
+  return sortBy(list, q, (h) => instant(starts.get(h.id)), (h) => h.id);
 }
 
 /** References a Task's _include follows (search.html#include). */
 export function includeReferences(task: Resource, include: string): string[] {
-  const ref = (v: unknown) => normalizeReference((v as { reference?: string } | undefined)?.reference);
   switch (include) {
-    case "Task:based-on": return ((task.basedOn ?? []) as unknown[]).map(ref).filter((r): r is string => !!r);
-    case "Task:focus": return [ref(task.focus)].filter((r): r is string => !!r);
-    case "Task:patient": return [ref(task.for)].filter((r): r is string => !!r);
-    case "Task:owner": return [ref(task.owner)].filter((r): r is string => !!r);
-    case "Task:requester": return [ref(task.requester)].filter((r): r is string => !!r);
+    case "Task:based-on": return refs(task.basedOn);
+    case "Task:focus": return refs(task.focus);
+    case "Task:patient": return refs(task.for);
+    case "Task:owner": return refs(task.owner);
+    case "Task:requester": return refs(task.requester);
     case "Task:digital-activity": return indexEntries(task).tokens.filter((t) => t.param === "digital-activity").map((t) => t.value);
     default: return [];
   }

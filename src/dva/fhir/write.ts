@@ -4,9 +4,9 @@
  * Unresolvable references are accepted with a warning: the official MedMij example sets refer to
  * resources that are not published (shared/medmij-examples/README.md) and must load unchanged.
  */
-import { badRequest, forbidden, notFound, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
+import { badRequest, forbidden, malformed, notFound, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
 import { canRead, requireWrite } from "./access.ts";
-import { checkType, type FhirContext, type FhirResult } from "./rest.ts";
+import { allowedTransition, checkType, type FhirContext, type FhirResult } from "./rest.ts";
 import { normalizeReference, type Resource } from "./search-index.ts";
 import { ID_PATTERN, VersionConflictError } from "./store.ts";
 
@@ -24,11 +24,42 @@ function requiredElements(r: Resource): [string, unknown][] {
   }
 }
 
-export function parseResourceBody(text: string): Resource {
+/** Deeper than any FHIR resource the sandbox serves nests (a Questionnaire with nested groups is ~20). */
+export const MAX_DEPTH = 64;
+
+/**
+ * Well-formed JSON of bounded depth, without nulls (FHIR JSON has none, except inside the `_x`
+ * arrays that align primitive extensions), checked without recursion; or 400 structure.
+ */
+export function parseJsonBody(text: string): unknown {
   let body: unknown;
-  try { body = JSON.parse(text); } catch { throw badRequest("de body is geen geldige JSON"); }
+  try { body = JSON.parse(text); } catch { throw malformed("de body is geen geldige JSON"); }
+  const stack: [unknown, number, string][] = [[body, 0, ""]];
+  while (stack.length) {
+    const [value, depth, path] = stack.pop()!;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > MAX_DEPTH) throw malformed(`de body is dieper genest dan ${MAX_DEPTH} niveaus`);
+    const list = Array.isArray(value);
+    const alignment = list && /(^|\.)_[A-Za-z]\w*$/.test(path);
+    for (const [key, child] of Object.entries(value)) {
+      const at = list ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (child === null && !alignment) throw malformed(`null is geen geldige FHIR-waarde (${at})`, at);
+      stack.push([child, depth + 1, list ? path : at]);
+    }
+  }
+  return body;
+}
+
+export function parseResourceBody(text: string): Resource {
+  const body = parseJsonBody(text);
   if (typeof body !== "object" || body === null || Array.isArray(body) || typeof (body as Resource).resourceType !== "string") {
     throw badRequest("de body is geen FHIR-resource (resourceType ontbreekt)");
+  }
+  const meta = (body as Resource).meta as unknown;
+  if (meta !== undefined && (typeof meta !== "object" || meta === null || Array.isArray(meta))) throw badRequest("meta moet een object zijn", "meta");
+  for (const list of ["tag", "profile", "security"] as const) {
+    const value = (meta as Record<string, unknown> | undefined)?.[list];
+    if (value !== undefined && !Array.isArray(value)) throw badRequest(`meta.${list} moet een lijst zijn`, `meta.${list}`);
   }
   return body as Resource;
 }
@@ -54,7 +85,10 @@ export function validate(ctx: FhirContext, type: string, r: Resource, previous?:
       for (const [k, x] of Object.entries(v)) {
         if (k === "reference" && typeof x === "string") {
           const ref = normalizeReference(x);
-          if (ref && !x.includes("://") && !ctx.store.read(ctx.dva, ref.split("/")[0]!, ref.split("/")[1]!) && ref !== `${type}/${r.id}`) {
+          if (ref && x.includes("://") && !x.startsWith(`${ctx.fhirBase}/`)) {
+            // Search, includes, the patient compartment and ownership read references by type and id.
+            warnings.push({ severity: "warning", code: "value", diagnostics: `verwijzing ${x} wijst naar een andere server; de sandbox leest hem als ${ref} bij deze DVA`, expression: [path] });
+          } else if (ref && !x.includes("://") && !ctx.store.read(ctx.dva, ref.split("/")[0]!, ref.split("/")[1]!) && ref !== `${type}/${r.id}`) {
             warnings.push({ severity: "warning", code: "not-found", diagnostics: `verwijzing ${ref} bestaat (nog) niet bij deze DVA`, expression: [path] });
           }
         } else walk(x, `${path}.${k}`);
@@ -94,6 +128,10 @@ export function update(ctx: FhirContext, type: string, id: string, text: string,
   if (r.id !== id) throw badRequest(`id in de body (${String(r.id)}) moet gelijk zijn aan die in de URL (${id})`, `${type}.id`);
   const current = ctx.store.read(ctx.dva, type, id);
   const warnings = validate(ctx, type, r, current?.resource);
+  // SPEC §6 status rules hold for a whole-resource update as for a patch.
+  if (type === "Task" && current && !allowedTransition(String(current.resource.status), String(r.status))) {
+    throw unprocessable(`statusovergang ${String(current.resource.status)} → ${String(r.status)} is niet toegestaan`, "Task.status");
+  }
   if (ctx.access.kind !== "system") {
     if (!current || !canRead(ctx.access, current.resource)) throw notFound(`${type}/${id} bestaat niet`);
     if (ctx.access.kind === "module") moduleMayCreate(ctx, r);

@@ -46,6 +46,20 @@ describe("search parameter parsing (FHIR R4 search.html)", () => {
     expect(q.unknown).toEqual(["foo", "status:exact"]);
   });
 
+  test("a modifier on a patient or result parameter is not understood: unknown, never silently applied", () => {
+    const q = parse("patient:missing=true&_count:x=1&_include:iterate=Task:focus&_sort:x=period");
+    expect(q.unknown).toEqual(["patient:missing", "_count:x", "_include:iterate", "_sort:x"]);
+    expect(q.patientFilter).toEqual([]);
+    expect(q.includes).toEqual([]);
+    expect(q.count).toBe(50);
+  });
+
+  test("a bare id on a reference parameter with one target type names that type", () => {
+    expect(parse("part-of=task-a").tokens[0]!.values).toEqual([{ system: null, code: "Task/task-a" }]);
+    expect(parse("digital-activity=ad-1").tokens[0]!.values).toEqual([{ system: null, code: "ActivityDefinition/ad-1" }]);
+    expect(parse("owner=role-1").tokens[0]!.values).toEqual([{ system: null, code: "role-1" }]);
+  });
+
   test("other types: url and questionnaire", () => {
     expect(parse("url=https://x/y", "Questionnaire").tokens[0]).toMatchObject({ param: "url", values: [{ code: "https://x/y" }] });
     expect(parse("task=Task/t1", "QuestionnaireResponse").tokens[0]).toMatchObject({ param: "task", values: [{ code: "Task/t1" }] });
