@@ -39,14 +39,15 @@ export function capabilityStatement(dva: ResolvedDva, softwareVersion: string) {
         type,
         versioning: "versioned",
         readHistory: true,
-        conditionalRead: "modified-since",
+        conditionalRead: "not-match",
+        updateCreate: true,
         interaction: [
           { code: "read" }, { code: "vread" }, { code: "search-type" }, { code: "create" }, { code: "update" }, { code: "history-instance" },
           ...(type === "Task" ? [{ code: "patch" }] : []),
         ],
         searchInclude: INCLUDES[type] ?? [],
         searchParam: [
-          ...(TOKEN_PARAMS[type] ?? ["_id"]).map((name) => ({ name, type: name === "_id" || name === "url" || name === "questionnaire" ? "token" : /status|_tag|_profile|identifier|code/.test(name) ? "token" : "reference" })),
+          ...(TOKEN_PARAMS[type] ?? ["_id"]).map((name) => ({ name, type: name === "url" || name === "_profile" ? "uri" : name === "_id" || /status|_tag|identifier|code/.test(name) ? "token" : "reference" })),
           { name: "_lastUpdated", type: "date" },
           ...(PATIENT_SEARCH[type] ? [{ name: PATIENT_SEARCH[type], type: "reference", documentation: "alleen de patiënt van het token (MedMij)" }] : []),
         ],
