@@ -215,16 +215,25 @@ export async function benchFhir(path: string, o: FhirOptions, log: (line: string
   return { rows, notes, read };
 }
 
+/** Paired child-process runs: the sandbox's reads and Bun's hello world, alternating. */
+export interface ChildRead { read: Load; hello: Load; runs: number; ratios: number[] }
+
+const PAIRED_RUNS = 3;
+
 /**
  * The same reads against `bun src/main.ts --data <population file>` in its own process, as the
- * sandbox runs for its users: new PGO tokens from it over HTTP (its issuer carries its port),
- * then the concurrent loops of http.ts, exactly as for the hello world child.
+ * sandbox runs for its users: new PGO tokens from it over HTTP (its issuer carries its port).
+ * Bun's hello world runs beside it as a child too; the two are loaded in turn, PAIRED_RUNS times
+ * each with the same loops of http.ts, and the median run of each is reported: on a shared
+ * 2-core machine one run varies by ±15 %.
  */
-async function measureChildRead(path: string, taskIds: Map<Person, string[]>, durationMs: number): Promise<Load> {
+async function measureChildRead(path: string, taskIds: Map<Person, string[]>, durationMs: number): Promise<ChildRead> {
+  const root = join(import.meta.dir, "..");
   const port = freePort();
   let child: Child | null = null;
+  let helloChild: Child | null = null;
   try {
-    child = (await startTimed([process.execPath, "src/main.ts", "--port", String(port), "--data", path, "--quiet"], join(import.meta.dir, ".."), port)).child;
+    child = (await startTimed([process.execPath, "src/main.ts", "--port", String(port), "--data", path, "--quiet"], root, port)).child;
     const urls = { url: (label = "") => `http://${label ? `${label}.` : ""}localhost:${port}` };
     const reads: { url: string; init: RequestInit }[] = [];
     for (const [p, ids] of taskIds) {
@@ -236,8 +245,18 @@ async function measureChildRead(path: string, taskIds: Map<Person, string[]>, du
     const first = await fetch(reads[0]!.url, reads[0]!.init);
     await first.arrayBuffer();
     if (first.status !== 200) throw new Error(`GET ${reads[0]!.url} answered ${first.status}`);
-    return await measure((i) => reads[i % reads.length]!, durationMs);
+    const helloPort = freePort();
+    helloChild = (await startTimed([process.execPath, join(root, "bench", "hello-server.ts"), String(helloPort)], root, helloPort)).child;
+    const hellos: Load[] = [];
+    const sandboxReads: Load[] = [];
+    for (let run = 0; run < PAIRED_RUNS; run++) {
+      hellos.push(await measure(`http://localhost:${helloPort}/`, durationMs));
+      sandboxReads.push(await measure((i) => reads[i % reads.length]!, durationMs));
+    }
+    const medianRun = (loads: Load[]) => [...loads].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(loads.length / 2)]!;
+    return { read: medianRun(sandboxReads), hello: medianRun(hellos), runs: PAIRED_RUNS, ratios: sandboxReads.map((r, i) => r.perSecond / hellos[i]!.perSecond) };
   } finally {
+    if (helloChild) await stopChild(helloChild);
     if (child) await stopChild(child);
   }
 }

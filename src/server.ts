@@ -6,6 +6,7 @@
  */
 import { serveAsset } from "./shared/assets.ts";
 import type { SandboxContext } from "./shared/context.ts";
+import type { Faults } from "./shared/faults.ts";
 import { htmlResponse, jsonResponse } from "./shared/html.ts";
 import { REQUEST_ID_HEADER, incomingIds } from "./shared/trace.ts";
 import { ErrorPage } from "../views/error-page.tsx";
@@ -49,9 +50,10 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
       return htmlResponse(UnknownHostPage({ host: hostname, hosts: listed.map((r) => ({ title: r.title, origin: r.origin })) }), { status: 404 });
     }
 
-    const down = hostDown(ctx, route);
+    const faults = ctx.faults.get();
+    const down = hostDown(faults, route);
     if (down) return down;
-    const latency = ctx.faults.get().latencyMs;
+    const latency = faults.latencyMs;
     if (latency && (route.kind === "dva-auth" || route.kind === "dva-fhir")) await sleep(latency);
 
     let response: Response;
@@ -85,8 +87,7 @@ async function handleSafely(route: HostRoute, request: Request, url: URL): Promi
 }
 
 /** Host-level faults (SPEC §9): `dvaDown` for both DVA hosts, `moduleDown` for the module host. */
-function hostDown(ctx: SandboxContext, route: HostRoute): Response | null {
-  const faults = ctx.faults.get();
+function hostDown(faults: Readonly<Faults>, route: HostRoute): Response | null {
   if (route.dvaId && faults.dvaDown === route.dvaId) {
     const headers = { "Retry-After": "30" };
     if (route.kind === "dva-fhir") {

@@ -44,7 +44,7 @@ function keySetOf(store: DvaAuthStore): ReturnType<typeof createLocalJWKSet> | n
  * Verified tokens by their text, until they expire: an ES256 verification costs ~100 µs, a large
  * part of a FHIR read. Revocation is still checked on every request.
  */
-const verified = new Map<string, { payload: JWTPayload; exp: number }>();
+const verified = new Map<string, Map<string, { payload: JWTPayload; exp: number }>>();
 const MAX_CACHED = 5000;
 
 /**
@@ -116,9 +116,10 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
   const token = match[1]!;
   const now = Date.now();
   let payload: JWTPayload;
-  // Keyed by DVA too: a token verified for one DVA must never pass at another.
-  const cacheKey = `${dva.id} ${token}`;
-  const hit = verified.get(cacheKey);
+  // One cache per DVA: a token verified for one DVA must never pass at another.
+  let cache = verified.get(dva.id);
+  if (!cache) verified.set(dva.id, cache = new Map());
+  const hit = cache.get(token);
   if (hit && hit.exp > now) {
     payload = hit.payload;
   } else {
@@ -128,8 +129,8 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
       const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
       throw unauthorized(expired ? "het token is verlopen" : "het token is ongeldig of niet van deze DVA");
     }
-    if (verified.size >= MAX_CACHED) verified.clear();
-    if (typeof payload.exp === "number") verified.set(cacheKey, { payload, exp: payload.exp * 1000 });
+    if (cache.size >= MAX_CACHED) cache.clear();
+    if (typeof payload.exp === "number") cache.set(token, { payload, exp: payload.exp * 1000 });
   }
   if (typeof payload.jti !== "string" || store.isAccessTokenRevoked(payload.jti)) throw unauthorized("het token is ingetrokken");
   const clientId = String(payload.client_id ?? "");
