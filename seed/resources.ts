@@ -4,9 +4,9 @@
  */
 import type { Resource } from "../src/dva/fhir/store.ts";
 import {
-  ACTIVITY_DEFINITION_PROFILE, AGB_SYSTEM, BSN_SYSTEM, DATA_SERVICE_TAG, ENDPOINT_PROFILE, EXT_MODULE_TYPE,
-  EXT_QR_TASK, EXT_QUESTIONNAIRE, GROUP_PLAN_PROFILE, TASK_PROFILE,
+  ACTIVITY_DEFINITION_PROFILE, AGB_SYSTEM, BSN_SYSTEM, ENDPOINT_PROFILE, EXT_MODULE_TYPE, EXT_QR_TASK, EXT_QUESTIONNAIRE,
 } from "../src/shared/fhir-profiles.ts";
+import { groupPlanResource, providerTaskResource } from "../src/shared/provider-task.ts";
 import type { ResolvedClinician, ResolvedModule, ResolvedNetwork, ResolvedPatient, ResolvedZorgaanbieder } from "../src/shared/resolved-network.ts";
 import type { CatalogueEntry, TaskSeed } from "./catalogue.ts";
 
@@ -114,17 +114,13 @@ export function activityDefinition(za: ResolvedZorgaanbieder, entry: CatalogueEn
 }
 
 export function groupPlan(p: ResolvedPatient, za: ResolvedZorgaanbieder, c: ResolvedClinician, slug: string, label: string): Resource {
-  return {
-    resourceType: "ServiceRequest",
+  return groupPlanResource({
     id: ids.groupPlan(p.id, za.name, slug),
-    meta: { profile: [GROUP_PLAN_PROFILE] },
-    identifier: [{ system: `https://medmij-sandbox.example/fhir/NamingSystem/${short(za.name)}/plan`, value: `${p.id}-${slug}` }],
-    status: "active",
-    intent: "plan",
-    code: { text: label },
-    subject: { reference: `Patient/${ids.patient(p.id)}`, display: p.fullName },
+    identifier: { system: `https://medmij-sandbox.example/fhir/NamingSystem/${short(za.name)}/plan`, value: `${p.id}-${slug}` },
+    label,
+    patient: { reference: `Patient/${ids.patient(p.id)}`, display: p.fullName },
     requester: { reference: `PractitionerRole/${ids.practitionerRole(c.id)}`, display: `${c.fullName}, ${c.role}` },
-  };
+  });
 }
 
 export interface TaskInput {
@@ -139,40 +135,24 @@ export interface TaskInput {
 }
 
 export function task(t: TaskInput): Resource {
-  const id = ids.task(t.patient.id, t.za.name, t.seed.slug);
   const start = new Date(t.now + t.seed.start * DAY);
   const end = new Date(t.now + t.seed.end * DAY);
   const authored = new Date(Math.min(t.now, start.getTime()) - 2 * DAY);
-  const patientRef = { reference: `Patient/${ids.patient(t.patient.id)}`, display: t.patient.fullName };
-  return {
-    resourceType: "Task",
-    id,
-    meta: { profile: [TASK_PROFILE], tag: [{ ...DATA_SERVICE_TAG }] },
-    extension: [{
-      url: "http://medmij.nl/fhir/StructureDefinition/ext-Task.DigitalActivity",
-      valueReference: { reference: `ActivityDefinition/${ids.activity(t.za.name, t.activity.slug)}`, type: "ActivityDefinition" },
-    }],
-    identifier: [{ system: `https://medmij-sandbox.example/fhir/NamingSystem/${short(t.za.name)}/task`, value: `${t.patient.id}-${t.seed.slug}` }],
-    basedOn: [{ reference: `ServiceRequest/${t.plan.id}`, display: t.plan.label }],
+  return providerTaskResource({
+    id: ids.task(t.patient.id, t.za.name, t.seed.slug),
+    identifier: { system: `https://medmij-sandbox.example/fhir/NamingSystem/${short(t.za.name)}/task`, value: `${t.patient.id}-${t.seed.slug}` },
+    activity: ids.activity(t.za.name, t.activity.slug),
+    plan: t.plan,
     status: t.seed.status,
-    ...(t.seed.reason ? { statusReason: { text: t.seed.reason } } : {}),
-    intent: "order",
-    priority: "routine",
+    reason: t.seed.reason,
     description: t.seed.description ?? t.activity.description,
-    for: patientRef,
-    executionPeriod: { start: start.toISOString(), end: end.toISOString() },
-    authoredOn: authored.toISOString(),
-    lastModified: new Date(t.seed.status === "requested" ? authored.getTime() : Math.min(t.now, end.getTime())).toISOString(),
+    patient: { reference: `Patient/${ids.patient(t.patient.id)}`, display: t.patient.fullName },
+    start, end, authoredOn: authored,
+    lastModified: new Date(t.seed.status === "requested" ? authored.getTime() : Math.min(t.now, end.getTime())),
     requester: { reference: `PractitionerRole/${ids.practitionerRole(t.clinician.id)}`, display: `${t.clinician.fullName}, ${t.clinician.role}` },
-    owner: patientRef,
-    ...(t.seed.note ? { note: [{ text: t.seed.note }] } : {}),
-    ...(t.outputId ? {
-      output: [{
-        type: { text: "QuestionnaireResponse" },
-        valueReference: { reference: `QuestionnaireResponse/${t.outputId}`, type: "QuestionnaireResponse" },
-      }],
-    } : {}),
-  };
+    note: t.seed.note,
+    outputId: t.outputId,
+  });
 }
 
 type QItem = { linkId: string; type: string; text?: string; item?: QItem[]; answerOption?: { valueCoding?: unknown; valueString?: string }[];

@@ -9,17 +9,15 @@ import { createDvaFhir } from "./dva/fhir/index.ts";
 import { createModuleApp } from "./module/index.ts";
 import { createPgo } from "./pgo/index.ts";
 import { createRegister } from "./register/index.ts";
+import { createXis } from "./xis/index.ts";
 import { actorSites, type ActorSite } from "./shared/actor-sites.ts";
 import type { SandboxContext } from "./shared/context.ts";
-import { createPlaceholderApp } from "./shared/placeholder.ts";
 import type { HostMap, HostRoute } from "./server.ts";
-import { themes } from "../views/theme.ts";
 
 type Handler = (request: Request, url: URL) => Response | Promise<Response>;
 
 function appFor(ctx: SandboxContext, a: ActorSite): Handler {
   const n = ctx.network;
-  const cockpit = `${n.cockpit.origin}/`;
   const handler = (app: { handle: (request: Request) => Response | Promise<Response> }): Handler => (request) => app.handle(request);
   switch (a.kind) {
     case "cockpit": return handler(createCockpit(ctx));
@@ -29,9 +27,7 @@ function appFor(ctx: SandboxContext, a: ActorSite): Handler {
     case "dva-fhir": return createDvaFhir(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!);
     case "pgo": return handler(createPgo(ctx, n.pgos[a.pgoIndex!]!));
     case "module": return handler(createModuleApp(ctx, n.modules.filter((m) => m.site.origin === a.site.origin)));
-    case "xis":
-      return handler(createPlaceholderApp(themes.xis(n.xis.displayName),
-        "Hier komt het zorgverlenersportaal: modules toewijzen en resultaten bekijken.", cockpit));
+    case "xis": return handler(createXis(ctx));
   }
 }
 

@@ -18,9 +18,12 @@ import { personaLoginPurpose } from "../shared/tickets.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
+import { Mailbox, parseMail } from "./mailbox.ts";
+import { MailPage, MailboxPage } from "../../views/cockpit/mailbox.tsx";
 
 export function createCockpit(ctx: SandboxContext) {
   const actors = () => actorSites(ctx.network);
+  const mailbox = new Mailbox(ctx.db);
 
   async function health(): Promise<ActorHealth[]> {
     return Promise.all(actors().map(async (a) => {
@@ -111,7 +114,28 @@ export function createCockpit(ctx: SandboxContext) {
       return htmlResponse(TraceLines({ traceId, lines: ctx.chain.query({ traceId }) }));
     })
 
+    .get("/mailbox", () => htmlResponse(MailboxPage({ mails: mailbox.list() })))
+    .get("/mailbox/:id", ({ params, request }) => {
+      const mail = mailbox.get(params.id);
+      if (!mail) {
+        return htmlResponse(ErrorPage({ theme: themes.cockpit, heading: "E-mail niet gevonden", traceId: incomingIds(request).traceId,
+          message: "Deze e-mail staat niet (meer) in het postvak; na een reset is het postvak leeg.", back: { href: "/mailbox", label: "Naar het postvak" } }), { status: 404 });
+      }
+      return htmlResponse(MailPage({ mail }));
+    })
+
     // Sandbox API (SPEC §12)
+    .get("/api/mail", () => jsonResponse({ mails: mailbox.list() }))
+    .post("/api/mail", async ({ request }) => {
+      const body = await jsonBody(request);
+      if (!body.ok) return body.response;
+      try {
+        const mail = mailbox.add(parseMail(body.body));
+        return jsonResponse({ id: mail.id, url: `${ctx.network.cockpit.origin}/mailbox/${mail.id}` }, 201);
+      } catch (e) {
+        return jsonResponse({ error: "invalid_request", error_description: e instanceof Error ? e.message : String(e) }, 400);
+      }
+    })
     .get("/api/network", () => jsonResponse(networkJson(ctx.network)))
     .get("/api/faults", () => jsonResponse(faultsJson()))
     .post("/api/faults", async ({ request }) => {

@@ -6,19 +6,17 @@ import { Elysia } from "elysia";
 import type { SandboxContext } from "../shared/context.ts";
 import { clearCookie, readCookie } from "../shared/cookies.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
-import { htmlResponse, readForm, redirectAfterPost } from "../shared/html.ts";
+import { htmlResponse, readForm, redirectAfterPost, safeNext } from "../shared/html.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
-import { AccountPage, LoginPage } from "../../views/pgo/account.tsx";
+import { AccountPage } from "../../views/pgo/account.tsx";
+import { LoginPage } from "../../views/components/login.tsx";
 import type { Theme } from "../../views/theme.ts";
 import { PASSWORD_OPTIONS, type PgoStore } from "./store.ts";
 
 export const PGO_SESSION_COOKIE = "pgo_session";
 export const PGO_SESSION_TTL_MS = 8 * 60 * 60_000;
 
-/** Only a path on this host is a place to go after login (no open redirect). */
-export function safeNext(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])[^\s\\]*$/.test(value) && value.length < 512 ? value : "/";
-}
+export { safeNext };
 
 export interface AccountDeps {
   ctx: SandboxContext;

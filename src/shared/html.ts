@@ -14,6 +14,11 @@ export async function htmlResponse(
   return new Response(await body, { status: init.status ?? 200, headers });
 }
 
+/** Only a path on this host is a place to go after login (no open redirect). */
+export function safeNext(value: unknown): string {
+  return typeof value === "string" && /^\/(?![/\\])[^\s\\]*$/.test(value) && value.length < 512 ? value : "/";
+}
+
 /**
  * After a form post: htmx follows `HX-Redirect`, a plain browser follows 303 (POST/redirect/GET).
  * `location` must be a path on the same host or a URL the caller has verified (no open redirect).

@@ -241,4 +241,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 11,
+    name: "clinician portal sessions, cockpit mailbox",
+    sql: `
+      -- A clinician's login at the portal (clinicians come from the network). The id is stored as SHA-256.
+      CREATE TABLE xis_session (
+        id TEXT PRIMARY KEY,
+        clinician TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- The sandbox mailbox (SPEC §9): invitations the portal "sends" (AM-FE-005), read in the cockpit.
+      CREATE TABLE cockpit_mail (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        sent_at TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        link TEXT
+      );
+    `,
+  },
 ];

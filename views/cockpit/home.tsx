@@ -91,6 +91,7 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
       <ul>
         <li><a href="/logs">Ketenmonitoring (chain log)</a> — elke stap op de lijn, per trace</li>
         <li><a href="/faults">Storingen</a> — laat actoren op verzoek falen</li>
+        <li><a href="/mailbox">Postvak</a> — uitnodigingen die het zorgverlenersportaal "verstuurt"</li>
         <li><a href={`${network.register.origin}/`} safe>{`Stelsellijsten (${network.register.hostname})`}</a></li>
         <li><a href="/api/network">/api/network</a> — het netwerk als JSON, met client-id's en secrets</li>
       </ul>

@@ -1,0 +1,240 @@
+/**
+ * Clinician portal (`xis.localhost`, SPEC §9, SD 3.1): a clinician logs in, picks a patient,
+ * assigns a module from the organisation's catalogue (once or weekly, with an instruction and a
+ * period), sends the invitation e-mail with the PGO deep link and QR code into the sandbox
+ * mailbox, follows the tasks' status live, cancels with a reason, and reads results with the
+ * scores of earlier rounds. It talks to its DVA and the mailbox over HTTP only.
+ */
+import type { SandboxContext } from "../shared/context.ts";
+import { createActorApp } from "../shared/actor-app.ts";
+import { clearCookie, readCookie, serializeCookie } from "../shared/cookies.ts";
+import { constantTimeEqual } from "../shared/crypto.ts";
+import { CSRF_FIELD } from "../shared/csrf.ts";
+import { htmlResponse, readForm, redirectAfterPost, safeNext } from "../shared/html.ts";
+import { createHttpClient, UnreachableError } from "../shared/http-client.ts";
+import type { ResolvedClinician } from "../shared/resolved-network.ts";
+import { BSN_SYSTEM } from "../shared/fhir-profiles.ts";
+import { incomingIds, newId, type Trace } from "../shared/trace.ts";
+import { LoginPage } from "../../views/components/login.tsx";
+import { ErrorPage } from "../../views/error-page.tsx";
+import { themes } from "../../views/theme.ts";
+import { PatientPage, PatientRows, PatientsPage, ResultPage, TaskTable, type AssignValues, type Who } from "../../views/xis/pages.tsx";
+import { createDvaClient, DvaError, type DvaClient, type Resource } from "./dva-client.ts";
+import { answersOf } from "./answers.ts";
+import { createPortal, patientName, type Portal } from "./portal.ts";
+import { XisStore } from "./store.ts";
+
+export const XIS_SESSION_COOKIE = "xis_session";
+const SESSION_TTL_MS = 8 * 60 * 60_000;
+const DAY = 86_400_000;
+
+export function createXis(ctx: SandboxContext) {
+  const n = ctx.network;
+  const theme = themes.xis(n.xis.displayName);
+  const store = new XisStore(ctx.db);
+  const http = createHttpClient({ location: n.xis.hostname, chain: ctx.chain });
+  const clients = new Map<string, DvaClient>();
+  const portals = new Map<string, Portal>();
+
+  function portalOf(c: ResolvedClinician): Portal {
+    let portal = portals.get(c.id);
+    if (portal) return portal;
+    const za = n.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)!;
+    let client = clients.get(za.name);
+    if (!client) clients.set(za.name, client = createDvaClient(http, za, za.dvaSite));
+    portals.set(c.id, portal = createPortal(client, za, c));
+    return portal;
+  }
+
+  const clinicianOf = (request: Request): ResolvedClinician | null => {
+    const id = readCookie(request, XIS_SESSION_COOKIE);
+    const clinician = id ? store.clinicianOf(id, Date.now()) : null;
+    return clinician ? n.clinicians.find((c) => c.id === clinician) ?? null : null;
+  };
+  const organisationName = (c: ResolvedClinician) => n.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)?.displayName ?? c.zorgaanbieder;
+  const who = (c: ResolvedClinician, csrfToken: string): Who => ({ name: c.fullName, role: c.role, organisation: organisationName(c), csrfToken });
+  const trace = (request: Request): Trace => ({ traceId: incomingIds(request).fromCaller ? incomingIds(request).traceId : newId(), sessionId: null });
+  const toLogin = (request: Request) => {
+    const url = new URL(request.url);
+    return new Response(null, { status: 303, headers: { Location: `/login?next=${encodeURIComponent(url.pathname + url.search)}` } });
+  };
+  const page = (request: Request, heading: string, message: string, status: number, back = { href: "/patienten", label: "Naar de patiënten" }) =>
+    htmlResponse(ErrorPage({ theme, heading, message, traceId: incomingIds(request).traceId, back }), { status });
+
+  /** Run a page that talks to the DVA; its failures become a page with the trace id, never a 500. */
+  async function withDva(request: Request, run: (c: ResolvedClinician, t: Trace) => Promise<Response>): Promise<Response> {
+    const clinician = clinicianOf(request);
+    if (!clinician) return toLogin(request);
+    const t = trace(request);
+    try {
+      return await run(clinician, t);
+    } catch (e) {
+      if (e instanceof UnreachableError) return page(request, "DVA niet bereikbaar", "De DVA van uw organisatie antwoordt niet. Probeer het later opnieuw.", 502);
+      if (e instanceof DvaError) return page(request, "Fout bij de DVA", e.message, 502);
+      if (e instanceof Error && e.name === "Error") return page(request, "Dat lukte niet", `${e.message.charAt(0).toUpperCase()}${e.message.slice(1)}.`, 422);
+      throw e;
+    }
+  }
+
+  async function patientPage(request: Request, c: ResolvedClinician, t: Trace, patientId: string, extra: { notice?: string; errors?: Record<string, string>; values?: AssignValues; status?: number } = {}) {
+    const portal = portalOf(c);
+    const patient = await portal.patient(patientId, t);
+    if (!patient) return page(request, "Patiënt niet gevonden", "Deze patiënt bestaat niet bij de DVA van uw organisatie.", 404);
+    const [tasks, catalogue] = await Promise.all([portal.tasks(patientId, t), portal.catalogue(t)]);
+    const csrf = ctx.csrf.grant(request);
+    const today = new Date();
+    const values: AssignValues = extra.values ?? { start: isoDate(today), eind: isoDate(new Date(today.getTime() + 14 * DAY)), aantal: "1", mail: "ja" };
+    return htmlResponse(PatientPage({ theme, who: who(c, csrf.token), patientId, name: patientName(patient), bsn: bsnOf(patient),
+      birthDate: (patient.birthDate as string | undefined) ?? null, tasks, catalogue, notice: extra.notice, errors: extra.errors, values }),
+    { status: extra.status ?? 200, setCookies: [csrf.setCookie] });
+  }
+
+  /** AM-FE-005/014: the invitation with the PGO deep link (the sandbox's Verbind.MedMij), in the mailbox. */
+  async function sendInvitation(c: ResolvedClinician, patient: Resource, what: string[], t: Trace): Promise<void> {
+    const za = n.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)!;
+    const pgo = n.pgos[0];
+    const name = patientName(patient);
+    const link = pgo ? `${pgo.site.origin}/verbind?zorgaanbieder=${encodeURIComponent(za.name)}` : null;
+    const body = [
+      `Beste ${name},`,
+      what.length
+        ? `${c.fullName} (${c.role}, ${za.displayName}) heeft voor u klaargezet: ${what.join("; ")}.`
+        : `${c.fullName} (${c.role}, ${za.displayName}) nodigt u uit om uw taken van ${za.displayName} in uw persoonlijke gezondheidsomgeving (PGO) te bekijken.`,
+      "U start de taak vanuit een PGO die aanbiedermodules ondersteunt. Met de link hieronder, of door de QR-code te scannen, komt u direct bij de juiste zorgaanbieder en hoeft u die niet zelf te zoeken.",
+      "Eerst logt u in bij uw PGO, daarna geeft u met DigiD toestemming om uw taken op te halen. Daarna ziet u de taak onder \"Taken van zorgaanbieders\".",
+      `Met vriendelijke groet,\n${c.fullName}\n${za.displayName}`,
+    ].join("\n\n");
+    const res = await http.send(`${n.cockpit.origin}/api/mail`, {
+      method: "POST", trace: t, headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ from: `${za.displayName} <noreply@${za.name.replace(/@medmij$/, "")}.example>`, to: `${name} (BSN ${bsnOf(patient) ?? "onbekend"})`,
+        subject: `Uitnodiging van ${za.displayName}`, body, link }),
+    });
+    if (res.status !== 201) throw new DvaError(`Het postvak nam de uitnodiging niet aan (HTTP ${res.status}).`, res.status);
+  }
+
+  return createActorApp(`xis:${n.xis.hostname}`, theme)
+    .get("/", ({ request }) => new Response(null, { status: 303, headers: { Location: clinicianOf(request) ? "/patienten" : "/login" } }))
+    .get("/login", ({ request }) => {
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next: safeNext(new URL(request.url).searchParams.get("next")), accountLink: false,
+        heading: "Inloggen zorgverlener", intro: "Log in met uw gebruikersnaam en wachtwoord van het zorgverlenersportaal (zie de cockpit)." }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/login", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return page(request, "Formulier verlopen", "Laad de pagina opnieuw en probeer het nog eens.", 403, { href: "/login", label: "Naar inloggen" });
+      const username = (form.username ?? "").trim().toLowerCase();
+      const clinician = n.clinicians.find((c) => c.username === username);
+      const next = safeNext(form.next);
+      if (!clinician || !constantTimeEqual(clinician.password, form.password ?? "")) {
+        const csrf = ctx.csrf.grant(request);
+        return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, username, accountLink: false, heading: "Inloggen zorgverlener",
+          error: "Deze combinatie van gebruikersnaam en wachtwoord kennen we niet." }), { status: 401 });
+      }
+      const session = store.createSession(clinician.id, Date.now(), SESSION_TTL_MS);
+      return redirectAfterPost(request, next === "/" ? "/patienten" : next, [serializeCookie(XIS_SESSION_COOKIE, session, { maxAgeSeconds: SESSION_TTL_MS / 1000 })]);
+    })
+    .post("/logout", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return page(request, "Formulier verlopen", "Laad de pagina opnieuw en probeer het nog eens.", 403);
+      const id = readCookie(request, XIS_SESSION_COOKIE);
+      if (id) store.endSession(id);
+      return redirectAfterPost(request, "/login", [clearCookie(XIS_SESSION_COOKIE)]);
+    })
+    .get("/patienten", ({ request }) => withDva(request, async (c, t) => {
+      const q = new URL(request.url).searchParams.get("q") ?? "";
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(PatientsPage({ theme, who: who(c, csrf.token), q, patients: filter(await portalOf(c).patients(t), q) }), { setCookies: [csrf.setCookie] });
+    }))
+    .get("/patienten/lijst", ({ request }) => withDva(request, async (c, t) =>
+      htmlResponse(PatientRows({ patients: filter(await portalOf(c).patients(t), new URL(request.url).searchParams.get("q") ?? "") }))))
+    .get("/patienten/:id", ({ request, params }) => withDva(request, (c, t) => {
+      const url = new URL(request.url);
+      const made = Number(url.searchParams.get("klaargezet") ?? "0");
+      const notice = made > 0 ? `${made === 1 ? "De taak is" : `${made} taken zijn`} klaargezet${url.searchParams.has("uitnodiging") ? " en de uitnodiging is verstuurd (zie het postvak in de cockpit)" : ""}.`
+        : url.searchParams.has("uitnodiging") ? "De uitnodiging is verstuurd (zie het postvak in de cockpit)."
+        : url.searchParams.has("geannuleerd") ? "De taak is geannuleerd; de patiënt ziet de reden in de PGO." : undefined;
+      return patientPage(request, c, t, params.id, { notice });
+    }))
+    .get("/patienten/:id/taken", ({ request, params }) => withDva(request, async (c, t) =>
+      htmlResponse(TaskTable({ patientId: params.id, tasks: await portalOf(c).tasks(params.id, t), csrfToken: ctx.csrf.grant(request).token }))))
+    .post("/patienten/:id/taken", ({ request, params }) => withDva(request, async (c, t) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return page(request, "Formulier verlopen", "Laad de pagina opnieuw en probeer het nog eens.", 403);
+      const values: AssignValues = { module: form.module, instructie: form.instructie, start: form.start, eind: form.eind, herhalen: form.herhalen,
+        aantal: form.aantal, plan: form.plan, mail: form.mail === "ja" ? "ja" : "nee" };
+      const portal = portalOf(c);
+      const catalogue = await portal.catalogue(t);
+      const errors: Record<string, string> = {};
+      const entry = catalogue.find((m) => m.id === values.module);
+      if (!entry) errors.module = "Kies een module uit de lijst.";
+      const start = parseDate(values.start);
+      const end = parseDate(values.eind);
+      if (!start) errors.start = "Vul een geldige startdatum in.";
+      if (!end) errors.eind = "Vul een geldige einddatum in.";
+      else if (start && end.getTime() < start.getTime()) errors.eind = "De einddatum ligt voor de startdatum.";
+      const times = values.herhalen === "week" ? Number(values.aantal) : 1;
+      if (!Number.isInteger(times) || times < 1 || times > 12) errors.aantal = "Kies 1 tot 12 keer.";
+      if ((values.instructie ?? "").length > 1000) errors.module = "De instructie is te lang (maximaal 1000 tekens).";
+      if (Object.keys(errors).length) return patientPage(request, c, t, params.id, { errors, values, status: 422 });
+      const created = await portal.assign({ patientId: params.id, activityId: entry!.id, instruction: (values.instructie ?? "").trim(), start: start!,
+        end: new Date(end!.getTime() + DAY - 1), times, planLabel: (values.plan ?? "").trim() || entry!.title }, new Date(), t);
+      if (values.mail === "ja") {
+        const patient = await portal.patient(params.id, t);
+        if (patient) await sendInvitation(c, patient, [times > 1 ? `${entry!.title} (${times} keer, elke week)` : entry!.title], t);
+      }
+      return redirectAfterPost(request, `/patienten/${encodeURIComponent(params.id)}?klaargezet=${created.length}${values.mail === "ja" ? "&uitnodiging" : ""}`);
+    }))
+    .post("/patienten/:id/uitnodiging", ({ request, params }) => withDva(request, async (c, t) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return page(request, "Formulier verlopen", "Laad de pagina opnieuw en probeer het nog eens.", 403);
+      const portal = portalOf(c);
+      const patient = await portal.patient(params.id, t);
+      if (!patient) return page(request, "Patiënt niet gevonden", "Deze patiënt bestaat niet bij de DVA van uw organisatie.", 404);
+      const open = (await portal.tasks(params.id, t)).filter((task) => task.cancellable).map((task) => task.title);
+      await sendInvitation(c, patient, [...new Set(open)], t);
+      return redirectAfterPost(request, `/patienten/${encodeURIComponent(params.id)}?uitnodiging`);
+    }))
+    .post("/taken/:id/annuleren", ({ request, params }) => withDva(request, async (c, t) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return page(request, "Formulier verlopen", "Laad de pagina opnieuw en probeer het nog eens.", 403);
+      const reason = (form.reden ?? "").trim();
+      const patient = /^[A-Za-z0-9.-]{1,64}$/.test(form.patient ?? "") ? form.patient! : null;
+      if (!reason || reason.length > 500) {
+        return page(request, "Reden ontbreekt", "Vul een reden in (maximaal 500 tekens): de patiënt ziet die in de PGO.", 422,
+          patient ? { href: `/patienten/${encodeURIComponent(patient)}`, label: "Terug naar de patiënt" } : undefined);
+      }
+      const task = await portalOf(c).cancel(params.id, reason, t);
+      const of = ((task.for as { reference?: string } | undefined)?.reference ?? "").replace(/^Patient\//, "");
+      return redirectAfterPost(request, `/patienten/${encodeURIComponent(of || patient || "")}?geannuleerd`);
+    }))
+    .get("/taken/:id/resultaat", ({ request, params }) => withDva(request, async (c, t) => {
+      const portal = portalOf(c);
+      const result = await portal.result(params.id, t);
+      if (!result) return page(request, "Taak niet gevonden", "Deze taak bestaat niet bij de DVA van uw organisatie.", 404);
+      const patient = await portal.patient(result.patientId, t);
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ResultPage({ theme, who: who(c, csrf.token), patientId: result.patientId, patientName: patient ? patientName(patient) : result.patientId,
+        task: result.task, questionnaireTitle: (result.questionnaire?.title as string | undefined) ?? null,
+        answers: answersOf(result.questionnaire, result.response), series: result.series }), { setCookies: [csrf.setCookie] });
+    }));
+}
+
+function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** A yyyy-mm-dd date (Amsterdam midnight is close enough for a period start), or null. */
+function parseDate(value: string | undefined): Date | null {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const d = new Date(`${value}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function bsnOf(p: Resource): string | null {
+  return (p.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value ?? null;
+}
+
+function filter<T extends { name: string; bsn: string | null }>(list: T[], q: string): T[] {
+  const needle = q.trim().toLowerCase();
+  return needle ? list.filter((p) => p.name.toLowerCase().includes(needle) || (p.bsn ?? "").includes(needle)) : list;
+}

@@ -1,0 +1,188 @@
+/**
+ * What the clinician portal does at its DVA (SD 3.1 "Toewijzen door zorgverlener", SPEC §9), as
+ * plain functions over the DVA client: the organisation's catalogue (AM-FE-043/044), a patient's
+ * tasks with their status (AM-FE-009/010/012), assigning a module once or weekly with an
+ * instruction (AM-FE-001/002/011), cancelling with a reason (AM-FE-007), and the result of a
+ * completed questionnaire with the scores of earlier rounds (AM-FE-006/013).
+ */
+import { AGB_SYSTEM, BSN_SYSTEM, DIGITAL_ACTIVITY_EXTENSIONS, EXT_QUESTIONNAIRE } from "../shared/fhir-profiles.ts";
+import { groupPlanResource, providerTaskResource, type Ref } from "../shared/provider-task.ts";
+import type { ResolvedClinician, ResolvedZorgaanbieder } from "../shared/resolved-network.ts";
+import type { Trace } from "../shared/trace.ts";
+import { entries, type DvaClient, type Resource } from "./dva-client.ts";
+
+const DAY = 86_400_000;
+const OPEN = ["draft", "requested", "received", "accepted", "ready"];
+
+export interface PatientRow { id: string; name: string; bsn: string | null; birthDate: string | null }
+export interface CatalogueItem { id: string; title: string; description: string; kind: string | null }
+export interface TaskRow {
+  id: string; version: string | undefined; title: string; status: string; statusText: string; start: string | null; end: string | null;
+  note: string | null; plan: string | null; reason: string | null; lastModified: string | null; activity: string | null;
+  score: { total: number; label: string } | null; response: string | null; cancellable: boolean;
+}
+
+export const STATUS_TEXT: Record<string, string> = {
+  draft: "Concept", requested: "Klaargezet", received: "Klaargezet", accepted: "Klaargezet", ready: "Klaargezet",
+  "in-progress": "Bezig", completed: "Afgerond", cancelled: "Geannuleerd", failed: "Mislukt", "on-hold": "Gepauzeerd",
+};
+
+const refOf = (v: unknown) => (v as { reference?: string } | undefined)?.reference ?? null;
+
+export function patientName(p: Resource): string {
+  const name = (p.name as { text?: string; given?: string[]; family?: string }[] | undefined)?.[0];
+  return name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(" ") ?? p.id ?? "";
+}
+
+function activityOf(task: Resource): string | null {
+  const ext = (task.extension as { url?: string; valueReference?: { reference?: string } }[] | undefined)
+    ?.find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(e.url ?? ""));
+  return ext?.valueReference?.reference ?? null;
+}
+
+/** Score of a completed questionnaire from Task.output (written by the module: "Score (band)"). */
+function scoreOf(task: Resource): { total: number; label: string } | null {
+  const out = (task.output as { type?: { text?: string }; valueInteger?: number }[] | undefined)?.find((o) => typeof o.valueInteger === "number");
+  return out ? { total: out.valueInteger!, label: out.type?.text ?? "Score" } : null;
+}
+
+export function taskRow(task: Resource, titles: Map<string, string>): TaskRow {
+  const activity = activityOf(task);
+  const period = task.executionPeriod as { start?: string; end?: string } | undefined;
+  const status = String(task.status);
+  const response = (task.output as { valueReference?: { reference?: string } }[] | undefined)?.map((o) => o.valueReference?.reference).find((r) => r?.startsWith("QuestionnaireResponse/")) ?? null;
+  return {
+    id: task.id!, version: task.meta?.versionId, status, statusText: STATUS_TEXT[status] ?? status,
+    title: (activity && titles.get(activity)) ?? (task.code as { text?: string } | undefined)?.text ?? task.description as string ?? "Taak",
+    start: period?.start ?? null, end: period?.end ?? null,
+    note: (task.note as { text?: string }[] | undefined)?.[0]?.text ?? null,
+    plan: (task.basedOn as { display?: string }[] | undefined)?.[0]?.display ?? null,
+    reason: (task.statusReason as { text?: string } | undefined)?.text ?? null,
+    lastModified: (task.lastModified as string | undefined) ?? null,
+    activity, score: scoreOf(task), response, cancellable: OPEN.includes(status),
+  };
+}
+
+export interface AssignInput {
+  patientId: string;
+  activityId: string;
+  instruction: string;
+  start: Date;
+  end: Date;
+  /** 1 = once; n = weekly, n times (AM-FE-002). */
+  times: number;
+  planLabel: string;
+}
+
+export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinician: ResolvedClinician) {
+  let organisation: string | null = null;
+
+  /** The zorgaanbieder's Organization at the DVA, found by its AGB code. */
+  async function organisationId(trace: Trace): Promise<string> {
+    if (organisation) return organisation;
+    const found = entries(await dva.search("Organization", { identifier: `${AGB_SYSTEM}|${za.agb}` }, trace))[0];
+    if (!found?.id) throw new Error(`de DVA kent geen Organization met AGB ${za.agb}`);
+    organisation = found.id;
+    return organisation;
+  }
+
+  /** Who assigns: the clinician's PractitionerRole at this organisation, else the organisation. */
+  async function requester(trace: Trace): Promise<Ref> {
+    const roles = entries(await dva.search("PractitionerRole", { organization: `Organization/${await organisationId(trace)}` }, trace));
+    const mine = roles.find((r) => r.id === `role-${clinician.id}`) ?? null;
+    return mine ? { reference: `PractitionerRole/${mine.id}`, display: `${clinician.fullName}, ${clinician.role}` }
+      : { reference: `Organization/${await organisationId(trace)}`, display: za.displayName };
+  }
+
+  /** A patient's tasks of this organisation, soonest period first, with their module titles. */
+  async function tasks(patientId: string, trace: Trace): Promise<TaskRow[]> {
+    const bundle = await dva.search("Task", { patient: `Patient/${patientId}`, _include: "Task:digital-activity", _sort: "period", _count: "500" }, trace);
+    const titles = new Map(entries(bundle, "include").filter((r) => r.resourceType === "ActivityDefinition").map((a) => [`ActivityDefinition/${a.id}`, String(a.title ?? a.name)]));
+    return entries(bundle).map((t) => taskRow(t, titles));
+  }
+
+  return {
+    organisationId,
+
+    async patients(trace: Trace): Promise<PatientRow[]> {
+      const list = entries(await dva.search("Patient", { _count: "500" }, trace));
+      return list.map((p) => ({
+        id: p.id!, name: patientName(p), birthDate: (p.birthDate as string | undefined) ?? null,
+        bsn: (p.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value ?? null,
+      })).sort((a, b) => a.name.localeCompare(b.name, "nl"));
+    },
+
+    async patient(id: string, trace: Trace): Promise<Resource | null> {
+      return dva.read("Patient", id, trace);
+    },
+
+    /** The modules this organisation offers: ActivityDefinitions pointing at its own Endpoints. */
+    async catalogue(trace: Trace): Promise<CatalogueItem[]> {
+      const endpoints = entries(await dva.search("Endpoint", { organization: `Organization/${await organisationId(trace)}` }, trace));
+      if (endpoints.length === 0) return [];
+      const activities = entries(await dva.search("ActivityDefinition", { endpoint: endpoints.map((e) => `Endpoint/${e.id}`).join(","), status: "active" }, trace));
+      return activities.map((a) => ({
+        id: a.id!, title: String(a.title ?? a.name ?? a.id), description: String(a.description ?? ""),
+        kind: (a.extension as { url?: string; valueCode?: string }[] | undefined)?.find((e) => e.valueCode === "questionnaire" || e.valueCode === "information")?.valueCode ?? null,
+      })).sort((a, b) => a.title.localeCompare(b.title, "nl"));
+    },
+
+    tasks,
+
+    /** A group plan and its Tasks (weekly repeats shift the period by a week each). */
+    async assign(a: AssignInput, now: Date, trace: Trace): Promise<Resource[]> {
+      const patient = await dva.read("Patient", a.patientId, trace);
+      if (!patient) throw new Error("deze patiënt bestaat niet (meer) bij de DVA");
+      const activity = await dva.read("ActivityDefinition", a.activityId, trace);
+      if (!activity) throw new Error("deze module bestaat niet (meer) bij de DVA");
+      const who = await requester(trace);
+      const patientRef = { reference: `Patient/${patient.id}`, display: patientName(patient) };
+      const stamp = now.getTime().toString(36);
+      const system = `https://medmij-sandbox.example/fhir/NamingSystem/${za.name.replace(/@medmij$/, "")}`;
+      const plan = await dva.create(groupPlanResource({ identifier: { system: `${system}/plan`, value: `${patient.id}-${stamp}` }, label: a.planLabel, patient: patientRef, requester: who }), trace);
+      const created: Resource[] = [];
+      for (let i = 0; i < a.times; i++) {
+        created.push(await dva.create(providerTaskResource({
+          identifier: { system: `${system}/task`, value: `${patient.id}-${stamp}-${i + 1}` },
+          activity: activity.id!, plan: { id: plan.id!, label: a.planLabel }, status: "requested",
+          description: a.times > 1 ? `${String(activity.description ?? activity.title)} (${i + 1} van ${a.times})` : String(activity.description ?? activity.title),
+          patient: patientRef, start: new Date(a.start.getTime() + i * 7 * DAY), end: new Date(a.end.getTime() + i * 7 * DAY),
+          authoredOn: now, lastModified: now, requester: who, note: a.instruction || undefined,
+        }) as Resource, trace));
+      }
+      return created;
+    },
+
+    /** AM-FE-007: cancel a task that has not started, with the reason the patient will see. */
+    async cancel(taskId: string, reason: string, trace: Trace): Promise<Resource> {
+      const task = await dva.read("Task", taskId, trace);
+      if (!task) throw new Error("deze taak bestaat niet (meer)");
+      if (!OPEN.includes(String(task.status))) throw new Error("alleen een taak die nog niet is gestart kan worden geannuleerd");
+      return dva.patch("Task", taskId, [
+        { op: "replace", path: "/status", value: "cancelled" },
+        { op: "add", path: "/statusReason", value: { text: reason } },
+      ], task.meta?.versionId, trace);
+    },
+
+    /** A completed task's answers, its questionnaire, and the scores of the same module over time. */
+    async result(taskId: string, trace: Trace) {
+      const task = await dva.read("Task", taskId, trace);
+      if (!task) return null;
+      const patientId = refOf(task.for)?.replace(/^Patient\//, "") ?? "";
+      const activityRef = activityOf(task);
+      const activity = activityRef ? await dva.read("ActivityDefinition", activityRef.replace(/^ActivityDefinition\//, ""), trace) : null;
+      const row = taskRow(task, new Map(activity ? [[activityRef!, String(activity.title ?? activity.name)]] : []));
+      const response = row.response ? await dva.read("QuestionnaireResponse", row.response.replace(/^QuestionnaireResponse\//, ""), trace) : null;
+      const canonical = (activity?.extension as { url?: string; valueCanonical?: string }[] | undefined)?.find((e) => e.url === EXT_QUESTIONNAIRE)?.valueCanonical
+        ?? (response?.questionnaire as string | undefined);
+      const questionnaire = canonical ? entries(await dva.search("Questionnaire", { url: canonical }, trace))[0] ?? null : null;
+      const all = patientId && activityRef ? await tasks(patientId, trace) : [];
+      const series = all.filter((t) => t.activity === activityRef && t.status === "completed" && t.score)
+        .map((t) => ({ taskId: t.id, at: t.lastModified ?? t.end ?? "", total: t.score!.total, label: t.score!.label }))
+        .sort((a, b) => a.at.localeCompare(b.at));
+      return { task: row, patientId, response, questionnaire, series };
+    },
+  };
+}
+
+export type Portal = ReturnType<typeof createPortal>;
