@@ -15,6 +15,7 @@ import { createHttpClient, UnreachableError } from "../shared/http-client.ts";
 import type { ResolvedClinician } from "../shared/resolved-network.ts";
 import { BSN_SYSTEM } from "../shared/fhir-profiles.ts";
 import { incomingIds, newId, type Trace } from "../shared/trace.ts";
+import { amsterdamOffset, localDateTime } from "../shared/time.ts";
 import { LoginPage } from "../../views/components/login.tsx";
 import { ErrorPage } from "../../views/error-page.tsx";
 import { themes } from "../../views/theme.ts";
@@ -101,7 +102,7 @@ export function createXis(ctx: SandboxContext) {
         ? `${c.fullName} (${c.role}, ${za.displayName}) heeft voor u klaargezet: ${what.join("; ")}.`
         : `${c.fullName} (${c.role}, ${za.displayName}) nodigt u uit om uw taken van ${za.displayName} in uw persoonlijke gezondheidsomgeving (PGO) te bekijken.`,
       "U start de taak vanuit een PGO die aanbiedermodules ondersteunt. Met de link hieronder, of door de QR-code te scannen, komt u direct bij de juiste zorgaanbieder en hoeft u die niet zelf te zoeken.",
-      "Eerst logt u in bij uw PGO, daarna geeft u met DigiD toestemming om uw taken op te halen. Daarna ziet u de taak onder \"Taken van zorgaanbieders\".",
+      "U logt eerst in bij uw PGO en geeft dan met DigiD toestemming om uw taken op te halen. De taak staat daarna onder \"Taken van zorgaanbieders\".",
       `Met vriendelijke groet,\n${c.fullName}\n${za.displayName}`,
     ].join("\n\n");
     const res = await http.send(`${n.cockpit.origin}/api/mail`, {
@@ -177,7 +178,7 @@ export function createXis(ctx: SandboxContext) {
       if ((values.instructie ?? "").length > 1000) errors.module = "De instructie is te lang (maximaal 1000 tekens).";
       if (Object.keys(errors).length) return patientPage(request, c, t, params.id, { errors, values, status: 422 });
       const created = await portal.assign({ patientId: params.id, activityId: entry!.id, instruction: (values.instructie ?? "").trim(), start: start!,
-        end: new Date(end!.getTime() + DAY - 1), times, planLabel: (values.plan ?? "").trim() || entry!.title }, new Date(), t);
+        end: endOfDay(end!), times, planLabel: (values.plan ?? "").trim() || entry!.title }, new Date(), t);
       if (values.mail === "ja") {
         const patient = await portal.patient(params.id, t);
         if (patient) await sendInvitation(c, patient, [times > 1 ? `${entry!.title} (${times} keer, elke week)` : entry!.title], t);
@@ -219,15 +220,22 @@ export function createXis(ctx: SandboxContext) {
     }));
 }
 
+/** yyyy-mm-dd of an instant in Amsterdam. */
 function isoDate(d: Date): string {
-  return d.toISOString().slice(0, 10);
+  return localDateTime(d).slice(0, 10);
 }
 
-/** A yyyy-mm-dd date (Amsterdam midnight is close enough for a period start), or null. */
+/** The last millisecond of the Amsterdam day that starts at `start` (days are 23 to 25 hours). */
+function endOfDay(start: Date): Date {
+  return new Date(parseDate(isoDate(new Date(start.getTime() + 36 * 3_600_000)))!.getTime() - 1);
+}
+
+/** The start of a yyyy-mm-dd day in Amsterdam (the clinician's calendar), or null. */
 function parseDate(value: string | undefined): Date | null {
   if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
-  const d = new Date(`${value}T00:00:00Z`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  const noon = new Date(`${value}T12:00:00Z`);
+  if (Number.isNaN(noon.getTime()) || noon.toISOString().slice(0, 10) !== value) return null;
+  return new Date(`${value}T00:00:00${amsterdamOffset(noon)}`);
 }
 
 function bsnOf(p: Resource): string | null {

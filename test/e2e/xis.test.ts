@@ -84,7 +84,9 @@ describe("assigning a module (SD 3.1)", () => {
     const made = bundle.entry.map((e: { resource: Record<string, any> }) => e.resource).filter((t: Record<string, any>) => t.note?.[0]?.text === "Vul dit in <voor> de controle.");
     expect(made).toHaveLength(3);
     const starts = made.map((t: Record<string, any>) => t.executionPeriod.start).sort();
-    expect(starts).toEqual(["2026-12-01T00:00:00.000Z", "2026-12-08T00:00:00.000Z", "2026-12-15T00:00:00.000Z"]);
+    // Dates are the clinician's Amsterdam days: 1 December 00:00 (+01:00), then a week later each.
+    expect(starts).toEqual(["2026-11-30T23:00:00.000Z", "2026-12-07T23:00:00.000Z", "2026-12-14T23:00:00.000Z"]);
+    expect(made.map((t: Record<string, any>) => t.executionPeriod.end).sort()[0]).toBe("2026-12-07T22:59:59.999Z");
     for (const t of made) {
       expect(t).toMatchObject({ status: "requested", intent: "order", for: { reference: "Patient/patient-tom" },
         requester: { reference: "PractitionerRole/role-dehaard" }, meta: { tag: [{ code: "urn:oid:2.16.528.1.1023.5.7" }] },

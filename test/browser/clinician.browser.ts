@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import type { Sandbox } from "../../src/sandbox.ts";
+import { startTestSandbox } from "../helpers/sandbox.ts";
+import { digidAndConsent, launch, screenshot } from "./helpers.ts";
+
+let sandbox: Sandbox;
+let browser: Browser;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await sandbox?.stop();
+});
+
+describe("the clinician's side of the journey in Chromium (SPEC §9, SD 3.1)", () => {
+  test("Anna de Haard assigns a weekly MRC to Sanne → the invitation in the mailbox → its link → Sanne's PGO shows the tasks", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${sandbox.url("xis")}/`);
+    await page.getByLabel("Gebruikersnaam").fill("dehaard");
+    await page.getByLabel("Wachtwoord").fill("dehaard");
+    await page.getByRole("button", { name: "Inloggen" }).click();
+    await page.getByRole("heading", { name: "Patiënten" }).waitFor();
+    await page.getByLabel("Zoek patiënt").fill("sanne");
+    // htmx filters as you type.
+    await page.getByRole("link", { name: "Tom van Duinen" }).waitFor({ state: "detached" });
+    expect(await page.getByRole("link", { name: "Sanne van Dijk" }).count()).toBe(1);
+    await screenshot(page, "clinician-01-patients");
+
+    await page.getByRole("link", { name: "Sanne van Dijk" }).click();
+    await page.getByRole("heading", { name: "Module toewijzen" }).waitFor();
+    await page.getByLabel("Module").selectOption({ label: "MRC-schaal kortademigheid" });
+    await page.getByLabel("Instructie voor de patiënt").fill("Vul deze elke week in, liefst op dezelfde dag.");
+    await page.getByLabel("Herhalen").selectOption("week");
+    await page.getByLabel("Aantal keer").fill("2");
+    await page.getByLabel("Behandelplan (groepslabel in de PGO)").fill("Controle COPD");
+    await page.getByRole("button", { name: "Taak klaarzetten" }).click();
+    await page.getByText("2 taken zijn klaargezet en de uitnodiging is verstuurd").waitFor();
+    expect(await page.getByText("Vul deze elke week in, liefst op dezelfde dag.").count()).toBe(2);
+    await screenshot(page, "clinician-02-assigned");
+
+    await page.goto(`${sandbox.url()}/mailbox`);
+    await page.getByRole("link", { name: "Uitnodiging van Huisartsenpraktijk De Linde" }).click();
+    await page.getByRole("img", { name: "QR-code van de link" }).waitFor();
+    await screenshot(page, "clinician-03-invitation");
+    await page.getByRole("link", { name: /verbind\?zorgaanbieder=/ }).click();
+
+    // Sanne has no PGO account yet: she creates one from the login page, then connects De Linde.
+    expect(new URL(page.url()).host).toBe(new URL(sandbox.url("pgo")).host);
+    await page.getByRole("link", { name: "Account aanmaken" }).click();
+    await page.getByLabel("Uw naam").fill("Sanne van Dijk");
+    await page.getByLabel("Gebruikersnaam").fill("sanne");
+    await page.getByLabel("Wachtwoord", { exact: true }).fill("sanne");
+    await page.getByLabel("Wachtwoord herhalen").fill("sanne");
+    await page.getByRole("button", { name: "Account aanmaken" }).click();
+    await page.getByRole("button", { name: "Verbinden met Huisartsenpraktijk De Linde" }).click();
+    await digidAndConsent(page, "Sanne van Dijk");
+    expect(await page.getByRole("link", { name: "MRC-schaal kortademigheid" }).count()).toBeGreaterThanOrEqual(3);
+    await screenshot(page, "clinician-04-sanne-pgo");
+    await page.close();
+  });
+});
