@@ -14,7 +14,7 @@ import { CockpitHome, HealthRows, type ActorHealth } from "../../views/cockpit/h
 import { FaultsPage } from "../../views/cockpit/faults.tsx";
 import { LogsPage, TraceLines } from "../../views/cockpit/logs.tsx";
 import { themes } from "../../views/theme.ts";
-import { personaLoginPurpose } from "../shared/tickets.ts";
+import { CLINICIAN_LOGIN, personaLoginPurpose } from "../shared/tickets.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
@@ -75,6 +75,15 @@ export function createCockpit(ctx: SandboxContext) {
       if (!persona?.pgo || !pgo) return redirectAfterPost(request, "/#personas");
       const ticket = ctx.tickets.issue(personaLoginPurpose(pgo.clientId), persona.pgo.username);
       return redirectAfterPost(request, `${pgo.site.origin}/persona-login?ticket=${encodeURIComponent(ticket)}`);
+    })
+    // The same for a clinician: "Start als Anna" lands in the clinician portal logged in.
+    .post("/clinicians/start", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      const clinician = ctx.network.clinicians.find((c) => c.id === form.clinician);
+      if (!clinician) return redirectAfterPost(request, "/#personas");
+      const ticket = ctx.tickets.issue(CLINICIAN_LOGIN, clinician.id);
+      return redirectAfterPost(request, `${ctx.network.xis.origin}/persona-login?ticket=${encodeURIComponent(ticket)}`);
     })
     .post("/reset", async ({ request }) => {
       const form = await readForm(request);

@@ -11,6 +11,9 @@ export const TICKET_TTL_MS = 60_000;
 /** The purpose of a cockpit → PGO login ticket: valid at that PGO only. */
 export const personaLoginPurpose = (pgoClientId: string) => `pgo-login ${pgoClientId}`;
 
+/** The purpose of a cockpit → clinician portal login ticket. */
+export const CLINICIAN_LOGIN = "xis-login";
+
 interface Payload { p: string; s: string; e: number; n: string }
 
 export class Tickets {

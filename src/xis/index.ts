@@ -16,6 +16,7 @@ import type { ResolvedClinician } from "../shared/resolved-network.ts";
 import { BSN_SYSTEM } from "../shared/fhir-profiles.ts";
 import { incomingIds, newId, type Trace } from "../shared/trace.ts";
 import { amsterdamOffset, localDateTime } from "../shared/time.ts";
+import { CLINICIAN_LOGIN } from "../shared/tickets.ts";
 import { LoginPage } from "../../views/components/login.tsx";
 import { ErrorPage } from "../../views/error-page.tsx";
 import { themes } from "../../views/theme.ts";
@@ -133,6 +134,14 @@ export function createXis(ctx: SandboxContext) {
       }
       const session = store.createSession(clinician.id, Date.now(), SESSION_TTL_MS);
       return redirectAfterPost(request, next === "/" ? "/patienten" : next, [serializeCookie(XIS_SESSION_COOKIE, session, { maxAgeSeconds: SESSION_TTL_MS / 1000 })]);
+    })
+    // The cockpit's one-click "Start als Anna" (a signed single-use ticket, shared/tickets.ts).
+    .get("/persona-login", ({ request }) => {
+      const id = ctx.tickets.redeem(CLINICIAN_LOGIN, new URL(request.url).searchParams.get("ticket"));
+      const clinician = id ? n.clinicians.find((c) => c.id === id) : null;
+      if (!clinician) return page(request, "Startlink verlopen", "Deze startlink uit de cockpit is verlopen of al gebruikt. Start opnieuw vanuit de cockpit, of log in.", 400, { href: "/login", label: "Naar inloggen" });
+      const session = store.createSession(clinician.id, Date.now(), SESSION_TTL_MS);
+      return new Response(null, { status: 303, headers: { Location: "/patienten", "Set-Cookie": serializeCookie(XIS_SESSION_COOKIE, session, { maxAgeSeconds: SESSION_TTL_MS / 1000 }) } });
     })
     .post("/logout", async ({ request }) => {
       const form = await readForm(request);

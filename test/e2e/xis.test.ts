@@ -63,6 +63,23 @@ describe("logging in", () => {
   });
 });
 
+describe("one click from the cockpit", () => {
+  test("\"Start als Anna\" lands in the portal logged in; the ticket works once", async () => {
+    const home = await get(`${sandbox.url()}/`);
+    const html = await home.text();
+    expect(html).toContain("Start als Anna");
+    const start = await get(`${sandbox.url()}/clinicians/start`, { method: "POST", headers: { ...FORM, cookie: cookiesOf(home) },
+      body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), clinician: "dehaard" }) });
+    expect(start.status).toBe(303);
+    const ticketUrl = start.headers.get("location")!;
+    expect(ticketUrl).toStartWith(`${xis()}/persona-login?ticket=`);
+    const landed = await get(ticketUrl);
+    expect(landed.headers.get("location")).toBe("/patienten");
+    expect((await open("/patienten", cookiesOf(landed))).html).toContain("Anna de Haard, Huisarts");
+    expect((await get(ticketUrl)).status).toBe(400);
+  });
+});
+
 describe("assigning a module (SD 3.1)", () => {
   test("weekly × 3 with an instruction: a group plan, three Tasks in the ProviderTasks shape, the invitation in the mailbox, Tom's PGO token sees them", async () => {
     const jar = await login("dehaard");

@@ -83,7 +83,12 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
       <ul>
         {network.clinicians.map((c) => (
           <li><span safe>{`${c.fullName}, ${c.role} — ${network.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)?.displayName ?? c.zorgaanbieder}`}</span>
-            {" "}(login <code safe>{c.username}</code> / <code safe>{c.password}</code> op <a href={`${network.xis.origin}/`} safe>{network.xis.hostname}</a>)</li>
+            {" "}(login <code safe>{c.username}</code> / <code safe>{c.password}</code> op <a href={`${network.xis.origin}/`} safe>{network.xis.hostname}</a>){" "}
+            <form method="post" action="/clinicians/start" class="inline">
+              <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+              <input type="hidden" name="clinician" value={c.id} />
+              <button type="submit" class="secondary" safe>{`Start als ${c.given}`}</button>
+            </form></li>
         ))}
       </ul>
 
