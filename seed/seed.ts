@@ -99,6 +99,7 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
     for (const [dva, list] of perDva) resources += fhir.saveAll(dva, list, at);
     for (const a of accounts) pgo.createAccount(a);
     const meta = db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    fhir.markIndexCurrent();
     meta.run("seeded_at", at.toISOString());
     meta.run("seeded_for", seededFor(network));
     meta.run("seeded_network", networkFingerprint(network));

@@ -11,6 +11,7 @@ import { ChainLog } from "./shared/chain-log.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import { Csrf } from "./shared/csrf.ts";
 import { Tickets } from "./shared/tickets.ts";
+import { FhirStore } from "./dva/fhir/store.ts";
 import { randomToken } from "./shared/crypto.ts";
 import { openDatabase, type Database } from "./shared/db.ts";
 import { FaultRegistry } from "./shared/faults.ts";
@@ -85,6 +86,8 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       faults.reload();
       log(`seeded ${summary.resources} FHIR resources (${summary.tasks} tasks) and ${summary.accounts} PGO accounts in ${Math.round(performance.now() - started)} ms`);
     } else {
+      const reindexed = new FhirStore(db).reindexOutdated();
+      if (reindexed) log(`re-indexed ${reindexed} FHIR resources for this version's search parameters`);
       const moved = relocateEndpoints(db, network);
       if (moved) log(`the network moved to another port or domain: updated ${moved} module Endpoint addresses`);
       if (networkChangedSinceSeed(db, network)) {

@@ -151,12 +151,12 @@ export function createXis(ctx: SandboxContext) {
       return redirectAfterPost(request, "/login", [clearCookie(XIS_SESSION_COOKIE)]);
     })
     .get("/patienten", ({ request }) => withDva(request, async (c, t) => {
-      const q = new URL(request.url).searchParams.get("q") ?? "";
+      const q = (new URL(request.url).searchParams.get("q") ?? "").slice(0, 100);
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(PatientsPage({ theme, who: who(c, csrf.token), q, patients: filter(await portalOf(c).patients(t), q) }), { setCookies: [csrf.setCookie] });
+      return htmlResponse(PatientsPage({ theme, who: who(c, csrf.token), q, ...(await portalOf(c).patients(q, t)) }), { setCookies: [csrf.setCookie] });
     }))
     .get("/patienten/lijst", ({ request }) => withDva(request, async (c, t) =>
-      htmlResponse(PatientRows({ patients: filter(await portalOf(c).patients(t), new URL(request.url).searchParams.get("q") ?? "") }))))
+      htmlResponse(PatientRows(await portalOf(c).patients((new URL(request.url).searchParams.get("q") ?? "").slice(0, 100), t)))))
     .get("/patienten/:id", ({ request, params }) => withDva(request, (c, t) => {
       const url = new URL(request.url);
       const made = Number(url.searchParams.get("klaargezet") ?? "0");
@@ -249,9 +249,4 @@ function parseDate(value: string | undefined): Date | null {
 
 function bsnOf(p: Resource): string | null {
   return (p.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value ?? null;
-}
-
-function filter<T extends { name: string; bsn: string | null }>(list: T[], q: string): T[] {
-  const needle = q.trim().toLowerCase();
-  return needle ? list.filter((p) => p.name.toLowerCase().includes(needle) || (p.bsn ?? "").includes(needle)) : list;
 }

@@ -12,6 +12,7 @@ import type { Trace } from "../shared/trace.ts";
 import { entries, type DvaClient, type Resource } from "./dva-client.ts";
 
 const DAY = 86_400_000;
+export const PATIENT_PAGE = 50;
 const OPEN = ["draft", "requested", "received", "accepted", "ready"];
 
 export interface PatientRow { id: string; name: string; bsn: string | null; birthDate: string | null }
@@ -104,12 +105,17 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
   return {
     organisationId,
 
-    async patients(trace: Trace): Promise<PatientRow[]> {
-      const list = entries(await dva.search("Patient", { _count: "500" }, trace));
-      return list.map((p) => ({
+    /** AM-FE-010: by name (FHIR string search) or BSN, or the first page; `total` says how many match. */
+    async patients(q: string, trace: Trace): Promise<{ rows: PatientRow[]; total: number }> {
+      const needle = q.trim();
+      const query: Record<string, string> = { _count: String(PATIENT_PAGE) };
+      if (/^\d{9}$/.test(needle)) query.identifier = `${BSN_SYSTEM}|${needle}`;
+      else if (needle) query.name = needle;
+      const bundle = await dva.search("Patient", query, trace);
+      return { total: bundle.total ?? 0, rows: entries(bundle).map((p) => ({
         id: p.id!, name: patientName(p), birthDate: (p.birthDate as string | undefined) ?? null,
         bsn: (p.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value ?? null,
-      })).sort((a, b) => a.name.localeCompare(b.name, "nl"));
+      })).sort((a, b) => a.name.localeCompare(b.name, "nl")) };
     },
 
     async patient(id: string, trace: Trace): Promise<Resource | null> {

@@ -143,3 +143,25 @@ describe("system-token search (index-narrowed)", () => {
     }
   });
 });
+
+describe("Patient name search (FHIR string search)", () => {
+  test("starts with a name part, :contains, :exact, accent-insensitive; a PGO token still only finds its own patient", async () => {
+    const created = await send("POST", "/Patient", { resourceType: "Patient", name: [{ family: "Müller", given: ["Zoë"] }] });
+    expect(created.status).toBe(201);
+    const id = (await created.json()).id;
+    const names = async (query: string, token = system) =>
+      ((await (await fetch(`${base()}/Patient?${query}`, { headers: { authorization: `Bearer ${token}` } })).json()).entry ?? []).map((e: { resource: { id: string } }) => e.resource.id).sort();
+    expect(await names("name=zoe%20mul")).toEqual([id]);
+    expect(await names("name=MULLER")).toEqual([id]);
+    expect(await names("name=duin")).toContain("patient-tom"); // and the official examples' Van Duinen
+    expect(await names("name:contains=ulle")).toEqual([id]);
+    expect(await names("name=ulle")).toEqual([]);
+    expect(await names("name:exact=zoe%20muller")).toEqual([id]);
+    expect(await names("name:exact=zoe")).toEqual([id]);
+    expect(await names("name=koos,tom")).toEqual(expect.arrayContaining(["patient-koos", "patient-tom"]));
+    expect(await names("name=koos,tom")).not.toContain("patient-sanne");
+    const tom = (await collectTokens(sandbox)).access_token;
+    expect(await names("name=koos", tom)).toEqual([]);
+    expect(await names("name=tom", tom)).toEqual(["patient-tom"]);
+  });
+});

@@ -18,23 +18,26 @@ function Aside({ who }: { who: Who }): JSX.Element {
   );
 }
 
-export function PatientRows({ patients }: { patients: PatientRow[] }): JSX.Element {
-  if (patients.length === 0) return <tbody id="patienten"><tr><td colspan="3" class="hint">Geen patiënten gevonden.</td></tr></tbody>;
+export function PatientRows({ rows, total }: { rows: PatientRow[]; total: number }): JSX.Element {
+  if (rows.length === 0) return <tbody id="patienten"><tr><td colspan="3" class="hint">Geen patiënten gevonden.</td></tr></tbody>;
   return (
     <tbody id="patienten">
-      {patients.map((p) => (
+      {rows.map((p) => (
         <tr>
           <td><a href={`/patienten/${encodeURIComponent(p.id)}`} safe>{p.name}</a></td>
           <td><code safe>{p.bsn ?? "—"}</code></td>
           <td safe>{p.birthDate ?? "—"}</td>
         </tr>
       ))}
+      {total > rows.length
+        ? <tr><td colspan="3" class="hint" safe>{`${rows.length} van ${total} getoond; zoek op naam of BSN om de anderen te vinden.`}</td></tr>
+        : ""}
     </tbody>
   );
 }
 
 /** AM-FE-010: the organisation's patients, filtered as you type. */
-export function PatientsPage(p: { theme: Theme; who: Who; patients: PatientRow[]; q: string }): JSX.Element {
+export function PatientsPage(p: { theme: Theme; who: Who; rows: PatientRow[]; total: number; q: string }): JSX.Element {
   return (
     <Layout theme={p.theme} title="Patiënten" aside={<Aside who={p.who} />}>
       <h1>Patiënten</h1>
@@ -47,7 +50,7 @@ export function PatientsPage(p: { theme: Theme; who: Who; patients: PatientRow[]
       <table>
         <caption class="hint">Patiënten bij de DVA van uw organisatie</caption>
         <thead><tr><th scope="col">Naam</th><th scope="col">BSN</th><th scope="col">Geboortedatum</th></tr></thead>
-        <PatientRows patients={p.patients} />
+        <PatientRows rows={p.rows} total={p.total} />
       </table>
     </Layout>
   );

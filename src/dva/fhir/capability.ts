@@ -4,7 +4,7 @@
  */
 import type { ResolvedDva } from "../../shared/resolved-network.ts";
 import { RESOURCE_TYPES } from "./rest.ts";
-import { INCLUDES, TOKEN_PARAMS } from "./search-params.ts";
+import { INCLUDES, STRING_PARAMS, TOKEN_PARAMS } from "./search-params.ts";
 
 const PATIENT_SEARCH: Record<string, string> = { Task: "patient", ServiceRequest: "patient", QuestionnaireResponse: "patient" };
 
@@ -48,6 +48,7 @@ export function capabilityStatement(dva: ResolvedDva, softwareVersion: string) {
         searchInclude: INCLUDES[type] ?? [],
         searchParam: [
           ...(TOKEN_PARAMS[type] ?? ["_id"]).map((name) => ({ name, type: name === "url" || name === "_profile" ? "uri" : name === "_id" || /status|_tag|identifier|code/.test(name) ? "token" : "reference" })),
+          ...(STRING_PARAMS[type] ?? []).map((name) => ({ name, type: "string", documentation: "begint met (per naamdeel), :contains, :exact; hoofdletter- en accentongevoelig" })),
           { name: "_lastUpdated", type: "date" },
           ...(PATIENT_SEARCH[type] ? [{ name: PATIENT_SEARCH[type], type: "reference", documentation: "alleen de patiënt van het token (MedMij)" }] : []),
         ],

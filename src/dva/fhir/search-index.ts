@@ -1,11 +1,16 @@
 /**
- * What the store indexes of each resource: token/reference search parameters, dates, and the
- * patient compartment. Pure functions, so the FHIR server's search and the seed agree.
+ * What the store indexes of each resource: token/reference search parameters, names (string
+ * search), dates, and the patient compartment. Pure functions, so the FHIR server's search and
+ * the seed agree. Raise INDEX_VERSION[type] when what a type indexes changes: the store then
+ * re-indexes that type's stored resources once at start (FhirStore.reindexOutdated).
  *
  * Accepts the older MedMij/KoppelMij generations on input (SPEC §3), so published test material
  * is searchable unchanged.
  */
 import { DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
+
+/** Per type, the version of what indexEntries() writes for it (default 1). */
+export const INDEX_VERSION: Record<string, number> = { Patient: 2, Practitioner: 2 };
 
 export type Resource = { resourceType: string; id?: string; meta?: Meta; [key: string]: unknown };
 interface Meta { versionId?: string; lastUpdated?: string; tag?: Coding[]; profile?: string[]; [key: string]: unknown }
@@ -56,6 +61,26 @@ function toUtc(value: unknown): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
+/**
+ * FHIR string search compares case- and accent-insensitively (search.html#string): names are
+ * indexed and searched in this form.
+ */
+export function normalizeText(value: string): string {
+  return value.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+/** HumanName parts a `name` search matches: text, family, given, prefix, and the full name. */
+function nameValues(value: unknown): string[] {
+  const out = new Set<string>();
+  for (const n of objects<{ text?: unknown; family?: unknown; given?: unknown; prefix?: unknown }>(value)) {
+    const parts = [n.text, n.family, ...(Array.isArray(n.given) ? n.given : []), ...(Array.isArray(n.prefix) ? n.prefix : [])];
+    for (const part of parts) if (typeof part === "string" && part.trim()) out.add(normalizeText(part));
+    const given = Array.isArray(n.given) ? n.given.filter((g): g is string => typeof g === "string") : [];
+    if (typeof n.family === "string") out.add(normalizeText([...given, n.family].join(" ")));
+  }
+  return [...out];
+}
+
 export function indexEntries(resource: Resource): IndexEntries {
   const tokens: TokenEntry[] = [];
   const dates: DateEntry[] = [];
@@ -78,6 +103,10 @@ export function indexEntries(resource: Resource): IndexEntries {
   switch (resource.resourceType) {
     case "Patient":
       patient = resource.id ? `Patient/${resource.id}` : null;
+      for (const value of nameValues(resource.name)) token("name", null, value);
+      break;
+    case "Practitioner":
+      for (const value of nameValues(resource.name)) token("name", null, value);
       break;
     case "Task": {
       for (const c of codings(resource.code)) token("code", c.system, c.code);

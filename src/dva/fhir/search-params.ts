@@ -3,15 +3,18 @@
  * Comma = OR within one parameter; a repeated parameter = AND (search.html#combining).
  */
 import { badRequest } from "../../shared/operation-outcome.ts";
-import { normalizeReference } from "./search-index.ts";
+import { normalizeReference, normalizeText } from "./search-index.ts";
 
 export type Prefix = "eq" | "ne" | "gt" | "ge" | "lt" | "le";
 export interface DateCondition { prefix: Prefix; value: string; /** the instant range the value covers (precision) */ low: number; high: number }
 export interface TokenCondition { param: string; not: boolean; values: { system: string | null; code: string }[] }
+/** A string parameter (search.html#string): starts with by default, `:contains`, `:exact`; values normalized. */
+export interface StringCondition { param: string; mode: "start" | "contains" | "exact"; values: string[] }
 
 export interface SearchQuery {
   type: string;
   tokens: TokenCondition[];
+  strings: StringCondition[];
   lastUpdated: DateCondition[];
   includes: string[];
   sort: { key: "_lastUpdated" | "period"; descending: boolean } | null;
@@ -36,6 +39,9 @@ export const TOKEN_PARAMS: Record<string, string[]> = {
   PractitionerRole: ["_id", "identifier", "practitioner", "organization"],
   Organization: ["_id", "identifier"],
 };
+
+/** String parameters per type (indexed as normalized tokens, search-index.ts). */
+export const STRING_PARAMS: Record<string, string[]> = { Patient: ["name"], Practitioner: ["name"] };
 
 export const INCLUDES: Record<string, string[]> = {
   Task: ["Task:based-on", "Task:focus", "Task:digital-activity", "Task:patient", "Task:owner", "Task:requester"],
@@ -78,7 +84,7 @@ function tokenValue(param: string, raw: string): { system: string | null; code: 
 }
 
 export function parseSearch(type: string, params: URLSearchParams): SearchQuery {
-  const q: SearchQuery = { type, tokens: [], lastUpdated: [], includes: [], sort: null, count: DEFAULT_COUNT, offset: 0, summaryCount: false, patientFilter: [], unknown: [] };
+  const q: SearchQuery = { type, tokens: [], strings: [], lastUpdated: [], includes: [], sort: null, count: DEFAULT_COUNT, offset: 0, summaryCount: false, patientFilter: [], unknown: [] };
   const known = new Set(TOKEN_PARAMS[type] ?? ["_id"]);
   for (const [rawKey, rawValue] of params) {
     const [param, modifier] = rawKey.split(":") as [string, string | undefined];
@@ -114,6 +120,9 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
       if (!/json/.test(rawValue)) throw badRequest("alleen JSON wordt ondersteund", "_format");
     } else if (PATIENT_PARAMS.includes(param)) {
       q.patientFilter.push(...rawValue.split(",").map((v) => normalizeReference(v.includes("/") ? v : `Patient/${v}`) ?? v));
+    } else if ((STRING_PARAMS[type] ?? []).includes(param) && (modifier === undefined || modifier === "contains" || modifier === "exact")) {
+      const values = rawValue.split(",").map(normalizeText).filter(Boolean);
+      if (values.length) q.strings.push({ param, mode: modifier === "contains" ? "contains" : modifier === "exact" ? "exact" : "start", values });
     } else if (known.has(param) && (modifier === undefined || modifier === "not")) {
       q.tokens.push({ param, not: modifier === "not", values: rawValue.split(",").filter(Boolean).map((v) => tokenValue(param, v)) });
     } else if (!RESULT_PARAMS.has(param)) {

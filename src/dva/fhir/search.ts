@@ -5,7 +5,7 @@
  */
 import type { FhirStore, Head, StoredResource } from "./store.ts";
 import { indexEntries, refs, type Resource } from "./search-index.ts";
-import type { DateCondition, SearchQuery, TokenCondition } from "./search-params.ts";
+import type { DateCondition, SearchQuery, StringCondition, TokenCondition } from "./search-params.ts";
 
 /** One value of a token condition against index entries (search.html#token: `code`, `system|code`, `|code`). */
 function hitAny(c: TokenCondition, entries: readonly { system: string | null; value: string }[]): boolean {
@@ -31,9 +31,16 @@ function matchesDate(instant: number, c: DateCondition): boolean {
   }
 }
 
+/** A string condition against indexed (normalized) values; a name part starts with the value, by default. */
+function hitString(c: StringCondition, values: readonly string[]): boolean {
+  return c.values.some((v) => values.some((x) => c.mode === "exact" ? x === v : c.mode === "contains" ? x.includes(v) : x.startsWith(v) || x.includes(` ${v}`)));
+}
+
 export function matches(stored: StoredResource, q: SearchQuery): boolean {
   const updated = Date.parse(stored.lastUpdated);
-  return q.tokens.every((c) => matchesToken(stored, c)) && q.lastUpdated.every((c) => matchesDate(updated, c));
+  const tokens = q.strings.length ? indexEntries(stored.resource).tokens : [];
+  return q.tokens.every((c) => matchesToken(stored, c)) && q.lastUpdated.every((c) => matchesDate(updated, c))
+    && q.strings.every((c) => hitString(c, tokens.filter((t) => t.param === c.param).map((t) => t.value)));
 }
 
 /**
@@ -53,6 +60,14 @@ export function matchHeads(store: FhirStore, dva: string, heads: Head[], q: Sear
       if (list) list.push(row); else byId.set(row.id, [row]);
     }
     result = result.filter((h) => hitAny(c, byId.get(h.id) ?? []) !== c.not);
+  }
+  for (const c of q.strings) {
+    const byId = new Map<string, string[]>();
+    for (const row of store.tokenRows(dva, q.type, c.param)) {
+      const list = byId.get(row.id);
+      if (list) list.push(row.value); else byId.set(row.id, [row.value]);
+    }
+    result = result.filter((h) => hitString(c, byId.get(h.id) ?? []));
   }
   if (q.lastUpdated.length) result = result.filter((h) => { const t = Date.parse(h.lastUpdated); return q.lastUpdated.every((c) => matchesDate(t, c)); });
   return result;

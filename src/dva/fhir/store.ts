@@ -5,7 +5,7 @@
  * (fhir_resource_patient), token searches use fhir_search_token_value.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { indexEntries, type Resource, type TokenEntry } from "./search-index.ts";
+import { INDEX_VERSION, indexEntries, type IndexEntries, type Resource, type TokenEntry } from "./search-index.ts";
 
 export type { Resource };
 
@@ -190,11 +190,45 @@ export class FhirStore {
     const entries = indexEntries(resource);
     this.q.upsert.run(dva, type, id, versionId, lastUpdated, entries.patient, json);
     this.q.insertHistory.run(dva, type, id, versionId, lastUpdated, json);
+    this.writeIndex(dva, type, id, entries);
+    return { resource, versionId, lastUpdated };
+  }
+
+  private writeIndex(dva: string, type: string, id: string, entries: IndexEntries): void {
     this.q.deleteTokens.run(dva, type, id);
     for (const t of entries.tokens) this.q.insertToken.run(dva, type, id, t.param, t.system, t.value);
     this.q.deleteDates.run(dva, type, id);
     for (const d of entries.dates) this.q.insertDate.run(dva, type, id, d.param, d.start, d.end);
-    return { resource, versionId, lastUpdated };
+  }
+
+  /** After a seed: every row was written by this version's indexEntries(). */
+  markIndexCurrent(): void {
+    const set = this.db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    for (const [type, version] of Object.entries(INDEX_VERSION)) set.run(`search_index_version:${type}`, String(version));
+  }
+
+  /**
+   * Re-index the stored resources of every type whose INDEX_VERSION is newer than the one their
+   * rows were written with (a database from an older sandbox); returns how many were re-indexed.
+   */
+  reindexOutdated(): number {
+    let count = 0;
+    this.db.transaction(() => {
+      for (const [type, version] of Object.entries(INDEX_VERSION)) {
+        const key = `search_index_version:${type}`;
+        const stored = Number(this.db.query<{ value: string }, [string]>("SELECT value FROM sandbox_meta WHERE key = ?").get(key)?.value ?? "1");
+        if (stored >= version) continue;
+        const rows = this.db.query<{ dva: string; id: string; json: string }, [string]>("SELECT dva, id, json FROM fhir_resource WHERE type = ? AND deleted = 0").all(type);
+        for (const r of rows) {
+          const entries = indexEntries(JSON.parse(r.json) as Resource);
+          this.db.query("UPDATE fhir_resource SET patient = ? WHERE dva = ? AND type = ? AND id = ?").run(entries.patient, r.dva, type, r.id);
+          this.writeIndex(r.dva, type, r.id, entries);
+        }
+        count += rows.length;
+      }
+      this.markIndexCurrent();
+    })();
+    return count;
   }
 
   private latestVersion(dva: string, type: string, id: string): number {

@@ -60,6 +60,16 @@ describe("search parameter parsing (FHIR R4 search.html)", () => {
     expect(parse("owner=role-1").tokens[0]!.values).toEqual([{ system: null, code: "role-1" }]);
   });
 
+  test("name is a string parameter of Patient: starts with, :contains, :exact, normalized", () => {
+    expect(parse("name=Müller,van%20Dijk&name:exact=Tom&name:contains=UIN", "Patient").strings).toEqual([
+      { param: "name", mode: "start", values: ["muller", "van dijk"] },
+      { param: "name", mode: "exact", values: ["tom"] },
+      { param: "name", mode: "contains", values: ["uin"] },
+    ]);
+    expect(parse("name:missing=true", "Patient").unknown).toEqual(["name:missing"]);
+    expect(parse("name=x", "Task").unknown).toEqual(["name"]);
+  });
+
   test("other types: url and questionnaire", () => {
     expect(parse("url=https://x/y", "Questionnaire").tokens[0]).toMatchObject({ param: "url", values: [{ code: "https://x/y" }] });
     expect(parse("task=Task/t1", "QuestionnaireResponse").tokens[0]).toMatchObject({ param: "task", values: [{ code: "Task/t1" }] });

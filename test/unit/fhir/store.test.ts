@@ -19,6 +19,27 @@ function task(id: string, status = "requested") {
   };
 }
 
+describe("name search and re-indexing (string parameters)", () => {
+  test("names are indexed case- and accent-insensitively, per part and in full", () => {
+    const tokens = indexEntries({ resourceType: "Patient", id: "p", name: [{ text: "Zoë van der Müller", family: "van der Müller", given: ["Zoë", "Anne"] }] })
+      .tokens.filter((t) => t.param === "name").map((t) => t.value);
+    expect(tokens).toEqual(expect.arrayContaining(["zoe van der muller", "van der muller", "zoe", "anne", "zoe anne van der muller"]));
+  });
+
+  test("a database written before names were indexed is re-indexed once at start", () => {
+    const db = openDatabase(":memory:");
+    const store = new FhirStore(db);
+    store.save("zorgnet", { resourceType: "Patient", id: "p1", name: [{ family: "Duinen", given: ["Tom"] }] });
+    // As an older sandbox left it: no name rows, index version 1.
+    db.exec("DELETE FROM fhir_search_token WHERE param = 'name'");
+    db.exec("DELETE FROM sandbox_meta WHERE key LIKE 'search_index_version:%'");
+    expect(store.tokensOf("zorgnet", "Patient", "p1").some((t) => t.param === "name")).toBe(false);
+    expect(store.reindexOutdated()).toBeGreaterThanOrEqual(1);
+    expect(store.tokensOf("zorgnet", "Patient", "p1").filter((t) => t.param === "name").map((t) => t.value)).toContain("tom duinen");
+    expect(store.reindexOutdated()).toBe(0);
+  });
+});
+
 describe("FhirStore", () => {
   test("versions, lastUpdated, history and vread", () => {
     const store = new FhirStore(openDatabase(":memory:"));
