@@ -14,7 +14,7 @@ import { htmlResponse, readForm, redirectAfterPost, safeNext } from "../shared/h
 import { createHttpClient, UnreachableError } from "../shared/http-client.ts";
 import type { ResolvedClinician } from "../shared/resolved-network.ts";
 import { BSN_SYSTEM } from "../shared/fhir-profiles.ts";
-import { incomingIds, newId, type Trace } from "../shared/trace.ts";
+import { incomingIds, type Trace } from "../shared/trace.ts";
 import { amsterdamOffset, localDateTime } from "../shared/time.ts";
 import { CLINICIAN_LOGIN } from "../shared/tickets.ts";
 import { LoginPage } from "../../views/components/login.tsx";
@@ -23,7 +23,7 @@ import { themes } from "../../views/theme.ts";
 import { PatientPage, PatientRows, PatientsPage, ResultPage, TaskTable, type AssignValues, type Who } from "../../views/xis/pages.tsx";
 import { createDvaClient, DvaError, type DvaClient, type Resource } from "./dva-client.ts";
 import { answersOf } from "./answers.ts";
-import { createPortal, patientName, type Portal } from "./portal.ts";
+import { createPortal, patientName, PortalError, type Portal } from "./portal.ts";
 import { XisStore } from "./store.ts";
 
 export const XIS_SESSION_COOKIE = "xis_session";
@@ -55,13 +55,14 @@ export function createXis(ctx: SandboxContext) {
   };
   const organisationName = (c: ResolvedClinician) => n.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)?.displayName ?? c.zorgaanbieder;
   const who = (c: ResolvedClinician, csrfToken: string): Who => ({ name: c.fullName, role: c.role, organisation: organisationName(c), csrfToken });
-  const trace = (request: Request): Trace => ({ traceId: incomingIds(request).fromCaller ? incomingIds(request).traceId : newId(), sessionId: null });
+  /** One trace per page view: the portal's calls to the DVA and the mailbox share it (chain log). */
+  const trace = (request: Request): Trace => ({ traceId: incomingIds(request).traceId, sessionId: null });
   const toLogin = (request: Request) => {
     const url = new URL(request.url);
     return new Response(null, { status: 303, headers: { Location: `/login?next=${encodeURIComponent(url.pathname + url.search)}` } });
   };
-  const page = (request: Request, heading: string, message: string, status: number, back = { href: "/patienten", label: "Naar de patiënten" }) =>
-    htmlResponse(ErrorPage({ theme, heading, message, traceId: incomingIds(request).traceId, back }), { status });
+  const page = (request: Request, heading: string, message: string, status: number, back = { href: "/patienten", label: "Naar de patiënten" }, traceId?: string) =>
+    htmlResponse(ErrorPage({ theme, heading, message, traceId: traceId ?? incomingIds(request).traceId, back }), { status });
 
   /** Run a page that talks to the DVA; its failures become a page with the trace id, never a 500. */
   async function withDva(request: Request, run: (c: ResolvedClinician, t: Trace) => Promise<Response>): Promise<Response> {
@@ -71,9 +72,11 @@ export function createXis(ctx: SandboxContext) {
     try {
       return await run(clinician, t);
     } catch (e) {
-      if (e instanceof UnreachableError) return page(request, "DVA niet bereikbaar", "De DVA van uw organisatie antwoordt niet. Probeer het later opnieuw.", 502);
-      if (e instanceof DvaError) return page(request, "Fout bij de DVA", e.message, 502);
-      if (e instanceof Error && e.name === "Error") return page(request, "Dat lukte niet", `${e.message.charAt(0).toUpperCase()}${e.message.slice(1)}.`, 422);
+      // The Trace ID shown is the one of the calls that failed (cockpit: Ketenmonitoring).
+      const back = { href: "/patienten", label: "Naar de patiënten" };
+      if (e instanceof UnreachableError) return page(request, "DVA niet bereikbaar", "De DVA van uw organisatie antwoordt niet. Probeer het later opnieuw.", 502, back, t.traceId);
+      if (e instanceof DvaError) return page(request, "Fout bij de DVA", e.message, 502, back, t.traceId);
+      if (e instanceof PortalError) return page(request, "Dat lukte niet", `${e.message.charAt(0).toUpperCase()}${e.message.slice(1)}.`, 422, back, t.traceId);
       throw e;
     }
   }

@@ -12,6 +12,11 @@ import type { Trace } from "../shared/trace.ts";
 import { entries, type DvaClient, type Resource } from "./dva-client.ts";
 
 const DAY = 86_400_000;
+
+/** Something the clinician asked for that cannot be done (the page says why, 422). */
+export class PortalError extends Error {
+  override name = "PortalError";
+}
 export const PATIENT_PAGE = 50;
 const OPEN = ["draft", "requested", "received", "accepted", "ready"];
 
@@ -82,7 +87,7 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
   async function organisationId(trace: Trace): Promise<string> {
     if (organisation) return organisation;
     const found = entries(await dva.search("Organization", { identifier: `${AGB_SYSTEM}|${za.agb}` }, trace))[0];
-    if (!found?.id) throw new Error(`de DVA kent geen Organization met AGB ${za.agb}`);
+    if (!found?.id) throw new PortalError(`de DVA kent geen Organization met AGB ${za.agb}`);
     organisation = found.id;
     return organisation;
   }
@@ -138,9 +143,9 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
     /** A group plan and its Tasks (weekly repeats shift the period by a week each). */
     async assign(a: AssignInput, now: Date, trace: Trace): Promise<Resource[]> {
       const patient = await dva.read("Patient", a.patientId, trace);
-      if (!patient) throw new Error("deze patiënt bestaat niet (meer) bij de DVA");
+      if (!patient) throw new PortalError("deze patiënt bestaat niet (meer) bij de DVA");
       const activity = await dva.read("ActivityDefinition", a.activityId, trace);
-      if (!activity) throw new Error("deze module bestaat niet (meer) bij de DVA");
+      if (!activity) throw new PortalError("deze module bestaat niet (meer) bij de DVA");
       const who = await requester(trace);
       const patientRef = { reference: `Patient/${patient.id}`, display: patientName(patient) };
       const stamp = now.getTime().toString(36);
@@ -162,8 +167,8 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
     /** AM-FE-007: cancel a task that has not started, with the reason the patient will see. */
     async cancel(taskId: string, reason: string, trace: Trace): Promise<Resource> {
       const task = await dva.read("Task", taskId, trace);
-      if (!task) throw new Error("deze taak bestaat niet (meer)");
-      if (!OPEN.includes(String(task.status))) throw new Error("alleen een taak die nog niet is gestart kan worden geannuleerd");
+      if (!task) throw new PortalError("deze taak bestaat niet (meer)");
+      if (!OPEN.includes(String(task.status))) throw new PortalError("alleen een taak die nog niet is gestart kan worden geannuleerd");
       return dva.patch("Task", taskId, [
         { op: "replace", path: "/status", value: "cancelled" },
         { op: "add", path: "/statusReason", value: { text: reason } },
