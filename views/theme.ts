@@ -19,7 +19,7 @@ export const themes = {
   digid: { name: "DigiD-simulator", role: "Nep-inlogdienst voor tests — geen echte DigiD", color: "#3f4a5a", mark: "SIM" },
   pgo: (name: string): Theme => ({ name, role: "Persoonlijke gezondheidsomgeving (PGO)", color: "#1d4ed8", mark: "PGO" }),
   module: (name: string): Theme => ({ name, role: "Aanbiedermodule van uw zorgaanbieder", color: "#15803d", mark: "MOD" }),
-  xis: (name: string): Theme => ({ name, role: "Zorgverlenersportaal", color: "#a16207", mark: "XIS" }),
+  xis: (name: string): Theme => ({ name, role: "Zorgverlener (XIS)", color: "#a16207", mark: "XIS" }),
   /** DVAs get a colour per position so that two DVAs are told apart. */
   dva: (name: string, index: number, part: "auth" | "fhir"): Theme => ({
     name,

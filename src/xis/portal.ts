@@ -49,7 +49,8 @@ function activityOf(task: Resource): string | null {
 /** Score of a completed questionnaire from Task.output (written by the module: "Score (band)"). */
 function scoreOf(task: Resource): { total: number; label: string } | null {
   const out = (task.output as { type?: { text?: string }; valueInteger?: number }[] | undefined)?.find((o) => typeof o.valueInteger === "number");
-  return out ? { total: out.valueInteger!, label: out.type?.text ?? "Score" } : null;
+  // "Score (Matige angst)" → the band; a plain "Score" has none.
+  return out ? { total: out.valueInteger!, label: /^Score \((.+)\)$/.exec(out.type?.text ?? "")?.[1] ?? out.type?.text ?? "Score" } : null;
 }
 
 export function taskRow(task: Resource, titles: Map<string, string>): TaskRow {

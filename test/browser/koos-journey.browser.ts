@@ -50,6 +50,19 @@ describe("Koos's journey (SD 4.6, patient journey 2) in Chromium", () => {
     await page.getByRole("button", { name: "Terug naar PGO" }).click();
     await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
     expect(new URL(page.url()).searchParams.get("groep")).toBe("klaar");
+
+    // The psychiatrist's side (SD 4.6 step: the result goes into the treatment): the portal shows
+    // the task done, the answers and the score the module wrote.
+    await page.goto(`${sandbox.url("xis")}/login`);
+    await page.getByLabel("Gebruikersnaam").fill("vanrijn");
+    await page.getByLabel("Wachtwoord").fill("vanrijn");
+    await page.getByRole("button", { name: "Inloggen" }).click();
+    await page.getByRole("link", { name: "Koos de Groot" }).click();
+    await page.getByRole("link", { name: "Resultaat van Vragenlijst angst (GAD-7)" }).click();
+    await page.getByRole("heading", { name: "Vragenlijst angst (GAD-7)" }).waitFor();
+    expect(await page.getByText("14 — Matige angst").count()).toBe(1);
+    expect(await page.getByText(scored[0]!.text!).count()).toBe(1);
+    await screenshot(page, "koos-04-clinician-result");
     await page.close();
   });
 });

@@ -205,8 +205,8 @@ describe("results (AM-FE-006/013)", () => {
     expect(result.status).toBe(200);
     expect(result.html).toContain(q.item.find((i: { type: string }) => i.type === "choice").text);
     expect(result.html).toContain("<svg");
-    expect(result.html).toContain("12 (Score (matige angst))");
-    expect(result.html).toContain("7 — Score (matige angst)");
+    expect(result.html).toContain("12 (matige angst)");
+    expect(result.html).toContain("7 — matige angst");
     // The other organisation's clinician cannot open it.
     const other = await open("/taken/task-koos-ggzoostland-gad-7-2/resultaat", await login("dehaard"));
     expect(other.status).toBe(404);

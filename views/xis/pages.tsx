@@ -73,7 +73,7 @@ export function TaskTable({ patientId, tasks, csrfToken }: { patientId: string; 
                   <td>
                     {t.note ? <div><span class="hint">Instructie:</span> <span safe>{t.note}</span></div> : ""}
                     {t.reason ? <div><span class="hint">Reden:</span> <span safe>{t.reason}</span></div> : ""}
-                    {t.score ? <div safe>{`${t.score.label}: ${t.score.total}`}</div> : ""}
+                    {t.score ? <div safe>{`Score: ${t.score.total} (${t.score.label})`}</div> : ""}
                   </td>
                   <td>
                     {t.status === "completed" && t.response ? <a class="button secondary" href={`/taken/${encodeURIComponent(t.id)}/resultaat`} safe>{`Resultaat van ${t.title}`}</a> : ""}
