@@ -15,3 +15,13 @@ export function groupOf(status: string): TaskGroup {
   if (["cancelled", "failed", "rejected", "entered-in-error"].includes(status)) return "gestopt";
   return "te-doen";
 }
+
+/** Not started yet (SPEC §6): these may go to in-progress, or be cancelled by the clinician (AM-FE-007). */
+export const OPEN_STATUSES: readonly string[] = ["requested", "received", "accepted", "ready"];
+
+/** How the clinician portal names a status (the zorgverlener's view: what they set out and where it stands). */
+export const CLINICIAN_STATUS_LABELS: Record<string, string> = {
+  draft: "Concept", requested: "Klaargezet", received: "Klaargezet", accepted: "Klaargezet", ready: "Klaargezet",
+  "in-progress": "Bezig", completed: "Afgerond", cancelled: "Geannuleerd", failed: "Mislukt", "on-hold": "Gepauzeerd",
+  rejected: "Afgewezen", "entered-in-error": "Foutief ingevoerd",
+};

@@ -7,6 +7,7 @@
  */
 import { AGB_SYSTEM, BSN_SYSTEM, DIGITAL_ACTIVITY_EXTENSIONS, EXT_QUESTIONNAIRE } from "../shared/fhir-profiles.ts";
 import { groupPlanResource, providerTaskResource, type Ref } from "../shared/provider-task.ts";
+import { CLINICIAN_STATUS_LABELS, OPEN_STATUSES } from "../shared/task-status.ts";
 import type { ResolvedClinician, ResolvedZorgaanbieder } from "../shared/resolved-network.ts";
 import type { Trace } from "../shared/trace.ts";
 import { entries, type DvaClient, type Resource } from "./dva-client.ts";
@@ -18,7 +19,6 @@ export class PortalError extends Error {
   override name = "PortalError";
 }
 export const PATIENT_PAGE = 50;
-const OPEN = ["draft", "requested", "received", "accepted", "ready"];
 
 export interface PatientRow { id: string; name: string; bsn: string | null; birthDate: string | null }
 export interface CatalogueItem { id: string; title: string; description: string; kind: string | null }
@@ -27,11 +27,6 @@ export interface TaskRow {
   note: string | null; plan: string | null; reason: string | null; lastModified: string | null; activity: string | null;
   score: { total: number; label: string } | null; response: string | null; cancellable: boolean;
 }
-
-export const STATUS_TEXT: Record<string, string> = {
-  draft: "Concept", requested: "Klaargezet", received: "Klaargezet", accepted: "Klaargezet", ready: "Klaargezet",
-  "in-progress": "Bezig", completed: "Afgerond", cancelled: "Geannuleerd", failed: "Mislukt", "on-hold": "Gepauzeerd",
-};
 
 const refOf = (v: unknown) => (v as { reference?: string } | undefined)?.reference ?? null;
 
@@ -59,14 +54,14 @@ export function taskRow(task: Resource, titles: Map<string, string>): TaskRow {
   const status = String(task.status);
   const response = (task.output as { valueReference?: { reference?: string } }[] | undefined)?.map((o) => o.valueReference?.reference).find((r) => r?.startsWith("QuestionnaireResponse/")) ?? null;
   return {
-    id: task.id!, version: task.meta?.versionId, status, statusText: STATUS_TEXT[status] ?? status,
+    id: task.id!, version: task.meta?.versionId, status, statusText: CLINICIAN_STATUS_LABELS[status] ?? status,
     title: (activity && titles.get(activity)) ?? (task.code as { text?: string } | undefined)?.text ?? task.description as string ?? "Taak",
     start: period?.start ?? null, end: period?.end ?? null,
     note: (task.note as { text?: string }[] | undefined)?.[0]?.text ?? null,
     plan: (task.basedOn as { display?: string }[] | undefined)?.[0]?.display ?? null,
     reason: (task.statusReason as { text?: string } | undefined)?.text ?? null,
     lastModified: (task.lastModified as string | undefined) ?? null,
-    activity, score: scoreOf(task), response, cancellable: OPEN.includes(status),
+    activity, score: scoreOf(task), response, cancellable: OPEN_STATUSES.includes(status),
   };
 }
 
@@ -169,7 +164,7 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
     async cancel(taskId: string, reason: string, trace: Trace): Promise<Resource> {
       const task = await dva.read("Task", taskId, trace);
       if (!task) throw new PortalError("deze taak bestaat niet (meer)");
-      if (!OPEN.includes(String(task.status))) throw new PortalError("alleen een taak die nog niet is gestart kan worden geannuleerd");
+      if (!OPEN_STATUSES.includes(String(task.status))) throw new PortalError("alleen een taak die nog niet is gestart kan worden geannuleerd");
       return dva.patch("Task", taskId, [
         { op: "replace", path: "/status", value: "cancelled" },
         { op: "add", path: "/statusReason", value: { text: reason } },

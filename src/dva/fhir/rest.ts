@@ -8,6 +8,7 @@ import { badRequest, notFound, notSupported, preconditionFailed, unprocessable, 
 import { canRead, indexRefs, isShared, mayRead, organisationsOf, patientOf, requireWrite, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
+import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { includeReferences, matchHeads, matches, sortHeads, sortResults } from "./search.ts";
 import type { Resource } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
@@ -144,10 +145,9 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
 }
 
 /** SPEC §6 Task status rules: open → in-progress → completed | failed; any open → cancelled. */
-const OPEN = ["requested", "received", "accepted", "ready"];
 export function allowedTransition(from: string, to: string): boolean {
   if (from === to) return true;
-  if (OPEN.includes(from)) return to === "in-progress" || to === "cancelled" || OPEN.includes(to);
+  if (OPEN_STATUSES.includes(from)) return to === "in-progress" || to === "cancelled" || OPEN_STATUSES.includes(to);
   if (from === "in-progress") return to === "completed" || to === "failed" || to === "cancelled";
   return false;
 }
