@@ -7,14 +7,8 @@ import { digidAndConsent, launch, screenshot } from "./helpers.ts";
 let sandbox: Sandbox;
 let browser: Browser;
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await sandbox?.stop();
-});
+beforeAll(async () => { sandbox = await startTestSandbox(); browser = await launch(); });
+afterAll(async () => { await browser?.close(); await sandbox?.stop(); });
 
 describe("the clinician's side of the journey in Chromium (SPEC §9, SD 3.1)", () => {
   test("Anna de Haard assigns a weekly MRC to Sanne → the invitation in the mailbox → its link → Sanne's PGO shows the tasks", async () => {
