@@ -105,6 +105,10 @@ describe("Task search (SPEC §6, SD 3.3)", () => {
     expect((await fhir(`/Task?status:not=completed&_tag=${encodeURIComponent(TAG)}&_include=Task:based-on&_include=Task:digital-activity&_sort=period&_count=2`, tom,
       { headers: { "If-None-Match": etag } })).status).toBe(304);
     expect((await (await fhir("/Task?_summary=count")).json())).toEqual({ resourceType: "Bundle", type: "searchset", total: 6 });
+    // An ignored parameter is reported in a count bundle too.
+    const counted = await (await fhir("/Task?_summary=count&colour=blue")).json();
+    expect(counted.total).toBe(6);
+    expect(counted.entry).toEqual([{ resource: { resourceType: "OperationOutcome", issue: [{ severity: "warning", code: "not-supported", diagnostics: "genegeerde zoekparameters: colour" }] }, search: { mode: "outcome" } }]);
     const sorted = await (await fhir("/Task?_sort=-period")).json();
     expect(ids(sorted).length).toBe(6);
     expect(sorted.entry[0].resource.id).toBe("task-tom-delinde-mrc-2");

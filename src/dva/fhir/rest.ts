@@ -103,7 +103,11 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   const hits = findHits(ctx, type, q);
   const versions = hits.map((h) => `${type}/${h.id}@${h.versionId}`);
   const bundleTag = () => `W/"${sha256(`${versions.join(",")}|${selfUrl}`, "base64url").slice(0, 22)}"`;
-  if (q.summaryCount) return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length }, etag: bundleTag() };
+  const warning = q.unknown.length ? { resource: { resourceType: "OperationOutcome", issue: [{ severity: "warning", code: "not-supported",
+    diagnostics: `genegeerde zoekparameters: ${q.unknown.join(", ")}` }] }, search: { mode: "outcome" } } : null;
+  if (q.summaryCount) {
+    return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length, ...(warning ? { entry: [warning] } : {}) }, etag: bundleTag() };
+  }
 
   // Only the page is parsed when the hits came from the index.
   const page = hits.slice(q.offset, q.offset + q.count)
@@ -129,10 +133,7 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   const etag = bundleTag();
   // http.html#cread: a client that has this bundle gets 304 before anything is serialised.
   if (ctx.ifNoneMatch === etag) return { status: 304, body: null, etag };
-  if (q.unknown.length) {
-    entries.push(JSON.stringify({ resource: { resourceType: "OperationOutcome", issue: [{ severity: "warning", code: "not-supported",
-      diagnostics: `genegeerde zoekparameters: ${q.unknown.join(", ")}` }] }, search: { mode: "outcome" } }));
-  }
+  if (warning) entries.push(JSON.stringify(warning));
   const links = [{ relation: "self", url: selfUrl }];
   if (q.offset + q.count < hits.length) {
     const next = new URL(selfUrl);
