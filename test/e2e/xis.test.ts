@@ -213,6 +213,26 @@ describe("results (AM-FE-006/013)", () => {
   });
 });
 
+describe("bad input", () => {
+  test("unknown ids are friendly 404 pages, another organisation's task cannot be cancelled, and login never redirects off the host", async () => {
+    const jar = await login("vanrijn");
+    for (const path of ["/patienten/nobody", "/patienten/..%2F..%2Fetc", "/taken/nothing/resultaat"]) {
+      const res = await open(path, jar);
+      expect(res.status).toBe(404);
+      expect(res.html).toContain("Trace ID");
+      expect(res.html).not.toMatch(/\bat [^\n<]*\.tsx?:\d+/);
+    }
+    const page = await open("/patienten/patient-koos", jar);
+    // De Linde's task lives on the other DVA: for GGZ Oostland's portal it does not exist.
+    const other = await post("/taken/task-koos-delinde-stress/annuleren", jar, { _csrf: page.csrf, patient: "patient-koos", reden: "x" });
+    expect(other.status).toBe(422);
+    expect(await other.text()).toContain("bestaat niet");
+    const form = await get(`${xis()}/login?next=//evil.example/`);
+    const res = await post("/login", cookiesOf(form), { _csrf: hiddenInput(await form.text(), "_csrf"), username: "vanrijn", password: "vanrijn", next: "https://evil.example/" });
+    expect(res.headers.get("location")).toBe("/patienten");
+  });
+});
+
 describe("when the DVA is down", () => {
   test("the portal shows a friendly page with a trace id, never a 500", async () => {
     const jar = await login("dehaard");
