@@ -185,24 +185,30 @@ export interface SeriesPoint { taskId: string; at: string; total: number; label:
 /** AM-FE-013: the scores of repeated rounds as a line chart (an SVG drawn on the server). */
 function ScoreChart({ series }: { series: SeriesPoint[] }): JSX.Element {
   const w = 560;
-  const h = 200;
-  const pad = 32;
+  const h = 220;
+  const left = 56;
+  const right = 56;
+  const top = 28;
+  const bottom = 36;
   const max = Math.max(...series.map((s) => s.total), 1);
-  const x = (i: number) => pad + (series.length === 1 ? (w - 2 * pad) / 2 : (i * (w - 2 * pad)) / (series.length - 1));
-  const y = (v: number) => h - pad - (v / max) * (h - 2 * pad);
+  const x = (i: number) => left + (series.length === 1 ? (w - left - right) / 2 : (i * (w - left - right)) / (series.length - 1));
+  const y = (v: number) => h - bottom - (v / max) * (h - top - bottom);
   const points = series.map((s, i) => `${x(i).toFixed(1)},${y(s.total).toFixed(1)}`).join(" ");
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-labelledby="grafiek-titel">
         <title id="grafiek-titel">Scores per ronde</title>
-        <line x1={String(pad)} y1={String(h - pad)} x2={String(w - pad)} y2={String(h - pad)} stroke="#94a3b8" />
-        <line x1={String(pad)} y1={String(pad)} x2={String(pad)} y2={String(h - pad)} stroke="#94a3b8" />
+        <line x1={String(left)} y1={String(h - bottom)} x2={String(w - right)} y2={String(h - bottom)} stroke="#94a3b8" />
+        <line x1={String(left)} y1={String(top)} x2={String(left)} y2={String(h - bottom)} stroke="#94a3b8" />
+        <line x1={String(left)} y1={String(y(max))} x2={String(w - right)} y2={String(y(max))} stroke="#e2e8f0" stroke-dasharray="4 4" />
+        <text x={String(left - 8)} y={String(h - bottom + 4)} text-anchor="end" font-size="12">0</text>
+        <text x={String(left - 8)} y={(y(max) + 4).toFixed(1)} text-anchor="end" font-size="12" safe>{String(max)}</text>
         <polyline points={points} fill="none" stroke="var(--actor)" stroke-width="3" />
         {series.map((s, i) => (
           <g>
             <circle cx={x(i).toFixed(1)} cy={y(s.total).toFixed(1)} r="5" fill="var(--actor)" />
             <text x={x(i).toFixed(1)} y={(y(s.total) - 10).toFixed(1)} text-anchor="middle" font-size="13" safe>{String(s.total)}</text>
-            <text x={x(i).toFixed(1)} y={String(h - pad + 18)} text-anchor="middle" font-size="12" safe>{date(s.at)}</text>
+            <text x={x(i).toFixed(1)} y={String(h - bottom + 20)} text-anchor="middle" font-size="12" safe>{date(s.at)}</text>
           </g>
         ))}
       </svg>
