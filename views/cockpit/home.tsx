@@ -80,17 +80,26 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
         </tbody>
       </table>
       <h3>Zorgverleners</h3>
-      <ul>
-        {network.clinicians.map((c) => (
-          <li><span safe>{`${c.fullName}, ${c.role} — ${network.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)?.displayName ?? c.zorgaanbieder}`}</span>
-            {" "}(login <code safe>{c.username}</code> / <code safe>{c.password}</code> op <a href={`${network.xis.origin}/`} safe>{network.xis.hostname}</a>){" "}
-            <form method="post" action="/clinicians/start" class="inline">
-              <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
-              <input type="hidden" name="clinician" value={c.id} />
-              <button type="submit" class="secondary" safe>{`Start als ${c.given}`}</button>
-            </form></li>
-        ))}
-      </ul>
+      <table>
+        <thead><tr><th scope="col">Naam</th><th scope="col">Rol</th><th scope="col">Zorgaanbieder</th><th scope="col">Login zorgverlenersportaal</th><th scope="col"></th></tr></thead>
+        <tbody>
+          {network.clinicians.map((c) => (
+            <tr>
+              <td safe>{c.fullName}</td>
+              <td safe>{c.role}</td>
+              <td safe>{network.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)?.displayName ?? c.zorgaanbieder}</td>
+              <td><code safe>{c.username}</code> / <code safe>{c.password}</code></td>
+              <td>
+                <form method="post" action="/clinicians/start" class="inline">
+                  <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+                  <input type="hidden" name="clinician" value={c.id} />
+                  <button type="submit" class="secondary" safe>{`Start als ${c.given}`}</button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
 
       <h2>Gereedschap</h2>
       <ul>
@@ -104,7 +113,7 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
       <h2 id="reset">Terug naar de seed</h2>
       <form method="post" action="/reset" class="card">
         <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
-        <p>Wist alle gegevens (taken, toestemmingen, accounts, logregels, storingen) en zet de seed terug.</p>
+        <p>Wist alle gegevens (taken, toestemmingen, accounts, logregels, e-mails, storingen) en zet de seed terug.</p>
         <div class="choice">
           <input type="checkbox" id="confirm-reset" name="confirm" value="yes" required />
           <label class="inline" for="confirm-reset">Ja, zet alles terug naar de seed</label>
