@@ -12,5 +12,7 @@ const cacheable = { "Cache-Control": "public, max-age=86400" };
 export function serveAsset(pathname: string): Response | null {
   if (pathname === ASSETS.htmx) return new Response(htmx, { headers: { "Content-Type": "text/javascript; charset=utf-8", ...cacheable } });
   if (pathname === ASSETS.css) return new Response(css, { headers: { "Content-Type": "text/css; charset=utf-8", ...cacheable } });
+  // Browsers ask every host for one; an empty answer keeps their consoles (and tests) free of 404s.
+  if (pathname === "/favicon.ico") return new Response(null, { status: 204, headers: cacheable });
   return null;
 }

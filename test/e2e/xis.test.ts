@@ -157,7 +157,7 @@ describe("following and cancelling (AM-FE-007/009/012)", () => {
   test("the task table refreshes itself; cancel needs a reason, which the DVA stores; a started task cannot be cancelled", async () => {
     const jar = await login("dehaard");
     const page = await open("/patienten/patient-tom", jar);
-    expect(page.html).toContain('hx-trigger="every 10s"');
+    expect(page.html).toContain(`hx-trigger="every 10s [!document.querySelector('#taken details[open]')]"`);
     const partial = await open("/patienten/patient-tom/taken", jar);
     expect(partial.html).toStartWith('<div id="taken"');
     expect(partial.html).toContain("Klaargezet");

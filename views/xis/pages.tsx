@@ -56,10 +56,13 @@ export function PatientsPage(p: { theme: Theme; who: Who; rows: PatientRow[]; to
   );
 }
 
-/** AM-FE-009/012: the tasks with their live status; htmx refreshes the table every 10 seconds. */
+/**
+ * AM-FE-009/012: the tasks with their live status; htmx refreshes the table every 10 seconds,
+ * except while a cancel form is open (the swap would throw away the reason being typed).
+ */
 export function TaskTable({ patientId, tasks, csrfToken }: { patientId: string; tasks: TaskRow[]; csrfToken: string }): JSX.Element {
   return (
-    <div id="taken" hx-get={`/patienten/${encodeURIComponent(patientId)}/taken`} hx-trigger="every 10s" hx-swap="outerHTML">
+    <div id="taken" hx-get={`/patienten/${encodeURIComponent(patientId)}/taken`} hx-trigger="every 10s [!document.querySelector('#taken details[open]')]" hx-swap="outerHTML">
       {tasks.length === 0
         ? <p class="hint">Nog geen taken voor deze patiënt.</p>
         : <table>
