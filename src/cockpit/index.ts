@@ -134,7 +134,7 @@ export function createCockpit(ctx: SandboxContext) {
     })
 
     // Sandbox API (SPEC §12)
-    .get("/api/mail", () => jsonResponse({ mails: mailbox.list() }))
+    .get("/api/mail", ({ request }) => jsonResponse({ mails: mailbox.list(100, (new URL(request.url).searchParams.get("to") ?? "").slice(0, 200)) }))
     .post("/api/mail", async ({ request }) => {
       const body = await jsonBody(request);
       if (!body.ok) return body.response;

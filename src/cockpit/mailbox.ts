@@ -44,9 +44,10 @@ export class Mailbox {
     return mail;
   }
 
-  /** Newest first. */
-  list(limit = 100): Mail[] {
-    return this.db.query<Row, [number]>("SELECT * FROM cockpit_mail ORDER BY seq DESC LIMIT ?").all(limit).map(toMail);
+  /** Newest first; `to` keeps the mails whose recipient contains it (case-insensitive). */
+  list(limit = 100, to = ""): Mail[] {
+    return this.db.query<Row, [string, number]>("SELECT * FROM cockpit_mail WHERE instr(lower(recipient), lower(?)) > 0 ORDER BY seq DESC LIMIT ?")
+      .all(to, limit).map(toMail);
   }
 
   get(id: string): Mail | null {

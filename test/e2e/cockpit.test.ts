@@ -432,6 +432,36 @@ describe("GET /api/logs", () => {
   });
 });
 
+describe("the sandbox mailbox (SPEC §9)", () => {
+  test("POST /api/mail takes JSON only, checks every field and keeps links to http(s); the mail is escaped on its page", async () => {
+    const ok = await get(`${cockpit}/api/mail`, { method: "POST", headers: JSON_HEADERS,
+      body: JSON.stringify({ from: "Team XIS", to: "Tom <b>van</b> Duinen", subject: "Uitnodiging <script>", body: "Beste Tom,\n\nKlik hieronder.", link: "http://pgo.localhost/verbind?zorgaanbieder=delinde@medmij" }) });
+    expect(ok.status).toBe(201);
+    const { id, url } = await ok.json() as { id: string; url: string };
+    expect(url).toBe(`${cockpit}/mailbox/${id}`);
+    const page = await (await get(url)).text();
+    expect(page).toContain("Uitnodiging &lt;script&gt;");
+    expect(page).not.toContain("<script>");
+    expect(page).toContain("<svg");
+    for (const [body, status] of [
+      [JSON.stringify({ from: "x", to: "y", subject: "z", body: "b", link: "javascript:alert(1)" }), 400],
+      [JSON.stringify({ from: "x", to: "y", subject: "", body: "b" }), 400],
+      [JSON.stringify([1]), 400],
+    ] as [string, number][]) {
+      const res = await get(`${cockpit}/api/mail`, { method: "POST", headers: JSON_HEADERS, body });
+      expect(res.status).toBe(status);
+      expect((await res.json()).error).toBe("invalid_request");
+    }
+    const broken = await get(`${cockpit}/api/mail`, { method: "POST", headers: JSON_HEADERS, body: "{not json" });
+    expect(broken.status).toBe(400);
+    expect((await broken.json()).error).toBe("invalid_json");
+    expect((await get(`${cockpit}/api/mail`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "{}" })).status).toBe(415);
+    expect((await get(`${cockpit}/mailbox/unknown`)).status).toBe(404);
+    const list = await (await get(`${cockpit}/mailbox`)).text();
+    expect(list).toContain("Uitnodiging &lt;script&gt;");
+  });
+});
+
 describe("cockpit pages", () => {
   test("the home page lists every actor origin and the personas", async () => {
     const { html } = await openPage("/");

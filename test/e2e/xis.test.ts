@@ -119,7 +119,8 @@ describe("assigning a module (SD 3.1)", () => {
     const ids = collected.entry.map((e: { resource: { id: string } }) => e.resource.id);
     for (const t of made) expect(ids).toContain(t.id);
 
-    const mails = (await (await fetch(`${sandbox.url()}/api/mail`)).json()).mails;
+    const mails = (await (await fetch(`${sandbox.url()}/api/mail?to=tom%20van%20duinen`)).json()).mails;
+    expect((await (await fetch(`${sandbox.url()}/api/mail?to=nobody`)).json()).mails).toEqual([]);
     const mail = mails[0];
     expect(mail.subject).toBe("Uitnodiging van Huisartsenpraktijk De Linde");
     expect(mail.recipient).toContain("Tom van Duinen");
