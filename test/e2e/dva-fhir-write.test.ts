@@ -165,3 +165,29 @@ describe("Patient name search (FHIR string search)", () => {
     expect(await names("name=tom", tom)).toEqual(["patient-tom"]);
   });
 });
+
+describe("conditional create (http.html#ccreate)", () => {
+  test("If-None-Exist: no match creates (201), one match answers 200 with it and writes nothing, several are 412, unknown parameters 400", async () => {
+    const task = (value: string) => ({ resourceType: "Task", status: "requested", intent: "order", for: { reference: "Patient/patient-tom" },
+      identifier: [{ system: "https://xis.example/task", value }] });
+    const header = (value: string) => ({ "If-None-Exist": `identifier=https://xis.example/task|${value}` });
+    const first = await send("POST", "/Task", task("retry-1"), system, header("retry-1"));
+    expect(first.status).toBe(201);
+    const created = await first.json();
+    const again = await send("POST", "/Task", task("retry-1"), system, header("retry-1"));
+    expect(again.status).toBe(200);
+    expect((await again.json()).id).toBe(created.id);
+    expect(again.headers.get("etag")).toBe('W/"1"');
+    const count = await (await fetch(`${base()}/Task?identifier=${encodeURIComponent("https://xis.example/task|retry-1")}&_summary=count`, { headers: { authorization: `Bearer ${system}` } })).json();
+    expect(count.total).toBe(1);
+    await send("POST", "/Task", task("twice"));
+    await send("POST", "/Task", task("twice"));
+    const ambiguous = await send("POST", "/Task", task("twice"), system, header("twice"));
+    expect(ambiguous.status).toBe(412);
+    expect((await ambiguous.json()).issue[0].code).toBe("conflict");
+    const unknown = await send("POST", "/Task", task("x"), system, { "If-None-Exist": "colour=blue" });
+    expect(unknown.status).toBe(400);
+    const empty = await send("POST", "/Task", task("x"), system, { "If-None-Exist": "" });
+    expect(empty.status).toBe(400);
+  });
+});

@@ -40,6 +40,7 @@ export function capabilityStatement(dva: ResolvedDva, softwareVersion: string) {
         versioning: "versioned",
         readHistory: true,
         conditionalRead: "not-match",
+        conditionalCreate: true,
         updateCreate: true,
         interaction: [
           { code: "read" }, { code: "vread" }, { code: "search-type" }, { code: "create" }, { code: "update" }, { code: "history-instance" },

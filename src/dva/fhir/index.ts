@@ -27,7 +27,7 @@ export const MAX_BODY = 1024 * 1024;
 
 /** CORS on every answer (browser-based modules); the preflight adds what may be sent. */
 const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location, Last-Modified, MedMij-Request-ID" };
-const PREFLIGHT = { ...CORS, "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, Prefer, X-Correlation-ID, MedMij-Request-ID",
+const PREFLIGHT = { ...CORS, "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, If-None-Exist, Prefer, X-Correlation-ID, MedMij-Request-ID",
   "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, OPTIONS", "Access-Control-Max-Age": "600" };
 
 /** @see https://hl7.org/fhir/smart-app-launch/conformance.html */
@@ -144,7 +144,8 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       return search(f, p.type!, query, selfUrl(url, query), strict(request));
     }) },
     { method: "GET", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, (f) => read(f, p.type!, p.id!)) },
-    { method: "POST", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, async (f) => create(f, p.type!, await readJson(request))) },
+    { method: "POST", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, async (f) =>
+      create(f, p.type!, await readJson(request), request.headers.get("if-none-exist"))) },
     { method: "PUT", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, async (f) =>
       update(f, p.type!, p.id!, await readJson(request), request.headers.get("if-match"))) },
     { method: "GET", path: "/fhir/:type/:id/_history", handler: (request, url, p) => handle(request, url, (f) => history(f, p.type!, p.id!, selfUrl(url, new URLSearchParams()))) },

@@ -6,7 +6,7 @@
  */
 import { badRequest, forbidden, malformed, notFound, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
 import { canRead, requireWrite } from "./access.ts";
-import { allowedTransition, checkType, type FhirContext, type FhirResult } from "./rest.ts";
+import { allowedTransition, checkType, conditionalMatches, type FhirContext, type FhirResult } from "./rest.ts";
 import { normalizeReference, type Resource } from "./search-index.ts";
 import { ID_PATTERN, VersionConflictError } from "./store.ts";
 
@@ -106,13 +106,27 @@ function written(saved: { resource: Resource; versionId: number; lastUpdated: st
   };
 }
 
-/** @see https://hl7.org/fhir/R4/http.html#create — the server assigns the id. */
-export function create(ctx: FhirContext, type: string, text: string): FhirResult {
+/**
+ * @see https://hl7.org/fhir/R4/http.html#create — the server assigns the id.
+ * @see https://hl7.org/fhir/R4/http.html#ccreate — with If-None-Exist, a single match is answered
+ * 200 with that resource and nothing is written; several matches are 412.
+ */
+export function create(ctx: FhirContext, type: string, text: string, ifNoneExist: string | null = null): FhirResult {
   checkType(type);
   // SPEC §5: a module token may create its patient's QuestionnaireResponse (moduleMayCreate checks which).
   if (!(ctx.access.kind === "module" && type === "QuestionnaireResponse")) requireWrite(ctx.access, type);
   const r = parseResourceBody(text);
   const warnings = validate(ctx, type, r);
+  if (ifNoneExist !== null) {
+    const found = conditionalMatches(ctx, type, new URLSearchParams(ifNoneExist.replace(/^\?/, "")));
+    if (found.length > 1) throw preconditionFailed(`If-None-Exist vindt ${found.length} ${type}-resources; maak de criteria specifieker`);
+    if (found.length === 1) {
+      const existing = found[0]!;
+      const meta = existing.meta as { versionId?: string; lastUpdated?: string } | undefined;
+      return { status: 200, body: existing, etag: `W/"${meta?.versionId ?? "1"}"`, lastModified: meta?.lastUpdated ? new Date(meta.lastUpdated).toUTCString() : undefined,
+        location: `${ctx.fhirBase}/${type}/${existing.id}/_history/${meta?.versionId ?? "1"}` };
+    }
+  }
   if (ctx.access.kind === "module") moduleMayCreate(ctx, r);
   systemMayWrite(ctx, r);
   const { id: _ignored, ...rest } = r;
