@@ -68,8 +68,11 @@ export function createDvaClient(http: HttpClient, za: ResolvedZorgaanbieder, dva
       if (res.status === 404) return null;
       return json<Resource>(res, `${type}/${id} lezen`);
     },
-    async create(resource: Resource, trace: Trace): Promise<Resource> {
-      return json<Resource>(await call(resource.resourceType, trace, { method: "POST", body: JSON.stringify(resource) }), `${resource.resourceType} aanmaken`);
+    /** POST; with `ifNoneExist` (http.html#ccreate) a resource that already matches is returned instead (`created` false). */
+    async create(resource: Resource, trace: Trace, ifNoneExist?: string): Promise<{ resource: Resource; created: boolean }> {
+      const res = await call(resource.resourceType, trace, { method: "POST", body: JSON.stringify(resource),
+        ...(ifNoneExist ? { headers: { "If-None-Exist": ifNoneExist } } : {}) });
+      return { resource: await json<Resource>(res, `${resource.resourceType} aanmaken`), created: res.status === 201 };
     },
     /** JSON Patch with If-Match (the Task changes only when nobody changed it in between). */
     async patch(type: string, id: string, operations: unknown[], version: string | undefined, trace: Trace): Promise<Resource> {

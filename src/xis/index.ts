@@ -8,7 +8,7 @@
 import type { SandboxContext } from "../shared/context.ts";
 import { createActorApp } from "../shared/actor-app.ts";
 import { clearCookie, readCookie, serializeCookie } from "../shared/cookies.ts";
-import { constantTimeEqual } from "../shared/crypto.ts";
+import { constantTimeEqual, randomToken } from "../shared/crypto.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost, safeNext } from "../shared/html.ts";
 import { createHttpClient, UnreachableError } from "../shared/http-client.ts";
@@ -88,7 +88,7 @@ export function createXis(ctx: SandboxContext) {
     const [tasks, catalogue] = await Promise.all([portal.tasks(patientId, t), portal.catalogue(t)]);
     const csrf = ctx.csrf.grant(request);
     const today = new Date();
-    const values: AssignValues = extra.values ?? { start: isoDate(today), eind: isoDate(new Date(today.getTime() + 14 * DAY)), aantal: "1", mail: "ja" };
+    const values: AssignValues = extra.values ?? { start: isoDate(today), eind: isoDate(new Date(today.getTime() + 14 * DAY)), aantal: "1", mail: "ja", aanvraag: randomToken(12) };
     return htmlResponse(PatientPage({ theme, who: who(c, csrf.token), patientId, name: patientName(patient), bsn: bsnOf(patient),
       birthDate: (patient.birthDate as string | undefined) ?? null, tasks, catalogue, notice: extra.notice, errors: extra.errors, values }),
     { status: extra.status ?? 200, setCookies: [csrf.setCookie] });
@@ -174,7 +174,8 @@ export function createXis(ctx: SandboxContext) {
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return page(request, "Formulier verlopen", "Laad de pagina opnieuw en probeer het nog eens.", 403);
       const values: AssignValues = { module: form.module, instructie: form.instructie, start: form.start, eind: form.eind, herhalen: form.herhalen,
-        aantal: form.aantal, plan: form.plan, mail: form.mail === "ja" ? "ja" : "nee" };
+        aantal: form.aantal, plan: form.plan, mail: form.mail === "ja" ? "ja" : "nee",
+        aanvraag: /^[A-Za-z0-9_-]{8,32}$/.test(form.aanvraag ?? "") ? form.aanvraag : randomToken(12) };
       const portal = portalOf(c);
       const catalogue = await portal.catalogue(t);
       const errors: Record<string, string> = {};
@@ -189,9 +190,9 @@ export function createXis(ctx: SandboxContext) {
       if (!Number.isInteger(times) || times < 1 || times > 12) errors.aantal = "Kies 1 tot 12 keer.";
       if ((values.instructie ?? "").length > 1000) errors.module = "De instructie is te lang (maximaal 1000 tekens).";
       if (Object.keys(errors).length) return patientPage(request, c, t, params.id, { errors, values, status: 422 });
-      const created = await portal.assign({ patientId: params.id, activityId: entry!.id, instruction: (values.instructie ?? "").trim(), start: start!,
-        end: endOfDay(end!), times, planLabel: (values.plan ?? "").trim() || entry!.title }, new Date(), t);
-      if (values.mail === "ja") {
+      const { tasks: created, fresh } = await portal.assign({ patientId: params.id, activityId: entry!.id, instruction: (values.instructie ?? "").trim(), start: start!,
+        end: endOfDay(end!), times, planLabel: (values.plan ?? "").trim() || entry!.title, request: values.aanvraag! }, new Date(), t);
+      if (values.mail === "ja" && fresh) {
         const patient = await portal.patient(params.id, t);
         if (patient) await sendInvitation(c, patient, [times > 1 ? `${entry!.title} (${times} keer, elke week)` : entry!.title], t);
       }

@@ -74,6 +74,8 @@ export interface AssignInput {
   /** 1 = once; n = weekly, n times (AM-FE-002). */
   times: number;
   planLabel: string;
+  /** The form's one-time id: submitting the same form twice sets out the tasks once (If-None-Exist). */
+  request: string;
 }
 
 export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinician: ResolvedClinician) {
@@ -136,28 +138,33 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
 
     tasks,
 
-    /** A group plan and its Tasks (weekly repeats shift the period by a week each). */
-    async assign(a: AssignInput, now: Date, trace: Trace): Promise<Resource[]> {
+    /**
+     * A group plan and its Tasks (weekly repeats shift the period by a week each); `fresh` is false
+     * when this form was already submitted (the DVA returned the existing resources).
+     */
+    async assign(a: AssignInput, now: Date, trace: Trace): Promise<{ tasks: Resource[]; fresh: boolean }> {
       const patient = await dva.read("Patient", a.patientId, trace);
       if (!patient) throw new PortalError("deze patiënt bestaat niet (meer) bij de DVA");
       const activity = await dva.read("ActivityDefinition", a.activityId, trace);
       if (!activity) throw new PortalError("deze module bestaat niet (meer) bij de DVA");
       const who = await requester(trace);
       const patientRef = { reference: `Patient/${patient.id}`, display: patientName(patient) };
-      const stamp = now.getTime().toString(36);
       const system = `https://medmij-sandbox.example/fhir/NamingSystem/${za.name.replace(/@medmij$/, "")}`;
-      const plan = await dva.create(groupPlanResource({ identifier: { system: `${system}/plan`, value: `${patient.id}-${stamp}` }, label: a.planLabel, patient: patientRef, requester: who }), trace);
-      const created: Resource[] = [];
+      const once = (kind: string, value: string) => ({ identifier: { system: `${system}/${kind}`, value }, ifNoneExist: `identifier=${encodeURIComponent(`${system}/${kind}|${value}`)}` });
+      const planId = once("plan", `${patient.id}-${a.request}`);
+      const { resource: plan, created: fresh } = await dva.create(groupPlanResource({ identifier: planId.identifier, label: a.planLabel, patient: patientRef, requester: who }), trace, planId.ifNoneExist);
+      const tasks: Resource[] = [];
       for (let i = 0; i < a.times; i++) {
-        created.push(await dva.create(providerTaskResource({
-          identifier: { system: `${system}/task`, value: `${patient.id}-${stamp}-${i + 1}` },
+        const taskId = once("task", `${patient.id}-${a.request}-${i + 1}`);
+        tasks.push((await dva.create(providerTaskResource({
+          identifier: taskId.identifier,
           activity: activity.id!, plan: { id: plan.id!, label: a.planLabel }, status: "requested",
           description: a.times > 1 ? `${String(activity.description ?? activity.title)} (${i + 1} van ${a.times})` : String(activity.description ?? activity.title),
           patient: patientRef, start: new Date(a.start.getTime() + i * 7 * DAY), end: new Date(a.end.getTime() + i * 7 * DAY),
           authoredOn: now, lastModified: now, requester: who, note: a.instruction || undefined,
-        }) as Resource, trace));
+        }) as Resource, trace, taskId.ifNoneExist)).resource);
       }
-      return created;
+      return { tasks, fresh };
     },
 
     /** AM-FE-007: cancel a task that has not started, with the reason the patient will see. */

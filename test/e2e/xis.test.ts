@@ -132,6 +132,24 @@ describe("assigning a module (SD 3.1)", () => {
     expect(await (await fetch(`${sandbox.url()}/mailbox`)).text()).toContain(mail.subject);
   });
 
+  test("the same form submitted twice (a double click, a retried POST) sets the tasks out once and mails once", async () => {
+    const jar = await login("dehaard");
+    const page = await open("/patienten/patient-sanne", jar);
+    const request = hiddenInput(page.html, "aanvraag");
+    expect(request).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const token = await systemToken();
+    const count = async () => (await (await fhir("Task?patient=Patient/patient-sanne&_summary=count", token)).json()).total;
+    const mails = async () => (await (await fetch(`${sandbox.url()}/api/mail?to=sanne`)).json()).mails.length;
+    const [tasksBefore, mailsBefore] = [await count(), await mails()];
+    const fields = { _csrf: page.csrf, aanvraag: request, module: "ad-delinde-phq-9", start: "2026-12-01", eind: "2026-12-07", herhalen: "week", aantal: "2", mail: "ja" };
+    for (let i = 0; i < 2; i++) expect((await post("/patienten/patient-sanne/taken", jar, fields)).status).toBe(303);
+    expect(await count()).toBe(tasksBefore + 2);
+    expect(await mails()).toBe(mailsBefore + 1);
+    // A new form is a new request.
+    const next = await open("/patienten/patient-sanne", jar);
+    expect(hiddenInput(next.html, "aanvraag")).not.toBe(request);
+  });
+
   test("bad input gets the form back with Dutch messages (422); no CSRF token is 403; nothing is written", async () => {
     const jar = await login("dehaard");
     const page = await open("/patienten/patient-sanne", jar);

@@ -101,7 +101,9 @@ export function TaskTable({ patientId, tasks, csrfToken }: { patientId: string; 
   );
 }
 
-export interface AssignValues { module?: string; instructie?: string; start?: string; eind?: string; herhalen?: string; aantal?: string; plan?: string; mail?: string }
+export interface AssignValues { module?: string; instructie?: string; start?: string; eind?: string; herhalen?: string; aantal?: string; plan?: string; mail?: string;
+  /** One id per rendered form: a second submit of the same form sets nothing out twice. */
+  aanvraag?: string }
 
 export interface PatientPageProps {
   theme: Theme; who: Who; patientId: string; name: string; bsn: string | null; birthDate: string | null;
@@ -136,6 +138,7 @@ export function PatientPage(p: PatientPageProps): JSX.Element {
         ? <p class="hint">Uw organisatie biedt (nog) geen modules aan bij deze DVA.</p>
         : <form method="post" action={`/patienten/${encodeURIComponent(p.patientId)}/taken`} class="card" novalidate>
             <input type="hidden" name={CSRF_FIELD} value={p.who.csrfToken} />
+            <input type="hidden" name="aanvraag" value={v.aanvraag ?? ""} />
             <label for="module">Module</label>
             <select id="module" name="module" required {...invalid("module")}>
               <option value="">Kies een module</option>
