@@ -28,3 +28,17 @@ export const themes = {
     mark: "DVA",
   }),
 } as const;
+
+/** The colour of an actor by kind (and DVA position), for places that show several actors at once. */
+export function actorColor(kind: string, dvaIndex = 0): string {
+  switch (kind) {
+    case "cockpit": return themes.cockpit.color;
+    case "register": return themes.register.color;
+    case "digid": return themes.digid.color;
+    case "dva-auth": case "dva-fhir": return themes.dva("", dvaIndex, "auth").color;
+    case "pgo": return themes.pgo("").color;
+    case "module": return themes.module("").color;
+    case "xis": return themes.xis("").color;
+    default: return "#64748b";
+  }
+}

@@ -12,8 +12,8 @@ import { htmlResponse, jsonResponse, readForm, redirectAfterPost } from "../shar
 import { ErrorPage } from "../../views/error-page.tsx";
 import { CockpitHome, HealthRows, type ActorHealth } from "../../views/cockpit/home.tsx";
 import { FaultsPage } from "../../views/cockpit/faults.tsx";
-import { LogsPage, TraceLines } from "../../views/cockpit/logs.tsx";
-import { themes } from "../../views/theme.ts";
+import { LogsPage, TraceLines, type Lane } from "../../views/cockpit/logs.tsx";
+import { actorColor, themes } from "../../views/theme.ts";
 import { CLINICIAN_LOGIN, personaLoginPurpose } from "../shared/tickets.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
@@ -24,6 +24,8 @@ import { MailPage, MailboxPage } from "../../views/cockpit/mailbox.tsx";
 export function createCockpit(ctx: SandboxContext) {
   const actors = () => actorSites(ctx.network);
   const mailbox = new Mailbox(ctx.db);
+  /** The timeline's columns: every actor by host name, in the cockpit's order, with its colour. */
+  const lanes = (): Lane[] => actors().map((a) => ({ host: a.site.hostname, title: a.title, color: actorColor(a.kind, a.dvaIndex) }));
 
   async function health(): Promise<ActorHealth[]> {
     return Promise.all(actors().map(async (a) => {
@@ -115,12 +117,12 @@ export function createCockpit(ctx: SandboxContext) {
     .get("/logs", ({ request }) => {
       const url = new URL(request.url);
       const traceId = url.searchParams.get("trace_id") ?? undefined;
-      return htmlResponse(LogsPage({ traces: ctx.chain.recentTraces(30), traceId, lines: traceId ? ctx.chain.query({ traceId }) : [] }));
+      return htmlResponse(LogsPage({ traces: ctx.chain.recentTraces(30), traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes() }));
     })
     .get("/partials/trace", ({ request }) => {
       const url = new URL(request.url);
       const traceId = url.searchParams.get("trace_id") ?? "";
-      return htmlResponse(TraceLines({ traceId, lines: ctx.chain.query({ traceId }) }));
+      return htmlResponse(TraceLines({ traceId, lines: ctx.chain.query({ traceId }), lanes: lanes() }));
     })
 
     .get("/mailbox", () => htmlResponse(MailboxPage({ mails: mailbox.list() })))

@@ -630,6 +630,10 @@ describe("cockpit pages", () => {
     expect(html).toContain(`GET ${sandbox.url("register")}/MedMij_Whitelist.xml`);
     expect(html).toContain("status 200");
     expect(html.indexOf("send_whitelist_request")).toBeLessThan(html.indexOf("receive_whitelist_response"));
+    // A column per actor that wrote a line: here only the PGO (the register writes none).
+    expect(html).toContain('<div class="swimlanes">');
+    expect(html).toContain("<code class=\"hint\">pgo.localhost</code>");
+    expect(html).not.toContain("<code class=\"hint\">register.localhost</code>");
 
     const partial = await get(`${cockpit}/partials/trace?trace_id=${encodeURIComponent(traceId)}`);
     expect(partial.status).toBe(200);

@@ -6,27 +6,53 @@ export interface LogsPageProps {
   traces: { traceId: string; first: string; last: string; lines: number; locations: string }[];
   traceId?: string;
   lines: StoredChainLine[];
+  lanes: readonly Lane[];
 }
 
-/** One trace as a timeline across actors (SPEC §10); polled live by htmx. */
-export function TraceLines({ traceId, lines }: { traceId: string; lines: StoredChainLine[] }): JSX.Element {
+/** An actor column of the timeline: its name and colour (views/theme.ts). */
+export interface Lane { host: string; title: string; color: string }
+
+/**
+ * One trace as a timeline across actors (SPEC §10): a column per actor, a row per log line in
+ * order, so every hop shows where it left and where it arrived; polled live by htmx.
+ */
+export function TraceLines({ lines, lanes }: { traceId: string; lines: StoredChainLine[]; lanes: readonly Lane[] }): JSX.Element {
   if (lines.length === 0) return <p class="hint">Nog geen regels in deze trace.</p>;
+  const present = new Set(lines.map((l) => l.event.location));
+  const known = lanes.filter((l) => present.has(l.host));
+  const columns: Lane[] = [...known, ...[...present].filter((h) => !known.some((k) => k.host === h)).map((host) => ({ host, title: host, color: "#64748b" }))];
   return (
-    <ol class="timeline">
-      {lines.map((l) => (
-        <li>
-          <strong safe>{l.event.type}</strong> <span class="hint" safe>{`${l.event.datetime} — ${l.event.location}`}</span>
-          {l.request ? <div><code safe>{`${String(l.request.method ?? "").toUpperCase()} ${l.request.uri ?? ""}`}</code></div> : ""}
-          {l.response ? <div safe>{`status ${l.response.status}`}</div> : ""}
-          {l.error ? <div class="field-error" safe>{`${l.error.code}: ${l.error.description}`}</div> : ""}
-          <details><summary>JSON</summary><pre safe>{JSON.stringify({ ...l, seq: undefined }, null, 2)}</pre></details>
-        </li>
-      ))}
-    </ol>
+    <div class="swimlanes">
+      <table>
+        <caption class="hint">Elke rij is één logregel; de kolom is de actor die hem schreef.</caption>
+        <thead>
+          <tr>
+            <th scope="col">Tijd</th>
+            {columns.map((c) => <th scope="col" style={`border-top: 4px solid ${c.color}`}><span safe>{c.title}</span><br /><code class="hint" safe>{c.host}</code></th>)}
+          </tr>
+        </thead>
+        <tbody>
+          {lines.map((l) => (
+            <tr>
+              <td><code safe>{l.event.datetime.slice(11, 23)}</code></td>
+              {columns.map((c) => c.host !== l.event.location ? <td></td> : (
+                <td class={l.error ? "lane-event error-line" : "lane-event"} style={`border-left: 4px solid ${c.color}`}>
+                  <strong safe>{l.event.type}</strong>
+                  {l.request ? <div><code safe>{`${String(l.request.method ?? "").toUpperCase()} ${l.request.uri ?? ""}`}</code></div> : ""}
+                  {l.response ? <div safe>{`status ${l.response.status}`}</div> : ""}
+                  {l.error ? <div class="field-error" safe>{`${l.error.code}: ${l.error.description}`}</div> : ""}
+                  <details><summary>JSON</summary><pre safe>{JSON.stringify({ ...l, seq: undefined }, null, 2)}</pre></details>
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
-export function LogsPage({ traces, traceId, lines }: LogsPageProps): JSX.Element {
+export function LogsPage({ traces, traceId, lines, lanes }: LogsPageProps): JSX.Element {
   return (
     <Layout theme={themes.cockpit} title="Ketenmonitoring">
       <p><a href="/">← Cockpit</a></p>
@@ -37,7 +63,7 @@ export function LogsPage({ traces, traceId, lines }: LogsPageProps): JSX.Element
         <section aria-labelledby="trace-heading">
           <h2 id="trace-heading">Trace <code safe>{traceId}</code></h2>
           <div hx-get={`/partials/trace?trace_id=${encodeURIComponent(traceId)}`} hx-trigger="every 2s" hx-swap="innerHTML">
-            <TraceLines traceId={traceId} lines={lines} />
+            <TraceLines traceId={traceId} lines={lines} lanes={lanes} />
           </div>
         </section>
       ) : ""}
