@@ -21,8 +21,8 @@ import { sha256 } from "../shared/crypto.ts";
 import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import * as oauth from "oauth4webapi";
-import { TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type WeekDay } from "../../views/pgo/tasks.tsx";
-import { groupOf, type TaskGroup } from "../shared/task-status.ts";
+import { TASK_SORTS, TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type TaskSort, type WeekDay } from "../../views/pgo/tasks.tsx";
+import { STATUS_LABELS, groupOf, type TaskGroup } from "../shared/task-status.ts";
 import { clockTime } from "../shared/time.ts";
 import { freshToken, syncProvider, type SyncResult } from "./sync.ts";
 import { launchTask } from "./launch.ts";
@@ -190,9 +190,14 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       const visible = all.filter((r) => (!providerFilter || r.zorgaanbieder === providerFilter) && overlaps(r));
       const counts = { "te-doen": 0, klaar: 0, gestopt: 0 } as Record<TaskGroup, number>;
       for (const r of visible) counts[groupOf(r.view.status)]++;
-      // Open tasks earliest first; done and stopped most recent first (issue 5 item 3).
+      // Open tasks earliest first; done and stopped most recent first (issue 5 item 3). Another
+      // order (SPEC §7: provider, status, title) keeps that date order within equal values.
+      const sortParam = url.searchParams.get("sorteer");
+      const sort: TaskSort = TASK_SORTS.some(([v]) => v === sortParam) ? sortParam as TaskSort : "datum";
       const key = (r: TaskRow) => (group === "te-doen" ? r.view.start ?? "" : r.view.lastModified ?? r.view.end ?? "");
-      const rows = visible.filter((r) => groupOf(r.view.status) === group).sort((a, b) => (group === "te-doen" ? 1 : -1) * key(a).localeCompare(key(b)));
+      const byDate = (a: TaskRow, b: TaskRow) => (group === "te-doen" ? 1 : -1) * key(a).localeCompare(key(b));
+      const first = (r: TaskRow) => sort === "zorgaanbieder" ? r.providerName : sort === "status" ? STATUS_LABELS[r.view.status] ?? r.view.status : sort === "titel" ? r.view.title : "";
+      const rows = visible.filter((r) => groupOf(r.view.status) === group).sort((a, b) => first(a).localeCompare(first(b), "nl") || byDate(a, b));
       const providers: ProviderState[] = store.connectionsOf(account.id).map((c) => {
         const state = store.syncState(account.id, c.zorgaanbieder);
         const result = lastResults.get(`${account.id} ${c.zorgaanbieder}`);
@@ -202,7 +207,7 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       });
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(TaskOverview({ theme, pgoName: pgo.displayName, csrfToken: csrf.token, userName: account.displayName, group, providerFilter,
-        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd"), from, to,
+        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd"), from, to, sort,
         selfUrl: `/taken?${new URLSearchParams([...url.searchParams].filter(([k]) => k !== "auto" && k !== "verbonden")).toString()}`,
         justConnected: url.searchParams.get("verbonden") ? displayName(url.searchParams.get("verbonden")!) : null }), { setCookies: [csrf.setCookie] });
     })

@@ -49,6 +49,18 @@ describe("Taken van zorgaanbieders (SD 4.2.2, AM-FE-024/025/026/030/040)", () =>
     const onlyGgz = await overview(koos, `?zorgaanbieder=${encodeURIComponent("ggzoostland@medmij")}`);
     expect(onlyGgz).toContain("Vragenlijst angst (GAD-7)");
     expect(onlyGgz).not.toContain("omgaan met stress");
+
+    // SPEC §7: sort by provider, status or title; the group links keep the choice.
+    const at = (page: string, text: string) => page.indexOf(text);
+    const byProvider = await overview(koos, "?sorteer=zorgaanbieder");
+    expect(at(byProvider, "Vragenlijst angst (GAD-7)")).toBeLessThan(at(byProvider, "Informatie: omgaan met stress en spanning")); // GGZ Oostland < Huisartsenpraktijk
+    expect(byProvider).toContain('<option value="zorgaanbieder" selected>');
+    expect(byProvider).toContain("groep=klaar&sorteer=zorgaanbieder");
+    const byTitle = await overview(koos, "?sorteer=titel");
+    expect(at(byTitle, "Informatie: omgaan met stress en spanning")).toBeLessThan(at(byTitle, "Vragenlijst angst (GAD-7)"));
+    const byStatus = await overview(koos, "?sorteer=status");
+    expect(at(byStatus, "Informatie: wat is een angststoornis?")).toBeGreaterThan(at(byStatus, "Vragenlijst angst (GAD-7)")); // aangevraagd < bezig
+    expect(await overview(koos, "?sorteer=<script>")).toContain('<option value="datum" selected>');
   });
 
   test("Verversen is incremental: _lastUpdated, then a 304; a change at the DVA shows up", async () => {

@@ -15,12 +15,17 @@ export interface OverviewProps {
   providers: ProviderState[]; rows: TaskRow[]; counts: Record<TaskGroup, number>; highlight?: string | null; justConnected?: string | null;
   /** The overview's own URL (for the periodic htmx refresh) and the period filter. */
   selfUrl: string; from: string; to: string;
+  sort: TaskSort;
 }
+
+/** SPEC §7: sort by date, provider or status (and title); date is the default per group. */
+export type TaskSort = "datum" | "zorgaanbieder" | "status" | "titel";
+export const TASK_SORTS: [TaskSort, string][] = [["datum", "Datum"], ["zorgaanbieder", "Zorgaanbieder"], ["status", "Status"], ["titel", "Titel"]];
 
 /** "Taken van zorgaanbieders" (SD 4.2.2): all connected providers' tasks in one view. */
 export function TaskOverview(p: OverviewProps): JSX.Element {
   const dvas = [...new Set(p.providers.map((x) => x.dvaName))].join(" of ") || "de dienstverlener van uw zorgaanbieder";
-  const keep = `${p.providerFilter ? `&zorgaanbieder=${encodeURIComponent(p.providerFilter)}` : ""}${p.from ? `&van=${p.from}` : ""}${p.to ? `&tot=${p.to}` : ""}`;
+  const keep = `${p.providerFilter ? `&zorgaanbieder=${encodeURIComponent(p.providerFilter)}` : ""}${p.from ? `&van=${p.from}` : ""}${p.to ? `&tot=${p.to}` : ""}${p.sort !== "datum" ? `&sorteer=${p.sort}` : ""}`;
   const link = (group: TaskGroup) => `/taken?groep=${group}${keep}`;
   return (
     <Layout theme={p.theme} title="Taken van zorgaanbieders" aside={<LogoutButton csrfToken={p.csrfToken} />}>
@@ -61,6 +66,12 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
         {p.providerFilter ? <input type="hidden" name="zorgaanbieder" value={p.providerFilter} /> : ""}
         <div><label for="van">Van</label><input type="date" id="van" name="van" value={p.from} /></div>
         <div><label for="tot">Tot en met</label><input type="date" id="tot" name="tot" value={p.to} /></div>
+        <div>
+          <label for="sorteer">Sorteren op</label>
+          <select id="sorteer" name="sorteer">
+            {TASK_SORTS.map(([value, label]) => <option value={value} selected={p.sort === value} safe>{label}</option>)}
+          </select>
+        </div>
         <div style="align-self:flex-end"><button type="submit" class="secondary">Filteren</button></div>
       </form>
 
