@@ -1,18 +1,35 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
 import type { Answers, QItem, Questionnaire } from "../../src/module/questionnaire.ts";
-import { Layout } from "../layout.tsx";
+import { ASSETS, Layout } from "../layout.tsx";
 import type { Theme } from "../theme.ts";
 
 const optionCode = (o: NonNullable<QItem["answerOption"]>[number]) => o.valueCoding?.code ?? o.valueString ?? String(o.valueInteger ?? "");
 const optionLabel = (o: NonNullable<QItem["answerOption"]>[number]) => o.valueCoding?.display ?? o.valueString ?? String(o.valueInteger ?? "");
 
-function Field({ item, answers, errors }: { item: QItem; answers: Answers; errors: Record<string, string> }): JSX.Element {
+/** An item's enableWhen for the browser script (views/enable-when.js), in the server's comparison terms. */
+function enableWhenData(item: QItem): string {
+  return JSON.stringify((item.enableWhen ?? []).map((c) => {
+    if (c.operator === "exists") return { q: c.question, op: "exists", a: c.answerBoolean ?? true };
+    if (c.answerBoolean !== undefined) return { q: c.question, op: c.operator, kind: "boolean", a: c.answerBoolean };
+    if (c.answerInteger !== undefined || c.answerDecimal !== undefined) return { q: c.question, op: c.operator, kind: "number", a: c.answerInteger ?? c.answerDecimal };
+    return { q: c.question, op: c.operator, kind: "string", a: c.answerCoding?.code ?? c.answerString ?? c.answerDate ?? "" };
+  }));
+}
+
+/** A follow-up question: shown or hidden live by the script; without it, shown with a hint. */
+function Field(props: { item: QItem; answers: Answers; errors: Record<string, string> }): JSX.Element {
+  const field = <FieldBody {...props} />;
+  if (!props.item.enableWhen?.length) return field;
+  return <div class="conditional" data-enable-when={enableWhenData(props.item)} data-enable-behavior={props.item.enableBehavior ?? "all"}>{field}</div>;
+}
+
+function FieldBody({ item, answers, errors }: { item: QItem; answers: Answers; errors: Record<string, string> }): JSX.Element {
   const id = `q-${item.linkId}`;
   const value = answers[item.linkId] ?? "";
   const error = errors[item.linkId];
   const describedBy = error ? `${id}-error` : undefined;
   const label = `${item.text ?? item.linkId}${item.required ? " *" : ""}`;
-  const conditional = item.enableWhen?.length ? <p class="hint">Alleen invullen als dit op u van toepassing is.</p> : "";
+  const conditional = item.enableWhen?.length ? <p class="hint conditional-hint">Alleen invullen als dit op u van toepassing is.</p> : "";
   const errorText = error ? <p class="field-error" id={`${id}-error`} safe>{error}</p> : "";
   switch (item.type) {
     case "group":
@@ -70,7 +87,7 @@ export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
         <label for="voortgang" class="inline" safe>{`${p.steps > 1 ? `Stap ${p.step + 1} van ${p.steps} · ` : ""}${p.progress.answered} van ${p.progress.total} vragen beantwoord`}</label>{" "}
         <progress id="voortgang" max={String(p.progress.total)} value={String(p.progress.answered)}></progress>
       </p>
-      <form method="post" action="/taak/opslaan" hx-post="/taak/opslaan" hx-trigger="change delay:800ms" hx-swap="none" hx-vals='{"action":"autosave"}'>
+      <form method="post" action="/taak/opslaan" hx-post="/taak/opslaan" hx-trigger="change delay:800ms" hx-swap="none" hx-vals='{"action":"autosave"}' data-questionnaire>
         <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
         <input type="hidden" name="stap" value={String(p.step + 1)} />
         {p.hidden.map(([name, value]) => <input type="hidden" name={name} value={value} />)}
@@ -85,6 +102,7 @@ export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
         <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
         <button type="submit" class="secondary">Terug naar PGO</button>
       </form>
+      <script src={ASSETS.enableWhen} defer></script>
     </Layout>
   );
 }
