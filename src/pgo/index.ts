@@ -7,7 +7,7 @@ import { createActorApp } from "../shared/actor-app.ts";
 import type { SandboxContext } from "../shared/context.ts";
 import { clearCookie, readCookie, serializeCookie } from "../shared/cookies.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
-import { htmlResponse, readForm, redirectAfterPost } from "../shared/html.ts";
+import { htmlResponse, isHtmx, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { AccountPage } from "../../views/pgo/account.tsx";
@@ -15,7 +15,6 @@ import { LoginPage } from "../../views/components/login.tsx";
 import { ConnectPage, ConnectionsPage, NoConsentPage, ProvidersPage, type ProviderRow } from "../../views/pgo/connect.tsx";
 import { localDateTime } from "../shared/time.ts";
 import { createHttpClient } from "../shared/http-client.ts";
-import { isHtmx } from "../shared/html.ts";
 import { newId } from "../shared/trace.ts";
 import { sha256 } from "../shared/crypto.ts";
 import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
@@ -72,10 +71,6 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
   const displayName = (name: string) => ctx.network.zorgaanbieders.find((z) => z.name === name)?.displayName ?? name;
   const failure = (request: Request, heading: string, message: string, status: number) => htmlResponse(ErrorPage({ theme, heading, message,
     traceId: incomingIds(request).traceId, back: { href: "/", label: "Naar de startpagina" } }), { status });
-  const toLogin = (request: Request) => {
-    const url = new URL(request.url);
-    return new Response(null, { status: 303, headers: { Location: `/login?next=${encodeURIComponent(url.pathname + url.search)}` } });
-  };
   async function providersOr(request: Request): Promise<Provider[] | Response> {
     try { return await directory.providers(); } catch (e) {
       if (e instanceof RegisterUnavailableError) return failure(request, "Zorgaanbieders niet beschikbaar", `De lijst met zorgaanbieders kan nu niet worden opgehaald: ${e.message}. Probeer het later nog eens.`, 503);

@@ -14,6 +14,23 @@ export async function htmlResponse(
   return new Response(await body, { status: init.status ?? 200, headers });
 }
 
+/**
+ * Send a person who is not logged in to `/login`, to come back afterwards. A partial refresh by
+ * htmx gets `HX-Redirect`, so the whole page goes to the login, and back to the page it was on.
+ */
+export function toLogin(request: Request): Response {
+  const url = new URL(request.url);
+  if (isHtmx(request)) {
+    let back = "/";
+    try {
+      const current = new URL(request.headers.get("HX-Current-URL") ?? "");
+      if (current.host === url.host) back = current.pathname + current.search;
+    } catch { /* no usable page URL: start at the home page */ }
+    return new Response(null, { status: 204, headers: { "HX-Redirect": `/login?next=${encodeURIComponent(back)}`, Vary: "HX-Request" } });
+  }
+  return new Response(null, { status: 303, headers: { Location: `/login?next=${encodeURIComponent(url.pathname + url.search)}`, Vary: "HX-Request" } });
+}
+
 /** Only a path on this host is a place to go after login (no open redirect). */
 export function safeNext(value: unknown): string {
   return typeof value === "string" && /^\/(?![/\\])[^\s\\]*$/.test(value) && value.length < 512 ? value : "/";

@@ -10,7 +10,7 @@ import { createActorApp } from "../shared/actor-app.ts";
 import { clearCookie, readCookie, serializeCookie } from "../shared/cookies.ts";
 import { constantTimeEqual, randomToken } from "../shared/crypto.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
-import { htmlResponse, readForm, redirectAfterPost, safeNext } from "../shared/html.ts";
+import { htmlResponse, readForm, redirectAfterPost, safeNext, toLogin } from "../shared/html.ts";
 import { createHttpClient, UnreachableError } from "../shared/http-client.ts";
 import type { ResolvedClinician } from "../shared/resolved-network.ts";
 import { BSN_SYSTEM } from "../shared/fhir-profiles.ts";
@@ -57,10 +57,6 @@ export function createXis(ctx: SandboxContext) {
   const who = (c: ResolvedClinician, csrfToken: string): Who => ({ name: c.fullName, role: c.role, organisation: organisationName(c), csrfToken });
   /** One trace per page view: the portal's calls to the DVA and the mailbox share it (chain log). */
   const trace = (request: Request): Trace => ({ traceId: incomingIds(request).traceId, sessionId: null });
-  const toLogin = (request: Request) => {
-    const url = new URL(request.url);
-    return new Response(null, { status: 303, headers: { Location: `/login?next=${encodeURIComponent(url.pathname + url.search)}` } });
-  };
   const page = (request: Request, heading: string, message: string, status: number, back = { href: "/patienten", label: "Naar de patiënten" }, traceId?: string) =>
     htmlResponse(ErrorPage({ theme, heading, message, traceId: traceId ?? incomingIds(request).traceId, back }), { status });
 

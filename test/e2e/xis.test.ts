@@ -53,6 +53,10 @@ describe("logging in", () => {
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain("kennen we niet");
     expect((await get(`${xis()}/patienten`)).headers.get("location")).toStartWith("/login?next=");
+    // A partial refresh by htmx takes the whole page to the login, and back to that page afterwards.
+    const partial = await get(`${xis()}/patienten/patient-tom/taken`, { headers: { "HX-Request": "true", "HX-Current-URL": `${xis()}/patienten/patient-tom` } });
+    expect(partial.status).toBe(204);
+    expect(partial.headers.get("hx-redirect")).toBe(`/login?next=${encodeURIComponent("/patienten/patient-tom")}`);
     const jar = await login("dehaard");
     const patients = await open("/patienten", jar);
     expect(patients.status).toBe(200);
