@@ -21,7 +21,7 @@ import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import * as oauth from "oauth4webapi";
 import { TASK_SORTS, TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type TaskSort, type WeekDay } from "../../views/pgo/tasks.tsx";
-import { STATUS_LABELS, groupOf, type TaskGroup } from "../shared/task-status.ts";
+import { STATUS_LABELS, groupOf, notStartable, type TaskGroup } from "../shared/task-status.ts";
 import { clockTime } from "../shared/time.ts";
 import { freshToken, syncProvider, type SyncResult } from "./sync.ts";
 import { launchTask } from "./launch.ts";
@@ -230,6 +230,8 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
       if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
+      const refused = notStartable(row.view.status);
+      if (refused) return failure(request, "Deze taak kan niet gestart worden", refused, 409);
       const providers = await providersOr(request);
       if (providers instanceof Response) return providers;
       const provider = providers.find((p) => p.name === row.zorgaanbieder);

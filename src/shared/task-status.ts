@@ -25,3 +25,14 @@ export const CLINICIAN_STATUS_LABELS: Record<string, string> = {
   "in-progress": "Bezig", completed: "Afgerond", cancelled: "Geannuleerd", failed: "Mislukt", "on-hold": "Gepauzeerd",
   rejected: "Afgewezen", "entered-in-error": "Foutief ingevoerd",
 };
+
+/** From these a module may be launched: the open ones, and completed to view the answers (SD 4.6 step 17). */
+export const LAUNCHABLE_STATUSES: readonly string[] = [...OPEN_STATUSES, "in-progress", "completed"];
+
+/** Why a task cannot be started, in the PGO's words; null when it can. */
+export function notStartable(status: string): string | null {
+  if (LAUNCHABLE_STATUSES.includes(status)) return null;
+  if (status === "draft") return "Deze taak is nog niet klaargezet door de zorgaanbieder.";
+  if (status === "on-hold") return "De zorgaanbieder heeft deze taak gepauzeerd. U kunt hem later starten.";
+  return "Deze taak is gestopt en kan niet meer gestart worden.";
+}

@@ -62,5 +62,17 @@ describe.skipIf(!available)("the official Scenario 1 set in the PGO (SPEC §3 di
     expect((done.match(/\[completed\]/g) ?? []).length).toBe(3);
     const stopped = await page("gestopt");
     for (const status of ["cancelled", "failed", "rejected", "entered-in-error"]) expect(stopped).toContain(`[${status}]`);
+
+    // A draft or paused task shows why it cannot start; the PGO does not try (no "Technische storing").
+    const pgo = sandbox.url("pgo");
+    for (const [id, text] of [["ProviderTasks-Task-Glucosemeting-15-Van-Duinen", "nog niet klaargezet"], ["ProviderTasks-Task-Glucosemeting-14-Van-Duinen", "gepauzeerd"],
+      ["ProviderTasks-Task-Glucosemeting-6-Van-Duinen", "gestopt"]] as const) {
+      const detail = await (await get(`${pgo}/taken/delinde%40medmij/${id}`, { headers: { cookie: cookies } })).text();
+      expect(detail).toContain(text);
+      expect(detail).not.toContain(">Taak starten<");
+      const start = await get(`${pgo}/taken/delinde%40medmij/${id}/starten`, { method: "POST", headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ _csrf: hiddenInput(detail, "_csrf") }) });
+      expect(start.status).toBe(409);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
-import { GROUP_LABELS, STATUS_LABELS, type TaskGroup } from "../../src/shared/task-status.ts";
+import { GROUP_LABELS, STATUS_LABELS, notStartable, type TaskGroup } from "../../src/shared/task-status.ts";
 import type { TaskView } from "../../src/pgo/store.ts";
 import { Layout } from "../layout.tsx";
 import type { Theme } from "../theme.ts";
@@ -126,7 +126,7 @@ export function TaskDetail({ theme, csrfToken, row, dvaName }: { theme: Theme; c
       {v.description ? <p safe>{v.description}</p> : ""}
       {v.note ? <div class="card"><strong>Instructie:</strong> <span safe>{v.note}</span></div> : ""}
       <div class="banner" role="note"><p safe>{`Deze taak opent een applicatie buiten deze PGO, bij ${dvaName}, onder verantwoordelijkheid van ${row.providerName}.`}</p></div>
-      {v.status === "cancelled" || v.status === "failed" ? <p class="hint">Deze taak is gestopt en kan niet meer gestart worden.</p> : (
+      {notStartable(v.status) ? <p class="hint" safe>{notStartable(v.status)}</p> : (
         <form method="post" action={`/taken/${encodeURIComponent(row.zorgaanbieder)}/${encodeURIComponent(v.id)}/starten`}>
           <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
           <button type="submit">{v.status === "completed" ? "Antwoorden bekijken" : "Taak starten"}</button>

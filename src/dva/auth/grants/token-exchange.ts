@@ -10,6 +10,7 @@ import { randomToken } from "../../../shared/crypto.ts";
 import { verifyAccessToken } from "../subject-token.ts";
 import { moduleOfTask } from "../task-module.ts";
 import type { GrantHandler } from "./context.ts";
+import { LAUNCHABLE_STATUSES, OPEN_STATUSES } from "../../../shared/task-status.ts";
 
 export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
@@ -18,8 +19,8 @@ export const LAUNCH_CODE_TYPES = ["medmij:token-type:one-time-code", "urn:medmij
 export const LAUNCH_CODE_TTL_SECONDS = 60;
 export const STEP_UP_WINDOW_MS = 15 * 60_000;
 /** Task statuses from which a module may be launched: "Te doen", and completed for viewing answers (SD 4.6 step 17). */
-const LAUNCHABLE = new Set(["requested", "received", "accepted", "ready", "in-progress", "completed"]);
-const OPEN = new Set(["requested", "received", "accepted", "ready", "in-progress"]);
+const LAUNCHABLE = new Set(LAUNCHABLE_STATUSES);
+const OPEN = new Set([...OPEN_STATUSES, "in-progress"]);
 
 export interface LaunchContext {
   bsn: string;
