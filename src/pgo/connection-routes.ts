@@ -1,0 +1,116 @@
+/**
+ * Connecting zorgaanbieders (SD 3.2, 3.3, SPEC §7): the list from the register (data service 99),
+ * the invitation deep link, the authorization code flow and its callback, and the connections page
+ * with disconnect (RFC 7009 revocation at the DVA).
+ */
+import { Elysia } from "elysia";
+import * as oauth from "oauth4webapi";
+import { CSRF_FIELD } from "../shared/csrf.ts";
+import { htmlResponse, isHtmx, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
+import { localDateTime } from "../shared/time.ts";
+import { newId } from "../shared/trace.ts";
+import { ConnectPage, ConnectionsPage, NoConsentPage, ProvidersPage } from "../../views/pgo/connect.tsx";
+import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
+import type { PgoDeps } from "./deps.ts";
+import type { Provider } from "./register.ts";
+
+export function connectionRoutes(d: PgoDeps) {
+  const { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, displayName, failure, expired, providersOr, providerRows: rows, syncConnection, start } = d;
+  return new Elysia({ name: `pgo-connections:${pgo.clientId}` })
+    .get("/verbindingen", ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const when = (ms: number) => localDateTime(new Date(ms)).slice(0, 16).replace("T", " ");
+      const rows = store.connectionsOf(account.id).map((c) => ({ name: c.zorgaanbieder, displayName: displayName(c.zorgaanbieder), longTerm: c.refreshToken !== null,
+        connectedAt: when(c.connectedAt), expiresAt: c.refreshToken ? when(c.connectedAt + 182 * 86_400_000) : when(c.accessExpiresAt) }));
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ConnectionsPage({ theme, csrfToken: csrf.token, rows, removed: new URL(request.url).searchParams.has("ontkoppeld") }), { setCookies: [csrf.setCookie] });
+    })
+    // Disconnect: revoke at the DVA (RFC 7009; a refresh token ends its whole grant), then forget.
+    .post("/verbindingen/ontkoppelen", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const connection = store.connectionOf(account.id, form.zorgaanbieder ?? "");
+      if (!connection) return redirectAfterPost(request, "/verbindingen");
+      const provider = (await directory.providers().catch(() => [] as Provider[])).find((p) => p.name === connection.zorgaanbieder);
+      if (provider) {
+        const revocation = `${new URL(provider.tokenEndpoint).origin}/connect/revocation`;
+        for (const token of [connection.refreshToken, connection.accessToken]) {
+          if (!token) continue;
+          await http.send(revocation, { method: "POST", trace: { traceId: newId(), sessionId: null },
+            headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token, client_id: pgo.clientId }) }).catch(() => null);
+        }
+      }
+      store.removeConnection(account.id, connection.zorgaanbieder);
+      return redirectAfterPost(request, "/verbindingen?ontkoppeld");
+    })
+    .get("/zorgaanbieders", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const q = (new URL(request.url).searchParams.get("q") ?? "").trim().toLowerCase().slice(0, 100);
+      const list = rows(providers, account.id).filter((p) => !q || p.displayName.toLowerCase().includes(q) || p.name.includes(q));
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ProvidersPage({ theme, csrfToken: csrf.token, providers: list, q }), { setCookies: [csrf.setCookie] });
+    })
+    // The invitation link / QR code (AM-FE-014/017): survives login or account creation via `next`.
+    .get("/verbind", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const name = new URL(request.url).searchParams.get("zorgaanbieder") ?? "";
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const provider = rows(providers, account.id).find((p) => p.name === name);
+      if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze uitnodiging verwijst naar een zorgaanbieder die (nog) geen taken via een PGO aanbiedt. Kies zelf uw zorgaanbieder.", 404);
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ConnectPage({ theme, csrfToken: csrf.token, provider }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/verbind", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const provider = providers.find((p) => p.name === form.zorgaanbieder);
+      if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze zorgaanbieder biedt geen taken via een PGO aan.", 404);
+      const state = oauth.generateRandomState();
+      const traceId = newId();
+      store.saveState(state, account.id, provider.name, traceId, Date.now());
+      ctx.chain.write({ type: "send_authorization_request", location: pgo.clientId, traceId, request: { id: newId(), method: "get", uri: provider.authorizationEndpoint, client_id: pgo.clientId, server_id: new URL(provider.authorizationEndpoint).hostname } });
+      const target = authorizationUrl(provider, pgo.clientId, redirectUri, state, traceId);
+      if (isHtmx(request)) return new Response(null, { status: 204, headers: { "HX-Redirect": target } });
+      return new Response(null, { status: 303, headers: { Location: target } });
+    })
+    // Back from the DVA (SD 3.3): state, then the code for tokens.
+    .get("/auth_callback", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const url = new URL(request.url);
+      const pending = store.takeState(url.searchParams.get("state") ?? "", account.id, Date.now());
+      if (!pending) return failure(request, "Verbinden mislukt", "Deze terugkeer van de zorgaanbieder hoort niet bij een verzoek van u, of het verzoek is verlopen. Probeer opnieuw te verbinden.", 400);
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const provider = providers.find((p) => p.name === pending.zorgaanbieder);
+      if (!provider) return failure(request, "Verbinden mislukt", "De zorgaanbieder staat niet meer in het register.", 400);
+      try {
+        const tokens = await redeemCode(provider, pgo.clientId, redirectUri, url, url.searchParams.get("state")!, http, { traceId: pending.traceId, sessionId: null });
+        const now = Date.now();
+        const connection = { accountId: account.id, zorgaanbieder: provider.name, accessToken: tokens.access_token,
+          accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000, refreshToken: tokens.refresh_token ?? null, scope: String(tokens.scope ?? provider.scope),
+          patient: typeof tokens.patient === "string" ? tokens.patient : null, connectedAt: now };
+        store.saveConnection(connection);
+        // Step-up (SD 3.4): after the new authorization, start the task again, once.
+        if (pending.resumeTask) return start(request, account.id, provider, pending.resumeTask, pending.traceId, false);
+        await syncConnection(account.id, connection, provider);
+        return new Response(null, { status: 303, headers: { Location: `/taken?verbonden=${encodeURIComponent(provider.name)}` } });
+      } catch (e) {
+        if (!(e instanceof ConnectError)) throw e;
+        if (e.kind === "denied") return htmlResponse(NoConsentPage({ theme, provider: displayName(provider.name) }));
+        return failure(request, "Verbinden mislukt", `Het verbinden met ${displayName(provider.name)} is niet gelukt (${e.message}). Probeer het later nog eens.`, 502);
+      }
+    });
+}

@@ -1,0 +1,126 @@
+/**
+ * What the PGO's routes share (STYLE habit 7: apps are factories): its store, the HTTP client,
+ * the provider directory from the register, sessions, task collection (SD 3.3.4) and starting a
+ * task (SD 3.4: token exchange, step-up, launch), and the error pages.
+ */
+import * as oauth from "oauth4webapi";
+import type { SandboxContext } from "../shared/context.ts";
+import { readCookie, serializeCookie } from "../shared/cookies.ts";
+import { sha256 } from "../shared/crypto.ts";
+import { htmlResponse } from "../shared/html.ts";
+import { createHttpClient } from "../shared/http-client.ts";
+import type { ResolvedPgo } from "../shared/resolved-network.ts";
+import { Sealer } from "../shared/sealed.ts";
+import { incomingIds, newId } from "../shared/trace.ts";
+import { ErrorPage } from "../../views/error-page.tsx";
+import type { ProviderRow } from "../../views/pgo/connect.tsx";
+import { TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
+import { themes } from "../../views/theme.ts";
+import { PGO_SESSION_COOKIE, PGO_SESSION_TTL_MS } from "./account-routes.ts";
+import { authorizationUrl } from "./connect.ts";
+import { launchTask } from "./launch.ts";
+import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
+import { PgoStore, type Connection } from "./store.ts";
+import { freshToken, syncProvider, type SyncResult } from "./sync.ts";
+
+export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
+  const theme = themes.pgo(pgo.displayName);
+  const store = new PgoStore(ctx.db, new Sealer(ctx.secret("pgo_token_key")));
+  const accountOf = (request: Request) => {
+    const id = readCookie(request, PGO_SESSION_COOKIE);
+    return id ? store.accountOfSession(pgo.clientId, id, Date.now()) : null;
+  };
+  const startSession = (accountId: string) =>
+    serializeCookie(PGO_SESSION_COOKIE, store.createSession(pgo.clientId, accountId, Date.now(), PGO_SESSION_TTL_MS), { maxAgeSeconds: PGO_SESSION_TTL_MS / 1000 });
+  const http = createHttpClient({ location: pgo.clientId, chain: ctx.chain });
+  const directory = createProviderDirectory(http, ctx.network.register.origin);
+  const redirectUri = pgo.redirectUris[0]!;
+  // REGISTER.md: the PGO shows the network's display name; the lists carry the zorgaanbiedernaam.
+  const displayName = (name: string) => ctx.network.zorgaanbieders.find((z) => z.name === name)?.displayName ?? name;
+  const failure = (request: Request, heading: string, message: string, status: number) => htmlResponse(ErrorPage({ theme, heading, message,
+    traceId: incomingIds(request).traceId, back: { href: "/", label: "Naar de startpagina" } }), { status });
+  async function providersOr(request: Request): Promise<Provider[] | Response> {
+    try { return await directory.providers(); } catch (e) {
+      if (e instanceof RegisterUnavailableError) return failure(request, "Zorgaanbieders niet beschikbaar", `De lijst met zorgaanbieders kan nu niet worden opgehaald: ${e.message}. Probeer het later nog eens.`, 503);
+      throw e;
+    }
+  }
+  const providerRows = (providers: Provider[], accountId: string): ProviderRow[] => {
+    const connected = new Set(store.connectionsOf(accountId).map((c) => c.zorgaanbieder));
+    return providers.map((p) => ({ name: p.name, displayName: displayName(p.name), connected: connected.has(p.name) }));
+  };
+
+  /** The last collection's outcome per account and provider, for the overview's hints. */
+  const lastResults = new Map<string, SyncResult>();
+  async function syncConnection(accountId: string, connection: Connection, provider: Provider): Promise<void> {
+    lastResults.set(`${accountId} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId, connection, provider }));
+  }
+  /** Collect from the connected providers (SD 3.3.4), all or one, when their copy is older than maxAgeMs. */
+  async function syncAll(accountId: string, maxAgeMs: number, only?: string): Promise<void> {
+    let providers: Provider[];
+    try { providers = await directory.providers(); } catch { return; }
+    await Promise.all(store.connectionsOf(accountId).filter((c) => !only || c.zorgaanbieder === only).map(async (connection) => {
+      const provider = providers.find((p) => p.name === connection.zorgaanbieder);
+      if (!provider) return;
+      const state = store.syncState(accountId, provider.name);
+      if (state && Date.now() - state.syncedAt < maxAgeMs) return;
+      await syncConnection(accountId, connection, provider);
+    }));
+  }
+  const dvaNameOf = (zorgaanbieder: string) => {
+    const za = ctx.network.zorgaanbieders.find((z) => z.name === zorgaanbieder);
+    return za ? za.dvaSite.name : "de dienstverlener";
+  };
+
+  const problemProps = (request: Request, zorgaanbieder: string, traceId?: string) => {
+    const za = ctx.network.zorgaanbieders.find((z) => z.name === zorgaanbieder);
+    const session = readCookie(request, PGO_SESSION_COOKIE);
+    return { theme, dvaName: za?.dvaSite.name ?? "de dienstverlener van uw zorgaanbieder", dvaPhone: za?.dvaSite.phone ?? "het nummer op de website van uw zorgaanbieder",
+      providerName: za ? displayName(zorgaanbieder) : "uw zorgaanbieder",
+      pgoName: pgo.displayName, traceId: traceId ?? incomingIds(request).traceId,
+      sessionId: session ? sha256(session).slice(0, 16) : null };
+  };
+  const returnUrlFor = (zorgaanbieder: string, taskId: string) =>
+    `${pgo.site.origin}/launch_callback?zorgaanbieder=${encodeURIComponent(zorgaanbieder)}&taak=${encodeURIComponent(taskId)}`;
+
+  /** The trace of each launch, so that the return from the module (SD 3.8) joins it. */
+  const launchTraces = new Map<string, string>();
+
+  /** SD 3.4: launch code, step-up → a new authorization code flow that resumes this task. */
+  async function start(request: Request, accountId: string, provider: Provider, taskId: string, traceId: string, allowStepUp: boolean): Promise<Response> {
+    const connection = store.connectionOf(accountId, provider.name);
+    const token = connection ? await freshToken(connection, provider, pgo.clientId, store, http, traceId) : null;
+    const reauthorize = () => {
+      const state = oauth.generateRandomState();
+      store.saveState(state, accountId, provider.name, traceId, Date.now(), allowStepUp ? taskId : null);
+      return new Response(null, { status: 303, headers: { Location: authorizationUrl(provider, pgo.clientId, redirectUri, state, traceId) } });
+    };
+    if (!token) return reauthorize();
+    const outcome = await launchTask({ http, trace: { traceId, sessionId: null }, provider, clientId: pgo.clientId, accessToken: token, taskId,
+      returnUrl: returnUrlFor(provider.name, taskId) });
+    switch (outcome.kind) {
+      case "launch":
+        launchTraces.set(`${accountId} ${provider.name} ${taskId}`, traceId);
+        ctx.chain.write({ type: "send_smart_launch_request", location: pgo.clientId, traceId,
+          request: { id: newId(), method: "get", uri: outcome.url.split("?")[0], client_id: pgo.clientId, server_id: new URL(outcome.url).hostname } });
+        return new Response(null, { status: 303, headers: { Location: outcome.url } });
+      case "step-up":
+        if (allowStepUp) return reauthorize();
+        return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: "de DVA vraagt opnieuw om her-identificatie" }), { status: 502 });
+      case "dva-unreachable":
+        return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "dva" }), { status: 503 });
+      case "module-unreachable":
+        return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "module" }), { status: 503 });
+      case "refused":
+        return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: `${outcome.error}: ${outcome.description}` }), { status: 502 });
+    }
+  }
+
+  const expired = (request: Request) => htmlResponse(ErrorPage({ theme, heading: "Formulier verlopen", traceId: incomingIds(request).traceId,
+    message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
+
+  return { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, startSession, displayName, failure, expired, providersOr, providerRows,
+    lastResults, syncConnection, syncAll, dvaNameOf, problemProps, launchTraces, start };
+}
+
+export type PgoDeps = ReturnType<typeof createPgoDeps>;

@@ -1,0 +1,135 @@
+/**
+ * "Taken van zorgaanbieders" (SD 4.2.2, SPEC §7): the overview of all connected providers' tasks
+ * (groups, filters, sort, week view, periodic refresh), a task's page, starting it (SD 3.4) and the
+ * return from the module (SD 3.8).
+ */
+import { Elysia } from "elysia";
+import { CSRF_FIELD } from "../shared/csrf.ts";
+import { htmlResponse, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
+import { STATUS_LABELS, groupOf, notStartable, type TaskGroup } from "../shared/task-status.ts";
+import { clockTime } from "../shared/time.ts";
+import { incomingIds, newId } from "../shared/trace.ts";
+import { LaunchFailed, Unavailable } from "../../views/pgo/problems.tsx";
+import { TASK_SORTS, TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type TaskSort, type WeekDay } from "../../views/pgo/tasks.tsx";
+import type { PgoDeps } from "./deps.ts";
+
+const DAY_MS = 86_400_000;
+const dayName = new Intl.DateTimeFormat("nl-NL", { weekday: "long", day: "numeric", month: "long", timeZone: "Europe/Amsterdam" });
+
+/** Monday-to-Sunday of the week containing `week` (YYYY-MM-DD, default today), with each day's active tasks. */
+export function weekOf(week: string | null, rows: TaskRow[]): { days: WeekDay[]; previous: string; next: string; title: string } {
+  const base = week && /^\d{4}-\d{2}-\d{2}$/.test(week) && !Number.isNaN(Date.parse(`${week}T12:00:00Z`)) ? new Date(`${week}T12:00:00Z`) : new Date();
+  const monday = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate() - ((base.getUTCDay() + 6) % 7)));
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  const days: WeekDay[] = Array.from({ length: 7 }, (_, i) => {
+    const start = new Date(monday.getTime() + i * DAY_MS);
+    const end = start.getTime() + DAY_MS - 1;
+    return {
+      date: iso(start), label: dayName.format(new Date(start.getTime() + 12 * 3_600_000)),
+      rows: rows.filter((r) => groupOf(r.view.status) === "te-doen" && r.view.start && Date.parse(r.view.start) <= end && (!r.view.end || Date.parse(r.view.end) >= start.getTime())),
+    };
+  });
+  return { days, previous: iso(new Date(monday.getTime() - 7 * DAY_MS)), next: iso(new Date(monday.getTime() + 7 * DAY_MS)),
+    title: `Week van ${days[0]!.label} tot en met ${days[6]!.label}` };
+}
+
+export function taskRoutes(d: PgoDeps) {
+  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, dvaNameOf, problemProps, launchTraces, start } = d;
+  return new Elysia({ name: `pgo-tasks:${pgo.clientId}` })
+    // "Taken van zorgaanbieders" (SD 4.2.2): the central overview.
+    .get("/taken", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const url = new URL(request.url);
+      // A page view collects when the copy is older than 5 minutes; the periodic htmx refresh every minute.
+      await syncAll(account.id, url.searchParams.has("auto") ? 55_000 : 5 * 60_000);
+      const dateParam = (name: string) => { const v = url.searchParams.get(name) ?? ""; return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : ""; };
+      const from = dateParam("van");
+      const to = dateParam("tot");
+      const groupParam = url.searchParams.get("groep");
+      const group: TaskGroup = groupParam === "klaar" || groupParam === "gestopt" ? groupParam : "te-doen";
+      const providerFilter = url.searchParams.get("zorgaanbieder");
+      const all: TaskRow[] = store.tasksOf(account.id).map((t) => ({ zorgaanbieder: t.zorgaanbieder, providerName: displayName(t.zorgaanbieder), view: t.view }));
+      if (url.searchParams.get("weergave") === "week") {
+        const csrf = ctx.csrf.grant(request);
+        return htmlResponse(WeekView({ theme, csrfToken: csrf.token, ...weekOf(url.searchParams.get("week"), all) }), { setCookies: [csrf.setCookie] });
+      }
+      // Period filter: tasks whose executionPeriod overlaps [van, tot].
+      const overlaps = (r: TaskRow) => (!from || !r.view.end || r.view.end.slice(0, 10) >= from) && (!to || !r.view.start || r.view.start.slice(0, 10) <= to);
+      const visible = all.filter((r) => (!providerFilter || r.zorgaanbieder === providerFilter) && overlaps(r));
+      const counts = { "te-doen": 0, klaar: 0, gestopt: 0 } as Record<TaskGroup, number>;
+      for (const r of visible) counts[groupOf(r.view.status)]++;
+      // Open tasks earliest first; done and stopped most recent first (issue 5 item 3). Another
+      // order (SPEC §7: provider, status, title) keeps that date order within equal values.
+      const sortParam = url.searchParams.get("sorteer");
+      const sort: TaskSort = TASK_SORTS.some(([v]) => v === sortParam) ? sortParam as TaskSort : "datum";
+      const key = (r: TaskRow) => (group === "te-doen" ? r.view.start ?? "" : r.view.lastModified ?? r.view.end ?? "");
+      const byDate = (a: TaskRow, b: TaskRow) => (group === "te-doen" ? 1 : -1) * key(a).localeCompare(key(b));
+      const first = (r: TaskRow) => sort === "zorgaanbieder" ? r.providerName : sort === "status" ? STATUS_LABELS[r.view.status] ?? r.view.status : sort === "titel" ? r.view.title : "";
+      const rows = visible.filter((r) => groupOf(r.view.status) === group).sort((a, b) => first(a).localeCompare(first(b), "nl") || byDate(a, b));
+      const providers: ProviderState[] = store.connectionsOf(account.id).map((c) => {
+        const state = store.syncState(account.id, c.zorgaanbieder);
+        const result = lastResults.get(`${account.id} ${c.zorgaanbieder}`);
+        return { name: c.zorgaanbieder, displayName: displayName(c.zorgaanbieder), dvaName: dvaNameOf(c.zorgaanbieder),
+          syncedAt: state ? clockTime(new Date(state.syncedAt)) : null,
+          problem: result?.status === "failed" ? result.message : null, reconsent: result?.status === "reconsent" };
+      });
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(TaskOverview({ theme, pgoName: pgo.displayName, csrfToken: csrf.token, userName: account.displayName, group, providerFilter,
+        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd"), from, to, sort,
+        selfUrl: `/taken?${new URLSearchParams([...url.searchParams].filter(([k]) => k !== "auto" && k !== "verbonden")).toString()}`,
+        justConnected: url.searchParams.get("verbonden") ? displayName(url.searchParams.get("verbonden")!) : null }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/taken/verversen", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      await syncAll(account.id, 0);
+      return redirectAfterPost(request, "/taken");
+    })
+    .get("/taken/:zorgaanbieder/:id", ({ request, params }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
+      if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(TaskDetail({ theme, csrfToken: csrf.token, dvaName: dvaNameOf(row.zorgaanbieder),
+        row: { zorgaanbieder: row.zorgaanbieder, providerName: displayName(row.zorgaanbieder), view: row.view } }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/taken/:zorgaanbieder/:id/starten", async ({ request, params }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
+      const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
+      if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
+      const refused = notStartable(row.view.status);
+      if (refused) return failure(request, "Deze taak kan niet gestart worden", refused, 409);
+      const providers = await providersOr(request);
+      if (providers instanceof Response) return providers;
+      const provider = providers.find((p) => p.name === row.zorgaanbieder);
+      if (!provider) return htmlResponse(Unavailable({ ...problemProps(request, row.zorgaanbieder), what: "dva" }), { status: 503 });
+      return start(request, account.id, provider, row.view.id, newId(), true);
+    })
+    // SD 3.8: back from the module, with or without error.
+    .get("/launch_callback", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const url = new URL(request.url);
+      const zorgaanbieder = url.searchParams.get("zorgaanbieder") ?? "";
+      const taskId = url.searchParams.get("taak") ?? "";
+      const error = url.searchParams.get("error");
+      const { requestId, traceId: fresh } = incomingIds(request, url);
+      const traceId = launchTraces.get(`${account.id} ${zorgaanbieder} ${taskId}`) ?? fresh;
+      ctx.chain.write({ type: "receive_redirect_to_pgo_request", location: pgo.clientId, traceId,
+        request: { id: requestId, method: "get", uri: `${url.origin}${url.pathname}`, ...(error ? { error } : {}) } });
+      if (error) {
+        return htmlResponse(LaunchFailed({ ...problemProps(request, zorgaanbieder, traceId), error: error.slice(0, 100) }), { status: 200 });
+      }
+      if (zorgaanbieder) await syncAll(account.id, 0, zorgaanbieder);
+      const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
+      const group = row ? groupOf(row.view.status) : "te-doen";
+      return new Response(null, { status: 303, headers: { Location: `/taken?groep=${group}&gemarkeerd=${encodeURIComponent(taskId)}` } });
+    });
+}
