@@ -14,13 +14,14 @@ import { htmlResponse, readForm, redirectAfterPost, safeNext, toLogin } from "..
 import { createHttpClient, UnreachableError } from "../shared/http-client.ts";
 import type { ResolvedClinician } from "../shared/resolved-network.ts";
 import { BSN_SYSTEM } from "../shared/fhir-profiles.ts";
+import { isValidBsn, normalizeBsn } from "../shared/bsn.ts";
 import { incomingIds, type Trace } from "../shared/trace.ts";
 import { amsterdamOffset, localDateTime } from "../shared/time.ts";
 import { CLINICIAN_LOGIN } from "../shared/tickets.ts";
 import { LoginPage } from "../../views/components/login.tsx";
 import { ErrorPage } from "../../views/error-page.tsx";
 import { themes } from "../../views/theme.ts";
-import { PatientPage, PatientRows, PatientsPage, ResultPage, TaskTable, type AssignValues, type Who } from "../../views/xis/pages.tsx";
+import { PatientPage, PatientRows, PatientsPage, ResultPage, TaskTable, type AssignValues, type NewPatientValues, type Who } from "../../views/xis/pages.tsx";
 import { createDvaClient, DvaError, type DvaClient, type Resource } from "./dva-client.ts";
 import { answersOf } from "./answers.ts";
 import { createPortal, patientName, PortalError, type Portal } from "./portal.ts";
@@ -154,6 +155,26 @@ export function createXis(ctx: SandboxContext) {
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(PatientsPage({ theme, who: who(c, csrf.token), q, ...(await portalOf(c).patients(q, t)) }), { setCookies: [csrf.setCookie] });
     }))
+    .post("/patienten", ({ request }) => withDva(request, async (c, t) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return page(request, "Formulier verlopen", "Laad de pagina opnieuw en probeer het nog eens.", 403);
+      const values: NewPatientValues = { voornaam: (form.voornaam ?? "").trim(), achternaam: (form.achternaam ?? "").trim(), bsn: (form.bsn ?? "").trim(),
+        geboortedatum: form.geboortedatum ?? "", geslacht: ["female", "male", "other"].includes(form.geslacht ?? "") ? form.geslacht : "unknown" };
+      const errors: Record<string, string> = {};
+      if (!values.voornaam || values.voornaam.length > 60) errors.voornaam = "Vul een voornaam in.";
+      if (!values.achternaam || values.achternaam.length > 80) errors.achternaam = "Vul een achternaam in.";
+      const bsn = normalizeBsn(values.bsn ?? "");
+      if (!bsn || !isValidBsn(bsn)) errors.bsn = "Dit is geen geldig BSN: 9 cijfers die de elfproef doorstaan.";
+      const born = parseDate(values.geboortedatum);
+      if (!born || born.getTime() > Date.now()) errors.geboortedatum = "Vul een geldige geboortedatum in, niet in de toekomst.";
+      const portal = portalOf(c);
+      if (Object.keys(errors).length) {
+        const csrf = ctx.csrf.grant(request);
+        return htmlResponse(PatientsPage({ theme, who: who(c, csrf.token), q: "", ...(await portal.patients("", t)), errors, values }), { status: 422, setCookies: [csrf.setCookie] });
+      }
+      const added = await portal.addPatient({ given: values.voornaam!, family: values.achternaam!, bsn: bsn!, birthDate: values.geboortedatum!, gender: values.geslacht! }, t);
+      return redirectAfterPost(request, `/patienten/${encodeURIComponent(added.id)}${added.created ? "?toegevoegd" : "?bestaat"}`);
+    }))
     .get("/patienten/lijst", ({ request }) => withDva(request, async (c, t) =>
       htmlResponse(PatientRows(await portalOf(c).patients((new URL(request.url).searchParams.get("q") ?? "").slice(0, 100), t)))))
     .get("/patienten/:id", ({ request, params }) => withDva(request, (c, t) => {
@@ -161,7 +182,9 @@ export function createXis(ctx: SandboxContext) {
       const made = Number(url.searchParams.get("klaargezet") ?? "0");
       const notice = made > 0 ? `${made === 1 ? "De taak is" : `${made} taken zijn`} klaargezet${url.searchParams.has("uitnodiging") ? " en de uitnodiging is verstuurd (zie het postvak in de cockpit)" : ""}.`
         : url.searchParams.has("uitnodiging") ? "De uitnodiging is verstuurd (zie het postvak in de cockpit)."
-        : url.searchParams.has("geannuleerd") ? "De taak is geannuleerd; de patiënt ziet de reden in de PGO." : undefined;
+        : url.searchParams.has("geannuleerd") ? "De taak is geannuleerd; de patiënt ziet de reden in de PGO."
+        : url.searchParams.has("toegevoegd") ? "De patiënt is toegevoegd bij de DVA. Met dit BSN logt de persoon in bij de DigiD-simulator."
+        : url.searchParams.has("bestaat") ? "Deze patiënt stond al bij de DVA (zelfde BSN); hier is die." : undefined;
       return patientPage(request, c, t, params.id, { notice });
     }))
     .get("/patienten/:id/taken", ({ request, params }) => withDva(request, async (c, t) =>

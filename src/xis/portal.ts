@@ -121,6 +121,19 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
       })).sort((a, b) => a.name.localeCompare(b.name, "nl")) };
     },
 
+    /**
+     * Register a person at the DVA (Patient with BSN). An existing Patient with that BSN is
+     * returned instead (If-None-Exist): one person, one Patient.
+     */
+    async addPatient(p: { given: string; family: string; bsn: string; birthDate: string; gender: string }, trace: Trace): Promise<{ id: string; created: boolean }> {
+      const { resource, created } = await dva.create({
+        resourceType: "Patient", identifier: [{ system: BSN_SYSTEM, value: p.bsn }], active: true,
+        name: [{ use: "official", text: `${p.given} ${p.family}`, family: p.family, given: [p.given] }], gender: p.gender, birthDate: p.birthDate,
+        generalPractitioner: [{ reference: `Organization/${await organisationId(trace)}`, display: za.displayName }],
+      }, trace, `identifier=${encodeURIComponent(`${BSN_SYSTEM}|${p.bsn}`)}`);
+      return { id: resource.id!, created };
+    },
+
     async patient(id: string, trace: Trace): Promise<Resource | null> {
       return dva.read("Patient", id, trace);
     },

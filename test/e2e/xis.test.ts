@@ -176,6 +176,39 @@ describe("assigning a module (SD 3.1)", () => {
   });
 });
 
+describe("a new patient", () => {
+  test("registered in the portal (BSN checked, one Patient per BSN), given a task, then found by DigiD and the PGO's collection", async () => {
+    const jar = await login("dehaard");
+    const list = await open("/patienten", jar);
+    for (const [fields, message] of [
+      [{ bsn: "123456789" }, "elfproef"],
+      [{ voornaam: "" }, "Vul een voornaam in."],
+      [{ geboortedatum: "2999-01-01" }, "niet in de toekomst"],
+    ] as [Record<string, string>, string][]) {
+      const bad = await post("/patienten", jar, { _csrf: list.csrf, voornaam: "Jan", achternaam: "Jansen", bsn: "999990019", geboortedatum: "1970-05-01", geslacht: "male", ...fields });
+      expect(bad.status).toBe(422);
+      expect(await bad.text()).toContain(message);
+    }
+    const bsn = "999990019";
+    const added = await post("/patienten", jar, { _csrf: list.csrf, voornaam: "Jan", achternaam: "Jansen", bsn, geboortedatum: "1970-05-01", geslacht: "male" });
+    expect(added.status).toBe(303);
+    const location = added.headers.get("location")!;
+    expect(location).toMatch(/^\/patienten\/[^?]+\?toegevoegd$/);
+    const again = await post("/patienten", jar, { _csrf: list.csrf, voornaam: "Jan", achternaam: "Jansen", bsn, geboortedatum: "1970-05-01", geslacht: "male" });
+    expect(again.headers.get("location")).toBe(location.replace("?toegevoegd", "?bestaat"));
+    const patientId = decodeURIComponent(location.split("/")[2]!.split("?")[0]!);
+    const page = await open(`/patienten/${encodeURIComponent(patientId)}`, jar);
+    expect(page.html).toContain("Jan Jansen");
+    expect((await post(`/patienten/${encodeURIComponent(patientId)}/taken`, jar, { _csrf: page.csrf, aanvraag: "nieuwe-patient-1", module: "ad-delinde-mrc-dyspnoe",
+      start: "2026-11-01", eind: "2026-12-31", mail: "nee" })).status).toBe(303);
+    // DigiD with the typed BSN finds the person at the DVA; the PGO's token collects the task.
+    const { access_token } = await collectTokens(sandbox, { bsn });
+    const bundle = await (await fhir("Task?status:not=completed", access_token)).json();
+    expect(bundle.total).toBe(1);
+    expect(bundle.entry[0].resource.for.reference).toBe(`Patient/${patientId}`);
+  });
+});
+
 describe("following and cancelling (AM-FE-007/009/012)", () => {
   test("the task table refreshes itself; cancel needs a reason, which the DVA stores; a started task cannot be cancelled", async () => {
     const jar = await login("dehaard");

@@ -37,7 +37,39 @@ export function PatientRows({ rows, total }: { rows: PatientRow[]; total: number
 }
 
 /** AM-FE-010: the organisation's patients, filtered as you type. */
-export function PatientsPage(p: { theme: Theme; who: Who; rows: PatientRow[]; total: number; q: string }): JSX.Element {
+export interface NewPatientValues { voornaam?: string; achternaam?: string; bsn?: string; geboortedatum?: string; geslacht?: string }
+
+/** Register a person at the DVA (a new patient of the practice), so that DigiD, the PGO and tasks work for them too. */
+function NewPatientForm({ csrfToken, errors, values }: { csrfToken: string; errors: Record<string, string>; values: NewPatientValues }): JSX.Element {
+  const invalid = (name: string) => ({ "aria-invalid": errors[name] ? "true" : "false", "aria-describedby": errors[name] ? `${name}-fout` : undefined });
+  const error = (name: string) => (errors[name] ? <p class="field-error" id={`${name}-fout`} safe>{errors[name]}</p> : "");
+  return (
+    <details class="card" open={Object.keys(errors).length > 0}>
+      <summary><strong>Patiënt toevoegen</strong></summary>
+      <form method="post" action="/patienten" novalidate>
+        <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+        <div class="row">
+          <div><label for="voornaam">Voornaam</label><input type="text" id="voornaam" name="voornaam" required maxlength="60" value={values.voornaam ?? ""} {...invalid("voornaam")} />{error("voornaam")}</div>
+          <div><label for="achternaam">Achternaam</label><input type="text" id="achternaam" name="achternaam" required maxlength="80" value={values.achternaam ?? ""} {...invalid("achternaam")} />{error("achternaam")}</div>
+        </div>
+        <div class="row">
+          <div><label for="bsn">BSN</label><input type="text" id="bsn" name="bsn" required inputmode="numeric" maxlength="11" value={values.bsn ?? ""} {...invalid("bsn")} />{error("bsn")}</div>
+          <div><label for="geboortedatum">Geboortedatum</label><input type="date" id="geboortedatum" name="geboortedatum" required value={values.geboortedatum ?? ""} {...invalid("geboortedatum")} />{error("geboortedatum")}</div>
+          <div>
+            <label for="geslacht">Geslacht</label>
+            <select id="geslacht" name="geslacht">
+              {[["unknown", "Onbekend"], ["female", "Vrouw"], ["male", "Man"], ["other", "Anders"]].map(([v, l]) => <option value={v} selected={values.geslacht === v} safe>{l}</option>)}
+            </select>
+          </div>
+        </div>
+        <p class="hint">Een sandbox-BSN moet de elfproef doorstaan. Met dit BSN logt de persoon daarna in bij de DigiD-simulator.</p>
+        <div class="actions"><button type="submit">Patiënt toevoegen</button></div>
+      </form>
+    </details>
+  );
+}
+
+export function PatientsPage(p: { theme: Theme; who: Who; rows: PatientRow[]; total: number; q: string; errors?: Record<string, string>; values?: NewPatientValues }): JSX.Element {
   return (
     <Layout theme={p.theme} title="Patiënten" aside={<Aside who={p.who} />}>
       <h1>Patiënten</h1>
@@ -52,6 +84,7 @@ export function PatientsPage(p: { theme: Theme; who: Who; rows: PatientRow[]; to
         <thead><tr><th scope="col">Naam</th><th scope="col">BSN</th><th scope="col">Geboortedatum</th></tr></thead>
         <PatientRows rows={p.rows} total={p.total} />
       </table>
+      <NewPatientForm csrfToken={p.who.csrfToken} errors={p.errors ?? {}} values={p.values ?? {}} />
     </Layout>
   );
 }
