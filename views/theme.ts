@@ -13,18 +13,22 @@ export interface Theme {
   mark: string;
 }
 
+/** Colours of the actors whose theme carries a name from the network; DVAs by their position. */
+const COLORS = { pgo: "#1d4ed8", module: "#15803d", xis: "#a16207" } as const;
+const DVA_COLORS = ["#0f766e", "#9d174d", "#1e40af", "#7c2d12"] as const;
+
 export const themes = {
   cockpit: { name: "MedMij Sandbox", role: "Cockpit", color: "#1f2937", mark: "MS" },
   register: { name: "MedMij Register", role: "Stelselnode", color: "#5b21b6", mark: "MR" },
   digid: { name: "DigiD-simulator", role: "Nep-inlogdienst voor tests — geen echte DigiD", color: "#3f4a5a", mark: "SIM" },
-  pgo: (name: string): Theme => ({ name, role: "Persoonlijke gezondheidsomgeving (PGO)", color: "#1d4ed8", mark: "PGO" }),
-  module: (name: string): Theme => ({ name, role: "Aanbiedermodule van uw zorgaanbieder", color: "#15803d", mark: "MOD" }),
-  xis: (name: string): Theme => ({ name, role: "Zorgverlener (XIS)", color: "#a16207", mark: "XIS" }),
+  pgo: (name: string): Theme => ({ name, role: "Persoonlijke gezondheidsomgeving (PGO)", color: COLORS.pgo, mark: "PGO" }),
+  module: (name: string): Theme => ({ name, role: "Aanbiedermodule van uw zorgaanbieder", color: COLORS.module, mark: "MOD" }),
+  xis: (name: string): Theme => ({ name, role: "Zorgverlener (XIS)", color: COLORS.xis, mark: "XIS" }),
   /** DVAs get a colour per position so that two DVAs are told apart. */
   dva: (name: string, index: number, part: "auth" | "fhir"): Theme => ({
     name,
     role: part === "auth" ? "Dienstverlener aanbieder (DVA) — inloggen en toestemming" : "Dienstverlener aanbieder (DVA) — FHIR-server",
-    color: ["#0f766e", "#9d174d", "#1e40af", "#7c2d12"][index % 4]!,
+    color: DVA_COLORS[index % DVA_COLORS.length]!,
     mark: "DVA",
   }),
 } as const;
@@ -32,13 +36,9 @@ export const themes = {
 /** The colour of an actor by kind (and DVA position), for places that show several actors at once. */
 export function actorColor(kind: string, dvaIndex = 0): string {
   switch (kind) {
-    case "cockpit": return themes.cockpit.color;
-    case "register": return themes.register.color;
-    case "digid": return themes.digid.color;
-    case "dva-auth": case "dva-fhir": return themes.dva("", dvaIndex, "auth").color;
-    case "pgo": return themes.pgo("").color;
-    case "module": return themes.module("").color;
-    case "xis": return themes.xis("").color;
+    case "cockpit": case "register": case "digid": return themes[kind].color;
+    case "dva-auth": case "dva-fhir": return DVA_COLORS[dvaIndex % DVA_COLORS.length]!;
+    case "pgo": case "module": case "xis": return COLORS[kind];
     default: return "#64748b";
   }
 }

@@ -16,8 +16,6 @@ import { PASSWORD_OPTIONS, type PgoStore } from "./store.ts";
 export const PGO_SESSION_COOKIE = "pgo_session";
 export const PGO_SESSION_TTL_MS = 8 * 60 * 60_000;
 
-export { safeNext };
-
 export interface AccountDeps {
   ctx: SandboxContext;
   pgo: ResolvedPgo;

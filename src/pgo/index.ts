@@ -7,12 +7,10 @@ import { createActorApp } from "../shared/actor-app.ts";
 import type { SandboxContext } from "../shared/context.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
 import { personaLoginPurpose } from "../shared/tickets.ts";
-import { accountRoutes, safeNext } from "./account-routes.ts";
+import { accountRoutes } from "./account-routes.ts";
 import { connectionRoutes } from "./connection-routes.ts";
 import { createPgoDeps } from "./deps.ts";
-import { taskRoutes, weekOf } from "./task-routes.ts";
-
-export { safeNext, weekOf };
+import { taskRoutes } from "./task-routes.ts";
 
 export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
   const d = createPgoDeps(ctx, pgo);

@@ -13,7 +13,6 @@ import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost, safeNext, toLogin } from "../shared/html.ts";
 import { createHttpClient, UnreachableError } from "../shared/http-client.ts";
 import type { ResolvedClinician } from "../shared/resolved-network.ts";
-import { BSN_SYSTEM } from "../shared/fhir-profiles.ts";
 import { isValidBsn, normalizeBsn } from "../shared/bsn.ts";
 import { incomingIds, type Trace } from "../shared/trace.ts";
 import { amsterdamOffset, localDateTime } from "../shared/time.ts";
@@ -24,7 +23,7 @@ import { themes } from "../../views/theme.ts";
 import { PatientPage, PatientRows, PatientsPage, ResultPage, TaskTable, type AssignValues, type NewPatientValues, type Who } from "../../views/xis/pages.tsx";
 import { createDvaClient, DvaError, type DvaClient, type Resource } from "./dva-client.ts";
 import { answersOf } from "./answers.ts";
-import { createPortal, patientName, PortalError, type Portal } from "./portal.ts";
+import { createPortal, patientBsn, patientName, PortalError, type Portal } from "./portal.ts";
 import { XisStore } from "./store.ts";
 
 export const XIS_SESSION_COOKIE = "xis_session";
@@ -86,7 +85,7 @@ export function createXis(ctx: SandboxContext) {
     const csrf = ctx.csrf.grant(request);
     const today = new Date();
     const values: AssignValues = extra.values ?? { start: isoDate(today), eind: isoDate(new Date(today.getTime() + 14 * DAY)), aantal: "1", mail: "ja", aanvraag: randomToken(12) };
-    return htmlResponse(PatientPage({ theme, who: who(c, csrf.token), patientId, name: patientName(patient), bsn: bsnOf(patient),
+    return htmlResponse(PatientPage({ theme, who: who(c, csrf.token), patientId, name: patientName(patient), bsn: patientBsn(patient),
       birthDate: (patient.birthDate as string | undefined) ?? null, tasks, catalogue, notice: extra.notice, errors: extra.errors, values }),
     { status: extra.status ?? 200, setCookies: [csrf.setCookie] });
   }
@@ -108,7 +107,7 @@ export function createXis(ctx: SandboxContext) {
     ].join("\n\n");
     const res = await http.send(`${n.cockpit.origin}/api/mail`, {
       method: "POST", trace: t, headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ from: `${za.displayName} <noreply@${za.name.replace(/@medmij$/, "")}.example>`, to: `${name} (BSN ${bsnOf(patient) ?? "onbekend"})`,
+      body: JSON.stringify({ from: `${za.displayName} <noreply@${za.name.replace(/@medmij$/, "")}.example>`, to: `${name} (BSN ${patientBsn(patient) ?? "onbekend"})`,
         subject: `Uitnodiging van ${za.displayName}`, body, link }),
     });
     if (res.status !== 201) throw new DvaError(`Het postvak nam de uitnodiging niet aan (HTTP ${res.status}).`, res.status);
@@ -209,12 +208,9 @@ export function createXis(ctx: SandboxContext) {
       if (!Number.isInteger(times) || times < 1 || times > 12) errors.aantal = "Kies 1 tot 12 keer.";
       if ((values.instructie ?? "").length > 1000) errors.module = "De instructie is te lang (maximaal 1000 tekens).";
       if (Object.keys(errors).length) return patientPage(request, c, t, params.id, { errors, values, status: 422 });
-      const { tasks: created, fresh } = await portal.assign({ patientId: params.id, activityId: entry!.id, instruction: (values.instructie ?? "").trim(), start: start!,
+      const { tasks: created, fresh, patient } = await portal.assign({ patientId: params.id, activityId: entry!.id, instruction: (values.instructie ?? "").trim(), start: start!,
         end: endOfDay(end!), times, planLabel: (values.plan ?? "").trim() || entry!.title, request: values.aanvraag! }, new Date(), t);
-      if (values.mail === "ja" && fresh) {
-        const patient = await portal.patient(params.id, t);
-        if (patient) await sendInvitation(c, patient, [times > 1 ? `${entry!.title} (${times} keer, elke week)` : entry!.title], t);
-      }
+      if (values.mail === "ja" && fresh) await sendInvitation(c, patient, [times > 1 ? `${entry!.title} (${times} keer, elke week)` : entry!.title], t);
       return redirectAfterPost(request, `/patienten/${encodeURIComponent(params.id)}?klaargezet=${created.length}${values.mail === "ja" ? "&uitnodiging" : ""}`);
     }))
     .post("/patienten/:id/uitnodiging", ({ request, params }) => withDva(request, async (c, t) => {
@@ -270,6 +266,3 @@ function parseDate(value: string | undefined): Date | null {
   return new Date(`${value}T00:00:00${amsterdamOffset(noon)}`);
 }
 
-function bsnOf(p: Resource): string | null {
-  return (p.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value ?? null;
-}

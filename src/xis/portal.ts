@@ -32,7 +32,11 @@ const refOf = (v: unknown) => (v as { reference?: string } | undefined)?.referen
 
 export function patientName(p: Resource): string {
   const name = (p.name as { text?: string; given?: string[]; family?: string }[] | undefined)?.[0];
-  return name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(" ") ?? p.id ?? "";
+  return name?.text || [...(name?.given ?? []), name?.family].filter(Boolean).join(" ") || p.id || "";
+}
+
+export function patientBsn(p: Resource): string | null {
+  return (p.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value ?? null;
 }
 
 function activityOf(task: Resource): string | null {
@@ -117,7 +121,7 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
       const bundle = await dva.search("Patient", query, trace);
       return { total: bundle.total ?? 0, rows: entries(bundle).map((p) => ({
         id: p.id!, name: patientName(p), birthDate: (p.birthDate as string | undefined) ?? null,
-        bsn: (p.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value ?? null,
+        bsn: patientBsn(p),
       })).sort((a, b) => a.name.localeCompare(b.name, "nl")) };
     },
 
@@ -155,7 +159,7 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
      * A group plan and its Tasks (weekly repeats shift the period by a week each); `fresh` is false
      * when this form was already submitted (the DVA returned the existing resources).
      */
-    async assign(a: AssignInput, now: Date, trace: Trace): Promise<{ tasks: Resource[]; fresh: boolean }> {
+    async assign(a: AssignInput, now: Date, trace: Trace): Promise<{ tasks: Resource[]; fresh: boolean; patient: Resource }> {
       const patient = await dva.read("Patient", a.patientId, trace);
       if (!patient) throw new PortalError("deze patiënt bestaat niet (meer) bij de DVA");
       const activity = await dva.read("ActivityDefinition", a.activityId, trace);
@@ -177,7 +181,7 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
           authoredOn: now, lastModified: now, requester: who, note: a.instruction || undefined,
         }) as Resource, trace, taskId.ifNoneExist)).resource);
       }
-      return { tasks, fresh };
+      return { tasks, fresh, patient };
     },
 
     /** AM-FE-007: cancel a task that has not started, with the reason the patient will see. */

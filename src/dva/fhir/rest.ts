@@ -99,11 +99,12 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
  * The resources a search finds for this token, for a conditional interaction (http.html#ccreate):
  * strict, so an unknown parameter is a 400 rather than a silent "no match".
  */
-export function conditionalMatches(ctx: FhirContext, type: string, params: URLSearchParams): Resource[] {
+export function conditionalMatches(ctx: FhirContext, type: string, params: URLSearchParams): StoredResource[] {
   const q = parseSearch(type, params);
   if (q.unknown.length) throw badRequest(`onbekende zoekparameters in If-None-Exist: ${q.unknown.join(", ")}`, q.unknown[0]);
   if (q.tokens.length + q.strings.length + q.lastUpdated.length + q.patientFilter.length === 0) throw badRequest("If-None-Exist noemt geen zoekparameters");
-  return findHits(ctx, type, q).map((h) => h.resource ?? ctx.store.read(ctx.dva, type, h.id)?.resource).filter((r): r is Resource => !!r);
+  return findHits(ctx, type, q).map((h) => h.resource ? { resource: h.resource, versionId: h.versionId, lastUpdated: h.lastUpdated } : ctx.store.read(ctx.dva, type, h.id))
+    .filter((s): s is StoredResource => !!s);
 }
 
 /** @see https://hl7.org/fhir/R4/http.html#search */

@@ -120,12 +120,7 @@ export function create(ctx: FhirContext, type: string, text: string, ifNoneExist
   if (ifNoneExist !== null) {
     const found = conditionalMatches(ctx, type, new URLSearchParams(ifNoneExist.replace(/^\?/, "")));
     if (found.length > 1) throw preconditionFailed(`If-None-Exist vindt ${found.length} ${type}-resources; maak de criteria specifieker`);
-    if (found.length === 1) {
-      const existing = found[0]!;
-      const meta = existing.meta as { versionId?: string; lastUpdated?: string } | undefined;
-      return { status: 200, body: existing, etag: `W/"${meta?.versionId ?? "1"}"`, lastModified: meta?.lastUpdated ? new Date(meta.lastUpdated).toUTCString() : undefined,
-        location: `${ctx.fhirBase}/${type}/${existing.id}/_history/${meta?.versionId ?? "1"}` };
-    }
+    if (found.length === 1) return written(found[0]!, 200, ctx.fhirBase, warnings);
   }
   if (ctx.access.kind === "module") moduleMayCreate(ctx, r);
   systemMayWrite(ctx, r);
