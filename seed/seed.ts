@@ -14,10 +14,12 @@ import { QUESTIONNAIRES } from "./questionnaires.ts";
 
 /**
  * Tables that survive a reset: signing keys (tokens and assertions stay verifiable), list
- * versions (Volgnummer never goes down, REGISTER.md) and sandbox secrets.
+ * versions (Volgnummer never goes down, REGISTER.md), sandbox secrets, and the single-use marks of
+ * DigiD assertions and cockpit tickets (both stay verifiable across a reset, so a redeemed one
+ * must stay redeemed until it expires).
  */
 export function keptOnReset(table: string): boolean {
-  return table.endsWith("_key") || table === "register_list" || table === "sandbox_meta";
+  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion"].includes(table);
 }
 
 export interface SeedSummary { resources: number; tasks: number; accounts: number }

@@ -265,4 +265,29 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: "isolation: patient registrations, browser-bound logins, single-use assertions and tickets, PKCE",
+    sql: `
+      -- A zorgaanbieder's registration of a Patient (issue 10): one Patient per BSN at a DVA, and
+      -- each organisation that registered that person sees it. Written by the FHIR server only.
+      CREATE TABLE fhir_patient_link (
+        dva TEXT NOT NULL, patient TEXT NOT NULL, organisation TEXT NOT NULL, created_at TEXT NOT NULL,
+        PRIMARY KEY (dva, patient, organisation)
+      ) WITHOUT ROWID;
+      -- The browser that started /auth or /connect/authorize (SHA-256 of its dva_browser cookie),
+      -- and the PKCE challenge of a collect request (RFC 7636).
+      ALTER TABLE dva_auth_request ADD COLUMN browser TEXT;
+      ALTER TABLE dva_auth_request ADD COLUMN code_challenge TEXT;
+      -- DigiD assertions already redeemed (their jti), kept until they expire: single use.
+      CREATE TABLE dva_used_assertion (
+        dva TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL,
+        PRIMARY KEY (dva, jti)
+      ) WITHOUT ROWID;
+      -- Cockpit tickets already redeemed (their nonce), kept until they expire, across restarts.
+      CREATE TABLE sandbox_used_ticket (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+      -- The PGO's PKCE code_verifier for a pending authorization (RFC 7636 §4.1).
+      ALTER TABLE pgo_oauth_state ADD COLUMN code_verifier TEXT;
+    `,
+  },
 ];
