@@ -267,13 +267,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
-    name: "isolation: patient registrations, browser-bound logins, single-use assertions and tickets, PKCE",
+    name: "isolation: registrations, browser-bound logins, single-use assertions and tickets, PKCE",
     sql: `
-      -- A zorgaanbieder's registration of a Patient (issue 10): one Patient per BSN at a DVA, and
-      -- each organisation that registered that person sees it. Written by the FHIR server only.
-      CREATE TABLE fhir_patient_link (
-        dva TEXT NOT NULL, patient TEXT NOT NULL, organisation TEXT NOT NULL, created_at TEXT NOT NULL,
-        PRIMARY KEY (dva, patient, organisation)
+      -- Which zorgaanbieder's Organization registered a resource (issue 10): every organisation
+      -- that registered a Patient (one Patient per BSN; registering an existing BSN links), and
+      -- the creator of any other resource (who may change a resource no organisation owns).
+      CREATE TABLE fhir_registration (
+        dva TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, organisation TEXT NOT NULL, created_at TEXT NOT NULL,
+        PRIMARY KEY (dva, type, id, organisation)
       ) WITHOUT ROWID;
       -- The browser that started /auth or /connect/authorize (SHA-256 of its dva_browser cookie),
       -- and the PKCE challenge of a collect request (RFC 7636).
