@@ -7,7 +7,11 @@ import * as oauth from "oauth4webapi";
 import type { HttpClient } from "../shared/http-client.ts";
 import type { Trace } from "../shared/trace.ts";
 
-export const MODULE_SCOPES = "launch fhirUser patient/*.read patient/Task.*";
+/**
+ * SD 3.6 names `launch fhirUser patient/*.read patient/Task.*`; writing the answers needs a
+ * QuestionnaireResponse write scope too, since the DVA enforces SMART scopes on every write.
+ */
+export const MODULE_SCOPES = "launch fhirUser patient/*.read patient/Task.* patient/QuestionnaireResponse.cu";
 
 export class LaunchError extends Error {
   override name = "LaunchError";

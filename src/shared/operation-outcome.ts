@@ -4,7 +4,7 @@
  */
 
 export type IssueCode = "invalid" | "structure" | "required" | "value" | "security" | "login" | "forbidden" | "not-found"
-  | "conflict" | "processing" | "not-supported" | "business-rule" | "transient" | "too-costly" | "informational" | "exception";
+  | "conflict" | "duplicate" | "processing" | "not-supported" | "business-rule" | "transient" | "too-costly" | "informational" | "exception";
 
 export interface Issue { severity: "fatal" | "error" | "warning" | "information"; code: IssueCode; diagnostics: string; expression?: string[] }
 

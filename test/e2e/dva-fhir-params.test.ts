@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import network from "../../seed/network.ts";
+import { FhirStore } from "../../src/dva/fhir/store.ts";
 import { searchTuning } from "../../src/dva/fhir/rest.ts";
 import type { Sandbox } from "../../src/sandbox.ts";
 import type { NetworkDefinition } from "../../src/shared/network.ts";
@@ -65,7 +66,8 @@ const WRITES: Json[] = [
   task("p-identifier", "sanne", { identifier: [{ system: "urn:sandbox:other", value: "tom-intake" }] }),
   task("p-owner-role", "sanne", { owner: { reference: "PractitionerRole/role-dehaard" } }),
   task("p-requester-org", "sanne", { requester: { reference: "Organization/org-delinde" } }),
-  // requested by De Linde, owned by Ziekenhuis Noord: both may read the Task, neither the other's role
+  // requested by De Linde, owned by Ziekenhuis Noord: both may read the Task, neither the other's role. Neither
+  // may write it over FHIR (a requester/owner of another organisation, issue 10): beforeAll stores it directly.
   task("p-shared", "sanne", { requester: { reference: "PractitionerRole/role-dehaard" }, owner: { reference: "PractitionerRole/role-bakker" } }),
   task("p-part-of", "sanne", { partOf: [{ reference: "Task/task-sanne-delinde-mrc-1" }] }),
   task("p-part-of-two", "sanne", { partOf: [{ reference: "Task/task-sanne-delinde-mrc-1" }, { reference: "Task/p-part-of" }] }),
@@ -112,6 +114,15 @@ beforeAll(async () => {
   tom = (await collectTokens(sandbox)).access_token;
   koos = (await collectTokens(sandbox, { bsn: "999991024" })).access_token;
   for (const resource of WRITES) {
+    if (resource.id === "p-shared") {
+      for (const token of [linde, noord]) {
+        const refused = await fetch(`${base()}/Task/p-shared`, { method: "PUT", body: JSON.stringify(resource),
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/fhir+json" } });
+        if (refused.status !== 403) throw new Error(`a Task naming another organisation's role answered ${refused.status}, not 403`);
+      }
+      written.set("p-shared", new FhirStore(sandbox.ctx.db).save("zorgnet", resource as never).lastUpdated);
+      continue;
+    }
     const res = await fetch(`${base()}/${resource.resourceType}/${resource.id}`, { method: "PUT", body: JSON.stringify(resource),
       headers: { authorization: `Bearer ${linde}`, "content-type": "application/fhir+json" } });
     if (res.status !== 201) throw new Error(`PUT ${resource.resourceType}/${resource.id} answered ${res.status}: ${await res.text()}`);
@@ -368,14 +379,16 @@ describe("other resource types", () => {
     expectMatches(await search("QuestionnaireResponse?task=Task/task-koos-delinde-stress", koos), ["QuestionnaireResponse/p-qr-koos-mrc"]);
   });
 
-  test("ActivityDefinition?url= (catalogue: any token)", async () => {
+  test("ActivityDefinition?url= (catalogue: the token's own zorgaanbieder's, issue 10)", async () => {
     const mrc = activityUrl("delinde-mrc-dyspnoe");
+    const noordPhq = activityUrl("ziekenhuisnoord-phq-9");
     for (const token of [tom, koos]) {
       expectMatches(await search(`ActivityDefinition?url=${mrc}`, token), ["ActivityDefinition/ad-delinde-mrc-dyspnoe"]);
     }
     expectMatches(await systemSearch(`ActivityDefinition?url=${mrc}`), ["ActivityDefinition/ad-delinde-mrc-dyspnoe"]);
-    expectMatches(await search(`ActivityDefinition?url=${mrc},${activityUrl("ziekenhuisnoord-phq-9")}`, tom),
-      ["ActivityDefinition/ad-delinde-mrc-dyspnoe", "ActivityDefinition/ad-ziekenhuisnoord-phq-9"]);
+    // Tom's consent is for De Linde: Ziekenhuis Noord's catalogue on the same DVA is not his token's to see.
+    expectMatches(await search(`ActivityDefinition?url=${mrc},${noordPhq}`, tom), ["ActivityDefinition/ad-delinde-mrc-dyspnoe"]);
+    expectMatches(await systemSearch(`ActivityDefinition?url=${mrc},${noordPhq}`, noord), ["ActivityDefinition/ad-ziekenhuisnoord-phq-9"]);
     expectMatches(await search(`ActivityDefinition?url=${activityUrl("nothing")}`, tom), []);
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { collectTokens, moduleToken } from "../helpers/dva.ts";
+import { EXT_QR_TASK } from "../../src/shared/fhir-profiles.ts";
 import { startTestSandbox } from "../helpers/sandbox.ts";
 
 const examples = `${import.meta.dir}/../../../shared/medmij-examples`;
@@ -105,7 +106,7 @@ describe("create, update, history (clinician system token)", () => {
     expect((await send("POST", "/Patient", { resourceType: "Patient" }, pgo)).status).toBe(403);
     const { module } = await moduleToken(sandbox, { task: "task-tom-delinde-intake" });
     const qr = { resourceType: "QuestionnaireResponse", status: "in-progress", questionnaire: "https://medmij-sandbox.example/fhir/Questionnaire/copd-intake",
-      subject: { reference: "Patient/patient-tom" }, item: [] };
+      extension: [{ url: EXT_QR_TASK, valueReference: { reference: "Task/task-tom-delinde-intake" } }], subject: { reference: "Patient/patient-tom" }, item: [] };
     expect((await send("POST", "/QuestionnaireResponse", qr, module.access_token)).status).toBe(201);
     expect((await send("POST", "/QuestionnaireResponse", { ...qr, subject: { reference: "Patient/patient-koos" } }, module.access_token)).status).toBe(422);
     expect((await send("POST", "/Task", { resourceType: "Task", status: "requested", intent: "order", for: { reference: "Patient/patient-tom" } }, module.access_token)).status).toBe(403);

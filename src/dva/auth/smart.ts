@@ -6,12 +6,32 @@
 import { sha256 } from "../../shared/crypto.ts";
 import { OAuthError } from "../../shared/oauth-error.ts";
 import type { ResolvedDva, ResolvedModule, ResolvedModuleClient, ResolvedNetwork } from "../../shared/resolved-network.ts";
+import { parseResourceScope, scopeWords } from "../../shared/smart-scopes.ts";
+import { RESOURCE_TYPES } from "../fhir/rest.ts";
 import { UnverifiedClientError } from "./authorize.ts";
 
-/** Scopes a module may ask for (SPEC §5); `launch` is required. */
-export const SMART_SCOPES = ["launch", "fhirUser", "openid", "profile", "patient/*.read", "patient/*.rs", "patient/Task.*", "patient/Task.read",
-  "patient/Task.write", "patient/Task.rs", "patient/Task.cu", "patient/QuestionnaireResponse.*", "patient/QuestionnaireResponse.write",
-  "patient/QuestionnaireResponse.cu", "patient/QuestionnaireResponse.read"];
+/**
+ * Scopes the smart-configuration advertises (SPEC §5, SD 3.6). `launch` is required; any
+ * well-formed `patient/<Type>.<permissions>` scope (SMART v1 or v2) on a type this DVA serves is
+ * granted as asked; anything else is left out of the grant rather than refusing the request.
+ */
+export const SMART_SCOPES = ["launch", "fhirUser", "patient/*.read", "patient/*.rs", "patient/Patient.read", "patient/Patient.rs", "patient/Task.*",
+  "patient/Task.read", "patient/Task.write", "patient/Task.rs", "patient/Task.cu", "patient/Task.u", "patient/QuestionnaireResponse.*",
+  "patient/QuestionnaireResponse.write", "patient/QuestionnaireResponse.cu", "patient/QuestionnaireResponse.read", "patient/QuestionnaireResponse.rs"];
+
+/**
+ * What a module is granted of the scopes it asked for: `launch`, `fhirUser` and patient resource
+ * scopes on the types this DVA serves. Not granted (the token response's `scope` says so, RFC 6749
+ * §3.3): `openid`/`profile` (the DVA is an OAuth 2.0 server that issues no id_token, SD 3.6),
+ * `offline_access` (no refresh tokens for modules), `user/` and `system/` scopes, unknown words.
+ */
+export function grantedSmartScopes(requested: string[]): string[] {
+  return requested.filter((s) => {
+    if (s === "launch" || s === "fhirUser") return true;
+    const parsed = parseResourceScope(s);
+    return !!parsed && parsed.context === "patient" && (parsed.type === "*" || (RESOURCE_TYPES as readonly string[]).includes(parsed.type));
+  });
+}
 
 export interface SmartClient { module: ResolvedModule; client: ResolvedModuleClient; redirectUri: string }
 export interface SmartAuthorize { state: string; scope: string; codeChallenge: string; launch: string }
@@ -53,12 +73,9 @@ export function checkSmartAuthorize(params: URLSearchParams, dva: ResolvedDva): 
   if (!challenge) throw new OAuthError("invalid_request", "code_challenge ontbreekt (PKCE is verplicht)");
   if (method !== "S256") throw new OAuthError("invalid_request", `code_challenge_method moet S256 zijn${method ? `, niet ${method}` : ""}`);
   if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) throw new OAuthError("invalid_request", "code_challenge is geen base64url SHA-256");
-  const scope = single(params, "scope") ?? "";
-  const scopes = scope.split(" ").filter(Boolean);
-  if (!scopes.includes("launch")) throw new OAuthError("invalid_scope", "scope moet launch bevatten");
-  const unknown = scopes.filter((s) => !SMART_SCOPES.includes(s));
-  if (unknown.length) throw new OAuthError("invalid_scope", `onbekende scope: ${unknown.join(" ")}`);
-  return { state, scope: scopes.join(" "), codeChallenge: challenge, launch };
+  const scopes = scopeWords(single(params, "scope"));
+  if (!scopes.includes("launch")) throw new OAuthError("invalid_scope", "scope moet launch bevatten (EHR launch)");
+  return { state, scope: grantedSmartScopes(scopes).join(" "), codeChallenge: challenge, launch };
 }
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge; verifier 43–128 unreserved characters. */

@@ -5,23 +5,34 @@
  */
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { forbidden, unauthorized } from "../../shared/operation-outcome.ts";
-import { AGB_SYSTEM } from "../../shared/fhir-profiles.ts";
+import { permits, scopeWords, type Interaction } from "../../shared/smart-scopes.ts";
+import { AGB_SYSTEM, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
-import { indexEntries, type Resource } from "./search-index.ts";
-import type { FhirStore } from "./store.ts";
+import { extensionReference, indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
+import { fhirGeneration, type FhirStore } from "./store.ts";
+
+/** What every token kind carries: its client, scopes, and the zorgaanbieder whose data it may see. */
+interface AccessBase {
+  clientId: string;
+  /** The token's scope words (SMART resource scopes for modules and systems; the MedMij scope for PGOs). */
+  scopes: string[];
+  /** The zorgaanbieder (zorgaanbiedernaam) the token was issued for. */
+  zorgaanbieder: string;
+  rule: OrgRule;
+  fhir: FhirStore;
+  dva: string;
+}
 
 export type Access =
-  /** A PGO's collect token: read the patient's Tasks and their linked resources. */
-  | { kind: "pgo"; clientId: string; patient: string | null }
-  /** A module's SMART token: patient/*.read, write only the launched Task and the patient's QuestionnaireResponses. */
-  | { kind: "module"; clientId: string; patient: string; task: string; scopes: string[] }
+  /** A PGO's collect token: read the patient's resources of its zorgaanbieder. */
+  | AccessBase & { kind: "pgo"; patient: string | null }
+  /** A module's SMART token, launched from a PGO token: its scopes, its patient, its launched Task. */
+  | AccessBase & { kind: "module"; patient: string; task: string }
   /** A zorgaanbieder system (client_credentials): its own organisation's resources at this DVA. */
-  | { kind: "system"; clientId: string; zorgaanbieder: string; scopes: string[]; owns: (resource: Resource) => boolean;
-      /** The same decision from a resource's organisations (organisationsOf). */
-      ownsOrgs: (orgs: string[]) => boolean };
+  | AccessBase & { kind: "system" };
 
-/** Resources every reader of this DVA may see: the catalogue, not about one person. */
+/** Resources that are not about one person (catalogue and people): no patient compartment. */
 const SHARED = new Set(["ActivityDefinition", "Endpoint", "Questionnaire", "Organization", "Practitioner", "PractitionerRole"]);
 
 export function isShared(type: string): boolean {
@@ -49,61 +60,186 @@ const MAX_CACHED = 5000;
 
 /**
  * Where references come from when deciding ownership: for one resource its own index entries
- * (and the token index for the resources it points at), for a large search the token index of
- * the whole DVA. One rule (organisationsOf) serves both.
+ * (it may be a version or not stored yet) and the index for the resources it points at; for a
+ * large search the index of the whole DVA. One rule (organisationsOf) serves both.
  */
-export interface RefSource { refs(type: string, id: string, param: string): string[] }
-
-/**
- * Which Organizations a resource belongs to: direct Organization references, and the
- * organization of a referenced PractitionerRole (Task/ServiceRequest owner or requester). Patients
- * and the catalogue belong to the DVA as a whole.
- */
-export function organisationsOf(type: string, id: string, src: RefSource): string[] {
-  const viaRole = (ref: string): string[] => ref.startsWith("Organization/") ? [ref]
-    : ref.startsWith("PractitionerRole/") ? src.refs("PractitionerRole", ref.slice("PractitionerRole/".length), "organization").filter((o) => o.startsWith("Organization/"))
-    : [];
-  switch (type) {
-    case "Organization": return [`Organization/${id}`];
-    case "Endpoint":
-    case "PractitionerRole": return src.refs(type, id, "organization").filter((o) => o.startsWith("Organization/"));
-    case "Task": return [...src.refs(type, id, "owner"), ...src.refs(type, id, "requester")].flatMap(viaRole);
-    case "ServiceRequest": return src.refs(type, id, "requester").flatMap(viaRole);
-    case "QuestionnaireResponse": {
-      const task = src.refs(type, id, "task")[0];
-      return task?.startsWith("Task/") ? organisationsOf("Task", task.slice("Task/".length), src) : [];
-    }
-    default: return [];
-  }
+export interface RefSource {
+  /** The references (or normalized texts) a resource's parameter holds. */
+  refs(type: string, id: string, param: string): string[];
+  /** Ids of the resources of `type` whose `param` points at `value` (a reverse lookup). */
+  referrers(type: string, param: string, value: string): string[];
+  /** The organisations that registered a resource (fhir_registration). */
+  registrations(type: string, id: string): string[];
 }
 
-/** One resource's references from its own entries (it may not be stored yet); others' from the index. */
+const onlyOrgs = (refs: string[]) => refs.filter((r) => r.startsWith("Organization/"));
+
+/**
+ * Which Organizations a resource belongs to (issue 10: consent, catalogue and people are per
+ * zorgaanbieder, also when several share one DVA): the organisations its references name, and
+ * the zorgaanbieder whose system registered (created) it —
+ * - Organization itself; Endpoint and PractitionerRole their organization; Practitioner the
+ *   organizations of its PractitionerRoles;
+ * - Task (owner, requester) and ServiceRequest (requester): an Organization, or a PractitionerRole
+ *   or Practitioner of one; a QuestionnaireResponse the Task it answers;
+ * - ActivityDefinition: its Endpoint's managingOrganization, or where it has none its
+ *   `publisher` (an Organization of that name); Questionnaire: its publisher;
+ * - Patient: every organisation that registered the person, its managingOrganization and
+ *   generalPractitioner, and those of its Tasks and ServiceRequests.
+ */
+export function organisationsOf(type: string, id: string, src: RefSource): string[] {
+  const roles = (practitioner: string) => src.referrers("PractitionerRole", "practitioner", practitioner).flatMap((role) => organisationsOf("PractitionerRole", role, src));
+  const viaRole = (ref: string): string[] => ref.startsWith("Organization/") ? [ref]
+    : ref.startsWith("PractitionerRole/") ? onlyOrgs(src.refs("PractitionerRole", ref.slice("PractitionerRole/".length), "organization"))
+    : ref.startsWith("Practitioner/") ? roles(ref)
+    : [];
+  const published = () => src.refs(type, id, "publisher").flatMap((name) => src.referrers("Organization", "name", name).map((o) => `Organization/${o}`));
+  const named = (): string[] => {
+    switch (type) {
+      case "Organization": return [`Organization/${id}`];
+      case "Endpoint":
+      case "PractitionerRole": return onlyOrgs(src.refs(type, id, "organization"));
+      case "Practitioner": return roles(`Practitioner/${id}`);
+      case "Task": return [...src.refs(type, id, "owner"), ...src.refs(type, id, "requester")].flatMap(viaRole);
+      case "ServiceRequest": return src.refs(type, id, "requester").flatMap(viaRole);
+      case "QuestionnaireResponse": {
+        const task = src.refs(type, id, "task")[0];
+        return task?.startsWith("Task/") ? organisationsOf("Task", task.slice("Task/".length), src) : [];
+      }
+      case "ActivityDefinition": {
+        const endpoint = src.refs(type, id, "endpoint").find((e) => e.startsWith("Endpoint/"));
+        const viaEndpoint = endpoint ? organisationsOf("Endpoint", endpoint.slice("Endpoint/".length), src) : [];
+        return viaEndpoint.length ? viaEndpoint : published();
+      }
+      case "Questionnaire": return published();
+      case "Patient": {
+        const ref = `Patient/${id}`;
+        return [
+          ...onlyOrgs(src.refs(type, id, "organization")),
+          ...src.refs(type, id, "general-practitioner").flatMap(viaRole),
+          ...src.referrers("Task", "patient", ref).flatMap((t) => organisationsOf("Task", t, src)),
+          ...src.referrers("ServiceRequest", "patient", ref).flatMap((r) => organisationsOf("ServiceRequest", r, src)),
+        ];
+      }
+      default: return [];
+    }
+  };
+  return [...new Set([...src.registrations(type, id), ...named()])];
+}
+
+/** References from the index, one query per resource (memoised for one decision). */
+function storedRefs(fhir: FhirStore, dva: string): RefSource {
+  const tokens = new Map<string, TokenEntry[]>();
+  return {
+    refs(type, id, param) {
+      const key = `${type}/${id}`;
+      let list = tokens.get(key);
+      if (!list) tokens.set(key, list = fhir.tokensOf(dva, type, id));
+      return list.filter((t) => t.param === param).map((t) => t.value);
+    },
+    referrers: (type, param, value) => fhir.referrers(dva, type, param, value),
+    registrations: (type, id) => fhir.registrations(dva, type, id),
+  };
+}
+
+/** One resource's references from its own entries (a version, or not stored yet); others' from the index. */
 function resourceRefs(resource: Resource, fhir: FhirStore, dva: string): RefSource {
   const own = indexEntries(resource).tokens;
+  const stored = storedRefs(fhir, dva);
   return {
-    refs: (type, id, param) => (type === resource.resourceType && id === (resource.id ?? "") ? own : fhir.tokensOf(dva, type, id))
-      .filter((t) => t.param === param).map((t) => t.value),
+    ...stored,
+    refs: (type, id, param) => type === resource.resourceType && id === (resource.id ?? "")
+      ? own.filter((t) => t.param === param).map((t) => t.value) : stored.refs(type, id, param),
   };
 }
 
 /** The whole DVA's references per (type, param), loaded once per search when first asked for. */
 export function indexRefs(fhir: FhirStore, dva: string): RefSource {
-  const loaded = new Map<string, Map<string, string[]>>();
-  return {
-    refs(type, id, param) {
-      const key = `${type} ${param}`;
-      let byId = loaded.get(key);
-      if (!byId) {
-        byId = new Map();
-        for (const row of fhir.tokenRows(dva, type, param)) {
-          const list = byId.get(row.id);
-          if (list) list.push(row.value); else byId.set(row.id, [row.value]);
-        }
-        loaded.set(key, byId);
-      }
-      return byId.get(id) ?? [];
-    },
+  const forward = new Map<string, Map<string, string[]>>();
+  const reverse = new Map<string, Map<string, string[]>>();
+  const registered = new Map<string, Map<string, string[]>>();
+  const group = <T>(rows: T[], key: (r: T) => string, value: (r: T) => string) => {
+    const out = new Map<string, string[]>();
+    for (const row of rows) {
+      const k = key(row);
+      const list = out.get(k);
+      if (list) list.push(value(row)); else out.set(k, [value(row)]);
+    }
+    return out;
   };
+  const loaded = <T>(cache: Map<string, Map<string, string[]>>, key: string, load: () => Map<string, string[]>) => {
+    let map = cache.get(key);
+    if (!map) cache.set(key, map = load());
+    return map;
+  };
+  return {
+    refs: (type, id, param) => loaded(forward, `${type} ${param}`, () => group(fhir.tokenRows(dva, type, param), (r) => r.id, (r) => r.value)).get(id) ?? [],
+    referrers: (type, param, value) => loaded(reverse, `${type} ${param}`, () => group(fhir.tokenRows(dva, type, param), (r) => r.value, (r) => r.id)).get(value) ?? [],
+    registrations: (type, id) => loaded(registered, type, () => group(fhir.registrationRows(dva, type), (r) => r.id, (r) => r.organisation)).get(id) ?? [],
+  };
+}
+
+/**
+ * The organisation rule of one zorgaanbieder at one DVA: its own Organizations and those of the
+ * other zorgaanbieders there (found by AGB).
+ */
+export interface OrgRule { own: ReadonlySet<string>; others: ReadonlySet<string> }
+
+/**
+ * May a token of this zorgaanbieder see a resource that belongs to these organisations? Yes
+ * when one is its own; otherwise only when none is another zorgaanbieder's of this DVA (data of
+ * organisations outside the network — the published MedMij example sets — stays usable). A
+ * Patient needs a relation with the zorgaanbieder itself.
+ */
+export function allows(rule: OrgRule, type: string, orgs: readonly string[]): boolean {
+  if (orgs.some((o) => rule.own.has(o))) return true;
+  return type !== "Patient" && !orgs.some((o) => rule.others.has(o));
+}
+
+/** May a system of this zorgaanbieder write a version that belongs to these organisations? Not if one is another's. */
+export function writable(rule: OrgRule, orgs: readonly string[]): boolean {
+  return !orgs.some((o) => rule.others.has(o));
+}
+
+/** Derived from stored resources, valid while nothing is written (fhirGeneration). */
+const derived = { generation: -1, rules: new Map<string, OrgRule>(), orgs: new Map<string, string[]>() };
+function fresh(): typeof derived {
+  const generation = fhirGeneration();
+  if (derived.generation !== generation || derived.orgs.size > 50_000) {
+    derived.generation = generation;
+    derived.rules.clear();
+    derived.orgs.clear();
+  }
+  return derived;
+}
+
+export function orgRule(fhir: FhirStore, network: ResolvedNetwork, dva: string, zorgaanbieder: string): OrgRule {
+  const cache = fresh();
+  const key = `${dva} ${zorgaanbieder}`;
+  let rule = cache.rules.get(key);
+  if (!rule) {
+    const orgsOf = (agb: string) => fhir.findByIdentifier(dva, "Organization", AGB_SYSTEM, agb).map((o) => `Organization/${o.resource.id}`);
+    rule = {
+      own: new Set(network.zorgaanbieders.filter((z) => z.name === zorgaanbieder).flatMap((z) => orgsOf(z.agb))),
+      others: new Set(network.zorgaanbieders.filter((z) => z.dva === dva && z.name !== zorgaanbieder).flatMap((z) => orgsOf(z.agb))),
+    };
+    cache.rules.set(key, rule);
+  }
+  return rule;
+}
+
+/** The organisations of a stored resource (its current version), cached until the next write. */
+export function storedOrganisations(fhir: FhirStore, dva: string, type: string, id: string): string[] {
+  const cache = fresh();
+  const key = `${dva} ${type} ${id}`;
+  let orgs = cache.orgs.get(key);
+  if (!orgs) cache.orgs.set(key, orgs = organisationsOf(type, id, storedRefs(fhir, dva)));
+  return orgs;
+}
+
+/** The organisations of a resource as given (a version, or a write not yet stored). */
+export function organisationsOfResource(fhir: FhirStore, dva: string, resource: Resource): string[] {
+  return organisationsOf(resource.resourceType, resource.id ?? "", resourceRefs(resource, fhir, dva));
 }
 
 export async function authenticate(request: Request, dva: ResolvedDva, store: DvaAuthStore, fhir: FhirStore, network: ResolvedNetwork): Promise<Access> {
@@ -134,22 +270,13 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
   }
   if (typeof payload.jti !== "string" || store.isAccessTokenRevoked(payload.jti)) throw unauthorized("het token is ingetrokken");
   const clientId = String(payload.client_id ?? "");
-  const scopes = String(payload.scope ?? "").split(" ").filter(Boolean);
-  if (typeof payload.resource === "string" && typeof payload.patient === "string") {
-    return { kind: "module", clientId, patient: payload.patient, task: payload.resource, scopes };
-  }
-  if (scopes.some((s) => s.startsWith("system/"))) {
-    const zorgaanbieder = String(payload.zorgaanbieder ?? "");
-    const orgsOf = (agb: string) => fhir.findByIdentifier(dva.id, "Organization", AGB_SYSTEM, agb).map((o) => `Organization/${o.resource.id}`);
-    const own = new Set(network.zorgaanbieders.filter((z) => z.name === zorgaanbieder).flatMap((z) => orgsOf(z.agb)));
-    const others = new Set(network.zorgaanbieders.filter((z) => z.dva === dva.id && z.name !== zorgaanbieder).flatMap((z) => orgsOf(z.agb)));
-    // Denied only when the resource provably belongs to another zorgaanbieder of this DVA; data of
-    // organisations outside the network (published example sets) stays usable.
-    const ownsOrgs = (orgs: string[]) => orgs.some((o) => own.has(o)) || !orgs.some((o) => others.has(o));
-    const owns = (resource: Resource) => ownsOrgs(organisationsOf(resource.resourceType, resource.id ?? "", resourceRefs(resource, fhir, dva.id)));
-    return { kind: "system", clientId, zorgaanbieder, scopes, owns, ownsOrgs };
-  }
-  return { kind: "pgo", clientId, patient: typeof payload.patient === "string" ? payload.patient : null };
+  const scopes = scopeWords(String(payload.scope ?? ""));
+  // A token without a zorgaanbieder (older module tokens) owns nothing: it sees only data no zorgaanbieder owns.
+  const zorgaanbieder = typeof payload.zorgaanbieder === "string" ? payload.zorgaanbieder : "";
+  const base = { clientId, scopes, zorgaanbieder, rule: orgRule(fhir, network, dva.id, zorgaanbieder), fhir, dva: dva.id };
+  if (typeof payload.resource === "string" && typeof payload.patient === "string") return { ...base, kind: "module", patient: payload.patient, task: payload.resource };
+  if (scopes.some((s) => s.startsWith("system/"))) return { ...base, kind: "system" };
+  return { ...base, kind: "pgo", patient: typeof payload.patient === "string" ? payload.patient : null };
 }
 
 /** The patient a token is confined to, or null for system tokens. */
@@ -157,25 +284,51 @@ export function patientOf(access: Access): string | null | undefined {
   return access.kind === "system" ? undefined : access.patient;
 }
 
-/** May this token read this resource? Another patient's resource reads as absent (404, never 200). */
-export function canRead(access: Access, resource: Resource): boolean {
-  return mayRead(access, resource.resourceType, indexEntries(resource).patient, () => resource);
+/** Patient tokens see their own Patient, and other resources only in their patient compartment or the catalogue. */
+function inCompartment(access: Access, type: string, compartment: string | null): boolean {
+  if (access.kind === "system") return true;
+  if (access.patient === null) return SHARED.has(type);
+  if (type === "Patient") return compartment === `Patient/${access.patient}`;
+  return SHARED.has(type) || compartment === `Patient/${access.patient}`;
 }
 
 /**
- * The same rule for a stored row, from its patient-compartment column: the resource is parsed only
- * for system tokens, whose organisation check needs it (the read hot path stays parse-free).
+ * May this token read this resource (a version, or one about to be written)? Another patient's,
+ * or another zorgaanbieder's, resource reads as absent (404, never 200).
  */
-export function mayRead(access: Access, type: string, compartment: string | null, load: () => Resource): boolean {
-  if (access.kind === "system") return access.owns(load());
-  if (SHARED.has(type)) return true;
-  return access.patient !== null && compartment === `Patient/${access.patient}`;
+export function canRead(access: Access, resource: Resource): boolean {
+  if (!inCompartment(access, resource.resourceType, indexEntries(resource).patient)) return false;
+  if (access.kind !== "system" && resource.resourceType === "Patient") return true;
+  return allows(access.rule, resource.resourceType, organisationsOfResource(access.fhir, access.dva, resource));
 }
 
-/** SMART v1/v2 scope check for a module write (e.g. patient/Task.* or patient/Task.write). */
-export function requireWrite(access: Access, type: string): void {
+/** The same rule for the current version of a stored resource, from its compartment column and the index (no parse). */
+export function mayReadStored(access: Access, type: string, id: string, compartment: string | null): boolean {
+  if (!inCompartment(access, type, compartment)) return false;
+  if (access.kind !== "system" && type === "Patient") return true;
+  return allows(access.rule, type, storedOrganisations(access.fhir, access.dva, type, id));
+}
+
+/**
+ * SMART scopes (v1 and v2) on every interaction of a module or system token; a PGO token reads
+ * under its MedMij consent and never writes. 403 insufficient_scope otherwise (RFC 6750 §3.1).
+ */
+export function requireScope(access: Access, type: string, interaction: Interaction): void {
+  if (scopeAllows(access, type, interaction)) return;
   if (access.kind === "pgo") throw forbidden("een PGO-token mag alleen lezen (Verzamelen)");
-  const ok = access.scopes.some((s) => [`patient/${type}.*`, `patient/${type}.write`, `patient/${type}.cu`, `patient/${type}.u`, `patient/*.*`, `patient/*.write`,
-    `system/${type}.*`, "system/*.*", "system/*.write", "system/*.cruds"].includes(s));
-  if (!ok) throw forbidden(`scope voor schrijven op ${type} ontbreekt`);
+  const context = access.kind === "module" ? "patient" : "system";
+  const what = { c: "aanmaken", r: "lezen", u: "wijzigen", d: "verwijderen", s: "zoeken" }[interaction];
+  const v1 = interaction === "r" || interaction === "s" ? "read" : "write";
+  throw forbidden(`de scope van dit token staat ${what} van ${type} niet toe; vraag ${context}/${type}.${v1} (v1) of ${context}/${type}.${interaction} (v2) aan`);
+}
+
+export function scopeAllows(access: Access, type: string, interaction: Interaction): boolean {
+  if (access.kind === "pgo") return interaction === "r" || interaction === "s";
+  return permits(access.scopes, access.kind === "module" ? "patient" : "system", type, interaction);
+}
+
+/** Does this QuestionnaireResponse belong to the module's launch: its patient and its Task? */
+export function answersLaunch(access: Extract<Access, { kind: "module" }>, qr: Resource): boolean {
+  const subject = normalizeReference((qr.subject as { reference?: string } | undefined)?.reference);
+  return subject === `Patient/${access.patient}` && extensionReference(qr, [EXT_QR_TASK]) === access.task;
 }

@@ -57,6 +57,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
   const authStore = new DvaAuthStore(ctx.db, dva.id);
   const store = new FhirStore(ctx.db);
   const location = dva.fhir.hostname;
+  const networkAgbs = ctx.network.zorgaanbieders.filter((z) => z.dva === dva.id).map((z) => ({ zorgaanbieder: z.name, agb: z.agb }));
 
   /** Authenticate, run one interaction, render the result or the OperationOutcome; log SD 4.5 lines. */
   async function handle(request: Request, url: URL, run: (fctx: FhirContext) => FhirResult | Promise<FhirResult>): Promise<Response> {
@@ -66,7 +67,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       const access = await authenticate(request, dva, authStore, store, ctx.network);
       const get = request.method === "GET" || request.method === "HEAD";
       const ifNoneMatch = get ? request.headers.get("if-none-match") : null;
-      const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date(), ifNoneMatch });
+      const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date(), ifNoneMatch, networkAgbs });
       received.respond("send_resource_response", result.status);
       // http.html#cread: If-None-Match on read and search.
       if (result.status === 304 || (result.etag && ifNoneMatch === result.etag)) {

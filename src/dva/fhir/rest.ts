@@ -4,20 +4,24 @@
  * @see https://hl7.org/fhir/R4/http.html
  */
 import { applyPatch, type Operation } from "fast-json-patch";
-import { badRequest, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { canRead, indexRefs, isShared, mayRead, organisationsOf, patientOf, requireWrite, type Access } from "./access.ts";
+import { badRequest, forbidden, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
+import { allows, answersLaunch, canRead, indexRefs, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, requireScope, scopeAllows, writable, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { includeReferences, matchHeads, matches, sortHeads, sortResults } from "./search.ts";
-import type { Resource } from "./search-index.ts";
+import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
   "Endpoint", "Questionnaire", "QuestionnaireResponse"] as const;
 
-export interface FhirContext { dva: string; fhirBase: string; store: FhirStore; access: Access; now: () => Date; ifNoneMatch?: string | null }
+export interface FhirContext {
+  dva: string; fhirBase: string; store: FhirStore; access: Access; now: () => Date; ifNoneMatch?: string | null;
+  /** The AGB codes of this DVA's zorgaanbieders (an Organization's AGB is its zorgaanbieder's). */
+  networkAgbs: readonly { zorgaanbieder: string; agb: string }[];
+}
 /** `body` is a resource, or its JSON text when served straight from the store. */
 export interface FhirResult { status: number; body: unknown; etag?: string; lastModified?: string; location?: string; warnings?: Issue[] }
 
@@ -28,29 +32,31 @@ export function checkType(type: string): void {
 const etagOf = (s: StoredResource) => `W/"${s.versionId}"`;
 const httpDate = (iso: string) => new Date(iso).toUTCString();
 
-function readable(ctx: FhirContext, type: string, id: string): StoredResource {
-  const stored = ctx.store.read(ctx.dva, type, id);
-  if (!stored || !canRead(ctx.access, stored.resource)) throw notFound(`${type}/${id} bestaat niet`);
-  return stored;
+/** The current version, if this token may read it (http.html: another's resource is absent, 404). */
+export function readable(ctx: FhirContext, type: string, id: string): StoredResource {
+  const raw = ctx.store.readRaw(ctx.dva, type, id);
+  if (!raw || !mayReadStored(ctx.access, type, id, raw.patient)) throw notFound(`${type}/${id} bestaat niet`);
+  return { resource: JSON.parse(raw.json) as Resource, versionId: raw.versionId, lastUpdated: raw.lastUpdated };
 }
-
-type RawResource = NonNullable<ReturnType<FhirStore["readRaw"]>>;
-const canReadRaw = (access: Access, type: string, raw: RawResource) => mayRead(access, type, raw.patient, () => JSON.parse(raw.json) as Resource);
 
 /** @see https://hl7.org/fhir/R4/http.html#read — the stored JSON is served as is (hot path). */
 export function read(ctx: FhirContext, type: string, id: string): FhirResult {
   checkType(type);
+  requireScope(ctx.access, type, "r");
   const raw = ctx.store.readRaw(ctx.dva, type, id);
-  if (!raw || !canReadRaw(ctx.access, type, raw)) throw notFound(`${type}/${id} bestaat niet`);
+  if (!raw || !mayReadStored(ctx.access, type, id, raw.patient)) throw notFound(`${type}/${id} bestaat niet`);
   return { status: 200, body: raw.json, etag: `W/"${raw.versionId}"`, lastModified: httpDate(raw.lastUpdated) };
 }
 
-/** @see https://hl7.org/fhir/R4/http.html#vread */
+/**
+ * @see https://hl7.org/fhir/R4/http.html#vread — the read rule holds per version: a Task that
+ * moved from one patient (or zorgaanbieder) to another shows each only its own versions.
+ */
 export function vread(ctx: FhirContext, type: string, id: string, version: string): FhirResult {
   checkType(type);
-  readable(ctx, type, id);
+  requireScope(ctx.access, type, "r");
   const stored = /^\d+$/.test(version) ? ctx.store.vread(ctx.dva, type, id, Number(version)) : null;
-  if (!stored) throw notFound(`${type}/${id}/_history/${version} bestaat niet`);
+  if (!stored || !canRead(ctx.access, stored.resource)) throw notFound(`${type}/${id}/_history/${version} bestaat niet`);
   return { status: 200, body: stored.resource, etag: etagOf(stored), lastModified: httpDate(stored.lastUpdated) };
 }
 
@@ -67,7 +73,8 @@ export const searchTuning = { indexFrom: 200 };
 /** The hits of a search, access-checked, matched and sorted. */
 function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
   const patient = patientOf(ctx.access);
-  const parsed = (list: StoredResource[]): Hit[] => sortResults(list.filter((s) => canRead(ctx.access, s.resource) && matches(s, q)), q)
+  const parsed = (list: StoredResource[]): Hit[] => sortResults(list.filter((s) =>
+    mayReadStored(ctx.access, type, s.resource.id!, indexEntries(s.resource).patient) && matches(s, q)), q)
     .map((s) => ({ id: s.resource.id!, versionId: s.versionId, lastUpdated: s.lastUpdated, resource: s.resource }));
   if (patient !== undefined) {
     // Patient tokens: the compartment only. A patient/subject/for naming someone else finds nothing.
@@ -89,10 +96,9 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
   if (heads.length < searchTuning.indexFrom) {
     return parsed(heads.map((h) => ctx.store.read(ctx.dva, type, h.id)).filter((s): s is StoredResource => !!s));
   }
-  const access = ctx.access as Extract<Access, { kind: "system" }>;
   const refs = indexRefs(ctx.store, ctx.dva);
-  const readable = matchHeads(ctx.store, ctx.dva, heads, q).filter((h) => access.ownsOrgs(organisationsOf(type, h.id, refs)));
-  return sortHeads(ctx.store, ctx.dva, readable, q);
+  const visible = matchHeads(ctx.store, ctx.dva, heads, q).filter((h) => allows(ctx.access.rule, type, organisationsOf(type, h.id, refs)));
+  return sortHeads(ctx.store, ctx.dva, visible, q);
 }
 
 /**
@@ -110,6 +116,7 @@ export function conditionalMatches(ctx: FhirContext, type: string, params: URLSe
 /** @see https://hl7.org/fhir/R4/http.html#search */
 export function search(ctx: FhirContext, type: string, params: URLSearchParams, selfUrl: string, strict: boolean): FhirResult {
   checkType(type);
+  requireScope(ctx.access, type, "s");
   const q = parseSearch(type, params);
   if (q.unknown.length && strict) throw badRequest(`onbekende zoekparameters: ${q.unknown.join(", ")}`, q.unknown[0]);
   const hits = findHits(ctx, type, q);
@@ -134,8 +141,8 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
         if (seen.has(ref)) continue;
         seen.add(ref);
         const [t, id] = ref.split("/") as [string, string];
-        const target = ctx.store.readRaw(ctx.dva, t, id);
-        if (target && canReadRaw(ctx.access, t, target)) {
+        const target = scopeAllows(ctx.access, t, "r") ? ctx.store.readRaw(ctx.dva, t, id) : null;
+        if (target && mayReadStored(ctx.access, t, id, target.patient)) {
           entries.push(`{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${ref}`)},"resource":${target.json},"search":{"mode":"include"}}`);
           versions.push(`${ref}@${target.versionId}`); // an included resource that changes must change the bundle ETag
         }
@@ -165,12 +172,12 @@ export function allowedTransition(from: string, to: string): boolean {
   return false;
 }
 
-/** Elements a module may change on its launched Task (SPEC §5). */
-const MODULE_TASK_ELEMENTS = new Set(["status", "output", "statusReason", "businessStatus", "lastModified", "meta"]);
+/** Elements a module may change on its launched Task (SPEC §5, issue 10): never meta (the DataService tag) or anything else. */
+const MODULE_TASK_ELEMENTS = new Set(["status", "statusReason", "businessStatus", "output"]);
 
 /** @see https://hl7.org/fhir/R4/http.html#patch (JSON Patch, RFC 6902; FHIRPath Patch as Parameters) */
 export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifMatch: string | null): FhirResult {
-  requireWrite(ctx.access, "Task");
+  requireScope(ctx.access, "Task", "u");
   const stored = readable(ctx, "Task", id);
   if (ctx.access.kind === "module" && ctx.access.task !== `Task/${id}`) throw notFound(`Task/${id} bestaat niet`);
   const expected = ifMatch ? /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim())?.[1] : undefined;
@@ -185,12 +192,10 @@ export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifM
     throw badRequest(`de JSON Patch kan niet worden toegepast: ${(e as Error).message.split("\n")[0]}`);
   }
   if (patched.resourceType !== "Task" || patched.id !== id) throw badRequest("resourceType en id mogen niet veranderen");
-  if (ctx.access.kind === "module") {
-    for (const key of new Set([...Object.keys(stored.resource), ...Object.keys(patched)])) {
-      if (!MODULE_TASK_ELEMENTS.has(key) && JSON.stringify(stored.resource[key]) !== JSON.stringify(patched[key])) {
-        throw unprocessable(`een module mag alleen status en output van de Task wijzigen, niet ${key}`, `Task.${key}`);
-      }
-    }
+  if (ctx.access.kind === "module") moduleMayChangeTask(ctx, ctx.access, stored.resource, patched);
+  if (ctx.access.kind === "system") {
+    const orgs = organisationsOfResource(ctx.store, ctx.dva, patched);
+    if (!writable(ctx.access.rule, orgs)) throw forbidden("de Task zou bij een andere zorgaanbieder horen; u schrijft alleen voor uw eigen organisatie");
   }
   const from = String(stored.resource.status);
   const to = String(patched.status);
@@ -206,4 +211,27 @@ export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifM
     if (e instanceof VersionConflictError) throw preconditionFailed("de Task is intussen gewijzigd; lees hem opnieuw");
     throw e;
   }
+}
+
+/**
+ * A module changes its launched Task's status, statusReason, businessStatus and output only, and
+ * an output that refers to something refers to a QuestionnaireResponse of the same patient that
+ * answers this Task (so a result page never shows someone else's answers).
+ */
+function moduleMayChangeTask(ctx: FhirContext, access: Extract<Access, { kind: "module" }>, before: Resource, after: Resource): void {
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (!MODULE_TASK_ELEMENTS.has(key) && JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      throw unprocessable(`een module mag alleen status, statusReason, businessStatus en output van de Task wijzigen, niet ${key}`, `Task.${key}`);
+    }
+  }
+  const earlier = new Set((Array.isArray(before.output) ? before.output : []).map((o) => JSON.stringify(o)));
+  (Array.isArray(after.output) ? after.output : []).forEach((output: { valueReference?: { reference?: unknown } }, i: number) => {
+    if (earlier.has(JSON.stringify(output)) || output?.valueReference === undefined) return;
+    const raw = output.valueReference?.reference;
+    const ref = typeof raw === "string" && (!raw.includes("://") || raw.startsWith(`${ctx.fhirBase}/`)) ? normalizeReference(raw) : null;
+    const qr = ref?.startsWith("QuestionnaireResponse/") ? ctx.store.read(ctx.dva, "QuestionnaireResponse", ref.slice("QuestionnaireResponse/".length))?.resource : undefined;
+    if (!qr || !answersLaunch(access, qr)) {
+      throw unprocessable(`Task.output mag alleen verwijzen naar een QuestionnaireResponse van deze patiënt bij deze taak, niet naar ${String(raw)}`, `Task.output[${i}].valueReference`);
+    }
+  });
 }

@@ -10,7 +10,7 @@
 import { DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
 
 /** Per type, the version of what indexEntries() writes for it (default 1). */
-export const INDEX_VERSION: Record<string, number> = { Patient: 2, Practitioner: 2 };
+export const INDEX_VERSION: Record<string, number> = { Patient: 3, Practitioner: 2, Organization: 2, ActivityDefinition: 2, Questionnaire: 2 };
 
 export type Resource = { resourceType: string; id?: string; meta?: Meta; [key: string]: unknown };
 interface Meta { versionId?: string; lastUpdated?: string; tag?: Coding[]; profile?: string[]; [key: string]: unknown }
@@ -104,6 +104,12 @@ export function indexEntries(resource: Resource): IndexEntries {
     case "Patient":
       patient = resource.id ? `Patient/${resource.id}` : null;
       for (const value of nameValues(resource.name)) token("name", null, value);
+      // The organisations the person is a patient of (access.ts organisationsOf).
+      reference("organization", resource.managingOrganization);
+      reference("general-practitioner", resource.generalPractitioner);
+      break;
+    case "Organization":
+      if (typeof resource.name === "string" && resource.name.trim()) token("name", null, normalizeText(resource.name));
       break;
     case "Practitioner":
       for (const value of nameValues(resource.name)) token("name", null, value);
@@ -139,12 +145,14 @@ export function indexEntries(resource: Resource): IndexEntries {
       break;
     case "ActivityDefinition": {
       token("url", null, resource.url);
+      if (typeof resource.publisher === "string" && resource.publisher.trim()) token("publisher", null, normalizeText(resource.publisher));
       const endpoint = extensionReference(resource, ENDPOINT_EXTENSIONS);
       if (endpoint) token("endpoint", null, endpoint);
       break;
     }
     case "Questionnaire":
       token("url", null, resource.url);
+      if (typeof resource.publisher === "string" && resource.publisher.trim()) token("publisher", null, normalizeText(resource.publisher));
       break;
     case "PractitionerRole":
       reference("practitioner", resource.practitioner);

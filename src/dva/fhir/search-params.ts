@@ -34,21 +34,23 @@ export const TOKEN_PARAMS: Record<string, string[]> = {
   QuestionnaireResponse: ["_id", "status", "based-on", "questionnaire", "task", "identifier"],
   ServiceRequest: ["_id", "status", "based-on", "requester", "identifier"],
   Endpoint: ["_id", "status", "identifier", "organization"],
-  Patient: ["_id", "identifier"],
+  Patient: ["_id", "identifier", "organization", "general-practitioner"],
   Practitioner: ["_id", "identifier"],
   PractitionerRole: ["_id", "identifier", "practitioner", "organization"],
   Organization: ["_id", "identifier"],
 };
 
 /** String parameters per type (indexed as normalized tokens, search-index.ts). */
-export const STRING_PARAMS: Record<string, string[]> = { Patient: ["name"], Practitioner: ["name"] };
+export const STRING_PARAMS: Record<string, string[]> = {
+  Patient: ["name"], Practitioner: ["name"], Organization: ["name"], ActivityDefinition: ["publisher"], Questionnaire: ["publisher"],
+};
 
 export const INCLUDES: Record<string, string[]> = {
   Task: ["Task:based-on", "Task:focus", "Task:digital-activity", "Task:patient", "Task:owner", "Task:requester"],
 };
 
 const PATIENT_PARAMS = ["patient", "subject", "for"];
-const REFERENCE_PARAMS = new Set(["owner", "requester", "based-on", "focus", "digital-activity", "part-of", "endpoint", "organization", "practitioner", "task"]);
+const REFERENCE_PARAMS = new Set(["owner", "requester", "based-on", "focus", "digital-activity", "part-of", "endpoint", "organization", "practitioner", "task", "general-practitioner"]);
 const RESULT_PARAMS = new Set(["_include", "_sort", "_count", "_offset", "_summary", "_format", "_lastUpdated"]);
 export const MAX_COUNT = 500;
 export const DEFAULT_COUNT = 50;

@@ -29,6 +29,13 @@ export const ID_PATTERN = /^[A-Za-z0-9.-]{1,64}$/;
 
 type Row = { json: string; version_id: number; last_updated: string };
 
+/**
+ * Bumped on every write of any FhirStore in this process (all writers live here): what was
+ * derived from stored resources (who owns what, access.ts) is valid while it stays the same.
+ */
+let writeGeneration = 0;
+export const fhirGeneration = (): number => writeGeneration;
+
 export class FhirStore {
   private readonly q: {
     current: Statement<Row, [string, string, string]>;
@@ -165,8 +172,40 @@ export class FhirStore {
    * Write a new version (create or update). `ifMatch` is the version the writer last saw
    * (http.html#concurrency); a mismatch throws VersionConflictError and writes nothing.
    */
-  save(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date } = {}): StoredResource {
-    return this.db.transaction(() => this.write(dva, input, opts))();
+  save(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date; registeredBy?: string } = {}): StoredResource {
+    return this.db.transaction(() => {
+      const saved = this.write(dva, input, opts);
+      if (opts.registeredBy) this.register(dva, saved.resource.resourceType, saved.resource.id!, opts.registeredBy, opts.now);
+      return saved;
+    })();
+  }
+
+  /**
+   * Record that an organisation registered a resource: a Patient it knows (each organisation
+   * that registered the person), or the creator of any other resource. Idempotent.
+   */
+  register(dva: string, type: string, id: string, organisation: string, now = new Date()): void {
+    writeGeneration++;
+    this.db.query("INSERT INTO fhir_registration (dva, type, id, organisation, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+      .run(dva, type, id, organisation, now.toISOString());
+  }
+
+  /** The organisations that registered this resource ("Organization/<id>"). */
+  registrations(dva: string, type: string, id: string): string[] {
+    return this.db.query<{ organisation: string }, [string, string, string]>(
+      "SELECT organisation FROM fhir_registration WHERE dva = ? AND type = ? AND id = ?").all(dva, type, id).map((r) => r.organisation);
+  }
+
+  /** Every registration of a type at a DVA (a large search's ownership check). */
+  registrationRows(dva: string, type: string): { id: string; organisation: string }[] {
+    return this.db.query<{ id: string; organisation: string }, [string, string]>(
+      "SELECT id, organisation FROM fhir_registration WHERE dva = ? AND type = ?").all(dva, type);
+  }
+
+  /** Ids of the resources of a type whose reference parameter points at `value` (a reverse lookup). */
+  referrers(dva: string, type: string, param: string, value: string): string[] {
+    return this.db.query<{ id: string }, [string, string, string, string]>(
+      "SELECT DISTINCT id FROM fhir_search_token WHERE dva = ? AND type = ? AND param = ? AND value = ?").all(dva, type, param, value).map((r) => r.id);
   }
 
   /** Many writes in one transaction (seed, bulk load). */
@@ -176,6 +215,7 @@ export class FhirStore {
   }
 
   private write(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date }): StoredResource {
+    writeGeneration++;
     const id = input.id ?? crypto.randomUUID();
     if (!ID_PATTERN.test(id)) throw new Error(`invalid resource id ${JSON.stringify(id)}`);
     const type = input.resourceType;
@@ -195,6 +235,7 @@ export class FhirStore {
   }
 
   private writeIndex(dva: string, type: string, id: string, entries: IndexEntries): void {
+    writeGeneration++;
     this.q.deleteTokens.run(dva, type, id);
     for (const t of entries.tokens) this.q.insertToken.run(dva, type, id, t.param, t.system, t.value);
     this.q.deleteDates.run(dva, type, id);

@@ -4,11 +4,14 @@
  * Unresolvable references are accepted with a warning: the official MedMij example sets refer to
  * resources that are not published (shared/medmij-examples/README.md) and must load unchanged.
  */
-import { badRequest, forbidden, malformed, notFound, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { canRead, requireWrite } from "./access.ts";
+import { AGB_SYSTEM, BSN_SYSTEM, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
+import { OperationOutcomeError, badRequest, forbidden, malformed, notFound, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
+import { answersLaunch, canRead, organisationsOfResource, requireScope, storedOrganisations, writable, type Access } from "./access.ts";
 import { allowedTransition, checkType, conditionalMatches, type FhirContext, type FhirResult } from "./rest.ts";
+import { matches } from "./search.ts";
+import { parseSearch } from "./search-params.ts";
 import { normalizeReference, type Resource } from "./search-index.ts";
-import { ID_PATTERN, VersionConflictError } from "./store.ts";
+import { ID_PATTERN, VersionConflictError, type StoredResource } from "./store.ts";
 
 const TASK_STATUSES = ["draft", "requested", "received", "accepted", "rejected", "ready", "cancelled", "in-progress", "on-hold", "failed", "completed", "entered-in-error"];
 
@@ -109,49 +112,58 @@ function written(saved: { resource: Resource; versionId: number; lastUpdated: st
 /**
  * @see https://hl7.org/fhir/R4/http.html#create — the server assigns the id.
  * @see https://hl7.org/fhir/R4/http.html#ccreate — with If-None-Exist, a single match is answered
- * 200 with that resource and nothing is written; several matches are 412.
+ * 200 with that resource and nothing is written; several matches are 412. A zorgaanbieder that
+ * registers a person the DVA already knows (If-None-Exist on the BSN) is linked to that Patient.
  */
 export function create(ctx: FhirContext, type: string, text: string, ifNoneExist: string | null = null): FhirResult {
   checkType(type);
-  // SPEC §5: a module token may create its patient's QuestionnaireResponse (moduleMayCreate checks which).
-  if (!(ctx.access.kind === "module" && type === "QuestionnaireResponse")) requireWrite(ctx.access, type);
+  requireScope(ctx.access, type, "c");
   const r = parseResourceBody(text);
   const warnings = validate(ctx, type, r);
   if (ifNoneExist !== null) {
-    const found = conditionalMatches(ctx, type, new URLSearchParams(ifNoneExist.replace(/^\?/, "")));
+    const params = new URLSearchParams(ifNoneExist.replace(/^\?/, ""));
+    const found = conditionalMatches(ctx, type, params);
     if (found.length > 1) throw preconditionFailed(`If-None-Exist vindt ${found.length} ${type}-resources; maak de criteria specifieker`);
     if (found.length === 1) return written(found[0]!, 200, ctx.fhirBase, warnings);
+    const known = type === "Patient" && ctx.access.kind === "system" ? holderOfBsn(ctx, r) : null;
+    if (known && matches(known, parseSearch(type, params))) {
+      const organisation = ownOrganisation(ctx.access);
+      if (organisation) ctx.store.register(ctx.dva, "Patient", known.resource.id!, organisation, ctx.now());
+      return written(known, 200, ctx.fhirBase, [...warnings, { severity: "information", code: "informational",
+        diagnostics: `deze persoon is al bekend bij de DVA als Patient/${known.resource.id}; uw organisatie is eraan gekoppeld` }]);
+    }
   }
-  if (ctx.access.kind === "module") moduleMayCreate(ctx, r);
-  systemMayWrite(ctx, r);
+  mayWrite(ctx, r, null);
   const { id: _ignored, ...rest } = r;
-  const saved = ctx.store.save(ctx.dva, { ...rest, resourceType: type, ...(type === "Task" ? { lastModified: ctx.now().toISOString() } : {}) } as Resource, { now: ctx.now() });
+  const saved = ctx.store.save(ctx.dva, { ...rest, resourceType: type, ...(type === "Task" ? { lastModified: ctx.now().toISOString() } : {}) } as Resource,
+    { now: ctx.now(), registeredBy: ownOrganisation(ctx.access) });
   return written(saved, 201, ctx.fhirBase, warnings);
 }
 
 /** @see https://hl7.org/fhir/R4/http.html#update — create-on-update allowed for system tokens. */
 export function update(ctx: FhirContext, type: string, id: string, text: string, ifMatch: string | null): FhirResult {
   checkType(type);
-  if (!(ctx.access.kind === "module" && type === "QuestionnaireResponse")) requireWrite(ctx.access, type);
+  const current = ctx.store.read(ctx.dva, type, id);
+  // Another's resource reads as absent: it is neither updated nor created over (404).
+  if (current && !canRead(ctx.access, current.resource)) {
+    requireScope(ctx.access, type, "u");
+    throw notFound(`${type}/${id} bestaat niet`);
+  }
+  requireScope(ctx.access, type, current ? "u" : "c");
   const r = parseResourceBody(text);
   if (r.id !== id) throw badRequest(`id in de body (${String(r.id)}) moet gelijk zijn aan die in de URL (${id})`, `${type}.id`);
-  const current = ctx.store.read(ctx.dva, type, id);
   const warnings = validate(ctx, type, r, current?.resource);
   // SPEC §6 status rules hold for a whole-resource update as for a patch.
   if (type === "Task" && current && !allowedTransition(String(current.resource.status), String(r.status))) {
     throw unprocessable(`statusovergang ${String(current.resource.status)} → ${String(r.status)} is niet toegestaan`, "Task.status");
   }
-  if (ctx.access.kind !== "system") {
-    if (!current || !canRead(ctx.access, current.resource)) throw notFound(`${type}/${id} bestaat niet`);
-    if (ctx.access.kind === "module") moduleMayCreate(ctx, r);
-  } else {
-    if (current && !canRead(ctx.access, current.resource)) throw notFound(`${type}/${id} bestaat niet`);
-    systemMayWrite(ctx, r);
-  }
+  if (ctx.access.kind !== "system" && !current) throw notFound(`${type}/${id} bestaat niet`);
+  mayWrite(ctx, r, current);
   const expected = ifMatch ? /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim())?.[1] : undefined;
   if (ifMatch && !expected) throw badRequest("If-Match moet een ETag zijn zoals W/\"3\"");
   try {
-    const saved = ctx.store.save(ctx.dva, r, { ...(expected ? { ifMatch: Number(expected) } : {}), now: ctx.now() });
+    const saved = ctx.store.save(ctx.dva, r, { ...(expected ? { ifMatch: Number(expected) } : {}), now: ctx.now(),
+      registeredBy: current && type !== "Patient" ? undefined : ownOrganisation(ctx.access) });
     return written(saved, current ? 200 : 201, ctx.fhirBase, warnings);
   } catch (e) {
     if (e instanceof VersionConflictError) throw preconditionFailed(`versie ${expected} is niet de huidige (${e.actual ?? "geen"})`);
@@ -159,25 +171,88 @@ export function update(ctx: FhirContext, type: string, id: string, text: string,
   }
 }
 
-/** A zorgaanbieder's system writes only resources of its own organisation. */
-function systemMayWrite(ctx: FhirContext, r: Resource): void {
-  if (ctx.access.kind === "system" && !ctx.access.owns(r)) throw forbidden(`deze ${r.resourceType} hoort bij een andere zorgaanbieder`);
+/** The Organization a system token's writes are registered to (its zorgaanbieder's), if the DVA has it. */
+function ownOrganisation(access: Access): string | undefined {
+  return access.kind === "system" ? [...access.rule.own][0] : undefined;
 }
 
-/** A module may write only its patient's QuestionnaireResponses (SPEC §5). */
-function moduleMayCreate(ctx: FhirContext, r: Resource): void {
-  if (ctx.access.kind !== "module") return;
-  if (r.resourceType !== "QuestionnaireResponse") throw forbidden("een module maakt alleen QuestionnaireResponses aan (en wijzigt alleen de gestarte Task)");
-  const subject = normalizeReference((r.subject as { reference?: string } | undefined)?.reference);
-  if (subject !== `Patient/${ctx.access.patient}`) throw unprocessable("subject moet de patiënt van de launch zijn", "QuestionnaireResponse.subject");
+/** Every write's ownership and content rules, per kind of token (issue 10). */
+function mayWrite(ctx: FhirContext, r: Resource, current: StoredResource | null): void {
+  if (r.resourceType === "Patient") uniqueBsn(ctx, r);
+  if (ctx.access.kind === "module") moduleMayWriteResponse(ctx, ctx.access, r, current?.resource ?? null);
+  if (ctx.access.kind === "system") systemMayWrite(ctx, ctx.access, r, current);
 }
+
+/**
+ * A zorgaanbieder's system writes only what is its own: nothing that names another
+ * zorgaanbieder of this DVA (a Task's or ServiceRequest's requester and owner, an
+ * ActivityDefinition's Endpoint or publisher, an Organization's AGB), and nothing the DVA's
+ * zorgaanbieders share that nobody owns (the seeded instruments). A Patient it may change when
+ * it has a relation with the person (canRead), and registering one links it.
+ */
+function systemMayWrite(ctx: FhirContext, access: Extract<Access, { kind: "system" }>, r: Resource, current: StoredResource | null): void {
+  if (r.resourceType === "Patient") return;
+  const orgs = organisationsOfResource(ctx.store, ctx.dva, r);
+  if (!writable(access.rule, orgs)) {
+    throw forbidden(`deze ${r.resourceType} hoort bij een andere zorgaanbieder (${orgs.filter((o) => access.rule.others.has(o)).join(", ")}); u schrijft alleen voor uw eigen organisatie`);
+  }
+  if (r.resourceType === "Organization") {
+    const agbs = (Array.isArray(r.identifier) ? r.identifier : []).filter((i: { system?: unknown }) => i?.system === AGB_SYSTEM).map((i: { value?: unknown }) => String(i.value));
+    const taken = ctx.networkAgbs.filter((z) => z.zorgaanbieder !== access.zorgaanbieder && agbs.includes(z.agb));
+    if (taken.length) throw forbidden(`AGB ${taken[0]!.agb} is van ${taken[0]!.zorgaanbieder}; een Organization met die AGB kan alleen die zorgaanbieder schrijven`);
+  }
+  if (current && storedOrganisations(ctx.store, ctx.dva, r.resourceType, r.id!).length === 0) {
+    throw forbidden(`${r.resourceType}/${r.id} hoort bij geen zorgaanbieder: de DVA deelt hem met al haar zorgaanbieders, niemand kan hem wijzigen`);
+  }
+}
+
+/** One Patient per BSN at a DVA (issue 10): a write that would make a second is refused, naming the first. */
+function uniqueBsn(ctx: FhirContext, r: Resource): void {
+  const holder = holderOfBsn(ctx, r);
+  if (holder && holder.resource.id !== r.id) {
+    const bsn = bsnOf(r)!;
+    throw new OperationOutcomeError(409, { severity: "error", code: "duplicate", expression: ["Patient.identifier"],
+      diagnostics: `BSN ${bsn} is bij deze DVA al geregistreerd als Patient/${holder.resource.id}; één persoon heeft één Patient. `
+        + `Registreer met If-None-Exist: identifier=${BSN_SYSTEM}|${bsn} om uw organisatie aan die Patient te koppelen.` });
+  }
+}
+
+const bsnOf = (r: Resource): string | null =>
+  (Array.isArray(r.identifier) ? r.identifier : []).find((i: { system?: unknown; value?: unknown }) => i?.system === BSN_SYSTEM && typeof i.value === "string")?.value ?? null;
+
+/** The Patient that holds this resource's BSN, other than itself. */
+function holderOfBsn(ctx: FhirContext, r: Resource): StoredResource | null {
+  const bsn = bsnOf(r);
+  return bsn ? ctx.store.findByIdentifier(ctx.dva, "Patient", BSN_SYSTEM, bsn).find((p) => p.resource.id !== r.id) ?? null : null;
+}
+
+/**
+ * A module writes only its patient's QuestionnaireResponses that answer the launched Task, and
+ * never changes one that is completed: an amendment is status `amended` (or a new resource),
+ * per FHIR QuestionnaireResponse.status.
+ */
+function moduleMayWriteResponse(ctx: FhirContext, access: Extract<Access, { kind: "module" }>, r: Resource, current: Resource | null): void {
+  if (r.resourceType !== "QuestionnaireResponse") throw forbidden("een module maakt alleen QuestionnaireResponses aan (en wijzigt alleen de gestarte Task)");
+  if (normalizeReference((r.subject as { reference?: string } | undefined)?.reference) !== `Patient/${access.patient}`) {
+    throw unprocessable(`subject moet de patiënt van de launch zijn (Patient/${access.patient})`, "QuestionnaireResponse.subject");
+  }
+  if (!answersLaunch(access, r)) {
+    throw unprocessable(`een module schrijft alleen antwoorden op de gestarte taak: extensie ${EXT_QR_TASK} moet naar ${access.task} wijzen`, "QuestionnaireResponse.extension");
+  }
+  if (current && !answersLaunch(access, current)) throw notFound(`QuestionnaireResponse/${current.id} bestaat niet`);
+  if (current?.status === "completed" && r.status !== "amended") {
+    throw unprocessable("een afgeronde QuestionnaireResponse wijzigt niet; maak een nieuwe aan of zet status amended", "QuestionnaireResponse.status");
+  }
+}
+
 
 /** @see https://hl7.org/fhir/R4/http.html#history */
 export function history(ctx: FhirContext, type: string, id: string, selfUrl: string): FhirResult {
   checkType(type);
-  const current = ctx.store.read(ctx.dva, type, id);
-  if (!current || !canRead(ctx.access, current.resource)) throw notFound(`${type}/${id} bestaat niet`);
-  const versions = ctx.store.history(ctx.dva, type, id);
+  requireScope(ctx.access, type, "r");
+  // The read rule holds per version: a resource that moved to another patient shows each only theirs.
+  const versions = ctx.store.history(ctx.dva, type, id).filter((v) => canRead(ctx.access, v.resource));
+  if (versions.length === 0) throw notFound(`${type}/${id} bestaat niet`);
   return { status: 200, body: { resourceType: "Bundle", type: "history", total: versions.length, link: [{ relation: "self", url: selfUrl }],
     entry: versions.map((v) => ({ fullUrl: `${ctx.fhirBase}/${type}/${id}`, resource: v.resource,
       request: { method: v.versionId === 1 ? "POST" : "PUT", url: `${type}/${id}` }, response: { status: v.versionId === 1 ? "201" : "200", etag: `W/"${v.versionId}"` } })) } };

@@ -3,13 +3,18 @@ import { patchTask, type FhirContext } from "../../../src/dva/fhir/rest.ts";
 import { FhirStore } from "../../../src/dva/fhir/store.ts";
 import { OperationOutcomeError } from "../../../src/shared/operation-outcome.ts";
 import { openDatabase } from "../../../src/shared/db.ts";
+import { EXT_QR_TASK } from "../../../src/shared/fhir-profiles.ts";
 
 function setup() {
   const store = new FhirStore(openDatabase(":memory:"));
   store.save("d", { resourceType: "Task", id: "t1", status: "requested", intent: "order", for: { reference: "Patient/p1" }, description: "x" });
   store.save("d", { resourceType: "Task", id: "t2", status: "requested", intent: "order", for: { reference: "Patient/p1" } });
-  const ctx: FhirContext = { dva: "d", fhirBase: "http://fhir/fhir", store, now: () => new Date("2026-11-23T10:00:00Z"),
-    access: { kind: "module", clientId: "m", patient: "p1", task: "Task/t1", scopes: ["patient/Task.*"] } };
+  // The module's answers to its launched Task (Task.output may only point at these).
+  store.save("d", { resourceType: "QuestionnaireResponse", id: "q", status: "completed", subject: { reference: "Patient/p1" },
+    extension: [{ url: EXT_QR_TASK, valueReference: { reference: "Task/t1" } }] });
+  const ctx: FhirContext = { dva: "d", fhirBase: "http://fhir/fhir", store, now: () => new Date("2026-11-23T10:00:00Z"), networkAgbs: [],
+    access: { kind: "module", clientId: "m", patient: "p1", task: "Task/t1", scopes: ["patient/Task.*"], zorgaanbieder: "", dva: "d", fhir: store,
+      rule: { own: new Set(), others: new Set() } } };
   return { store, ctx };
 }
 

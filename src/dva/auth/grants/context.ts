@@ -1,6 +1,7 @@
 /** What every grant handler gets, and the one way a PGO access (+ refresh) token is issued. */
 import type { FhirStore } from "../../fhir/store.ts";
 import { randomToken } from "../../../shared/crypto.ts";
+import { OAuthError } from "../../../shared/oauth-error.ts";
 import { BSN_SYSTEM } from "../../../shared/fhir-profiles.ts";
 import type { Faults } from "../../../shared/faults.ts";
 import type { SigningKey } from "../../../shared/keys.ts";
@@ -29,12 +30,25 @@ export type GrantHandler = (ctx: GrantContext, client: TokenClient, form: URLSea
 export interface CollectGrantData { bsn: string; zorgaanbieder: string; scope: string; redirectUri?: string; issuedBy?: string }
 
 /**
+ * The person's Patient at this DVA, by BSN: the one there is, or none. The DVA keeps one Patient
+ * per BSN (issue 10); should a database from before hold two, the token is refused rather than
+ * bound to a guess (the person would see another record's tasks).
+ */
+export function patientOfPerson(fhir: FhirStore, dva: string, bsn: string): string | undefined {
+  const found = fhir.findByIdentifier(dva, "Patient", BSN_SYSTEM, bsn).map((p) => p.resource.id!).sort();
+  if (found.length > 1) {
+    throw new OAuthError("invalid_grant", `de DVA kent deze persoon als meer dan één Patient (${found.map((id) => `Patient/${id}`).join(", ")}); de zorgaanbieder moet dat eerst rechtzetten`);
+  }
+  return found[0];
+}
+
+/**
  * Access token for the collect flow, bound to patient, zorgaanbieder and PGO (SPEC §5); a refresh
  * token under long-term consent. Token responses always carry `scope` (and `refresh_token`
  * under long-term consent): real MedMij clients rely on both.
  */
 export async function issueCollectTokens(ctx: GrantContext, clientId: string, consent: Consent, data: CollectGrantData, rootHash: string) {
-  const patient = ctx.fhir.findByIdentifier(ctx.dva.id, "Patient", BSN_SYSTEM, data.bsn)[0]?.resource.id;
+  const patient = patientOfPerson(ctx.fhir, ctx.dva.id, data.bsn);
   const at = await signAccessToken(await ctx.signingKey(), {
     issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now,
     ttlSeconds: Math.max(1, Math.min(900, Math.floor((consent.expiresAt - ctx.now) / 1000))),

@@ -32,7 +32,9 @@ export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
   const launch = grant.data.launch;
   const at = await signAccessToken(await ctx.signingKey(), {
     issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now,
-    claims: { sub: pseudonym(ctx.dva.id, launch.bsn), patient: launch.patient, client_id: client.clientId, scope: grant.data.scope, resource: launch.task },
+    // The module sees what the PGO's consent covers: this patient, this zorgaanbieder (issue 10).
+    claims: { sub: pseudonym(ctx.dva.id, launch.bsn), patient: launch.patient, zorgaanbieder: launch.zorgaanbieder, client_id: client.clientId,
+      scope: grant.data.scope, resource: launch.task },
   });
   ctx.store.recordAccessToken({ jti: at.jti, clientId: client.clientId, consentId: grant.consentId, issuedBy: grant.hash, expiresAt: at.expiresAt });
   return {

@@ -7,6 +7,7 @@
 import { OAuthError } from "../../../shared/oauth-error.ts";
 import { randomToken } from "../../../shared/crypto.ts";
 
+import { allows, orgRule, storedOrganisations } from "../../fhir/access.ts";
 import { verifyAccessToken } from "../subject-token.ts";
 import { moduleOfTask } from "../task-module.ts";
 import type { GrantHandler } from "./context.ts";
@@ -32,6 +33,8 @@ export interface LaunchContext {
   moduleId: string;
   pgo: string;
   scope: string;
+  /** The zorgaanbieder of the consent: the module token sees that one's data only (issue 10). */
+  zorgaanbieder: string;
   traceId?: string;
 }
 
@@ -79,6 +82,12 @@ export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
   if (!task || forPatient?.replace(/^.*\/(Patient\/)/, "$1") !== `Patient/${subject.patient}`) {
     throw new OAuthError("invalid_request", `Task/${resource[1]} bestaat niet voor deze patiënt`);
   }
+  // Consent is per zorgaanbieder, also when several share this DVA: the same organisation rule as the FHIR server.
+  const rule = orgRule(ctx.fhir, ctx.network, ctx.dva.id, consent.zorgaanbieder);
+  if (!allows(rule, "Task", storedOrganisations(ctx.fhir, ctx.dva.id, "Task", resource[1]!))) {
+    const name = ctx.network.zorgaanbieders.find((z) => z.name === consent.zorgaanbieder)?.displayName ?? consent.zorgaanbieder;
+    throw new OAuthError("invalid_request", `Task/${resource[1]} is een taak van een andere zorgaanbieder dan ${name}, waarvoor de toestemming van dit subject_token geldt`);
+  }
   const status = String(task.status);
   if (!LAUNCHABLE.has(status)) throw new OAuthError("invalid_request", `de taak heeft status ${status} en kan niet gestart worden`);
   const period = task.executionPeriod as { start?: string; end?: string } | undefined;
@@ -103,7 +112,7 @@ export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
   const ttl = ctx.faults.launchCodeTtlSeconds ?? LAUNCH_CODE_TTL_SECONDS;
   const code = randomToken();
   const data: LaunchContext = { bsn: consent.bsn, patient: subject.patient, task: `Task/${resource[1]}`, intent: "startmodule", returnUrl,
-    audience, moduleId: networkModule.id, pgo: client.clientId, scope, traceId: ctx.traceId };
+    audience, moduleId: networkModule.id, pgo: client.clientId, scope, zorgaanbieder: consent.zorgaanbieder, traceId: ctx.traceId };
   ctx.store.saveGrant(code, { kind: "launch", clientId: audience, consentId: consent.id, createdAt: ctx.now, expiresAt: ctx.now + ttl * 1000, data: { ...data } });
   return { access_token: code, expires_in: ttl, token_type: "NA", issued_token_type: requested, scope };
 };
