@@ -40,6 +40,14 @@ export const CATALOGUE: Record<string, CatalogueEntry[]> = {
       text: "Hieronder ziet u het overzicht van de medicijnen die bij de praktijk bekend zijn. Klopt er iets niet, meld het dan bij uw volgende afspraak.",
       video: "Video: zo leest u uw medicatieoverzicht (3 minuten)" },
   ],
+  "fysiodeberk@medmij": [
+    { slug: "ademhalingsoefeningen", title: "Oefenprogramma: ademhalingsoefeningen", kind: "information", module: "zorgmodules",
+      description: "Oefeningen om rustiger en dieper te ademen, voor thuis tussen de behandelingen door.",
+      text: "Ga rechtop zitten met uw schouders ontspannen. Adem rustig in door uw neus en blaas langzaam uit door licht getuite lippen, twee keer zo lang als u inademde.\n\nDoe deze oefening twee keer per dag tien keer. Stop als u duizelig wordt en probeer het later opnieuw.\n\nNeem uw vragen mee naar de volgende afspraak bij de fysiotherapeut.",
+      video: "Video: ademen met getuite lippen (5 minuten)" },
+    { slug: "mrc-dyspnoe", title: "MRC-schaal kortademigheid", kind: "questionnaire", questionnaire: "mrc-dyspnoe", module: "zorgmodules",
+      description: "Eén vraag over hoeveel last u in het dagelijks leven heeft van kortademigheid; de fysiotherapeut volgt zo uw vooruitgang." },
+  ],
   "ggzoostland@medmij": [
     { slug: "gad-7", title: "Vragenlijst angst (GAD-7)", kind: "questionnaire", questionnaire: "gad-7", module: "zorgmodules",
       description: "Zeven vragen over angst en zorgen in de afgelopen twee weken; wordt elke week herhaald als meting." },
@@ -98,6 +106,15 @@ export const PERSONA_TASKS: PatientSeed[] = [
       { slug: "medicatiecheck", activity: "medicatiecheck", status: "requested", start: 0, end: 30 },
       { slug: "mrc-2", activity: "mrc-dyspnoe", status: "requested", start: 7, end: 14,
         note: "Herhaalmeting: vul deze in de week vóór uw controle in." },
+    ],
+  },
+  {
+    patient: "tom", zorgaanbieder: "fysiodeberk@medmij", clinician: "jansen",
+    plan: { slug: "copd-beweeg", label: "Fysiotherapie bij COPD" },
+    tasks: [
+      { slug: "ademhaling", activity: "ademhalingsoefeningen", status: "requested", start: -2, end: 28,
+        note: "Lees de uitleg en doe de oefening voor onze eerste afspraak." },
+      { slug: "mrc-start", activity: "mrc-dyspnoe", status: "requested", start: -1, end: 10 },
     ],
   },
   {

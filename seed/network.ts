@@ -31,6 +31,16 @@ const network: NetworkDefinition = {
       systemClient: { clientId: "his-delinde", clientSecret: "his-delinde-secret" },
     },
     {
+      // A second zorgaanbieder on DVA zorgnet (issue 10): a DVA serves several, and a consent is
+      // for one of them. Tom connects to De Linde and to De Berk separately.
+      name: "fysiodeberk@medmij",
+      displayName: "Fysiotherapie De Berk",
+      agb: "04012345",
+      dva: "zorgnet",
+      dataServices: ["99"],
+      systemClient: { clientId: "epd-deberk", clientSecret: "epd-deberk-secret" },
+    },
+    {
       name: "ggzoostland@medmij",
       displayName: "GGZ Oostland",
       agb: "22220001",
@@ -74,7 +84,7 @@ const network: NetworkDefinition = {
     {
       id: "tom", given: "Tom", family: "van Duinen", familyPrefix: "van", bsn: "999991012",
       birthDate: "1962-03-14", gender: "male",
-      zorgaanbieders: ["delinde@medmij"],
+      zorgaanbieders: ["delinde@medmij", "fysiodeberk@medmij"],
       pgo: { host: "pgo", username: "tom", password: "tom" },
     },
     {
@@ -94,6 +104,7 @@ const network: NetworkDefinition = {
 
   clinicians: [
     { id: "dehaard", given: "Anna", family: "de Haard", role: "Huisarts", zorgaanbieder: "delinde@medmij", username: "dehaard", password: "dehaard" },
+    { id: "jansen", given: "Mirjam", family: "Jansen", role: "Fysiotherapeut", zorgaanbieder: "fysiodeberk@medmij", username: "jansen", password: "jansen" },
     { id: "vanrijn", given: "Ruben", family: "van Rijn", role: "Psychiater", zorgaanbieder: "ggzoostland@medmij", username: "vanrijn", password: "vanrijn" },
   ],
 };

@@ -48,7 +48,7 @@ export function addPopulation(db: Database, network: ResolvedNetwork, opts: Popu
     const list = batch.get(za.dva) ?? [];
     batch.set(za.dva, list);
     const plan = build.groupPlan(p, za, clinician, "zorgpad", "Digitaal zorgpad");
-    list.push(build.patient(p), plan);
+    list.push(build.patient(p, build.ids.organization(za.name)), plan);
     for (let t = 0; t < opts.tasksPerPatient; t++) {
       const status = STATUSES[(n + t) % STATUSES.length]!;
       const activity = catalogue[t % catalogue.length]!;

@@ -40,6 +40,8 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
   })));
 
   const perDva = new Map<string, Resource[]>(network.dvas.map((d) => [d.id, []]));
+  /** Each zorgaanbieder registered its own patients (access.ts: a Patient belongs to the organisations that know the person). */
+  const registrations: { dva: string; patient: string; organisation: string }[] = [];
   let tasks = 0;
   for (const dva of network.dvas) {
     const out = perDva.get(dva.id)!;
@@ -58,6 +60,9 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
     for (const p of patients) {
       const gp = zas.find((za) => p.zorgaanbieders.includes(za.name));
       out.push(build.patient(p, gp ? build.ids.organization(gp.name) : undefined));
+      for (const za of zas.filter((z) => p.zorgaanbieders.includes(z.name))) {
+        registrations.push({ dva: dva.id, patient: build.ids.patient(p.id), organisation: `Organization/${build.ids.organization(za.name)}` });
+      }
     }
   }
 
@@ -99,6 +104,7 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
     for (const table of dataTables(db)) if (!keptOnReset(table)) db.exec(`DELETE FROM "${table}"`);
     const at = new Date(now);
     for (const [dva, list] of perDva) resources += fhir.saveAll(dva, list, at);
+    for (const r of registrations) fhir.register(r.dva, "Patient", r.patient, r.organisation, at);
     for (const a of accounts) pgo.createAccount(a);
     const meta = db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     fhir.markIndexCurrent();

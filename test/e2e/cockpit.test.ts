@@ -105,6 +105,8 @@ describe("GET /api/network", () => {
     expect(network.zorgaanbieders).toEqual([
       expect.objectContaining({ name: "delinde@medmij", displayName: "Huisartsenpraktijk De Linde", dva: "zorgnet",
         systemClient: { clientId: "his-delinde", clientSecret: "his-delinde-secret" } }),
+      expect.objectContaining({ name: "fysiodeberk@medmij", displayName: "Fysiotherapie De Berk", dva: "zorgnet",
+        systemClient: { clientId: "epd-deberk", clientSecret: "epd-deberk-secret" } }),
       expect.objectContaining({ name: "ggzoostland@medmij", displayName: "GGZ Oostland", dva: "ggzconnect",
         systemClient: { clientId: "ecd-ggzoostland", clientSecret: "ecd-ggzoostland-secret" } }),
     ]);

@@ -27,7 +27,7 @@ async function systemToken(id: string) {
 
 beforeAll(async () => {
   sandbox = await startTestSandbox({}, def);
-  addPopulation(sandbox.ctx.db, sandbox.ctx.network, { patients: 90, tasksPerPatient: 10 });
+  addPopulation(sandbox.ctx.db, sandbox.ctx.network, { patients: 120, tasksPerPatient: 10 });
   linde = await systemToken("his-delinde");
   noord = await systemToken("zis-noord");
 });

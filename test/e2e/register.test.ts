@@ -119,12 +119,13 @@ describe("the five lists of the default network", () => {
     });
   }
 
-  test("Zorgaanbiederslijst: both zorgaanbieders with service 99 at their own DVA", () => {
+  test("Zorgaanbiederslijst: every zorgaanbieder with service 99 at its own DVA (two share zorgnet)", () => {
     const body = xml.get("MedMij_Zorgaanbiederslijst")!;
     const root = rootOf(body, "MedMij_Zorgaanbiederslijst");
     const port = sandbox.port;
     const expected = [
       { name: "delinde@medmij", dva: "zorgnet" },
+      { name: "fysiodeberk@medmij", dva: "zorgnet" },
       { name: "ggzoostland@medmij", dva: "ggzconnect" },
     ];
     const zas = root.Zorgaanbieders.Zorgaanbieder as Xml[];
@@ -158,7 +159,7 @@ describe("the five lists of the default network", () => {
   test("Zorgaanbiederslijst: element order inside Zorgaanbieder follows REGISTER.md", () => {
     const body = xml.get("MedMij_Zorgaanbiederslijst")!;
     const blocks = body.split("<Zorgaanbieder>").slice(1);
-    expect(blocks.length).toBe(2);
+    expect(blocks.length).toBe(3);
     for (const block of blocks) {
       expectOrder(block, [
         "Zorgaanbiedernaam", "Aanbiedertype", "Interfaceversies", "Interfaceversie", "InterfaceversieId",
@@ -175,7 +176,7 @@ describe("the five lists of the default network", () => {
     const root = rootOf(body, "MedMij_Zorgaanbiederskoppellijst");
     const zas = root.Zorgaanbieders.Zorgaanbieder as Xml[];
     const expected = defaultNetwork.zorgaanbieders.map((z) => ({ name: z.name, agb: z.agb }));
-    expect(expected).toEqual([{ name: "delinde@medmij", agb: "01012345" }, { name: "ggzoostland@medmij", agb: "22220001" }]);
+    expect(expected).toEqual([{ name: "delinde@medmij", agb: "01012345" }, { name: "fysiodeberk@medmij", agb: "04012345" }, { name: "ggzoostland@medmij", agb: "22220001" }]);
     expect(zas).toEqual(expected.map((e) => ({
       Zorgaanbiedernaam: e.name,
       Aanbiedertype: "ZA",
@@ -308,7 +309,7 @@ describe("Volgnummer across restarts", () => {
       const zalXml = (await fetchList(second, "MedMij_Zorgaanbiederslijst.xml")).xml;
       expect(volgnummerOf(zalXml, "MedMij_Zorgaanbiederslijst")).toBe(zal + 1);
       const names = (rootOf(zalXml, "MedMij_Zorgaanbiederslijst").Zorgaanbieders.Zorgaanbieder as Xml[]).map((z) => z.Zorgaanbiedernaam);
-      expect(names).toEqual(["delinde@medmij", "ggzoostland@medmij", "ziekenhuisnoord@medmij"]);
+      expect(names).toEqual(["delinde@medmij", "fysiodeberk@medmij", "ggzoostland@medmij", "ziekenhuisnoord@medmij"]);
       // A second fetch of the changed list does not bump it again.
       expect(volgnummerOf((await fetchList(second, "MedMij_Zorgaanbiederslijst.xml")).xml, "MedMij_Zorgaanbiederslijst")).toBe(zal + 1);
 

@@ -144,8 +144,8 @@ describe("restart on another port", () => {
     try {
       seeded = seededAt(first);
       before = endpoints(first);
-      // 2 modules × 2 zorgaanbieders, each at its own DVA.
-      expect(before.length).toBe(4);
+      // 2 modules × 3 zorgaanbieders (two on zorgnet, one on ggzconnect).
+      expect(before.length).toBe(6);
       for (const e of before) {
         expect(new URL(e.address).port).toBe(String(oldPort));
         expect(e.address).toStartWith(`http://module.localhost:${oldPort}/`);
@@ -233,7 +233,7 @@ describe("reset on start", () => {
     const s = await startTestSandbox({ dataPath });
     try {
       expect(seededAt(s)).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-      expect(endpoints(s).length).toBe(4);
+      expect(endpoints(s).length).toBe(6);
       const accounts = s.ctx.db.query<{ n: number }, []>("SELECT count(*) AS n FROM pgo_account").get()!.n;
       expect(accounts).toBe(2);
     } finally {

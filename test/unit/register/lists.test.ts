@@ -29,7 +29,7 @@ describe("MedMij list builders (REGISTER.md)", () => {
   test("Zorgaanbiederslijst: exact structure for De Linde", () => {
     const doc = parseXml(xmlOf("MedMij_Zorgaanbiederslijst"));
     const za = doc.Zorgaanbiederslijst.Zorgaanbieders.Zorgaanbieder;
-    expect(za.map((z: any) => z.Zorgaanbiedernaam)).toEqual(["delinde@medmij", "ggzoostland@medmij"]);
+    expect(za.map((z: any) => z.Zorgaanbiedernaam)).toEqual(["delinde@medmij", "fysiodeberk@medmij", "ggzoostland@medmij"]);
     expect(za[0]).toEqual({
       Zorgaanbiedernaam: "delinde@medmij",
       Aanbiedertype: "ZA",
@@ -43,7 +43,10 @@ describe("MedMij list builders (REGISTER.md)", () => {
         }] },
       }] },
     });
+    // De Berk shares DVA zorgnet with De Linde; GGZ Oostland has its own.
     expect(za[1].Interfaceversies.Interfaceversie[0].Gegevensdiensten.Gegevensdienst[0].TokenEndpoint.TokenEndpointuri)
+      .toBe("http://auth.zorgnet.localhost:8080/token");
+    expect(za[2].Interfaceversies.Interfaceversie[0].Gegevensdiensten.Gegevensdienst[0].TokenEndpoint.TokenEndpointuri)
       .toBe("http://auth.ggzconnect.localhost:8080/token");
   });
 

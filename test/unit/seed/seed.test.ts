@@ -63,7 +63,7 @@ describe("seed", () => {
     const db = openDatabase(":memory:");
     await seedDatabase(db, resolved);
     const moved = resolveNetwork(validateNetwork(network), "localhost", 9090);
-    expect(relocateEndpoints(db, moved)).toBe(4);
+    expect(relocateEndpoints(db, moved)).toBe(6); // two modules × three zorgaanbieders
     expect((new FhirStore(db).read("zorgnet", "Endpoint", "endpoint-zorgmodules-delinde")!.resource as any).address).toBe("http://module.localhost:9090/launch");
     expect(relocateEndpoints(db, moved)).toBe(0);
   });
@@ -77,7 +77,8 @@ describe("seed", () => {
     expect(progress.at(-1)).toBe(200);
     const fhir = new FhirStore(db);
     expect(fhir.byPatient("zorgnet", "Task", "Patient/patient-synth-0")).toHaveLength(4);
-    expect(fhir.byPatient("ggzconnect", "Task", "Patient/patient-synth-1")).toHaveLength(4);
+    expect(fhir.byPatient("zorgnet", "Task", "Patient/patient-synth-1")).toHaveLength(4); // De Berk, the second zorgaanbieder on zorgnet
+    expect(fhir.byPatient("ggzconnect", "Task", "Patient/patient-synth-2")).toHaveLength(4);
   });
 });
 

@@ -79,7 +79,7 @@ describe("resolveNetwork", () => {
     expect(n.pgos[0]!.redirectUris).toEqual(["http://pgo.localhost:8080/auth_callback"]);
     expect(n.modules[0]!.launchUrl).toBe("http://module.localhost:8080/launch");
     expect(n.modules[0]!.clients[0]!.redirectUris).toEqual(["http://module.localhost:8080/callback"]);
-    expect(n.zorgaanbieders.map((z) => z.scope)).toEqual(["delinde", "ggzoostland"]);
+    expect(n.zorgaanbieders.map((z) => z.scope)).toEqual(["delinde", "fysiodeberk", "ggzoostland"]);
     expect(n.patients[0]!.fullName).toBe("Tom van Duinen");
   });
 
