@@ -69,7 +69,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     config, db, network, faults, chain,
     secret: (name) => secret(db, name),
     csrf: new Csrf(secret(db, "csrf_secret")),
-    tickets: new Tickets(secret(db, "ticket_secret")),
+    tickets: new Tickets(secret(db, "ticket_secret"), db),
     startedAt: Date.now(),
     async reset() {
       chain.flush();

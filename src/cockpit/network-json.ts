@@ -1,4 +1,5 @@
 /** The running network as JSON, secrets included — it is a sandbox (SPEC §12 `GET /api/network`). */
+import { pkcePolicy } from "../shared/network.ts";
 import type { ResolvedNetwork } from "../shared/resolved-network.ts";
 
 export function networkJson(n: ResolvedNetwork) {
@@ -9,7 +10,7 @@ export function networkJson(n: ResolvedNetwork) {
     digid: { base: n.digid.origin, jwks: `${n.digid.origin}/.well-known/jwks.json` },
     xis: { base: n.xis.origin, name: n.xis.displayName },
     dataServices: n.dataServices,
-    dvas: n.dvas.map((d) => ({ id: d.id, name: d.name, phone: d.phone, authBase: d.auth.origin, fhirBase: d.fhirBase })),
+    dvas: n.dvas.map((d) => ({ id: d.id, name: d.name, phone: d.phone, authBase: d.auth.origin, fhirBase: d.fhirBase, pkce: pkcePolicy(d) })),
     zorgaanbieders: n.zorgaanbieders.map((z) => ({
       name: z.name, displayName: z.displayName, agb: z.agb, dva: z.dva, scope: z.scope, dataServices: z.dataServices,
       systemClient: { clientId: z.systemClient.clientId, clientSecret: z.systemClient.clientSecret },

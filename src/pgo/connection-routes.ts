@@ -4,13 +4,12 @@
  * with disconnect (RFC 7009 revocation at the DVA).
  */
 import { Elysia } from "elysia";
-import * as oauth from "oauth4webapi";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, isHtmx, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
 import { localDateTime } from "../shared/time.ts";
 import { newId } from "../shared/trace.ts";
 import { ConnectPage, ConnectionsPage, NoConsentPage, ProvidersPage } from "../../views/pgo/connect.tsx";
-import { ConnectError, authorizationUrl, redeemCode } from "./connect.ts";
+import { ConnectError, authorizationRequest, redeemCode } from "./connect.ts";
 import type { PgoDeps } from "./deps.ts";
 import type { Provider } from "./register.ts";
 
@@ -77,11 +76,11 @@ export function connectionRoutes(d: PgoDeps) {
       if (providers instanceof Response) return providers;
       const provider = providers.find((p) => p.name === form.zorgaanbieder);
       if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze zorgaanbieder biedt geen taken via een PGO aan.", 404);
-      const state = oauth.generateRandomState();
       const traceId = newId();
-      store.saveState(state, account.id, provider.name, traceId, Date.now());
+      const authorization = await authorizationRequest(provider, pgo.clientId, redirectUri, traceId);
+      store.saveState({ state: authorization.state, accountId: account.id, zorgaanbieder: provider.name, traceId, resumeTask: null, codeVerifier: authorization.codeVerifier }, Date.now());
       ctx.chain.write({ type: "send_authorization_request", location: pgo.clientId, traceId, request: { id: newId(), method: "get", uri: provider.authorizationEndpoint, client_id: pgo.clientId, server_id: new URL(provider.authorizationEndpoint).hostname } });
-      const target = authorizationUrl(provider, pgo.clientId, redirectUri, state, traceId);
+      const target = authorization.url;
       if (isHtmx(request)) return new Response(null, { status: 204, headers: { "HX-Redirect": target } });
       return new Response(null, { status: 303, headers: { Location: target } });
     })
@@ -97,7 +96,8 @@ export function connectionRoutes(d: PgoDeps) {
       const provider = providers.find((p) => p.name === pending.zorgaanbieder);
       if (!provider) return failure(request, "Verbinden mislukt", "De zorgaanbieder staat niet meer in het register.", 400);
       try {
-        const tokens = await redeemCode(provider, pgo.clientId, redirectUri, url, url.searchParams.get("state")!, http, { traceId: pending.traceId, sessionId: null });
+        const tokens = await redeemCode(provider, pgo.clientId, redirectUri, url, { state: url.searchParams.get("state")!, codeVerifier: pending.codeVerifier }, http,
+          { traceId: pending.traceId, sessionId: null });
         const now = Date.now();
         const connection = { accountId: account.id, zorgaanbieder: provider.name, accessToken: tokens.access_token,
           accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000, refreshToken: tokens.refresh_token ?? null, scope: String(tokens.scope ?? provider.scope),

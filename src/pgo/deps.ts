@@ -3,7 +3,6 @@
  * the provider directory from the register, sessions, task collection (SD 3.3.4) and starting a
  * task (SD 3.4: token exchange, step-up, launch), and the error pages.
  */
-import * as oauth from "oauth4webapi";
 import type { SandboxContext } from "../shared/context.ts";
 import { readCookie, serializeCookie } from "../shared/cookies.ts";
 import { sha256 } from "../shared/crypto.ts";
@@ -17,7 +16,7 @@ import type { ProviderRow } from "../../views/pgo/connect.tsx";
 import { TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
 import { themes } from "../../views/theme.ts";
 import { PGO_SESSION_COOKIE, PGO_SESSION_TTL_MS } from "./account-routes.ts";
-import { authorizationUrl } from "./connect.ts";
+import { authorizationRequest } from "./connect.ts";
 import { launchTask } from "./launch.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import { PgoStore, type Connection } from "./store.ts";
@@ -90,10 +89,11 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
   async function start(request: Request, accountId: string, provider: Provider, taskId: string, traceId: string, allowStepUp: boolean): Promise<Response> {
     const connection = store.connectionOf(accountId, provider.name);
     const token = connection ? await freshToken(connection, provider, pgo.clientId, store, http, traceId) : null;
-    const reauthorize = () => {
-      const state = oauth.generateRandomState();
-      store.saveState(state, accountId, provider.name, traceId, Date.now(), allowStepUp ? taskId : null);
-      return new Response(null, { status: 303, headers: { Location: authorizationUrl(provider, pgo.clientId, redirectUri, state, traceId) } });
+    const reauthorize = async () => {
+      const authorization = await authorizationRequest(provider, pgo.clientId, redirectUri, traceId);
+      store.saveState({ state: authorization.state, accountId, zorgaanbieder: provider.name, traceId, resumeTask: allowStepUp ? taskId : null,
+        codeVerifier: authorization.codeVerifier }, Date.now());
+      return new Response(null, { status: 303, headers: { Location: authorization.url } });
     };
     if (!token) return reauthorize();
     const outcome = await launchTask({ http, trace: { traceId, sessionId: null }, provider, clientId: pgo.clientId, accessToken: token, taskId,

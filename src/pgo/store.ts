@@ -19,6 +19,8 @@ export interface Connection {
   scope: string; patient: string | null; connectedAt: number;
 }
 
+export interface PendingAuthorization { zorgaanbieder: string; traceId: string; resumeTask: string | null; codeVerifier: string | null }
+
 /** argon2id with OWASP's minimum settings: strong enough for a sandbox, fast enough to seed. */
 export const PASSWORD_OPTIONS = { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 } as const;
 
@@ -90,16 +92,18 @@ export class PgoStore {
     }));
   }
 
-  saveState(state: string, accountId: string, zorgaanbieder: string, traceId: string, now: number, resumeTask: string | null = null): void {
-    this.db.query("INSERT INTO pgo_oauth_state (state, account_id, zorgaanbieder, trace_id, resume_task, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(state, accountId, zorgaanbieder, traceId, resumeTask, now);
+  /** A pending authorization: its state, the PKCE code_verifier (RFC 7636 §4.1) and, for step-up, the task to resume. */
+  saveState(s: PendingAuthorization & { state: string; accountId: string }, now: number): void {
+    this.db.query("INSERT INTO pgo_oauth_state (state, account_id, zorgaanbieder, trace_id, resume_task, code_verifier, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(s.state, s.accountId, s.zorgaanbieder, s.traceId, s.resumeTask, s.codeVerifier, now);
   }
 
   /** The pending authorization for this state, once (single use); null when unknown or older than 15 minutes. */
-  takeState(state: string, accountId: string, now: number): { zorgaanbieder: string; traceId: string; resumeTask: string | null } | null {
-    const row = this.db.query<{ zorgaanbieder: string; trace_id: string; resume_task: string | null; created_at: number }, [string, string]>(
-      "DELETE FROM pgo_oauth_state WHERE state = ? AND account_id = ? RETURNING zorgaanbieder, trace_id, resume_task, created_at").get(state, accountId);
-    return row && now - row.created_at < 15 * 60_000 ? { zorgaanbieder: row.zorgaanbieder, traceId: row.trace_id, resumeTask: row.resume_task } : null;
+  takeState(state: string, accountId: string, now: number): PendingAuthorization | null {
+    const row = this.db.query<{ zorgaanbieder: string; trace_id: string; resume_task: string | null; code_verifier: string | null; created_at: number }, [string, string]>(
+      "DELETE FROM pgo_oauth_state WHERE state = ? AND account_id = ? RETURNING zorgaanbieder, trace_id, resume_task, code_verifier, created_at").get(state, accountId);
+    return row && now - row.created_at < 15 * 60_000
+      ? { zorgaanbieder: row.zorgaanbieder, traceId: row.trace_id, resumeTask: row.resume_task, codeVerifier: row.code_verifier } : null;
   }
 
   /** Disconnect: forget the tokens and the cached tasks of this provider. */

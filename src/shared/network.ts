@@ -23,6 +23,19 @@ export interface DvaDefinition {
   phone: string;
   authHost: string;
   fhirHost: string;
+  /**
+   * PKCE (RFC 7636, S256) on the collect flow's `/auth`: "optional" (default; MedMij does not
+   * mandate it) checks a challenge when the PGO sends one, "required" refuses a request without.
+   */
+  pkce?: PkcePolicy;
+}
+
+export type PkcePolicy = "optional" | "required";
+export const PKCE_POLICIES: readonly PkcePolicy[] = ["optional", "required"];
+
+/** A DVA's PKCE policy, with the default. */
+export function pkcePolicy(dva: Pick<DvaDefinition, "pkce">): PkcePolicy {
+  return dva.pkce ?? "optional";
 }
 
 export interface ZorgaanbiederDefinition {
@@ -178,6 +191,9 @@ export function validateNetwork(input: unknown): NetworkDefinition {
     str(`dvas[${i}].phone`, d?.phone, 6, 30);
     host(`dvas[${i}].authHost`, d?.authHost);
     host(`dvas[${i}].fhirHost`, d?.fhirHost);
+    if (d?.pkce !== undefined && !PKCE_POLICIES.includes(d.pkce)) {
+      p(`dvas[${i}].pkce`, `must be "optional" (the default: PKCE checked when a PGO sends it) or "required" (PGOs must send S256), got ${JSON.stringify(d.pkce)}`);
+    }
   });
   unique("dvas[].id", dvas.map((d) => d?.id));
   const dvaIds = new Set(dvas.map((d) => d?.id));

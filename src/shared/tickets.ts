@@ -4,6 +4,7 @@
  * lands in the PGO logged in. Sandbox convenience only: a real PGO has no such door, which is
  * why the ticket names its purpose and lives a minute.
  */
+import type { Database } from "bun:sqlite";
 import { constantTimeEqual, hmac, randomToken } from "./crypto.ts";
 
 export const TICKET_TTL_MS = 60_000;
@@ -17,10 +18,8 @@ export const CLINICIAN_LOGIN = "xis-login";
 interface Payload { p: string; s: string; e: number; n: string }
 
 export class Tickets {
-  /** Nonces already redeemed, with their expiry (kept until then: single use). */
-  private readonly used = new Map<string, number>();
-
-  constructor(private readonly secret: string) {}
+  /** Redeemed nonces live in `sandbox_used_ticket` until they expire, so a restart forgets none. */
+  constructor(private readonly secret: string, private readonly db: Database) {}
 
   issue(purpose: string, subject: string, now = Date.now()): string {
     const body = Buffer.from(JSON.stringify({ p: purpose, s: subject, e: now + TICKET_TTL_MS, n: randomToken(12) } satisfies Payload)).toString("base64url");
@@ -39,10 +38,14 @@ export class Tickets {
       return null;
     }
     if (payload.p !== purpose || typeof payload.s !== "string" || typeof payload.e !== "number" || payload.e <= now) return null;
-    for (const [nonce, expires] of this.used) if (expires <= now) this.used.delete(nonce);
-    if (this.used.has(payload.n)) return null;
-    this.used.set(payload.n, payload.e);
+    if (typeof payload.n !== "string" || !this.use(payload.n, payload.e, now)) return null;
     return payload.s;
+  }
+
+  /** Single use, atomic: the primary key decides, also between two requests at once. */
+  private use(nonce: string, expiresAt: number, now: number): boolean {
+    this.db.query("DELETE FROM sandbox_used_ticket WHERE expires_at <= ?").run(now);
+    return this.db.query("INSERT INTO sandbox_used_ticket (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING").run(nonce, expiresAt).changes === 1;
   }
 
   private sign(value: string): string {

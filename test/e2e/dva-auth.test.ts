@@ -171,7 +171,8 @@ describe("/auth checks", () => {
       body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), return_url: hiddenInput(html, "return_url"), state: hiddenInput(html, "state"), action: "cancel" }),
     });
     expect(back.headers.get("location")).toContain("error=cancelled");
-    const callback = await get(back.headers.get("location")!);
+    // The callback comes from the browser that started /auth (its dva_browser cookie).
+    const callback = await get(back.headers.get("location")!, { headers: { cookie: cookiesOf(toDigid) } });
     expect(callback.status).toBe(302);
     const location = new URL(callback.headers.get("location")!);
     expect(location.origin + location.pathname).toBe(redirectUri());

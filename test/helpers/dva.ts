@@ -1,6 +1,7 @@
 /**
  * Drive a DVA's authorization interface over HTTP as a browser would: /auth → DigiD simulator →
- * consent → redirect with code. Returns the redirect and the cookie jar (the DVA session).
+ * consent → redirect with code, carrying the DVA's cookies (its browser id and session) like a
+ * browser. Returns the redirect and the cookie jar of the DVA host.
  */
 import type { Sandbox } from "../../src/sandbox.ts";
 import { cookiesOf, get, hiddenInput } from "./sandbox.ts";
@@ -15,6 +16,8 @@ export interface ConsentFlowOptions {
   clientId?: string;
   redirectUri?: string;
   extraParams?: Record<string, string>;
+  /** The DVA cookies this "browser" already has (a second tab, an earlier login). */
+  cookies?: string;
 }
 
 /** What the flows need of a sandbox: its URLs (an in-process Sandbox, or a child process on a known port). */
@@ -35,8 +38,9 @@ export async function consentFlow(sandbox: SandboxUrls, o: ConsentFlowOptions = 
 /** From a DVA /auth URL (as a PGO sends the browser there) through DigiD and consent, back to the redirect. */
 export async function throughDva(sandbox: SandboxUrls, authUrl: string, o: ConsentFlowOptions = {}): Promise<{ redirect: URL; cookies: string }> {
   const auth = new URL(authUrl).origin;
-  const toDigid = await get(authUrl);
+  const toDigid = await get(authUrl, o.cookies ? { headers: { cookie: o.cookies } } : {});
   if (toDigid.status !== 302) throw new Error(`/auth answered ${toDigid.status}: ${await toDigid.text()}`);
+  let cookies = cookiesOf(toDigid, o.cookies);
   const digidUrl = toDigid.headers.get("location")!;
   const page = await get(digidUrl);
   const digidCookies = cookiesOf(page);
@@ -46,9 +50,9 @@ export async function throughDva(sandbox: SandboxUrls, authUrl: string, o: Conse
     persona: o.bsn ?? "999991012", action: "login",
   });
   const back = await get(`${sandbox.url("digid")}/authenticate`, { method: "POST", body: form, headers: { cookie: digidCookies, "content-type": "application/x-www-form-urlencoded" } });
-  const callback = await get(back.headers.get("location")!);
+  const callback = await get(back.headers.get("location")!, { headers: { cookie: cookies } });
   if (callback.status !== 303) throw new Error(`DigiD callback answered ${callback.status}`);
-  let cookies = cookiesOf(callback);
+  cookies = cookiesOf(callback, cookies);
   const consentUrl = new URL(callback.headers.get("location")!, auth).href;
   const consent = await get(consentUrl, { headers: { cookie: cookies } });
   cookies = cookiesOf(consent, cookies);

@@ -3,6 +3,7 @@
  * consent → code on the PGO's redirect URI. Client and redirect URI are verified first; until
  * then errors are a page, never a redirect (RFC 6749 §4.1.2.1, STYLE habit 4).
  */
+import { pkcePolicy } from "../../shared/network.ts";
 import type { ResolvedDva, ResolvedNetwork, ResolvedPgo, ResolvedZorgaanbieder } from "../../shared/resolved-network.ts";
 import { OAuthError } from "../../shared/oauth-error.ts";
 import type { OAuthClientEntry } from "./register-client.ts";
@@ -20,7 +21,7 @@ export const LONG_CONSENT_MS = 182 * 86_400_000;
 export const COLLECT_TASKS_SERVICE = "99";
 
 export interface VerifiedClient { pgo: ResolvedPgo; organisatienaam: string; redirectUri: string }
-export interface AuthorizeRequest { client: VerifiedClient; state: string; zorgaanbieder: ResolvedZorgaanbieder }
+export interface AuthorizeRequest { client: VerifiedClient; state: string; zorgaanbieder: ResolvedZorgaanbieder; codeChallenge: string | null }
 
 /** RFC 6749 §3.1: parameters must not be included more than once. */
 function single(params: URLSearchParams, name: string): string | null {
@@ -69,10 +70,30 @@ export function checkAuthorizeRequest(params: URLSearchParams, client: VerifiedC
     if (!zorgaanbieder.dataServices.includes(COLLECT_TASKS_SERVICE)) {
       throw new OAuthError("invalid_scope", `${zorgaanbieder.name} biedt gegevensdienst ${COLLECT_TASKS_SERVICE} niet aan`);
     }
-    return { client, state, zorgaanbieder, stateForError: state };
+    const codeChallenge = checkCodeChallenge(single(params, "code_challenge"), single(params, "code_challenge_method"), pkcePolicy(dva));
+    return { client, state, zorgaanbieder, codeChallenge, stateForError: state };
   } catch (e) {
     if (e instanceof OAuthError) throw Object.assign(e, { state });
     const duplicate = (e as { duplicate?: string }).duplicate;
     throw Object.assign(new OAuthError("invalid_request", duplicate ? `${duplicate} komt meer dan één keer voor` : String(e)), { state: duplicate === "state" ? null : state });
   }
+}
+
+/**
+ * PKCE on the collect flow (RFC 7636 §4.3; RFC 9700 §2.1.1): S256 only. `plain`, and a challenge
+ * without a method (which means plain, RFC 7636 §4.3), are refused; a DVA whose network sets
+ * `pkce: "required"` refuses a request without a challenge. MedMij does not mandate PKCE, so by
+ * default a PGO may leave it out.
+ */
+function checkCodeChallenge(challenge: string | null, method: string | null, policy: "optional" | "required"): string | null {
+  if (challenge === null && method === null) {
+    if (policy === "required") throw new OAuthError("invalid_request", "code_challenge ontbreekt: deze DVA vereist PKCE (S256) (stap: autorisatieverzoek)");
+    return null;
+  }
+  if (challenge === null) throw new OAuthError("invalid_request", "code_challenge_method zonder code_challenge (stap: autorisatieverzoek)");
+  if (method === null) throw new OAuthError("invalid_request", "code_challenge zonder code_challenge_method betekent plain; alleen S256 wordt ondersteund (stap: autorisatieverzoek)");
+  if (method !== "S256") throw new OAuthError("invalid_request", `code_challenge_method ${method} wordt niet ondersteund; gebruik S256 (stap: autorisatieverzoek)`);
+  // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
+  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) throw new OAuthError("invalid_request", "code_challenge is geen base64url-gecodeerde SHA-256 (43 tekens) (stap: autorisatieverzoek)");
+  return challenge;
 }

@@ -29,7 +29,11 @@ function basicCredentials(request: Request): { id: string; secret: string } | nu
   }
 }
 
-export function authenticateClient(request: Request, form: URLSearchParams, dva: ResolvedDva, network: ResolvedNetwork): TokenClient {
+/**
+ * `secretRequired`: the endpoint needs real client authentication (RFC 7662 §2.1 introspection),
+ * so a PGO is accepted only with the secret the network gives it; one without a secret cannot call it.
+ */
+export function authenticateClient(request: Request, form: URLSearchParams, dva: ResolvedDva, network: ResolvedNetwork, o: { secretRequired?: boolean } = {}): TokenClient {
   const basic = basicCredentials(request);
   const formId = form.get("client_id");
   const formSecret = form.get("client_secret");
@@ -41,6 +45,10 @@ export function authenticateClient(request: Request, form: URLSearchParams, dva:
 
   const pgo = network.pgos.find((g) => g.clientId === clientId);
   if (pgo) {
+    if (o.secretRequired && pgo.clientSecret === undefined) {
+      throw new OAuthError("invalid_client", `${clientId} heeft in het netwerk geen client secret en kan zich hier dus niet authenticeren (RFC 7662 §2.1)`);
+    }
+    if (o.secretRequired && secret === null) throw new OAuthError("invalid_client", "client secret ontbreekt (client_secret_basic of client_secret_post)");
     if (pgo.clientSecret !== undefined && secret !== null && !equal(secret, pgo.clientSecret)) throw new OAuthError("invalid_client", "onjuist client secret");
     return { kind: "pgo", clientId, pgo };
   }

@@ -1,7 +1,8 @@
 /**
  * The MedMij authorization interface (SD 3.3): `/auth` → DigiD simulator → `/digid/callback` →
  * `/consent` → code on the PGO's redirect URI. The DigiD callback also completes a SMART
- * authorization that needed a login (smart-routes.ts).
+ * authorization and the consent overview's login (smart-routes.ts, consent-routes.ts). Every
+ * step after `/auth` must come from the browser that started it (deps.ts `sameBrowser`).
  */
 import { Elysia } from "elysia";
 import { randomToken } from "../../shared/crypto.ts";
@@ -12,10 +13,10 @@ import { logIncoming } from "../../shared/incoming.ts";
 import { OAuthError, errorRedirect } from "../../shared/oauth-error.ts";
 import { ConsentPage } from "../../../views/dva/pages.tsx";
 import {
-  AUTH_REQUEST_TTL_MS, CODE_TTL_MS, COLLECT_TASKS_SERVICE, LONG_CONSENT_MS, ONCE_CONSENT_MS, UnverifiedClientError,
-  checkAuthorizeRequest, verifyClient,
+  CODE_TTL_MS, COLLECT_TASKS_SERVICE, LONG_CONSENT_MS, ONCE_CONSENT_MS, UnverifiedClientError, checkAuthorizeRequest, verifyClient,
 } from "./authorize.ts";
-import { SESSION_TTL_MS, digidLoginUrl, type AuthDeps } from "./deps.ts";
+import { NOT_THIS_BROWSER, SESSION_TTL_MS, UNKNOWN_REQUEST, type AuthDeps } from "./deps.ts";
+import type { CodeData } from "./grants/authorization-code.ts";
 import { completeSmartLogin } from "./smart-routes.ts";
 
 
@@ -38,11 +39,8 @@ export function collectRoutes(d: AuthDeps) {
       }
       try {
         const checked = checkAuthorizeRequest(url.searchParams, client, dva, ctx.network);
-        const now = Date.now();
-        const id = randomToken();
-        store.saveAuthRequest({ id, clientId: client.pgo.clientId, redirectUri: client.redirectUri, scope: checked.zorgaanbieder.scope,
-          state: checked.state, traceId: received.traceId, requestId: received.requestId, sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
-        return new Response(null, { status: 302, headers: { Location: digidLoginUrl(d, id) } });
+        return d.beginLogin(request, { clientId: client.pgo.clientId, redirectUri: client.redirectUri, scope: checked.zorgaanbieder.scope,
+          state: checked.state, traceId: received.traceId, requestId: received.requestId, codeChallenge: checked.codeChallenge });
       } catch (e) {
         if (!(e instanceof OAuthError)) throw e;
         received.respond("send_authorization_response", 302, { code: e.error, description: e.description });
@@ -50,25 +48,33 @@ export function collectRoutes(d: AuthDeps) {
       }
     })
 
-    // Back from the DigiD simulator: verify the assertion with its JWKS over HTTP, start a DVA session.
+    // Back from the DigiD simulator: in the browser that started the login (checked before anything
+    // is consumed, so a replay elsewhere leaves the real browser able to finish), verify the
+    // assertion with its JWKS over HTTP, use it once, start a DVA session.
     .get("/digid/callback", async ({ request }) => {
       const url = new URL(request.url);
       const requestId = url.searchParams.get("state");
       const pending = requestId ? store.findAuthRequest(requestId, Date.now()) : null;
-      if (!pending) return d.technicalError(request, "Onbekend of verlopen autorisatieverzoek (sessie verlopen).");
+      if (!pending) return d.technicalError(request, UNKNOWN_REQUEST);
+      if (!d.sameBrowser(request, pending)) return d.technicalError(request, NOT_THIS_BROWSER);
       if (url.searchParams.get("error")) {
         store.deleteAuthRequest(pending.id);
         if (pending.kind === "overview") return d.technicalError(request, "Het inloggen met DigiD is afgebroken.");
         return errorRedirect(pending.redirectUri, { error: "access_denied", description: "de persoon heeft het inloggen met DigiD afgebroken" }, pending.state, dva.auth.origin);
       }
-      let bsn: string;
+      let bsn: string, jti: string, expiresAt: number;
       try {
         const { payload } = await jwtVerify(url.searchParams.get("assertion") ?? "", d.digidJwks, { issuer: ctx.network.digid.origin, audience: dva.auth.origin });
         if (payload.state !== pending.id || typeof payload.bsn !== "string") throw new Error("assertion hoort niet bij dit verzoek");
+        if (typeof payload.jti !== "string" || typeof payload.exp !== "number") throw new Error("assertion heeft geen jti of exp");
         bsn = payload.bsn;
+        jti = payload.jti;
+        expiresAt = payload.exp * 1000;
       } catch (e) {
         return d.technicalError(request, `De DigiD-assertion is ongeldig: ${(e as Error).message}`);
       }
+      // A DigiD assertion logs in once (RFC 9700 §4.5: a replayed login response is an injection).
+      if (!store.useAssertion(jti, expiresAt, Date.now())) return d.technicalError(request, "Deze DigiD-inlog is al gebruikt. Begin opnieuw vanuit uw PGO.");
       const session = store.createSession(bsn, Date.now(), SESSION_TTL_MS);
       if (pending.kind === "smart") return completeSmartLogin(d, request, pending, session);
       if (pending.kind === "overview") {
@@ -82,7 +88,7 @@ export function collectRoutes(d: AuthDeps) {
     // SD 3.3 step 2: the consent screen.
     .get("/consent", ({ request }) => {
       const found = d.pendingFor(request, new URL(request.url).searchParams.get("request"));
-      if (!found) return d.technicalError(request, "Onbekend of verlopen autorisatieverzoek, of u bent niet ingelogd voor dit verzoek.");
+      if ("refused" in found) return d.technicalError(request, found.refused);
       const { pending, session } = found;
       const za = ctx.network.zorgaanbieders.find((z) => z.scope === pending.scope && z.dva === dva.id)!;
       const csrf = ctx.csrf.grant(request);
@@ -97,10 +103,10 @@ export function collectRoutes(d: AuthDeps) {
     .post("/consent", async ({ request }) => {
       const form = await readForm(request);
       const found = d.pendingFor(request, form.request);
-      if (!found) return d.technicalError(request, "Onbekend of verlopen autorisatieverzoek, of u bent niet ingelogd voor dit verzoek.");
+      if ("refused" in found) return d.technicalError(request, found.refused);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return d.technicalError(request, "Het formulier is verlopen of niet van deze pagina afkomstig.", 403);
       const { pending, session } = found;
-      store.deleteAuthRequest(pending.id);
+      if (!store.deleteAuthRequest(pending.id)) return d.technicalError(request, UNKNOWN_REQUEST);
       const answered = (status: number, error?: { code: string; description: string }) => ctx.chain.write({
         type: "send_authorization_response", location, traceId: pending.traceId,
         ...(error ? { error: { request_id: pending.requestId, ...error, status } } : { response: { request_id: pending.requestId, status } }),
@@ -116,7 +122,7 @@ export function collectRoutes(d: AuthDeps) {
         expiresAt: now + (kind === "long" ? LONG_CONSENT_MS : ONCE_CONSENT_MS) });
       const code = randomToken();
       store.saveGrant(code, { kind: "code", clientId: pending.clientId, consentId: consent.id, createdAt: now, expiresAt: now + CODE_TTL_MS,
-        data: { bsn: session.bsn, zorgaanbieder: za.name, scope: pending.scope, redirectUri: pending.redirectUri } });
+        data: { bsn: session.bsn, zorgaanbieder: za.name, scope: pending.scope, redirectUri: pending.redirectUri, codeChallenge: pending.codeChallenge ?? null } satisfies CodeData });
       const target = new URL(pending.redirectUri);
       target.searchParams.set("code", code);
       target.searchParams.set("state", pending.state);

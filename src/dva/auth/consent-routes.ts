@@ -4,14 +4,12 @@
  * revokes the refresh tokens and access tokens issued under them.
  */
 import { Elysia } from "elysia";
-import { randomToken } from "../../shared/crypto.ts";
 import { CSRF_FIELD } from "../../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost } from "../../shared/html.ts";
 import { localDateTime } from "../../shared/time.ts";
 import { newId } from "../../shared/trace.ts";
 import { ConsentOverview, type ConsentRow } from "../../../views/dva/pages.tsx";
-import { AUTH_REQUEST_TTL_MS } from "./authorize.ts";
-import { digidLoginUrl, type AuthDeps } from "./deps.ts";
+import type { AuthDeps } from "./deps.ts";
 
 
 export const OVERVIEW_PATH = "/toestemmingen";
@@ -24,11 +22,7 @@ export function consentRoutes(d: AuthDeps) {
     .get(OVERVIEW_PATH, ({ request }) => {
       const session = d.sessionOf(request);
       if (!session) {
-        const now = Date.now();
-        const id = randomToken();
-        store.saveAuthRequest({ id, kind: "overview", clientId: "", redirectUri: OVERVIEW_PATH, scope: "", state: "", traceId: newId(),
-          requestId: id.slice(0, 16), sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
-        return new Response(null, { status: 302, headers: { Location: digidLoginUrl(d, id) } });
+        return d.beginLogin(request, { kind: "overview", clientId: "", redirectUri: OVERVIEW_PATH, scope: "", state: "", traceId: newId() });
       }
       const now = Date.now();
       const rows: ConsentRow[] = store.consentsOf(session.bsn).map((c) => ({

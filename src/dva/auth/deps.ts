@@ -1,6 +1,6 @@
 /** What the DVA authorization server's route files share: stores, keys, sessions, error pages. */
 import { createRemoteJWKSet } from "jose";
-import { sha256 } from "../../shared/crypto.ts";
+import { constantTimeEqual, randomToken, sha256 } from "../../shared/crypto.ts";
 import type { SandboxContext } from "../../shared/context.ts";
 import { readCookie, serializeCookie } from "../../shared/cookies.ts";
 import { htmlResponse } from "../../shared/html.ts";
@@ -11,18 +11,48 @@ import { incomingIds } from "../../shared/trace.ts";
 import { TechnicalError } from "../../../views/dva/pages.tsx";
 import { themes } from "../../../views/theme.ts";
 import { FhirStore } from "../fhir/store.ts";
+import { AUTH_REQUEST_TTL_MS } from "./authorize.ts";
 import { createOAuthClientList } from "./register-client.ts";
-import { DvaAuthStore, type DvaSession } from "./store.ts";
+import { DvaAuthStore, type AuthRequest, type DvaSession } from "./store.ts";
 
 export const SESSION_COOKIE = "dva_session";
 export const SESSION_TTL_MS = 60 * 60_000;
+/** Names this browser to the DVA, so that a login finishes in the browser that started it. */
+export const BROWSER_COOKIE = "dva_browser";
+const BROWSER_COOKIE_MAX_AGE_S = 400 * 86_400; // long-lived: the longest browsers keep a cookie
+const BROWSER_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** A login to start: everything of a pending request but what beginLogin fills in. */
+export type NewLogin = Omit<AuthRequest, "id" | "browser" | "sessionId" | "expiresAt" | "requestId"> & { requestId?: string };
+
+/** Why a pending request cannot go on in this browser, as the Dutch detail of the SD 4.2.1 page. */
+export const NOT_THIS_BROWSER = "Dit verzoek is in een andere browser gestart. Om veiligheidsredenen kunt u het alleen afmaken in de browser waarin u begon. Begin opnieuw vanuit uw PGO.";
+export const UNKNOWN_REQUEST = "Onbekend of verlopen autorisatieverzoek (sessie verlopen).";
 
 export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: number) {
   const theme = themes.dva(dva.name, index, "auth");
   const store = new DvaAuthStore(ctx.db, dva.id);
   const location = dva.auth.hostname;
+
+  /** This browser's id (reused, so two tabs both work), and the cookie to set when it had none. */
+  function browserOf(request: Request): { hash: string; setCookie: string | null } {
+    const existing = readCookie(request, BROWSER_COOKIE);
+    if (existing && BROWSER_ID.test(existing)) return { hash: sha256(existing), setCookie: null };
+    const id = randomToken();
+    return { hash: sha256(id), setCookie: serializeCookie(BROWSER_COOKIE, id, { maxAgeSeconds: BROWSER_COOKIE_MAX_AGE_S }) };
+  }
+
+  /**
+   * RFC 9700 §4.7 and §4.5 (login CSRF, injection): a pending request binds the browser that
+   * started it; the DigiD callback and consent of another browser are refused.
+   */
+  function sameBrowser(request: Request, pending: AuthRequest): boolean {
+    const id = readCookie(request, BROWSER_COOKIE);
+    return id !== null && pending.browser !== null && constantTimeEqual(sha256(id), pending.browser);
+  }
+
   return {
-    ctx, dva, theme, store, location,
+    ctx, dva, theme, store, location, sameBrowser,
     fhir: new FhirStore(ctx.db),
     signingKey: lazySigningKey(store),
     ocl: createOAuthClientList(createHttpClient({ location, chain: ctx.chain }), ctx.network.register.origin),
@@ -44,12 +74,28 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
       return serializeCookie(SESSION_COOKIE, session.id, { maxAgeSeconds: SESSION_TTL_MS / 1000 });
     },
 
-    /** A pending request and this browser's session, which must be the one that logged in for it. */
-    pendingFor(request: Request, requestId: string | undefined | null) {
+    /** Save a pending request bound to this browser and send the browser to the DigiD simulator. */
+    beginLogin(request: Request, login: NewLogin): Response {
+      const now = Date.now();
+      const id = randomToken();
+      const browser = browserOf(request);
+      store.saveAuthRequest({ ...login, id, requestId: login.requestId ?? id.slice(0, 16), browser: browser.hash, sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
+      const headers = new Headers({ Location: digidLoginUrl(ctx.network.digid.origin, dva.auth.origin, id) });
+      if (browser.setCookie) headers.append("Set-Cookie", browser.setCookie);
+      return new Response(null, { status: 302, headers });
+    },
+
+    /**
+     * The pending request of the consent screen: started in this browser, and logged in for by
+     * this browser's session. Otherwise why not; nothing is consumed, so the real browser can finish.
+     */
+    pendingFor(request: Request, requestId: string | undefined | null): { pending: AuthRequest; session: DvaSession } | { refused: string } {
       const pending = requestId ? store.findAuthRequest(requestId, Date.now()) : null;
+      if (!pending) return { refused: UNKNOWN_REQUEST };
+      if (!sameBrowser(request, pending)) return { refused: NOT_THIS_BROWSER };
       const id = readCookie(request, SESSION_COOKIE);
       const session = id ? store.findSession(id, Date.now()) : null;
-      if (!pending || !session || pending.sessionId !== sha256(session.id)) return null;
+      if (!session || pending.sessionId !== sha256(session.id)) return { refused: "U bent niet ingelogd voor dit autorisatieverzoek (of uw sessie is verlopen)." };
       return { pending, session };
     },
   };
@@ -58,9 +104,9 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
 export type AuthDeps = ReturnType<typeof createAuthDeps>;
 
 /** The DigiD simulator login for a pending request; it returns to /digid/callback with state = the request id. */
-export function digidLoginUrl(d: AuthDeps, requestId: string): string {
-  const digid = new URL(`${d.ctx.network.digid.origin}/authenticate`);
-  digid.searchParams.set("return_url", `${d.dva.auth.origin}/digid/callback`);
+function digidLoginUrl(digidOrigin: string, authOrigin: string, requestId: string): string {
+  const digid = new URL(`${digidOrigin}/authenticate`);
+  digid.searchParams.set("return_url", `${authOrigin}/digid/callback`);
   digid.searchParams.set("state", requestId);
   return digid.href;
 }

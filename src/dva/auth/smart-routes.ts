@@ -8,9 +8,9 @@ import { htmlResponse, jsonResponse } from "../../shared/html.ts";
 import { NO_STORE, OAuthError, errorRedirect, oauthErrorResponse } from "../../shared/oauth-error.ts";
 import { incomingIds, newId } from "../../shared/trace.ts";
 import { OtherPersonPage } from "../../../views/dva/pages.tsx";
-import { AUTH_REQUEST_TTL_MS, CODE_TTL_MS, UnverifiedClientError } from "./authorize.ts";
+import { CODE_TTL_MS, UnverifiedClientError } from "./authorize.ts";
 import { authenticateClient, type TokenClient } from "./client-auth.ts";
-import { digidLoginUrl, type AuthDeps } from "./deps.ts";
+import type { AuthDeps } from "./deps.ts";
 import type { SmartCodeData } from "./grants/smart-code.ts";
 import type { LaunchContext } from "./grants/token-exchange.ts";
 import { checkSmartAuthorize, verifySmartClient } from "./smart.ts";
@@ -48,11 +48,14 @@ export function completeSmartLogin(d: AuthDeps, request: Request, pending: AuthR
 export function smartRoutes(d: AuthDeps) {
   const { ctx, dva, store, location } = d;
 
-  /** Introspection and revocation: a form with `token`, from an authenticated client; errors as RFC 6749 §5.2. */
-  async function withToken(request: Request, handle: (token: string, caller: TokenClient, now: number) => Promise<Response>): Promise<Response> {
+  /**
+   * Introspection and revocation: a form with `token`, from an authenticated client; errors as
+   * RFC 6749 §5.2. Introspection needs a client secret (RFC 7662 §2.1: against token scanning).
+   */
+  async function withToken(request: Request, need: { secret: boolean }, handle: (token: string, caller: TokenClient, now: number) => Promise<Response>): Promise<Response> {
     try {
       const form = await readTokenForm(request);
-      const caller = authenticateClient(request, form, dva, ctx.network);
+      const caller = authenticateClient(request, form, dva, ctx.network, { secretRequired: need.secret });
       const token = form.get("token");
       if (!token) throw new OAuthError("invalid_request", "token ontbreekt");
       return await handle(token, caller, Date.now());
@@ -90,10 +93,8 @@ export function smartRoutes(d: AuthDeps) {
         if (session && session.bsn === grant.data.bsn) {
           return issueSmartCode(d, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending });
         }
-        const id = randomToken();
-        store.saveAuthRequest({ id, kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
-          scope: checked.scope, state: checked.state, traceId, requestId: id.slice(0, 16), sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
-        return new Response(null, { status: 302, headers: { Location: digidLoginUrl(d, id) } });
+        return d.beginLogin(request, { kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
+          scope: checked.scope, state: checked.state, traceId });
       } catch (e) {
         if (!(e instanceof OAuthError)) throw e;
         ctx.chain.write({ type: "send_authorize_request_error", location, traceId, error: { code: e.error, description: e.description } });
@@ -101,15 +102,16 @@ export function smartRoutes(d: AuthDeps) {
       }
     })
 
-    // RFC 7662: client-authenticated; inactive for anything not issued here, expired or revoked.
-    .post("/connect/introspect", ({ request }) => withToken(request, async (token, caller, now) => {
+    // RFC 7662 §2.1: authenticated with a secret. §2.2: inactive for anything not issued here,
+    // expired or revoked, and for a token the caller may not introspect: one issued to another client.
+    .post("/connect/introspect", ({ request }) => withToken(request, { secret: true }, async (token, caller, now) => {
       const verified = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
-      if (!verified) return jsonResponse({ active: false }, 200, NO_STORE);
+      if (!verified || verified.client_id !== caller.clientId) return jsonResponse({ active: false }, 200, NO_STORE);
       return jsonResponse({ active: true, token_type: "Bearer", ...verified, introspected_by: caller.clientId }, 200, NO_STORE);
     }))
 
     // RFC 7009 §2.2: 200 whether or not the token was valid; only the client it was issued to can revoke it.
-    .post("/connect/revocation", ({ request }) => withToken(request, async (token, caller, now) => {
+    .post("/connect/revocation", ({ request }) => withToken(request, { secret: false }, async (token, caller, now) => {
       const access = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
       if (access && access.client_id === caller.clientId) store.revokeAccessToken(access.jti, now);
       const refresh = store.findGrant<{ issuedBy?: string }>(token, "refresh");

@@ -7,7 +7,14 @@ import type { Database } from "bun:sqlite";
 import type { SigningKeyRecord } from "../../shared/keys.ts";
 
 export interface DvaSession { id: string; bsn: string; digidLoginAt: number; expiresAt: number }
-export interface AuthRequest { id: string; kind?: "collect" | "smart" | "overview"; data?: Record<string, unknown>; clientId: string; redirectUri: string; scope: string; state: string; traceId: string; requestId: string; sessionId: string | null; expiresAt: number }
+/**
+ * A login in progress. `browser` is SHA-256 of the dva_browser cookie of the browser that started
+ * it; `codeChallenge` the PKCE S256 challenge of a collect request (RFC 7636 §4.3), if it sent one.
+ */
+export interface AuthRequest {
+  id: string; kind?: "collect" | "smart" | "overview"; data?: Record<string, unknown>; clientId: string; redirectUri: string; scope: string; state: string;
+  traceId: string; requestId: string; sessionId: string | null; browser: string | null; codeChallenge?: string | null; expiresAt: number;
+}
 export interface Consent { id: string; bsn: string; clientId: string; zorgaanbieder: string; kind: "once" | "long"; createdAt: number; expiresAt: number; withdrawnAt: number | null }
 export type GrantKind = "code" | "refresh" | "launch";
 export interface Grant<T = Record<string, unknown>> { hash: string; kind: GrantKind; clientId: string; consentId: string | null; data: T; createdAt: number; expiresAt: number; usedAt: number | null; revokedAt: number | null }
@@ -64,16 +71,17 @@ export class DvaAuthStore {
   // Authorization requests ------------------------------------------------------------------------
 
   saveAuthRequest(r: AuthRequest, now: number): void {
-    this.db.query(`INSERT INTO dva_auth_request (id, dva, kind, data, client_id, redirect_uri, scope, state, trace_id, request_id, session_id, created_at, expires_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(r.id, this.dva, r.kind ?? "collect", r.data ? JSON.stringify(r.data) : null, r.clientId, r.redirectUri, r.scope, r.state, r.traceId, r.requestId, r.sessionId, now, r.expiresAt);
+    this.db.query(`INSERT INTO dva_auth_request (id, dva, kind, data, client_id, redirect_uri, scope, state, trace_id, request_id, session_id, browser, code_challenge, created_at, expires_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(r.id, this.dva, r.kind ?? "collect", r.data ? JSON.stringify(r.data) : null, r.clientId, r.redirectUri, r.scope, r.state, r.traceId, r.requestId, r.sessionId,
+        r.browser, r.codeChallenge ?? null, now, r.expiresAt);
   }
 
   findAuthRequest(id: string, now: number): AuthRequest | null {
     const row = this.db.query<Record<string, any>, [string, string, number]>(
       "SELECT * FROM dva_auth_request WHERE id = ? AND dva = ? AND expires_at > ?").get(id, this.dva, now);
     return row ? { id: row.id, kind: row.kind, data: row.data ? JSON.parse(row.data) : undefined, clientId: row.client_id, redirectUri: row.redirect_uri, scope: row.scope, state: row.state,
-      traceId: row.trace_id, requestId: row.request_id, sessionId: row.session_id, expiresAt: row.expires_at } : null;
+      traceId: row.trace_id, requestId: row.request_id, sessionId: row.session_id, browser: row.browser, codeChallenge: row.code_challenge, expiresAt: row.expires_at } : null;
   }
 
   /** Bind a pending request to the browser session that logged in for it. */
@@ -81,8 +89,18 @@ export class DvaAuthStore {
     this.db.query("UPDATE dva_auth_request SET session_id = ? WHERE id = ? AND dva = ?").run(sha256(sessionId), requestId, this.dva);
   }
 
-  deleteAuthRequest(id: string): void {
-    this.db.query("DELETE FROM dva_auth_request WHERE id = ? AND dva = ?").run(id, this.dva);
+  /** End a pending request; false when it was already gone (two answers at once: only one wins). */
+  deleteAuthRequest(id: string): boolean {
+    return this.db.query("DELETE FROM dva_auth_request WHERE id = ? AND dva = ?").run(id, this.dva).changes === 1;
+  }
+
+  /**
+   * Record a DigiD assertion as redeemed until it expires; false when it already was (single
+   * use, atomic: the primary key decides between two concurrent callbacks).
+   */
+  useAssertion(jti: string, expiresAt: number, now: number): boolean {
+    this.db.query("DELETE FROM dva_used_assertion WHERE dva = ? AND expires_at <= ?").run(this.dva, now);
+    return this.db.query("INSERT INTO dva_used_assertion (dva, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING").run(this.dva, jti, expiresAt).changes === 1;
   }
 
   // Consents --------------------------------------------------------------------------------------
