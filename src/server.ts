@@ -1,13 +1,15 @@
 /**
  * One Bun.serve for every virtual host: the Host header picks the actor app from a map built from
  * the network definition (SPEC §1–§2). Things every host shares live here: `/health`, the static
- * assets, the host-level faults (a DVA or the module down, DVA latency), echoing
- * `MedMij-Request-ID`, and a last-resort error page that never shows a stack trace.
+ * assets, the host-level faults (a DVA or the module down, DVA latency), the security headers of
+ * every response (shared/security-headers.ts), echoing `MedMij-Request-ID`, and a last-resort
+ * error page that never shows a stack trace.
  */
 import { serveAsset } from "./shared/assets.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import type { Faults } from "./shared/faults.ts";
 import { htmlResponse, jsonResponse } from "./shared/html.ts";
+import { withSecurityHeaders } from "./shared/security-headers.ts";
 import { REQUEST_ID_HEADER, incomingIds } from "./shared/trace.ts";
 import { ErrorPage } from "../views/error-page.tsx";
 import { UnknownHostPage } from "../views/unknown-host.tsx";
@@ -41,27 +43,25 @@ export function hostnameOf(hostHeader: string | null): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
-  return async function dispatch(request: Request): Promise<Response> {
-    const hostname = hostnameOf(request.headers.get("host"));
-    const route = hosts.get(hostname);
-    const url = new URL(request.url);
+  async function respond(request: Request, url: URL, hostname: string, route: HostRoute | undefined): Promise<Response> {
     if (!route) {
       const listed = [...new Map([...hosts.values()].map((r) => [r.origin, r])).values()];
       return htmlResponse(UnknownHostPage({ host: hostname, hosts: listed.map((r) => ({ title: r.title, origin: r.origin })) }), { status: 404 });
     }
-
     const faults = ctx.faults.get();
     const down = hostDown(faults, route);
     if (down) return down;
     const latency = faults.latencyMs;
     if (latency && (route.kind === "dva-auth" || route.kind === "dva-fhir")) await sleep(latency);
+    if (url.pathname === "/health" && request.method === "GET") return jsonResponse({ status: "ok" });
+    return serveAsset(url.pathname) ?? await handleSafely(route, request, url);
+  }
 
-    let response: Response;
-    if (url.pathname === "/health" && request.method === "GET") {
-      response = jsonResponse({ status: "ok" });
-    } else {
-      response = serveAsset(url.pathname) ?? await handleSafely(route, request, url);
-    }
+  return async function dispatch(request: Request): Promise<Response> {
+    const hostname = hostnameOf(request.headers.get("host"));
+    const route = hosts.get(hostname);
+    const url = new URL(request.url);
+    let response = withSecurityHeaders(await respond(request, url, hostname, route), route?.kind ?? null, url.pathname);
     const requestId = request.headers.get(REQUEST_ID_HEADER);
     if (requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId)) {
       // SPEC §5: the DVA echoes every request's MedMij-Request-ID. Responses from fetch() have

@@ -1,12 +1,15 @@
 /**
  * PGO accounts (AM-FE-016): log in, create an account, log out. CSRF on every form; the session
  * cookie is HttpOnly and SameSite=Lax; after login the person goes back to `next` (same host only).
+ * Login takes as long for an unknown username as for a wrong password, and backs off per username
+ * after repeated failures (shared/login-guard.ts).
  */
 import { Elysia } from "elysia";
 import type { SandboxContext } from "../shared/context.ts";
 import { clearCookie, readCookie } from "../shared/cookies.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost, safeNext } from "../shared/html.ts";
+import { createLoginGuard, createPasswordCheck, tooManyAttempts } from "../shared/login-guard.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
 import { AccountPage } from "../../views/pgo/account.tsx";
 import { LoginPage } from "../../views/components/login.tsx";
@@ -26,6 +29,12 @@ export interface AccountDeps {
 }
 
 export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }: AccountDeps) {
+  const guard = createLoginGuard(`pgo:${pgo.clientId}`);
+  const passwords = createPasswordCheck(PASSWORD_OPTIONS);
+  const loginFailed = (request: Request, next: string, username: string, status: number, error: string, headers?: Record<string, string>) => {
+    const csrf = ctx.csrf.grant(request);
+    return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, username, error }), { status, headers });
+  };
   return new Elysia({ name: `pgo-accounts:${pgo.clientId}` })
     .get("/login", ({ request }) => {
       const csrf = ctx.csrf.grant(request);
@@ -36,12 +45,14 @@ export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }:
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
       const next = safeNext(form.next);
       const username = (form.username ?? "").trim().toLowerCase();
+      const wait = guard.attempt(username);
+      if (wait) return loginFailed(request, next, username, 429, tooManyAttempts(wait), { "Retry-After": String(wait) });
       const found = username ? store.findAccount(pgo.clientId, username) : null;
-      const ok = found ? await Bun.password.verify(form.password ?? "", found.passwordHash) : false;
+      const ok = await passwords.verify(form.password ?? "", found?.passwordHash); // also when unknown: same time
       if (!found || !ok) {
-        const csrf = ctx.csrf.grant(request);
-        return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, username, error: "Deze combinatie van gebruikersnaam en wachtwoord kennen we niet." }), { status: 401 });
+        return loginFailed(request, next, username, 401, "Deze combinatie van gebruikersnaam en wachtwoord kennen we niet.");
       }
+      guard.succeeded(username);
       return redirectAfterPost(request, next, [startSession(found.id)]);
     })
     .get("/account", ({ request }) => {
@@ -64,7 +75,7 @@ export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }:
         return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next, errors, values }), { status: 422 });
       }
       const account = store.createAccount({ pgo: pgo.clientId, username: values.username, displayName: values.name,
-        passwordHash: await Bun.password.hash(form.password!, PASSWORD_OPTIONS) });
+        passwordHash: await passwords.hash(form.password!) });
       return redirectAfterPost(request, next, [startSession(account.id)]);
     })
     .post("/logout", async ({ request }) => {

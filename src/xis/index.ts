@@ -8,10 +8,11 @@
 import type { SandboxContext } from "../shared/context.ts";
 import { createActorApp } from "../shared/actor-app.ts";
 import { clearCookie, readCookie, serializeCookie } from "../shared/cookies.ts";
-import { constantTimeEqual, randomToken } from "../shared/crypto.ts";
+import { randomToken } from "../shared/crypto.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost, safeNext, toLogin } from "../shared/html.ts";
 import { createHttpClient, UnreachableError } from "../shared/http-client.ts";
+import { createLoginGuard, createPasswordCheck, tooManyAttempts } from "../shared/login-guard.ts";
 import type { ResolvedClinician } from "../shared/resolved-network.ts";
 import { isValidBsn, normalizeBsn } from "../shared/bsn.ts";
 import { incomingIds, type Trace } from "../shared/trace.ts";
@@ -113,6 +114,21 @@ export function createXis(ctx: SandboxContext) {
     if (res.status !== 201) throw new DvaError(`Het postvak nam de uitnodiging niet aan (HTTP ${res.status}).`, res.status);
   }
 
+  // Clinicians' passwords come from the network in plain text. Hashed once, on the first login
+  // attempt of any kind, so a known and an unknown username both verify a hash (login-guard.ts).
+  const guard = createLoginGuard(`xis:${n.xis.hostname}`);
+  const passwords = createPasswordCheck();
+  let clinicianHashes: Promise<Map<string, string>> | undefined;
+  const hashOf = async (c: ResolvedClinician | undefined) => {
+    clinicianHashes ??= Promise.all(n.clinicians.map(async (x) => [x.id, await passwords.hash(x.password)] as const)).then((pairs) => new Map(pairs));
+    const hashes = await clinicianHashes;
+    return c ? hashes.get(c.id) : undefined;
+  };
+  const loginFailed = (request: Request, next: string, username: string, status: number, error: string, headers?: Record<string, string>) => {
+    const csrf = ctx.csrf.grant(request);
+    return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, username, accountLink: false, heading: "Inloggen zorgverlener", error }), { status, headers });
+  };
+
   return createActorApp(`xis:${n.xis.hostname}`, theme)
     .get("/", ({ request }) => new Response(null, { status: 303, headers: { Location: clinicianOf(request) ? "/patienten" : "/login" } }))
     .get("/login", ({ request }) => {
@@ -124,13 +140,13 @@ export function createXis(ctx: SandboxContext) {
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return page(request, "Formulier verlopen", "Laad de pagina opnieuw en probeer het nog eens.", 403, { href: "/login", label: "Naar inloggen" });
       const username = (form.username ?? "").trim().toLowerCase();
-      const clinician = n.clinicians.find((c) => c.username === username);
       const next = safeNext(form.next);
-      if (!clinician || !constantTimeEqual(clinician.password, form.password ?? "")) {
-        const csrf = ctx.csrf.grant(request);
-        return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, username, accountLink: false, heading: "Inloggen zorgverlener",
-          error: "Deze combinatie van gebruikersnaam en wachtwoord kennen we niet." }), { status: 401 });
-      }
+      const wait = guard.attempt(username);
+      if (wait) return loginFailed(request, next, username, 429, tooManyAttempts(wait), { "Retry-After": String(wait) });
+      const clinician = n.clinicians.find((c) => c.username === username);
+      const ok = await passwords.verify(form.password ?? "", await hashOf(clinician)); // also when unknown: same time
+      if (!clinician || !ok) return loginFailed(request, next, username, 401, "Deze combinatie van gebruikersnaam en wachtwoord kennen we niet.");
+      guard.succeeded(username);
       const session = store.createSession(clinician.id, Date.now(), SESSION_TTL_MS);
       return redirectAfterPost(request, next === "/" ? "/patienten" : next, [serializeCookie(XIS_SESSION_COOKIE, session, { maxAgeSeconds: SESSION_TTL_MS / 1000 })]);
     })
