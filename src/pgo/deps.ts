@@ -13,7 +13,7 @@ import { Sealer } from "../shared/sealed.ts";
 import { incomingIds, newId } from "../shared/trace.ts";
 import { ErrorPage } from "../../views/error-page.tsx";
 import type { ProviderRow } from "../../views/pgo/connect.tsx";
-import { TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
+import { LaunchFailed, TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
 import { themes } from "../../views/theme.ts";
 import { PGO_SESSION_COOKIE, PGO_SESSION_TTL_MS } from "./account-routes.ts";
 import { authorizationRequest } from "./connect.ts";
@@ -82,6 +82,20 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
   const returnUrlFor = (zorgaanbieder: string, taskId: string) =>
     `${pgo.site.origin}/launch_callback?zorgaanbieder=${encodeURIComponent(zorgaanbieder)}&taak=${encodeURIComponent(taskId)}`;
 
+  /**
+   * The modules the network registers at a provider's DVA (issue 10): the launch address must be
+   * on a module's origin and that module must hold the Endpoint's client_id at that DVA.
+   */
+  const isRegisteredModule = (provider: Provider, address: string, clientId: string): boolean => {
+    const dva = ctx.network.dvas.find((d) => d.fhirBase === provider.resourceEndpoint);
+    let origin: string;
+    try { origin = new URL(address).origin; } catch { return false; }
+    return !!dva && ctx.network.modules.some((m) => m.site.origin === origin && m.clients.some((c) => c.dva === dva.id && c.clientId === clientId));
+  };
+  /** SD 4.5.3.1.7 / 4.5.4.1.4: the PGO logs an actor that did not answer as an availability check error. */
+  const availabilityError = (traceId: string, description: string) => ctx.chain.write({ type: "receive_availability_check_error", location: pgo.clientId, traceId,
+    error: { request_id: newId(), code: "service_unavailable", description } });
+
   /** The trace of each launch, so that the return from the module (SD 3.8) joins it. */
   const launchTraces = new Map<string, string>();
 
@@ -97,7 +111,7 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     };
     if (!token) return reauthorize();
     const outcome = await launchTask({ http, trace: { traceId, sessionId: null }, provider, clientId: pgo.clientId, accessToken: token, taskId,
-      returnUrl: returnUrlFor(provider.name, taskId) });
+      returnUrl: returnUrlFor(provider.name, taskId), isRegisteredModule: (address, clientId) => isRegisteredModule(provider, address, clientId) });
     switch (outcome.kind) {
       case "launch":
         launchTraces.set(`${accountId} ${provider.name} ${taskId}`, traceId);
@@ -108,9 +122,17 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
         if (allowStepUp) return reauthorize();
         return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: "de DVA vraagt opnieuw om her-identificatie" }), { status: 502 });
       case "dva-unreachable":
+        availabilityError(traceId, "DVA is tijdelijk niet beschikbaar (token exchange)");
         return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "dva" }), { status: 503 });
       case "module-unreachable":
+        availabilityError(traceId, `Module niet beschikbaar voor SMART launch: ${outcome.reason}`);
         return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "module" }), { status: 503 });
+      case "unregistered-module": {
+        const reason = `het adres ${outcome.address} is geen module die in het netwerk bij ${dvaNameOf(provider.name)} is geregistreerd voor client_id ${outcome.clientId}`;
+        ctx.chain.write({ type: "receive_smart_launch_request_error", location: pgo.clientId, traceId,
+          error: { request_id: newId(), code: "unauthorized_client", description: `niet gestart: ${reason}` } });
+        return htmlResponse(LaunchFailed({ ...problemProps(request, provider.name, traceId), error: "unauthorized_client", reason }), { status: 502 });
+      }
       case "refused":
         return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: `${outcome.error}: ${outcome.description}` }), { status: 502 });
     }

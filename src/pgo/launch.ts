@@ -20,13 +20,21 @@ export type LaunchOutcome =
   | { kind: "step-up" }
   | { kind: "refused"; error: string; description: string }
   | { kind: "dva-unreachable" }
-  | { kind: "module-unreachable" };
+  | { kind: "module-unreachable"; reason: string }
+  /** The Endpoint names an address that is not a module the network registers at this DVA for that client_id. */
+  | { kind: "unregistered-module"; address: string; clientId: string };
 
 type Res = Record<string, any>;
 const extensionValue = (r: Res | undefined, urls: readonly string[], key: string) =>
   ((r?.extension ?? []) as Res[]).find((e) => urls.includes(e.url))?.[key];
 
-export async function launchTask(o: { http: HttpClient; trace: Trace; provider: Provider; clientId: string; accessToken: string; taskId: string; returnUrl: string }): Promise<LaunchOutcome> {
+export interface LaunchOptions {
+  http: HttpClient; trace: Trace; provider: Provider; clientId: string; accessToken: string; taskId: string; returnUrl: string;
+  /** Is this launch address a module registered at the provider's DVA under this client_id (issue 10)? */
+  isRegisteredModule: (address: string, clientId: string) => boolean;
+}
+
+export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
   const { http, trace, provider } = o;
   const get = async (path: string): Promise<Res | null> => {
     const res = await http.send(`${provider.resourceEndpoint}/${path}`, { trace, headers: { Authorization: `Bearer ${o.accessToken}`, Accept: "application/fhir+json" },
@@ -44,13 +52,17 @@ export async function launchTask(o: { http: HttpClient; trace: Trace; provider: 
     if (!task || !endpoint || !audience || typeof endpoint.address !== "string") {
       return { kind: "refused", error: "invalid_request", description: "de module van deze taak is niet te vinden bij de DVA" };
     }
+    // A DVA's Endpoint is data a zorgaanbieder's system wrote: the PGO sends the person (and a
+    // launch code) only to a module the network registers for that DVA and client_id, and asks no
+    // code for anything else. Checked before the probe, so an Endpoint cannot make the PGO call out.
+    if (!o.isRegisteredModule(endpoint.address, audience)) return { kind: "unregistered-module", address: endpoint.address, clientId: audience };
     // Risk Rc02: a module that is down would waste the launch code and strand the person, so the
     // PGO checks that its launch address answers before asking for a code (any answer below 500 is fine).
     try {
       const probe = await http.send(endpoint.address, { method: "HEAD", trace, timeoutMs: 3000 });
-      if (probe.status >= 500) return { kind: "module-unreachable" };
-    } catch {
-      return { kind: "module-unreachable" };
+      if (probe.status >= 500) return { kind: "module-unreachable", reason: `HEAD ${endpoint.address} gaf HTTP ${probe.status}` };
+    } catch (e) {
+      return { kind: "module-unreachable", reason: `HEAD ${endpoint.address}: ${(e as Error).message}` };
     }
     const as = authorizationServer(provider);
     const client: oauth.Client = { client_id: o.clientId };

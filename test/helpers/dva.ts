@@ -76,7 +76,9 @@ export async function collectTokens(sandbox: SandboxUrls, o: ConsentFlowOptions 
 }
 
 /** A module's SMART token for a Task, through token exchange, /connect/authorize (PKCE) and /connect/token. */
-export async function moduleToken(sandbox: Sandbox, o: { task: string; dva?: string; scope?: string; bsn?: string; module?: string }) {
+export async function moduleToken(sandbox: Sandbox, o: { task: string; dva?: string; scope?: string; bsn?: string; module?: string;
+  /** The SMART scopes the module asks for at /connect/authorize. */
+  moduleScope?: string }) {
   const dva = o.dva ?? "zorgnet";
   const auth = sandbox.url(`auth.${dva}`);
   const pgo = await collectTokens(sandbox, { dva, scope: o.scope, bsn: o.bsn });
@@ -91,12 +93,12 @@ export async function moduleToken(sandbox: Sandbox, o: { task: string; dva?: str
   const redirectUri = sandbox.ctx.network.modules.flatMap((m) => m.clients).find((c) => c.clientId === clientId)!.redirectUris[0]!;
   const authorize = new URL(`${auth}/connect/authorize`);
   for (const [k, v] of Object.entries({ response_type: "code", client_id: clientId, redirect_uri: redirectUri, launch: exchange.access_token,
-    aud: `${sandbox.url(`fhir.${dva}`)}/fhir`, state: "s", scope: "launch fhirUser patient/*.read patient/Task.* patient/QuestionnaireResponse.*",
+    aud: `${sandbox.url(`fhir.${dva}`)}/fhir`, state: "s", scope: o.moduleScope ?? "launch fhirUser patient/*.read patient/Task.* patient/QuestionnaireResponse.*",
     code_challenge: challenge, code_challenge_method: "S256" })) authorize.searchParams.set(k, v);
   const back = await get(authorize.href, { headers: { cookie: pgo.cookies } });
   const code = new URL(back.headers.get("location")!).searchParams.get("code")!;
   const token = await (await fetch(`${auth}/connect/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded",
     authorization: `Basic ${Buffer.from(`${clientId}:${clientId}-secret`).toString("base64")}` },
     body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: verifier }) })).json();
-  return { module: token as { access_token: string; patient: string; resource: string }, pgo };
+  return { module: token as { access_token: string; patient: string; resource: string; scope: string }, pgo };
 }

@@ -21,15 +21,16 @@ export function TechnicalFailure(p: ProblemProps & { detail?: string }): JSX.Ele
 }
 
 /** SD 4.2.3: the module failed or refused and sent the person back. */
-export function LaunchFailed(p: ProblemProps & { error: string }): JSX.Element {
+export function LaunchFailed(p: ProblemProps & { error: string; reason?: string }): JSX.Element {
   return (
     <Layout theme={p.theme} title="Starten mislukt">
       <h1>Starten mislukt</h1>
       <div class="error" role="alert">
         <p safe>{`Je kunt de taak niet uitvoeren bij ${p.providerName}, er ging iets mis bij het starten van de applicatie en je werd teruggestuurd naar ${p.pgoName}. Probeer het nog eens of neem contact op met ${p.dvaName}, ${p.dvaPhone}. Dit is de leverancier van het computersysteem van ${p.providerName}.`}</p>
       </div>
+      {p.reason ? <p safe>{`Waarom: ${p.reason}.`}</p> : ""}
       <ErrorDetails traceId={p.traceId} sessionId={p.sessionId} />
-      <p class="hint">Foutcode van de module: <code safe>{p.error}</code></p>
+      <p class="hint">{p.reason ? "Foutcode" : "Foutcode van de module"}: <code safe>{p.error}</code></p>
       <p><a class="button secondary" href="/taken">Terug naar Taken van zorgaanbieders</a></p>
     </Layout>
   );

@@ -233,13 +233,13 @@ function holderOfBsn(ctx: FhirContext, r: Resource): StoredResource | null {
  */
 function moduleMayWriteResponse(ctx: FhirContext, access: Extract<Access, { kind: "module" }>, r: Resource, current: Resource | null): void {
   if (r.resourceType !== "QuestionnaireResponse") throw forbidden("een module maakt alleen QuestionnaireResponses aan (en wijzigt alleen de gestarte Task)");
+  if (current && !answersLaunch(access, current)) throw forbidden(`QuestionnaireResponse/${current.id} hoort niet bij de gestarte taak ${access.task}; een module wijzigt alleen die antwoorden`);
   if (normalizeReference((r.subject as { reference?: string } | undefined)?.reference) !== `Patient/${access.patient}`) {
     throw unprocessable(`subject moet de patiënt van de launch zijn (Patient/${access.patient})`, "QuestionnaireResponse.subject");
   }
   if (!answersLaunch(access, r)) {
     throw unprocessable(`een module schrijft alleen antwoorden op de gestarte taak: extensie ${EXT_QR_TASK} moet naar ${access.task} wijzen`, "QuestionnaireResponse.extension");
   }
-  if (current && !answersLaunch(access, current)) throw notFound(`QuestionnaireResponse/${current.id} bestaat niet`);
   if (current?.status === "completed" && r.status !== "amended") {
     throw unprocessable("een afgeronde QuestionnaireResponse wijzigt niet; maak een nieuwe aan of zet status amended", "QuestionnaireResponse.status");
   }
