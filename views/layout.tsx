@@ -1,7 +1,7 @@
 import type { Children } from "@kitajs/html";
 import type { Theme } from "./theme.ts";
 
-export const ASSETS = { htmx: "/_sandbox/htmx-2.0.11.min.js", css: "/_sandbox/style.css", enableWhen: "/_sandbox/enable-when.js" } as const;
+export const ASSETS = { htmx: "/_sandbox/htmx-2.0.11.min.js", css: "/_sandbox/style.css", enableWhen: "/_sandbox/enable-when.js", pauseRefresh: "/_sandbox/pause-refresh.js" } as const;
 
 export interface LayoutProps {
   theme: Theme;

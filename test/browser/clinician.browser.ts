@@ -56,4 +56,29 @@ describe("the clinician's side of the journey in Chromium (SPEC §9, SD 3.1)", (
     await screenshot(page, "clinician-04-sanne-pgo");
     await page.close();
   });
+
+  test("the live task table pauses while a cancel form is open (no eval under the CSP), and refreshes again once it is closed", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    const polls: string[] = [];
+    page.on("request", (r) => { if (/\/patienten\/patient-tom\/taken$/.test(new URL(r.url()).pathname)) polls.push(r.url()); });
+    await page.clock.install();
+    await page.goto(`${sandbox.url("xis")}/login`);
+    await page.getByLabel("Gebruikersnaam").fill("dehaard");
+    await page.getByLabel("Wachtwoord").fill("dehaard");
+    await page.getByRole("button", { name: "Inloggen" }).click();
+    await page.goto(`${sandbox.url("xis")}/patienten/patient-tom`);
+    await page.getByText("Annuleren: Intakevragenlijst kortademigheid").click();
+    await page.getByLabel("Reden van annuleren").first().fill("Half getypte reden");
+    await page.clock.runFor(35_000);
+    expect(polls).toEqual([]);
+    expect(await page.getByLabel("Reden van annuleren").first().inputValue()).toBe("Half getypte reden");
+    await page.getByText("Annuleren: Intakevragenlijst kortademigheid").click();
+    await page.clock.runFor(11_000);
+    await page.waitForResponse((r) => r.url().endsWith("/patienten/patient-tom/taken"));
+    expect(polls.length).toBeGreaterThan(0);
+    expect(errors.filter((e) => /Content Security Policy|EvalError/i.test(e))).toEqual([]);
+    await page.close();
+  });
 });

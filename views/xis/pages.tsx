@@ -1,6 +1,6 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
 import type { CatalogueItem, PatientRow, TaskRow } from "../../src/xis/portal.ts";
-import { Layout } from "../layout.tsx";
+import { ASSETS, Layout } from "../layout.tsx";
 import type { Theme } from "../theme.ts";
 
 export interface Who { name: string; role: string; organisation: string; csrfToken: string }
@@ -95,7 +95,7 @@ export function PatientsPage(p: { theme: Theme; who: Who; rows: PatientRow[]; to
  */
 export function TaskTable({ patientId, tasks, csrfToken }: { patientId: string; tasks: TaskRow[]; csrfToken: string }): JSX.Element {
   return (
-    <div id="taken" hx-get={`/patienten/${encodeURIComponent(patientId)}/taken`} hx-trigger="every 10s [!document.querySelector('#taken details[open]')]" hx-swap="outerHTML">
+    <div id="taken" hx-get={`/patienten/${encodeURIComponent(patientId)}/taken`} hx-trigger="every 10s" data-pause-while-open hx-swap="outerHTML">
       {tasks.length === 0
         ? <p class="hint">Nog geen taken voor deze patiënt.</p>
         : <table>
@@ -161,6 +161,7 @@ export function PatientPage(p: PatientPageProps): JSX.Element {
 
       <h2>Taken</h2>
       <TaskTable patientId={p.patientId} tasks={p.tasks} csrfToken={p.who.csrfToken} />
+      <script src={ASSETS.pauseRefresh} defer></script>
       <form method="post" action={`/patienten/${encodeURIComponent(p.patientId)}/uitnodiging`} class="inline">
         <input type="hidden" name={CSRF_FIELD} value={p.who.csrfToken} />
         <button type="submit" class="secondary">Uitnodiging versturen</button>
