@@ -176,6 +176,26 @@ describe("assigning a module (SD 3.1)", () => {
   });
 });
 
+describe("another zorgaanbieder on the same DVA (issue 10)", () => {
+  test("De Berk's portal lists only its own patients; registering a person De Linde already has links, not duplicates", async () => {
+    const jar = await login("jansen");
+    const list = await open("/patienten", jar);
+    expect(list.html).toContain("Tom van Duinen");
+    expect(list.html).not.toContain("Koos de Groot");
+    expect(list.html).not.toContain("Sanne van Dijk");
+    expect((await open("/patienten/patient-koos", jar)).status).not.toBe(200);
+    const linked = await post("/patienten", jar, { _csrf: list.csrf, voornaam: "Koos", achternaam: "de Groot", bsn: "999991024", geboortedatum: "1973-06-02", geslacht: "male" });
+    expect(linked.headers.get("location")).toBe("/patienten/patient-koos?bestaat");
+    const page = await open("/patienten/patient-koos?bestaat", jar);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain("Deze patiënt stond al bij de DVA");
+    // De Berk sees the person, not De Linde's tasks for him.
+    expect(page.html).toContain("Nog geen taken voor deze patiënt.");
+    const koos = await (await fhir(`Patient?identifier=http://fhir.nl/fhir/NamingSystem/bsn|999991024`, await systemToken("his-delinde"))).json();
+    expect(koos.total).toBe(1);
+  });
+});
+
 describe("a new patient", () => {
   test("registered in the portal (BSN checked, one Patient per BSN), given a task, then found by DigiD and the PGO's collection", async () => {
     const jar = await login("dehaard");
