@@ -5,7 +5,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { FhirStore, type Resource } from "../src/dva/fhir/store.ts";
-import { dataTables } from "../src/shared/db.ts";
+import { tablesChildrenFirst } from "../src/shared/db.ts";
 import { PASSWORD_OPTIONS, PgoStore } from "../src/pgo/store.ts";
 import type { ResolvedNetwork, ResolvedZorgaanbieder } from "../src/shared/resolved-network.ts";
 import { CATALOGUE, PERSONA_TASKS, type CatalogueEntry, type TaskSeed } from "./catalogue.ts";
@@ -101,7 +101,7 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
   const pgo = new PgoStore(db);
   let resources = 0;
   db.transaction(() => {
-    for (const table of dataTables(db)) if (!keptOnReset(table)) db.exec(`DELETE FROM "${table}"`);
+    for (const table of tablesChildrenFirst(db)) if (!keptOnReset(table)) db.exec(`DELETE FROM "${table}"`);
     const at = new Date(now);
     for (const [dva, list] of perDva) resources += fhir.saveAll(dva, list, at);
     for (const r of registrations) fhir.register(r.dva, "Patient", r.patient, r.organisation, at);
