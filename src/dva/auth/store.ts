@@ -188,10 +188,42 @@ export class DvaAuthStore {
   /** A replayed code revokes what it issued (RFC 6749 §4.1.2). */
   revokeIssuedBy(grantHash: string, now: number): void {
     tokensMayHaveChanged();
+    this.db.transaction(() => this.revokeLineage(grantHash, now))();
+  }
+
+  /**
+   * A code or refresh token presented again (RFC 6749 §4.1.2, RFC 9700 §4.14.2). In one
+   * transaction the presented grant is marked revoked — the mark a concurrent winner looks for in
+   * `settleRedemption` — and everything its lineage (rooted at `rootHash`) issued is revoked.
+   * Whichever of two concurrent redemptions loses, the winner's tokens end up revoked.
+   */
+  replayDetected(usedHash: string, rootHash: string, now: number): void {
+    tokensMayHaveChanged();
     this.db.transaction(() => {
-      this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE issued_by = ? AND revoked_at IS NULL").run(now, grantHash);
-      this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE kind = 'refresh' AND json_extract(data, '$.issuedBy') = ? AND revoked_at IS NULL").run(now, grantHash);
+      this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL").run(now, usedHash);
+      this.revokeLineage(rootHash, now);
     })();
+  }
+
+  /**
+   * After the winner of `useGrant` recorded what it issued: a replay that came in while it was
+   * signing found nothing recorded yet to revoke, but marked the grant (`replayDetected`). The
+   * check and the revocation are one transaction, after the recording, so no order of the two
+   * requests leaves the winner's tokens alive. False when they were revoked.
+   */
+  settleRedemption(usedHash: string, rootHash: string, now: number): boolean {
+    return this.db.transaction(() => {
+      const row = this.db.query<{ revoked_at: number | null }, [string, string]>("SELECT revoked_at FROM dva_grant WHERE hash = ? AND dva = ?").get(usedHash, this.dva);
+      if (row && row.revoked_at === null) return true;
+      tokensMayHaveChanged();
+      this.revokeLineage(rootHash, now);
+      return false;
+    })();
+  }
+
+  private revokeLineage(rootHash: string, now: number): void {
+    this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE issued_by = ? AND revoked_at IS NULL").run(now, rootHash);
+    this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE kind = 'refresh' AND json_extract(data, '$.issuedBy') = ? AND revoked_at IS NULL").run(now, rootHash);
   }
 }
 

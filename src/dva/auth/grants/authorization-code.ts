@@ -1,7 +1,8 @@
 /**
  * grant_type=authorization_code (RFC 6749 §4.1.3): single use, 10 minutes, exact redirect_uri,
  * same client, and PKCE when the authorization request had a challenge (RFC 7636 §4.6). A
- * replayed code is refused and revokes what it issued (RFC 6749 §4.1.2).
+ * replayed code is refused and revokes what it issued (RFC 6749 §4.1.2), also when the two
+ * redemptions arrive at once: the store settles that (`replayDetected` / `settleRedemption`).
  */
 import { OAuthError } from "../../../shared/oauth-error.ts";
 import { sha256 } from "../../../shared/crypto.ts";
@@ -21,7 +22,7 @@ export const handleAuthorizationCode: GrantHandler = async (ctx, client, form) =
   if (!grant) throw new OAuthError("invalid_grant", "onbekende autorisatiecode");
   if (grant.clientId !== client.clientId) throw new OAuthError("invalid_grant", "de autorisatiecode is aan een andere client uitgegeven");
   if (grant.usedAt !== null || !ctx.store.useGrant(grant.hash, ctx.now)) {
-    ctx.store.revokeIssuedBy(grant.hash, ctx.now);
+    ctx.store.replayDetected(grant.hash, grant.hash, ctx.now);
     throw new OAuthError("invalid_grant", "de autorisatiecode is al gebruikt; de daarmee uitgegeven tokens zijn ingetrokken");
   }
   if (grant.revokedAt !== null) throw new OAuthError("invalid_grant", "de autorisatiecode is ingetrokken");
@@ -30,7 +31,10 @@ export const handleAuthorizationCode: GrantHandler = async (ctx, client, form) =
   checkCodeVerifier(form.get("code_verifier"), grant.data.codeChallenge ?? null);
   const consent = grant.consentId ? ctx.store.findConsent(grant.consentId) : null;
   if (!consent || consent.withdrawnAt !== null || consent.expiresAt <= ctx.now) throw new OAuthError("invalid_grant", "de toestemming is ingetrokken of verlopen");
-  return issueCollectTokens(ctx, client.clientId, consent, grant.data, sha256(code));
+  const body = await issueCollectTokens(ctx, client.clientId, consent, grant.data, sha256(code));
+  // A concurrent replay may have come in while the tokens were signed (RFC 9700 §4.14.2).
+  ctx.store.settleRedemption(grant.hash, grant.hash, ctx.now);
+  return body;
 };
 
 /**

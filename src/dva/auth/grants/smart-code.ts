@@ -22,7 +22,7 @@ export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
   if (!grant || !grant.data.smart) throw new OAuthError("invalid_grant", "onbekende autorisatiecode");
   if (grant.clientId !== client.clientId) throw new OAuthError("invalid_grant", "de autorisatiecode is aan een andere client uitgegeven");
   if (grant.usedAt !== null || !ctx.store.useGrant(grant.hash, ctx.now)) {
-    ctx.store.revokeIssuedBy(grant.hash, ctx.now);
+    ctx.store.replayDetected(grant.hash, grant.hash, ctx.now);
     throw new OAuthError("invalid_grant", "de autorisatiecode is al gebruikt; de daarmee uitgegeven tokens zijn ingetrokken");
   }
   if (grant.expiresAt <= ctx.now) throw new OAuthError("invalid_grant", "de autorisatiecode is verlopen");
@@ -37,6 +37,8 @@ export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
       scope: grant.data.scope, resource: launch.task },
   });
   ctx.store.recordAccessToken({ jti: at.jti, clientId: client.clientId, consentId: grant.consentId, issuedBy: grant.hash, expiresAt: at.expiresAt });
+  // RFC 6749 §4.1.2 under concurrency: a replay while this token was signed revokes it now.
+  ctx.store.settleRedemption(grant.hash, grant.hash, ctx.now);
   return {
     access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: grant.data.scope,
     patient: launch.patient, fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent,
