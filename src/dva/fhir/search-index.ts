@@ -22,8 +22,8 @@ export interface DateEntry { param: string; start: string | null; end: string | 
 export interface IndexEntries { patient: string | null; tokens: TokenEntry[]; dates: DateEntry[] }
 
 /** "Patient/1", "http://host/fhir/Patient/1/_history/2" → "Patient/1"; contained and odd refs → null. */
-export function normalizeReference(ref: string | undefined): string | null {
-  if (!ref || ref.startsWith("#")) return null;
+export function normalizeReference(ref: unknown): string | null {
+  if (typeof ref !== "string" || !ref || ref.startsWith("#")) return null;
   const match = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref);
   return match ? `${match[1]}/${match[2]}` : null;
 }
