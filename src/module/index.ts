@@ -10,18 +10,27 @@ import type { SandboxContext } from "../shared/context.ts";
 import { readCookie, serializeCookie } from "../shared/cookies.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { DIGITAL_ACTIVITY_EXTENSIONS, EXT_MODULE_TYPE, EXT_QR_TASK, EXT_QUESTIONNAIRE } from "../shared/fhir-profiles.ts";
-import { htmlResponse, readForm } from "../shared/html.ts";
+import { htmlResponse, readForm, redirectAfterPost } from "../shared/html.ts";
 import { createHttpClient } from "../shared/http-client.ts";
 import type { ResolvedModule } from "../shared/resolved-network.ts";
 import { newId } from "../shared/trace.ts";
 import { ModuleError, ModuleTask } from "../../views/module/pages.tsx";
 import { QuestionnaireAnswers, QuestionnaireForm } from "../../views/module/questionnaire.tsx";
 import { enabledItems, flatten, fromResponseItems, score, stepOf, stepsOf, toResponseItems, validate, visibleInStep, type Answers, type Questionnaire } from "./questionnaire.ts";
+import { completeTask, isFinished, saveResponse } from "./responses.ts";
+
+/**
+ * `stap` as a 0-based page: a whole number from 1 (a huge one is the last page, see `page`);
+ * anything else — `2.5`, `-1`, `abc` — is the first page rather than an error (issue 11 item 4).
+ */
+function stepIndex(value: string | null | undefined): number {
+  return value && /^\d+$/.test(value) ? Math.max(0, Number(value) - 1) : 0;
+}
 
 /** The page of a (possibly step-by-step) questionnaire: its items, and the other pages' answers as hidden fields. */
 function page(q: Questionnaire, answers: Answers, step: number) {
   const steps = stepsOf(q);
-  const current = Math.min(Math.max(step, 0), steps.length - 1);
+  const current = Math.min(Math.max(Math.trunc(step) || 0, 0), steps.length - 1);
   const here = new Set(flatten(steps[current]).map((i) => i.linkId));
   return { items: visibleInStep(steps[current]!, answers, flatten(q.item)), step: current, steps: steps.length,
     hidden: Object.entries(answers).filter(([k]) => !here.has(k)) as [string, string][] };
@@ -77,6 +86,31 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
     return false;
   }
   const setStatus = (s: ModuleSession, status: string) => patchTask(s, [{ op: "replace", path: "/status", value: status }]);
+  const send = (s: ModuleSession) => (path: string, init?: RequestInit) => fhir(s, path, init);
+
+  /** Task.output of a finished questionnaire: the response, and the score with its band where the instrument has one. */
+  const outputsOf = (q: Questionnaire, answers: Answers, responseId: string) => {
+    const result = score(q, answers);
+    return [{ type: { text: "QuestionnaireResponse" }, valueReference: { reference: `QuestionnaireResponse/${responseId}` } },
+      ...(result ? [{ type: { text: result.band ? `Score (${result.band})` : "Score" }, valueInteger: result.total }] : [])];
+  };
+
+  /**
+   * The response is completed but the Task is still open: the session that completed it has not
+   * set the Task yet, or could not. Complete it from the stored answers (If-Match; whoever is
+   * second finds it done), so a questionnaire never stays half finished.
+   */
+  async function settle(s: ModuleSession, loaded: Awaited<ReturnType<typeof load>>): Promise<void> {
+    const { task, questionnaire, response } = loaded;
+    if (!task || !questionnaire || task.status !== "in-progress" || !isFinished(response) || !response?.id) return;
+    await completeTask(send(s), s.task!, task, outputsOf(questionnaire, fromResponseItems(response.item ?? []), String(response.id)), String(response.id));
+  }
+
+  /** Another session of this launch finished first (issue 11 item 3): write nothing, show the stored answers. */
+  async function alreadyCompleted(request: Request, s: ModuleSession): Promise<Response> {
+    await settle(s, await load(s));
+    return redirectAfterPost(request, "/taak?al-afgerond");
+  }
 
   async function json(s: ModuleSession, path: string): Promise<Res | null> {
     const res = await fhir(s, path);
@@ -165,13 +199,15 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
       const csrf = ctx.csrf.grant(request);
       if (questionnaire) {
         const answers = fromResponseItems(response?.item ?? []);
-        if (task.status === "completed") {
-          return htmlResponse(QuestionnaireAnswers({ theme, csrfToken: csrf.token, questionnaire, answers, score: score(questionnaire, answers) }), { setCookies: [csrf.setCookie] });
-        }
         const url = new URL(request.url);
-        const step = Number(url.searchParams.get("stap") ?? "1") - 1;
+        // A completed response is read-only even before its Task says so (another tab is finishing it).
+        if (task.status === "completed" || isFinished(response)) {
+          await settle(s, { task, ad, questionnaire, response });
+          return htmlResponse(QuestionnaireAnswers({ theme, csrfToken: csrf.token, questionnaire, answers, score: score(questionnaire, answers),
+            overtaken: url.searchParams.has("al-afgerond") }), { setCookies: [csrf.setCookie] });
+        }
         return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName, questionnaire, answers, errors: {},
-          saved: url.searchParams.has("opgeslagen"), progress: progressOf(questionnaire, answers), ...page(questionnaire, answers, Number.isFinite(step) ? step : 0) }),
+          saved: url.searchParams.has("opgeslagen"), progress: progressOf(questionnaire, answers), ...page(questionnaire, answers, stepIndex(url.searchParams.get("stap"))) }),
           { setCookies: [csrf.setCookie] });
       }
       const kind = ((ad?.extension ?? []) as Res[]).find((e) => e.url === EXT_MODULE_TYPE)?.valueCode === "information" ? "information" : "questionnaire";
@@ -187,8 +223,10 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
       const s = session.data;
       const { task, questionnaire, response } = await load(s);
       if (!task || !questionnaire) return fail("De vragenlijst kon niet worden gelezen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
+      // A stale tab (or one that lost the race) never writes over a finished questionnaire.
+      if (task.status === "completed" || isFinished(response)) return alreadyCompleted(request, s);
       const { [CSRF_FIELD]: _csrf, action, stap, ...answers } = form;
-      const step = Math.max(0, (Number(stap) || 1) - 1);
+      const step = Math.min(stepIndex(stap), stepsOf(questionnaire).length - 1);
       const finish = action === "finish";
       if (finish) {
         const errors = validate(questionnaire, answers);
@@ -201,21 +239,20 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         }
       }
       const qr = {
-        resourceType: "QuestionnaireResponse", ...(response?.id ? { id: response.id } : {}),
+        resourceType: "QuestionnaireResponse",
         extension: [{ url: EXT_QR_TASK, valueReference: { reference: s.task } }],
         questionnaire: questionnaire.url, status: finish ? "completed" : "in-progress", subject: { reference: `Patient/${s.patient}` },
         authored: new Date().toISOString(), author: { reference: `Patient/${s.patient}` }, item: toResponseItems(questionnaire.item, answers),
       };
-      const saved = await fhir(s, response?.id ? `QuestionnaireResponse/${response.id}` : "QuestionnaireResponse", {
-        method: response?.id ? "PUT" : "POST", headers: { "Content-Type": "application/fhir+json" }, body: JSON.stringify(qr) });
-      if (!saved.ok) return fail("Uw antwoorden konden niet worden opgeslagen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
+      // One response per Task, written with If-None-Exist / If-Match: of two sessions finishing at once, one wins.
+      const saved = await saveResponse(send(s), s.task!, qr, response);
+      if (saved.kind === "taken") return alreadyCompleted(request, s);
+      if (saved.kind === "failed") return fail("Uw antwoorden konden niet worden opgeslagen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
       if (finish) {
-        const id = ((await saved.json()) as Res).id;
-        const result = score(questionnaire, answers);
-        const outputs = [{ type: { text: "QuestionnaireResponse" }, valueReference: { reference: `QuestionnaireResponse/${id}` } },
-          ...(result ? [{ type: { text: result.band ? `Score (${result.band})` : "Score" }, valueInteger: result.total }] : [])];
-        const ok = await patchTask(s, [{ op: "replace", path: "/status", value: "completed" }, { op: "add", path: "/output", value: outputs }]);
-        if (!ok) return fail("De taak kon niet worden afgerond bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
+        const id = String(saved.resource.id);
+        const done = await completeTask(send(s), s.task!, task, outputsOf(questionnaire, answers, id), id);
+        if (done.kind === "taken") return alreadyCompleted(request, s);
+        if (done.kind === "failed") return fail("De taak kon niet worden afgerond bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
         return new Response(null, { status: 303, headers: { Location: "/taak" } });
       }
       if (action === "autosave") return new Response(null, { status: 204 });

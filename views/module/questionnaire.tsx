@@ -108,15 +108,19 @@ export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
 }
 
 /** A completed questionnaire opened again: the answers, read-only (SD 4.6 step 17), with the score. */
-export function QuestionnaireAnswers({ theme, csrfToken, questionnaire, answers, score }: { theme: Theme; csrfToken: string; questionnaire: Questionnaire; answers: Answers;
-  score: { total: number; band: string | null } | null }): JSX.Element {
+export function QuestionnaireAnswers({ theme, csrfToken, questionnaire, answers, score, overtaken = false }: { theme: Theme; csrfToken: string; questionnaire: Questionnaire; answers: Answers;
+  score: { total: number; band: string | null } | null;
+  /** This session tried to save or finish after another session (tab) had finished the questionnaire. */
+  overtaken?: boolean }): JSX.Element {
   const rows = (items: QItem[] = []): JSX.Element[] => items.flatMap((i) => i.type === "group" ? [<h2 safe>{i.text ?? ""}</h2>, ...rows(i.item)]
     : i.type === "display" || answers[i.linkId] === undefined ? []
     : [<div class="card"><p><strong safe>{i.text ?? i.linkId}</strong></p><p safe>{answerLabel(i, answers[i.linkId]!)}</p></div>]);
   return (
     <Layout theme={theme} title={questionnaire.title ?? "Vragenlijst"}>
       <h1 safe>{questionnaire.title ?? "Vragenlijst"}</h1>
-      <div class="notice" role="status"><p>U heeft deze vragenlijst afgerond. Hieronder ziet u uw antwoorden.</p></div>
+      {overtaken
+        ? <div class="notice" role="status"><p>Deze vragenlijst was al afgerond, in een ander venster of tabblad. Uw laatste wijzigingen zijn niet opgeslagen; hieronder ziet u de opgeslagen antwoorden.</p></div>
+        : <div class="notice" role="status"><p>U heeft deze vragenlijst afgerond. Hieronder ziet u uw antwoorden.</p></div>}
       {score ? <p class="card"><strong>Score:</strong> <span safe>{`${score.total}${score.band ? ` — ${score.band}` : ""}`}</span></p> : ""}
       {rows(questionnaire.item)}
       <form method="post" action="/terug" class="actions">
