@@ -1,8 +1,11 @@
 /**
  * Collecting tasks from a connected zorgaanbieder (SD 3.3 step 3, 3.3.4): the PGO keeps its own
  * copy; a refresh asks only for Tasks changed since the last sync (`_lastUpdated=gt...`) and sends
- * `If-None-Match` with the ETag of that same request, so an unchanged list costs a 304. Under
- * long-term consent an expired access token is renewed silently (rotating refresh tokens).
+ * `If-None-Match` with the ETag of that same request, so an unchanged list costs a 304. A full
+ * collection (no `_lastUpdated`) replaces the copy, so a Task that moved to another patient or
+ * was deleted at the DVA leaves it (issue 11 item 7); so does a Task whose page finds it gone.
+ * Under long-term consent an expired access token is renewed silently (rotating refresh tokens),
+ * one renewal at a time per connection.
  */
 import * as oauth from "oauth4webapi";
 import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../shared/fhir-profiles.ts";
@@ -38,18 +41,43 @@ export function taskView(task: Res, included: Map<string, Res>, moduleNames: Map
     title: view.title, sortDate: view.start, view };
 }
 
-/** The connection's access token, renewed with the refresh token when (nearly) expired; null = re-consent. */
-export async function freshToken(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, traceId: string, force = false): Promise<string | null> {
-  if (!force && c.accessExpiresAt > Date.now() + 10_000) return c.accessToken;
-  if (!c.refreshToken) return null;
+/** Renewals in flight per PGO store and connection: concurrent callers share one (issue 11 item 3). */
+const renewals = new WeakMap<PgoStore, Map<string, Promise<string | null>>>();
+
+/**
+ * The connection's access token, renewed with the refresh token when (nearly) expired; null =
+ * re-consent. `force`: the DVA refused `c.accessToken` (401). Refresh tokens rotate and a reused
+ * one revokes the whole consent (RFC 9700 §4.14.2), so two tabs must never renew at once: a
+ * caller joins the renewal in flight, and a renewal starts from the stored connection, not from
+ * the caller's possibly older copy of it.
+ */
+export function freshToken(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, traceId: string, force = false): Promise<string | null> {
+  if (!force && c.accessExpiresAt > Date.now() + 10_000) return Promise.resolve(c.accessToken);
+  let inFlight = renewals.get(store);
+  if (!inFlight) renewals.set(store, inFlight = new Map());
+  const key = `${c.accountId} ${c.zorgaanbieder}`;
+  const running = inFlight.get(key);
+  if (running) return running;
+  const renewal = renew(c, p, clientId, store, http, traceId, force).finally(() => inFlight.delete(key));
+  inFlight.set(key, renewal);
+  return renewal;
+}
+
+async function renew(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, traceId: string, force: boolean): Promise<string | null> {
+  const current = store.connectionOf(c.accountId, c.zorgaanbieder);
+  if (!current) return null;
+  const valid = current.accessExpiresAt > Date.now() + 10_000;
+  // Renewed since the caller read it: use that token; the caller's refresh token is spent.
+  if (valid && (!force || current.accessToken !== c.accessToken)) return current.accessToken;
+  if (!current.refreshToken) return null;
   const as = authorizationServer(p);
   const client: oauth.Client = { client_id: clientId };
   try {
     const tokens = await oauth.processRefreshTokenResponse(as, client,
-      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), c.refreshToken, loggedFetch(http, { traceId, sessionId: null }, "refresh_token")));
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), current.refreshToken, loggedFetch(http, { traceId, sessionId: null }, "refresh_token")));
     const now = Date.now();
-    store.saveConnection({ ...c, accessToken: tokens.access_token, accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000,
-      refreshToken: tokens.refresh_token ?? c.refreshToken });
+    store.saveConnection({ ...current, accessToken: tokens.access_token, accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000,
+      refreshToken: tokens.refresh_token ?? current.refreshToken });
     return tokens.access_token;
   } catch {
     return null;
