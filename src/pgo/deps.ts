@@ -20,7 +20,10 @@ import { authorizationRequest } from "./connect.ts";
 import { launchTask } from "./launch.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import { PgoStore, type Connection } from "./store.ts";
-import { freshToken, syncProvider, type SyncResult } from "./sync.ts";
+import { freshToken, readTask, syncProvider, type SyncResult } from "./sync.ts";
+
+/** How old a connection's last full collection may be before the next collection is full again. */
+export const FULL_COLLECTION_MS = 60 * 60_000;
 
 export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
   const theme = themes.pgo(pgo.displayName);
@@ -51,20 +54,55 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
 
   /** The last collection's outcome per account and provider, for the overview's hints. */
   const lastResults = new Map<string, SyncResult>();
-  async function syncConnection(accountId: string, connection: Connection, provider: Provider): Promise<void> {
-    lastResults.set(`${accountId} ${provider.name}`, await syncProvider({ store, http, clientId: pgo.clientId, accountId, connection, provider }));
+  /** When each connection's copy was last replaced by a full collection; in memory, so the first collection after a start is full. */
+  const lastFull = new Map<string, number>();
+  /** The collection running per connection: the next one waits for it (two tabs, the htmx refresh, a return from a module). */
+  const collecting = new Map<string, Promise<unknown>>();
+
+  /**
+   * Collect one provider's tasks (SD 3.3.4), one collection at a time per connection; a caller
+   * that waited re-checks the age, so concurrent page views collect once. A full collection
+   * (issue 11 item 7) replaces the copy: on "Verversen", at connecting, and when the last one is
+   * older than FULL_COLLECTION_MS — by time rather than every Nth collection, because the number
+   * of collections varies from one a minute (an open overview) to one a week.
+   */
+  async function syncConnection(accountId: string, connection: Connection, provider: Provider, o: { maxAgeMs?: number; full?: boolean } = { full: true }): Promise<void> {
+    const key = `${accountId} ${provider.name}`;
+    const run = (collecting.get(key) ?? Promise.resolve()).then(async () => {
+      const state = store.syncState(accountId, provider.name);
+      if (o.maxAgeMs !== undefined && state && Date.now() - state.syncedAt < o.maxAgeMs) return;
+      const current = store.connectionOf(accountId, provider.name) ?? connection;
+      const full = o.full === true || Date.now() - (lastFull.get(key) ?? 0) >= FULL_COLLECTION_MS;
+      const result = await syncProvider({ store, http, clientId: pgo.clientId, accountId, connection: current, provider, full });
+      lastResults.set(key, result);
+      if (full && (result.status === "updated" || result.status === "unchanged")) lastFull.set(key, Date.now());
+    });
+    const settled = run.catch(() => undefined);
+    collecting.set(key, settled);
+    void settled.then(() => { if (collecting.get(key) === settled) collecting.delete(key); });
+    await run;
   }
-  /** Collect from the connected providers (SD 3.3.4), all or one, when their copy is older than maxAgeMs. */
-  async function syncAll(accountId: string, maxAgeMs: number, only?: string): Promise<void> {
+  /** Collect from the connected providers, all or `only` one, when their copy is older than maxAgeMs; `full` replaces the copy. */
+  async function syncAll(accountId: string, o: { maxAgeMs: number; only?: string; full?: boolean }): Promise<void> {
     let providers: Provider[];
     try { providers = await directory.providers(); } catch { return; }
-    await Promise.all(store.connectionsOf(accountId).filter((c) => !only || c.zorgaanbieder === only).map(async (connection) => {
+    await Promise.all(store.connectionsOf(accountId).filter((c) => !o.only || c.zorgaanbieder === o.only).map(async (connection) => {
       const provider = providers.find((p) => p.name === connection.zorgaanbieder);
-      if (!provider) return;
-      const state = store.syncState(accountId, provider.name);
-      if (state && Date.now() - state.syncedAt < maxAgeMs) return;
-      await syncConnection(accountId, connection, provider);
+      if (provider) await syncConnection(accountId, connection, provider, { maxAgeMs: o.maxAgeMs, full: o.full });
     }));
+  }
+  /**
+   * A task's page reads the Task again at the DVA (issue 11 item 7): gone there, it leaves the
+   * copy (false); found, its row is brought up to date. When the DVA cannot tell, the copy stands.
+   */
+  async function checkTask(accountId: string, zorgaanbieder: string, taskId: string): Promise<boolean> {
+    const connection = store.connectionOf(accountId, zorgaanbieder);
+    const provider = connection ? (await directory.providers().catch(() => [] as Provider[])).find((p) => p.name === zorgaanbieder) : undefined;
+    if (!connection || !provider) return true;
+    const check = await readTask({ store, http, clientId: pgo.clientId, connection, provider, taskId });
+    if (check.status === "gone") store.dropTask(accountId, zorgaanbieder, taskId);
+    if (check.status === "found") store.saveTasks(accountId, zorgaanbieder, [check.task]);
+    return check.status !== "gone";
   }
   const dvaNameOf = (zorgaanbieder: string) => {
     const za = ctx.network.zorgaanbieders.find((z) => z.name === zorgaanbieder);
@@ -142,7 +180,7 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
   return { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, startSession, displayName, failure, expired, providersOr, providerRows,
-    lastResults, syncConnection, syncAll, dvaNameOf, problemProps, launchTraces, start };
+    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launchTraces, start };
 }
 
 export type PgoDeps = ReturnType<typeof createPgoDeps>;

@@ -6,12 +6,24 @@
 import type { Database } from "bun:sqlite";
 import { randomToken, sha256 } from "../shared/crypto.ts";
 import type { Sealer } from "../shared/sealed.ts";
+import { fhirObject, fhirText, fhirTextOrNull } from "../shared/fhir-text.ts";
 
 export interface PgoAccount { id: string; pgo: string; username: string; displayName: string }
 /** What the overview shows of a task (AM-FE-024/025/026/030). */
 export interface TaskView {
   id: string; status: string; title: string; description: string | null; group: string | null; requester: string | null;
   start: string | null; end: string | null; lastModified: string | null; reason: string | null; note: string | null; module: string | null;
+}
+/**
+ * A cached view as the pages need it: a copy made before views were built with fhirText (issue 11)
+ * may hold an object where text belongs, and would keep the overview down for good.
+ */
+function cachedView(json: string): TaskView {
+  const v = fhirObject(JSON.parse(json));
+  const text = (key: keyof TaskView) => fhirTextOrNull(v[key]);
+  return { id: fhirText(v.id), status: fhirText(v.status), title: fhirText(v.title) || "Taak", description: text("description"), group: text("group"),
+    requester: text("requester"), start: text("start"), end: text("end"), lastModified: text("lastModified"), reason: text("reason"), note: text("note"),
+    module: text("module") };
 }
 export interface CachedTask { key: string; taskId: string; status: string; title: string; sortDate: string | null; view: TaskView }
 export interface Connection {
@@ -122,15 +134,35 @@ export class PgoStore {
   // Task cache and sync state (SD 3.3.4) -----------------------------------------------------------
 
   saveTasks(accountId: string, zorgaanbieder: string, tasks: CachedTask[]): void {
+    this.db.transaction(() => this.upsertTasks(accountId, zorgaanbieder, tasks))();
+  }
+
+  /**
+   * A full collection: the provider's tasks are exactly these, in one transaction. What the DVA
+   * no longer gives this patient (moved to another, deleted) leaves the copy (issue 11 item 7).
+   */
+  replaceTasks(accountId: string, zorgaanbieder: string, tasks: CachedTask[]): void {
+    this.db.transaction(() => {
+      this.db.query("DELETE FROM pgo_task WHERE account_id = ? AND zorgaanbieder = ?").run(accountId, zorgaanbieder);
+      this.upsertTasks(accountId, zorgaanbieder, tasks);
+    })();
+  }
+
+  /** A Task the DVA no longer gives this patient (its page read it again): out of the copy. */
+  dropTask(accountId: string, zorgaanbieder: string, taskId: string): void {
+    this.db.query("DELETE FROM pgo_task WHERE account_id = ? AND zorgaanbieder = ? AND task_id = ?").run(accountId, zorgaanbieder, taskId);
+  }
+
+  private upsertTasks(accountId: string, zorgaanbieder: string, tasks: CachedTask[]): void {
     const q = this.db.query(`INSERT INTO pgo_task (account_id, zorgaanbieder, task_key, task_id, status, title, sort_date, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (account_id, zorgaanbieder, task_key) DO UPDATE SET task_id = excluded.task_id, status = excluded.status, title = excluded.title,
         sort_date = excluded.sort_date, json = excluded.json`);
-    this.db.transaction(() => { for (const t of tasks) q.run(accountId, zorgaanbieder, t.key, t.taskId, t.status, t.title, t.sortDate, JSON.stringify(t.view)); })();
+    for (const t of tasks) q.run(accountId, zorgaanbieder, t.key, t.taskId, t.status, t.title, t.sortDate, JSON.stringify(t.view));
   }
 
   tasksOf(accountId: string): { zorgaanbieder: string; view: TaskView }[] {
     return this.db.query<{ zorgaanbieder: string; json: string }, [string]>("SELECT zorgaanbieder, json FROM pgo_task WHERE account_id = ?")
-      .all(accountId).map((r) => ({ zorgaanbieder: r.zorgaanbieder, view: JSON.parse(r.json) as TaskView }));
+      .all(accountId).map((r) => ({ zorgaanbieder: r.zorgaanbieder, view: cachedView(r.json) }));
   }
 
   syncState(accountId: string, zorgaanbieder: string): { syncedAt: number; since: string | null; url: string | null; etag: string | null } | null {

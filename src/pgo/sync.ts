@@ -9,6 +9,7 @@
  */
 import * as oauth from "oauth4webapi";
 import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../shared/fhir-profiles.ts";
+import { fhirList, fhirObject, fhirText, fhirTextOrNull } from "../shared/fhir-text.ts";
 import type { HttpClient } from "../shared/http-client.ts";
 import { newId } from "../shared/trace.ts";
 import { authorizationServer, loggedFetch } from "./connect.ts";
@@ -19,26 +20,33 @@ export type SyncResult = { status: "updated" | "unchanged" } | { status: "recons
 
 type Res = Record<string, any>;
 
-/** A Task and its included resources → what the overview shows; one row per business identifier. */
+/**
+ * A Task and its included resources → what the overview shows; one row per business identifier.
+ * Every value goes through fhirText: a DVA outside the sandbox need not validate, and the PGO keeps
+ * what it collected, so one element of the wrong type must not take the overview down (issue 11).
+ */
 export function taskView(task: Res, included: Map<string, Res>, moduleNames: Map<string, string> = new Map()): CachedTask {
-  const ext = ((task.extension ?? []) as Res[]).find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(e.url));
-  const activity = ext?.valueReference?.reference ? included.get(String(ext.valueReference.reference).replace(/^.*\/(\w+\/[^/]+)$/, "$1")) : undefined;
-  const identifier = ((task.identifier ?? []) as Res[])[0];
+  const ext = fhirList(task.extension).map(fhirObject).find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(fhirText(e.url)));
+  const activityRef = fhirText(fhirObject(ext?.valueReference).reference);
+  const activity = activityRef ? included.get(activityRef.replace(/^.*\/(\w+\/[^/]+)$/, "$1")) : undefined;
+  const identifier = fhirList(task.identifier)[0];
+  const period = fhirObject(task.executionPeriod);
+  const firstText = (...values: unknown[]) => values.map(fhirText).find(Boolean) ?? null;
   const view: TaskView = {
-    id: String(task.id), status: String(task.status),
-    title: String(activity?.title ?? task.code?.text ?? task.description ?? "Taak"),
-    description: task.description ?? activity?.description ?? null,
-    group: task.basedOn?.[0]?.display ?? null,
-    requester: task.requester?.display ?? null,
-    start: task.executionPeriod?.start ?? null, end: task.executionPeriod?.end ?? null,
-    lastModified: task.lastModified ?? task.meta?.lastUpdated ?? null,
-    reason: task.statusReason?.text ?? null,
-    note: ((task.note ?? []) as Res[]).map((n) => n.text).filter(Boolean).join(" ") || null,
+    id: fhirText(task.id), status: fhirText(task.status),
+    title: firstText(activity?.title, fhirObject(task.code).text, task.description) ?? "Taak",
+    description: firstText(task.description, activity?.description),
+    group: fhirTextOrNull(fhirObject(fhirList(task.basedOn)[0]).display),
+    requester: fhirTextOrNull(fhirObject(task.requester).display),
+    start: fhirTextOrNull(period.start), end: fhirTextOrNull(period.end),
+    lastModified: firstText(task.lastModified, fhirObject(task.meta).lastUpdated),
+    reason: fhirTextOrNull(fhirObject(task.statusReason).text),
+    note: fhirList(task.note).map((n) => fhirText(fhirObject(n).text)).filter(Boolean).join(" ") || null,
     // Who runs the module (AM-FE-024): the Endpoint's name, else the ActivityDefinition's publisher.
-    module: (activity ? moduleNames.get(`ActivityDefinition/${activity.id}`) : undefined) ?? activity?.publisher ?? null,
+    module: (activity ? moduleNames.get(`ActivityDefinition/${fhirText(activity.id)}`) : undefined) ?? fhirTextOrNull(activity?.publisher),
   };
-  return { key: identifier ? `${identifier.system ?? ""}|${identifier.value ?? ""}` : `id|${task.id}`, taskId: view.id, status: view.status,
-    title: view.title, sortDate: view.start, view };
+  const key = identifier !== undefined ? `${fhirText(fhirObject(identifier).system)}|${fhirText(fhirObject(identifier).value)}` : `id|${view.id}`;
+  return { key, taskId: view.id, status: view.status, title: view.title, sortDate: view.start, view };
 }
 
 /** Renewals in flight per PGO store and connection: concurrent callers share one (issue 11 item 3). */
@@ -88,8 +96,8 @@ async function renew(c: Connection, p: Provider, clientId: string, store: PgoSto
 async function endpointNames(activities: Res[], provider: Provider, token: string, http: HttpClient, traceId: string): Promise<Map<string, string>> {
   const byEndpoint = new Map<string, string[]>();
   for (const ad of activities) {
-    const ref = ((ad.extension ?? []) as Res[]).find((e) => (ENDPOINT_EXTENSIONS as readonly string[]).includes(e.url))?.valueReference?.reference as string | undefined;
-    const id = ref?.split("/").pop();
+    const ext = fhirList(ad.extension).map(fhirObject).find((e) => (ENDPOINT_EXTENSIONS as readonly string[]).includes(fhirText(e.url)));
+    const id = fhirText(fhirObject(ext?.valueReference).reference).split("/").pop();
     if (id) byEndpoint.set(id, [...(byEndpoint.get(id) ?? []), `ActivityDefinition/${ad.id}`]);
   }
   const names = new Map<string, string>();
@@ -107,55 +115,137 @@ async function endpointNames(activities: Res[], provider: Provider, token: strin
   return names;
 }
 
-export async function syncProvider(o: { store: PgoStore; http: HttpClient; clientId: string; accountId: string; connection: Connection; provider: Provider }): Promise<SyncResult> {
-  const { store, http, accountId, connection, provider } = o;
-  // Long-term consent: a fresh correlation id per automatic collection (SPEC §5).
-  const traceId = newId();
-  const state = store.syncState(accountId, provider.name);
+/** At most this many pages of 500 Tasks per collection; a copy is never replaced by part of a set. */
+const MAX_PAGES = 20;
+
+interface CollectContext { store: PgoStore; http: HttpClient; clientId: string; connection: Connection; provider: Provider }
+
+/** The data service's Tasks with their ActivityDefinitions and group plans (SD 3.3.4). */
+function tasksUrl(provider: Provider): URL {
   const url = new URL(`${provider.resourceEndpoint}/Task`);
   url.searchParams.set("_tag", `${DATA_SERVICE_TAG.system}|${DATA_SERVICE_TAG.code}`);
   url.searchParams.append("_include", "Task:digital-activity");
   url.searchParams.append("_include", "Task:based-on");
   url.searchParams.set("_count", "500");
-  if (state?.since) url.searchParams.set("_lastUpdated", `gt${state.since}`);
+  return url;
+}
 
-  let token = await freshToken(connection, provider, o.clientId, store, http, traceId);
-  if (!token) return { status: "reconsent" };
-  const fetchTasks = (bearer: string) => http.send(url.href, {
-    trace: { traceId, sessionId: null },
-    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/fhir+json", ...(state?.etag && state.url === url.href ? { "If-None-Match": state.etag } : {}) },
+/**
+ * GET at the DVA with the connection's token, renewed once on a 401; null when the consent needs
+ * renewing. Throws when the DVA cannot be reached.
+ */
+async function readAtDva(o: CollectContext, traceId: string, href: string, etag: string | null = null, timeoutMs?: number): Promise<{ res: Response; token: string } | null> {
+  const send = (bearer: string) => o.http.send(href, {
+    trace: { traceId, sessionId: null }, ...(timeoutMs ? { timeoutMs } : {}),
+    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/fhir+json", ...(etag ? { "If-None-Match": etag } : {}) },
     event: { send: "send_resource_request", receive: "receive_resource_response" },
   });
-  let res: Response;
-  try {
-    res = await fetchTasks(token);
-    if (res.status === 401) {
-      token = await freshToken(connection, provider, o.clientId, store, http, traceId, true);
-      if (!token) return { status: "reconsent" };
-      res = await fetchTasks(token);
-    }
-  } catch (e) {
-    return { status: "failed", message: `${new URL(provider.resourceEndpoint).host} is niet bereikbaar` };
+  let token = await freshToken(o.connection, o.provider, o.clientId, o.store, o.http, traceId);
+  if (!token) return null;
+  let res = await send(token);
+  if (res.status === 401) {
+    token = await freshToken(o.connection, o.provider, o.clientId, o.store, o.http, traceId, true);
+    if (!token) return null;
+    res = await send(token);
   }
+  return res.status === 401 ? null : { res, token };
+}
+
+type Entry = { resource?: Res; search?: { mode?: string } };
+type Page = { entries: Entry[]; next: string | null } | { problem: string };
+
+async function pageOf(res: Response, provider: Provider): Promise<Page> {
+  if (!res.ok) return { problem: `de DVA antwoordde HTTP ${res.status}` };
+  let bundle: Res;
+  try { bundle = await res.json() as Res; } catch { return { problem: "de DVA stuurde geen geldige FHIR JSON" }; }
+  if (bundle?.resourceType !== "Bundle" || !Array.isArray(bundle.entry ?? [])) return { problem: "de DVA stuurde geen Bundle" };
+  const next = Array.isArray(bundle.link) ? bundle.link.find((l: Res) => l?.relation === "next")?.url : undefined;
+  // The token goes to this DVA only: a next link elsewhere is not followed.
+  if (typeof next === "string" && !next.startsWith(`${provider.resourceEndpoint}/`)) return { problem: "de DVA gaf een vervolgpagina op een ander adres" };
+  return { entries: (bundle.entry ?? []) as Entry[], next: typeof next === "string" ? next : null };
+}
+
+/** A search's entries → the overview's rows (Tasks with their included resources and module names). */
+async function viewsOf(entries: Entry[], o: CollectContext, token: string, traceId: string): Promise<CachedTask[]> {
+  const included = new Map(entries.filter((e) => e.resource && e.search?.mode === "include").map((e) => [`${e.resource!.resourceType}/${e.resource!.id}`, e.resource!]));
+  const moduleNames = await endpointNames([...included.values()].filter((r) => r.resourceType === "ActivityDefinition"), o.provider, token, o.http, traceId);
+  return entries.filter((e) => e.resource?.resourceType === "Task" && e.search?.mode !== "include").map((e) => taskView(e.resource!, included, moduleNames));
+}
+
+/**
+ * One collection from a provider. Incremental (`_lastUpdated=gt<newest seen>`) by default; `full`
+ * (and the first collection) asks for the whole set and replaces the copy with it, following
+ * `next` links so that the set is complete before anything is replaced.
+ */
+export async function syncProvider(o: CollectContext & { accountId: string; full?: boolean }): Promise<SyncResult> {
+  const { store, accountId, provider } = o;
+  // Long-term consent: a fresh correlation id per automatic collection (SPEC §5).
+  const traceId = newId();
+  const state = store.syncState(accountId, provider.name);
+  const full = o.full === true || !state?.since;
+  const url = tasksUrl(provider);
+  if (!full) url.searchParams.set("_lastUpdated", `gt${state!.since}`);
+
+  let first: { res: Response; token: string } | null;
+  const unreachable = { status: "failed", message: `${new URL(provider.resourceEndpoint).host} is niet bereikbaar` } as const;
+  try {
+    first = await readAtDva(o, traceId, url.href, state?.etag && state.url === url.href ? state.etag : null);
+  } catch {
+    return unreachable;
+  }
+  if (!first) return { status: "reconsent" };
   const now = Date.now();
-  if (res.status === 304) {
+  if (first.res.status === 304) {
     store.saveSyncState(accountId, provider.name, { ...state!, syncedAt: now });
     return { status: "unchanged" };
   }
-  if (res.status === 401) return { status: "reconsent" };
-  if (!res.ok) return { status: "failed", message: `de DVA antwoordde HTTP ${res.status}` };
-  let bundle: Res;
-  try { bundle = await res.json() as Res; } catch { return { status: "failed", message: "de DVA stuurde geen geldige FHIR JSON" }; }
-  if (bundle?.resourceType !== "Bundle" || !Array.isArray(bundle.entry ?? [])) return { status: "failed", message: "de DVA stuurde geen Bundle" };
-  const entries = (bundle.entry ?? []) as { resource?: Res; search?: { mode?: string } }[];
-  const included = new Map(entries.filter((e) => e.resource && e.search?.mode === "include").map((e) => [`${e.resource!.resourceType}/${e.resource!.id}`, e.resource!]));
-  const moduleNames = await endpointNames([...included.values()].filter((r) => r.resourceType === "ActivityDefinition"), provider, token, http, traceId);
-  const tasks = entries.filter((e) => e.resource?.resourceType === "Task" && e.search?.mode !== "include").map((e) => taskView(e.resource!, included, moduleNames));
-  store.saveTasks(accountId, provider.name, tasks);
+  let page = await pageOf(first.res, provider);
+  if ("problem" in page) return { status: "failed", message: page.problem };
+  const entries = [...page.entries];
+  for (let n = 1; page.next; n++) {
+    if (n >= MAX_PAGES) return { status: "failed", message: `meer dan ${MAX_PAGES} pagina's taken` };
+    try {
+      const next = await readAtDva(o, traceId, page.next);
+      if (!next) return { status: "reconsent" };
+      page = await pageOf(next.res, provider);
+    } catch {
+      return unreachable;
+    }
+    if ("problem" in page) return { status: "failed", message: page.problem };
+    entries.push(...page.entries);
+  }
+  const tasks = await viewsOf(entries, o, first.token, traceId);
+  if (full) store.replaceTasks(accountId, provider.name, tasks);
+  else store.saveTasks(accountId, provider.name, tasks);
   const newest = entries.map((e) => e.resource?.meta?.lastUpdated).filter((v): v is string => typeof v === "string").sort().at(-1);
-  // The next request (with _lastUpdated=gt<newest>) is a different URL; its ETag comes with its own answer.
+  // The next incremental request (with _lastUpdated=gt<newest>) is a different URL; its ETag comes
+  // with its own answer. The full URL stays the same, so the next full collection can be a 304.
   const since = newest && (!state?.since || newest > state.since) ? newest : state?.since ?? null;
-  const sameUrl = !since || since === state?.since;
-  store.saveSyncState(accountId, provider.name, { syncedAt: now, since, url: sameUrl ? url.href : null, etag: sameUrl ? res.headers.get("etag") : null });
+  const sameUrl = full || !since || since === state?.since;
+  store.saveSyncState(accountId, provider.name, { syncedAt: now, since, url: sameUrl ? url.href : null, etag: sameUrl ? first.res.headers.get("etag") : null });
   return { status: "updated" };
+}
+
+export type TaskCheck = { status: "found"; task: CachedTask } | { status: "gone" } | { status: "unknown" };
+
+/**
+ * A Task read again when its page is opened (issue 11 item 7): the DVA answers 404 for a Task
+ * that was deleted or now belongs to another patient or zorgaanbieder, and a search by `_id`
+ * finds nothing — either way it is gone. Unknown (DVA down, consent to renew) keeps the copy.
+ */
+export async function readTask(o: CollectContext & { taskId: string }): Promise<TaskCheck> {
+  const traceId = newId();
+  const url = tasksUrl(o.provider);
+  url.searchParams.set("_id", o.taskId);
+  try {
+    const read = await readAtDva(o, traceId, url.href, null, 3_000);
+    if (!read) return { status: "unknown" };
+    if (read.res.status === 404 || read.res.status === 410) return { status: "gone" };
+    const page = await pageOf(read.res, o.provider);
+    if ("problem" in page) return { status: "unknown" };
+    const task = (await viewsOf(page.entries, o, read.token, traceId)).find((t) => t.taskId === o.taskId);
+    return task ? { status: "found", task } : { status: "gone" };
+  } catch {
+    return { status: "unknown" };
+  }
 }

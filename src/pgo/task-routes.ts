@@ -34,7 +34,7 @@ export function weekOf(week: string | null, rows: TaskRow[]): { days: WeekDay[];
 }
 
 export function taskRoutes(d: PgoDeps) {
-  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, dvaNameOf, problemProps, launchTraces, start } = d;
+  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, checkTask, dvaNameOf, problemProps, launchTraces, start } = d;
   return new Elysia({ name: `pgo-tasks:${pgo.clientId}` })
     // "Taken van zorgaanbieders" (SD 4.2.2): the central overview.
     .get("/taken", async ({ request }) => {
@@ -42,7 +42,7 @@ export function taskRoutes(d: PgoDeps) {
       if (!account) return toLogin(request);
       const url = new URL(request.url);
       // A page view collects when the copy is older than 5 minutes; the periodic htmx refresh every minute.
-      await syncAll(account.id, url.searchParams.has("auto") ? 55_000 : 5 * 60_000);
+      await syncAll(account.id, { maxAgeMs: url.searchParams.has("auto") ? 55_000 : 5 * 60_000 });
       const dateParam = (name: string) => { const v = url.searchParams.get(name) ?? ""; return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : ""; };
       const from = dateParam("van");
       const to = dateParam("tot");
@@ -85,12 +85,17 @@ export function taskRoutes(d: PgoDeps) {
       if (!account) return toLogin(request);
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
-      await syncAll(account.id, 0);
+      // "Verversen" is a full collection: the copy becomes what the DVA gives now (issue 11 item 7).
+      await syncAll(account.id, { maxAgeMs: 0, full: true });
       return redirectAfterPost(request, "/taken");
     })
-    .get("/taken/:zorgaanbieder/:id", ({ request, params }) => {
+    .get("/taken/:zorgaanbieder/:id", async ({ request, params }) => {
       const account = accountOf(request);
       if (!account) return toLogin(request);
+      const cached = store.tasksOf(account.id).some((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
+      if (cached && !(await checkTask(account.id, params.zorgaanbieder, params.id))) {
+        return failure(request, "Taak niet gevonden", `${displayName(params.zorgaanbieder)} heeft deze taak niet meer voor u klaarstaan. Hij is uit uw overzicht gehaald.`, 404);
+      }
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
       if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
       const csrf = ctx.csrf.grant(request);
@@ -127,7 +132,7 @@ export function taskRoutes(d: PgoDeps) {
       if (error) {
         return htmlResponse(LaunchFailed({ ...problemProps(request, zorgaanbieder, traceId), error: error.slice(0, 100) }), { status: 200 });
       }
-      if (zorgaanbieder) await syncAll(account.id, 0, zorgaanbieder);
+      if (zorgaanbieder) await syncAll(account.id, { maxAgeMs: 0, only: zorgaanbieder });
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
       const group = row ? groupOf(row.view.status) : "te-doen";
       return new Response(null, { status: 303, headers: { Location: `/taken?groep=${group}&gemarkeerd=${encodeURIComponent(taskId)}` } });
