@@ -18,6 +18,7 @@ import { PASSWORD_OPTIONS, type PgoStore } from "./store.ts";
 
 export const PGO_SESSION_COOKIE = "pgo_session";
 export const PGO_SESSION_TTL_MS = 8 * 60 * 60_000;
+const TAKEN = "Deze gebruikersnaam is al in gebruik.";
 
 export interface AccountDeps {
   ctx: SandboxContext;
@@ -65,18 +66,24 @@ export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }:
       const next = safeNext(form.next);
       const values = { name: (form.name ?? "").trim(), username: (form.username ?? "").trim().toLowerCase() };
       const errors: Record<string, string> = {};
-      if (values.name.length < 2 || values.name.length > 100) errors.name = "Vul uw naam in (2 tot 100 tekens).";
-      if (!/^[a-z0-9._-]{3,40}$/.test(values.username)) errors.username = "Kies een gebruikersnaam van 3 tot 40 tekens: letters, cijfers, punt, streepje of liggend streepje.";
-      else if (store.findAccount(pgo.clientId, values.username)) errors.username = "Deze gebruikersnaam is al in gebruik.";
-      if ((form.password ?? "").length < 3 || (form.password ?? "").length > 200) errors.password = "Kies een wachtwoord van minstens 3 tekens (dit is een sandbox).";
-      else if (form.password !== form.password2) errors.password2 = "De wachtwoorden zijn niet gelijk.";
-      if (Object.keys(errors).length) {
+      const refuse = () => {
         const csrf = ctx.csrf.grant(request);
         return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next, errors, values }), { status: 422 });
-      }
-      const account = store.createAccount({ pgo: pgo.clientId, username: values.username, displayName: values.name,
+      };
+      if (values.name.length < 2 || values.name.length > 100) errors.name = "Vul uw naam in (2 tot 100 tekens).";
+      if (!/^[a-z0-9._-]{3,40}$/.test(values.username)) errors.username = "Kies een gebruikersnaam van 3 tot 40 tekens: letters, cijfers, punt, streepje of liggend streepje.";
+      else if (store.findAccount(pgo.clientId, values.username)) errors.username = TAKEN;
+      if ((form.password ?? "").length < 3 || (form.password ?? "").length > 200) errors.password = "Kies een wachtwoord van minstens 3 tekens (dit is een sandbox).";
+      else if (form.password !== form.password2) errors.password2 = "De wachtwoorden zijn niet gelijk.";
+      if (Object.keys(errors).length) return refuse();
+      // The check above spares a hash in the common case; the unique constraint decides between two at once.
+      const result = store.registerAccount({ pgo: pgo.clientId, username: values.username, displayName: values.name,
         passwordHash: await passwords.hash(form.password!) });
-      return redirectAfterPost(request, next, [startSession(account.id)]);
+      if (result.kind === "taken") {
+        errors.username = TAKEN;
+        return refuse();
+      }
+      return redirectAfterPost(request, next, [startSession(result.account.id)]);
     })
     .post("/logout", async ({ request }) => {
       const form = await readForm(request);

@@ -50,11 +50,23 @@ export class PgoStore {
     return `pgo_connection ${accountId} ${zorgaanbieder} ${column}`;
   }
 
-  createAccount(a: { pgo: string; username: string; passwordHash: string; displayName: string }): PgoAccount {
+  /**
+   * A new account, or "taken" when the username is in use at this PGO. The UNIQUE (pgo, username)
+   * constraint decides, so of two concurrent sign-ups with one name exactly one is created
+   * (issue 11 item 3); a check before the insert could not promise that.
+   */
+  registerAccount(a: { pgo: string; username: string; passwordHash: string; displayName: string }): { kind: "created"; account: PgoAccount } | { kind: "taken" } {
     const id = crypto.randomUUID();
-    this.db.query("INSERT INTO pgo_account (id, pgo, username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    const inserted = this.db.query("INSERT INTO pgo_account (id, pgo, username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pgo, username) DO NOTHING")
       .run(id, a.pgo, a.username, a.passwordHash, a.displayName, new Date().toISOString());
-    return { id, pgo: a.pgo, username: a.username, displayName: a.displayName };
+    return inserted.changes === 1 ? { kind: "created", account: { id, pgo: a.pgo, username: a.username, displayName: a.displayName } } : { kind: "taken" };
+  }
+
+  /** An account that must not exist yet (the seed's personas). */
+  createAccount(a: { pgo: string; username: string; passwordHash: string; displayName: string }): PgoAccount {
+    const result = this.registerAccount(a);
+    if (result.kind === "taken") throw new Error(`PGO account ${a.username} exists already at ${a.pgo}`);
+    return result.account;
   }
 
   findAccount(pgo: string, username: string): (PgoAccount & { passwordHash: string }) | null {
