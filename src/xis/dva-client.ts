@@ -20,6 +20,8 @@ export class DvaError extends Error {
 }
 
 const EARLY_MS = 30_000;
+/** FHIR R4 id (http.html#id): what the portal puts in its own URLs. */
+const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
 
 export function createDvaClient(http: HttpClient, za: ResolvedZorgaanbieder, dva: ResolvedDva) {
   let token: { value: string; expiresAt: number } | null = null;
@@ -49,37 +51,51 @@ export function createDvaClient(http: HttpClient, za: ResolvedZorgaanbieder, dva
     return first.status === 401 ? send(true) : first;
   }
 
-  async function json<T>(res: Response, what: string): Promise<T> {
+  /**
+   * The body of a FHIR answer as JSON of the expected `resourceType`; anything else — an error
+   * status (with the OperationOutcome's text), no JSON, another resource, an unusable id — is a
+   * DvaError, which the page shows with the trace (issue 11 item 4: an external DVA can send anything).
+   */
+  async function json<T extends Resource>(res: Response, what: string, resourceType: string): Promise<T> {
+    const body = await res.text().then((text) => JSON.parse(text) as unknown).catch(() => undefined);
     if (!res.ok) {
-      const outcome = await res.json().catch(() => null) as { issue?: { diagnostics?: string }[] } | null;
-      throw new DvaError(`${what}: ${outcome?.issue?.[0]?.diagnostics ?? `HTTP ${res.status}`}`, res.status);
+      const diagnostics = (body as { issue?: { diagnostics?: unknown }[] } | undefined)?.issue?.[0]?.diagnostics;
+      throw new DvaError(`${what}: ${typeof diagnostics === "string" && diagnostics ? diagnostics.slice(0, 500) : `HTTP ${res.status}`}`, res.status);
     }
-    return res.json() as Promise<T>;
+    if (body === undefined) throw new DvaError(`${what}: de DVA stuurde geen geldige FHIR JSON (HTTP ${res.status})`, 502);
+    const resource = body as Partial<Resource> | null;
+    if (typeof resource !== "object" || resource === null || resource.resourceType !== resourceType) {
+      throw new DvaError(`${what}: de DVA stuurde geen ${resourceType} (HTTP ${res.status})`, 502);
+    }
+    if (resourceType !== "Bundle" && !(typeof resource.id === "string" && FHIR_ID.test(resource.id))) {
+      throw new DvaError(`${what}: de DVA stuurde een ${resourceType} zonder geldig id (HTTP ${res.status})`, 502);
+    }
+    return resource as T;
   }
 
   return {
     async search(type: string, query: Record<string, string | string[]>, trace: Trace): Promise<Bundle> {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(query)) for (const value of [v].flat()) params.append(k, value);
-      return json<Bundle>(await call(`${type}?${params}`, trace), `zoeken in ${type}`);
+      return json<Resource & Bundle>(await call(`${type}?${params}`, trace), `zoeken in ${type}`, "Bundle");
     },
     async read(type: string, id: string, trace: Trace): Promise<Resource | null> {
       const res = await call(`${type}/${encodeURIComponent(id)}`, trace);
       if (res.status === 404) return null;
-      return json<Resource>(res, `${type}/${id} lezen`);
+      return json<Resource>(res, `${type}/${id} lezen`, type);
     },
     /** POST; with `ifNoneExist` (http.html#ccreate) a resource that already matches is returned instead (`created` false). */
     async create(resource: Resource, trace: Trace, ifNoneExist?: string): Promise<{ resource: Resource; created: boolean }> {
       const res = await call(resource.resourceType, trace, { method: "POST", body: JSON.stringify(resource),
         ...(ifNoneExist ? { headers: { "If-None-Exist": ifNoneExist } } : {}) });
-      return { resource: await json<Resource>(res, `${resource.resourceType} aanmaken`), created: res.status === 201 };
+      return { resource: await json<Resource>(res, `${resource.resourceType} aanmaken`, resource.resourceType), created: res.status === 201 };
     },
     /** JSON Patch with If-Match (the Task changes only when nobody changed it in between). */
     async patch(type: string, id: string, operations: unknown[], version: string | undefined, trace: Trace): Promise<Resource> {
       return json<Resource>(await call(`${type}/${encodeURIComponent(id)}`, trace, {
         method: "PATCH", body: JSON.stringify(operations),
         headers: { "Content-Type": "application/json-patch+json", ...(version ? { "If-Match": `W/"${version}"` } : {}) },
-      }), `${type}/${id} wijzigen`);
+      }), `${type}/${id} wijzigen`, type);
     },
   };
 }
@@ -88,5 +104,8 @@ export type DvaClient = ReturnType<typeof createDvaClient>;
 
 /** The resources of a search bundle by mode. */
 export function entries(bundle: Bundle, mode: "match" | "include" = "match"): Resource[] {
-  return (bundle.entry ?? []).filter((e) => (e.search?.mode ?? "match") === mode).map((e) => e.resource);
+  const all: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
+  return all.filter((e): e is { resource: Resource; search?: { mode?: string } } =>
+    typeof e === "object" && e !== null && typeof (e as { resource?: unknown }).resource === "object" && (e as { resource?: unknown }).resource !== null)
+    .filter((e) => (e.search?.mode ?? "match") === mode).map((e) => e.resource);
 }

@@ -187,7 +187,14 @@ export function createXis(ctx: SandboxContext) {
         const csrf = ctx.csrf.grant(request);
         return htmlResponse(PatientsPage({ theme, who: who(c, csrf.token), q: "", ...(await portal.patients("", t)), errors, values }), { status: 422, setCookies: [csrf.setCookie] });
       }
-      const added = await portal.addPatient({ given: values.voornaam!, family: values.achternaam!, bsn: bsn!, birthDate: values.geboortedatum!, gender: values.geslacht! }, t);
+      let added: { id: string; created: boolean };
+      try {
+        added = await portal.addPatient({ given: values.voornaam!, family: values.achternaam!, bsn: bsn!, birthDate: values.geboortedatum!, gender: values.geslacht! }, t);
+      } catch (e) {
+        // Whatever the DVA answered (409 duplicate, 412, 422, 5xx, no FHIR at all): say so, with the trace (issue 11 item 4).
+        if (!(e instanceof DvaError)) throw e;
+        return page(request, "Patiënt niet toegevoegd", `De DVA heeft ${values.voornaam} ${values.achternaam} niet geregistreerd. ${e.message}`, 502, undefined, t.traceId);
+      }
       return redirectAfterPost(request, `/patienten/${encodeURIComponent(added.id)}${added.created ? "?toegevoegd" : "?bestaat"}`);
     }))
     .get("/patienten/lijst", ({ request }) => withDva(request, async (c, t) =>
