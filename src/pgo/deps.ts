@@ -96,10 +96,11 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
    * copy (false); found, its row is brought up to date. When the DVA cannot tell, the copy stands.
    */
   async function checkTask(accountId: string, zorgaanbieder: string, taskId: string): Promise<boolean> {
+    const cached = store.tasksOf(accountId).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
     const connection = store.connectionOf(accountId, zorgaanbieder);
     const provider = connection ? (await directory.providers().catch(() => [] as Provider[])).find((p) => p.name === zorgaanbieder) : undefined;
-    if (!connection || !provider) return true;
-    const check = await readTask({ store, http, clientId: pgo.clientId, connection, provider, taskId });
+    if (!cached || !connection || !provider) return true;
+    const check = await readTask({ store, http, clientId: pgo.clientId, connection, provider, taskId, moduleName: cached.view.module });
     if (check.status === "gone") store.dropTask(accountId, zorgaanbieder, taskId);
     if (check.status === "found") store.saveTasks(accountId, zorgaanbieder, [check.task]);
     return check.status !== "gone";

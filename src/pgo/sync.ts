@@ -165,10 +165,10 @@ async function pageOf(res: Response, provider: Provider): Promise<Page> {
   return { entries: (bundle.entry ?? []) as Entry[], next: typeof next === "string" ? next : null };
 }
 
-/** A search's entries → the overview's rows (Tasks with their included resources and module names). */
-async function viewsOf(entries: Entry[], o: CollectContext, token: string, traceId: string): Promise<CachedTask[]> {
+/** A search's entries → the overview's rows (Tasks with their included resources and, unless given, the module names). */
+async function viewsOf(entries: Entry[], o: CollectContext, token: string, traceId: string, known?: Map<string, string>): Promise<CachedTask[]> {
   const included = new Map(entries.filter((e) => e.resource && e.search?.mode === "include").map((e) => [`${e.resource!.resourceType}/${e.resource!.id}`, e.resource!]));
-  const moduleNames = await endpointNames([...included.values()].filter((r) => r.resourceType === "ActivityDefinition"), o.provider, token, o.http, traceId);
+  const moduleNames = known ?? await endpointNames([...included.values()].filter((r) => r.resourceType === "ActivityDefinition"), o.provider, token, o.http, traceId);
   return entries.filter((e) => e.resource?.resourceType === "Task" && e.search?.mode !== "include").map((e) => taskView(e.resource!, included, moduleNames));
 }
 
@@ -232,8 +232,9 @@ export type TaskCheck = { status: "found"; task: CachedTask } | { status: "gone"
  * A Task read again when its page is opened (issue 11 item 7): the DVA answers 404 for a Task
  * that was deleted or now belongs to another patient or zorgaanbieder, and a search by `_id`
  * finds nothing — either way it is gone. Unknown (DVA down, consent to renew) keeps the copy.
+ * `moduleName` is the copy's: one search, not a second one for the Endpoint's name.
  */
-export async function readTask(o: CollectContext & { taskId: string }): Promise<TaskCheck> {
+export async function readTask(o: CollectContext & { taskId: string; moduleName: string | null }): Promise<TaskCheck> {
   const traceId = newId();
   const url = tasksUrl(o.provider);
   url.searchParams.set("_id", o.taskId);
@@ -243,7 +244,8 @@ export async function readTask(o: CollectContext & { taskId: string }): Promise<
     if (read.res.status === 404 || read.res.status === 410) return { status: "gone" };
     const page = await pageOf(read.res, o.provider);
     if ("problem" in page) return { status: "unknown" };
-    const task = (await viewsOf(page.entries, o, read.token, traceId)).find((t) => t.taskId === o.taskId);
+    const task = (await viewsOf(page.entries, o, read.token, traceId, new Map())).find((t) => t.taskId === o.taskId);
+    if (task && o.moduleName) task.view.module = o.moduleName;
     return task ? { status: "found", task } : { status: "gone" };
   } catch {
     return { status: "unknown" };

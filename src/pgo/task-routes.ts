@@ -92,8 +92,8 @@ export function taskRoutes(d: PgoDeps) {
     .get("/taken/:zorgaanbieder/:id", async ({ request, params }) => {
       const account = accountOf(request);
       if (!account) return toLogin(request);
-      const cached = store.tasksOf(account.id).some((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
-      if (cached && !(await checkTask(account.id, params.zorgaanbieder, params.id))) {
+      // The copy may be stale: the page reads the Task again, and a Task the DVA no longer gives leaves the copy (issue 11 item 7).
+      if (!(await checkTask(account.id, params.zorgaanbieder, params.id))) {
         return failure(request, "Taak niet gevonden", `${displayName(params.zorgaanbieder)} heeft deze taak niet meer voor u klaarstaan. Hij is uit uw overzicht gehaald.`, 404);
       }
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
