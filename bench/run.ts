@@ -11,6 +11,7 @@ import { benchJourney } from "./journey.ts";
 import { benchHttp } from "./http.ts";
 import { cleanupAll, removeTempDir, tempDir } from "./processes.ts";
 import { failedRow, pending, printTable, seconds, type Row } from "./report.ts";
+import { benchSchema } from "./schema.ts";
 import { benchStartup } from "./startup.ts";
 import { benchStore } from "./store.ts";
 
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
   const journeyResult = await benchJourney(quick ? 5 : 30, log).catch((e) => ({ rows: [failedRow("journey", e)], notes: [] as string[], p50: Number.NaN }));
   const journey: Row = journeyResult.rows[0]!;
   printTable("7. Journey", journeyResult.rows, journeyResult.notes);
+
+  const schema = await benchSchema(root, quick ? 100 : 500, log).catch((e) => ({ rows: [failedRow("FHIR write with / without schema validation", e)], notes: [] as string[] }));
+  printTable("8. FHIR writes: the FHIR R4 structure check (info)", schema.rows, schema.notes);
 
   const pick = (rows: readonly Row[], prefix: string, label: string): Row =>
     ({ ...(find(rows, prefix) ?? { value: "—", target: "", result: "not measured" }), measure: label });

@@ -10,8 +10,11 @@ export interface Issue { severity: "fatal" | "error" | "warning" | "information"
 
 export class OperationOutcomeError extends Error {
   override name = "OperationOutcomeError";
-  constructor(readonly status: number, readonly issue: Issue, readonly headers: Record<string, string> = {}) {
+  /** Every issue of the outcome, `issue` first (the one the log line names). */
+  readonly issues: Issue[];
+  constructor(readonly status: number, readonly issue: Issue, readonly headers: Record<string, string> = {}, more: Issue[] = []) {
     super(issue.diagnostics);
+    this.issues = [issue, ...more];
   }
 }
 
@@ -50,5 +53,5 @@ export function outcome(...issues: Issue[]) {
 export const FHIR_JSON = "application/fhir+json";
 
 export function outcomeResponse(e: OperationOutcomeError, extra: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(outcome(e.issue)), { status: e.status, headers: { "Content-Type": FHIR_JSON, ...e.headers, ...extra } });
+  return new Response(JSON.stringify(outcome(...e.issues)), { status: e.status, headers: { "Content-Type": FHIR_JSON, ...e.headers, ...extra } });
 }

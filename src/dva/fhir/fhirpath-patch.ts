@@ -51,6 +51,8 @@ export function fhirPathPatchToJsonPatch(parameters: Resource, current: Resource
     const path = valueOf(part("path") ?? {});
     if (typeof path !== "string") throw badRequest("operation.path ontbreekt");
     const target = pointer(path, current.resourceType);
+    // fhirpatch.html: the path names an element; the resource itself is not deleted or replaced by a patch.
+    if (target === "" && kind !== "add") throw badRequest(`${String(kind)} op ${path} zou de hele resource vervangen of verwijderen; noem een element`, path);
     switch (kind) {
       case "replace": return { op: "replace", path: target, value: valueOf(part("value") ?? {}) };
       case "delete": return { op: "remove", path: target };

@@ -12,6 +12,7 @@ import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { includeReferences, matchHeads, matches, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
+import { checkSchema } from "./schema.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
@@ -191,7 +192,10 @@ export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifM
   } catch (e) {
     throw badRequest(`de JSON Patch kan niet worden toegepast: ${(e as Error).message.split("\n")[0]}`);
   }
+  // A patch on the document root ("" in JSON Patch) can remove or replace the whole resource.
+  if (typeof patched !== "object" || patched === null || Array.isArray(patched)) throw badRequest("een patch verwijdert of vervangt niet de hele Task; wijzig de elementen", "Task");
   if (patched.resourceType !== "Task" || patched.id !== id) throw badRequest("resourceType en id mogen niet veranderen");
+  checkSchema("Task", patched);
   if (ctx.access.kind === "module") moduleMayChangeTask(ctx, ctx.access, stored.resource, patched);
   if (ctx.access.kind === "system") {
     const orgs = organisationsOfResource(ctx.store, ctx.dva, patched);

@@ -90,6 +90,12 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
   const known = new Set(TOKEN_PARAMS[type] ?? ["_id"]);
   for (const [rawKey, rawValue] of params) {
     const [param, modifier] = rawKey.split(":") as [string, string | undefined];
+    // search.html#errors: "Empty parameters are not an error - they are just ignored by the server";
+    // ignored with the warning of any ignored parameter (400 under Prefer: handling=strict).
+    if (rawValue.split(",").every((v) => v.trim() === "")) {
+      q.unknown.push(rawKey);
+      continue;
+    }
     // Modifiers exist only on the token and reference parameters (":not"); anywhere else the
     // parameter is not understood, so it is ignored with a warning (or 400 when strict).
     if (modifier !== undefined && (RESULT_PARAMS.has(param) || PATIENT_PARAMS.includes(param))) {

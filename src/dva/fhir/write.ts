@@ -1,6 +1,7 @@
 /**
  * create, update and history (FHIR R4 http.html#create, #update, #history) with the validation of
- * SPEC §6: resourceType matches the URL, id rules, required elements of SPEC §3, JSON only.
+ * SPEC §6: resourceType matches the URL, id rules, required elements of SPEC §3, JSON only, and
+ * the FHIR R4 structure definitions (schema.ts).
  * Unresolvable references are accepted with a warning: the official MedMij example sets refer to
  * resources that are not published (shared/medmij-examples/README.md) and must load unchanged.
  */
@@ -10,6 +11,7 @@ import { answersLaunch, canRead, organisationsOfResource, requireScope, storedOr
 import { allowedTransition, checkType, conditionalMatches, type FhirContext, type FhirResult } from "./rest.ts";
 import { matches } from "./search.ts";
 import { parseSearch } from "./search-params.ts";
+import { checkSchema } from "./schema.ts";
 import { normalizeReference, type Resource } from "./search-index.ts";
 import { ID_PATTERN, VersionConflictError, type StoredResource } from "./store.ts";
 
@@ -74,7 +76,9 @@ export function validate(ctx: FhirContext, type: string, r: Resource, previous?:
   for (const [path, value] of requiredElements(r)) {
     if (value === undefined || value === null || value === "") throw unprocessable(`${path} is verplicht (SPEC §3)`, path);
   }
-  if (type === "Task" && !TASK_STATUSES.includes(String(r.status))) throw unprocessable(`Task.status ${String(r.status)} is geen FHIR-taakstatus`, "Task.status");
+  if (type === "Task" && typeof r.status === "string" && !TASK_STATUSES.includes(r.status)) throw unprocessable(`Task.status ${r.status} is geen FHIR-taakstatus`, "Task.status");
+  // FHIR R4 structure (types, lists, formats, unknown elements): 400 naming every problem.
+  checkSchema(type, r);
   const warnings: Issue[] = [];
   // Cancelling needs a reason (AM-FE-007/030). A Task that arrives already cancelled (published
   // example material does) is accepted with a warning.
