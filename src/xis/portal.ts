@@ -6,6 +6,7 @@
  * completed questionnaire with the scores of earlier rounds (AM-FE-006/013).
  */
 import { AGB_SYSTEM, BSN_SYSTEM, DIGITAL_ACTIVITY_EXTENSIONS, EXT_QUESTIONNAIRE } from "../shared/fhir-profiles.ts";
+import { fhirList, fhirObject, fhirText, fhirTextOrNull } from "../shared/fhir-text.ts";
 import { groupPlanResource, providerTaskResource, type Ref } from "../shared/provider-task.ts";
 import { CLINICIAN_STATUS_LABELS, OPEN_STATUSES } from "../shared/task-status.ts";
 import type { ResolvedClinician, ResolvedZorgaanbieder } from "../shared/resolved-network.ts";
@@ -28,43 +29,47 @@ export interface TaskRow {
   score: { total: number; label: string } | null; response: string | null; cancellable: boolean;
 }
 
-const refOf = (v: unknown) => (v as { reference?: string } | undefined)?.reference ?? null;
+const refOf = (v: unknown) => fhirTextOrNull(fhirObject(v).reference);
+
+// FHIR from the DVA → rows through fhirText/fhirList: one element of the wrong type in a resource
+// (from a DVA that does not validate) leaves a field empty instead of taking the page down (issue 11).
 
 export function patientName(p: Resource): string {
-  const name = (p.name as { text?: string; given?: string[]; family?: string }[] | undefined)?.[0];
-  return name?.text || [...(name?.given ?? []), name?.family].filter(Boolean).join(" ") || p.id || "";
+  const name = fhirObject(fhirList(p.name)[0]);
+  return fhirText(name.text) || [...fhirList(name.given).map(fhirText), fhirText(name.family)].filter(Boolean).join(" ") || fhirText(p.id);
 }
 
 export function patientBsn(p: Resource): string | null {
-  return (p.identifier as { system?: string; value?: string }[] | undefined)?.find((i) => i.system === BSN_SYSTEM)?.value ?? null;
+  return fhirTextOrNull(fhirList(p.identifier).map(fhirObject).find((i) => i.system === BSN_SYSTEM)?.value);
 }
 
 function activityOf(task: Resource): string | null {
-  const ext = (task.extension as { url?: string; valueReference?: { reference?: string } }[] | undefined)
-    ?.find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(e.url ?? ""));
-  return ext?.valueReference?.reference ?? null;
+  const ext = fhirList(task.extension).map(fhirObject).find((e) => (DIGITAL_ACTIVITY_EXTENSIONS as readonly string[]).includes(fhirText(e.url)));
+  return refOf(ext?.valueReference);
 }
 
 /** Score of a completed questionnaire from Task.output (written by the module: "Score (band)"). */
 function scoreOf(task: Resource): { total: number; label: string } | null {
-  const out = (task.output as { type?: { text?: string }; valueInteger?: number }[] | undefined)?.find((o) => typeof o.valueInteger === "number");
+  const out = fhirList(task.output).map(fhirObject).find((o) => typeof o.valueInteger === "number" && Number.isFinite(o.valueInteger));
+  if (!out) return null;
   // "Score (Matige angst)" → the band; a plain "Score" has none.
-  return out ? { total: out.valueInteger!, label: /^Score \((.+)\)$/.exec(out.type?.text ?? "")?.[1] ?? out.type?.text ?? "Score" } : null;
+  const text = fhirText(fhirObject(out.type).text);
+  return { total: out.valueInteger as number, label: /^Score \((.+)\)$/.exec(text)?.[1] ?? (text || "Score") };
 }
 
 export function taskRow(task: Resource, titles: Map<string, string>): TaskRow {
   const activity = activityOf(task);
-  const period = task.executionPeriod as { start?: string; end?: string } | undefined;
-  const status = String(task.status);
-  const response = (task.output as { valueReference?: { reference?: string } }[] | undefined)?.map((o) => o.valueReference?.reference).find((r) => r?.startsWith("QuestionnaireResponse/")) ?? null;
+  const period = fhirObject(task.executionPeriod);
+  const status = fhirText(task.status);
+  const response = fhirList(task.output).map((o) => refOf(fhirObject(o).valueReference)).find((r) => r?.startsWith("QuestionnaireResponse/")) ?? null;
   return {
-    id: task.id!, version: task.meta?.versionId, status, statusText: CLINICIAN_STATUS_LABELS[status] ?? status,
-    title: (activity && titles.get(activity)) ?? (task.code as { text?: string } | undefined)?.text ?? task.description as string ?? "Taak",
-    start: period?.start ?? null, end: period?.end ?? null,
-    note: (task.note as { text?: string }[] | undefined)?.[0]?.text ?? null,
-    plan: (task.basedOn as { display?: string }[] | undefined)?.[0]?.display ?? null,
-    reason: (task.statusReason as { text?: string } | undefined)?.text ?? null,
-    lastModified: (task.lastModified as string | undefined) ?? null,
+    id: fhirText(task.id), version: fhirTextOrNull(fhirObject(task.meta).versionId) ?? undefined, status, statusText: CLINICIAN_STATUS_LABELS[status] ?? status,
+    title: (activity && titles.get(activity)) || fhirText(fhirObject(task.code).text) || fhirText(task.description) || "Taak",
+    start: fhirTextOrNull(period.start), end: fhirTextOrNull(period.end),
+    note: fhirTextOrNull(fhirObject(fhirList(task.note)[0]).text),
+    plan: fhirTextOrNull(fhirObject(fhirList(task.basedOn)[0]).display),
+    reason: fhirTextOrNull(fhirObject(task.statusReason).text),
+    lastModified: fhirTextOrNull(task.lastModified),
     activity, score: scoreOf(task), response, cancellable: OPEN_STATUSES.includes(status),
   };
 }
@@ -105,7 +110,7 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
   /** A patient's tasks of this organisation, soonest period first, with their module titles. */
   async function tasks(patientId: string, trace: Trace): Promise<TaskRow[]> {
     const bundle = await dva.search("Task", { patient: `Patient/${patientId}`, _include: "Task:digital-activity", _sort: "period", _count: "500" }, trace);
-    const titles = new Map(entries(bundle, "include").filter((r) => r.resourceType === "ActivityDefinition").map((a) => [`ActivityDefinition/${a.id}`, String(a.title ?? a.name)]));
+    const titles = new Map(entries(bundle, "include").filter((r) => r.resourceType === "ActivityDefinition").map((a) => [`ActivityDefinition/${a.id}`, fhirText(a.title) || fhirText(a.name)]));
     return entries(bundle).map((t) => taskRow(t, titles));
   }
 
@@ -120,7 +125,7 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
       else if (needle) query.name = needle;
       const bundle = await dva.search("Patient", query, trace);
       return { total: bundle.total ?? 0, rows: entries(bundle).map((p) => ({
-        id: p.id!, name: patientName(p), birthDate: (p.birthDate as string | undefined) ?? null,
+        id: fhirText(p.id), name: patientName(p), birthDate: fhirTextOrNull(p.birthDate),
         bsn: patientBsn(p),
       })).sort((a, b) => a.name.localeCompare(b.name, "nl")) };
     },
@@ -148,8 +153,8 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
       if (endpoints.length === 0) return [];
       const activities = entries(await dva.search("ActivityDefinition", { endpoint: endpoints.map((e) => `Endpoint/${e.id}`).join(","), status: "active" }, trace));
       return activities.map((a) => ({
-        id: a.id!, title: String(a.title ?? a.name ?? a.id), description: String(a.description ?? ""),
-        kind: (a.extension as { url?: string; valueCode?: string }[] | undefined)?.find((e) => e.valueCode === "questionnaire" || e.valueCode === "information")?.valueCode ?? null,
+        id: fhirText(a.id), title: fhirText(a.title) || fhirText(a.name) || fhirText(a.id), description: fhirText(a.description),
+        kind: fhirTextOrNull(fhirList(a.extension).map(fhirObject).find((e) => e.valueCode === "questionnaire" || e.valueCode === "information")?.valueCode),
       })).sort((a, b) => a.title.localeCompare(b.title, "nl"));
     },
 
@@ -202,10 +207,10 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
       const patientId = refOf(task.for)?.replace(/^Patient\//, "") ?? "";
       const activityRef = activityOf(task);
       const activity = activityRef ? await dva.read("ActivityDefinition", activityRef.replace(/^ActivityDefinition\//, ""), trace) : null;
-      const row = taskRow(task, new Map(activity ? [[activityRef!, String(activity.title ?? activity.name)]] : []));
+      const row = taskRow(task, new Map(activity ? [[activityRef!, fhirText(activity.title) || fhirText(activity.name)]] : []));
       const response = row.response ? await dva.read("QuestionnaireResponse", row.response.replace(/^QuestionnaireResponse\//, ""), trace) : null;
-      const canonical = (activity?.extension as { url?: string; valueCanonical?: string }[] | undefined)?.find((e) => e.url === EXT_QUESTIONNAIRE)?.valueCanonical
-        ?? (response?.questionnaire as string | undefined);
+      const canonical = fhirTextOrNull(fhirList(activity?.extension).map(fhirObject).find((e) => e.url === EXT_QUESTIONNAIRE)?.valueCanonical)
+        ?? fhirTextOrNull(response?.questionnaire);
       const questionnaire = canonical ? entries(await dva.search("Questionnaire", { url: canonical }, trace))[0] ?? null : null;
       const all = patientId && activityRef ? await tasks(patientId, trace) : [];
       const series = all.filter((t) => t.activity === activityRef && t.status === "completed" && t.score)

@@ -1,4 +1,5 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
+import { fhirText } from "../../src/shared/fhir-text.ts";
 import type { CatalogueItem, PatientRow, TaskRow } from "../../src/xis/portal.ts";
 import { ASSETS, Layout } from "../layout.tsx";
 import type { Theme } from "../theme.ts";
@@ -155,7 +156,7 @@ export function PatientPage(p: PatientPageProps): JSX.Element {
       <h1 safe>{p.name}</h1>
       <dl class="facts">
         <dt>BSN</dt><dd><code safe>{p.bsn ?? "—"}</code></dd>
-        <dt>Geboortedatum</dt><dd safe>{p.birthDate ?? "—"}</dd>
+        <dt>Geboortedatum</dt><dd safe>{fhirText(p.birthDate) || "—"}</dd>
       </dl>
       {p.notice ? <div class="notice" role="status"><p safe>{p.notice}</p></div> : ""}
 
