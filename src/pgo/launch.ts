@@ -7,6 +7,7 @@
  */
 import * as oauth from "oauth4webapi";
 import { CLIENT_ID_EXTENSIONS, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../shared/fhir-profiles.ts";
+import { fhirText } from "../shared/fhir-text.ts";
 import { UnreachableError, type HttpClient } from "../shared/http-client.ts";
 import type { Trace } from "../shared/trace.ts";
 import { authorizationServer, loggedFetch } from "./connect.ts";
@@ -44,9 +45,10 @@ export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
   };
   try {
     const task = await get(`Task/${encodeURIComponent(o.taskId)}`);
-    const adRef = extensionValue(task ?? undefined, DIGITAL_ACTIVITY_EXTENSIONS, "valueReference")?.reference as string | undefined;
+    // Another party's data: a reference of the wrong type is no reference (fhirText), never a crash.
+    const adRef = fhirText(extensionValue(task ?? undefined, DIGITAL_ACTIVITY_EXTENSIONS, "valueReference")?.reference) || undefined;
     const ad = adRef ? await get(adRef.replace(/^.*\/(ActivityDefinition\/[^/]+)$/, "$1")) : null;
-    const epRef = extensionValue(ad ?? undefined, ENDPOINT_EXTENSIONS, "valueReference")?.reference as string | undefined;
+    const epRef = fhirText(extensionValue(ad ?? undefined, ENDPOINT_EXTENSIONS, "valueReference")?.reference) || undefined;
     const endpoint = epRef ? await get(epRef.replace(/^.*\/(Endpoint\/[^/]+)$/, "$1")) : null;
     const audience = CLIENT_ID_EXTENSIONS.map((u) => extensionValue(endpoint ?? undefined, [u], "valueString")).find((v) => typeof v === "string") as string | undefined;
     if (!task || !endpoint || !audience || typeof endpoint.address !== "string") {

@@ -20,7 +20,7 @@ export interface LoginGuardOptions {
   windowMs?: number;
   firstLockMs?: number;
   maxLockMs?: number;
-  /** Most accounts tracked at once; beyond it the oldest entries go (a flood of made-up names). */
+  /** Most accounts tracked at once; beyond it the oldest unlocked entries go (a flood of made-up names), never a lock while there are others. */
   maxEntries?: number;
   now?: () => number;
 }
@@ -56,12 +56,22 @@ export function createLoginGuard(actor: string, options: LoginGuardOptions = {})
     return entry;
   }
 
+  /**
+   * Room for one more name. Unlocked names go first, oldest first: a flood of made-up names must
+   * not wash out a lock. Only when every tracked name is locked does the lock that ends soonest go
+   * (filling the table with locks costs an attacker maxEntries × maxFailures password checks).
+   */
   function makeRoom(at: number): void {
     if (entries.size < maxEntries) return;
     for (const key of entries.keys()) current(key, at);
-    for (const key of entries.keys()) {
-      if (entries.size < maxEntries) break;
-      entries.delete(key);
+    for (const [key, entry] of entries) {
+      if (entries.size < maxEntries) return;
+      if (entry.lockedUntil <= at) entries.delete(key);
+    }
+    while (entries.size >= maxEntries) {
+      let soonest: string | undefined;
+      for (const [key, entry] of entries) if (soonest === undefined || entry.lockedUntil < entries.get(soonest)!.lockedUntil) soonest = key;
+      entries.delete(soonest!);
     }
   }
 

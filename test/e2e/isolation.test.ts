@@ -154,7 +154,7 @@ describe("catalogue and people are owned (item 1)", () => {
     for (const token of [linde, berk]) {
       const res = await fhir(sandbox, token, "PUT", "Questionnaire/mrc-dyspnoe", { body: { ...shared, title: "gewijzigd" } });
       expect(res.status).toBe(403);
-      expect(res.json.issue[0].diagnostics).toContain("geen zorgaanbieder");
+      expect(res.json.issue[0].diagnostics).toContain("niet van uw organisatie");
     }
     expect((await fhir(sandbox, linde, "GET", "Questionnaire/mrc-dyspnoe")).json.title).toBe(shared.title);
   });
@@ -205,7 +205,8 @@ describe("one person, one Patient (item 2)", () => {
     expect(res.json.issue[0].diagnostics).toContain("Patient/patient-tom");
     // Also by update: another Patient taking that BSN, and create-on-update.
     const sanne = (await fhir(sandbox, linde, "GET", "Patient/patient-sanne")).json;
-    expect((await fhir(sandbox, linde, "PUT", "Patient/patient-sanne", { body: { ...sanne, identifier: [{ system: BSN_SYSTEM, value: TOM }] } })).status).toBe(409);
+    // Sanne's Patient taking Tom's BSN: a BSN does not change (and it is taken).
+    expect((await fhir(sandbox, linde, "PUT", "Patient/patient-sanne", { body: { ...sanne, identifier: [{ system: BSN_SYSTEM, value: TOM }] } })).status).toBe(422);
     expect((await fhir(sandbox, linde, "PUT", "Patient/dubbel-tom", { body: { ...patient(TOM), id: "dubbel-tom" } })).status).toBe(409);
     expect(new FhirStore(sandbox.ctx.db).findByIdentifier("zorgnet", "Patient", BSN_SYSTEM, TOM)).toHaveLength(1);
     // An update of the person's own Patient keeps its BSN: fine.
@@ -267,3 +268,56 @@ describe("history follows the read rule per version (item 6)", () => {
     expect((await fhir(sandbox, berk, "GET", "Task/task-koos-delinde-stress/_history/1")).status).toBe(404);
   });
 });
+
+describe("ownership cannot be claimed through another resource (pen test of issue 10)", () => {
+  test("a PractitionerRole cannot claim another organisation's Practitioner", async () => {
+    const res = await fhir(sandbox, berk, "POST", "PractitionerRole", { body: { resourceType: "PractitionerRole",
+      practitioner: { reference: "Practitioner/practitioner-dehaard" }, organization: { reference: "Organization/org-fysiodeberk" } } });
+    expect(res.status).toBe(422);
+    expect(res.json.issue[0].expression).toEqual(["PractitionerRole.practitioner"]);
+    expect((await fhir(sandbox, berk, "GET", "Practitioner/practitioner-dehaard")).status).toBe(404);
+    const own = (await fhir(sandbox, linde, "GET", "Practitioner/practitioner-dehaard")).json;
+    expect((await fhir(sandbox, linde, "PUT", "Practitioner/practitioner-dehaard", { body: own })).status).toBe(200);
+  });
+
+  test("a Task cannot create a relation with a patient the organisation does not know", async () => {
+    const res = await fhir(sandbox, berk, "POST", "Task", { body: { resourceType: "Task", status: "requested", intent: "order",
+      for: { reference: "Patient/patient-sanne" }, requester: { reference: "PractitionerRole/role-jansen" } } });
+    expect(res.status).toBe(422);
+    expect(res.json.issue[0].expression).toEqual(["Task.for"]);
+    expect((await fhir(sandbox, berk, "GET", "Patient/patient-sanne")).status).toBe(404);
+    expect((await fhir(sandbox, berk, "GET", "Task?_include=Task:patient&_count=200")).json.entry.some((e: Json) => e.resource.id === "patient-sanne")).toBe(false);
+  });
+
+  test("an Organization's name claims nothing: publishers are the network's zorgaanbieders", async () => {
+    for (const name of ["MedMij Sandbox", "Huisartsenpraktijk De Linde"]) {
+      const org = await fhir(sandbox, berk, "POST", "Organization", { body: { resourceType: "Organization", name,
+        identifier: [{ system: "http://fhir.nl/fhir/NamingSystem/agb-z", value: "04012345" }] } });
+      expect(org.status).toBe(201);
+    }
+    // The shared instruments stay shared and unchangeable; De Linde's own stays De Linde's.
+    const phq = (await fhir(sandbox, linde, "GET", "Questionnaire/phq-9")).json;
+    expect((await fhir(sandbox, berk, "PUT", "Questionnaire/phq-9", { body: { ...phq, title: "Wat is uw pincode?" } })).status).toBe(403);
+    for (const token of [linde, tomLinde]) expect((await fhir(sandbox, token, "GET", "Questionnaire/phq-9")).status).toBe(200);
+    expect((await fhir(sandbox, berk, "GET", "Questionnaire/copd-intake")).status).toBe(404);
+    const intake = (await fhir(sandbox, linde, "GET", "Questionnaire/copd-intake")).json;
+    expect((await fhir(sandbox, linde, "PUT", "Questionnaire/copd-intake", { body: intake })).status).toBe(200);
+  });
+
+  test("a Patient carries one BSN, which does not change: no second Patient through a second identifier, no swap", async () => {
+    const two = await fhir(sandbox, berk, "POST", "Patient", { body: { resourceType: "Patient",
+      identifier: [{ system: BSN_SYSTEM, value: "123456782" }, { system: BSN_SYSTEM, value: TOM }] } });
+    expect(two.status).toBe(422);
+    expect(new FhirStore(sandbox.ctx.db).findByIdentifier("zorgnet", "Patient", BSN_SYSTEM, TOM)).toHaveLength(1);
+    // De Berk knows Tom; it may correct his name, not give his Patient another person's BSN.
+    const tom = (await fhir(sandbox, berk, "GET", "Patient/patient-tom")).json;
+    const swapped = await fhir(sandbox, berk, "PUT", "Patient/patient-tom", { body: { ...tom, identifier: [{ system: BSN_SYSTEM, value: "123456782" }] } });
+    expect(swapped.status).toBe(422);
+    expect(swapped.json.issue[0].diagnostics).toContain("wijzigt niet");
+    expect((await fhir(sandbox, berk, "PUT", "Patient/patient-tom", { body: { ...tom, identifier: [] } })).status).toBe(422);
+    expect((await fhir(sandbox, berk, "PUT", "Patient/patient-tom", { body: { ...tom, active: true } })).status).toBe(200);
+    // Tom still logs in as Tom.
+    expect((await collectTokens(sandbox, { scope: "delinde", bsn: TOM })).patient).toBe("patient-tom");
+  });
+});
+

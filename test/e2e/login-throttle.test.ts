@@ -137,4 +137,18 @@ describe("login guard", () => {
     }
     expect(waits).toEqual([30, 60, 120, 240, 480, 900, 900, 900]);
   });
+
+  test("a flood of made-up names does not wash out a lock (only unlocked names make room)", () => {
+    let now = 0;
+    const guard = createLoginGuard("test", { now: () => now, maxEntries: 100 });
+    for (let i = 0; i < 5; i++) guard.attempt("tom");
+    expect(guard.attempt("tom")).toBe(30);
+    for (let i = 0; i < 1000; i++) guard.attempt(`made-up-${i}`);
+    expect(guard.attempt("tom")).toBeGreaterThan(0);
+    // Even a table full of locks drops the one that ends soonest, not the newest.
+    for (let n = 0; n < 150; n++) for (let i = 0; i < 5; i++) guard.attempt(`locked-${n}`);
+    now += 1000;
+    expect(guard.attempt("locked-149")).toBeGreaterThan(0);
+  });
 });
+

@@ -84,6 +84,10 @@ describe("a module writes only what its launch allows", () => {
     expect(again.status).toBe(422);
     expect(again.json.issue[0].expression).toEqual(["QuestionnaireResponse.status"]);
     expect((await fhir(sandbox, module, "PUT", `QuestionnaireResponse/${completed.json.id}`, { body: { ...completed.json, status: "amended" } })).status).toBe(200);
+    // Amended answers stay amended: no way back to in-progress and a new completion.
+    const reopened = await fhir(sandbox, module, "PUT", `QuestionnaireResponse/${completed.json.id}`, { body: { ...completed.json, status: "in-progress" } });
+    expect(reopened.status).toBe(422);
+    expect((await fhir(sandbox, module, "PUT", `QuestionnaireResponse/${completed.json.id}`, { body: { ...completed.json, status: "amended", item: [{ linkId: "y" }] } })).status).toBe(200);
   });
 
   test("a module launched from one zorgaanbieder's consent sees that one's data only", async () => {

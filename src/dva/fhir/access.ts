@@ -4,12 +4,12 @@
  * search parameters (MedMij resource interface).
  */
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from "jose";
-import { forbidden, unauthorized } from "../../shared/operation-outcome.ts";
+import { forbidden, unauthorized, unprocessable } from "../../shared/operation-outcome.ts";
 import { permits, scopeWords, type Interaction } from "../../shared/smart-scopes.ts";
 import { AGB_SYSTEM, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
-import { extensionReference, indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
+import { extensionReference, indexEntries, normalizeReference, normalizeText, type Resource, type TokenEntry } from "./search-index.ts";
 import { fhirGeneration, type FhirStore } from "./store.ts";
 
 /** What every token kind carries: its client, scopes, and the zorgaanbieder whose data it may see. */
@@ -70,7 +70,12 @@ export interface RefSource {
   referrers(type: string, param: string, value: string): string[];
   /** The organisations that registered a resource (fhir_registration). */
   registrations(type: string, id: string): string[];
+  /** The Organizations of the zorgaanbieder of the network whose name this (normalized) publisher is. */
+  publishers(name: string): string[];
 }
+
+/** Where an ownership decision is made: a DVA's store, and the organisation rule of the one asking. */
+export interface OwnershipScope { fhir: FhirStore; dva: string; rule: OrgRule }
 
 const onlyOrgs = (refs: string[]) => refs.filter((r) => r.startsWith("Organization/"));
 
@@ -83,7 +88,8 @@ const onlyOrgs = (refs: string[]) => refs.filter((r) => r.startsWith("Organizati
  * - Task (owner, requester) and ServiceRequest (requester): an Organization, or a PractitionerRole
  *   or Practitioner of one; a QuestionnaireResponse the Task it answers;
  * - ActivityDefinition: its Endpoint's managingOrganization, or where it has none its
- *   `publisher` (an Organization of that name); Questionnaire: its publisher;
+ *   `publisher` (the name of a zorgaanbieder of the network — not any Organization's name, which
+ *   anyone may write); Questionnaire: its publisher;
  * - Patient: every organisation that registered the person, its managingOrganization and
  *   generalPractitioner, and those of its Tasks and ServiceRequests.
  */
@@ -93,7 +99,7 @@ export function organisationsOf(type: string, id: string, src: RefSource): strin
     : ref.startsWith("PractitionerRole/") ? onlyOrgs(src.refs("PractitionerRole", ref.slice("PractitionerRole/".length), "organization"))
     : ref.startsWith("Practitioner/") ? roles(ref)
     : [];
-  const published = () => src.refs(type, id, "publisher").flatMap((name) => src.referrers("Organization", "name", name).map((o) => `Organization/${o}`));
+  const published = () => src.refs(type, id, "publisher").flatMap((name) => src.publishers(name));
   const named = (): string[] => {
     switch (type) {
       case "Organization": return [`Organization/${id}`];
@@ -128,9 +134,10 @@ export function organisationsOf(type: string, id: string, src: RefSource): strin
 }
 
 /** References from the index, one query per resource (memoised for one decision). */
-function storedRefs(fhir: FhirStore, dva: string): RefSource {
+function storedRefs({ fhir, dva, rule }: OwnershipScope): RefSource {
   const tokens = new Map<string, TokenEntry[]>();
   return {
+    publishers: (name) => rule.publishers.get(name) ?? [],
     refs(type, id, param) {
       const key = `${type}/${id}`;
       let list = tokens.get(key);
@@ -143,9 +150,9 @@ function storedRefs(fhir: FhirStore, dva: string): RefSource {
 }
 
 /** One resource's references from its own entries (a version, or not stored yet); others' from the index. */
-function resourceRefs(resource: Resource, fhir: FhirStore, dva: string): RefSource {
+function resourceRefs(resource: Resource, scope: OwnershipScope): RefSource {
   const own = indexEntries(resource).tokens;
-  const stored = storedRefs(fhir, dva);
+  const stored = storedRefs(scope);
   return {
     ...stored,
     refs: (type, id, param) => type === resource.resourceType && id === (resource.id ?? "")
@@ -154,7 +161,7 @@ function resourceRefs(resource: Resource, fhir: FhirStore, dva: string): RefSour
 }
 
 /** The whole DVA's references per (type, param), loaded once per search when first asked for. */
-export function indexRefs(fhir: FhirStore, dva: string): RefSource {
+export function indexRefs({ fhir, dva, rule }: OwnershipScope): RefSource {
   const forward = new Map<string, Map<string, string[]>>();
   const reverse = new Map<string, Map<string, string[]>>();
   const registered = new Map<string, Map<string, string[]>>();
@@ -176,6 +183,7 @@ export function indexRefs(fhir: FhirStore, dva: string): RefSource {
     refs: (type, id, param) => loaded(forward, `${type} ${param}`, () => group(fhir.tokenRows(dva, type, param), (r) => r.id, (r) => r.value)).get(id) ?? [],
     referrers: (type, param, value) => loaded(reverse, `${type} ${param}`, () => group(fhir.tokenRows(dva, type, param), (r) => r.value, (r) => r.id)).get(value) ?? [],
     registrations: (type, id) => loaded(registered, type, () => group(fhir.registrationRows(dva, type), (r) => r.id, (r) => r.organisation)).get(id) ?? [],
+    publishers: (name) => rule.publishers.get(name) ?? [],
   };
 }
 
@@ -183,7 +191,12 @@ export function indexRefs(fhir: FhirStore, dva: string): RefSource {
  * The organisation rule of one zorgaanbieder at one DVA: its own Organizations and those of the
  * other zorgaanbieders there (found by AGB).
  */
-export interface OrgRule { own: ReadonlySet<string>; others: ReadonlySet<string> }
+export interface OrgRule {
+  own: ReadonlySet<string>;
+  others: ReadonlySet<string>;
+  /** Each zorgaanbieder of this DVA by its name as a publisher (normalized) → its Organizations. */
+  publishers: ReadonlyMap<string, string[]>;
+}
 
 /**
  * May a token of this zorgaanbieder see a resource that belongs to these organisations? Yes
@@ -219,9 +232,11 @@ export function orgRule(fhir: FhirStore, network: ResolvedNetwork, dva: string, 
   let rule = cache.rules.get(key);
   if (!rule) {
     const orgsOf = (agb: string) => fhir.findByIdentifier(dva, "Organization", AGB_SYSTEM, agb).map((o) => `Organization/${o.resource.id}`);
+    const here = network.zorgaanbieders.filter((z) => z.dva === dva);
     rule = {
       own: new Set(network.zorgaanbieders.filter((z) => z.name === zorgaanbieder).flatMap((z) => orgsOf(z.agb))),
-      others: new Set(network.zorgaanbieders.filter((z) => z.dva === dva && z.name !== zorgaanbieder).flatMap((z) => orgsOf(z.agb))),
+      others: new Set(here.filter((z) => z.name !== zorgaanbieder).flatMap((z) => orgsOf(z.agb))),
+      publishers: new Map(here.map((z) => [normalizeText(z.displayName), orgsOf(z.agb)])),
     };
     cache.rules.set(key, rule);
   }
@@ -229,17 +244,17 @@ export function orgRule(fhir: FhirStore, network: ResolvedNetwork, dva: string, 
 }
 
 /** The organisations of a stored resource (its current version), cached until the next write. */
-export function storedOrganisations(fhir: FhirStore, dva: string, type: string, id: string): string[] {
+export function storedOrganisations(scope: OwnershipScope, type: string, id: string): string[] {
   const cache = fresh();
-  const key = `${dva} ${type} ${id}`;
+  const key = `${scope.dva} ${type} ${id}`;
   let orgs = cache.orgs.get(key);
-  if (!orgs) cache.orgs.set(key, orgs = organisationsOf(type, id, storedRefs(fhir, dva)));
+  if (!orgs) cache.orgs.set(key, orgs = organisationsOf(type, id, storedRefs(scope)));
   return orgs;
 }
 
 /** The organisations of a resource as given (a version, or a write not yet stored). */
-export function organisationsOfResource(fhir: FhirStore, dva: string, resource: Resource): string[] {
-  return organisationsOf(resource.resourceType, resource.id ?? "", resourceRefs(resource, fhir, dva));
+export function organisationsOfResource(scope: OwnershipScope, resource: Resource): string[] {
+  return organisationsOf(resource.resourceType, resource.id ?? "", resourceRefs(resource, scope));
 }
 
 export async function authenticate(request: Request, dva: ResolvedDva, store: DvaAuthStore, fhir: FhirStore, network: ResolvedNetwork): Promise<Access> {
@@ -299,14 +314,14 @@ function inCompartment(access: Access, type: string, compartment: string | null)
 export function canRead(access: Access, resource: Resource): boolean {
   if (!inCompartment(access, resource.resourceType, indexEntries(resource).patient)) return false;
   if (access.kind !== "system" && resource.resourceType === "Patient") return true;
-  return allows(access.rule, resource.resourceType, organisationsOfResource(access.fhir, access.dva, resource));
+  return allows(access.rule, resource.resourceType, organisationsOfResource(access, resource));
 }
 
 /** The same rule for the current version of a stored resource, from its compartment column and the index (no parse). */
 export function mayReadStored(access: Access, type: string, id: string, compartment: string | null): boolean {
   if (!inCompartment(access, type, compartment)) return false;
   if (access.kind !== "system" && type === "Patient") return true;
-  return allows(access.rule, type, storedOrganisations(access.fhir, access.dva, type, id));
+  return allows(access.rule, type, storedOrganisations(access, type, id));
 }
 
 /**
@@ -332,3 +347,47 @@ export function answersLaunch(access: Extract<Access, { kind: "module" }>, qr: R
   const subject = normalizeReference((qr.subject as { reference?: string } | undefined)?.reference);
   return subject === `Patient/${access.patient}` && extensionReference(qr, [EXT_QR_TASK]) === access.task;
 }
+
+/** Every reference a resource holds ("Type/id"), with the FHIRPath of where it stands. */
+export function referencesIn(resource: Resource): { path: string; ref: string }[] {
+  const out: { path: string; ref: string }[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        const ref = k === "reference" ? normalizeReference(x) : null;
+        if (ref) out.push({ path, ref });
+        else walk(x, `${path}.${k}`);
+      }
+    }
+  };
+  walk(resource, resource.resourceType);
+  return out;
+}
+
+/**
+ * A write refers only to what its writer may read (issue 10). Ownership is read from references
+ * (a PractitionerRole makes a Practitioner its organisation's, a Task relates a Patient to the
+ * Task's organisation), so a reference to another zorgaanbieder's resource, or to another patient,
+ * would be a claim on it. References the resource already had are kept; a reference to nothing
+ * stored stays allowed (the published example sets refer to resources never published).
+ */
+export function refusedReference(access: Access, resource: Resource, previous: Resource | null): { path: string; ref: string } | null {
+  const before = new Set(previous ? referencesIn(previous).map((r) => r.ref) : []);
+  for (const { path, ref } of referencesIn(resource)) {
+    if (before.has(ref) || ref === `${resource.resourceType}/${resource.id}`) continue;
+    const [type, id] = ref.split("/") as [string, string];
+    const raw = access.fhir.readRaw(access.dva, type, id);
+    if (raw && !mayReadStored(access, type, id, raw.patient)) return { path, ref };
+  }
+  return null;
+}
+
+/** 422 for a reference the writer may not read (refusedReference). */
+export function mayRefer(access: Access, r: Resource, previous: Resource | null): void {
+  const refused = refusedReference(access, r, previous);
+  if (refused) {
+    throw unprocessable(`de verwijzing ${refused.ref} is niet van uw organisatie of van deze patiënt; een schrijfactie verwijst alleen naar wat u mag lezen`, refused.path);
+  }
+}
+

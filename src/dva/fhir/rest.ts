@@ -5,7 +5,7 @@
  */
 import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, forbidden, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { allows, answersLaunch, canRead, indexRefs, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, requireScope, scopeAllows, writable, type Access } from "./access.ts";
+import { allows, answersLaunch, canRead, indexRefs, mayRefer, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, requireScope, scopeAllows, writable, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
@@ -97,7 +97,7 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
   if (heads.length < searchTuning.indexFrom) {
     return parsed(heads.map((h) => ctx.store.read(ctx.dva, type, h.id)).filter((s): s is StoredResource => !!s));
   }
-  const refs = indexRefs(ctx.store, ctx.dva);
+  const refs = indexRefs(ctx.access);
   const visible = matchHeads(ctx.store, ctx.dva, heads, q).filter((h) => allows(ctx.access.rule, type, organisationsOf(type, h.id, refs)));
   return sortHeads(ctx.store, ctx.dva, visible, q);
 }
@@ -198,8 +198,9 @@ export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifM
   checkSchema("Task", patched);
   if (ctx.access.kind === "module") moduleMayChangeTask(ctx, ctx.access, stored.resource, patched);
   if (ctx.access.kind === "system") {
-    const orgs = organisationsOfResource(ctx.store, ctx.dva, patched);
+    const orgs = organisationsOfResource(ctx.access, patched);
     if (!writable(ctx.access.rule, orgs)) throw forbidden("de Task zou bij een andere zorgaanbieder horen; u schrijft alleen voor uw eigen organisatie");
+    mayRefer(ctx.access, patched, stored.resource);
   }
   const from = String(stored.resource.status);
   const to = String(patched.status);

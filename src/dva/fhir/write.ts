@@ -7,7 +7,7 @@
  */
 import { AGB_SYSTEM, BSN_SYSTEM, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
 import { OperationOutcomeError, badRequest, forbidden, malformed, notFound, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { answersLaunch, canRead, organisationsOfResource, requireScope, storedOrganisations, writable, type Access } from "./access.ts";
+import { answersLaunch, canRead, mayRefer, organisationsOfResource, requireScope, storedOrganisations, writable, type Access } from "./access.ts";
 import { allowedTransition, checkType, conditionalMatches, type FhirContext, type FhirResult } from "./rest.ts";
 import { matches } from "./search.ts";
 import { parseSearch } from "./search-params.ts";
@@ -182,10 +182,12 @@ function ownOrganisation(access: Access): string | undefined {
 
 /** Every write's ownership and content rules, per kind of token (issue 10). */
 function mayWrite(ctx: FhirContext, r: Resource, current: StoredResource | null): void {
-  if (r.resourceType === "Patient") uniqueBsn(ctx, r);
+  if (r.resourceType === "Patient") uniqueBsn(ctx, r, current?.resource ?? null);
   if (ctx.access.kind === "module") moduleMayWriteResponse(ctx, ctx.access, r, current?.resource ?? null);
   if (ctx.access.kind === "system") systemMayWrite(ctx, ctx.access, r, current);
+  mayRefer(ctx.access, r, current?.resource ?? null);
 }
+
 
 /**
  * A zorgaanbieder's system writes only what is its own: nothing that names another
@@ -196,7 +198,7 @@ function mayWrite(ctx: FhirContext, r: Resource, current: StoredResource | null)
  */
 function systemMayWrite(ctx: FhirContext, access: Extract<Access, { kind: "system" }>, r: Resource, current: StoredResource | null): void {
   if (r.resourceType === "Patient") return;
-  const orgs = organisationsOfResource(ctx.store, ctx.dva, r);
+  const orgs = organisationsOfResource(access, r);
   if (!writable(access.rule, orgs)) {
     throw forbidden(`deze ${r.resourceType} hoort bij een andere zorgaanbieder (${orgs.filter((o) => access.rule.others.has(o)).join(", ")}); u schrijft alleen voor uw eigen organisatie`);
   }
@@ -205,28 +207,40 @@ function systemMayWrite(ctx: FhirContext, access: Extract<Access, { kind: "syste
     const taken = ctx.networkAgbs.filter((z) => z.zorgaanbieder !== access.zorgaanbieder && agbs.includes(z.agb));
     if (taken.length) throw forbidden(`AGB ${taken[0]!.agb} is van ${taken[0]!.zorgaanbieder}; een Organization met die AGB kan alleen die zorgaanbieder schrijven`);
   }
-  if (current && storedOrganisations(ctx.store, ctx.dva, r.resourceType, r.id!).length === 0) {
-    throw forbidden(`${r.resourceType}/${r.id} hoort bij geen zorgaanbieder: de DVA deelt hem met al haar zorgaanbieders, niemand kan hem wijzigen`);
+  // What exists changes only by its owner: not what the DVA's zorgaanbieders share (the seeded
+  // instruments), nor data of organisations outside the network that another system loaded.
+  if (current && !storedOrganisations(access, r.resourceType, r.id!).some((o) => access.rule.own.has(o))) {
+    throw forbidden(`${r.resourceType}/${r.id} is niet van uw organisatie (de DVA deelt hem, of een ander systeem registreerde hem); alleen de eigenaar wijzigt hem`);
   }
 }
 
-/** One Patient per BSN at a DVA (issue 10): a write that would make a second is refused, naming the first. */
-function uniqueBsn(ctx: FhirContext, r: Resource): void {
-  const holder = holderOfBsn(ctx, r);
-  if (holder && holder.resource.id !== r.id) {
-    const bsn = bsnOf(r)!;
+/**
+ * One person, one Patient (issue 10): a Patient carries at most one BSN, no second Patient may
+ * carry a BSN the DVA knows (409, naming the one that holds it), and a Patient's BSN does not
+ * change once set — the token of whoever logs in with it is bound to that Patient.
+ */
+function uniqueBsn(ctx: FhirContext, r: Resource, current: Resource | null): void {
+  const bsns = bsnsOf(r);
+  if (bsns.length > 1) throw unprocessable(`een Patient heeft één BSN, niet ${bsns.join(" en ")}`, "Patient.identifier");
+  const before = current ? bsnsOf(current) : [];
+  if (before.length && (bsns.length !== 1 || bsns[0] !== before[0])) {
+    throw unprocessable(`het BSN van Patient/${current!.id} (${before[0]}) wijzigt niet; een ander BSN is een andere persoon`, "Patient.identifier");
+  }
+  const holder = bsns[0] ? ctx.store.findByIdentifier(ctx.dva, "Patient", BSN_SYSTEM, bsns[0]).find((p) => p.resource.id !== r.id) : undefined;
+  if (holder) {
     throw new OperationOutcomeError(409, { severity: "error", code: "duplicate", expression: ["Patient.identifier"],
-      diagnostics: `BSN ${bsn} is bij deze DVA al geregistreerd als Patient/${holder.resource.id}; één persoon heeft één Patient. `
-        + `Registreer met If-None-Exist: identifier=${BSN_SYSTEM}|${bsn} om uw organisatie aan die Patient te koppelen.` });
+      diagnostics: `BSN ${bsns[0]} is bij deze DVA al geregistreerd als Patient/${holder.resource.id}; één persoon heeft één Patient. `
+        + `Registreer met If-None-Exist: identifier=${BSN_SYSTEM}|${bsns[0]} om uw organisatie aan die Patient te koppelen.` });
   }
 }
 
-const bsnOf = (r: Resource): string | null =>
-  (Array.isArray(r.identifier) ? r.identifier : []).find((i: { system?: unknown; value?: unknown }) => i?.system === BSN_SYSTEM && typeof i.value === "string")?.value ?? null;
+/** The distinct BSNs a resource's identifiers carry. */
+const bsnsOf = (r: Resource): string[] => [...new Set((Array.isArray(r.identifier) ? r.identifier : [])
+  .filter((i: { system?: unknown; value?: unknown }) => i?.system === BSN_SYSTEM && typeof i.value === "string").map((i: { value: string }) => i.value))];
 
 /** The Patient that holds this resource's BSN, other than itself. */
 function holderOfBsn(ctx: FhirContext, r: Resource): StoredResource | null {
-  const bsn = bsnOf(r);
+  const bsn = bsnsOf(r)[0];
   return bsn ? ctx.store.findByIdentifier(ctx.dva, "Patient", BSN_SYSTEM, bsn).find((p) => p.resource.id !== r.id) ?? null : null;
 }
 
@@ -244,8 +258,9 @@ function moduleMayWriteResponse(ctx: FhirContext, access: Extract<Access, { kind
   if (!answersLaunch(access, r)) {
     throw unprocessable(`een module schrijft alleen antwoorden op de gestarte taak: extensie ${EXT_QR_TASK} moet naar ${access.task} wijzen`, "QuestionnaireResponse.extension");
   }
-  if (current?.status === "completed" && r.status !== "amended") {
-    throw unprocessable("een afgeronde QuestionnaireResponse wijzigt niet; maak een nieuwe aan of zet status amended", "QuestionnaireResponse.status");
+  // QuestionnaireResponse.status: completed → amended; amended → amended; stopped and entered-in-error are final.
+  if (current && current.status !== "in-progress" && !(["completed", "amended"].includes(String(current.status)) && r.status === "amended")) {
+    throw unprocessable(`een ${String(current.status)} QuestionnaireResponse gaat niet terug naar ${String(r.status)}; een wijziging van afgeronde antwoorden is status amended (of een nieuwe)`, "QuestionnaireResponse.status");
   }
 }
 

@@ -14,7 +14,7 @@ function setup() {
     extension: [{ url: EXT_QR_TASK, valueReference: { reference: "Task/t1" } }] });
   const ctx: FhirContext = { dva: "d", fhirBase: "http://fhir/fhir", store, now: () => new Date("2026-11-23T10:00:00Z"), networkAgbs: [],
     access: { kind: "module", clientId: "m", patient: "p1", task: "Task/t1", scopes: ["patient/Task.*"], zorgaanbieder: "", dva: "d", fhir: store,
-      rule: { own: new Set(), others: new Set() } } };
+      rule: { own: new Set(), others: new Set(), publishers: new Map() } } };
   return { store, ctx };
 }
 

@@ -84,7 +84,7 @@ export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
   }
   // Consent is per zorgaanbieder, also when several share this DVA: the same organisation rule as the FHIR server.
   const rule = orgRule(ctx.fhir, ctx.network, ctx.dva.id, consent.zorgaanbieder);
-  if (!allows(rule, "Task", storedOrganisations(ctx.fhir, ctx.dva.id, "Task", resource[1]!))) {
+  if (!allows(rule, "Task", storedOrganisations({ fhir: ctx.fhir, dva: ctx.dva.id, rule }, "Task", resource[1]!))) {
     const name = ctx.network.zorgaanbieders.find((z) => z.name === consent.zorgaanbieder)?.displayName ?? consent.zorgaanbieder;
     throw new OAuthError("invalid_request", `Task/${resource[1]} is een taak van een andere zorgaanbieder dan ${name}, waarvoor de toestemming van dit subject_token geldt`);
   }
