@@ -185,3 +185,14 @@ describe("empty search parameters are ignored (search.html#errors), with the war
     expect([res.status, res.json.issue[0].code]).toEqual([400, "invalid"]);
   });
 });
+
+describe("a PATCH result meets the rules a PUT of it would (SPEC §3)", () => {
+  test("removing a required element (Task.for, Task.intent) is 422 and writes nothing", async () => {
+    const before = (await call("GET", `Task/${TASK}`)).json;
+    for (const path of ["/for", "/intent"]) {
+      const res = await jsonPatch([{ op: "remove", path }]);
+      expect([path, res.status, res.json.issue[0].expression]).toEqual([path, 422, [`Task.${path.slice(1)}`]]);
+    }
+    expect((await call("GET", `Task/${TASK}`)).json.meta.versionId).toBe(before.meta.versionId);
+  });
+});

@@ -12,8 +12,8 @@ import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { includeReferences, matchHeads, matches, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
-import { checkSchema } from "./schema.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
+import { validate } from "./write.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
   "Endpoint", "Questionnaire", "QuestionnaireResponse"] as const;
@@ -195,7 +195,8 @@ export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifM
   // A patch on the document root ("" in JSON Patch) can remove or replace the whole resource.
   if (typeof patched !== "object" || patched === null || Array.isArray(patched)) throw badRequest("een patch verwijdert of vervangt niet de hele Task; wijzig de elementen", "Task");
   if (patched.resourceType !== "Task" || patched.id !== id) throw badRequest("resourceType en id mogen niet veranderen");
-  checkSchema("Task", patched);
+  // The patched Task meets every rule a PUT of it would: SPEC §3 elements, the FHIR R4 structure.
+  validate(ctx, "Task", patched, stored.resource);
   if (ctx.access.kind === "module") moduleMayChangeTask(ctx, ctx.access, stored.resource, patched);
   if (ctx.access.kind === "system") {
     const orgs = organisationsOfResource(ctx.access, patched);
