@@ -16,6 +16,10 @@ export interface Config {
   reset: boolean;
   /** Print the startup lines (off in tests). */
   quiet: boolean;
+  /** Chain log retention (issue 11): keep at most this many lines (0 = no limit)... */
+  logKeepLines: number;
+  /** ...and none older than this many hours (0 = no limit). */
+  logKeepHours: number;
 }
 
 export class ConfigError extends Error {
@@ -29,17 +33,23 @@ const DEFAULTS: Config = {
   networkFile: null,
   reset: false,
   quiet: false,
+  // ≈ 530 bytes a line on disk (row + trace index), ≈ 65 lines a journey: 500 000 lines is ≈ 265 MB,
+  // ≈ 7 700 journeys — a busy hackathon day — and the file stops growing there.
+  logKeepLines: 500_000,
+  logKeepHours: 48,
 };
 
 export const USAGE = `Usage: medmij-sandbox [options]
 
-  --port N          port for every host (env PORT, default 8080; 0 = any free port)
-  --data FILE       SQLite file (env SANDBOX_DATA, default .sandbox/sandbox.db; ":memory:" allowed)
-  --domain NAME     parent domain of the virtual hosts (env SANDBOX_DOMAIN, default localhost)
-  --network FILE    network definition replacing seed/network.ts (.ts, .js or .json)
-  --reset           reseed on start, discarding all data
-  --quiet           print nothing on start
-  --help            this text`;
+  --port N             port for every host (env PORT, default 8080; 0 = any free port)
+  --data FILE          SQLite file (env SANDBOX_DATA, default .sandbox/sandbox.db; ":memory:" allowed)
+  --domain NAME        parent domain of the virtual hosts (env SANDBOX_DOMAIN, default localhost)
+  --network FILE       network definition replacing seed/network.ts (.ts, .js or .json)
+  --reset              reseed on start, discarding all data
+  --quiet              print nothing on start
+  --log-keep-lines N   chain log: keep the last N lines (env SANDBOX_LOG_KEEP_LINES, default 500000; 0 = no limit)
+  --log-keep-hours N   chain log: drop lines older than N hours (env SANDBOX_LOG_KEEP_HOURS, default 48; 0 = no limit)
+  --help               this text`;
 
 type Env = Record<string, string | undefined>;
 
@@ -49,6 +59,8 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
   if (env.PORT !== undefined && env.PORT !== "") config.port = parsePort(env.PORT, "PORT");
   if (env.SANDBOX_DATA) config.dataPath = env.SANDBOX_DATA;
   if (env.SANDBOX_DOMAIN) config.domain = parseDomain(env.SANDBOX_DOMAIN, "SANDBOX_DOMAIN");
+  if (env.SANDBOX_LOG_KEEP_LINES) config.logKeepLines = parseCount(env.SANDBOX_LOG_KEEP_LINES, "SANDBOX_LOG_KEEP_LINES", 1_000_000_000);
+  if (env.SANDBOX_LOG_KEEP_HOURS) config.logKeepHours = parseCount(env.SANDBOX_LOG_KEEP_HOURS, "SANDBOX_LOG_KEEP_HOURS", 100_000);
 
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -69,6 +81,8 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
       case "--network": config.networkFile = nonEmpty(value(), "--network"); break;
       case "--reset": config.reset = flagValue(inline, "--reset"); break;
       case "--quiet": config.quiet = flagValue(inline, "--quiet"); break;
+      case "--log-keep-lines": config.logKeepLines = parseCount(value(), "--log-keep-lines", 1_000_000_000); break;
+      case "--log-keep-hours": config.logKeepHours = parseCount(value(), "--log-keep-hours", 100_000); break;
       case "--help": case "-h": throw new ConfigError(USAGE);
       default: throw new ConfigError(`unknown option ${JSON.stringify(raw)}\n\n${USAGE}`);
     }
@@ -86,6 +100,13 @@ function parsePort(text: string, name: string): number {
   const port = Number(text);
   if (port > 65535) throw new ConfigError(`${name} must be a number from 0 to 65535, got ${port}`);
   return port;
+}
+
+/** A whole number from 0 to `max` (0 = no limit). */
+function parseCount(text: string, name: string, max: number): number {
+  const trimmed = text.trim().replaceAll("_", "");
+  if (!/^\d{1,10}$/.test(trimmed) || Number(trimmed) > max) throw new ConfigError(`${name} must be a whole number from 0 (no limit) to ${max}, got ${JSON.stringify(text)}`);
+  return Number(trimmed);
 }
 
 function parseDomain(text: string, name: string): string {

@@ -1,6 +1,7 @@
 /**
- * Start a whole sandbox: open the database, listen, resolve the network on the real port, seed
- * when empty (or on --reset), and route every host. Used by main.ts and by tests (port 0).
+ * Start a whole sandbox: listen, open and claim the data file, migrate, resolve the network on
+ * the real port, seed when empty (or on --reset), and route every host. Used by main.ts and by
+ * tests (port 0). A start that fails undoes itself and throws a StartError with one clear line.
  */
 import type { Server } from "bun";
 import type { Config } from "./config.ts";
@@ -13,10 +14,12 @@ import { Csrf } from "./shared/csrf.ts";
 import { Tickets } from "./shared/tickets.ts";
 import { FhirStore } from "./dva/fhir/store.ts";
 import { randomToken } from "./shared/crypto.ts";
-import { openDatabase, type Database } from "./shared/db.ts";
+import { claimDataFile, DataFileInUse } from "./shared/data-lock.ts";
+import { DataFileError, dataFileError, migrate, openDataFile, quickCheckInBackground, type Database } from "./shared/db.ts";
+import { MIGRATIONS } from "./shared/migrations.ts";
 import { FaultRegistry } from "./shared/faults.ts";
 import type { NetworkDefinition } from "./shared/network.ts";
-import { resolveNetwork } from "./shared/resolved-network.ts";
+import { resolveNetwork, type ResolvedNetwork } from "./shared/resolved-network.ts";
 import { isSeeded, networkChangedSinceSeed, relocateEndpoints, seedDatabase } from "../seed/seed.ts";
 import { tokensMayHaveChanged } from "./dva/auth/store.ts";
 
@@ -41,14 +44,25 @@ function secret(db: Database, key: string): string {
   return value;
 }
 
+/**
+ * Seconds a connection may be silent — also while its request waits for an answer — before Bun
+ * closes it (Bun's default is 10). A burst of ~300 simultaneous journeys queues requests for
+ * longer than 10 s, and a browser whose connection is closed re-sends single-use steps (a code,
+ * a consent). 120 s covers a burst about ten times that size and the SQLite busy timeout (5 s),
+ * and still frees the sockets of clients that went away within two minutes (Bun allows 255 s at
+ * most; 0, never, would keep them until the file descriptors run out).
+ */
+export const IDLE_TIMEOUT_SECONDS = 120;
+
 export async function startSandbox(config: Config, definition: NetworkDefinition, log: (line: string) => void = () => {}): Promise<Sandbox> {
-  const db = openDatabase(config.dataPath);
   let dispatch: (request: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
 
+  // Listen first: with the port in use no data file is created, opened or migrated (issue 11).
   let server: Server<undefined>;
   try {
     server = Bun.serve({
       port: config.port,
+      idleTimeout: IDLE_TIMEOUT_SECONDS,
       // Host-header routing covers every name; bodies above 2 MiB are refused before parsing
       // (the FHIR server's own limit is 1 MiB, SPEC §6).
       maxRequestBodySize: 2 * 1024 * 1024,
@@ -56,28 +70,41 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       error: () => new Response("Er ging iets mis.", { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8" } }),
     });
   } catch (e) {
-    db.close();
     const code = (e as { code?: string }).code;
     if (code === "EADDRINUSE") throw new StartError(`port ${config.port} is already in use; pick another with --port or PORT`);
     throw new StartError(`cannot listen on port ${config.port}: ${e instanceof Error ? e.message : String(e)}`);
   }
 
-  const network = resolveNetwork(definition, config.domain, server.port!);
-  const faults = new FaultRegistry(db);
-  const chain = new ChainLog(db);
-  const ctx: SandboxContext = {
-    config, db, network, faults, chain,
-    secret: (name) => secret(db, name),
-    csrf: new Csrf(secret(db, "csrf_secret")),
-    tickets: new Tickets(secret(db, "ticket_secret"), db),
-    startedAt: Date.now(),
-    async reset() {
-      chain.flush();
-      await seedDatabase(db, network);
-      tokensMayHaveChanged();
-      faults.reload();
-    },
+  // Undone in reverse on a failed start: release the data file, close it, stop listening.
+  const undo: (() => void)[] = [() => void server.stop(true)];
+  const abort = (e: unknown): never => {
+    for (const step of undo.reverse()) { try { step(); } catch { /* keep undoing */ } }
+    throw startErrorOf(e, config.dataPath);
   };
+
+  let db: Database;
+  let checkLater = false;
+  let release = () => {};
+  try {
+    ({ db, checkLater } = openDataFile(config.dataPath));
+    undo.push(() => db.close());
+    if (config.dataPath !== ":memory:") {
+      release = await claimDataFile(db, server.port!);
+      undo.push(release);
+    }
+    migrate(db, MIGRATIONS);
+  } catch (e) {
+    return abort(e);
+  }
+
+  const network = resolveNetwork(definition, config.domain, server.port!);
+  let ctx: SandboxContext;
+  try {
+    ctx = createContext(config, db, network);
+  } catch (e) {
+    return abort(e);
+  }
+  const { chain, faults } = ctx;
 
   try {
     if (config.reset || !isSeeded(db)) {
@@ -95,12 +122,18 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       }
     }
   } catch (e) {
-    server.stop(true);
-    db.close();
-    throw new StartError(`seeding failed, the database is unchanged: ${e instanceof Error ? e.message : String(e)}`);
+    return abort(dataFileError(e, config.dataPath) ?? new StartError(`seeding failed, the database is unchanged: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  dispatch = createDispatcher(ctx, buildHostMap(ctx));
+  try {
+    dispatch = createDispatcher(ctx, buildHostMap(ctx));
+  } catch (e) {
+    return abort(e);
+  }
+  chain.startPruning();
+  // A large file is checked after start, in a worker: its findings are a warning, not a refusal.
+  const check = checkLater ? quickCheckInBackground(config.dataPath) : null;
+  void check?.damage.then((message) => { if (message) console.error(`medmij-sandbox: warning: ${message}`); });
   for (const a of actorSites(network)) log(`${a.site.internal ? "  " : "↗ "}${a.title.padEnd(52)} ${a.site.origin}/${a.kind === "dva-fhir" ? "fhir" : ""}`);
 
   return {
@@ -110,8 +143,37 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     url: (label = "") => (label === "" ? network.cockpit.origin : `http://${label}.${config.domain}:${server.port}`),
     async stop() {
       await server.stop(true);
-      chain.flush();
+      check?.stop();
+      chain.stop();
+      release();
       db.close();
     },
   };
+}
+
+function createContext(config: Config, db: Database, network: ResolvedNetwork): SandboxContext {
+  const faults = new FaultRegistry(db);
+  const chain = new ChainLog(db, { keepLines: config.logKeepLines, keepHours: config.logKeepHours });
+  return {
+    config, db, network, faults, chain,
+    secret: (name) => secret(db, name),
+    csrf: new Csrf(secret(db, "csrf_secret")),
+    tickets: new Tickets(secret(db, "ticket_secret"), db),
+    startedAt: Date.now(),
+    async reset() {
+      chain.flush();
+      await seedDatabase(db, network);
+      tokensMayHaveChanged();
+      faults.reload();
+    },
+  };
+}
+
+/** Start failures the user can fix are StartErrors (exit 2, one clear line); anything else is a bug and keeps its stack. */
+function startErrorOf(e: unknown, dataPath: string): unknown {
+  if (e instanceof StartError) return e;
+  if (e instanceof DataFileError) return new StartError(e.message);
+  if (e instanceof DataFileInUse) return new StartError(`${dataPath}: ${e.message}`);
+  const file = dataFileError(e, dataPath);
+  return file ? new StartError(file.message) : e;
 }

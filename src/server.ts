@@ -2,14 +2,16 @@
  * One Bun.serve for every virtual host: the Host header picks the actor app from a map built from
  * the network definition (SPEC §1–§2). Things every host shares live here: `/health`, the static
  * assets, the host-level faults (a DVA or the module down, DVA latency), the security headers of
- * every response (shared/security-headers.ts), echoing `MedMij-Request-ID`, and a last-resort
- * error page that never shows a stack trace.
+ * every response (shared/security-headers.ts), echoing `MedMij-Request-ID`, a 400 for a missing
+ * or malformed Host, and a last-resort error page that never shows a stack trace (507/503 when
+ * the disk is full or the data file fails, shared/storage-error.ts).
  */
 import { serveAsset } from "./shared/assets.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import type { Faults } from "./shared/faults.ts";
 import { htmlResponse, jsonResponse } from "./shared/html.ts";
 import { withSecurityHeaders } from "./shared/security-headers.ts";
+import { STORAGE_RETRY_AFTER, logStorageFailure, storageFailure, storageFailureJson, type StorageFailure } from "./shared/storage-error.ts";
 import { REQUEST_ID_HEADER, incomingIds } from "./shared/trace.ts";
 import { ErrorPage } from "../views/error-page.tsx";
 import { UnknownHostPage } from "../views/unknown-host.tsx";
@@ -31,14 +33,33 @@ export interface HostRoute {
 
 export type HostMap = Map<string, HostRoute>;
 
-/** "Auth.Zorgnet.localhost:8080" → "auth.zorgnet.localhost"; "[::1]:8080" → "[::1]". */
-export function hostnameOf(hostHeader: string | null): string {
-  if (!hostHeader) return "";
-  const host = hostHeader.trim().toLowerCase();
-  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
-  const colon = host.lastIndexOf(":");
-  return colon >= 0 ? host.slice(0, colon) : host;
+/**
+ * The host name to route on: "Auth.Zorgnet.localhost:8080" → "auth.zorgnet.localhost", "[::1]:8080"
+ * → "[::1]". Null when the Host header is missing or malformed — RFC 9112 §3.2: a missing,
+ * repeated (Bun joins them with ", ") or invalid Host is a 400. A name is ASCII (an IDN arrives as
+ * punycode, RFC 5890), an IPv6 literal is in brackets, a port is 0–65535; no user info.
+ */
+export function hostnameOf(hostHeader: string | null): string | null {
+  if (!hostHeader) return null;
+  const match = HOST.exec(hostHeader.trim().toLowerCase());
+  if (!match || (match[2] && Number(match[2]) > 65535)) return null;
+  return match[1]!;
 }
+
+const HOST = /^(\[[0-9a-f:.]{2,45}\]|[a-z0-9_][a-z0-9_.-]{0,252})(?::(\d{0,5}))?$/;
+
+/** A request the dispatcher cannot route: a 400 page for a browser, JSON for anything else. */
+async function badHost(request: Request): Promise<Response> {
+  const { traceId } = incomingIds(request, NO_URL);
+  const message = "De Host-header ontbreekt of is ongeldig; de sandbox kiest de actor op de Host-header (bijvoorbeeld pgo.localhost:8080).";
+  if ((request.headers.get("accept") ?? "").includes("text/html")) {
+    return htmlResponse(ErrorPage({ theme: themes.cockpit, heading: "Ongeldig verzoek", traceId, message }), { status: 400 });
+  }
+  return jsonResponse({ error: "invalid_request", error_description: message, trace_id: traceId }, 400);
+}
+
+/** For the trace id of a request whose URL cannot be parsed (no query parameters to read). */
+const NO_URL = new URL("http://host.invalid/");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -59,8 +80,10 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
 
   return async function dispatch(request: Request): Promise<Response> {
     const hostname = hostnameOf(request.headers.get("host"));
+    // Bun builds request.url from the Host header; a bad one (x:99999, x:P:1) makes it unparsable.
+    const url = hostname === null ? null : URL.parse(request.url);
+    if (hostname === null || url === null) return withSecurityHeaders(await badHost(request), null, "/");
     const route = hosts.get(hostname);
-    const url = new URL(request.url);
     let response = withSecurityHeaders(await respond(request, url, hostname, route), route?.kind ?? null, url.pathname);
     const requestId = request.headers.get(REQUEST_ID_HEADER);
     if (requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId)) {
@@ -79,11 +102,25 @@ async function handleSafely(route: HostRoute, request: Request, url: URL): Promi
   try {
     return await route.handle(request, url);
   } catch (error) {
-    const { traceId } = incomingIds(request);
+    const { traceId } = incomingIds(request, url);
+    const storage = storageFailure(error);
+    if (storage) return storageFailureResponse(route, request, url, storage, traceId);
     console.error(`[${route.kind}] unhandled error, trace ${traceId}:`, error);
     return htmlResponse(ErrorPage({ theme: themes.cockpit, heading: "Er ging iets mis", traceId,
       message: "Er is een onverwachte fout opgetreden. Noem de Trace ID als u hulp vraagt." }), { status: 500 });
   }
+}
+
+/** Issue 11: a write that cannot be stored is 507/503 in the host's shape, and the process serves on. */
+function storageFailureResponse(route: HostRoute, request: Request, url: URL, storage: StorageFailure, traceId: string): Promise<Response> | Response {
+  logStorageFailure(route.kind, storage, traceId);
+  if (route.kind === "dva-fhir" && url.pathname.startsWith("/fhir")) {
+    return new Response(JSON.stringify({ resourceType: "OperationOutcome", issue: [{ severity: "error", code: "transient", diagnostics: `${storage.message} Trace ID ${traceId}` }] }),
+      { status: storage.status, headers: { "Content-Type": "application/fhir+json", "Access-Control-Allow-Origin": "*", "Retry-After": STORAGE_RETRY_AFTER } });
+  }
+  if (url.pathname.startsWith("/api/") || !(request.headers.get("accept") ?? "").includes("text/html")) return storageFailureJson(storage, traceId);
+  return htmlResponse(ErrorPage({ theme: themes.cockpit, heading: "Technische storing", traceId, message: storage.message }),
+    { status: storage.status, headers: { "Retry-After": STORAGE_RETRY_AFTER } });
 }
 
 /** Host-level faults (SPEC §9): `dvaDown` for both DVA hosts, `moduleDown` for the module host. */

@@ -117,7 +117,7 @@ export function createCockpit(ctx: SandboxContext) {
     .get("/logs", ({ request }) => {
       const url = new URL(request.url);
       const traceId = url.searchParams.get("trace_id") ?? undefined;
-      return htmlResponse(LogsPage({ traces: ctx.chain.recentTraces(30), traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes() }));
+      return htmlResponse(LogsPage({ traces: ctx.chain.recentTraces(30), traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes(), stats: ctx.chain.stats() }));
     })
     .get("/partials/trace", ({ request }) => {
       const url = new URL(request.url);

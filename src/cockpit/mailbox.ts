@@ -12,6 +12,12 @@ export class MailError extends Error {
   override name = "MailError";
 }
 
+/**
+ * The most a QR code holds: version 40, error correction L, byte mode (ISO/IEC 18004 table 7),
+ * which uqr uses for a URL. Measured in UTF-8 bytes: a link of 2 000 "é"s is 4 000 (issue 11).
+ */
+export const QR_MAX_BYTES = 2953;
+
 const text = (value: unknown, name: string, max: number): string => {
   if (typeof value !== "string" || value.trim() === "" || value.length > max) throw new MailError(`${name} must be a non-empty string of at most ${max} characters`);
   return value.trim();
@@ -27,6 +33,8 @@ export function parseMail(input: unknown): NewMail {
     let url: URL;
     try { url = new URL(link); } catch { throw new MailError("link must be an absolute URL"); }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new MailError("link must be an http(s) URL");
+    const bytes = new TextEncoder().encode(link).length;
+    if (bytes > QR_MAX_BYTES) throw new MailError(`link is ${bytes} bytes as UTF-8; the mailbox shows it as a QR code, which holds at most ${QR_MAX_BYTES}`);
   }
   return { sender: text(m.from, "from", 200), recipient: text(m.to, "to", 200), subject: text(m.subject, "subject", 300), body: text(m.body, "body", 20_000), link };
 }

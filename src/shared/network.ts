@@ -237,6 +237,9 @@ export function validateNetwork(input: unknown): NetworkDefinition {
     pathOrUrl(`${at}.launchPath`, m?.launchPath);
     if (typeof m?.reIdentify !== "boolean") p(`${at}.reIdentify`, "must be true or false");
     const clients = list<ModuleClientDefinition>(`${at}.clients`, m?.clients);
+    // The module's OAuth callback is its first client's redirect URI; without a client it can be
+    // launched at no DVA and would not start (issue 11).
+    if (Array.isArray(m?.clients) && clients.length === 0) p(`${at}.clients`, "needs at least one client (the module's client_id at a DVA where it is registered)");
     clients.forEach((c, j) => {
       if (!dvaIds.has(c?.dva)) p(`${at}.clients[${j}].dva`, `names no DVA of this network: ${JSON.stringify(c?.dva)}`);
       str(`${at}.clients[${j}].clientId`, c?.clientId);

@@ -1,4 +1,4 @@
-import type { StoredChainLine } from "../../src/shared/chain-log.ts";
+import type { ChainLogStats, StoredChainLine } from "../../src/shared/chain-log.ts";
 import { Layout } from "../layout.tsx";
 import { themes } from "../theme.ts";
 
@@ -7,6 +7,7 @@ export interface LogsPageProps {
   traceId?: string;
   lines: StoredChainLine[];
   lanes: readonly Lane[];
+  stats: ChainLogStats;
 }
 
 /** An actor column of the timeline: its name and colour (views/theme.ts). */
@@ -52,13 +53,31 @@ export function TraceLines({ lines, lanes }: { traceId: string; lines: StoredCha
   );
 }
 
-export function LogsPage({ traces, traceId, lines, lanes }: LogsPageProps): JSX.Element {
+const count = (n: number) => n.toLocaleString("nl-NL");
+
+/** How much of the chain log is kept (issue 11: retention), and what a full disk cost. */
+export function Retention({ stats }: { stats: ChainLogStats }): JSX.Element {
+  const { keepLines, keepHours } = stats.retention;
+  const limits = [keepLines > 0 ? `de laatste ${count(keepLines)} regels` : "", keepHours > 0 ? `${count(keepHours)} uur` : ""].filter(Boolean);
+  const since = stats.since ? ` sinds ${stats.since.slice(0, 19).replace("T", " ")}` : "";
+  return (
+    <div class="retention">
+      <p class="hint" safe>{`Bewaard: ${count(stats.lines)} regels${since}, grens: ${limits.length ? limits.join(" en ") : "geen"}. Oudere regels verdwijnen op de achtergrond (--log-keep-lines, --log-keep-hours).`}</p>
+      {stats.dropped > 0
+        ? <p class="field-error" role="status" safe>{`${count(stats.dropped)} regels niet opgeslagen sinds de start: de database kon ze niet bewaren (schijf vol of opslagfout).`}</p>
+        : ""}
+    </div>
+  );
+}
+
+export function LogsPage({ traces, traceId, lines, lanes, stats }: LogsPageProps): JSX.Element {
   return (
     <Layout theme={themes.cockpit} title="Ketenmonitoring">
       <p><a href="/">← Cockpit</a></p>
       <h1>Ketenmonitoring</h1>
       <p>Logregels in het formaat van SD 4.5, per trace (<code>X-Correlation-ID</code>). Ook als NDJSON:
         <code>GET /api/logs?trace_id=&amp;since=</code>.</p>
+      <Retention stats={stats} />
       {traceId ? (
         <section aria-labelledby="trace-heading">
           <h2 id="trace-heading">Trace <code safe>{traceId}</code></h2>

@@ -33,11 +33,28 @@ export function MailboxPage({ mails }: { mails: Mail[] }): JSX.Element {
 
 /**
  * The link as a QR code: uqr draws an SVG of modules (rects and a path) from the link, which
- * parseMail already checked to be an http(s) URL; no text of the mail ends up in it.
+ * parseMail already checked to be an http(s) URL; no text of the mail ends up in it. Null when
+ * the link does not fit in a QR code (a mail stored before /api/mail checked its size).
  */
-function qrCode(link: string): JSX.Element {
-  const safeSvg = renderSVG(link, { pixelSize: 4, border: 2 });
+function qrCode(link: string): JSX.Element | null {
+  let safeSvg: string;
+  try { safeSvg = renderSVG(link, { pixelSize: 4, border: 2 }); } catch { return null; }
   return <>{safeSvg}</>;
+}
+
+function MailLink({ link }: { link: string }): JSX.Element {
+  const qr = qrCode(link);
+  return (
+    <div class="mail-link">
+      <p><a class="button" href={link} safe>{link}</a></p>
+      {qr
+        ? <figure>
+            <div class="qr" role="img" aria-label="QR-code van de link">{qr}</div>
+            <figcaption>Of scan deze QR-code met uw telefoon.</figcaption>
+          </figure>
+        : <p class="hint">Deze link is te lang voor een QR-code; open hem met de knop hierboven.</p>}
+    </div>
+  );
 }
 
 /** One e-mail: its text, the link as a button and as a QR code (for a phone with the PGO app). */
@@ -52,15 +69,7 @@ export function MailPage({ mail }: { mail: Mail }): JSX.Element {
       </dl>
       <article class="card mail-body">
         {mail.body.split(/\n{2,}/).map((paragraph) => <p safe>{paragraph}</p>)}
-        {mail.link
-          ? <div class="mail-link">
-              <p><a class="button" href={mail.link} safe>{mail.link}</a></p>
-              <figure>
-                <div class="qr" role="img" aria-label="QR-code van de link">{qrCode(mail.link)}</div>
-                <figcaption>Of scan deze QR-code met uw telefoon.</figcaption>
-              </figure>
-            </div>
-          : ""}
+        {mail.link ? <MailLink link={mail.link} /> : ""}
       </article>
       <p><a href="/mailbox">Terug naar het postvak</a></p>
     </Layout>

@@ -22,6 +22,7 @@ import { RESOURCE_TYPES, patchTask, read, search, vread, type FhirContext, type 
 import { createRouter, type Params } from "./router.ts";
 import { create, history, parseJsonBody, update } from "./write.ts";
 import { FhirStore } from "./store.ts";
+import { STORAGE_RETRY_AFTER, logStorageFailure, storageFailure } from "../../shared/storage-error.ts";
 
 export const MAX_BODY = 1024 * 1024;
 
@@ -97,6 +98,13 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
   }
 
   function unexpected(e: unknown, traceId: string): OperationOutcomeError {
+    // Issue 11: a full disk or an I/O error is 507/503 "transient", not a 500; the next request may succeed.
+    const storage = storageFailure(e);
+    if (storage) {
+      logStorageFailure(`dva-fhir:${dva.id}`, storage, traceId);
+      return new OperationOutcomeError(storage.status, { severity: "error", code: "transient", diagnostics: `${storage.message} Trace ID ${traceId}` },
+        { "Retry-After": STORAGE_RETRY_AFTER });
+    }
     console.error(`[dva-fhir:${dva.id}] unexpected error, trace ${traceId}:`, e);
     return new OperationOutcomeError(500, { severity: "fatal", code: "exception", diagnostics: `onverwachte fout in de FHIR-server; Trace ID ${traceId}` });
   }
