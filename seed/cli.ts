@@ -5,7 +5,8 @@
  */
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { loadNetwork } from "../src/network-loader.ts";
-import { openDatabase } from "../src/shared/db.ts";
+import { DataFileInUse, liveHolder } from "../src/shared/data-lock.ts";
+import { DataFileError, openDatabase } from "../src/shared/db.ts";
 import { NetworkError } from "../src/shared/network.ts";
 import { resolveNetwork } from "../src/shared/resolved-network.ts";
 import { addPopulation } from "./population.ts";
@@ -29,6 +30,9 @@ try {
   const network = await loadNetwork(config.networkFile);
   const resolved = resolveNetwork(network, config.domain, config.port);
   const db = openDatabase(config.dataPath);
+  // A running sandbox serves this file: reseeding under it would change data it holds in memory (use its Reset).
+  const holder = await liveHolder(db);
+  if (holder) { db.close(); throw new DataFileInUse(holder); }
   const started = performance.now();
   const summary = await seedDatabase(db, resolved);
   console.log(`seeded ${config.dataPath}: ${summary.resources} FHIR resources, ${summary.tasks} tasks, ${summary.accounts} PGO accounts`);
@@ -44,6 +48,9 @@ try {
   db.close();
   console.log(`done in ${Math.round(performance.now() - started)} ms`);
 } catch (e) {
-  if (e instanceof ConfigError || e instanceof NetworkError) { console.error(`seed: ${e.message}`); process.exit(2); }
+  if (e instanceof ConfigError || e instanceof NetworkError || e instanceof DataFileError || e instanceof DataFileInUse) {
+    console.error(`seed: ${e.message}${e instanceof DataFileInUse ? " (or press Reset in its cockpit)" : ""}`);
+    process.exit(2);
+  }
   throw e;
 }

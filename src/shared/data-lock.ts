@@ -59,3 +59,11 @@ async function holds(holder: Holder): Promise<boolean> {
     return (e as Error).name === "TimeoutError" || (e as Error).name === "AbortError";
   }
 }
+
+/** The sandbox that holds this file now, if one does (for tools that must not write under it, such as `bun run seed`). */
+export async function liveHolder(db: Database): Promise<Holder | null> {
+  const exists = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sandbox_lock'").get();
+  const holder = exists ? db.query<Holder, []>("SELECT pid, port, started_at, token FROM sandbox_lock WHERE id = 1").get() : null;
+  return holder && await holds(holder) ? holder : null;
+}
+

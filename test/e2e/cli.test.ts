@@ -100,7 +100,31 @@ export default { ...base, pgos: [{ host: "http://localhost:3999", displayName: "
       expect(r.stdout).toContain("added 20 patients with 60 tasks");
       const bad = await run(["bun", "seed/cli.ts", "--patients", "many"]);
       expect(bad.code).toBe(2);
+      // A directory or garbage as data file: one line, exit 2, no stack trace.
+      writeFileSync(join(dir, "junk.db"), "this is not a database ".repeat(200));
+      for (const data of [dir, join(dir, "junk.db")]) {
+        const junk = await run(["bun", "seed/cli.ts", "--data", data]);
+        expect([data, junk.code]).toEqual([data, 2]);
+        expect(junk.stderr).toStartWith("seed: ");
+        expect(junk.stderr).not.toContain("    at ");
+      }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("bun run seed refuses a file a running sandbox serves (its Reset does that)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sandbox-seed-live-"));
+    const data = join(dir, "live.db");
+    const { proc, port } = await startUntilReady(["bun", "src/main.ts", "--port", "0", "--data", data], ROOT);
+    try {
+      const r = await run(["bun", "seed/cli.ts", "--data", data]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`in use by the sandbox on port ${port}`);
+      expect((await fetch(`http://localhost:${port}/health`)).status).toBe(200);
+    } finally {
+      proc.kill();
+      await proc.exited;
       rmSync(dir, { recursive: true, force: true });
     }
   });
