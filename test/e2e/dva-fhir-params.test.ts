@@ -120,7 +120,10 @@ beforeAll(async () => {
           headers: { authorization: `Bearer ${token}`, "content-type": "application/fhir+json" } });
         if (refused.status !== 403) throw new Error(`a Task naming another organisation's role answered ${refused.status}, not 403`);
       }
-      written.set("p-shared", new FhirStore(sandbox.ctx.db).save("zorgnet", resource as never).lastUpdated);
+      // As if both organisations' systems had written it: each has a relation with the patient.
+      const store = new FhirStore(sandbox.ctx.db);
+      written.set("p-shared", store.save("zorgnet", resource as never, { relates: "Organization/org-delinde" }).lastUpdated);
+      store.register("zorgnet", "Patient", "patient-sanne", "Organization/org-ziekenhuisnoord");
       continue;
     }
     const res = await fetch(`${base()}/${resource.resourceType}/${resource.id}`, { method: "PUT", body: JSON.stringify(resource),

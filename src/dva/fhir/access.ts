@@ -10,7 +10,7 @@ import { AGB_SYSTEM, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
 import { extensionReference, indexEntries, normalizeReference, normalizeText, type Resource, type TokenEntry } from "./search-index.ts";
-import { fhirGeneration, type FhirStore } from "./store.ts";
+import { fhirGeneration, organizationsGeneration, type FhirStore } from "./store.ts";
 
 /** What every token kind carries: its client, scopes, and the zorgaanbieder whose data it may see. */
 interface AccessBase {
@@ -90,8 +90,9 @@ const onlyOrgs = (refs: string[]) => refs.filter((r) => r.startsWith("Organizati
  * - ActivityDefinition: its Endpoint's managingOrganization, or where it has none its
  *   `publisher` (the name of a zorgaanbieder of the network — not any Organization's name, which
  *   anyone may write); Questionnaire: its publisher;
- * - Patient: every organisation that registered the person, its managingOrganization and
- *   generalPractitioner, and those of its Tasks and ServiceRequests.
+ * - Patient: every organisation that registered the person (a zorgaanbieder's system that created
+ *   the Patient, linked to it with If-None-Exist, or wrote a Task or ServiceRequest for it), its
+ *   managingOrganization and generalPractitioner.
  */
 export function organisationsOf(type: string, id: string, src: RefSource): string[] {
   const roles = (practitioner: string) => src.referrers("PractitionerRole", "practitioner", practitioner).flatMap((role) => organisationsOf("PractitionerRole", role, src));
@@ -118,15 +119,9 @@ export function organisationsOf(type: string, id: string, src: RefSource): strin
         return viaEndpoint.length ? viaEndpoint : published();
       }
       case "Questionnaire": return published();
-      case "Patient": {
-        const ref = `Patient/${id}`;
-        return [
-          ...onlyOrgs(src.refs(type, id, "organization")),
-          ...src.refs(type, id, "general-practitioner").flatMap(viaRole),
-          ...src.referrers("Task", "patient", ref).flatMap((t) => organisationsOf("Task", t, src)),
-          ...src.referrers("ServiceRequest", "patient", ref).flatMap((r) => organisationsOf("ServiceRequest", r, src)),
-        ];
-      }
+      // Not through its Tasks (a patient may have thousands): a system may write a Task only for a
+      // Patient it already has a relation with (refusedReference), so a relation is a registration.
+      case "Patient": return [...onlyOrgs(src.refs(type, id, "organization")), ...src.refs(type, id, "general-practitioner").flatMap(viaRole)];
       default: return [];
     }
   };
@@ -214,14 +209,21 @@ export function writable(rule: OrgRule, orgs: readonly string[]): boolean {
   return !orgs.some((o) => rule.others.has(o));
 }
 
-/** Derived from stored resources, valid while nothing is written (fhirGeneration). */
-const derived = { generation: -1, rules: new Map<string, OrgRule>(), orgs: new Map<string, string[]>() };
+/**
+ * Derived from stored resources: who owns what is valid while nothing is written
+ * (fhirGeneration), a zorgaanbieder's Organizations while no Organization is (organizationsGeneration).
+ */
+const derived = { generation: -1, orgGeneration: -1, rules: new Map<string, OrgRule>(), orgs: new Map<string, string[]>() };
 function fresh(): typeof derived {
   const generation = fhirGeneration();
   if (derived.generation !== generation || derived.orgs.size > 50_000) {
     derived.generation = generation;
-    derived.rules.clear();
     derived.orgs.clear();
+  }
+  const orgGeneration = organizationsGeneration();
+  if (derived.orgGeneration !== orgGeneration) {
+    derived.orgGeneration = orgGeneration;
+    derived.rules.clear();
   }
   return derived;
 }

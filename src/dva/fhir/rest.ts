@@ -13,7 +13,7 @@ import { includeReferences, matchHeads, matches, sortHeads, sortResults } from "
 import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
-import { validate } from "./write.ts";
+import { relationOf, validate } from "./write.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
   "Endpoint", "Questionnaire", "QuestionnaireResponse"] as const;
@@ -211,7 +211,7 @@ export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifM
   }
   patched.lastModified = ctx.now().toISOString();
   try {
-    const saved = ctx.store.save(ctx.dva, patched, { ifMatch: stored.versionId, now: ctx.now() });
+    const saved = ctx.store.save(ctx.dva, patched, { ifMatch: stored.versionId, now: ctx.now(), relates: relationOf(ctx.access, "Task") });
     return { status: 200, body: saved.resource, etag: etagOf(saved), lastModified: httpDate(saved.lastUpdated) };
   } catch (e) {
     if (e instanceof VersionConflictError) throw preconditionFailed("de Task is intussen gewijzigd; lees hem opnieuw");

@@ -35,6 +35,9 @@ type Row = { json: string; version_id: number; last_updated: string };
  */
 let writeGeneration = 0;
 export const fhirGeneration = (): number => writeGeneration;
+/** The same for writes of Organizations only (a zorgaanbieder's Organizations, found by AGB). */
+let organizationGeneration = 0;
+export const organizationsGeneration = (): number => organizationGeneration;
 
 export class FhirStore {
   private readonly q: {
@@ -172,10 +175,17 @@ export class FhirStore {
    * Write a new version (create or update). `ifMatch` is the version the writer last saw
    * (http.html#concurrency); a mismatch throws VersionConflictError and writes nothing.
    */
-  save(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date; registeredBy?: string } = {}): StoredResource {
+  /**
+   * `registeredBy`: the organisation that registered (created) this resource. `relates`: the
+   * organisation whose Task or ServiceRequest this is, registered on the resource's patient (a
+   * relation with the person), in the same transaction.
+   */
+  save(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date; registeredBy?: string; relates?: string } = {}): StoredResource {
     return this.db.transaction(() => {
       const saved = this.write(dva, input, opts);
       if (opts.registeredBy) this.register(dva, saved.resource.resourceType, saved.resource.id!, opts.registeredBy, opts.now);
+      const patient = opts.relates ? indexEntries(saved.resource).patient : null;
+      if (patient) this.register(dva, "Patient", patient.slice("Patient/".length), opts.relates!, opts.now);
       return saved;
     })();
   }
@@ -216,6 +226,7 @@ export class FhirStore {
 
   private write(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date }): StoredResource {
     writeGeneration++;
+    if (input.resourceType === "Organization") organizationGeneration++;
     const id = input.id ?? crypto.randomUUID();
     if (!ID_PATTERN.test(id)) throw new Error(`invalid resource id ${JSON.stringify(id)}`);
     const type = input.resourceType;
@@ -236,6 +247,7 @@ export class FhirStore {
 
   private writeIndex(dva: string, type: string, id: string, entries: IndexEntries): void {
     writeGeneration++;
+    if (type === "Organization") organizationGeneration++;
     this.q.deleteTokens.run(dva, type, id);
     for (const t of entries.tokens) this.q.insertToken.run(dva, type, id, t.param, t.system, t.value);
     this.q.deleteDates.run(dva, type, id);

@@ -140,7 +140,7 @@ export function create(ctx: FhirContext, type: string, text: string, ifNoneExist
   mayWrite(ctx, r, null);
   const { id: _ignored, ...rest } = r;
   const saved = ctx.store.save(ctx.dva, { ...rest, resourceType: type, ...(type === "Task" ? { lastModified: ctx.now().toISOString() } : {}) } as Resource,
-    { now: ctx.now(), registeredBy: ownOrganisation(ctx.access) });
+    { now: ctx.now(), registeredBy: ownOrganisation(ctx.access), relates: relationOf(ctx.access, type) });
   return written(saved, 201, ctx.fhirBase, warnings);
 }
 
@@ -167,7 +167,7 @@ export function update(ctx: FhirContext, type: string, id: string, text: string,
   if (ifMatch && !expected) throw badRequest("If-Match moet een ETag zijn zoals W/\"3\"");
   try {
     const saved = ctx.store.save(ctx.dva, r, { ...(expected ? { ifMatch: Number(expected) } : {}), now: ctx.now(),
-      registeredBy: current && type !== "Patient" ? undefined : ownOrganisation(ctx.access) });
+      registeredBy: current && type !== "Patient" ? undefined : ownOrganisation(ctx.access), relates: relationOf(ctx.access, type) });
     return written(saved, current ? 200 : 201, ctx.fhirBase, warnings);
   } catch (e) {
     if (e instanceof VersionConflictError) throw preconditionFailed(`versie ${expected} is niet de huidige (${e.actual ?? "geen"})`);
@@ -178,6 +178,11 @@ export function update(ctx: FhirContext, type: string, id: string, text: string,
 /** The Organization a system token's writes are registered to (its zorgaanbieder's), if the DVA has it. */
 function ownOrganisation(access: Access): string | undefined {
   return access.kind === "system" ? [...access.rule.own][0] : undefined;
+}
+
+/** A zorgaanbieder's system that writes a Task or ServiceRequest for a person has a relation with that person. */
+export function relationOf(access: Access, type: string): string | undefined {
+  return type === "Task" || type === "ServiceRequest" ? ownOrganisation(access) : undefined;
 }
 
 /** Every write's ownership and content rules, per kind of token (issue 10). */
