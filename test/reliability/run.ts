@@ -67,11 +67,12 @@ async function killDuringJourneys(): Promise<string> {
       }
     })();
     let finished = 0;
+    let failed = 0;
     const running = tasks.map((task) => runJourney(urls, { pgo, zorgaanbieder: "delinde@medmij", bsn: "999991012", task })
-      .then((r) => { finished++; journeys++; if (r.back.includes("groep=klaar")) acknowledged.completed.push(task); }, () => { interrupted++; }));
+      .then((r) => { finished++; journeys++; if (r.back.includes("groep=klaar")) acknowledged.completed.push(task); }, () => { failed++; interrupted++; }));
     // Kill in the middle of the journeys: once 1 to 4 of the 6 have finished, the rest mid-flight.
     const target = 1 + Math.floor(Math.random() * 4);
-    while (finished < target && finished + interrupted < JOURNEYS * (round + 1)) await Bun.sleep(2);
+    while (finished < target && finished + failed < JOURNEYS) await Bun.sleep(2);
     child.proc.kill(9);
     kills++;
     stop = true;
