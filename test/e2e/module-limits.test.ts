@@ -73,6 +73,9 @@ describe("a module writes only what its launch allows", () => {
     const { extension: _none, ...withoutTask } = answers(INTAKE);
     expect((await fhir(sandbox, module, "POST", "QuestionnaireResponse", { body: withoutTask })).status).toBe(422);
     expect((await fhir(sandbox, module, "POST", "QuestionnaireResponse", { body: answers(INTAKE, "patient-koos") })).json.issue[0].expression).toEqual(["QuestionnaireResponse.subject"]);
+    // A value of the wrong type is a 400 naming the element (issue 11 item 4), never a 500.
+    const typed = await fhir(sandbox, module, "POST", "QuestionnaireResponse", { body: { ...answers(INTAKE), subject: { reference: 5 } } });
+    expect([typed.status, typed.json.issue[0].expression]).toEqual([400, ["QuestionnaireResponse.subject.reference"]]);
     // Another task's completed answers of the same patient: neither overwritten nor taken over.
     const mrc = (await fhir(sandbox, linde, "GET", "QuestionnaireResponse/qr-tom-delinde-mrc-1")).json;
     expect((await fhir(sandbox, module, "PUT", "QuestionnaireResponse/qr-tom-delinde-mrc-1", { body: { ...mrc, item: [] } })).status).toBe(403);
