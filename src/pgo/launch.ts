@@ -1,14 +1,14 @@
 /**
  * Starting a task (SD 3.4/3.5): find the module that runs it (Task → ActivityDefinition →
- * Endpoint, read from the DVA's FHIR server with the PGO's token), ask the DVA for a launch code by
- * token exchange (RFC 8693, oauth4webapi), and send the browser to
- * `Endpoint.address?iss=<FHIR base>&launch=<code>`. Step-up (`invalid_grant` "Step up: ...") is
+ * Endpoint, read from the DVA's FHIR server with the PGO's token, decided by
+ * shared/module-of-task.ts as the DVA's token exchange decides it), ask the DVA for a launch code
+ * by token exchange (RFC 8693, oauth4webapi), and send the browser to
+ * `<launch address>?iss=<FHIR base>&launch=<code>`. Step-up (`invalid_grant` "Step up: ...") is
  * reported to the caller, which runs the authorization code flow again and retries once.
  */
 import * as oauth from "oauth4webapi";
-import { CLIENT_ID_EXTENSIONS, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../shared/fhir-profiles.ts";
-import { fhirText } from "../shared/fhir-text.ts";
 import { UnreachableError, type HttpClient } from "../shared/http-client.ts";
+import { activityDefinitionOfTask, endpointOfActivity, moduleOfActivity } from "../shared/module-of-task.ts";
 import type { Trace } from "../shared/trace.ts";
 import { authorizationServer, loggedFetch } from "./connect.ts";
 import type { Provider } from "./register.ts";
@@ -26,8 +26,6 @@ export type LaunchOutcome =
   | { kind: "unregistered-module"; address: string; clientId: string };
 
 type Res = Record<string, any>;
-const extensionValue = (r: Res | undefined, urls: readonly string[], key: string) =>
-  ((r?.extension ?? []) as Res[]).find((e) => urls.includes(e.url))?.[key];
 
 export interface LaunchOptions {
   http: HttpClient; trace: Trace; provider: Provider; clientId: string; accessToken: string; taskId: string; returnUrl: string;
@@ -45,26 +43,26 @@ export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
   };
   try {
     const task = await get(`Task/${encodeURIComponent(o.taskId)}`);
-    // Another party's data: a reference of the wrong type is no reference (fhirText), never a crash.
-    const adRef = fhirText(extensionValue(task ?? undefined, DIGITAL_ACTIVITY_EXTENSIONS, "valueReference")?.reference) || undefined;
-    const ad = adRef ? await get(adRef.replace(/^.*\/(ActivityDefinition\/[^/]+)$/, "$1")) : null;
-    const epRef = fhirText(extensionValue(ad ?? undefined, ENDPOINT_EXTENSIONS, "valueReference")?.reference) || undefined;
-    const endpoint = epRef ? await get(epRef.replace(/^.*\/(Endpoint\/[^/]+)$/, "$1")) : null;
-    const audience = CLIENT_ID_EXTENSIONS.map((u) => extensionValue(endpoint ?? undefined, [u], "valueString")).find((v) => typeof v === "string") as string | undefined;
-    if (!task || !endpoint || !audience || typeof endpoint.address !== "string") {
-      return { kind: "refused", error: "invalid_request", description: "de module van deze taak is niet te vinden bij de DVA" };
-    }
+    // Another party's data: a reference of the wrong type is no reference, never a crash.
+    const adRef = task ? activityDefinitionOfTask(task) : null;
+    const ad = adRef ? await get(adRef) : null;
+    const epRef = ad ? endpointOfActivity(ad) : null;
+    const endpoint = epRef ? await get(epRef) : null;
+    // The Endpoint's ClientID and address; SD 3.1's client-id and smart-app-launch-url on the ActivityDefinition where it has none.
+    const module = task && ad ? moduleOfActivity(ad, endpoint) : null;
+    if (!module) return { kind: "refused", error: "invalid_request", description: "de module van deze taak is niet te vinden bij de DVA" };
+    const { address, clientId: audience } = module;
     // A DVA's Endpoint is data a zorgaanbieder's system wrote: the PGO sends the person (and a
     // launch code) only to a module the network registers for that DVA and client_id, and asks no
     // code for anything else. Checked before the probe, so an Endpoint cannot make the PGO call out.
-    if (!o.isRegisteredModule(endpoint.address, audience)) return { kind: "unregistered-module", address: endpoint.address, clientId: audience };
+    if (!o.isRegisteredModule(address, audience)) return { kind: "unregistered-module", address, clientId: audience };
     // Risk Rc02: a module that is down would waste the launch code and strand the person, so the
     // PGO checks that its launch address answers before asking for a code (any answer below 500 is fine).
     try {
-      const probe = await http.send(endpoint.address, { method: "HEAD", trace, timeoutMs: 3000 });
-      if (probe.status >= 500) return { kind: "module-unreachable", reason: `HEAD ${endpoint.address} gaf HTTP ${probe.status}` };
+      const probe = await http.send(address, { method: "HEAD", trace, timeoutMs: 3000 });
+      if (probe.status >= 500) return { kind: "module-unreachable", reason: `HEAD ${address} gaf HTTP ${probe.status}` };
     } catch (e) {
-      return { kind: "module-unreachable", reason: `HEAD ${endpoint.address}: ${(e as Error).message}` };
+      return { kind: "module-unreachable", reason: `HEAD ${address}: ${(e as Error).message}` };
     }
     const as = authorizationServer(provider);
     const client: oauth.Client = { client_id: o.clientId };
@@ -88,7 +86,7 @@ export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
       }
       throw e;
     }
-    const target = new URL(endpoint.address);
+    const target = new URL(address);
     target.searchParams.set("iss", provider.resourceEndpoint);
     target.searchParams.set("launch", code);
     return { kind: "launch", url: target.href };

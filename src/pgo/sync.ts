@@ -8,7 +8,7 @@
  * one renewal at a time per connection.
  */
 import * as oauth from "oauth4webapi";
-import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../shared/fhir-profiles.ts";
+import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS, OTHER_PROVIDER_TASK_TAGS } from "../shared/fhir-profiles.ts";
 import { fhirList, fhirObject, fhirText, fhirTextOrNull } from "../shared/fhir-text.ts";
 import type { HttpClient } from "../shared/http-client.ts";
 import { newId } from "../shared/trace.ts";
@@ -120,10 +120,14 @@ const MAX_PAGES = 20;
 
 interface CollectContext { store: PgoStore; http: HttpClient; clientId: string; connection: Connection; provider: Provider }
 
-/** The data service's Tasks with their ActivityDefinitions and group plans (SD 3.3.4). */
+/**
+ * The data service's Tasks with their ActivityDefinitions and group plans (SD 3.3.4): the current
+ * DataService tag, or one an older generation of the ProviderTasks material writes (comma = OR,
+ * search.html#token), so a DVA that follows an older guide is collected too.
+ */
 function tasksUrl(provider: Provider): URL {
   const url = new URL(`${provider.resourceEndpoint}/Task`);
-  url.searchParams.set("_tag", `${DATA_SERVICE_TAG.system}|${DATA_SERVICE_TAG.code}`);
+  url.searchParams.set("_tag", [DATA_SERVICE_TAG, ...OTHER_PROVIDER_TASK_TAGS].map((t) => `${t.system}|${t.code}`).join(","));
   url.searchParams.append("_include", "Task:digital-activity");
   url.searchParams.append("_include", "Task:based-on");
   url.searchParams.set("_count", "500");

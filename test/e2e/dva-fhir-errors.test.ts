@@ -189,9 +189,6 @@ const cases: ErrorCase[] = [
   { name: "unknown resource type (read)", request: () => call("GET", "/Observation/x", { token: tokens.tom }), status: 400, code: "not-supported" },
   { name: "unknown resource type (search)", request: () => call("GET", "/Observation?code=x", { token: tokens.tom }), status: 400, code: "not-supported" },
   { name: "unknown resource type (create)", request: () => call("POST", "/Observation", { body: { resourceType: "Observation" } }), status: 400, code: "not-supported" },
-  { name: "POST with an XML content type", request: () => call("POST", "/Task", { body: "<Task/>", type: "application/fhir+xml" }), status: 400, code: "invalid", unchanged: [TASKS] },
-  { name: "PUT with a text/plain content type", request: () => call("PUT", INTAKE, { body: intake, type: "text/plain" }), status: 400, code: "invalid", unchanged: [INTAKE] },
-  { name: "PATCH with application/json (neither JSON Patch nor FHIR)", request: () => patch(INTAKE, setStatus("in-progress"), { type: "application/json" }), status: 400, code: "invalid", unchanged: [INTAKE] },
   { name: "malformed JSON in a POST", request: () => call("POST", "/Task", { body: '{"resourceType": "Task",' }), status: 400, code: "structure", unchanged: [TASKS] },
   { name: "malformed JSON in a PUT", request: () => call("PUT", INTAKE, { body: "{oops" }), status: 400, code: "structure", unchanged: [INTAKE] },
   { name: "malformed JSON in a PATCH", request: () => patch(INTAKE, '[{"op": "replace",'), status: 400, code: "structure", unchanged: [INTAKE] },
@@ -201,14 +198,12 @@ const cases: ErrorCase[] = [
   { name: "a JSON Patch that changes the id", request: () => patch(INTAKE, [{ op: "replace", path: "/id", value: "task-other" }]), status: 400, code: "invalid", unchanged: [INTAKE] },
   { name: "a FHIRPath Patch with an unsupported operation", request: () => call("PATCH", INTAKE, { body: { resourceType: "Parameters", parameter: [{ name: "operation",
     part: [{ name: "type", valueCode: "move" }, { name: "path", valueString: "Task.status" }] }] } }), status: 400, code: "not-supported", unchanged: [INTAKE] },
-  { name: "PATCH on a type other than Task", request: () => patch(TOM, [{ op: "add", path: "/active", value: false }]), status: 400, code: "invalid", unchanged: [TOM] },
   { name: "resourceType does not match the URL (POST)", request: () => call("POST", "/Task", { body: { resourceType: "Patient" } }), status: 400, code: "invalid", expression: "resourceType", unchanged: [TASKS, PATIENTS] },
   { name: "resourceType does not match the URL (PUT)", request: () => call("PUT", INTAKE, { body: { ...intake, resourceType: "Patient" } }), status: 400, code: "invalid", expression: "resourceType", unchanged: [INTAKE] },
   { name: "id in the body differs from the URL (PUT)", request: () => call("PUT", INTAKE, { body: { ...intake, id: "task-tom-delinde-mrc-2" } }), status: 400, code: "invalid", expression: "Task.id", unchanged: [INTAKE, MRC2] },
   { name: "id with characters outside [A-Za-z0-9.-] (PUT)", request: () => call("PUT", "/Patient/bad%20id", { body: { resourceType: "Patient", id: "bad id" } }), status: 400, code: "invalid", unchanged: [PATIENTS] },
   { name: "If-Match that is not an ETag (PATCH)", request: () => patch(INTAKE, setStatus("in-progress"), { headers: { "If-Match": "version-1" } }), status: 400, code: "invalid", unchanged: [INTAKE] },
   { name: "If-Match that is not an ETag (PUT)", request: () => call("PUT", INTAKE, { body: { ...intake, description: "x" }, headers: { "If-Match": 'W/"one"' } }), status: 400, code: "invalid", unchanged: [INTAKE] },
-  { name: "POST _search without a form content type", request: () => call("POST", "/Task/_search", { token: tokens.tom, body: "status=requested", type: "application/json" }), status: 400, code: "invalid" },
   { name: "unknown search parameter under Prefer: handling=strict (GET)", request: () => call("GET", "/Task?foo=bar", { token: tokens.tom, headers: { Prefer: "handling=strict" } }), status: 400, code: "invalid", expression: "foo" },
   { name: "unknown search parameter under Prefer: handling=strict (POST _search)", request: () => call("POST", "/Task/_search", { token: tokens.tom, body: "foo=bar", type: FORM, headers: { Prefer: "handling=strict" } }), status: 400, code: "invalid", expression: "foo" },
   { name: "_lastUpdated that is not a date", request: () => call("GET", "/Task?_lastUpdated=gtyesterday", { token: tokens.tom }), status: 400, code: "invalid", expression: "_lastUpdated" },
@@ -258,6 +253,27 @@ const cases: ErrorCase[] = [
   { name: "DELETE a Task", request: () => call("DELETE", INTAKE), status: 405, code: "not-supported", header: { Allow: "GET, PUT, PATCH, OPTIONS" }, unchanged: [INTAKE] },
   { name: "DELETE the Task type", request: () => call("DELETE", "/Task"), status: 405, code: "not-supported", header: { Allow: "GET, POST, OPTIONS" }, unchanged: [TASKS] },
   { name: "POST on a vread URL", request: () => call("POST", `${INTAKE}/_history/1`, { body: intake }), status: 405, code: "not-supported", header: { Allow: "GET, OPTIONS" }, unchanged: [INTAKE] },
+  // PATCH is a Task interaction only (CapabilityStatement): on another type the method is not allowed there.
+  { name: "PATCH on a type other than Task", request: () => patch(TOM, [{ op: "add", path: "/active", value: false }]), status: 405, code: "not-supported",
+    header: { Allow: "GET, PUT, OPTIONS" }, unchanged: [TOM] },
+
+  // 406 Not Acceptable (http.html#mime: FHIR JSON only; _format overrides Accept)
+  { name: "a read that accepts XML only", request: () => call("GET", INTAKE, { token: tokens.tom, headers: { Accept: "application/fhir+xml" } }), status: 406, code: "not-supported" },
+  { name: "a search that accepts application/xml only", request: () => call("GET", "/Task", { token: tokens.tom, headers: { Accept: "application/xml" } }), status: 406, code: "not-supported" },
+  { name: "JSON of another FHIR version (fhirVersion=3.0)", request: () => call("GET", INTAKE, { token: tokens.tom, headers: { Accept: "application/fhir+json; fhirVersion=3.0" } }), status: 406, code: "not-supported" },
+  { name: "_format=xml on a read", request: () => call("GET", `${INTAKE}?_format=xml`, { token: tokens.tom }), status: 406, code: "not-supported", expression: "_format" },
+  { name: "_format=xml in a POST _search form", request: () => call("POST", "/Task/_search", { token: tokens.tom, body: "_format=xml", type: FORM }), status: 406, code: "not-supported", expression: "_format" },
+  { name: "a write that accepts XML only (nothing written)", request: () => call("PUT", INTAKE, { body: { ...intake, description: "x" }, headers: { Accept: "application/fhir+xml" } }),
+    status: 406, code: "not-supported", unchanged: [INTAKE] },
+  { name: "the CapabilityStatement as XML", request: () => call("GET", "/metadata", { token: null, headers: { Accept: "application/fhir+xml" } }), status: 406, code: "not-supported" },
+
+  // 415 Unsupported Media Type (RFC 9110 §15.5.16): the body's format is not one this interaction takes
+  { name: "POST with an XML content type", request: () => call("POST", "/Task", { body: "<Task/>", type: "application/fhir+xml" }), status: 415, code: "not-supported", unchanged: [TASKS] },
+  { name: "POST without a content type", request: () => call("POST", "/Task", { body: newTask, type: "" }), status: 415, code: "not-supported", unchanged: [TASKS] },
+  { name: "PUT with a text/plain content type", request: () => call("PUT", INTAKE, { body: intake, type: "text/plain" }), status: 415, code: "not-supported", unchanged: [INTAKE] },
+  { name: "PATCH with application/json (neither JSON Patch nor FHIR)", request: () => patch(INTAKE, setStatus("in-progress"), { type: "application/json" }), status: 415, code: "not-supported",
+    header: { "Accept-Patch": "application/json-patch+json, application/fhir+json" }, unchanged: [INTAKE] },
+  { name: "POST _search without a form content type", request: () => call("POST", "/Task/_search", { token: tokens.tom, body: "status=requested", type: "application/json" }), status: 415, code: "not-supported" },
 
   // 412 Precondition Failed (a stale If-Match; the SD's 409 is not used)
   { name: "PATCH with a stale If-Match", request: () => patch(MRC2, setStatus("in-progress"), { headers: { "If-Match": 'W/"1"' } }), status: 412, code: "conflict", unchanged: [MRC2] },
@@ -329,7 +345,7 @@ describe("every FHIR error is an OperationOutcome with the right status, code an
   }
 
   test("the table covers every error status of the FHIR server", () => {
-    expect([...new Set(cases.map((c) => c.status))].sort()).toEqual([400, 401, 403, 404, 405, 412, 413, 422]);
+    expect([...new Set(cases.map((c) => c.status))].sort()).toEqual([400, 401, 403, 404, 405, 406, 412, 413, 415, 422]);
   });
 });
 

@@ -85,9 +85,9 @@ describe("create, update, history (clinician system token)", () => {
     expect(outcome.issue[0].code).toBe(code);
   });
 
-  test("wrong content type → 400; a body over 1 MiB → 413; unresolved references are a warning", async () => {
+  test("wrong content type → 415; a body over 1 MiB → 413; unresolved references are a warning", async () => {
     const xml = await fetch(`${base()}/Patient`, { method: "POST", headers: { authorization: `Bearer ${system}`, "content-type": "application/fhir+xml" }, body: "<Patient/>" });
-    expect(xml.status).toBe(400);
+    expect(xml.status).toBe(415);
     const big = await send("POST", "/Patient", { resourceType: "Patient", name: [{ text: "x".repeat(1_100_000) }] });
     expect(big.status).toBe(413);
     const warn = await send("POST", "/ServiceRequest", { resourceType: "ServiceRequest", status: "active", intent: "plan", subject: { reference: "Patient/ghost" } },

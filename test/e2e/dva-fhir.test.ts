@@ -157,14 +157,14 @@ describe("module writes (SD 3.7)", () => {
     expect((await backwards.json()).issue[0]).toMatchObject({ code: "business-rule", expression: ["Task.status"] });
   });
 
-  test("a PGO token cannot write; bad patches are 400; wrong content type is 400; > 1 MiB is 413", async () => {
+  test("a PGO token cannot write; bad patches are 400; wrong content type is 415; > 1 MiB is 413", async () => {
     const pgoPatch = await fhir("/Task/task-tom-delinde-intake", tom, { method: "PATCH", body: "[]", headers: { "content-type": "application/json-patch+json" } });
     expect(pgoPatch.status).toBe(403);
     const { module } = await moduleToken(sandbox, { task: "task-tom-delinde-intake" });
     const send = (body: string, type = "application/json-patch+json") => fhir("/Task/task-tom-delinde-intake", module.access_token, { method: "PATCH", body, headers: { "content-type": type } });
     expect((await send("{not json")).status).toBe(400);
     expect((await send(JSON.stringify([{ op: "replace", path: "/nope/deeper", value: 1 }]))).status).toBe(400);
-    expect((await send("[]", "application/json")).status).toBe(400);
+    expect((await send("[]", "application/json")).status).toBe(415);
     expect((await send(JSON.stringify([{ op: "add", path: "/note/-", value: { text: "x".repeat(1_100_000) } }]))).status).toBe(413);
     const ok = await send(JSON.stringify([{ op: "replace", path: "/status", value: "in-progress" }]));
     expect(ok.status).toBe(200);

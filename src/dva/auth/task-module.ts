@@ -1,13 +1,13 @@
 /**
- * Which module runs a Task: Task → ActivityDefinition (ext-Task.DigitalActivity or an older
- * generation) → Endpoint (ext-DigitalActivity.Endpoint) → its ClientID extension (SPEC §3). The
- * token exchange's `audience` must be that client_id (SD 3.4).
+ * Which module runs a Task, read from the DVA's own store: Task → ActivityDefinition → Endpoint →
+ * client_id and launch address, decided by shared/module-of-task.ts, the same rule the PGO's
+ * launch follows (SPEC §3, SD 3.1). The token exchange's `audience` must be that client_id (SD 3.4).
  */
-import { CLIENT_ID_EXTENSIONS, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS } from "../../shared/fhir-profiles.ts";
-import { extensionReference, type Resource } from "../fhir/search-index.ts";
+import { activityDefinitionOfTask, endpointOfActivity, moduleOfActivity } from "../../shared/module-of-task.ts";
+import type { Resource } from "../fhir/search-index.ts";
 import type { FhirStore } from "../fhir/store.ts";
 
-export interface TaskModule { activityDefinition: Resource; endpoint: Resource; clientId: string; address: string }
+export interface TaskModule { activityDefinition: Resource; endpoint: Resource | null; clientId: string; address: string }
 
 function readRef(fhir: FhirStore, dva: string, ref: string | null): Resource | null {
   if (!ref) return null;
@@ -16,12 +16,9 @@ function readRef(fhir: FhirStore, dva: string, ref: string | null): Resource | n
 }
 
 export function moduleOfTask(fhir: FhirStore, dva: string, task: Resource): TaskModule | null {
-  const activityDefinition = readRef(fhir, dva, extensionReference(task, DIGITAL_ACTIVITY_EXTENSIONS));
+  const activityDefinition = readRef(fhir, dva, activityDefinitionOfTask(task));
   if (!activityDefinition) return null;
-  const endpoint = readRef(fhir, dva, extensionReference(activityDefinition, ENDPOINT_EXTENSIONS));
-  if (!endpoint) return null;
-  const extensions = (endpoint.extension ?? []) as { url?: string; valueString?: string }[];
-  const clientId = CLIENT_ID_EXTENSIONS.map((url) => extensions.find((e) => e.url === url)?.valueString).find((v) => typeof v === "string");
-  if (!clientId || typeof endpoint.address !== "string") return null;
-  return { activityDefinition, endpoint, clientId, address: endpoint.address };
+  const endpoint = readRef(fhir, dva, endpointOfActivity(activityDefinition));
+  const module = moduleOfActivity(activityDefinition, endpoint);
+  return module ? { activityDefinition, endpoint, ...module } : null;
 }

@@ -39,7 +39,7 @@ export function capabilityStatement(dva: ResolvedDva, softwareVersion: string) {
         type,
         versioning: "versioned",
         readHistory: true,
-        conditionalRead: "not-match",
+        conditionalRead: "full-support", // If-None-Match and If-Modified-Since
         conditionalCreate: true,
         updateCreate: true,
         interaction: [

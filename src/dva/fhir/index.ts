@@ -21,14 +21,15 @@ import { capabilityStatement } from "./capability.ts";
 import { RESOURCE_TYPES, patchTask, read, search, vread, type FhirContext, type FhirResult } from "./rest.ts";
 import { createRouter, type Params } from "./router.ts";
 import { create, history, parseJsonBody, update } from "./write.ts";
+import { mediaType, notAcceptable, unmodifiedSince, unsupportedMediaType } from "./negotiation.ts";
 import { FhirStore } from "./store.ts";
 import { STORAGE_RETRY_AFTER, logStorageFailure, storageFailure } from "../../shared/storage-error.ts";
 
 export const MAX_BODY = 1024 * 1024;
 
 /** CORS on every answer (browser-based modules); the preflight adds what may be sent. */
-const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location, Last-Modified, MedMij-Request-ID" };
-const PREFLIGHT = { ...CORS, "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, If-None-Exist, Prefer, X-Correlation-ID, MedMij-Request-ID",
+const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location, Last-Modified, MedMij-Request-ID, X-Sandbox-Warning" };
+const PREFLIGHT = { ...CORS, "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, If-Modified-Since, If-None-Exist, Prefer, X-Correlation-ID, MedMij-Request-ID",
   "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, OPTIONS", "Access-Control-Max-Age": "600" };
 
 /** @see https://hl7.org/fhir/smart-app-launch/conformance.html */
@@ -50,6 +51,17 @@ export function smartConfiguration(dva: ResolvedDva) {
   };
 }
 
+/** PATCH takes JSON Patch or, as a Parameters resource, FHIRPath Patch (http.html#patch); RFC 5789 §2.2 names them on a 415. */
+const ACCEPT_PATCH = `application/json-patch+json, ${FHIR_JSON}`;
+
+/**
+ * A write's warnings (http.html#ops) are an OperationOutcome only under `Prefer:
+ * return=OperationOutcome`; without it the body is the resource (or nothing), so this header
+ * repeats them for a writer that did not ask. HTTP header text is ASCII here: accents dropped.
+ */
+const warningHeader = (issues: { diagnostics: string }[]) =>
+  issues.map((i) => i.diagnostics).join(" | ").normalize("NFD").replace(/\p{M}/gu, "").replace(/[^\x20-\x7e]/g, "?");
+
 /** One interaction: the request, its parsed URL and the path parameters. */
 type Handler = (request: Request, url: URL, params: Params) => Response | Promise<Response>;
 
@@ -64,20 +76,24 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
   async function handle(request: Request, url: URL, run: (fctx: FhirContext) => FhirResult | Promise<FhirResult>): Promise<Response> {
     const received = logIncoming(ctx.chain, request, { type: "receive_resource_request", location }, url);
     try {
+      // http.html#mime: FHIR JSON only; `_format` overrides Accept.
+      const unacceptable = notAcceptable(request.headers.get("accept"), url.searchParams.get("_format"));
+      if (unacceptable) throw unacceptable;
       if (ctx.faults.get().fhirTokenExpired) throw unauthorized("het token is verlopen (sandbox-storing fhirTokenExpired)");
       const access = await authenticate(request, dva, authStore, store, ctx.network);
       const get = request.method === "GET" || request.method === "HEAD";
       const ifNoneMatch = get ? request.headers.get("if-none-match") : null;
       const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date(), ifNoneMatch, networkAgbs });
       received.respond("send_resource_response", result.status);
-      // http.html#cread: If-None-Match on read and search.
-      if (result.status === 304 || (result.etag && ifNoneMatch === result.etag)) {
+      // http.html#cread: If-None-Match on read and search; If-Modified-Since on read (RFC 9110 §13.1.3, If-None-Match first).
+      if (result.status === 304 || (result.etag && ifNoneMatch === result.etag) || (get && result.status === 200 && unmodifiedSince(request.headers, result.lastModified))) {
         return new Response(null, { status: 304, headers: { ETag: result.etag ?? "", ...CORS } });
       }
       const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...CORS };
       if (result.etag) headers.ETag = result.etag;
       if (result.lastModified) headers["Last-Modified"] = result.lastModified;
       if (result.location) headers.Location = result.location;
+      if (!get && result.warnings?.length) headers["X-Sandbox-Warning"] = warningHeader(result.warnings);
       if (request.method === "HEAD") return new Response(null, { status: result.status, headers });
       if (!get) {
         // http.html#ops: Prefer return=minimal | representation | OperationOutcome on writes.
@@ -124,10 +140,12 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     return new TextDecoder().decode(bytes);
   }
 
-  /** FHIR JSON only (SPEC §6). */
+  /** FHIR JSON only (SPEC §6); another Content-Type is 415 (RFC 9110 §15.5.16). */
   async function readJson(request: Request): Promise<string> {
-    const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim();
-    if (type !== FHIR_JSON && type !== "application/json") throw badRequest("alleen application/fhir+json wordt ondersteund");
+    const type = mediaType(request.headers.get("content-type"));
+    if (type !== FHIR_JSON && type !== "application/json") {
+      throw unsupportedMediaType(`Content-Type ${type || "(geen)"} wordt niet ondersteund: stuur ${FHIR_JSON}`);
+    }
     return readBody(request);
   }
 
@@ -143,12 +161,17 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       received.respond("send_smart_configuration_response", 200);
       return jsonResponse(smartConfiguration(dva), 200, { ...CORS, "Cache-Control": "max-age=300" });
     } },
-    { method: "GET", path: "/fhir/metadata", handler: () => jsonResponse(capabilityStatement(dva, "0.1.0"), 200, { ...CORS, "Content-Type": FHIR_JSON }) },
+    { method: "GET", path: "/fhir/metadata", handler: (request, url) => {
+      const unacceptable = notAcceptable(request.headers.get("accept"), url.searchParams.get("_format"));
+      return unacceptable ? outcomeResponse(unacceptable, CORS) : jsonResponse(capabilityStatement(dva, "0.1.0"), 200, { ...CORS, "Content-Type": FHIR_JSON });
+    } },
     { method: "GET", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, (f) =>
       search(f, p.type!, url.searchParams, selfUrl(url, url.searchParams), strict(request))) },
     { method: "POST", path: "/fhir/:type/_search", handler: (request, url, p) => handle(request, url, async (f) => {
       const query = new URLSearchParams(url.searchParams);
-      if (!(request.headers.get("content-type") ?? "").includes("application/x-www-form-urlencoded")) throw badRequest("POST _search vraagt application/x-www-form-urlencoded");
+      if (mediaType(request.headers.get("content-type")) !== "application/x-www-form-urlencoded") {
+        throw unsupportedMediaType("POST _search vraagt application/x-www-form-urlencoded (http.html#search)");
+      }
       for (const [k, v] of new URLSearchParams(await readBody(request))) query.append(k, v);
       return search(f, p.type!, query, selfUrl(url, query), strict(request));
     }) },
@@ -159,11 +182,13 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       update(f, p.type!, p.id!, await readJson(request), request.headers.get("if-match"))) },
     { method: "GET", path: "/fhir/:type/:id/_history", handler: (request, url, p) => handle(request, url, (f) => history(f, p.type!, p.id!, selfUrl(url, new URLSearchParams()))) },
     { method: "GET", path: "/fhir/:type/:id/_history/:vid", handler: (request, url, p) => handle(request, url, (f) => vread(f, p.type!, p.id!, p.vid!)) },
-    { method: "PATCH", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, async (f) => {
-      if (p.type !== "Task") throw badRequest("PATCH wordt alleen op Task ondersteund");
-      const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim();
+    // PATCH on Task only: on another type the router answers 405 with that path's Allow.
+    { method: "PATCH", path: "/fhir/Task/:id", handler: (request, url, p) => handle(request, url, async (f) => {
+      const type = mediaType(request.headers.get("content-type"));
       // JSON Patch, or FHIRPath Patch as a Parameters resource (http.html#patch).
-      if (type !== "application/json-patch+json" && type !== FHIR_JSON) throw badRequest("PATCH vraagt application/json-patch+json of (FHIRPath Patch) application/fhir+json");
+      if (type !== "application/json-patch+json" && type !== FHIR_JSON) {
+        throw unsupportedMediaType(`PATCH vraagt application/json-patch+json of (FHIRPath Patch) ${FHIR_JSON}, niet ${type || "(geen Content-Type)"}`, { "Accept-Patch": ACCEPT_PATCH });
+      }
       return patchTask(f, p.id!, parseJsonBody(await readBody(request)), request.headers.get("if-match"));
     }) },
   ]);

@@ -9,6 +9,7 @@ import { allows, answersLaunch, canRead, indexRefs, mayRefer, isShared, mayReadS
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
+import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
 import { includeReferences, matchHeads, matches, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
@@ -114,6 +115,22 @@ export function conditionalMatches(ctx: FhirContext, type: string, params: URLSe
     .filter((s): s is StoredResource => !!s);
 }
 
+/**
+ * The bundle's warning for ignored parameters; an empty one is named so (search.html#errors: "Empty
+ * parameters are not an error"). SD 3.3 writes `Task?code=` with no value, a selection code for
+ * provider tasks still to come: that one is explained, with the tag that selects them today.
+ */
+function ignoredIssues(type: string, q: SearchQuery): Issue[] {
+  const issues: Issue[] = [{ severity: "warning", code: "not-supported",
+    diagnostics: `genegeerde zoekparameters: ${q.unknown.map((k) => q.empty.includes(k) ? `${k} (leeg)` : k).join(", ")}` }];
+  if (type === "Task" && q.empty.includes("code")) {
+    issues.push({ severity: "information", code: "informational", expression: ["code"], diagnostics: "code= zonder waarde (zoals SD 3.3 Task?code= schrijft) selecteert niets: "
+      + `de selectiecode voor aanbiedertaken volgt in een komende versie. Aanbiedertaken selecteert u met _tag=${DATA_SERVICE_TAG.system}|${DATA_SERVICE_TAG.code}; `
+      + "code=<system>|<code> zoekt op Task.code" });
+  }
+  return issues;
+}
+
 /** @see https://hl7.org/fhir/R4/http.html#search */
 export function search(ctx: FhirContext, type: string, params: URLSearchParams, selfUrl: string, strict: boolean): FhirResult {
   checkType(type);
@@ -123,8 +140,7 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   const hits = findHits(ctx, type, q);
   const versions = hits.map((h) => `${type}/${h.id}@${h.versionId}`);
   const bundleTag = () => `W/"${sha256(`${versions.join(",")}|${selfUrl}`, "base64url").slice(0, 22)}"`;
-  const warning = q.unknown.length ? { resource: { resourceType: "OperationOutcome", issue: [{ severity: "warning", code: "not-supported",
-    diagnostics: `genegeerde zoekparameters: ${q.unknown.join(", ")}` }] }, search: { mode: "outcome" } } : null;
+  const warning = q.unknown.length ? { resource: { resourceType: "OperationOutcome", issue: ignoredIssues(type, q) }, search: { mode: "outcome" } } : null;
   if (q.summaryCount) {
     return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length, ...(warning ? { entry: [warning] } : {}) }, etag: bundleTag() };
   }
@@ -209,7 +225,8 @@ export function patchTask(ctx: FhirContext, id: string, operations: unknown, ifM
   if (to === "cancelled" && from !== "cancelled" && !(patched.statusReason as { text?: string } | undefined)?.text) {
     throw unprocessable("annuleren vraagt een reden in statusReason.text", "Task.statusReason");
   }
-  patched.lastModified = ctx.now().toISOString();
+  // A change the server applies sets Task.lastModified, unless the patch itself wrote it (then it is the writer's value).
+  if (patched.lastModified === stored.resource.lastModified) patched.lastModified = ctx.now().toISOString();
   try {
     const saved = ctx.store.save(ctx.dva, patched, { ifMatch: stored.versionId, now: ctx.now(), relates: relationOf(ctx.access, "Task") });
     return { status: 200, body: saved.resource, etag: etagOf(saved), lastModified: httpDate(saved.lastUpdated) };

@@ -2,7 +2,7 @@
  * Parse FHIR search parameters (R4 search.html) into a typed query. Pure: unit-testable, no store.
  * Comma = OR within one parameter; a repeated parameter = AND (search.html#combining).
  */
-import { badRequest } from "../../shared/operation-outcome.ts";
+import { OperationOutcomeError, badRequest } from "../../shared/operation-outcome.ts";
 import { normalizeReference, normalizeText } from "./search-index.ts";
 
 export type Prefix = "eq" | "ne" | "gt" | "ge" | "lt" | "le";
@@ -20,10 +20,13 @@ export interface SearchQuery {
   sort: { key: "_lastUpdated" | "period"; descending: boolean } | null;
   count: number;
   offset: number;
+  /** `_summary=count`, or `_count=0` (search.html#count: treated the same, so no entries and no next link). */
   summaryCount: boolean;
   /** Patient named by patient/subject/for: checked against the token, never widening it. */
   patientFilter: string[];
   unknown: string[];
+  /** The parameters among `unknown` that were ignored because they were empty. */
+  empty: string[];
 }
 
 /** Token and reference parameters per type; the names match search-index.ts. */
@@ -86,7 +89,7 @@ function tokenValue(param: string, raw: string): { system: string | null; code: 
 }
 
 export function parseSearch(type: string, params: URLSearchParams): SearchQuery {
-  const q: SearchQuery = { type, tokens: [], strings: [], lastUpdated: [], includes: [], sort: null, count: DEFAULT_COUNT, offset: 0, summaryCount: false, patientFilter: [], unknown: [] };
+  const q: SearchQuery = { type, tokens: [], strings: [], lastUpdated: [], includes: [], sort: null, count: DEFAULT_COUNT, offset: 0, summaryCount: false, patientFilter: [], unknown: [], empty: [] };
   const known = new Set(TOKEN_PARAMS[type] ?? ["_id"]);
   for (const [rawKey, rawValue] of params) {
     const [param, modifier] = rawKey.split(":") as [string, string | undefined];
@@ -94,6 +97,7 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
     // ignored with the warning of any ignored parameter (400 under Prefer: handling=strict).
     if (rawValue.split(",").every((v) => v.trim() === "")) {
       q.unknown.push(rawKey);
+      q.empty.push(rawKey);
       continue;
     }
     // Modifiers exist only on the token and reference parameters (":not"); anywhere else the
@@ -118,6 +122,7 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
     } else if (param === "_count") {
       if (!/^\d+$/.test(rawValue)) throw badRequest("_count moet een geheel getal zijn", "_count");
       q.count = Math.min(Number(rawValue), MAX_COUNT);
+      if (q.count === 0) q.summaryCount = true;
     } else if (param === "_offset") {
       if (!/^\d+$/.test(rawValue)) throw badRequest("_offset moet een geheel getal zijn", "_offset");
       q.offset = Number(rawValue);
@@ -125,7 +130,8 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
       if (rawValue !== "count") throw badRequest("_summary ondersteunt alleen count", "_summary");
       q.summaryCount = true;
     } else if (param === "_format") {
-      if (!/json/.test(rawValue)) throw badRequest("alleen JSON wordt ondersteund", "_format");
+      // http.html#mime: a format the server cannot give is 406 (also when it came in a POST _search form).
+      if (!/json/i.test(rawValue)) throw new OperationOutcomeError(406, { severity: "error", code: "not-supported", diagnostics: `_format=${rawValue} wordt niet ondersteund: alleen JSON`, expression: ["_format"] });
     } else if (PATIENT_PARAMS.includes(param)) {
       q.patientFilter.push(...rawValue.split(",").map((v) => normalizeReference(v.includes("/") ? v : `Patient/${v}`) ?? v));
     } else if ((STRING_PARAMS[type] ?? []).includes(param) && (modifier === undefined || modifier === "contains" || modifier === "exact")) {

@@ -5,7 +5,7 @@
  * Unresolvable references are accepted with a warning: the official MedMij example sets refer to
  * resources that are not published (shared/medmij-examples/README.md) and must load unchanged.
  */
-import { AGB_SYSTEM, BSN_SYSTEM, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
+import { AGB_SYSTEM, BSN_SYSTEM, DATA_SERVICE_TAG, EXT_QR_TASK, OTHER_PROVIDER_TASK_TAGS } from "../../shared/fhir-profiles.ts";
 import { OperationOutcomeError, badRequest, forbidden, malformed, notFound, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
 import { answersLaunch, canRead, mayRefer, organisationsOfResource, requireScope, storedOrganisations, writable, type Access } from "./access.ts";
 import { allowedTransition, checkType, conditionalMatches, type FhirContext, type FhirResult } from "./rest.ts";
@@ -103,7 +103,29 @@ export function validate(ctx: FhirContext, type: string, r: Resource, previous?:
     }
   };
   walk(r, type);
+  if (type === "Task") warnings.push(...dataServiceTagWarnings(r));
   return warnings;
+}
+
+const tagText = (t: { system: string; code: string }) => `${t.system}|${t.code}`;
+
+/**
+ * A PGO collects only the Tasks that carry the data service's tag (SPEC §3; Task?_tag=…): a Task
+ * without it is stored but shown in no PGO, and one with an older generation's tag only in PGOs
+ * that also ask for that one (the sandbox PGO does). Said as a warning, so a writer that built its
+ * Task from the SD 3.1 example (which has no tag) finds out at once.
+ */
+function dataServiceTagWarnings(r: Resource): Issue[] {
+  const tags = (Array.isArray(r.meta?.tag) ? r.meta.tag : []) as { system?: unknown; code?: unknown }[];
+  const has = (t: { system: string; code: string }) => tags.some((x) => x?.system === t.system && x?.code === t.code);
+  if (has(DATA_SERVICE_TAG)) return [];
+  const older = OTHER_PROVIDER_TASK_TAGS.find(has);
+  if (older) {
+    return [{ severity: "warning", code: "value", expression: ["Task.meta.tag"], diagnostics: `de Task heeft meta.tag ${tagText(older)} van een andere generatie, `
+      + `niet ${tagText(DATA_SERVICE_TAG)} (SPEC §3): de sandbox-PGO verzamelt hem, een PGO die alleen op die tag zoekt niet; voeg de tag ${tagText(DATA_SERVICE_TAG)} toe` }];
+  }
+  return [{ severity: "warning", code: "required", expression: ["Task.meta.tag"], diagnostics: `de Task heeft geen meta.tag ${tagText(DATA_SERVICE_TAG)} (SPEC §3): `
+    + `PGO's verzamelen alleen Tasks met die tag (Task?_tag=...), dus geen PGO toont deze taak; voeg de tag toe` }];
 }
 
 function written(saved: { resource: Resource; versionId: number; lastUpdated: string }, status: number, fhirBase: string, warnings: Issue[]): FhirResult {
@@ -139,8 +161,14 @@ export function create(ctx: FhirContext, type: string, text: string, ifNoneExist
   }
   mayWrite(ctx, r, null);
   const { id: _ignored, ...rest } = r;
-  const saved = ctx.store.save(ctx.dva, { ...rest, resourceType: type, ...(type === "Task" ? { lastModified: ctx.now().toISOString() } : {}) } as Resource,
+  // Task.lastModified: the writer's value is kept (the official examples round-trip unchanged); a Task without one gets the time of its creation.
+  const saved = ctx.store.save(ctx.dva, { ...rest, resourceType: type, ...(type === "Task" && rest.lastModified === undefined ? { lastModified: ctx.now().toISOString() } : {}) } as Resource,
     { now: ctx.now(), registeredBy: ownOrganisation(ctx.access), relates: relationOf(ctx.access, type) });
+  // http.html#create: the server ignores an id in the body. References to that id would point nowhere, so the writer is told.
+  if (r.id !== undefined) {
+    warnings.push({ severity: "warning", code: "value", expression: [`${type}.id`],
+      diagnostics: `id genegeerd; gebruik PUT om zelf een id te kiezen (${type}/${String(r.id)} is opgeslagen als ${type}/${saved.resource.id})` });
+  }
   return written(saved, 201, ctx.fhirBase, warnings);
 }
 
@@ -165,8 +193,10 @@ export function update(ctx: FhirContext, type: string, id: string, text: string,
   mayWrite(ctx, r, current);
   const expected = ifMatch ? /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim())?.[1] : undefined;
   if (ifMatch && !expected) throw badRequest("If-Match moet een ETag zijn zoals W/\"3\"");
+  // Task.lastModified as on create: kept when the body carries it, else the time of this write.
+  const toSave = type === "Task" && r.lastModified === undefined ? { ...r, lastModified: ctx.now().toISOString() } : r;
   try {
-    const saved = ctx.store.save(ctx.dva, r, { ...(expected ? { ifMatch: Number(expected) } : {}), now: ctx.now(),
+    const saved = ctx.store.save(ctx.dva, toSave, { ...(expected ? { ifMatch: Number(expected) } : {}), now: ctx.now(),
       registeredBy: current && type !== "Patient" ? undefined : ownOrganisation(ctx.access), relates: relationOf(ctx.access, type) });
     return written(saved, current ? 200 : 201, ctx.fhirBase, warnings);
   } catch (e) {
