@@ -8,13 +8,13 @@ import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, isHtmx, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
 import { localDateTime } from "../shared/time.ts";
 import { newId } from "../shared/trace.ts";
-import { ConnectPage, ConnectionsPage, NoConsentPage, ProvidersPage } from "../../views/pgo/connect.tsx";
+import { ConnectPage, ConnectionsPage, DigidStoppedPage, NoConsentPage, ProvidersPage } from "../../views/pgo/connect.tsx";
 import { ConnectError, authorizationRequest, redeemCode } from "./connect.ts";
 import type { PgoDeps } from "./deps.ts";
 import type { Provider } from "./register.ts";
 
 export function connectionRoutes(d: PgoDeps) {
-  const { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, displayName, failure, expired, providersOr, providerRows: rows, syncConnection, start } = d;
+  const { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, displayName, dvaNameOf, failure, expired, providersOr, providerRows: rows, syncConnection, start } = d;
   return new Elysia({ name: `pgo-connections:${pgo.clientId}` })
     .get("/verbindingen", ({ request }) => {
       const account = accountOf(request);
@@ -63,7 +63,7 @@ export function connectionRoutes(d: PgoDeps) {
       const providers = await providersOr(request);
       if (providers instanceof Response) return providers;
       const provider = rows(providers, account.id).find((p) => p.name === name);
-      if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze uitnodiging verwijst naar een zorgaanbieder die (nog) geen taken via een PGO aanbiedt. Kies zelf uw zorgaanbieder.", 404);
+      if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze uitnodiging verwijst naar een zorgaanbieder die (nog) geen taken via een PGO aanbiedt. Kies zelf je zorgaanbieder.", 404);
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(ConnectPage({ theme, csrfToken: csrf.token, provider }), { setCookies: [csrf.setCookie] });
     })
@@ -90,7 +90,7 @@ export function connectionRoutes(d: PgoDeps) {
       if (!account) return toLogin(request);
       const url = new URL(request.url);
       const pending = store.takeState(url.searchParams.get("state") ?? "", account.id, Date.now());
-      if (!pending) return failure(request, "Verbinden mislukt", "Deze terugkeer van de zorgaanbieder hoort niet bij een verzoek van u, of het verzoek is verlopen. Probeer opnieuw te verbinden.", 400);
+      if (!pending) return failure(request, "Verbinden mislukt", "Deze terugkeer van de zorgaanbieder hoort niet bij een verzoek van jou, of het verzoek is verlopen. Probeer opnieuw te verbinden.", 400);
       const providers = await providersOr(request);
       if (providers instanceof Response) return providers;
       const provider = providers.find((p) => p.name === pending.zorgaanbieder);
@@ -110,6 +110,9 @@ export function connectionRoutes(d: PgoDeps) {
       } catch (e) {
         if (!(e instanceof ConnectError)) throw e;
         if (e.kind === "denied") return htmlResponse(NoConsentPage({ theme, provider: displayName(provider.name) }));
+        if (e.kind === "digid-stopped") {
+          return htmlResponse(DigidStoppedPage({ theme, provider: provider.name, providerName: displayName(provider.name), dvaName: dvaNameOf(provider.name), forTask: pending.resumeTask !== null }));
+        }
         return failure(request, "Verbinden mislukt", `Het verbinden met ${displayName(provider.name)} is niet gelukt (${e.message}). Probeer het later nog eens.`, 502);
       }
     });

@@ -16,8 +16,8 @@ import type { ProviderRow } from "../../views/pgo/connect.tsx";
 import { LaunchFailed, TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
 import { themes } from "../../views/theme.ts";
 import { PGO_SESSION_COOKIE, PGO_SESSION_TTL_MS } from "./account-routes.ts";
-import { authorizationRequest } from "./connect.ts";
-import { launchTask } from "./launch.ts";
+import { authorizationRequest, tokenFailure } from "./connect.ts";
+import { launchTask, type LaunchOutcome } from "./launch.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import { PgoStore, type Connection } from "./store.ts";
 import { freshToken, readTask, syncProvider, type SyncResult } from "./sync.ts";
@@ -113,8 +113,8 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
   const problemProps = (request: Request, zorgaanbieder: string, traceId?: string) => {
     const za = ctx.network.zorgaanbieders.find((z) => z.name === zorgaanbieder);
     const session = readCookie(request, PGO_SESSION_COOKIE);
-    return { theme, dvaName: za?.dvaSite.name ?? "de dienstverlener van uw zorgaanbieder", dvaPhone: za?.dvaSite.phone ?? "het nummer op de website van uw zorgaanbieder",
-      providerName: za ? displayName(zorgaanbieder) : "uw zorgaanbieder",
+    return { theme, dvaName: za?.dvaSite.name ?? "de dienstverlener (DVA) van je zorgaanbieder", dvaPhone: za?.dvaSite.phone ?? "via het nummer op de website van je zorgaanbieder",
+      providerName: za ? displayName(zorgaanbieder) : "je zorgaanbieder", providerKnown: za !== undefined,
       pgoName: pgo.displayName, traceId: traceId ?? incomingIds(request).traceId,
       sessionId: session ? sha256(session).slice(0, 16) : null };
   };
@@ -137,6 +137,31 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
 
   /** The trace of each launch, so that the return from the module (SD 3.8) joins it. */
   const launchTraces = new Map<string, string>();
+  /**
+   * Each account's latest launch. A module that sends the person back before it has the launch
+   * context (an expired launch code) knows no return_url, only the PGO's /launch_callback; the PGO
+   * still knows which task it launched (SD 4.2.3 names its provider and DVA).
+   */
+  const lastLaunches = new Map<string, { zorgaanbieder: string; taskId: string; traceId: string; at: number }>();
+  const lastLaunchOf = (accountId: string, maxAgeMs = 60 * 60_000) => {
+    const launch = lastLaunches.get(accountId);
+    return launch && Date.now() - launch.at <= maxAgeMs ? launch : null;
+  };
+
+  /**
+   * SD 3.4 step 4: an exchange that ends without a launch code. Anything oauth4webapi or the
+   * HTTP client throws (tokenFailure) becomes an outcome: a refusal or a non-conform answer is SD
+   * 4.2.1, no answer or `temporarily_unavailable` is risk Rc04. Only an unrelated error is rethrown.
+   */
+  async function launchOutcome(o: Parameters<typeof launchTask>[0]): Promise<LaunchOutcome> {
+    let outcome: LaunchOutcome;
+    try { outcome = await launchTask(o); } catch (e) {
+      const failure = await tokenFailure(e);
+      if (!failure) throw e;
+      outcome = failure.kind === "refused" ? { kind: "refused", error: failure.error, description: failure.description } : { kind: "dva-unreachable" };
+    }
+    return outcome.kind === "refused" && outcome.error === "temporarily_unavailable" ? { kind: "dva-unreachable" } : outcome;
+  }
 
   /** SD 3.4: launch code, step-up → a new authorization code flow that resumes this task. */
   async function start(request: Request, accountId: string, provider: Provider, taskId: string, traceId: string, allowStepUp: boolean): Promise<Response> {
@@ -149,11 +174,12 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
       return new Response(null, { status: 303, headers: { Location: authorization.url } });
     };
     if (!token) return reauthorize();
-    const outcome = await launchTask({ http, trace: { traceId, sessionId: null }, provider, clientId: pgo.clientId, accessToken: token, taskId,
+    const outcome = await launchOutcome({ http, trace: { traceId, sessionId: null }, provider, clientId: pgo.clientId, accessToken: token, taskId,
       returnUrl: returnUrlFor(provider.name, taskId), isRegisteredModule: (address, clientId) => isRegisteredModule(provider, address, clientId) });
     switch (outcome.kind) {
       case "launch":
         launchTraces.set(`${accountId} ${provider.name} ${taskId}`, traceId);
+        lastLaunches.set(accountId, { zorgaanbieder: provider.name, taskId, traceId, at: Date.now() });
         ctx.chain.write({ type: "send_smart_launch_request", location: pgo.clientId, traceId,
           request: { id: newId(), method: "get", uri: outcome.url.split("?")[0], client_id: pgo.clientId, server_id: new URL(outcome.url).hostname } });
         return new Response(null, { status: 303, headers: { Location: outcome.url } });
@@ -181,7 +207,7 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
   return { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, startSession, displayName, failure, expired, providersOr, providerRows,
-    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launchTraces, start };
+    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launchTraces, lastLaunchOf, start };
 }
 
 export type PgoDeps = ReturnType<typeof createPgoDeps>;

@@ -122,18 +122,22 @@ export function taskRoutes(d: PgoDeps) {
       const account = accountOf(request);
       if (!account) return toLogin(request);
       const url = new URL(request.url);
-      const zorgaanbieder = url.searchParams.get("zorgaanbieder") ?? "";
-      const taskId = url.searchParams.get("taak") ?? "";
       const error = url.searchParams.get("error");
+      // A module that fails before it has the launch context returns without return_url's
+      // parameters: then this account's latest launch says which task it was (SD 4.2.3).
+      const latest = url.searchParams.has("zorgaanbieder") ? null : d.lastLaunchOf(account.id);
+      const zorgaanbieder = url.searchParams.get("zorgaanbieder") ?? latest?.zorgaanbieder ?? "";
+      const taskId = url.searchParams.get("taak") ?? latest?.taskId ?? "";
       const { requestId, traceId: fresh } = incomingIds(request, url);
       const traceId = launchTraces.get(`${account.id} ${zorgaanbieder} ${taskId}`) ?? fresh;
       ctx.chain.write({ type: "receive_redirect_to_pgo_request", location: pgo.clientId, traceId,
         request: { id: requestId, method: "get", uri: `${url.origin}${url.pathname}`, ...(error ? { error } : {}) } });
+      const taskOf = () => store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
       if (error) {
-        return htmlResponse(LaunchFailed({ ...problemProps(request, zorgaanbieder, traceId), error: error.slice(0, 100) }), { status: 200 });
+        return htmlResponse(LaunchFailed({ ...problemProps(request, zorgaanbieder, traceId), error: error.slice(0, 100), taskTitle: taskOf()?.view.title }), { status: 200 });
       }
       if (zorgaanbieder) await syncAll(account.id, { maxAgeMs: 0, only: zorgaanbieder });
-      const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
+      const row = taskOf();
       const group = row ? groupOf(row.view.status) : "te-doen";
       return new Response(null, { status: 303, headers: { Location: `/taken?groep=${group}&gemarkeerd=${encodeURIComponent(taskId)}` } });
     });

@@ -14,14 +14,18 @@ export interface TechnicalErrorProps {
   detail?: string;
 }
 
-/** SD 4.2.1 "Technische storing", the DVA's own version for errors it may not redirect. */
+/**
+ * SD 4.2.1 "Technische storing", the DVA's own version for errors it may not redirect. The SD's
+ * text, with "u" as the DVA addresses the person on every page (the PGO keeps the SD's "je"); the
+ * sentence naming the zorgaanbieder whenever the DVA knows which one the request is for.
+ */
 export function TechnicalError(p: TechnicalErrorProps): JSX.Element {
   return (
     <Layout theme={p.theme} title="Technische storing">
       <h1>Technische storing</h1>
       <div class="error" role="alert">
-        <p safe>{`De uitwisseling is afgebroken. Je kunt deze stap bij ${p.dvaName} niet uitvoeren. Dit kan komen omdat een sessie is verlopen of door een technische fout.`}</p>
-        <p safe>{`Probeer het later nog eens of neem contact op met ${p.dvaName}, ${p.dvaPhone}.${p.zorgaanbieder ? ` Dit is de leverancier van het computersysteem van ${p.zorgaanbieder}.` : ""} Als je contact opneemt met ${p.dvaName}, heb je de volgende gegevens nodig:`}</p>
+        <p safe>{`De uitwisseling is afgebroken. U kunt deze stap bij ${p.dvaName} niet uitvoeren. Dit kan komen omdat een sessie is verlopen of door een technische fout.`}</p>
+        <p safe>{`Probeer het later nog eens of neem contact op met ${p.dvaName}, ${p.dvaPhone}.${p.zorgaanbieder ? ` Dit is de leverancier van het computersysteem van ${p.zorgaanbieder}.` : ""} Als u contact opneemt met ${p.dvaName}, heeft u de volgende gegevens nodig:`}</p>
       </div>
       <ErrorDetails traceId={p.traceId} sessionId={p.sessionId} />
       {p.detail ? <p class="hint">Technische details: <span safe>{p.detail}</span></p> : ""}
@@ -37,10 +41,15 @@ export interface ConsentPageProps {
   zorgaanbieder: string;
   dataService: string;
   personName: string | null;
+  /** The person's consent in force for this PGO and zorgaanbieder: its kind is preselected (step-up, re-consent). */
+  current?: { kind: "once" | "long"; expiresAt: number } | null;
 }
+
+const untilFormat = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam" });
 
 /** The consent screen (SD 3.3 step 2, SPEC §12 names). */
 export function ConsentPage(p: ConsentPageProps): JSX.Element {
+  const kind = p.current?.kind ?? "once";
   return (
     <Layout theme={p.theme} title="Toestemming geven">
       <h1>Toestemming geven</h1>
@@ -56,13 +65,16 @@ export function ConsentPage(p: ConsentPageProps): JSX.Element {
         <input type="hidden" name="request" value={p.requestId} />
         <fieldset>
           <legend>Hoe lang geldt de toestemming?</legend>
+          {p.current ? (
+            <p class="hint" safe>{`U heeft ${p.pgoName} al ${p.current.kind === "long" ? "langdurig" : "eenmalig"} toestemming gegeven voor ${p.zorgaanbieder}, geldig tot ${untilFormat.format(new Date(p.current.expiresAt))}. Die keuze staat hieronder al aangevinkt.`}</p>
+          ) : ""}
           <div class="choice">
-            <input type="radio" id="kind-once" name="kind" value="once" checked />
+            <input type="radio" id="kind-once" name="kind" value="once" checked={kind === "once"} />
             <label class="inline" for="kind-once">Eenmalig</label>
             <span class="hint">15 minuten; daarna vraagt de PGO opnieuw toestemming.</span>
           </div>
           <div class="choice">
-            <input type="radio" id="kind-long" name="kind" value="long" />
+            <input type="radio" id="kind-long" name="kind" value="long" checked={kind === "long"} />
             <label class="inline" for="kind-long">Langdurig (6 maanden)</label>
             <span class="hint">De PGO mag 6 maanden automatisch verzamelen. Dit vervangt het opnieuw inloggen bij een volgend bezoek. U kunt de toestemming altijd intrekken.</span>
           </div>

@@ -22,7 +22,7 @@ export function ProvidersPage({ theme, csrfToken, providers, q }: { theme: Theme
     <Layout theme={theme} title="Zorgaanbieder toevoegen" aside={<LogoutButton csrfToken={csrfToken} />}>
       <p><a href="/">← Start</a></p>
       <h1>Zorgaanbieder toevoegen</h1>
-      <p>Kies de zorgaanbieder die taken voor u heeft klaargezet. U logt daarna in met DigiD bij de dienstverlener van die zorgaanbieder en geeft toestemming.</p>
+      <p>Kies de zorgaanbieder die taken voor je heeft klaargezet. Je logt daarna in met DigiD bij de dienstverlener van die zorgaanbieder en geeft toestemming.</p>
       <form method="get" action="/zorgaanbieders" role="search">
         <label for="q">Zoek zorgaanbieder</label>
         <input type="search" id="q" name="q" value={q} hx-get="/zorgaanbieders" hx-trigger="input changed delay:200ms" hx-target="#providers" hx-select="#providers" hx-swap="outerHTML" />
@@ -48,6 +48,23 @@ export function ConnectPage({ theme, csrfToken, provider }: { theme: Theme; csrf
       <h1>Zorgaanbieder verbinden</h1>
       <p>U bent uitgenodigd om taken van <strong safe>{provider.displayName}</strong> in deze PGO te bekijken.</p>
       <ConnectButton csrfToken={csrfToken} provider={provider} />
+    </Layout>
+  );
+}
+
+/**
+ * Back from the DVA after the person broke off the DigiD login (issue 12): seed 003 "Duiding van
+ * errors" — say where it stopped (DigiD, at the DVA), calm like the page for a refused consent.
+ */
+export function DigidStoppedPage({ theme, provider, providerName, dvaName, forTask }: { theme: Theme; provider: string; providerName: string; dvaName: string; forTask: boolean }): JSX.Element {
+  return (
+    <Layout theme={theme} title="Inloggen met DigiD gestopt">
+      <h1>Inloggen met DigiD gestopt</h1>
+      <p safe>{`Je hebt het inloggen met DigiD bij ${dvaName}, de dienstverlener van ${providerName}, afgebroken. ${forTask ? "De taak is niet gestart" : `Er is geen verbinding gemaakt met ${providerName}`} en er is niets gedeeld.`}</p>
+      <p>Je kunt het opnieuw proberen wanneer je wilt.</p>
+      <p>{forTask
+        ? <a class="button secondary" href="/taken">Terug naar Taken van zorgaanbieders</a>
+        : <a class="button secondary" href={`/verbind?zorgaanbieder=${encodeURIComponent(provider)}`}>Opnieuw verbinden</a>}</p>
     </Layout>
   );
 }

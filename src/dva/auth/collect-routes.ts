@@ -15,10 +15,23 @@ import { ConsentPage } from "../../../views/dva/pages.tsx";
 import {
   CODE_TTL_MS, COLLECT_TASKS_SERVICE, LONG_CONSENT_MS, ONCE_CONSENT_MS, UnverifiedClientError, checkAuthorizeRequest, verifyClient,
 } from "./authorize.ts";
-import { NOT_THIS_BROWSER, SESSION_TTL_MS, UNKNOWN_REQUEST, type AuthDeps } from "./deps.ts";
+import { NOT_THIS_BROWSER, SESSION_TTL_MS, UNKNOWN_REQUEST, zorgaanbiederOf, type AuthDeps } from "./deps.ts";
 import type { CodeData } from "./grants/authorization-code.ts";
 import { completeSmartLogin } from "./smart-routes.ts";
+import type { Consent } from "./store.ts";
 
+/**
+ * The two `access_denied` descriptions of the collect flow (RFC 6749 §4.1.2.1), fixed so that a
+ * PGO can tell them apart (seed 003 "Duiding van errors": say where it went wrong).
+ */
+export const DIGID_STOPPED = "de persoon heeft het inloggen met DigiD afgebroken";
+export const CONSENT_REFUSED = "de persoon heeft geen toestemming gegeven";
+
+/** The person's consent in force for this PGO and zorgaanbieder (the newest, not withdrawn or expired). */
+export function currentConsent(consents: Consent[], clientId: string, zorgaanbieder: string, now: number): Consent | null {
+  return consents.filter((c) => c.clientId === clientId && c.zorgaanbieder === zorgaanbieder && c.withdrawnAt === null && c.expiresAt > now)
+    .sort((a, b) => b.createdAt - a.createdAt)[0] ?? null;
+}
 
 export function collectRoutes(d: AuthDeps) {
   const { ctx, dva, store, location } = d;
@@ -29,13 +42,13 @@ export function collectRoutes(d: AuthDeps) {
       let clients;
       try { clients = await d.ocl.clients(); } catch (e) {
         received.respond("send_authorization_response", 503, { code: "temporarily_unavailable", description: "OAuthclientlist niet bereikbaar" });
-        return d.technicalError(request, `Het MedMij Register is niet bereikbaar: ${(e as Error).message}`, 503);
+        return d.technicalError(request, `Het MedMij Register is niet bereikbaar: ${(e as Error).message}`, 503, { scope: url.searchParams.get("scope") });
       }
       let client;
       try { client = verifyClient(url.searchParams, clients, ctx.network); } catch (e) {
         if (!(e instanceof UnverifiedClientError)) throw e;
         received.respond("send_authorization_response", 400, { code: "invalid_request", description: e.message });
-        return d.technicalError(request, e.message);
+        return d.technicalError(request, e.message, 400, { scope: url.searchParams.get("scope") });
       }
       try {
         const checked = checkAuthorizeRequest(url.searchParams, client, dva, ctx.network);
@@ -56,11 +69,15 @@ export function collectRoutes(d: AuthDeps) {
       const requestId = url.searchParams.get("state");
       const pending = requestId ? store.findAuthRequest(requestId, Date.now()) : null;
       if (!pending) return d.technicalError(request, UNKNOWN_REQUEST);
-      if (!d.sameBrowser(request, pending)) return d.technicalError(request, NOT_THIS_BROWSER);
+      const about = zorgaanbiederOf(pending);
+      if (!d.sameBrowser(request, pending)) return d.technicalError(request, NOT_THIS_BROWSER, 400, about);
       if (url.searchParams.get("error")) {
         store.deleteAuthRequest(pending.id);
         if (pending.kind === "overview") return d.technicalError(request, "Het inloggen met DigiD is afgebroken.");
-        return errorRedirect(pending.redirectUri, { error: "access_denied", description: "de persoon heeft het inloggen met DigiD afgebroken" }, pending.state, dva.auth.origin);
+        // One stable description, so that a PGO can tell a stopped DigiD login from a refused consent (both access_denied).
+        ctx.chain.write({ type: "send_authorization_response", location, traceId: pending.traceId,
+          error: { request_id: pending.requestId, code: "access_denied", description: DIGID_STOPPED, status: 302 } });
+        return errorRedirect(pending.redirectUri, { error: "access_denied", description: DIGID_STOPPED }, pending.state, dva.auth.origin);
       }
       let bsn: string, jti: string, expiresAt: number;
       try {
@@ -71,10 +88,10 @@ export function collectRoutes(d: AuthDeps) {
         jti = payload.jti;
         expiresAt = payload.exp * 1000;
       } catch (e) {
-        return d.technicalError(request, `De DigiD-assertion is ongeldig: ${(e as Error).message}`);
+        return d.technicalError(request, `De DigiD-assertion is ongeldig: ${(e as Error).message}`, 400, about);
       }
       // A DigiD assertion logs in once (RFC 9700 §4.5: a replayed login response is an injection).
-      if (!store.useAssertion(jti, expiresAt, Date.now())) return d.technicalError(request, "Deze DigiD-inlog is al gebruikt. Begin opnieuw vanuit uw PGO.");
+      if (!store.useAssertion(jti, expiresAt, Date.now())) return d.technicalError(request, "Deze DigiD-inlog is al gebruikt. Begin opnieuw vanuit uw PGO.", 400, about);
       const session = store.createSession(bsn, Date.now(), SESSION_TTL_MS);
       if (pending.kind === "smart") return completeSmartLogin(d, request, pending, session);
       if (pending.kind === "overview") {
@@ -88,9 +105,12 @@ export function collectRoutes(d: AuthDeps) {
     // SD 3.3 step 2: the consent screen.
     .get("/consent", ({ request }) => {
       const found = d.pendingFor(request, new URL(request.url).searchParams.get("request"));
-      if ("refused" in found) return d.technicalError(request, found.refused);
+      if ("refused" in found) return d.technicalError(request, found.refused, 400, found.about);
       const { pending, session } = found;
       const za = ctx.network.zorgaanbieders.find((z) => z.scope === pending.scope && z.dva === dva.id)!;
+      // Step-up and re-consent (SD 3.4 step 3): the person's current consent for this PGO and
+      // zorgaanbieder is preselected, so accepting does not turn 6 months into 15 minutes.
+      const current = currentConsent(store.consentsOf(session.bsn), pending.clientId, za.name, Date.now());
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(ConsentPage({
         theme: d.theme, requestId: pending.id, csrfToken: csrf.token,
@@ -98,22 +118,23 @@ export function collectRoutes(d: AuthDeps) {
         zorgaanbieder: za.displayName,
         dataService: ctx.network.dataServices.find((s) => s.id === COLLECT_TASKS_SERVICE)?.name ?? "Verzamelen Aanbiedertaken",
         personName: ctx.network.patients.find((p) => p.bsn === session.bsn)?.fullName ?? null,
+        current: current ? { kind: current.kind, expiresAt: current.expiresAt } : null,
       }), { setCookies: [csrf.setCookie] });
     })
     .post("/consent", async ({ request }) => {
       const form = await readForm(request);
       const found = d.pendingFor(request, form.request);
-      if ("refused" in found) return d.technicalError(request, found.refused);
-      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return d.technicalError(request, "Het formulier is verlopen of niet van deze pagina afkomstig.", 403);
+      if ("refused" in found) return d.technicalError(request, found.refused, 400, found.about);
       const { pending, session } = found;
-      if (!store.deleteAuthRequest(pending.id)) return d.technicalError(request, UNKNOWN_REQUEST);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return d.technicalError(request, "Het formulier is verlopen of niet van deze pagina afkomstig.", 403, zorgaanbiederOf(pending));
+      if (!store.deleteAuthRequest(pending.id)) return d.technicalError(request, UNKNOWN_REQUEST, 400, zorgaanbiederOf(pending));
       const answered = (status: number, error?: { code: string; description: string }) => ctx.chain.write({
         type: "send_authorization_response", location, traceId: pending.traceId,
         ...(error ? { error: { request_id: pending.requestId, ...error, status } } : { response: { request_id: pending.requestId, status } }),
       });
       if (form.action !== "grant") {
-        answered(303, { code: "access_denied", description: "geen toestemming gegeven" });
-        return errorRedirect(pending.redirectUri, { error: "access_denied", description: "de persoon heeft geen toestemming gegeven" }, pending.state, dva.auth.origin, 303);
+        answered(303, { code: "access_denied", description: CONSENT_REFUSED });
+        return errorRedirect(pending.redirectUri, { error: "access_denied", description: CONSENT_REFUSED }, pending.state, dva.auth.origin, 303);
       }
       const now = Date.now();
       const kind = form.kind === "long" ? "long" : "once";

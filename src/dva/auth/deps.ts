@@ -51,6 +51,13 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
     return id !== null && pending.browser !== null && constantTimeEqual(sha256(id), pending.browser);
   }
 
+  /** The display name of one of this DVA's zorgaanbieders; a DVA that serves one always knows it. */
+  function zorgaanbiederName(about: ZorgaanbiederRef): string | undefined {
+    const own = ctx.network.zorgaanbieders.filter((z) => z.dva === dva.id);
+    const za = about.name || about.scope ? own.find((z) => z.name === about.name || z.scope === about.scope) : undefined;
+    return (za ?? (own.length === 1 ? own[0] : undefined))?.displayName;
+  }
+
   return {
     ctx, dva, theme, store, location, sameBrowser,
     fhir: new FhirStore(ctx.db),
@@ -58,10 +65,14 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
     ocl: createOAuthClientList(createHttpClient({ location, chain: ctx.chain }), ctx.network.register.origin),
     digidJwks: createRemoteJWKSet(new URL(`${ctx.network.digid.origin}/.well-known/jwks.json`)),
 
-    /** SD 4.2.1 page for errors that may not be redirected. */
-    technicalError(request: Request, detail: string, status = 400) {
+    /**
+     * SD 4.2.1 page for errors that may not be redirected. It names the zorgaanbieder ("Dit is de
+     * leverancier van het computersysteem van <Naam Aanbieder>") when the DVA knows which one:
+     * from the request (`about`: a zorgaanbieder's name or collect scope), or because it serves one.
+     */
+    technicalError(request: Request, detail: string, status = 400, about: ZorgaanbiederRef = {}) {
       const session = readCookie(request, SESSION_COOKIE);
-      return htmlResponse(TechnicalError({ theme, dvaName: dva.name, dvaPhone: dva.phone, traceId: incomingIds(request).traceId,
+      return htmlResponse(TechnicalError({ theme, dvaName: dva.name, dvaPhone: dva.phone, zorgaanbieder: zorgaanbiederName(about), traceId: incomingIds(request).traceId,
         sessionId: session ? sha256(session).slice(0, 16) : null, detail }), { status });
     },
 
@@ -89,19 +100,32 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
      * The pending request of the consent screen: started in this browser, and logged in for by
      * this browser's session. Otherwise why not; nothing is consumed, so the real browser can finish.
      */
-    pendingFor(request: Request, requestId: string | undefined | null): { pending: AuthRequest; session: DvaSession } | { refused: string } {
+    pendingFor(request: Request, requestId: string | undefined | null): { pending: AuthRequest; session: DvaSession } | { refused: string; about: ZorgaanbiederRef } {
       const pending = requestId ? store.findAuthRequest(requestId, Date.now()) : null;
-      if (!pending) return { refused: UNKNOWN_REQUEST };
-      if (!sameBrowser(request, pending)) return { refused: NOT_THIS_BROWSER };
+      if (!pending) return { refused: UNKNOWN_REQUEST, about: {} };
+      const about = zorgaanbiederOf(pending);
+      if (!sameBrowser(request, pending)) return { refused: NOT_THIS_BROWSER, about };
       const id = readCookie(request, SESSION_COOKIE);
       const session = id ? store.findSession(id, Date.now()) : null;
-      if (!session || pending.sessionId !== sha256(session.id)) return { refused: "U bent niet ingelogd voor dit autorisatieverzoek (of uw sessie is verlopen)." };
+      if (!session || pending.sessionId !== sha256(session.id)) return { refused: "U bent niet ingelogd voor dit autorisatieverzoek (of uw sessie is verlopen).", about };
       return { pending, session };
     },
   };
 }
 
 export type AuthDeps = ReturnType<typeof createAuthDeps>;
+
+/** Which zorgaanbieder an error is about, as far as the request tells: its name, or the collect scope. */
+export interface ZorgaanbiederRef { name?: string | null; scope?: string | null }
+
+/** A pending request's zorgaanbieder: the collect scope, or a SMART launch's context. */
+export function zorgaanbiederOf(pending: AuthRequest): ZorgaanbiederRef {
+  if (pending.kind === "smart") {
+    const launch = (pending.data as { launch?: { zorgaanbieder?: unknown } } | undefined)?.launch;
+    return { name: typeof launch?.zorgaanbieder === "string" ? launch.zorgaanbieder : null };
+  }
+  return pending.kind === "overview" ? {} : { scope: pending.scope };
+}
 
 /** The DigiD simulator login for a pending request; it returns to /digid/callback with state = the request id. */
 function digidLoginUrl(digidOrigin: string, authOrigin: string, requestId: string): string {

@@ -76,7 +76,7 @@ export function smartRoutes(d: AuthDeps) {
       try { client = verifySmartClient(url.searchParams, dva, ctx.network); } catch (e) {
         if (!(e instanceof UnverifiedClientError)) throw e;
         ctx.chain.write({ type: "send_authorize_request_error", location, traceId, error: { code: "invalid_client", description: e.message } });
-        return d.technicalError(request, e.message);
+        return d.technicalError(request, e.message, 400, { name: launchGrant?.data.zorgaanbieder });
       }
       const stateParam = url.searchParams.getAll("state").length === 1 ? url.searchParams.get("state") : null;
       try {
