@@ -14,8 +14,10 @@ export interface Config {
   networkFile: string | null;
   /** Reseed on start, discarding all data. */
   reset: boolean;
-  /** Print the startup lines (off in tests). */
+  /** Print only the machine-readable `ready <url>` line on start (tests, scripts). */
   quiet: boolean;
+  /** Write the cockpit URL into this file once every host answers (scripts and CI with `--port 0`). */
+  readyFile: string | null;
   /** Chain log retention (issue 11): keep at most this many lines (0 = no limit)... */
   logKeepLines: number;
   /** ...and none older than this many hours (0 = no limit). */
@@ -33,6 +35,7 @@ const DEFAULTS: Config = {
   networkFile: null,
   reset: false,
   quiet: false,
+  readyFile: null,
   // ≈ 530 bytes a line on disk (row + trace index), ≈ 65 lines a journey: 500 000 lines is ≈ 265 MB,
   // ≈ 7 700 journeys — a busy hackathon day — and the file stops growing there.
   logKeepLines: 500_000,
@@ -46,7 +49,8 @@ export const USAGE = `Usage: medmij-sandbox [options]
   --domain NAME        parent domain of the virtual hosts (env SANDBOX_DOMAIN, default localhost)
   --network FILE       network definition replacing seed/network.ts (.ts, .js or .json)
   --reset              reseed on start, discarding all data
-  --quiet              print nothing on start
+  --quiet              print only the line "ready http://localhost:PORT" on start
+  --ready-file FILE    when ready, write the cockpit URL (http://localhost:PORT) into FILE
   --log-keep-lines N   chain log: keep the last N lines (env SANDBOX_LOG_KEEP_LINES, default 500000; 0 = no limit)
   --log-keep-hours N   chain log: drop lines older than N hours (env SANDBOX_LOG_KEEP_HOURS, default 48; 0 = no limit)
   --help               this text`;
@@ -81,6 +85,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
       case "--network": config.networkFile = nonEmpty(value(), "--network"); break;
       case "--reset": config.reset = flagValue(inline, "--reset"); break;
       case "--quiet": config.quiet = flagValue(inline, "--quiet"); break;
+      case "--ready-file": config.readyFile = nonEmpty(value(), "--ready-file"); break;
       case "--log-keep-lines": config.logKeepLines = parseCount(value(), "--log-keep-lines", 1_000_000_000); break;
       case "--log-keep-hours": config.logKeepHours = parseCount(value(), "--log-keep-hours", 100_000); break;
       case "--help": case "-h": throw new ConfigError(USAGE);

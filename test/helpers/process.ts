@@ -3,7 +3,10 @@ import type { Subprocess } from "bun";
 
 export const ROOT = `${import.meta.dir}/../..`;
 
-/** Start a command and wait for the "ready on port N" line; returns the port. */
+/**
+ * Start a command and wait until it says it is ready: the human start line ("… ready on port N …")
+ * or the machine-readable one (`ready http://localhost:N`, printed also with --quiet); returns the port.
+ */
 export async function startUntilReady(cmd: string[], cwd: string, timeoutMs = 20_000): Promise<{ proc: Subprocess<"ignore", "pipe", "pipe">; port: number; output: string }> {
   const proc = Bun.spawn(cmd, { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const decoder = new TextDecoder();
@@ -14,7 +17,8 @@ export async function startUntilReady(cmd: string[], cwd: string, timeoutMs = 20
     const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
     if (!chunk || chunk.done) break;
     output += decoder.decode(chunk.value);
-    const match = /ready on port (\d+)/.exec(output);
+    // A whole number only (a chunk may end inside it): something must follow the digits.
+    const match = /ready on port (\d+)\D/.exec(output) ?? /^ready https?:\/\/[^\s/]+:(\d+)\r?\n/m.exec(output);
     if (match) { reader.releaseLock(); return { proc, port: Number(match[1]), output }; }
   }
   proc.kill();

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, testConfig } from "../../../src/config.ts";
 describe("loadConfig", () => {
   test("defaults (SPEC §1)", () => {
     expect(loadConfig([], {})).toEqual({ port: 8080, dataPath: ".sandbox/sandbox.db", domain: "localhost", networkFile: null, reset: false, quiet: false,
-      logKeepLines: 500_000, logKeepHours: 48 });
+      readyFile: null, logKeepLines: 500_000, logKeepHours: 48 });
   });
 
   test("env, then flags override env", () => {
@@ -12,7 +12,14 @@ describe("loadConfig", () => {
     expect(loadConfig([], env)).toMatchObject({ port: 9000, dataPath: "/tmp/x.db", domain: "sandbox.test" });
     expect(loadConfig(["--port", "9100", "--data=:memory:", "--domain", "Example.Test", "--network", "net.json", "--reset"], env))
       .toEqual({ port: 9100, dataPath: ":memory:", domain: "example.test", networkFile: "net.json", reset: true, quiet: false,
-        logKeepLines: 500_000, logKeepHours: 48 });
+        readyFile: null, logKeepLines: 500_000, logKeepHours: 48 });
+  });
+
+  test("--ready-file FILE (issue 12 §5): a path, never empty", () => {
+    expect(loadConfig(["--ready-file", "/tmp/sandbox.url"], {}).readyFile).toBe("/tmp/sandbox.url");
+    expect(loadConfig(["--ready-file=ready.txt", "--quiet"], {})).toMatchObject({ readyFile: "ready.txt", quiet: true });
+    expect(() => loadConfig(["--ready-file"], {})).toThrow("--ready-file needs a value");
+    expect(() => loadConfig(["--ready-file="], {})).toThrow("--ready-file must not be empty");
   });
 
   test("chain log retention: env, then flags; 0 turns a limit off (issue 11)", () => {
