@@ -12,7 +12,7 @@ import { htmlResponse, jsonResponse, readForm, redirectAfterPost } from "../shar
 import { ErrorPage } from "../../views/error-page.tsx";
 import { CockpitHome, HealthRows, type ActorHealth } from "../../views/cockpit/home.tsx";
 import { FaultsPage } from "../../views/cockpit/faults.tsx";
-import { LogsPage, TraceLines, type Lane } from "../../views/cockpit/logs.tsx";
+import { LogsPage, TraceLines, type Lane, type LogsFilter, type LogsSearch } from "../../views/cockpit/logs.tsx";
 import { actorColor, themes } from "../../views/theme.ts";
 import { CLINICIAN_LOGIN, personaLoginPurpose } from "../shared/tickets.ts";
 import { incomingIds } from "../shared/trace.ts";
@@ -20,6 +20,24 @@ import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
 import { Mailbox, parseMail } from "./mailbox.ts";
 import { MailPage, MailboxPage } from "../../views/cockpit/mailbox.tsx";
+
+/**
+ * The /logs query: `q` a Trace ID or Session ID as pasted — trimmed, without a leading "Trace ID:"
+ * or "Session ID:" label (at most 200 characters); `actor` a host name, `type` an event type,
+ * `soort` reizen|overige|alle, `voor` a sequence number.
+ */
+function logsFilter(params: URLSearchParams): LogsFilter {
+  const q = (params.get("q") ?? "").trim().replace(/^(trace|session)\s*id\s*:?\s*/i, "").slice(0, 200);
+  const soort = params.get("soort");
+  const voor = params.get("voor") ?? "";
+  return {
+    q,
+    actor: (params.get("actor") ?? "").slice(0, 253),
+    type: (params.get("type") ?? "").slice(0, 100),
+    soort: soort === "overige" || soort === "alle" ? soort : "reizen",
+    voor: /^\d{1,15}$/.test(voor) ? Number(voor) : null,
+  };
+}
 
 export function createCockpit(ctx: SandboxContext) {
   const actors = () => actorSites(ctx.network);
@@ -114,10 +132,23 @@ export function createCockpit(ctx: SandboxContext) {
       }
       return redirectAfterPost(request, "/faults");
     })
+    // The chain log as people look for it (issue 12 §4): a pasted Trace ID or Session ID, filters, journeys first, pages.
     .get("/logs", ({ request }) => {
       const url = new URL(request.url);
-      const traceId = url.searchParams.get("trace_id") ?? undefined;
-      return htmlResponse(LogsPage({ traces: ctx.chain.recentTraces(30), traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes(), stats: ctx.chain.stats() }));
+      const filter = logsFilter(url.searchParams);
+      const traceId = url.searchParams.get("trace_id") || undefined;
+      let search: LogsSearch | null = null;
+      if (filter.q) {
+        // A Trace ID opens its trace (a link to share); else a Session ID lists its traces.
+        if (ctx.chain.hasTrace(filter.q)) return new Response(null, { status: 303, headers: { Location: `/logs?trace_id=${encodeURIComponent(filter.q)}` } });
+        const traces = ctx.chain.tracesOfSession(filter.q);
+        search = traces.length ? { kind: "session", sessionId: filter.q, traces } : { kind: "none", value: filter.q };
+      }
+      const kind = filter.soort === "reizen" ? "journeys" : filter.soort === "overige" ? "other" : "all";
+      const list = ctx.chain.traces({ kind, location: filter.actor || undefined, type: filter.type || undefined, before: filter.voor ?? undefined });
+      const plain = filter.soort === "reizen" && !filter.actor && !filter.type && filter.voor === null;
+      return htmlResponse(LogsPage({ traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes(), stats: ctx.chain.stats(),
+        filter, facets: ctx.chain.recentFacets(), list, singles: plain ? ctx.chain.traces({ kind: "other", limit: 10 }).traces : null, search }));
     })
     .get("/partials/trace", ({ request }) => {
       const url = new URL(request.url);

@@ -70,6 +70,57 @@ const PRUNE_CATCH_UP_MS = 50;
 /** The cockpit's "recent traces" come from this many newest lines. */
 const RECENT_WINDOW = 20_000;
 
+/** One trace in the cockpit's list: when, how long, who wrote lines, which events, whether one failed. */
+export interface TraceSummary {
+  traceId: string;
+  first: string;
+  last: string;
+  lines: number;
+  /** The actors (host names) that wrote lines, in no particular order. */
+  locations: string[];
+  /** The distinct event types. */
+  types: string[];
+  /** Lines whose event type ends in `_error`. */
+  errors: number;
+  /** The sequence number of the trace's newest line: traces are listed newest first by it. */
+  lastSeq: number;
+}
+
+export interface TraceListFilter {
+  /** Only traces with a line written by this actor (host name)... */
+  location?: string;
+  /** ...and/or of this event type (one line matching both when both are given). */
+  type?: string;
+  /**
+   * "journeys": traces with a step a person takes (JOURNEY_EVENTS: connecting a zorgaanbieder,
+   * starting a task, coming back) or with an error; "other": the calls that fill the log between
+   * them (collections, refreshes, discovery, single FHIR calls); "all" (default): both.
+   */
+  kind?: "journeys" | "other" | "all";
+  /** Page on: traces whose newest line is older than this sequence number (the previous page's `next`). */
+  before?: number;
+  /** Page size, 1–100 (default 30). */
+  limit?: number;
+}
+
+/**
+ * The SD 4.5 events of the steps a person takes in a journey (SD 4.6), on either side, so a trace
+ * counts as a journey also when one party is an external actor that logs nothing: the
+ * authorization of the collect flow (4.5.2), the SMART launch and authorize (4.5.4, 4.5.5), the
+ * return to the PGO (4.5.7).
+ */
+export const JOURNEY_EVENTS = ["send_authorization_request", "receive_authorization_request", "send_smart_launch_request", "receive_smart_launch_request_error",
+  "receive_authorize_request", "receive_redirect_to_pgo_request"] as const;
+const JOURNEY_SQL = JOURNEY_EVENTS.map((t) => `'${t}'`).join(", ");
+/** Lines a trace-list page looks back through at most; the next page goes on below them. */
+const LIST_WINDOW = 5_000;
+
+interface SummaryRow { traceId: string; first: string; last: string; lines: number; locations: string; types: string; errors: number; lastSeq: number }
+const summaryOf = (r: SummaryRow): TraceSummary => ({ ...r, locations: r.locations.split(","), types: r.types.split(",") });
+const SUMMARY_COLUMNS = `c.trace_id AS traceId, min(c.datetime) AS first, max(c.datetime) AS last, count(*) AS lines,
+  group_concat(DISTINCT c.location) AS locations, group_concat(DISTINCT c.type) AS types,
+  sum(substr(c.type, -6) = '_error') AS errors, max(c.seq) AS lastSeq`;
+
 export interface ChainLogStats {
   /** Lines stored now. */
   lines: number;
@@ -240,6 +291,67 @@ export class ChainLog {
          FROM recent r JOIN chain_log c ON c.trace_id = r.trace_id
         GROUP BY r.trace_id ORDER BY max(r.last_seq) DESC`,
     ).all(RECENT_WINDOW, limit);
+  }
+
+  /** Does any line carry this trace id? (The cockpit's search: a Trace ID pasted from an error page.) */
+  hasTrace(traceId: string): boolean {
+    this.flush();
+    return this.db.query<{ one: number }, [string]>("SELECT 1 AS one FROM chain_log WHERE trace_id = ? LIMIT 1").get(traceId) !== null;
+  }
+
+  /**
+   * A page of traces, newest first, for the cockpit's list: filtered by actor, event type and
+   * kind (journeys or single calls). Looks through at most LIST_WINDOW matching lines below `before` (index range
+   * on `seq`), then counts each candidate trace in full through the trace index. `next` is the
+   * `before` of the following page, or null when nothing older is left.
+   */
+  traces(filter: TraceListFilter = {}): { traces: TraceSummary[]; next: number | null } {
+    this.flush();
+    const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 30), 1), 100);
+    const before = filter.before !== undefined && Number.isFinite(filter.before) ? filter.before : Number.MAX_SAFE_INTEGER;
+    const kind = filter.kind ?? "all";
+    const where = ["seq < ?"];
+    const args: (string | number)[] = [before];
+    if (filter.location) { where.push("location = ?"); args.push(filter.location); }
+    if (filter.type) { where.push("type = ?"); args.push(filter.type); }
+    const window = this.db.query<{ n: number; low: number | null }, (string | number)[]>(
+      `SELECT count(*) AS n, min(seq) AS low FROM (SELECT seq FROM chain_log WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?)`,
+    ).get(...args, LIST_WINDOW);
+    if (!window || window.low === null) return { traces: [], next: null };
+    const rows = this.db.query<SummaryRow, (string | number)[]>(
+      `WITH candidates AS (SELECT DISTINCT trace_id FROM chain_log WHERE ${where.join(" AND ")} AND seq >= ?)
+       SELECT ${SUMMARY_COLUMNS}
+         FROM candidates r JOIN chain_log c ON c.trace_id = r.trace_id
+        GROUP BY c.trace_id
+       HAVING max(c.seq) < ? AND (? = 'all' OR (sum(c.type IN (${JOURNEY_SQL})) > 0 OR errors > 0) = (? = 'journeys'))
+        ORDER BY max(c.seq) DESC LIMIT ?`,
+    ).all(...args, window.low, before, kind, kind, limit + 1);
+    const page = rows.slice(0, limit).map(summaryOf);
+    const next = rows.length > limit ? page.at(-1)!.lastSeq : window.n >= LIST_WINDOW ? window.low : null;
+    return { traces: page, next };
+  }
+
+  /**
+   * The traces whose lines carry this session id (SD 4.5 `event.session_id`), newest first. The
+   * column has no index (a search by hand, not a hot path): a scan, ~0.1 s at 500 000 lines.
+   */
+  tracesOfSession(sessionId: string, limit = 100): TraceSummary[] {
+    this.flush();
+    return this.db.query<SummaryRow, [string, number]>(
+      `WITH candidates AS (SELECT trace_id FROM chain_log WHERE session_id = ? GROUP BY trace_id ORDER BY max(seq) DESC LIMIT ?)
+       SELECT ${SUMMARY_COLUMNS}
+         FROM candidates r JOIN chain_log c ON c.trace_id = r.trace_id
+        GROUP BY c.trace_id ORDER BY max(c.seq) DESC`,
+    ).all(sessionId, limit).map(summaryOf);
+  }
+
+  /** The actors and event types in the newest lines, for the cockpit's filters. */
+  recentFacets(): { locations: string[]; types: string[] } {
+    this.flush();
+    const rows = this.db.query<{ location: string; type: string }, [number]>(
+      "SELECT DISTINCT location, type FROM (SELECT location, type FROM chain_log ORDER BY seq DESC LIMIT ?)",
+    ).all(RECENT_WINDOW);
+    return { locations: [...new Set(rows.map((r) => r.location))].sort(), types: [...new Set(rows.map((r) => r.type))].sort() };
   }
 
   /** Live tail for the cockpit; returns an unsubscribe function. */

@@ -1,14 +1,6 @@
-import type { ChainLogStats, StoredChainLine } from "../../src/shared/chain-log.ts";
+import type { ChainLogStats, StoredChainLine, TraceSummary } from "../../src/shared/chain-log.ts";
 import { Layout } from "../layout.tsx";
 import { themes } from "../theme.ts";
-
-export interface LogsPageProps {
-  traces: { traceId: string; first: string; last: string; lines: number; locations: string }[];
-  traceId?: string;
-  lines: StoredChainLine[];
-  lanes: readonly Lane[];
-  stats: ChainLogStats;
-}
 
 /** An actor column of the timeline: its name and colour (views/theme.ts). */
 export interface Lane { host: string; title: string; color: string }
@@ -70,38 +62,199 @@ export function Retention({ stats }: { stats: ChainLogStats }): JSX.Element {
   );
 }
 
-export function LogsPage({ traces, traceId, lines, lanes, stats }: LogsPageProps): JSX.Element {
+/** What the list shows: the search box, the actor and event filters, the kind of trace, and the page. */
+export interface LogsFilter {
+  /** A Trace ID or Session ID as pasted (from an error page). */
+  q: string;
+  actor: string;
+  type: string;
+  soort: "reizen" | "overige" | "alle";
+  /** The page: traces older than this sequence number. */
+  voor: number | null;
+}
+
+export type LogsSearch =
+  | { kind: "session"; sessionId: string; traces: TraceSummary[] }
+  | { kind: "none"; value: string };
+
+export interface LogsPageProps {
+  traceId?: string;
+  lines: StoredChainLine[];
+  lanes: readonly Lane[];
+  stats: ChainLogStats;
+  filter: LogsFilter;
+  /** Actors and event types of the newest lines, for the filters. */
+  facets: { locations: string[]; types: string[] };
+  list: { traces: TraceSummary[]; next: number | null };
+  /** On the first page of journeys without filters: the newest single calls, below them. */
+  singles: TraceSummary[] | null;
+  search: LogsSearch | null;
+}
+
+const SOORTEN: [LogsFilter["soort"], string][] = [["reizen", "Reizen (verbinden, taak starten, terugkeer; of met een fout)"], ["overige", "Overige (taken ophalen, losse aanroepen)"], ["alle", "Alle traces"]];
+
+/** What a trace is, from its event types (SD 4.5), so a list of ids reads as what happened. */
+export function traceKind(types: readonly string[]): string {
+  const has = (...t: string[]) => t.some((x) => types.includes(x));
+  if (has("send_smart_launch_request", "receive_authorize_request", "send_authorize_request_error")) return "Taak starten";
+  if (has("send_authorization_request", "receive_authorization_request")) return "Verbinden (toestemming)";
+  if (has("send_token_request", "receive_token_request")) return "Token";
+  if (has("send_resource_request")) return "Taken ophalen";
+  if (has("receive_resource_request")) return "FHIR-verzoek";
+  if (has("receive_smart_configuration_request")) return "SMART-configuratie";
+  if (types.some((t) => t.endsWith("list_request"))) return "Lijst van het register";
+  if (has("receive_availability_check_error")) return "Niet bereikbaar";
+  return types[0] ?? "Trace";
+}
+
+const dayFormat = new Intl.DateTimeFormat("nl-NL", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
+/** A chain-log datetime (Amsterdam local time with offset) as "1 december 2026 21:59:31": as written, no ISO in the page. */
+function when(datetime: string): string {
+  const day = /^\d{4}-\d{2}-\d{2}/.test(datetime) ? dayFormat.format(new Date(`${datetime.slice(0, 10)}T12:00:00Z`)) : "";
+  return `${day} ${datetime.slice(11, 19)}`.trim();
+}
+
+/**
+ * A trace id as people compare it: in full (error pages show it in full), with the part that
+ * tells ids apart in bold — a UUID v7 begins with its timestamp, so ids of one minute look alike.
+ */
+export function ReadableId({ id }: { id: string }): JSX.Element {
+  const cut = id.lastIndexOf("-");
+  if (cut < 0 || cut === id.length - 1) return <code class="trace-id" safe>{id}</code>;
+  return <code class="trace-id"><span safe>{id.slice(0, cut + 1)}</span><strong safe>{id.slice(cut + 1)}</strong></code>;
+}
+
+function TraceTable({ traces, lanes, caption }: { traces: TraceSummary[]; lanes: readonly Lane[]; caption: string }): JSX.Element {
+  const title = (host: string) => lanes.find((l) => l.host === host)?.title ?? host;
+  return (
+    <div class="swimlanes">
+      <table>
+        <caption class="hint" safe>{caption}</caption>
+        <thead><tr><th scope="col">Wat</th><th scope="col">Trace ID</th><th scope="col">Begin</th><th scope="col">Regels</th><th scope="col">Actoren</th></tr></thead>
+        <tbody>
+          {traces.map((t) => (
+            <tr>
+              <td>
+                <a href={`/logs?trace_id=${encodeURIComponent(t.traceId)}`} safe>{traceKind(t.types)}</a>
+                {t.errors > 0 ? <div class="field-error" safe>{`${t.errors} ${t.errors === 1 ? "fout" : "fouten"}`}</div> : ""}
+              </td>
+              <td><ReadableId id={t.traceId} /></td>
+              <td safe>{when(t.first)}</td>
+              <td safe>{String(t.lines)}</td>
+              <td safe>{t.locations.map(title).join(", ")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The filters as a query string, for the pager and the links between kinds. */
+function queryOf(f: LogsFilter, change: Partial<LogsFilter>): string {
+  const next = { ...f, ...change };
+  const params = new URLSearchParams();
+  if (next.actor) params.set("actor", next.actor);
+  if (next.type) params.set("type", next.type);
+  if (next.soort !== "reizen") params.set("soort", next.soort);
+  if (next.voor !== null) params.set("voor", String(next.voor));
+  const text = params.toString();
+  return text ? `/logs?${text}` : "/logs";
+}
+
+function SearchForm({ filter, facets, lanes }: { filter: LogsFilter; facets: LogsPageProps["facets"]; lanes: readonly Lane[] }): JSX.Element {
+  const actors = [...new Set([...lanes.map((l) => l.host), ...facets.locations, ...(filter.actor ? [filter.actor] : [])])];
+  const types = [...new Set([...facets.types, ...(filter.type ? [filter.type] : [])])].sort();
+  const title = (host: string) => lanes.find((l) => l.host === host)?.title ?? host;
+  return (
+    <form method="get" action="/logs" class="card" role="search">
+      <label for="logs-q">Trace ID of Session ID</label>
+      <input type="search" id="logs-q" name="q" value={filter.q} autocomplete="off" spellcheck="false" aria-describedby="logs-q-hint" />
+      <p class="hint" id="logs-q-hint">Plak de waarde van een foutpagina ("Technische storing", "Starten mislukt").</p>
+      <div class="row">
+        <div>
+          <label for="logs-actor">Actor</label>
+          <select id="logs-actor" name="actor">
+            <option value="" selected={!filter.actor}>Alle actoren</option>
+            {actors.map((a) => <option value={a} selected={a === filter.actor} safe>{`${title(a)}${title(a) === a ? "" : ` (${a})`}`}</option>)}
+          </select>
+        </div>
+        <div>
+          <label for="logs-type">Gebeurtenis</label>
+          <select id="logs-type" name="type">
+            <option value="" selected={!filter.type}>Alle gebeurtenissen</option>
+            {types.map((t) => <option value={t} selected={t === filter.type} safe>{t}</option>)}
+          </select>
+        </div>
+        <div>
+          <label for="logs-soort">Soort</label>
+          <select id="logs-soort" name="soort">
+            {SOORTEN.map(([value, label]) => <option value={value} selected={value === filter.soort} safe>{label}</option>)}
+          </select>
+        </div>
+      </div>
+      <div class="actions">
+        <button type="submit">Zoeken</button>
+        <a class="button secondary" href="/logs">Alles tonen</a>
+      </div>
+    </form>
+  );
+}
+
+function SearchResult({ search, lanes }: { search: LogsSearch; lanes: readonly Lane[] }): JSX.Element {
+  if (search.kind === "session") {
+    return (
+      <section aria-labelledby="session-heading">
+        <h2 id="session-heading">Sessie <code safe>{search.sessionId}</code></h2>
+        <TraceTable traces={search.traces} lanes={lanes} caption="De traces waarvan een regel deze session_id draagt, nieuwste eerst." />
+      </section>
+    );
+  }
+  return (
+    <div class="error" role="status">
+      <p>Geen trace en geen sessie gevonden voor <code safe>{search.value}</code>.</p>
+      <p>Een Trace ID staat hier zolang de regels bewaard worden (zie hierboven). Een Session ID vindt u alleen als de actor
+        die hem toonde zijn logregels met die <code>session_id</code> schrijft; de PGO en de DVA's van de sandbox schrijven
+        hun regels zonder session_id. Zoek dan op de Trace ID van dezelfde foutpagina.</p>
+    </div>
+  );
+}
+
+export function LogsPage(p: LogsPageProps): JSX.Element {
+  const { filter, list } = p;
+  const heading = filter.soort === "reizen" ? "Reizen" : filter.soort === "overige" ? "Overige traces" : "Alle traces";
   return (
     <Layout theme={themes.cockpit} title="Ketenmonitoring">
       <p><a href="/">← Cockpit</a></p>
       <h1>Ketenmonitoring</h1>
       <p>Logregels in het formaat van SD 4.5, per trace (<code>X-Correlation-ID</code>). Ook als NDJSON:
         <code>GET /api/logs?trace_id=&amp;since=</code>.</p>
-      <Retention stats={stats} />
-      {traceId ? (
+      <Retention stats={p.stats} />
+      {p.traceId ? (
         <section aria-labelledby="trace-heading">
-          <h2 id="trace-heading">Trace <code safe>{traceId}</code></h2>
-          <div hx-get={`/partials/trace?trace_id=${encodeURIComponent(traceId)}`} hx-trigger="every 2s" hx-swap="innerHTML">
-            <TraceLines traceId={traceId} lines={lines} lanes={lanes} />
+          <h2 id="trace-heading"><span safe>{`${traceKind([...new Set(p.lines.map((l) => l.event.type))])}: trace `}</span><ReadableId id={p.traceId} /></h2>
+          <div hx-get={`/partials/trace?trace_id=${encodeURIComponent(p.traceId)}`} hx-trigger="every 2s" hx-swap="innerHTML">
+            <TraceLines traceId={p.traceId} lines={p.lines} lanes={p.lanes} />
           </div>
         </section>
       ) : ""}
-      <h2>Recente traces</h2>
-      {traces.length === 0 ? <p class="hint">Nog geen verkeer gelogd. Doorloop een patiëntreis en kom terug.</p> : (
-        <table>
-          <thead><tr><th scope="col">Trace</th><th scope="col">Begin</th><th scope="col">Regels</th><th scope="col">Actoren</th></tr></thead>
-          <tbody>
-            {traces.map((t) => (
-              <tr>
-                <td><a href={`/logs?trace_id=${encodeURIComponent(t.traceId)}`}><code safe>{t.traceId}</code></a></td>
-                <td safe>{t.first}</td>
-                <td safe>{String(t.lines)}</td>
-                <td safe>{t.locations}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <SearchForm filter={filter} facets={p.facets} lanes={p.lanes} />
+      {p.search ? <SearchResult search={p.search} lanes={p.lanes} /> : ""}
+      <h2>{filter.voor !== null ? `${heading} (oudere)` : heading}</h2>
+      {list.traces.length === 0
+        ? <p class="hint">{filter.actor || filter.type || filter.voor !== null ? "Geen traces die hierbij passen." : "Nog geen verkeer gelogd. Doorloop een patiëntreis en kom terug."}</p>
+        : <TraceTable traces={list.traces} lanes={p.lanes} caption="Nieuwste eerst; de link opent de trace als tijdlijn over de actoren." />}
+      <nav aria-label="Pagina's" class="actions">
+        {filter.voor !== null ? <a href={queryOf(filter, { voor: null })}>Nieuwste</a> : ""}
+        {list.next !== null ? <a href={queryOf(filter, { voor: list.next })}>Oudere traces</a> : ""}
+      </nav>
+      {p.singles ? (
+        <section aria-labelledby="singles-heading">
+          <h2 id="singles-heading">Laatste overige traces</h2>
+          {p.singles.length === 0 ? <p class="hint">Geen.</p> : <TraceTable traces={p.singles} lanes={p.lanes} caption="Wat de actoren tussen de reizen door doen: taken ophalen, tokens vernieuwen, losse verzoeken." />}
+          <p><a href={queryOf(filter, { soort: "overige", voor: null })}>Alle overige traces</a></p>
+        </section>
+      ) : ""}
     </Layout>
   );
 }
