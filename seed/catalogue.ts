@@ -37,7 +37,13 @@ export const CATALOGUE: Record<string, CatalogueEntry[]> = {
       video: "Video: ontspanningsoefening (6 minuten)" },
     { slug: "medicatiecheck", title: "Medicatieoverzicht controleren", kind: "information", module: "medicatiecheck",
       description: "Controleer uw medicatieoverzicht. Omdat dit gevoelige gegevens zijn, vraagt de zorgaanbieder u eerst opnieuw in te loggen.",
-      text: "Hieronder ziet u het overzicht van de medicijnen die bij de praktijk bekend zijn. Klopt er iets niet, meld het dan bij uw volgende afspraak.",
+      // The list is fictional; the module renders the "|" paragraph as a table (views/module/pages.tsx textBlocks).
+      text: "Hieronder ziet u het overzicht van de medicijnen die bij de praktijk bekend zijn. Klopt er iets niet, meld het dan bij uw volgende afspraak.\n\n"
+        + "| Medicijn | Sterkte | Gebruik | Waarvoor |\n|---|---|---|---|\n"
+        + "| Salbutamol inhalator | 100 microgram per dosis | Zo nodig 1 à 2 inhalaties, hoogstens 8 per dag | Bij benauwdheid |\n"
+        + "| Tiotropium inhalator | 2,5 microgram per dosis | 1 keer per dag 2 inhalaties | Kortademigheid (onderhoud) |\n"
+        + "| Omeprazol capsule | 20 mg | 1 keer per dag 1 capsule, voor het ontbijt | Maagklachten |\n\n"
+        + "Gebruikt u ook medicijnen die hier niet staan, zoals middelen van de drogist? Noem ze bij uw volgende afspraak.",
       video: "Video: zo leest u uw medicatieoverzicht (3 minuten)" },
   ],
   "fysiodeberk@medmij": [
@@ -61,7 +67,11 @@ export const CATALOGUE: Record<string, CatalogueEntry[]> = {
       video: "Video: herkenbare situaties bij angst (8 minuten)" },
     { slug: "medicatiecheck", title: "Medicatieoverzicht controleren", kind: "information", module: "medicatiecheck",
       description: "Controleer uw medicatieoverzicht. Omdat dit gevoelige gegevens zijn, vraagt de zorgaanbieder u eerst opnieuw in te loggen.",
-      text: "Hieronder ziet u het overzicht van de medicijnen die bij GGZ Oostland bekend zijn.",
+      text: "Hieronder ziet u het overzicht van de medicijnen die bij GGZ Oostland bekend zijn.\n\n"
+        + "| Medicijn | Sterkte | Gebruik | Waarvoor |\n|---|---|---|---|\n"
+        + "| Sertraline tablet | 50 mg | 1 keer per dag 1 tablet, 's ochtends | Angst en somberheid |\n"
+        + "| Oxazepam tablet | 10 mg | Zo nodig 1 tablet, hoogstens 2 per dag | Hevige onrust |\n\n"
+        + "Klopt er iets niet, of gebruikt u nog andere medicijnen? Meld het bij uw behandelaar.",
       video: "Video: zo leest u uw medicatieoverzicht (3 minuten)" },
   ],
 };

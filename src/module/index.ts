@@ -1,23 +1,28 @@
 /**
  * The provider module (SPEC §8) at `module.localhost`, a SMART on FHIR app that serves every module
- * of the network on this host (each its own launch path and client_ids). So far: the launch
- * (SD 3.5/3.6), setting the Task in progress with If-Match (SD 3.7), information modules with
- * "Gelezen", and "Terug naar PGO" with token revocation (SD 3.8). The questionnaire renderer is the
- * rest of issue 6.
+ * of the network on this host (each its own launch path and client_ids): the launch (SD 3.5/3.6),
+ * setting the Task in progress with If-Match (SD 3.7), questionnaires (questionnaire.ts,
+ * responses.ts), information modules with "Gelezen", and "Terug naar PGO" with token revocation
+ * (SD 3.8). Every call after the token carries the journey's X-Correlation-ID (SD 3.7), which the
+ * DVA's token response names, so one journey is one trace in the chain log.
  */
 import { createActorApp } from "../shared/actor-app.ts";
 import type { SandboxContext } from "../shared/context.ts";
 import { readCookie, serializeCookie } from "../shared/cookies.ts";
 import { CSRF_FIELD } from "../shared/csrf.ts";
+import { fhirList, fhirObject, fhirText } from "../shared/fhir-text.ts";
 import { DIGITAL_ACTIVITY_EXTENSIONS, EXT_MODULE_TYPE, EXT_QR_TASK, EXT_QUESTIONNAIRE } from "../shared/fhir-profiles.ts";
 import { htmlResponse, readForm, redirectAfterPost } from "../shared/html.ts";
 import { createHttpClient } from "../shared/http-client.ts";
 import type { ResolvedModule } from "../shared/resolved-network.ts";
-import { newId } from "../shared/trace.ts";
-import { ModuleError, ModuleTask } from "../../views/module/pages.tsx";
+import { incomingIds, newId } from "../shared/trace.ts";
+import { ModuleError, ModuleHome, ModuleTask } from "../../views/module/pages.tsx";
 import { QuestionnaireAnswers, QuestionnaireForm } from "../../views/module/questionnaire.tsx";
-import { enabledItems, flatten, fromResponseItems, score, stepOf, stepsOf, toResponseItems, validate, visibleInStep, type Answers, type Questionnaire } from "./questionnaire.ts";
+import { enabledItems, flatten, fromResponseItems, score, stepOf, stepsOf, toResponseItems, validate, validateStep, valuesOf, visibleInStep, type Answers, type Questionnaire } from "./questionnaire.ts";
 import { completeTask, isFinished, saveResponse } from "./responses.ts";
+import { themes } from "../../views/theme.ts";
+import { LaunchError, authorizationRequest, discover, redeem } from "./smart-client.ts";
+import { ModuleStore, type ModuleSession } from "./store.ts";
 
 /**
  * `stap` as a 0-based page: a whole number from 1 (a huge one is the last page, see `page`);
@@ -33,17 +38,36 @@ function page(q: Questionnaire, answers: Answers, step: number) {
   const current = Math.min(Math.max(Math.trunc(step) || 0, 0), steps.length - 1);
   const here = new Set(flatten(steps[current]).map((i) => i.linkId));
   return { items: visibleInStep(steps[current]!, answers, flatten(q.item)), step: current, steps: steps.length,
-    hidden: Object.entries(answers).filter(([k]) => !here.has(k)) as [string, string][] };
+    hidden: Object.keys(answers).filter((k) => !here.has(k)).flatMap((k) => valuesOf(answers, k).map((v): [string, string] => [k, v])) };
 }
 
 /** How many of the questions that count now have an answer (the progress indicator). */
 function progressOf(q: Questionnaire, answers: Answers) {
   const questions = enabledItems(q.item, answers).filter((i) => i.type !== "group" && i.type !== "display");
-  return { answered: questions.filter((i) => (answers[i.linkId] ?? "").trim() !== "").length, total: questions.length };
+  return { answered: questions.filter((i) => valuesOf(answers, i.linkId).length > 0).length, total: questions.length };
 }
-import { themes } from "../../views/theme.ts";
-import { LaunchError, authorizationRequest, discover, redeem } from "./smart-client.ts";
-import { ModuleStore, type ModuleSession } from "./store.ts";
+
+/** The clinician's instruction (AM-FE-011): the texts of Task.note, read defensively. */
+const noteOf = (task: Record<string, unknown>): string | null =>
+  fhirList(task.note).map((n) => fhirText(fhirObject(n).text).trim()).filter(Boolean).join(" ") || null;
+
+/**
+ * The questionnaire form as posted: one value per field, a list where a name comes more than once
+ * (checkboxes of an item that repeats, an open-choice's "Anders, namelijk").
+ */
+async function readAnswerForm(request: Request): Promise<Record<string, string | string[]>> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!type.includes("application/x-www-form-urlencoded") && !type.includes("multipart/form-data")) return {};
+  const data = await request.formData().catch(() => null);
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(data?.keys() ?? [])) {
+    const values = data!.getAll(key).filter((v): v is string => typeof v === "string");
+    if (values.length) out[key] = values.length === 1 ? values[0]! : values;
+  }
+  return out;
+}
+/** A form field that must be one value (CSRF token, action, step): the first, if several came. */
+const single = (v: string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v;
 
 export const MODULE_COOKIE = "module_session";
 const SESSION_TTL_MS = 2 * 60 * 60_000;
@@ -53,7 +77,13 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
   const theme = themes.module(modules[0]!.name === "ZorgModules" ? "ZorgModules" : modules.map((m) => m.name).join(" / "));
   const store = new ModuleStore(ctx.db);
   const http = createHttpClient({ location: modules[0]!.site.hostname, chain: ctx.chain });
-  const trace = () => ({ traceId: newId(), sessionId: null });
+  /**
+   * The trace a call belongs to: the journey's, once the DVA's token response named it (SD 3.7:
+   * X-Correlation-ID on every call). Before that — SMART discovery at the launch — the module
+   * knows only `iss` and `launch` (and an X-Correlation-ID if the PGO put one on the launch URL),
+   * so without one that call is a trace of its own.
+   */
+  const trace = (s?: ModuleSession) => ({ traceId: s?.traceId ?? newId(), sessionId: null });
 
   const sessionOf = (request: Request) => {
     const id = readCookie(request, MODULE_COOKIE);
@@ -70,7 +100,7 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
     htmlResponse(ModuleError({ theme, message, back: back(returnUrl, code) }), { status });
 
   async function fhir(s: ModuleSession, path: string, init: RequestInit = {}): Promise<Response> {
-    return http.send(`${s.iss}/${path}`, { ...init, trace: trace(), headers: { Authorization: `Bearer ${s.accessToken}`, Accept: "application/fhir+json", ...(init.headers as Record<string, string> ?? {}) } });
+    return http.send(`${s.iss}/${path}`, { ...init, trace: trace(s), headers: { Authorization: `Bearer ${s.accessToken}`, Accept: "application/fhir+json", ...(init.headers as Record<string, string> ?? {}) } });
   }
 
   /** SD 3.7: JSON Patch on the launched Task with If-Match; on 412 read again and retry once. */
@@ -132,7 +162,7 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
 
   // Elysia registers routes on the instance itself; the loop adds each module's launch and callback.
   const app = createActorApp(`module:${modules[0]!.site.hostname}`, theme)
-    .get("/", () => htmlResponse(ModuleError({ theme, message: "Deze module start vanuit uw PGO, met een taak van uw zorgaanbieder.", back: null })));
+    .get("/", () => htmlResponse(ModuleHome({ theme, modules: modules.map((m) => ({ name: m.name, launchUrl: m.launchUrl })) })));
 
   for (const m of modules) {
     const launchPath = new URL(m.launchUrl).pathname;
@@ -149,11 +179,14 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         const pgoOrigin = ctx.network.pgos.find((g) => g.site.origin === referer)?.site.origin;
         const client = dva && m.clients.find((c) => c.dva === dva.id);
         if (!launch || !client) return fail("De module werd gestart zonder geldige launch of door een onbekende FHIR-server.", null, "invalid_request");
+        // A PGO may name the journey's trace on the launch URL, as SD 3.3 does on /auth (X-Correlation-ID query parameter).
+        const sent = incomingIds(request, url);
+        const launchTrace = sent.fromCaller ? sent.traceId : undefined;
         try {
-          const as = await discover(iss, http, trace());
+          const as = await discover(iss, http, { traceId: launchTrace ?? newId(), sessionId: null });
           const request_ = await authorizationRequest(as, { clientId: client.clientId, redirectUri: client.redirectUris[0]!, launch, iss });
           const id = store.create({ moduleId: m.id, iss, clientId: client.clientId, state: request_.state, codeVerifier: request_.codeVerifier,
-            revocationEndpoint: (as.revocation_endpoint as string | undefined), pgoOrigin }, Date.now(), SESSION_TTL_MS);
+            revocationEndpoint: (as.revocation_endpoint as string | undefined), pgoOrigin, server: as as unknown as Record<string, unknown>, traceId: launchTrace }, Date.now(), SESSION_TTL_MS);
           return new Response(null, { status: 303, headers: { Location: request_.url,
             "Set-Cookie": serializeCookie(MODULE_COOKIE, id, { maxAgeSeconds: SESSION_TTL_MS / 1000 }) } });
         } catch (e) {
@@ -167,11 +200,12 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         if (!session || !session.data.state || session.data.moduleId !== m.id) return fail("Deze terugkeer hoort niet bij een start van deze module.", null, "invalid_request");
         const client = m.clients.find((c) => c.clientId === session.data.clientId)!;
         try {
-          const as = await discover(session.data.iss, http, trace());
+          // The metadata discovered at the launch, minutes ago (the DVA allows caching it: max-age=300).
+          const as = (session.data.server as unknown as Awaited<ReturnType<typeof discover>> | undefined) ?? await discover(session.data.iss, http, trace());
           const context = await redeem(as, { clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: client.redirectUris[0]!,
             callback: new URL(request.url), state: session.data.state, codeVerifier: session.data.codeVerifier! });
-          const data: ModuleSession = { ...session.data, state: undefined, codeVerifier: undefined, accessToken: context.accessToken,
-            patient: context.patient, task: context.task, returnUrl: context.returnUrl };
+          const data: ModuleSession = { ...session.data, state: undefined, codeVerifier: undefined, server: undefined, accessToken: context.accessToken,
+            patient: context.patient, task: context.task, returnUrl: context.returnUrl, traceId: context.traceId ?? session.data.traceId };
           store.update(session.id, data);
           if (ctx.faults.get().moduleFailAfterLaunch) {
             return new Response(null, { status: 303, headers: { Location: back(context.returnUrl, "temporarily_unavailable") ?? "/" } });
@@ -204,39 +238,41 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         if (task.status === "completed" || isFinished(response)) {
           await settle(s, { task, ad, questionnaire, response });
           return htmlResponse(QuestionnaireAnswers({ theme, csrfToken: csrf.token, questionnaire, answers, score: score(questionnaire, answers),
-            overtaken: url.searchParams.has("al-afgerond") }), { setCookies: [csrf.setCookie] });
+            overtaken: url.searchParams.has("al-afgerond"), note: noteOf(task) }), { setCookies: [csrf.setCookie] });
         }
-        return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName, questionnaire, answers, errors: {},
+        return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName, questionnaire, answers, errors: {}, note: noteOf(task),
           saved: url.searchParams.has("opgeslagen"), progress: progressOf(questionnaire, answers), ...page(questionnaire, answers, stepIndex(url.searchParams.get("stap"))) }),
           { setCookies: [csrf.setCookie] });
       }
       const kind = ((ad?.extension ?? []) as Res[]).find((e) => e.url === EXT_MODULE_TYPE)?.valueCode === "information" ? "information" : "questionnaire";
       return htmlResponse(ModuleTask({ theme, csrfToken: csrf.token, firstName, title: String(ad?.title ?? "Taak"),
         description: ad?.description ?? null, text: ad?.usage ?? null, video: ad?.relatedArtifact?.[0]?.display ?? null, kind, status: String(task.status),
-        done: task.status === "completed" }), { setCookies: [csrf.setCookie] });
+        done: task.status === "completed", note: noteOf(task) }), { setCookies: [csrf.setCookie] });
     })
     // AM-FE-032/033: autosave and "Tussentijds opslaan" keep an in-progress QuestionnaireResponse at the DVA; "Afronden" completes it.
     .post("/taak/opslaan", async ({ request }) => {
       const session = sessionOf(request);
-      const form = await readForm(request);
-      if (!session?.data.accessToken || !ctx.csrf.verify(request, form[CSRF_FIELD])) return fail("Het formulier is verlopen. Start de taak opnieuw vanuit uw PGO.", session?.data.returnUrl, "invalid_request", 403);
+      const form = await readAnswerForm(request);
+      if (!session?.data.accessToken || !ctx.csrf.verify(request, single(form[CSRF_FIELD]))) return fail("Het formulier is verlopen. Start de taak opnieuw vanuit uw PGO.", session?.data.returnUrl, "invalid_request", 403);
       const s = session.data;
       const { task, questionnaire, response } = await load(s);
       if (!task || !questionnaire) return fail("De vragenlijst kon niet worden gelezen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
       // A stale tab (or one that lost the race) never writes over a finished questionnaire.
       if (task.status === "completed" || isFinished(response)) return alreadyCompleted(request, s);
-      const { [CSRF_FIELD]: _csrf, action, stap, ...answers } = form;
-      const step = Math.min(stepIndex(stap), stepsOf(questionnaire).length - 1);
+      const { [CSRF_FIELD]: _csrf, action: actionRaw, stap, ...answers } = form;
+      const action = single(actionRaw);
+      const step = Math.min(stepIndex(single(stap)), stepsOf(questionnaire).length - 1);
       const finish = action === "finish";
+      /** The form again with Dutch messages, on the page that holds the first problem. */
+      const invalid = (errors: Record<string, string>) => {
+        const csrf = ctx.csrf.grant(request);
+        const first = stepOf(stepsOf(questionnaire), Object.keys(errors)[0]!);
+        return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName: null, questionnaire, answers, errors, saved: false, note: noteOf(task),
+          progress: progressOf(questionnaire, answers), ...page(questionnaire, answers, first) }), { status: 422, setCookies: [csrf.setCookie] });
+      };
       if (finish) {
         const errors = validate(questionnaire, answers);
-        if (Object.keys(errors).length) {
-          const csrf = ctx.csrf.grant(request);
-          // Show the page that holds the first problem.
-          const first = stepOf(stepsOf(questionnaire), Object.keys(errors)[0]!);
-          return htmlResponse(QuestionnaireForm({ theme, csrfToken: csrf.token, firstName: null, questionnaire, answers, errors, saved: false,
-            progress: progressOf(questionnaire, answers), ...page(questionnaire, answers, first) }), { status: 422 });
-        }
+        if (Object.keys(errors).length) return invalid(errors);
       }
       const qr = {
         resourceType: "QuestionnaireResponse",
@@ -256,6 +292,11 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
         return new Response(null, { status: 303, headers: { Location: "/taak" } });
       }
       if (action === "autosave") return new Response(null, { status: 204 });
+      // "Volgende" checks this step (its answers are saved either way, like an autosave); "Vorige" never blocks.
+      if (action === "next") {
+        const errors = validateStep(questionnaire, answers, step);
+        if (Object.keys(errors).length) return invalid(errors);
+      }
       if (action === "next" || action === "prev") return new Response(null, { status: 303, headers: { Location: `/taak?stap=${step + (action === "next" ? 2 : 0)}` } });
       return new Response(null, { status: 303, headers: { Location: `/taak?opgeslagen&stap=${step + 1}` } });
     })
@@ -276,7 +317,7 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
       const s = session.data;
       const client = modules.flatMap((m) => m.clients).find((c) => c.clientId === s.clientId);
       if (s.accessToken && s.revocationEndpoint && client) {
-        await http.send(s.revocationEndpoint, { method: "POST", trace: trace(), headers: { "Content-Type": "application/x-www-form-urlencoded",
+        await http.send(s.revocationEndpoint, { method: "POST", trace: trace(s), headers: { "Content-Type": "application/x-www-form-urlencoded",
           Authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString("base64")}` },
           body: new URLSearchParams({ token: s.accessToken }) }).catch(() => null);
       }

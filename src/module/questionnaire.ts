@@ -2,7 +2,8 @@
  * FHIR R4 Questionnaire logic for the module, framework-free: which items are enabled
  * (enableWhen/enableBehavior), Dutch validation messages, form answers ⇄ QuestionnaireResponse
  * items, and the instrument's score from the sandbox score extension (GAD-7, PHQ-9, MRC).
- * Form answers are flat: one value per linkId, as an HTML form posts them.
+ * Form answers are flat, per linkId, as an HTML form posts them: one value, or several for an item
+ * that `repeats` (checkboxes, and the "Anders, namelijk" text of an open-choice).
  * @see https://hl7.org/fhir/R4/questionnaire.html
  */
 
@@ -11,12 +12,14 @@ export interface AnswerOption { valueCoding?: Coding; valueString?: string; valu
 export interface EnableWhen { question: string; operator: "exists" | "=" | "!=" | ">" | "<" | ">=" | "<="; answerBoolean?: boolean; answerCoding?: Coding;
   answerInteger?: number; answerDecimal?: number; answerString?: string; answerDate?: string }
 export interface QItem {
-  linkId: string; text?: string; type: string; required?: boolean; item?: QItem[]; answerOption?: AnswerOption[];
+  linkId: string; text?: string; type: string; required?: boolean; repeats?: boolean; item?: QItem[]; answerOption?: AnswerOption[];
   enableWhen?: EnableWhen[]; enableBehavior?: "all" | "any"; maxLength?: number; extension?: { url: string; valueInteger?: number; valueDecimal?: number }[];
 }
 export interface Questionnaire { url?: string; title?: string; item?: QItem[]; extension?: ScoreExtension[] }
 interface ScoreExtension { url: string; extension?: { url: string; valueCode?: string; extension?: { url: string; valueInteger?: number; valueString?: string }[] }[] }
-export type Answers = Record<string, string>;
+/** A posted or stored answer: one value, or a list for an item that repeats. */
+export type Answer = string | string[];
+export type Answers = Record<string, Answer>;
 export interface QRItem { linkId: string; text?: string; answer?: Record<string, unknown>[]; item?: QRItem[] }
 
 export const SCORE_EXTENSION = "https://medmij-sandbox.example/fhir/StructureDefinition/score";
@@ -30,13 +33,27 @@ export function flatten(items: QItem[] = []): QItem[] {
   return items.flatMap((i) => [i, ...flatten(i.item)]);
 }
 
-function optionCode(o: AnswerOption): string {
+export function optionCode(o: AnswerOption): string {
   return o.valueCoding?.code ?? o.valueString ?? String(o.valueInteger ?? "");
 }
 
+/** The non-empty values given for an item, trimmed (none, one, or several for an item that repeats). */
+export function valuesOf(answers: Answers, linkId: string): string[] {
+  const raw = answers[linkId];
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return list.map((v) => String(v).trim()).filter((v) => v !== "");
+}
+
+/** The first value given for an item, or "" (single-answer items: text fields, radios). */
+export const valueOf = (answers: Answers, linkId: string): string => valuesOf(answers, linkId)[0] ?? "";
+
+/** Split an open-choice item's values into its options' codes and the person's own text ("Anders, namelijk"). */
+export function splitOpenChoice(item: QItem, values: string[]): { codes: string[]; other: string[] } {
+  const codes = new Set((item.answerOption ?? []).map(optionCode));
+  return { codes: values.filter((v) => codes.has(v)), other: values.filter((v) => !codes.has(v)) };
+}
+
 function compare(actual: string, c: EnableWhen): boolean {
-  if (c.operator === "exists") return (actual !== "") === (c.answerBoolean ?? true);
-  if (actual === "") return false;
   let expected: string | number | boolean;
   let value: string | number | boolean = actual;
   if (c.answerBoolean !== undefined) { expected = c.answerBoolean; value = actual === "true"; }
@@ -44,6 +61,7 @@ function compare(actual: string, c: EnableWhen): boolean {
   else if (c.answerInteger !== undefined || c.answerDecimal !== undefined) { expected = (c.answerInteger ?? c.answerDecimal)!; value = Number(actual); }
   else expected = c.answerString ?? c.answerDate ?? "";
   switch (c.operator) {
+    case "exists": return true;
     case "=": return value === expected;
     case "!=": return value !== expected;
     case ">": return value > expected;
@@ -53,12 +71,23 @@ function compare(actual: string, c: EnableWhen): boolean {
   }
 }
 
+/**
+ * One enableWhen condition against all answers of its question: `exists` asks whether there is
+ * one; `!=` holds when no answer equals; the other operators when any answer does
+ * (questionnaire-definitions.html#Questionnaire.item.enableWhen.operator).
+ */
+function holds(values: string[], c: EnableWhen): boolean {
+  if (c.operator === "exists") return (values.length > 0) === (c.answerBoolean ?? true);
+  if (values.length === 0) return false;
+  return c.operator === "!=" ? values.every((v) => compare(v, c)) : values.some((v) => compare(v, c));
+}
+
 /** enableWhen with enableBehavior (default "all" when there is one condition). An item under a disabled group is disabled. */
 export function isEnabled(item: QItem, answers: Answers, all: QItem[]): boolean {
   if (!item.enableWhen?.length) return true;
   const results = item.enableWhen.map((c) => {
     // An enableWhen on a question that does not exist is false (questionnaire.html#enableWhen).
-    return all.some((i) => i.linkId === c.question) && compare(answers[c.question] ?? "", c);
+    return all.some((i) => i.linkId === c.question) && holds(valuesOf(answers, c.question), c);
   });
   return item.enableBehavior === "any" ? results.some(Boolean) : results.every(Boolean);
 }
@@ -68,44 +97,65 @@ export function enabledItems(items: QItem[] = [], answers: Answers, all = flatte
   return items.filter((i) => isEnabled(i, answers, all)).flatMap((i) => [i, ...enabledItems(i.item, answers, all)]);
 }
 
-/** Dutch messages per linkId for required, numbers, ranges, dates, lengths and unknown options. */
+/** The Dutch message for one given value of an item, or null when it is fine. */
+function problemWith(item: QItem, v: string): string | null {
+  const min = item.extension?.find((e) => e.url === MIN);
+  const max = item.extension?.find((e) => e.url === MAX);
+  const lo = min?.valueInteger ?? min?.valueDecimal;
+  const hi = max?.valueInteger ?? max?.valueDecimal;
+  switch (item.type) {
+    case "integer":
+      if (!/^-?\d+$/.test(v)) return "Vul een heel getal in, zonder komma.";
+      break;
+    case "decimal":
+      if (!/^-?\d+([.,]\d+)?$/.test(v)) return "Vul een getal in, bijvoorbeeld 72,5.";
+      break;
+    case "date":
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) return "Vul een geldige datum in (dag, maand en jaar).";
+      break;
+    case "boolean":
+      if (v !== "true" && v !== "false") return "Kies ja of nee.";
+      break;
+    case "choice":
+      if (!(item.answerOption ?? []).some((o) => optionCode(o) === v)) return "Kies een van de antwoorden.";
+      break;
+    case "string": case "text": case "open-choice":
+      if (item.maxLength && v.length > item.maxLength) return `Gebruik hoogstens ${item.maxLength} tekens.`;
+      break;
+  }
+  if (item.type === "integer" || item.type === "decimal") {
+    const n = Number(v.replace(",", "."));
+    if (lo !== undefined && n < lo) return `Het getal moet minstens ${lo} zijn.`;
+    if (hi !== undefined && n > hi) return `Het getal mag hoogstens ${hi} zijn.`;
+  }
+  return null;
+}
+
+/**
+ * Dutch messages per linkId for required, numbers, ranges, dates, lengths, unknown options, and
+ * more than one answer to an item that does not repeat. Only enabled items count.
+ */
 export function validate(q: Questionnaire, answers: Answers): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const item of enabledItems(q.item, answers)) {
     if (!ANSWERABLE.has(item.type)) continue;
-    const v = (answers[item.linkId] ?? "").trim();
-    if (v === "") { if (item.required) errors[item.linkId] = "Deze vraag is verplicht."; continue; }
-    const min = item.extension?.find((e) => e.url === MIN);
-    const max = item.extension?.find((e) => e.url === MAX);
-    const lo = min?.valueInteger ?? min?.valueDecimal;
-    const hi = max?.valueInteger ?? max?.valueDecimal;
-    switch (item.type) {
-      case "integer":
-        if (!/^-?\d+$/.test(v)) errors[item.linkId] = "Vul een heel getal in, zonder komma.";
-        break;
-      case "decimal":
-        if (!/^-?\d+([.,]\d+)?$/.test(v)) errors[item.linkId] = "Vul een getal in, bijvoorbeeld 72,5.";
-        break;
-      case "date":
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) errors[item.linkId] = "Vul een geldige datum in (dag, maand en jaar).";
-        break;
-      case "boolean":
-        if (v !== "true" && v !== "false") errors[item.linkId] = "Kies ja of nee.";
-        break;
-      case "choice":
-        if (!(item.answerOption ?? []).some((o) => optionCode(o) === v)) errors[item.linkId] = "Kies een van de antwoorden.";
-        break;
-      case "string": case "text":
-        if (item.maxLength && v.length > item.maxLength) errors[item.linkId] = `Gebruik hoogstens ${item.maxLength} tekens.`;
-        break;
+    const values = valuesOf(answers, item.linkId);
+    if (values.length === 0) { if (item.required) errors[item.linkId] = "Deze vraag is verplicht."; continue; }
+    if (values.length > 1 && !item.repeats) {
+      errors[item.linkId] = item.type === "open-choice" ? "Kies één antwoord of vul zelf iets in, niet allebei."
+        : item.type === "choice" || item.type === "boolean" ? "Kies één antwoord." : "Geef één antwoord.";
+      continue;
     }
-    if (!errors[item.linkId] && (item.type === "integer" || item.type === "decimal")) {
-      const n = Number(v.replace(",", "."));
-      if (lo !== undefined && n < lo) errors[item.linkId] = `Het getal moet minstens ${lo} zijn.`;
-      if (hi !== undefined && n > hi) errors[item.linkId] = `Het getal mag hoogstens ${hi} zijn.`;
-    }
+    const problem = values.map((v) => problemWith(item, v)).find((p) => p !== null);
+    if (problem) errors[item.linkId] = problem;
   }
   return errors;
+}
+
+/** "Volgende" (step-by-step instruments): the messages of the items on one step only (0-based). */
+export function validateStep(q: Questionnaire, answers: Answers, step: number): Record<string, string> {
+  const here = new Set(flatten(stepsOf(q)[step] ?? []).map((i) => i.linkId));
+  return Object.fromEntries(Object.entries(validate(q, answers)).filter(([linkId]) => here.has(linkId)));
 }
 
 function answerOf(item: QItem, v: string): Record<string, unknown> | null {
@@ -118,13 +168,18 @@ function answerOf(item: QItem, v: string): Record<string, unknown> | null {
       const option = (item.answerOption ?? []).find((o) => optionCode(o) === v);
       if (option?.valueCoding) return { valueCoding: option.valueCoding };
       if (option?.valueInteger !== undefined) return { valueInteger: option.valueInteger };
+      // open-choice: the person's own text (choice: an unknown code, kept as text in a draft).
       return { valueString: v };
     }
     default: return { valueString: v };
   }
 }
 
-/** Form answers → QuestionnaireResponse.item, keeping the group structure; empty and disabled items are left out. */
+/**
+ * Form answers → QuestionnaireResponse.item, keeping the group structure; empty and disabled
+ * items are left out. An item that repeats gets one answer per value (a valueCoding per checked
+ * option, a valueString for "Anders, namelijk"); one that does not keeps its first value.
+ */
 export function toResponseItems(items: QItem[] = [], answers: Answers, all = flatten(items)): QRItem[] {
   return items.flatMap((item): QRItem[] => {
     if (!isEnabled(item, answers, all)) return [];
@@ -133,36 +188,38 @@ export function toResponseItems(items: QItem[] = [], answers: Answers, all = fla
       return children.length ? [{ linkId: item.linkId, ...(item.text ? { text: item.text } : {}), item: children }] : [];
     }
     if (!ANSWERABLE.has(item.type)) return [];
-    const v = (answers[item.linkId] ?? "").trim();
-    const answer = v === "" ? null : answerOf(item, v);
-    return answer ? [{ linkId: item.linkId, ...(item.text ? { text: item.text } : {}), answer: [answer] }] : [];
+    const values = valuesOf(answers, item.linkId);
+    const answer = (item.repeats ? values : values.slice(0, 1)).map((v) => answerOf(item, v)).filter((a) => a !== null);
+    return answer.length ? [{ linkId: item.linkId, ...(item.text ? { text: item.text } : {}), answer }] : [];
   });
 }
 
-/** QuestionnaireResponse.item → form answers (to restore a paused questionnaire, AM-FE-033). */
+/** QuestionnaireResponse.item → form answers (to restore a paused questionnaire, AM-FE-033): one value, or a list where there are several. */
 export function fromResponseItems(items: QRItem[] = []): Answers {
   const out: Answers = {};
   for (const i of items) {
-    const a = i.answer?.[0];
-    if (a) {
+    const values = (i.answer ?? []).flatMap((a) => {
       const coding = a.valueCoding as Coding | undefined;
       const value = coding?.code ?? a.valueBoolean ?? a.valueInteger ?? a.valueDecimal ?? a.valueDate ?? a.valueString;
-      if (value !== undefined) out[i.linkId] = String(value);
-    }
+      return value === undefined ? [] : [String(value)];
+    });
+    if (values.length) out[i.linkId] = values.length === 1 ? values[0]! : values;
     Object.assign(out, fromResponseItems(i.item));
   }
   return out;
 }
 
-/** The instrument's score (sum of ordinal values) and its band, when the Questionnaire defines one. */
+/** The instrument's score (sum of ordinal values of every chosen option) and its band, when the Questionnaire defines one. */
 export function score(q: Questionnaire, answers: Answers): { total: number; band: string | null } | null {
   const ext = q.extension?.find((e) => e.url === SCORE_EXTENSION);
   if (!ext || ext.extension?.find((e) => e.url === "method")?.valueCode !== "sum") return null;
   let total = 0;
   for (const item of flatten(q.item)) {
-    const option = (item.answerOption ?? []).find((o) => optionCode(o) === answers[item.linkId]);
-    const ordinal = option?.extension?.find((e) => e.url === ORDINAL);
-    if (ordinal) total += Number(ordinal.valueDecimal ?? ordinal.valueInteger ?? 0);
+    for (const value of valuesOf(answers, item.linkId)) {
+      const option = (item.answerOption ?? []).find((o) => optionCode(o) === value);
+      const ordinal = option?.extension?.find((e) => e.url === ORDINAL);
+      if (ordinal) total += Number(ordinal.valueDecimal ?? ordinal.valueInteger ?? 0);
+    }
   }
   const band = (ext.extension ?? []).filter((e) => e.url === "band").find((b) => {
     const get = (u: string) => b.extension?.find((x) => x.url === u);

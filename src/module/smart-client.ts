@@ -5,7 +5,7 @@
  */
 import * as oauth from "oauth4webapi";
 import type { HttpClient } from "../shared/http-client.ts";
-import type { Trace } from "../shared/trace.ts";
+import { CORRELATION_HEADER, type Trace } from "../shared/trace.ts";
 
 /**
  * SD 3.6 names `launch fhirUser patient/*.read patient/Task.*`; writing the answers needs a
@@ -48,7 +48,14 @@ export async function authorizationRequest(as: oauth.AuthorizationServer, p: { c
   return { url: url.href, state, codeVerifier };
 }
 
-export interface LaunchContext { accessToken: string; patient: string; task: string; returnUrl: string | null }
+export interface LaunchContext {
+  accessToken: string; patient: string; task: string; returnUrl: string | null;
+  /** The trace the DVA logged the launch under (its `X-Correlation-ID` response header), or null. */
+  traceId: string | null;
+}
+
+/** Ids the module takes over from a response must be well formed (log safety), as shared/trace.ts does for requests. */
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function redeem(as: oauth.AuthorizationServer, p: { clientId: string; clientSecret: string; redirectUri: string; callback: URL; state: string; codeVerifier: string }): Promise<LaunchContext> {
   const client: oauth.Client = { client_id: p.clientId };
@@ -59,13 +66,15 @@ export async function redeem(as: oauth.AuthorizationServer, p: { clientId: strin
     throw new LaunchError(p.callback.searchParams.get("error") ?? "invalid_request", p.callback.searchParams.get("error_description") ?? (e as Error).message);
   }
   try {
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client,
-      await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(p.clientSecret), params, p.redirectUri, p.codeVerifier, insecure));
+    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(p.clientSecret), params, p.redirectUri, p.codeVerifier, insecure);
+    // SD 3.7: the module passes the journey's X-Correlation-ID on; the DVA names it on its token response.
+    const traceId = response.headers.get(CORRELATION_HEADER);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
     if (typeof tokens.patient !== "string" || typeof tokens.resource !== "string" || !/^Task\//.test(tokens.resource)) {
       throw new LaunchError("invalid_request", "de launch-context mist patient of Task");
     }
     return { accessToken: tokens.access_token, patient: tokens.patient, task: tokens.resource,
-      returnUrl: typeof tokens.return_url === "string" ? tokens.return_url : null };
+      returnUrl: typeof tokens.return_url === "string" ? tokens.return_url : null, traceId: traceId && SAFE_ID.test(traceId) ? traceId : null };
   } catch (e) {
     if (e instanceof LaunchError) throw e;
     throw new LaunchError(e instanceof oauth.ResponseBodyError ? e.error : "access_denied", e instanceof oauth.ResponseBodyError ? e.error_description ?? "" : (e as Error).message);

@@ -15,6 +15,10 @@ export interface ModuleSession {
   revocationEndpoint?: string;
   /** The PGO that sent the browser (Referer, checked against the network): the way back before a return_url is known. */
   pgoOrigin?: string;
+  /** The DVA's SMART configuration, discovered at the launch, for the callback (dropped after the token). */
+  server?: Record<string, unknown>;
+  /** The journey's trace id (X-Correlation-ID), as the DVA's token response named it; sent on every later call. */
+  traceId?: string;
 }
 
 

@@ -21,6 +21,9 @@ describe("follow-up questions in the module (enableWhen, progressive enhancement
     await page.waitForURL((u) => u.host === new URL(sandbox.url("module")).host && u.pathname === "/taak");
 
     const smoking = page.getByRole("group", { name: /Rookt u, of heeft u ooit gerookt\?/ });
+    // "Volgende" checks the step's required questions (issue 12): step 1 asks length and weight.
+    await page.getByLabel("Wat is uw lengte in centimeters?").fill("181");
+    await page.getByLabel("Wat is uw gewicht in kilogram?").fill("84");
     for (let step = 0; step < 10 && !(await smoking.isVisible()); step++) {
       await page.getByRole("button", { name: "Volgende" }).click();
       await page.waitForLoadState();

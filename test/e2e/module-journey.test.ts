@@ -102,7 +102,8 @@ describe("questionnaire: pause, resume, finish (AM-FE-032/033, SD 4.6 steps 11â€
     expect(saved.headers.get("location")).toBe("/taak?opgeslagen&stap=1");
     // Long instruments go step by step: one group per page, answers of other pages carried along.
     expect(html).toMatch(/Stap 1 van \d/);
-    const next = await post({ _csrf: hiddenInput(html, "_csrf"), action: "next", stap: "1", [first.linkId]: "Timmerman" }, moduleCookies);
+    // "Volgende" checks the step's required questions (issue 12): length and weight.
+    const next = await post({ _csrf: hiddenInput(html, "_csrf"), action: "next", stap: "1", [first.linkId]: "Timmerman", "intake-lengte": "180", "intake-gewicht": "80" }, moduleCookies);
     expect(next.headers.get("location")).toBe("/taak?stap=2");
     const step2 = await (await get(`${module()}/taak?stap=2`, { headers: { cookie: moduleCookies } })).text();
     expect(step2).toMatch(/Stap 2 van \d/);

@@ -158,8 +158,9 @@ describe("odd steps (issue 11 item 4)", () => {
     }
     const page = await get(`${module()}/taak`, { headers: { cookie: cookies } });
     const csrf = hiddenInput(await page.text(), "_csrf");
+    // "Vorige": the same step arithmetic as "Volgende", which would stop at the step's required questions (issue 12).
     for (const stap of ["2.5", "-3", "x", "99999999999999999999999"]) {
-      const next = await postForm(`${module()}/taak/opslaan`, cookiesOf(page, cookies), { _csrf: csrf, action: "next", stap });
+      const next = await postForm(`${module()}/taak/opslaan`, cookiesOf(page, cookies), { _csrf: csrf, action: "prev", stap });
       expect(next.status).toBe(303);
       const followed = await get(`${module()}${next.headers.get("location")}`, { headers: { cookie: cookies } });
       expect(followed.status).toBe(200);

@@ -1,10 +1,13 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
-import type { Answers, QItem, Questionnaire } from "../../src/module/questionnaire.ts";
+import { splitOpenChoice, valueOf, valuesOf, type Answers, type QItem, type Questionnaire } from "../../src/module/questionnaire.ts";
 import { ASSETS, Layout } from "../layout.tsx";
 import type { Theme } from "../theme.ts";
+import { Instruction } from "./pages.tsx";
 
 const optionCode = (o: NonNullable<QItem["answerOption"]>[number]) => o.valueCoding?.code ?? o.valueString ?? String(o.valueInteger ?? "");
 const optionLabel = (o: NonNullable<QItem["answerOption"]>[number]) => o.valueCoding?.display ?? o.valueString ?? String(o.valueInteger ?? "");
+/** Rendered (so every browser takes it as the default button) but not seen; CSP allows inline styles. */
+const VISUALLY_HIDDEN = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap";
 
 /** An item's enableWhen for the browser script (views/enable-when.js), in the server's comparison terms. */
 function enableWhenData(item: QItem): string {
@@ -25,7 +28,7 @@ function Field(props: { item: QItem; answers: Answers; errors: Record<string, st
 
 function FieldBody({ item, answers, errors }: { item: QItem; answers: Answers; errors: Record<string, string> }): JSX.Element {
   const id = `q-${item.linkId}`;
-  const value = answers[item.linkId] ?? "";
+  const value = valueOf(answers, item.linkId);
   const error = errors[item.linkId];
   const describedBy = error ? `${id}-error` : undefined;
   const label = `${item.text ?? item.linkId}${item.required ? " *" : ""}`;
@@ -44,16 +47,26 @@ function FieldBody({ item, answers, errors }: { item: QItem; answers: Answers; e
     case "boolean": case "choice": case "open-choice": {
       const options = item.type === "boolean" ? [{ code: "true", label: "Ja" }, { code: "false", label: "Nee" }]
         : (item.answerOption ?? []).map((o) => ({ code: optionCode(o), label: optionLabel(o) }));
+      // `repeats`: several answers (checkboxes); open-choice: also the person's own words ("Anders, namelijk").
+      const multiple = item.type !== "boolean" && item.repeats === true;
+      const { codes, other } = item.type === "open-choice" ? splitOpenChoice(item, valuesOf(answers, item.linkId)) : { codes: valuesOf(answers, item.linkId), other: [] };
       return (
         <fieldset aria-describedby={describedBy}>
           <legend safe>{label}</legend>
           {conditional}
           {options.map((o, n) => (
             <div class="choice">
-              <input type="radio" id={`${id}-${n}`} name={item.linkId} value={o.code} checked={value === o.code} />
+              <input type={multiple ? "checkbox" : "radio"} id={`${id}-${n}`} name={item.linkId} value={o.code} checked={codes.includes(o.code)} />
               <label class="inline" for={`${id}-${n}`} safe>{o.label}</label>
             </div>
           ))}
+          {item.type === "open-choice" ? (
+            <div>
+              <label for={`${id}-anders`}>Anders, namelijk</label>
+              <input type="text" id={`${id}-anders`} name={item.linkId} value={other.join(", ")} aria-invalid={error ? "true" : "false"}
+                maxlength={item.maxLength ? String(item.maxLength) : undefined} />
+            </div>
+          ) : ""}
           {errorText}
         </fieldset>
       );
@@ -71,16 +84,20 @@ function FieldBody({ item, answers, errors }: { item: QItem; answers: Answers; e
 
 export interface QuestionnaireFormProps { theme: Theme; csrfToken: string; firstName: string | null; questionnaire: Questionnaire; answers: Answers;
   errors: Record<string, string>; saved: boolean; progress: { answered: number; total: number };
+  /** The clinician's instruction (Task.note, AM-FE-011), if any. */
+  note: string | null;
   /** The items of this page, which page (0-based) and how many; answers of other pages travel as hidden fields. */
   items: QItem[]; step: number; steps: number; hidden: [string, string][] }
 
 /** The questionnaire as one form; autosave with htmx, "Tussentijds opslaan" and "Afronden" without JavaScript too. */
 export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
   const errorCount = Object.keys(p.errors).length;
+  const primary = p.step < p.steps - 1 ? { action: "next", label: "Volgende" } : { action: "finish", label: "Afronden" };
   return (
     <Layout theme={p.theme} title={p.questionnaire.title ?? "Vragenlijst"}>
       {p.firstName ? <p safe>{`Hallo ${p.firstName},`}</p> : ""}
       <h1 safe>{p.questionnaire.title ?? "Vragenlijst"}</h1>
+      <Instruction note={p.note} />
       {errorCount ? <div class="error" role="alert"><p safe>{`Nog niet alles is goed ingevuld (${errorCount}). Kijk de gemarkeerde vragen na.`}</p></div> : ""}
       {p.saved ? <div class="notice" role="status"><p>Uw antwoorden zijn opgeslagen. U kunt later verder gaan.</p></div> : ""}
       <p>
@@ -91,11 +108,15 @@ export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
         <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
         <input type="hidden" name="stap" value={String(p.step + 1)} />
         {p.hidden.map(([name, value]) => <input type="hidden" name={name} value={value} />)}
+        {/* Enter in a field submits with the form's default button, the first submit button in tree order
+            (HTML §4.10.21.2 implicit submission): the primary action, out of sight, out of the tab order and
+            of the accessibility tree, so the visible buttons keep their reading order. */}
+        <button type="submit" name="action" value={primary.action} tabindex="-1" aria-hidden="true" style={VISUALLY_HIDDEN} safe>{primary.label}</button>
         {p.items.map((item) => <Field item={item} answers={p.answers} errors={p.errors} />)}
         <div class="actions">
           {p.step > 0 ? <button type="submit" name="action" value="prev" class="secondary">Vorige</button> : ""}
           <button type="submit" name="action" value="save" class="secondary">Tussentijds opslaan</button>
-          {p.step < p.steps - 1 ? <button type="submit" name="action" value="next">Volgende</button> : <button type="submit" name="action" value="finish">Afronden</button>}
+          <button type="submit" name="action" value={primary.action} safe>{primary.label}</button>
         </div>
       </form>
       <form method="post" action="/terug" class="actions">
@@ -108,16 +129,19 @@ export function QuestionnaireForm(p: QuestionnaireFormProps): JSX.Element {
 }
 
 /** A completed questionnaire opened again: the answers, read-only (SD 4.6 step 17), with the score. */
-export function QuestionnaireAnswers({ theme, csrfToken, questionnaire, answers, score, overtaken = false }: { theme: Theme; csrfToken: string; questionnaire: Questionnaire; answers: Answers;
+export function QuestionnaireAnswers({ theme, csrfToken, questionnaire, answers, score, overtaken = false, note = null }: { theme: Theme; csrfToken: string; questionnaire: Questionnaire; answers: Answers;
   score: { total: number; band: string | null } | null;
+  /** The clinician's instruction (Task.note). */
+  note?: string | null;
   /** This session tried to save or finish after another session (tab) had finished the questionnaire. */
   overtaken?: boolean }): JSX.Element {
   const rows = (items: QItem[] = []): JSX.Element[] => items.flatMap((i) => i.type === "group" ? [<h2 safe>{i.text ?? ""}</h2>, ...rows(i.item)]
-    : i.type === "display" || answers[i.linkId] === undefined ? []
-    : [<div class="card"><p><strong safe>{i.text ?? i.linkId}</strong></p><p safe>{answerLabel(i, answers[i.linkId]!)}</p></div>]);
+    : i.type === "display" || valuesOf(answers, i.linkId).length === 0 ? []
+    : [<div class="card"><p><strong safe>{i.text ?? i.linkId}</strong></p><p safe>{valuesOf(answers, i.linkId).map((v) => answerLabel(i, v)).join(", ")}</p></div>]);
   return (
     <Layout theme={theme} title={questionnaire.title ?? "Vragenlijst"}>
       <h1 safe>{questionnaire.title ?? "Vragenlijst"}</h1>
+      <Instruction note={note} />
       {overtaken
         ? <div class="notice" role="status"><p>Deze vragenlijst was al afgerond, in een ander venster of tabblad. Uw laatste wijzigingen zijn niet opgeslagen; hieronder ziet u de opgeslagen antwoorden.</p></div>
         : <div class="notice" role="status"><p>U heeft deze vragenlijst afgerond. Hieronder ziet u uw antwoorden.</p></div>}

@@ -6,6 +6,7 @@
 import { jsonResponse } from "../../shared/html.ts";
 import { logIncoming } from "../../shared/incoming.ts";
 import { NO_STORE, OAuthError, oauthErrorResponse } from "../../shared/oauth-error.ts";
+import { CORRELATION_HEADER } from "../../shared/trace.ts";
 import { authenticateClient } from "./client-auth.ts";
 import type { AuthDeps } from "./deps.ts";
 import type { GrantContext, GrantHandler } from "./grants/context.ts";
@@ -26,7 +27,9 @@ export async function readTokenForm(request: Request): Promise<URLSearchParams> 
 
 /**
  * `traceOf` finds the journey a request belongs to from what it presents (a module sends no
- * correlation id, but its code was issued within the PGO's trace).
+ * correlation id, but its code was issued within the PGO's trace). Every answer names the trace
+ * it was logged under in `X-Correlation-ID`, so a module learns the journey's trace from its token
+ * response and passes it on, as SD 3.7 asks, on its FHIR calls.
  */
 export function tokenEndpoint(d: AuthDeps, grants: Record<string, GrantHandler>, traceOf: (form: URLSearchParams) => string | null = () => null) {
   return async (request: Request): Promise<Response> => {
@@ -50,11 +53,11 @@ export function tokenEndpoint(d: AuthDeps, grants: Record<string, GrantHandler>,
         faults: d.ctx.faults.get(), stepUpSince: d.ctx.faults.since("stepUpAlways"), now: Date.now(), traceId: received.traceId };
       const body = await handler(grantCtx, client, form);
       received.respond("send_token_response", 200);
-      return jsonResponse(body, 200, NO_STORE);
+      return jsonResponse(body, 200, { ...NO_STORE, [CORRELATION_HEADER]: received.traceId });
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
       received.respond("send_token_request_error", e.status, { code: e.error, description: e.description });
-      return oauthErrorResponse(e);
+      return oauthErrorResponse(e, { [CORRELATION_HEADER]: received.traceId });
     }
   };
 }
