@@ -89,6 +89,8 @@ export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
     const target = new URL(address);
     target.searchParams.set("iss", provider.resourceEndpoint);
     target.searchParams.set("launch", code);
+    // The journey's trace, so the module's first calls (SMART discovery) join it (SD 3.7; an unknown parameter to other modules).
+    target.searchParams.set("X-Correlation-ID", trace.traceId);
     return { kind: "launch", url: target.href };
   } catch (e) {
     if (e instanceof UnreachableError) return { kind: "dva-unreachable" };

@@ -34,6 +34,8 @@ describe("the journey's trace", () => {
       "post /fhir/QuestionnaireResponse", "get /fhir/Patient/patient-tom"]));
     // PGO, DVA (authorization server and FHIR) and the module's calls: one trace.
     expect(new Set(journey.map((l) => l.event.location))).toEqual(new Set(["pgo.localhost", "auth.zorgnet.localhost", "fhir.zorgnet.localhost"]));
+    // The PGO puts the trace on the launch URL, so the module's SMART discovery is in it too.
+    expect(journey.some((l) => l.event.type === "receive_smart_configuration_request")).toBe(true);
     // No module call is left in a trace of its own (the PGO's writes none of these).
     const elsewhere = (await logs()).filter((l) => l.event.trace_id !== traceId && l.event.type === "receive_resource_request"
       && /\/fhir\/(Questionnaire|QuestionnaireResponse|Patient)\b/.test(l.request?.uri ?? ""));
