@@ -37,7 +37,14 @@ export function Layout({ theme, title, children, aside }: LayoutProps): JSX.Elem
           <main id="main" tabindex="-1">
             {children}
           </main>
-          <footer class="sandbox-footer">MedMij Sandbox — fictieve gegevens, alleen voor testen en demo's.</footer>
+          <footer class="sandbox-footer">
+            {theme.links?.length ? (
+              <nav aria-label={`Over ${theme.name}`}>
+                <ul>{theme.links.map((l) => <li><a href={l.href} safe>{l.label}</a></li>)}</ul>
+              </nav>
+            ) : ""}
+            MedMij Sandbox — fictieve gegevens, alleen voor testen en demo's.
+          </footer>
         </body>
       </html>
     </>

@@ -11,6 +11,8 @@ export interface Theme {
   color: string;
   /** A short mark in the header logo square. */
   mark: string;
+  /** Links in the footer of every page of this actor (the PGO's privacy statement, AM-FE-042). */
+  links?: { href: string; label: string }[];
 }
 
 /** Colours of the actors whose theme carries a name from the network; DVAs by their position. */
@@ -21,7 +23,8 @@ export const themes = {
   cockpit: { name: "MedMij Sandbox", role: "Cockpit", color: "#1f2937", mark: "MS" },
   register: { name: "MedMij Register", role: "Stelselnode", color: "#5b21b6", mark: "MR" },
   digid: { name: "DigiD-simulator", role: "Nep-inlogdienst voor tests — geen echte DigiD", color: "#3f4a5a", mark: "SIM" },
-  pgo: (name: string): Theme => ({ name, role: "Persoonlijke gezondheidsomgeving (PGO)", color: COLORS.pgo, mark: "PGO" }),
+  pgo: (name: string): Theme => ({ name, role: "Persoonlijke gezondheidsomgeving (PGO)", color: COLORS.pgo, mark: "PGO",
+    links: [{ href: "/privacy", label: "Privacyverklaring" }] }),
   module: (name: string): Theme => ({ name, role: "Aanbiedermodule van uw zorgaanbieder", color: COLORS.module, mark: "MOD" }),
   xis: (name: string): Theme => ({ name, role: "Zorgverlener (XIS)", color: COLORS.xis, mark: "XIS" }),
   /** DVAs get a colour per position so that two DVAs are told apart. */

@@ -74,7 +74,8 @@ export function createDigid(ctx: SandboxContext) {
         : null;
       if (message) {
         const csrf = ctx.csrf.grant(request);
-        return htmlResponse(DigidLogin({ returnUrl: returnUrl.href, state, csrfToken: csrf.token, personas: personas(), error: message, bsn: typed }),
+        return htmlResponse(DigidLogin({ returnUrl: returnUrl.href, state, csrfToken: csrf.token, personas: personas(), error: message, bsn: typed,
+          selected: form.persona }),
           { status: 422, setCookies: [csrf.setCookie] });
       }
       const assertion = await signAssertion(await signingKey(), { issuer: ctx.network.digid.origin, audience: returnUrl.origin, bsn: bsn!, state });

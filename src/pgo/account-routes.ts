@@ -11,7 +11,7 @@ import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost, safeNext } from "../shared/html.ts";
 import { createLoginGuard, createPasswordCheck, tooManyAttempts } from "../shared/login-guard.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
-import { AccountPage } from "../../views/pgo/account.tsx";
+import { AccountPage, InvitationNotice, SignedInAs } from "../../views/pgo/account.tsx";
 import { LoginPage } from "../../views/components/login.tsx";
 import type { Theme } from "../../views/theme.ts";
 import { PASSWORD_OPTIONS, type PgoStore } from "./store.ts";
@@ -27,19 +27,41 @@ export interface AccountDeps {
   store: PgoStore;
   expired(request: Request): Promise<Response>;
   startSession(accountId: string): string;
+  /** The account of this request's session, if any. */
+  accountOf(request: Request): { displayName: string } | null;
 }
 
-export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }: AccountDeps) {
+/** The zorgaanbieder an invitation link names (`/verbind?zorgaanbieder=…` as `next`), by display name; null for anything else. */
+export function invitationOf(ctx: SandboxContext, next: string): string | null {
+  let url: URL;
+  try { url = new URL(next, "http://pgo.invalid"); } catch { return null; }
+  if (url.pathname !== "/verbind") return null;
+  const name = url.searchParams.get("zorgaanbieder");
+  return ctx.network.zorgaanbieders.find((z) => z.name === name)?.displayName ?? null;
+}
+
+export function accountRoutes({ ctx, pgo, theme, store, expired, startSession, accountOf }: AccountDeps) {
   const guard = createLoginGuard(`pgo:${pgo.clientId}`);
   const passwords = createPasswordCheck(PASSWORD_OPTIONS);
+  /**
+   * Above the login and account forms (issue 12 §3): who is logged in already (with "Uitloggen",
+   * which comes back here), or else the invitation the person is following.
+   */
+  const notice = (request: Request, csrfToken: string, next: string) => {
+    const account = accountOf(request);
+    if (account) return SignedInAs({ name: account.displayName, csrfToken, next: `${new URL(request.url).pathname}?next=${encodeURIComponent(next)}` });
+    const provider = invitationOf(ctx, next);
+    return provider ? InvitationNotice({ providerName: provider, pgoName: pgo.displayName }) : undefined;
+  };
   const loginFailed = (request: Request, next: string, username: string, status: number, error: string, headers?: Record<string, string>) => {
     const csrf = ctx.csrf.grant(request);
-    return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, username, error }), { status, headers });
+    return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, username, error, notice: notice(request, csrf.token, next) }), { status, headers });
   };
   return new Elysia({ name: `pgo-accounts:${pgo.clientId}` })
     .get("/login", ({ request }) => {
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next: safeNext(new URL(request.url).searchParams.get("next")) }), { setCookies: [csrf.setCookie] });
+      const next = safeNext(new URL(request.url).searchParams.get("next"));
+      return htmlResponse(LoginPage({ theme, csrfToken: csrf.token, next, notice: notice(request, csrf.token, next) }), { setCookies: [csrf.setCookie] });
     })
     .post("/login", async ({ request }) => {
       const form = await readForm(request);
@@ -58,7 +80,8 @@ export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }:
     })
     .get("/account", ({ request }) => {
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next: safeNext(new URL(request.url).searchParams.get("next")) }), { setCookies: [csrf.setCookie] });
+      const next = safeNext(new URL(request.url).searchParams.get("next"));
+      return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next, notice: notice(request, csrf.token, next) }), { setCookies: [csrf.setCookie] });
     })
     .post("/account", async ({ request }) => {
       const form = await readForm(request);
@@ -68,7 +91,7 @@ export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }:
       const errors: Record<string, string> = {};
       const refuse = () => {
         const csrf = ctx.csrf.grant(request);
-        return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next, errors, values }), { status: 422 });
+        return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next, errors, values, notice: notice(request, csrf.token, next) }), { status: 422 });
       };
       if (values.name.length < 2 || values.name.length > 100) errors.name = "Vul uw naam in (2 tot 100 tekens).";
       if (!/^[a-z0-9._-]{3,40}$/.test(values.username)) errors.username = "Kies een gebruikersnaam van 3 tot 40 tekens: letters, cijfers, punt, streepje of liggend streepje.";
@@ -90,6 +113,9 @@ export function accountRoutes({ ctx, pgo, theme, store, expired, startSession }:
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
       const id = readCookie(request, PGO_SESSION_COOKIE);
       if (id) store.endSession(id);
-      return redirectAfterPost(request, "/login", [clearCookie(PGO_SESSION_COOKIE)]);
+      // "Niet jij? Uitloggen" on an invitation: the login page that follows leads back to it.
+      const next = safeNext(form.next);
+      return redirectAfterPost(request, next === "/" ? "/login" : next.startsWith("/login?") || next.startsWith("/account?") ? next : `/login?next=${encodeURIComponent(next)}`,
+        [clearCookie(PGO_SESSION_COOKIE)]);
     });
 }

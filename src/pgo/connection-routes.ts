@@ -6,24 +6,34 @@
 import { Elysia } from "elysia";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, isHtmx, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
-import { localDateTime } from "../shared/time.ts";
+import { formatDateTime } from "../shared/time.ts";
 import { newId } from "../shared/trace.ts";
-import { ConnectPage, ConnectionsPage, DigidStoppedPage, NoConsentPage, ProvidersPage } from "../../views/pgo/connect.tsx";
+import { ConnectPage, ConnectionsPage, DigidStoppedPage, DisconnectPage, NoConsentPage, ProvidersPage, type ConnectionRow } from "../../views/pgo/connect.tsx";
 import { ConnectError, authorizationRequest, redeemCode } from "./connect.ts";
 import type { PgoDeps } from "./deps.ts";
 import type { Provider } from "./register.ts";
 
 export function connectionRoutes(d: PgoDeps) {
   const { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, displayName, dvaNameOf, failure, expired, providersOr, providerRows: rows, syncConnection, start } = d;
+  const connectionRows = (accountId: string): ConnectionRow[] => store.connectionsOf(accountId).map((c) => ({
+    name: c.zorgaanbieder, displayName: displayName(c.zorgaanbieder), dvaName: dvaNameOf(c.zorgaanbieder), longTerm: c.refreshToken !== null,
+    connectedAt: formatDateTime(new Date(c.connectedAt)), expiresAt: formatDateTime(new Date(c.refreshToken ? c.connectedAt + 182 * 86_400_000 : c.accessExpiresAt)) }));
   return new Elysia({ name: `pgo-connections:${pgo.clientId}` })
     .get("/verbindingen", ({ request }) => {
       const account = accountOf(request);
       if (!account) return toLogin(request);
-      const when = (ms: number) => localDateTime(new Date(ms)).slice(0, 16).replace("T", " ");
-      const rows = store.connectionsOf(account.id).map((c) => ({ name: c.zorgaanbieder, displayName: displayName(c.zorgaanbieder), longTerm: c.refreshToken !== null,
-        connectedAt: when(c.connectedAt), expiresAt: c.refreshToken ? when(c.connectedAt + 182 * 86_400_000) : when(c.accessExpiresAt) }));
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(ConnectionsPage({ theme, csrfToken: csrf.token, rows, removed: new URL(request.url).searchParams.has("ontkoppeld") }), { setCookies: [csrf.setCookie] });
+      return htmlResponse(ConnectionsPage({ theme, csrfToken: csrf.token, rows: connectionRows(account.id), removed: new URL(request.url).searchParams.has("ontkoppeld") }),
+        { setCookies: [csrf.setCookie] });
+    })
+    // "Ontkoppelen" asks first, without JavaScript: this page says what the POST below revokes.
+    .get("/verbindingen/ontkoppelen", ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const row = connectionRows(account.id).find((r) => r.name === new URL(request.url).searchParams.get("zorgaanbieder"));
+      if (!row) return redirectAfterPost(request, "/verbindingen");
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(DisconnectPage({ theme, csrfToken: csrf.token, row, pgoName: pgo.displayName }), { setCookies: [csrf.setCookie] });
     })
     // Disconnect: revoke at the DVA (RFC 7009; a refresh token ends its whole grant), then forget.
     .post("/verbindingen/ontkoppelen", async ({ request }) => {
@@ -65,7 +75,8 @@ export function connectionRoutes(d: PgoDeps) {
       const provider = rows(providers, account.id).find((p) => p.name === name);
       if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze uitnodiging verwijst naar een zorgaanbieder die (nog) geen taken via een PGO aanbiedt. Kies zelf je zorgaanbieder.", 404);
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(ConnectPage({ theme, csrfToken: csrf.token, provider }), { setCookies: [csrf.setCookie] });
+      return htmlResponse(ConnectPage({ theme, csrfToken: csrf.token, provider, userName: account.displayName, pgoName: pgo.displayName, dvaName: dvaNameOf(provider.name) }),
+        { setCookies: [csrf.setCookie] });
     })
     .post("/verbind", async ({ request }) => {
       const account = accountOf(request);

@@ -6,7 +6,9 @@
 import { createActorApp } from "../shared/actor-app.ts";
 import type { SandboxContext } from "../shared/context.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
+import { htmlResponse } from "../shared/html.ts";
 import { personaLoginPurpose } from "../shared/tickets.ts";
+import { PrivacyPage } from "../../views/pgo/privacy.tsx";
 import { accountRoutes } from "./account-routes.ts";
 import { connectionRoutes } from "./connection-routes.ts";
 import { createPgoDeps } from "./deps.ts";
@@ -26,7 +28,9 @@ export function createPgo(ctx: SandboxContext, pgo: ResolvedPgo) {
       }
       return new Response(null, { status: 303, headers: { Location: "/taken", "Set-Cookie": startSession(account.id) } });
     })
+    // AM-FE-042: the privacy statement (what the PGO stores; modules run under the zorgaanbieder's responsibility).
+    .get("/privacy", ({ request }) => htmlResponse(PrivacyPage({ theme, pgoName: pgo.displayName, loggedIn: accountOf(request) !== null })))
     .use(taskRoutes(d))
     .use(connectionRoutes(d))
-    .use(accountRoutes({ ctx, pgo, theme, store, expired, startSession }));
+    .use(accountRoutes({ ctx, pgo, theme, store, expired, startSession, accountOf }));
 }

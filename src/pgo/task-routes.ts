@@ -6,31 +6,41 @@
 import { Elysia } from "elysia";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
-import { STATUS_LABELS, groupOf, notStartable, type TaskGroup } from "../shared/task-status.ts";
-import { clockTime } from "../shared/time.ts";
+import { groupOf, notStartable, statusLabel, type TaskGroup } from "../shared/task-status.ts";
+import { addDays, amsterdamDay, clockTime, weekdayLabel } from "../shared/time.ts";
 import { incomingIds, newId } from "../shared/trace.ts";
 import { LaunchFailed, Unavailable } from "../../views/pgo/problems.tsx";
-import { TASK_SORTS, TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type TaskSort, type WeekDay } from "../../views/pgo/tasks.tsx";
+import { TASK_SORTS, TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type TaskSort, type Week, type WeekDay } from "../../views/pgo/tasks.tsx";
 import type { PgoDeps } from "./deps.ts";
 
-const DAY_MS = 86_400_000;
-const dayName = new Intl.DateTimeFormat("nl-NL", { weekday: "long", day: "numeric", month: "long", timeZone: "Europe/Amsterdam" });
+/** The Amsterdam calendar day ("YYYY-MM-DD") of a FHIR dateTime; null when absent or unreadable. */
+function dayOf(iso: string | null): string | null {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(t) ? null : amsterdamDay(new Date(t));
+}
 
-/** Monday-to-Sunday of the week containing `week` (YYYY-MM-DD, default today), with each day's active tasks. */
-export function weekOf(week: string | null, rows: TaskRow[]): { days: WeekDay[]; previous: string; next: string; title: string } {
-  const base = week && /^\d{4}-\d{2}-\d{2}$/.test(week) && !Number.isNaN(Date.parse(`${week}T12:00:00Z`)) ? new Date(`${week}T12:00:00Z`) : new Date();
-  const monday = new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate() - ((base.getUTCDay() + 6) % 7)));
-  const iso = (d: Date) => d.toISOString().slice(0, 10);
+/**
+ * The week (Monday to Sunday, Amsterdam calendar days) containing `week` (YYYY-MM-DD; default
+ * today in Amsterdam). Each open task appears once: on the Amsterdam day its executionPeriod
+ * starts (Europe/Amsterdam with DST, so a task from Amsterdam midnight is on that day, not the one
+ * before), or under "Loopt al" when it started earlier and still runs this week.
+ */
+export function weekOf(week: string | null, rows: TaskRow[], now = new Date()): Week {
+  const noon = week && /^\d{4}-\d{2}-\d{2}$/.test(week) ? new Date(`${week}T12:00:00Z`) : null;
+  const base = noon && !Number.isNaN(noon.getTime()) && noon.toISOString().startsWith(week!) ? week! : amsterdamDay(now);
+  const monday = addDays(base, -((new Date(`${base}T12:00:00Z`).getUTCDay() + 6) % 7));
+  const sunday = addDays(monday, 6);
+  const open = rows.filter((r) => groupOf(r.view.status) === "te-doen")
+    .map((r) => ({ r, start: dayOf(r.view.start), end: dayOf(r.view.end), at: r.view.start ? Date.parse(r.view.start) || 0 : 0 }))
+    .sort((a, b) => a.at - b.at || a.r.view.title.localeCompare(b.r.view.title, "nl"));
+  const today = amsterdamDay(now);
   const days: WeekDay[] = Array.from({ length: 7 }, (_, i) => {
-    const start = new Date(monday.getTime() + i * DAY_MS);
-    const end = start.getTime() + DAY_MS - 1;
-    return {
-      date: iso(start), label: dayName.format(new Date(start.getTime() + 12 * 3_600_000)),
-      rows: rows.filter((r) => groupOf(r.view.status) === "te-doen" && r.view.start && Date.parse(r.view.start) <= end && (!r.view.end || Date.parse(r.view.end) >= start.getTime())),
-    };
+    const date = addDays(monday, i);
+    return { date, label: weekdayLabel(date), today: date === today, rows: open.filter((t) => t.start === date).map((t) => t.r) };
   });
-  return { days, previous: iso(new Date(monday.getTime() - 7 * DAY_MS)), next: iso(new Date(monday.getTime() + 7 * DAY_MS)),
-    title: `Week van ${days[0]!.label} tot en met ${days[6]!.label}` };
+  const earlier = open.filter((t) => (t.start === null || t.start < monday) && (t.end === null || t.end >= monday)).map((t) => t.r);
+  return { days, earlier, previous: addDays(monday, -7), next: addDays(monday, 7),
+    title: `Week van ${weekdayLabel(monday)} ${monday.slice(0, 4)} tot en met ${weekdayLabel(sunday)} ${sunday.slice(0, 4)}` };
 }
 
 export function taskRoutes(d: PgoDeps) {
@@ -52,10 +62,10 @@ export function taskRoutes(d: PgoDeps) {
       const all: TaskRow[] = store.tasksOf(account.id).map((t) => ({ zorgaanbieder: t.zorgaanbieder, providerName: displayName(t.zorgaanbieder), view: t.view }));
       if (url.searchParams.get("weergave") === "week") {
         const csrf = ctx.csrf.grant(request);
-        return htmlResponse(WeekView({ theme, csrfToken: csrf.token, ...weekOf(url.searchParams.get("week"), all) }), { setCookies: [csrf.setCookie] });
+        return htmlResponse(WeekView({ theme, csrfToken: csrf.token, week: weekOf(url.searchParams.get("week"), all) }), { setCookies: [csrf.setCookie] });
       }
-      // Period filter: tasks whose executionPeriod overlaps [van, tot].
-      const overlaps = (r: TaskRow) => (!from || !r.view.end || r.view.end.slice(0, 10) >= from) && (!to || !r.view.start || r.view.start.slice(0, 10) <= to);
+      // Period filter: tasks whose executionPeriod overlaps [van, tot], in Amsterdam calendar days.
+      const overlaps = (r: TaskRow) => (!from || (dayOf(r.view.end) ?? from) >= from) && (!to || (dayOf(r.view.start) ?? to) <= to);
       const visible = all.filter((r) => (!providerFilter || r.zorgaanbieder === providerFilter) && overlaps(r));
       const counts = { "te-doen": 0, klaar: 0, gestopt: 0 } as Record<TaskGroup, number>;
       for (const r of visible) counts[groupOf(r.view.status)]++;
@@ -65,7 +75,7 @@ export function taskRoutes(d: PgoDeps) {
       const sort: TaskSort = TASK_SORTS.some(([v]) => v === sortParam) ? sortParam as TaskSort : "datum";
       const key = (r: TaskRow) => (group === "te-doen" ? r.view.start ?? "" : r.view.lastModified ?? r.view.end ?? "");
       const byDate = (a: TaskRow, b: TaskRow) => (group === "te-doen" ? 1 : -1) * key(a).localeCompare(key(b));
-      const first = (r: TaskRow) => sort === "zorgaanbieder" ? r.providerName : sort === "status" ? STATUS_LABELS[r.view.status] ?? r.view.status : sort === "titel" ? r.view.title : "";
+      const first = (r: TaskRow) => sort === "zorgaanbieder" ? r.providerName : sort === "status" ? statusLabel(r.view.status) : sort === "titel" ? r.view.title : "";
       const rows = visible.filter((r) => groupOf(r.view.status) === group).sort((a, b) => first(a).localeCompare(first(b), "nl") || byDate(a, b));
       const providers: ProviderState[] = store.connectionsOf(account.id).map((c) => {
         const state = store.syncState(account.id, c.zorgaanbieder);
@@ -76,7 +86,7 @@ export function taskRoutes(d: PgoDeps) {
       });
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(TaskOverview({ theme, pgoName: pgo.displayName, csrfToken: csrf.token, userName: account.displayName, group, providerFilter,
-        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd"), from, to, sort,
+        providers, rows, counts, highlight: url.searchParams.get("gemarkeerd"), from, to, sort, now: Date.now(),
         selfUrl: `/taken?${new URLSearchParams([...url.searchParams].filter(([k]) => k !== "auto" && k !== "verbonden")).toString()}`,
         justConnected: url.searchParams.get("verbonden") ? displayName(url.searchParams.get("verbonden")!) : null }), { setCookies: [csrf.setCookie] });
     })
@@ -99,7 +109,7 @@ export function taskRoutes(d: PgoDeps) {
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
       if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(TaskDetail({ theme, csrfToken: csrf.token, dvaName: dvaNameOf(row.zorgaanbieder),
+      return htmlResponse(TaskDetail({ theme, csrfToken: csrf.token, dvaName: dvaNameOf(row.zorgaanbieder), now: Date.now(),
         row: { zorgaanbieder: row.zorgaanbieder, providerName: displayName(row.zorgaanbieder), view: row.view } }), { setCookies: [csrf.setCookie] });
     })
     .post("/taken/:zorgaanbieder/:id/starten", async ({ request, params }) => {
@@ -109,7 +119,8 @@ export function taskRoutes(d: PgoDeps) {
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
       if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
-      const refused = notStartable(row.view.status);
+      // Outside its executionPeriod the PGO does not ask for a launch code (the DVA would refuse it too).
+      const refused = notStartable(row.view.status, row.view, Date.now());
       if (refused) return failure(request, "Deze taak kan niet gestart worden", refused, 409);
       const providers = await providersOr(request);
       if (providers instanceof Response) return providers;

@@ -44,3 +44,57 @@ export function clockTime(date: Date): string {
   const p = Object.fromEntries(partsFormat.formatToParts(date).map((x) => [x.type, x.value]));
   return `${p.hour}:${p.minute}`;
 }
+
+// Dates as pages show them (issue 12 §3): one format per language, never ISO in a page.
+// Dutch: "1 december 2026", times "20:13", both "1 december 2026 om 20:13"; calendar days in Amsterdam.
+const dayFormat = new Intl.DateTimeFormat("nl-NL", { timeZone: ZONE, day: "numeric", month: "long", year: "numeric" });
+const calendarFormat = new Intl.DateTimeFormat("nl-NL", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
+const weekdayFormat = new Intl.DateTimeFormat("nl-NL", { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" });
+const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** An instant (or FHIR date/dateTime text) as a Date; a FHIR `date` ("1962-03-14") is that calendar day, not a UTC instant. */
+function instant(value: Date | string): Date | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
+  const d = new Date(CALENDAR_DAY.test(value) ? `${value}T12:00:00Z` : value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** "1 december 2026": the Amsterdam calendar day of an instant; a FHIR `date` as written. Empty for nothing or garbage. */
+export function formatDay(value: Date | string | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "";
+  if (typeof value === "string" && CALENDAR_DAY.test(value)) {
+    const d = instant(value);
+    return d ? calendarFormat.format(d) : "";
+  }
+  const d = instant(value);
+  return d ? dayFormat.format(d) : "";
+}
+
+/** "1 december 2026 om 20:13" in Amsterdam time. */
+export function formatDateTime(value: Date | string | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "";
+  const d = instant(value);
+  return d ? `${dayFormat.format(d)} om ${clockTime(d)}` : "";
+}
+
+/** "2026-12-01": the Amsterdam calendar day of an instant, for comparing and for URLs (not for reading). */
+export function amsterdamDay(date: Date): string {
+  return localDateTime(date).slice(0, 10);
+}
+
+/** True when the instant is 00:00 in Amsterdam (a period that starts with its day: show the day alone). */
+export function isAmsterdamMidnight(date: Date): boolean {
+  return clockTime(date) === "00:00";
+}
+
+/** The calendar day `days` after `day` (both "YYYY-MM-DD"); calendar arithmetic, so DST changes nothing. */
+export function addDays(day: string, days: number): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** "maandag 30 november" for a calendar day "YYYY-MM-DD". */
+export function weekdayLabel(day: string): string {
+  return weekdayFormat.format(new Date(`${day}T12:00:00Z`));
+}

@@ -24,6 +24,7 @@ import { themes } from "../../views/theme.ts";
 import { PatientPage, PatientRows, PatientsPage, ResultPage, TaskTable, type AssignValues, type NewPatientValues, type Who } from "../../views/xis/pages.tsx";
 import { createDvaClient, DvaError, type DvaClient, type Resource } from "./dva-client.ts";
 import { answersOf } from "./answers.ts";
+import { createPgoList } from "./pgo-list.ts";
 import { createPortal, patientBsn, patientName, PortalError, type Portal } from "./portal.ts";
 import { XisStore } from "./store.ts";
 
@@ -38,6 +39,7 @@ export function createXis(ctx: SandboxContext) {
   const http = createHttpClient({ location: n.xis.hostname, chain: ctx.chain });
   const clients = new Map<string, DvaClient>();
   const portals = new Map<string, Portal>();
+  const pgoList = createPgoList(http, n.register.origin);
 
   function portalOf(c: ResolvedClinician): Portal {
     let portal = portals.get(c.id);
@@ -82,12 +84,12 @@ export function createXis(ctx: SandboxContext) {
     const portal = portalOf(c);
     const patient = await portal.patient(patientId, t);
     if (!patient) return page(request, "Patiënt niet gevonden", "Deze patiënt bestaat niet bij de DVA van uw organisatie.", 404);
-    const [tasks, catalogue] = await Promise.all([portal.tasks(patientId, t), portal.catalogue(t)]);
+    const [tasks, catalogue, pgos] = await Promise.all([portal.tasks(patientId, t), portal.catalogue(t), pgoList.pgos(t)]);
     const csrf = ctx.csrf.grant(request);
     const today = new Date();
     const values: AssignValues = extra.values ?? { start: isoDate(today), eind: isoDate(new Date(today.getTime() + 14 * DAY)), aantal: "1", mail: "ja", aanvraag: randomToken(12) };
     return htmlResponse(PatientPage({ theme, who: who(c, csrf.token), patientId, name: patientName(patient), bsn: patientBsn(patient),
-      birthDate: (patient.birthDate as string | undefined) ?? null, tasks, catalogue, notice: extra.notice, errors: extra.errors, values }),
+      birthDate: (patient.birthDate as string | undefined) ?? null, tasks, catalogue, pgos, notice: extra.notice, errors: extra.errors, values }),
     { status: extra.status ?? 200, setCookies: [csrf.setCookie] });
   }
 

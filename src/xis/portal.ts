@@ -8,7 +8,7 @@
 import { AGB_SYSTEM, BSN_SYSTEM, DIGITAL_ACTIVITY_EXTENSIONS, EXT_QUESTIONNAIRE } from "../shared/fhir-profiles.ts";
 import { fhirList, fhirObject, fhirText, fhirTextOrNull } from "../shared/fhir-text.ts";
 import { groupPlanResource, providerTaskResource, type Ref } from "../shared/provider-task.ts";
-import { CLINICIAN_STATUS_LABELS, OPEN_STATUSES } from "../shared/task-status.ts";
+import { OPEN_STATUSES, isOverdue, statusLabel } from "../shared/task-status.ts";
 import type { ResolvedClinician, ResolvedZorgaanbieder } from "../shared/resolved-network.ts";
 import type { Trace } from "../shared/trace.ts";
 import { entries, type DvaClient, type Resource } from "./dva-client.ts";
@@ -27,6 +27,8 @@ export interface TaskRow {
   id: string; version: string | undefined; title: string; status: string; statusText: string; start: string | null; end: string | null;
   note: string | null; plan: string | null; reason: string | null; lastModified: string | null; activity: string | null;
   score: { total: number; label: string } | null; response: string | null; cancellable: boolean;
+  /** Journey step 16 (SD 4.6): the period has passed without completion, so the clinician may contact the patient. */
+  overdue: boolean;
 }
 
 const refOf = (v: unknown) => fhirTextOrNull(fhirObject(v).reference);
@@ -57,13 +59,13 @@ function scoreOf(task: Resource): { total: number; label: string } | null {
   return { total: out.valueInteger as number, label: /^Score \((.+)\)$/.exec(text)?.[1] ?? (text || "Score") };
 }
 
-export function taskRow(task: Resource, titles: Map<string, string>): TaskRow {
+export function taskRow(task: Resource, titles: Map<string, string>, now = Date.now()): TaskRow {
   const activity = activityOf(task);
   const period = fhirObject(task.executionPeriod);
   const status = fhirText(task.status);
   const response = fhirList(task.output).map((o) => refOf(fhirObject(o).valueReference)).find((r) => r?.startsWith("QuestionnaireResponse/")) ?? null;
   return {
-    id: fhirText(task.id), version: fhirTextOrNull(fhirObject(task.meta).versionId) ?? undefined, status, statusText: CLINICIAN_STATUS_LABELS[status] ?? status,
+    id: fhirText(task.id), version: fhirTextOrNull(fhirObject(task.meta).versionId) ?? undefined, status, statusText: statusLabel(status),
     title: (activity && titles.get(activity)) || fhirText(fhirObject(task.code).text) || fhirText(task.description) || "Taak",
     start: fhirTextOrNull(period.start), end: fhirTextOrNull(period.end),
     note: fhirTextOrNull(fhirObject(fhirList(task.note)[0]).text),
@@ -71,6 +73,7 @@ export function taskRow(task: Resource, titles: Map<string, string>): TaskRow {
     reason: fhirTextOrNull(fhirObject(task.statusReason).text),
     lastModified: fhirTextOrNull(task.lastModified),
     activity, score: scoreOf(task), response, cancellable: OPEN_STATUSES.includes(status),
+    overdue: isOverdue(status, fhirTextOrNull(period.end), now),
   };
 }
 

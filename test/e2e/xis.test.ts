@@ -238,7 +238,9 @@ describe("following and cancelling (AM-FE-007/009/012)", () => {
     expect(page.html).toContain(`<script src="/_sandbox/pause-refresh.js" defer></script>`);
     const partial = await open("/patienten/patient-tom/taken", jar);
     expect(partial.html).toStartWith('<div id="taken"');
-    expect(partial.html).toContain("Klaargezet");
+    // The SPEC §3 labels, the same as in the PGO (issue 12 §3: one set of Dutch status labels).
+    expect(partial.html).toContain(">aangevraagd<");
+    expect(partial.html).not.toContain("Klaargezet");
 
     const empty = await post("/taken/task-tom-delinde-medicatiecheck/annuleren", jar, { _csrf: page.csrf, patient: "patient-tom", reden: " " });
     expect(empty.status).toBe(422);

@@ -9,9 +9,14 @@ export interface DigidLoginProps {
   personas: { name: string; bsn: string }[];
   error?: string;
   bsn?: string;
+  /** The persona chosen before the page came back with a message; nothing is preselected otherwise (issue 12 §3). */
+  selected?: string;
 }
 
-/** The simulator's login page: pick a persona (by full name) or type a BSN (SPEC §12 names). */
+/**
+ * The simulator's login page: pick a persona (by full name) or type a BSN (SPEC §12 names).
+ * Nobody is preselected: "Inloggen" without a choice asks for one, so Koos never lands in Tom's tasks.
+ */
 export function DigidLogin(p: DigidLoginProps): JSX.Element {
   const dva = new URL(p.returnUrl).host;
   return (
@@ -28,7 +33,8 @@ export function DigidLogin(p: DigidLoginProps): JSX.Element {
           <legend>Kies een persoon</legend>
           {p.personas.map((persona, i) => (
             <div class="choice">
-              <input type="radio" name="persona" id={`persona-${i}`} value={persona.bsn} checked={i === 0 && !p.bsn} />
+              <input type="radio" name="persona" id={`persona-${i}`} value={persona.bsn} checked={persona.bsn === p.selected}
+                aria-describedby={p.error ? "bsn-error" : undefined} />
               <label class="inline" for={`persona-${i}`} safe>{persona.name}</label>
               <span class="hint" safe>{`BSN ${persona.bsn}`}</span>
             </div>

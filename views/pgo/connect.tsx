@@ -1,7 +1,7 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
 import { Layout } from "../layout.tsx";
 import type { Theme } from "../theme.ts";
-import { LogoutButton } from "./account.tsx";
+import { LogoutButton, SignedInAs } from "./account.tsx";
 
 export interface ProviderRow { name: string; displayName: string; connected: boolean }
 
@@ -41,12 +41,19 @@ export function ProvidersPage({ theme, csrfToken, providers, q }: { theme: Theme
   );
 }
 
-/** The invitation deep link (AM-FE-014/017): one provider preselected. */
-export function ConnectPage({ theme, csrfToken, provider }: { theme: Theme; csrfToken: string; provider: ProviderRow }): JSX.Element {
+/**
+ * The invitation deep link (AM-FE-014/017): one provider preselected. It says which invitation
+ * this is and whose PGO it opened in, with "niet jij? Uitloggen" leading back to it (issue 12 §3).
+ */
+export function ConnectPage({ theme, csrfToken, provider, userName, pgoName, dvaName }: { theme: Theme; csrfToken: string; provider: ProviderRow; userName: string; pgoName: string; dvaName: string }): JSX.Element {
   return (
-    <Layout theme={theme} title="Zorgaanbieder verbinden" aside={<LogoutButton csrfToken={csrfToken} />}>
-      <h1>Zorgaanbieder verbinden</h1>
-      <p>U bent uitgenodigd om taken van <strong safe>{provider.displayName}</strong> in deze PGO te bekijken.</p>
+    <Layout theme={theme} title={`Uitnodiging van ${provider.displayName}`}>
+      <h1 safe>{`Uitnodiging van ${provider.displayName}`}</h1>
+      <SignedInAs name={userName} csrfToken={csrfToken} next={`/verbind?zorgaanbieder=${encodeURIComponent(provider.name)}`} />
+      <p safe>{`Je bent uitgenodigd om de taken van ${provider.displayName} in ${pgoName} te bekijken. Met "Verbinden" ga je naar ${dvaName}, de dienstverlener van ${provider.displayName}: daar log je in met DigiD en geef je toestemming.`}</p>
+      {provider.connected
+        ? <p class="hint">Je bent al verbonden met <span safe>{provider.displayName}</span>; opnieuw verbinden vernieuwt je toestemming. Je taken staan onder <a href="/taken">Taken van zorgaanbieders</a>.</p>
+        : ""}
       <ConnectButton csrfToken={csrfToken} provider={provider} />
     </Layout>
   );
@@ -80,9 +87,11 @@ export function NoConsentPage({ theme, provider }: { theme: Theme; provider: str
   );
 }
 
-export interface ConnectionRow { name: string; displayName: string; longTerm: boolean; connectedAt: string; expiresAt: string | null }
+export interface ConnectionRow { name: string; displayName: string; dvaName: string; longTerm: boolean; connectedAt: string; expiresAt: string | null }
 
-/** Connected providers, consent type and expiry, and "Ontkoppelen" (issue 5 item 8). */
+const disconnectHref = (r: ConnectionRow) => `/verbindingen/ontkoppelen?zorgaanbieder=${encodeURIComponent(r.name)}`;
+
+/** Connected providers, consent type and expiry, and "Ontkoppelen" (issue 5 item 8), which first asks (issue 12 §3). */
 export function ConnectionsPage({ theme, csrfToken, rows, removed }: { theme: Theme; csrfToken: string; rows: ConnectionRow[]; removed: boolean }): JSX.Element {
   return (
     <Layout theme={theme} title="Verbindingen" aside={<LogoutButton csrfToken={csrfToken} />}>
@@ -90,27 +99,49 @@ export function ConnectionsPage({ theme, csrfToken, rows, removed }: { theme: Th
       <h1>Verbindingen</h1>
       {removed ? <div class="notice" role="status"><p>De verbinding is verbroken en de toestemming bij de dienstverlener ingetrokken.</p></div> : ""}
       {rows.length === 0 ? <p class="hint">Geen verbonden zorgaanbieders.</p> : (
-        <table>
-          <thead><tr><th scope="col">Zorgaanbieder</th><th scope="col">Toestemming</th><th scope="col">Verbonden op</th><th scope="col">Geldig tot</th><th scope="col"></th></tr></thead>
+        <table class="stack">
+          <thead><tr><th scope="col">Zorgaanbieder</th><th scope="col">Toestemming</th><th scope="col">Verbonden op</th><th scope="col">Geldig tot</th><th scope="col"><span class="visually-hidden">Acties</span></th></tr></thead>
           <tbody>
             {rows.map((r) => (
               <tr>
                 <td safe>{r.displayName}</td>
-                <td>{r.longTerm ? "Langdurig (6 maanden)" : "Eenmalig"}</td>
-                <td safe>{r.connectedAt}</td>
-                <td safe>{r.expiresAt ?? "—"}</td>
-                <td>
-                  <form method="post" action="/verbindingen/ontkoppelen">
-                    <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
-                    <input type="hidden" name="zorgaanbieder" value={r.name} />
-                    <button type="submit" class="danger" aria-label={`Ontkoppelen van ${r.displayName}`}>Ontkoppelen</button>
-                  </form>
-                </td>
+                <td data-label="Toestemming">{r.longTerm ? "Langdurig (6 maanden)" : "Eenmalig"}</td>
+                <td data-label="Verbonden op" safe>{r.connectedAt}</td>
+                <td data-label="Geldig tot" safe>{r.expiresAt ?? "—"}</td>
+                <td><a class="button danger" href={disconnectHref(r)} aria-label={`Ontkoppelen van ${r.displayName}`}>Ontkoppelen</a></td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+    </Layout>
+  );
+}
+
+/**
+ * "Ontkoppelen" asks first and says what it does (issue 12 §3): a page of its own, so it works
+ * without JavaScript. The POST revokes the tokens at the DVA (RFC 7009) and forgets the tasks.
+ */
+export function DisconnectPage({ theme, csrfToken, row, pgoName }: { theme: Theme; csrfToken: string; row: ConnectionRow; pgoName: string }): JSX.Element {
+  return (
+    <Layout theme={theme} title={`Ontkoppelen van ${row.displayName}`} aside={<LogoutButton csrfToken={csrfToken} />}>
+      <p><a href="/verbindingen">← Verbindingen</a></p>
+      <h1 safe>{`Ontkoppelen van ${row.displayName}?`}</h1>
+      <div class="card confirm">
+        <p>Als je ontkoppelt:</p>
+        <ul>
+          <li safe>{`trekt ${pgoName} je toestemming (${row.longTerm ? "langdurig, geldig tot " : "eenmalig, geldig tot "}${row.expiresAt ?? "—"}) in bij ${row.dvaName}, de dienstverlener van ${row.displayName}: de toegangssleutels (access token${row.longTerm ? " en refresh token" : ""}) werken daarna niet meer;`}</li>
+          <li safe>{`verwijdert ${pgoName} de taken van ${row.displayName} uit je overzicht;`}</li>
+          <li safe>{`blijven je taken en antwoorden bij ${row.displayName} zelf bewaard.`}</li>
+        </ul>
+        <p>Je kunt later opnieuw verbinden; dan log je opnieuw in met DigiD en geef je opnieuw toestemming.</p>
+      </div>
+      <form method="post" action="/verbindingen/ontkoppelen" class="actions">
+        <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+        <input type="hidden" name="zorgaanbieder" value={row.name} />
+        <button type="submit" class="danger">Ja, ontkoppelen</button>
+        <a class="button secondary" href="/verbindingen">Annuleren</a>
+      </form>
     </Layout>
   );
 }

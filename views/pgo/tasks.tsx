@@ -1,5 +1,6 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
-import { GROUP_LABELS, STATUS_LABELS, notStartable, type TaskGroup } from "../../src/shared/task-status.ts";
+import { GROUP_LABELS, groupOf, notStartable, periodNote, statusLabel, type TaskGroup } from "../../src/shared/task-status.ts";
+import { formatDateTime, formatDay } from "../../src/shared/time.ts";
 import type { TaskView } from "../../src/pgo/store.ts";
 import { Layout } from "../layout.tsx";
 import type { Theme } from "../theme.ts";
@@ -8,7 +9,16 @@ import { LogoutButton } from "./account.tsx";
 export interface ProviderState { name: string; displayName: string; dvaName: string; syncedAt: string | null; problem: string | null; reconsent: boolean }
 export interface TaskRow { zorgaanbieder: string; providerName: string; view: TaskView }
 
-const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString("nl-NL", { day: "numeric", month: "long", year: "numeric", timeZone: "Europe/Amsterdam" }) : "");
+const day = formatDay;
+const taskHref = (r: TaskRow) => `/taken/${encodeURIComponent(r.zorgaanbieder)}/${encodeURIComponent(r.view.id)}`;
+
+/** AM-FE-026: when a done or stopped task was finished (Task.lastModified); null when the DVA does not say. */
+function finishedNote(v: TaskView): string | null {
+  const when = formatDateTime(v.lastModified);
+  if (!when) return null;
+  const group = groupOf(v.status);
+  return group === "klaar" ? `Afgerond op ${when}` : group === "gestopt" ? `Gestopt op ${when}` : null;
+}
 
 export interface OverviewProps {
   theme: Theme; pgoName: string; csrfToken: string; userName: string; group: TaskGroup; providerFilter: string | null;
@@ -16,6 +26,8 @@ export interface OverviewProps {
   /** The overview's own URL (for the periodic htmx refresh) and the period filter. */
   selfUrl: string; from: string; to: string;
   sort: TaskSort;
+  /** The moment the page is rendered: whether a task's period has started or ended. */
+  now: number;
 }
 
 /** SPEC §7: sort by date, provider or status (and title); date is the default per group. */
@@ -50,9 +62,11 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
           </ul>
         )}
         <div class="actions">
-          <form method="post" action="/taken/verversen">
+          {/* With htmx the button shows it is busy while the DVAs answer; without, the page simply reloads. */}
+          <form method="post" action="/taken/verversen" hx-post="/taken/verversen" hx-indicator="#verversen-bezig" hx-disabled-elt="find button">
             <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
             <button type="submit">Verversen</button>
+            <span id="verversen-bezig" class="busy hint" role="status"> Bezig met verversen…</span>
           </form>
           <a class="button secondary" href="/zorgaanbieders">Zorgaanbieder toevoegen</a>
           <a class="button secondary" href="/verbindingen">Verbindingen</a>
@@ -90,11 +104,13 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
         <ul class="grid" style="list-style:none;padding:0">
           {p.rows.map((r) => (
             <li class="card">
-              <h3 style="margin:0"><a href={`/taken/${encodeURIComponent(r.zorgaanbieder)}/${encodeURIComponent(r.view.id)}`} safe>{r.view.title}</a>
+              <h3 class="task-title"><a href={taskHref(r)} safe>{r.view.title}</a>
                 {r.view.id === p.highlight ? <span class="status up">bijgewerkt</span> : ""}</h3>
-              <p class="hint" safe>{`${r.providerName}${r.view.group ? ` · ${r.view.group}` : ""} · ${STATUS_LABELS[r.view.status] ?? r.view.status}`}</p>
+              <p class="hint" safe>{`${r.providerName}${r.view.group ? ` · ${r.view.group}` : ""} · ${statusLabel(r.view.status)}`}</p>
+              {periodNote(r.view.status, r.view, p.now) ? <p class="period-note" safe>{periodNote(r.view.status, r.view, p.now)}</p> : ""}
+              {finishedNote(r.view) ? <p class="done-note" safe>{finishedNote(r.view)}</p> : ""}
               {r.view.description ? <p safe>{r.view.description}</p> : ""}
-              {r.view.start || r.view.end ? <p class="hint" safe>{`Uitvoeren van ${day(r.view.start)} tot ${day(r.view.end)}`}</p> : ""}
+              {r.view.start || r.view.end ? <p class="hint" safe>{periodText(r.view)}</p> : ""}
               {r.view.module ? <p class="hint" safe>{`Via de module ${r.view.module}`}</p> : ""}
               {r.view.reason ? <p><strong>Reden:</strong> <span safe>{r.view.reason}</span></p> : ""}
             </li>
@@ -106,27 +122,35 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
   );
 }
 
+/** "Uitvoeren van 1 december 2026 tot en met 15 december 2026", or the one bound there is. */
+function periodText(v: TaskView): string {
+  if (v.start && v.end) return `Uitvoeren van ${day(v.start)} tot en met ${day(v.end)}`;
+  return v.start ? `Uitvoeren vanaf ${day(v.start)}` : `Uitvoeren tot en met ${day(v.end)}`;
+}
+
 /** A task's page with the AM-FE-042 warning and "Taak starten" (SD 3.4). */
-export function TaskDetail({ theme, csrfToken, row, dvaName }: { theme: Theme; csrfToken: string; row: TaskRow; dvaName: string }): JSX.Element {
+export function TaskDetail({ theme, csrfToken, row, dvaName, now }: { theme: Theme; csrfToken: string; row: TaskRow; dvaName: string; now: number }): JSX.Element {
   const v = row.view;
+  const refused = notStartable(v.status, v, now);
   return (
     <Layout theme={theme} title={v.title} aside={<LogoutButton csrfToken={csrfToken} />}>
       <p><a href="/taken">← Taken van zorgaanbieders</a></p>
       <h1 safe>{v.title}</h1>
       <dl class="error-ids">
         <dt>Zorgaanbieder</dt><dd safe>{row.providerName}</dd>
-        <dt>Status</dt><dd safe>{STATUS_LABELS[v.status] ?? v.status}</dd>
+        <dt>Status</dt><dd safe>{statusLabel(v.status)}</dd>
+        {finishedNote(v) ? <><dt>{groupOf(v.status) === "klaar" ? "Afgerond op" : "Gestopt op"}</dt><dd safe>{formatDateTime(v.lastModified)}</dd></> : ""}
         {v.group ? <><dt>Onderdeel van</dt><dd safe>{v.group}</dd></> : ""}
         {v.requester ? <><dt>Klaargezet door</dt><dd safe>{v.requester}</dd></> : ""}
         {v.module ? <><dt>Module</dt><dd safe>{v.module}</dd></> : ""}
         {v.start ? <><dt>Uitvoeren vanaf</dt><dd safe>{day(v.start)}</dd></> : ""}
-        {v.end ? <><dt>Uitvoeren tot</dt><dd safe>{day(v.end)}</dd></> : ""}
+        {v.end ? <><dt>Uitvoeren tot en met</dt><dd safe>{day(v.end)}</dd></> : ""}
         {v.reason ? <><dt>Reden van stoppen</dt><dd safe>{v.reason}</dd></> : ""}
       </dl>
       {v.description ? <p safe>{v.description}</p> : ""}
       {v.note ? <div class="card"><strong>Instructie:</strong> <span safe>{v.note}</span></div> : ""}
       <div class="banner" role="note"><p safe>{`Deze taak opent een applicatie buiten deze PGO, bij ${dvaName}, onder verantwoordelijkheid van ${row.providerName}.`}</p></div>
-      {notStartable(v.status) ? <p class="hint" safe>{notStartable(v.status)}</p> : (
+      {refused ? <p class="period-note" safe>{refused}</p> : (
         <form method="post" action={`/taken/${encodeURIComponent(row.zorgaanbieder)}/${encodeURIComponent(v.id)}/starten`}>
           <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
           <button type="submit">{v.status === "completed" ? "Antwoorden bekijken" : "Taak starten"}</button>
@@ -136,30 +160,49 @@ export function TaskDetail({ theme, csrfToken, row, dvaName }: { theme: Theme; c
   );
 }
 
-export interface WeekDay { date: string; label: string; rows: TaskRow[] }
+export interface WeekDay { date: string; label: string; today: boolean; rows: TaskRow[] }
+export interface Week { days: WeekDay[]; earlier: TaskRow[]; previous: string; next: string; title: string }
 
-/** The week calendar (AM-FE-026): per day the tasks whose executionPeriod covers it. */
-export function WeekView({ theme, csrfToken, days, previous, next, title }: { theme: Theme; csrfToken: string; days: WeekDay[]; previous: string; next: string; title: string }): JSX.Element {
+/** One task in the week: its title, provider and until when. */
+function WeekTask({ r }: { r: TaskRow }): JSX.Element {
+  return (
+    <li>
+      <a href={taskHref(r)} safe>{r.view.title}</a>
+      <span class="hint" safe>{`${r.providerName}${r.view.end ? ` · tot en met ${day(r.view.end)}` : ""}`}</span>
+    </li>
+  );
+}
+
+/**
+ * The week calendar (AM-FE-025): each open task once, on the Amsterdam day its executionPeriod
+ * starts; tasks that started before this week and still run are listed above the days.
+ */
+export function WeekView({ theme, csrfToken, week }: { theme: Theme; csrfToken: string; week: Week }): JSX.Element {
   return (
     <Layout theme={theme} title="Weekoverzicht" aside={<LogoutButton csrfToken={csrfToken} />}>
       <p><a href="/taken">← Lijst</a></p>
       <h1>Taken van zorgaanbieders</h1>
-      <h2 safe>{title}</h2>
+      <h2 safe>{week.title}</h2>
       <nav aria-label="Weken" class="actions">
-        <a class="button secondary" href={`/taken?weergave=week&week=${previous}`}>Vorige week</a>
-        <a class="button secondary" href={`/taken?weergave=week&week=${next}`}>Volgende week</a>
+        <a class="button secondary" href={`/taken?weergave=week&week=${week.previous}`}>Vorige week</a>
+        <a class="button secondary" href="/taken?weergave=week">Deze week</a>
+        <a class="button secondary" href={`/taken?weergave=week&week=${week.next}`}>Volgende week</a>
       </nav>
-      <div class="week" style="display:grid;grid-template-columns:repeat(7,minmax(7rem,1fr));gap:.5rem;overflow-x:auto;margin-top:1rem">
-        {days.map((d) => (
-          <section class="card" aria-label={d.label} style="padding:.5rem">
-            <h3 style="margin:0 0 .5rem;font-size:1rem" safe>{d.label}</h3>
-            {d.rows.length === 0 ? <p class="hint">—</p> : d.rows.map((r) => (
-              <p style="margin:.25rem 0"><a href={`/taken/${encodeURIComponent(r.zorgaanbieder)}/${encodeURIComponent(r.view.id)}`} safe>{r.view.title}</a>
-                <br /><span class="hint" safe>{r.providerName}</span></p>
-            ))}
-          </section>
+      {week.earlier.length ? (
+        <section class="card week-earlier" aria-labelledby="week-earlier">
+          <h3 id="week-earlier">Loopt al</h3>
+          <ul class="week-tasks">{week.earlier.map((r) => <WeekTask r={r} />)}</ul>
+        </section>
+      ) : ""}
+      <ol class="week">
+        {week.days.map((d) => (
+          <li class={d.today ? "card week-day today" : "card week-day"} aria-labelledby={`dag-${d.date}`} aria-current={d.today ? "date" : undefined}>
+            <h3 id={`dag-${d.date}`} safe>{d.label}</h3>
+            {d.today ? <span class="status up">vandaag</span> : ""}
+            {d.rows.length === 0 ? <p class="hint">Geen nieuwe taken</p> : <ul class="week-tasks">{d.rows.map((r) => <WeekTask r={r} />)}</ul>}
+          </li>
         ))}
-      </div>
+      </ol>
     </Layout>
   );
 }

@@ -1,17 +1,21 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
 import { fhirText } from "../../src/shared/fhir-text.ts";
+import { OVERDUE_LABEL } from "../../src/shared/task-status.ts";
+import { formatDateTime, formatDay } from "../../src/shared/time.ts";
+import type { ModulePgo } from "../../src/xis/pgo-list.ts";
 import type { CatalogueItem, PatientRow, TaskRow } from "../../src/xis/portal.ts";
 import { ASSETS, Layout } from "../layout.tsx";
 import type { Theme } from "../theme.ts";
 
 export interface Who { name: string; role: string; organisation: string; csrfToken: string }
 
-const date = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString("nl-NL", { timeZone: "Europe/Amsterdam", day: "numeric", month: "short", year: "numeric" }) : "—");
+/** One date format for the whole portal (issue 12 §3): "1 december 2026"; a dash for nothing. */
+const date = (iso: string | null | undefined) => formatDay(iso) || "—";
 
 /** Who is logged in, and the way out. */
 function Aside({ who }: { who: Who }): JSX.Element {
   return (
-    <form method="post" action="/logout" class="inline">
+    <form method="post" action="/logout" class="inline who">
       <span safe>{`${who.name}, ${who.role} — ${who.organisation}`}</span>{" "}
       <input type="hidden" name={CSRF_FIELD} value={who.csrfToken} />
       <button type="submit" class="secondary">Uitloggen</button>
@@ -27,7 +31,7 @@ export function PatientRows({ rows, total }: { rows: PatientRow[]; total: number
         <tr>
           <td><a href={`/patienten/${encodeURIComponent(p.id)}`} safe>{p.name}</a></td>
           <td><code safe>{p.bsn ?? "—"}</code></td>
-          <td safe>{p.birthDate ?? "—"}</td>
+          <td safe>{date(p.birthDate)}</td>
         </tr>
       ))}
       {total > rows.length
@@ -99,14 +103,15 @@ export function TaskTable({ patientId, tasks, csrfToken }: { patientId: string; 
     <div id="taken" hx-get={`/patienten/${encodeURIComponent(patientId)}/taken`} hx-trigger="every 10s" data-pause-while-open hx-swap="outerHTML">
       {tasks.length === 0
         ? <p class="hint">Nog geen taken voor deze patiënt.</p>
-        : <table>
-            <thead><tr><th scope="col">Taak</th><th scope="col">Status</th><th scope="col">Periode</th><th scope="col">Details</th><th scope="col"></th></tr></thead>
+        : <table class="stack">
+            <thead><tr><th scope="col">Taak</th><th scope="col">Status</th><th scope="col">Periode</th><th scope="col">Details</th><th scope="col"><span class="visually-hidden">Acties</span></th></tr></thead>
             <tbody>
               {tasks.map((t) => (
                 <tr id={`taak-${t.id}`}>
                   <td><strong safe>{t.title}</strong>{t.plan ? <div class="hint" safe>{t.plan}</div> : ""}</td>
-                  <td><span class={`status ${t.status}`} safe>{t.statusText}</span></td>
-                  <td safe>{`${date(t.start)} – ${date(t.end)}`}</td>
+                  <td data-label="Status"><span class={`status ${t.status}`} safe>{t.statusText}</span>
+                    {t.overdue ? <div><span class="status overdue">{OVERDUE_LABEL}</span></div> : ""}</td>
+                  <td data-label="Periode" safe>{`${date(t.start)} – ${date(t.end)}`}</td>
                   <td>
                     {t.note ? <div><span class="hint">Instructie:</span> <span safe>{t.note}</span></div> : ""}
                     {t.reason ? <div><span class="hint">Reden:</span> <span safe>{t.reason}</span></div> : ""}
@@ -142,6 +147,24 @@ export interface AssignValues { module?: string; instructie?: string; start?: st
 export interface PatientPageProps {
   theme: Theme; who: Who; patientId: string; name: string; bsn: string | null; birthDate: string | null;
   tasks: TaskRow[]; catalogue: CatalogueItem[]; notice?: string; errors?: Record<string, string>; values: AssignValues;
+  /** AM-FE-004: the PGOs that support modules, from the register's lists; null when the register did not answer. */
+  pgos: ModulePgo[] | null;
+}
+
+/** AM-FE-004: which PGOs the patient can use for these tasks (MedMij Register, read over HTTP). */
+function ModulePgos({ pgos }: { pgos: ModulePgo[] | null }): JSX.Element {
+  // No aria-labelledby: a region named "… modules" would also answer getByLabel("Module"), the module field's name.
+  return (
+    <section class="card">
+      <h2>PGO's met modules</h2>
+      {pgos === null ? <p class="hint">De lijsten van het MedMij-register zijn nu niet op te halen.</p>
+        : pgos.length === 0 ? <p class="hint">Het MedMij-register noemt geen PGO die taken van zorgaanbieders verzamelt.</p>
+        : <>
+            <p>De patiënt kan deze taken openen in een PGO die aanbiedermodules ondersteunt (volgens het MedMij-register):</p>
+            <ul>{pgos.map((g) => <li><strong safe>{g.name}</strong> <span class="hint" safe>{`(${g.hostname})`}</span></li>)}</ul>
+          </>}
+    </section>
+  );
 }
 
 /** One patient: tasks, and assigning a module from the organisation's catalogue (AM-FE-001/002/011/043). */
@@ -156,7 +179,7 @@ export function PatientPage(p: PatientPageProps): JSX.Element {
       <h1 safe>{p.name}</h1>
       <dl class="facts">
         <dt>BSN</dt><dd><code safe>{p.bsn ?? "—"}</code></dd>
-        <dt>Geboortedatum</dt><dd safe>{fhirText(p.birthDate) || "—"}</dd>
+        <dt>Geboortedatum</dt><dd safe>{date(fhirText(p.birthDate))}</dd>
       </dl>
       {p.notice ? <div class="notice" role="status"><p safe>{p.notice}</p></div> : ""}
 
@@ -167,6 +190,7 @@ export function PatientPage(p: PatientPageProps): JSX.Element {
         <input type="hidden" name={CSRF_FIELD} value={p.who.csrfToken} />
         <button type="submit" class="secondary">Uitnodiging versturen</button>
       </form>
+      <ModulePgos pgos={p.pgos} />
 
       <h2 id="toewijzen">Module toewijzen</h2>
       {p.catalogue.length === 0
@@ -271,7 +295,7 @@ export function ResultPage(p: ResultPageProps): JSX.Element {
       <h1 safe>{p.task.title}</h1>
       <dl class="facts">
         <dt>Patiënt</dt><dd safe>{p.patientName}</dd>
-        <dt>Afgerond</dt><dd safe>{date(p.task.lastModified)}</dd>
+        <dt>Afgerond op</dt><dd safe>{formatDateTime(p.task.lastModified) || "—"}</dd>
         {p.task.score ? <><dt>Score</dt><dd safe>{`${p.task.score.total} — ${p.task.score.label}`}</dd></> : ""}
       </dl>
       {p.series.length > 1
