@@ -93,7 +93,7 @@ export function accountRoutes({ ctx, pgo, theme, store, expired, startSession, a
         const csrf = ctx.csrf.grant(request);
         return htmlResponse(AccountPage({ theme, csrfToken: csrf.token, next, errors, values, notice: notice(request, csrf.token, next) }), { status: 422 });
       };
-      if (values.name.length < 2 || values.name.length > 100) errors.name = "Vul uw naam in (2 tot 100 tekens).";
+      if (values.name.length < 2 || values.name.length > 100) errors.name = "Vul je naam in (2 tot 100 tekens).";
       if (!/^[a-z0-9._-]{3,40}$/.test(values.username)) errors.username = "Kies een gebruikersnaam van 3 tot 40 tekens: letters, cijfers, punt, streepje of liggend streepje.";
       else if (store.findAccount(pgo.clientId, values.username)) errors.username = TAKEN;
       if ((form.password ?? "").length < 3 || (form.password ?? "").length > 200) errors.password = "Kies een wachtwoord van minstens 3 tekens (dit is een sandbox).";

@@ -104,10 +104,10 @@ export function taskRoutes(d: PgoDeps) {
       if (!account) return toLogin(request);
       // The copy may be stale: the page reads the Task again, and a Task the DVA no longer gives leaves the copy (issue 11 item 7).
       if (!(await checkTask(account.id, params.zorgaanbieder, params.id))) {
-        return failure(request, "Taak niet gevonden", `${displayName(params.zorgaanbieder)} heeft deze taak niet meer voor u klaarstaan. Hij is uit uw overzicht gehaald.`, 404);
+        return failure(request, "Taak niet gevonden", `${displayName(params.zorgaanbieder)} heeft deze taak niet meer voor je klaarstaan. Hij is uit je overzicht gehaald.`, 404);
       }
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
-      if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
+      if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in je overzicht.", 404);
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(TaskDetail({ theme, csrfToken: csrf.token, dvaName: dvaNameOf(row.zorgaanbieder), now: Date.now(),
         row: { zorgaanbieder: row.zorgaanbieder, providerName: displayName(row.zorgaanbieder), view: row.view } }), { setCookies: [csrf.setCookie] });
@@ -118,7 +118,7 @@ export function taskRoutes(d: PgoDeps) {
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
-      if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in uw overzicht.", 404);
+      if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in je overzicht.", 404);
       // Outside its executionPeriod the PGO does not ask for a launch code (the DVA would refuse it too).
       const refused = notStartable(row.view.status, row.view, Date.now());
       if (refused) return failure(request, "Deze taak kan niet gestart worden", refused, 409);

@@ -45,7 +45,7 @@ describe("the clinician's side of the journey in Chromium (SPEC §9, SD 3.1)", (
     // Sanne has no PGO account yet: she creates one from the login page, then connects De Linde.
     expect(new URL(page.url()).host).toBe(new URL(sandbox.url("pgo")).host);
     await page.getByRole("link", { name: "Account aanmaken" }).click();
-    await page.getByLabel("Uw naam").fill("Sanne van Dijk");
+    await page.getByLabel("Je naam").fill("Sanne van Dijk");
     await page.getByLabel("Gebruikersnaam").fill("sanne");
     await page.getByLabel("Wachtwoord", { exact: true }).fill("sanne");
     await page.getByLabel("Wachtwoord herhalen").fill("sanne");

@@ -47,7 +47,7 @@ describe("PGO accounts (AM-FE-016)", () => {
     const bad = await submit({ name: "S", username: "a", password: "x", password2: "y" });
     expect(bad.status).toBe(422);
     const html = await bad.text();
-    expect(html).toContain("Vul uw naam in");
+    expect(html).toContain("Vul je naam in");
     expect(html).toContain("Kies een gebruikersnaam");
     expect((await submit({ name: "Tom", username: "tom", password: "abc", password2: "abc" })).status).toBe(422); // taken
     expect((await submit({ name: "Sanne van Dijk", username: "sanne", password: "abc", password2: "abd" })).status).toBe(422);

@@ -58,7 +58,7 @@ describe("the PGO's copy follows the DVA", () => {
     expect(page.status).toBe(404);
     const html = await page.text();
     expect(html).toContain("Taak niet gevonden");
-    expect(html).toContain("heeft deze taak niet meer voor u klaarstaan");
+    expect(html).toContain("heeft deze taak niet meer voor je klaarstaan");
     // No collection in between (the copy is minutes old): the row itself went.
     expect(await overview()).not.toContain(taskLink(id));
     // A Task that is still there opens as before, with what the DVA says now.

@@ -26,7 +26,7 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
       <form method="post" action="/account" class="card">
         <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
         <input type="hidden" name="next" value={p.next} />
-        {field("name", "Uw naam", "text", "name")}
+        {field("name", "Je naam", "text", "name")}
         {field("username", "Gebruikersnaam", "text", "username")}
         {field("password", "Wachtwoord", "password", "new-password")}
         {field("password2", "Wachtwoord herhalen", "password", "new-password")}

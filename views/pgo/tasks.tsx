@@ -36,7 +36,7 @@ export const TASK_SORTS: [TaskSort, string][] = [["datum", "Datum"], ["zorgaanbi
 
 /** "Taken van zorgaanbieders" (SD 4.2.2): all connected providers' tasks in one view. */
 export function TaskOverview(p: OverviewProps): JSX.Element {
-  const dvas = [...new Set(p.providers.map((x) => x.dvaName))].join(" of ") || "de dienstverlener van uw zorgaanbieder";
+  const dvas = [...new Set(p.providers.map((x) => x.dvaName))].join(" of ") || "de dienstverlener van je zorgaanbieder";
   const keep = `${p.providerFilter ? `&zorgaanbieder=${encodeURIComponent(p.providerFilter)}` : ""}${p.from ? `&van=${p.from}` : ""}${p.to ? `&tot=${p.to}` : ""}${p.sort !== "datum" ? `&sorteer=${p.sort}` : ""}`;
   const link = (group: TaskGroup) => `/taken?groep=${group}${keep}`;
   return (
