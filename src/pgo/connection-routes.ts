@@ -7,9 +7,10 @@ import { Elysia } from "elysia";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, isHtmx, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
 import { formatDateTime } from "../shared/time.ts";
-import { newId } from "../shared/trace.ts";
+import { newId, sessionIdOf } from "../shared/trace.ts";
 import { ConnectPage, ConnectionsPage, DigidStoppedPage, DisconnectPage, NoConsentPage, ProvidersPage, type ConnectionRow } from "../../views/pgo/connect.tsx";
 import { ConnectError, authorizationRequest, redeemCode } from "./connect.ts";
+import { PGO_SESSION_COOKIE } from "./account-routes.ts";
 import type { PgoDeps } from "./deps.ts";
 import type { Provider } from "./register.ts";
 
@@ -90,7 +91,7 @@ export function connectionRoutes(d: PgoDeps) {
       const traceId = newId();
       const authorization = await authorizationRequest(provider, pgo.clientId, redirectUri, traceId);
       store.saveState({ state: authorization.state, accountId: account.id, zorgaanbieder: provider.name, traceId, resumeTask: null, codeVerifier: authorization.codeVerifier }, Date.now());
-      ctx.chain.write({ type: "send_authorization_request", location: pgo.clientId, traceId, request: { id: newId(), method: "get", uri: provider.authorizationEndpoint, client_id: pgo.clientId, server_id: new URL(provider.authorizationEndpoint).hostname } });
+      ctx.chain.write({ type: "send_authorization_request", location: pgo.clientId, traceId, sessionId: sessionIdOf(request, PGO_SESSION_COOKIE), request: { id: newId(), method: "get", uri: provider.authorizationEndpoint, client_id: pgo.clientId, server_id: new URL(provider.authorizationEndpoint).hostname } });
       const target = authorization.url;
       if (isHtmx(request)) return new Response(null, { status: 204, headers: { "HX-Redirect": target } });
       return new Response(null, { status: 303, headers: { Location: target } });

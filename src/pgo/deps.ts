@@ -10,7 +10,7 @@ import { htmlResponse } from "../shared/html.ts";
 import { createHttpClient } from "../shared/http-client.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
 import { Sealer } from "../shared/sealed.ts";
-import { incomingIds, newId } from "../shared/trace.ts";
+import { incomingIds, newId, sessionIdOf } from "../shared/trace.ts";
 import { ErrorPage } from "../../views/error-page.tsx";
 import type { ProviderRow } from "../../views/pgo/connect.tsx";
 import { LaunchFailed, TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
@@ -112,11 +112,10 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
 
   const problemProps = (request: Request, zorgaanbieder: string, traceId?: string) => {
     const za = ctx.network.zorgaanbieders.find((z) => z.name === zorgaanbieder);
-    const session = readCookie(request, PGO_SESSION_COOKIE);
     return { theme, dvaName: za?.dvaSite.name ?? "de dienstverlener (DVA) van je zorgaanbieder", dvaPhone: za?.dvaSite.phone ?? "via het nummer op de website van je zorgaanbieder",
       providerName: za ? displayName(zorgaanbieder) : "je zorgaanbieder", providerKnown: za !== undefined,
       pgoName: pgo.displayName, traceId: traceId ?? incomingIds(request).traceId,
-      sessionId: session ? sha256(session).slice(0, 16) : null };
+      sessionId: sessionIdOf(request, PGO_SESSION_COOKIE) };
   };
   const returnUrlFor = (zorgaanbieder: string, taskId: string) =>
     `${pgo.site.origin}/launch_callback?zorgaanbieder=${encodeURIComponent(zorgaanbieder)}&taak=${encodeURIComponent(taskId)}`;
@@ -132,7 +131,7 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     return !!dva && ctx.network.modules.some((m) => m.site.origin === origin && m.clients.some((c) => c.dva === dva.id && c.clientId === clientId));
   };
   /** SD 4.5.3.1.7 / 4.5.4.1.4: the PGO logs an actor that did not answer as an availability check error. */
-  const availabilityError = (traceId: string, description: string) => ctx.chain.write({ type: "receive_availability_check_error", location: pgo.clientId, traceId,
+  const availabilityError = (traceId: string, sessionId: string | null, description: string) => ctx.chain.write({ type: "receive_availability_check_error", location: pgo.clientId, traceId, sessionId,
     error: { request_id: newId(), code: "service_unavailable", description } });
 
   /** The trace of each launch, so that the return from the module (SD 3.8) joins it. */
@@ -174,27 +173,29 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
       return new Response(null, { status: 303, headers: { Location: authorization.url } });
     };
     if (!token) return reauthorize();
-    const outcome = await launchOutcome({ http, trace: { traceId, sessionId: null }, provider, clientId: pgo.clientId, accessToken: token, taskId,
+    // SD 4.5: the lines of this person's request carry the Session ID its error pages show.
+    const sessionId = sessionIdOf(request, PGO_SESSION_COOKIE);
+    const outcome = await launchOutcome({ http, trace: { traceId, sessionId }, provider, clientId: pgo.clientId, accessToken: token, taskId,
       returnUrl: returnUrlFor(provider.name, taskId), isRegisteredModule: (address, clientId) => isRegisteredModule(provider, address, clientId) });
     switch (outcome.kind) {
       case "launch":
         launchTraces.set(`${accountId} ${provider.name} ${taskId}`, traceId);
         lastLaunches.set(accountId, { zorgaanbieder: provider.name, taskId, traceId, at: Date.now() });
-        ctx.chain.write({ type: "send_smart_launch_request", location: pgo.clientId, traceId,
+        ctx.chain.write({ type: "send_smart_launch_request", location: pgo.clientId, traceId, sessionId,
           request: { id: newId(), method: "get", uri: outcome.url.split("?")[0], client_id: pgo.clientId, server_id: new URL(outcome.url).hostname } });
         return new Response(null, { status: 303, headers: { Location: outcome.url } });
       case "step-up":
         if (allowStepUp) return reauthorize();
         return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: "de DVA vraagt opnieuw om her-identificatie" }), { status: 502 });
       case "dva-unreachable":
-        availabilityError(traceId, "DVA is tijdelijk niet beschikbaar (token exchange)");
+        availabilityError(traceId, sessionId, "DVA is tijdelijk niet beschikbaar (token exchange)");
         return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "dva" }), { status: 503 });
       case "module-unreachable":
-        availabilityError(traceId, `Module niet beschikbaar voor SMART launch: ${outcome.reason}`);
+        availabilityError(traceId, sessionId, `Module niet beschikbaar voor SMART launch: ${outcome.reason}`);
         return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "module" }), { status: 503 });
       case "unregistered-module": {
         const reason = `het adres ${outcome.address} is geen module die in het netwerk bij ${dvaNameOf(provider.name)} is geregistreerd voor client_id ${outcome.clientId}`;
-        ctx.chain.write({ type: "receive_smart_launch_request_error", location: pgo.clientId, traceId,
+        ctx.chain.write({ type: "receive_smart_launch_request_error", location: pgo.clientId, traceId, sessionId,
           error: { request_id: newId(), code: "unauthorized_client", description: `niet gestart: ${reason}` } });
         return htmlResponse(LaunchFailed({ ...problemProps(request, provider.name, traceId), error: "unauthorized_client", reason }), { status: 502 });
       }

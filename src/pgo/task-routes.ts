@@ -8,9 +8,10 @@ import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
 import { groupOf, notStartable, statusLabel, type TaskGroup } from "../shared/task-status.ts";
 import { addDays, amsterdamDay, clockTime, weekdayLabel } from "../shared/time.ts";
-import { incomingIds, newId } from "../shared/trace.ts";
+import { incomingIds, newId, sessionIdOf } from "../shared/trace.ts";
 import { LaunchFailed, Unavailable } from "../../views/pgo/problems.tsx";
 import { TASK_SORTS, TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type TaskSort, type Week, type WeekDay } from "../../views/pgo/tasks.tsx";
+import { PGO_SESSION_COOKIE } from "./account-routes.ts";
 import type { PgoDeps } from "./deps.ts";
 
 /** The Amsterdam calendar day ("YYYY-MM-DD") of a FHIR dateTime; null when absent or unreadable. */
@@ -141,7 +142,7 @@ export function taskRoutes(d: PgoDeps) {
       const taskId = url.searchParams.get("taak") ?? latest?.taskId ?? "";
       const { requestId, traceId: fresh } = incomingIds(request, url);
       const traceId = launchTraces.get(`${account.id} ${zorgaanbieder} ${taskId}`) ?? fresh;
-      ctx.chain.write({ type: "receive_redirect_to_pgo_request", location: pgo.clientId, traceId,
+      ctx.chain.write({ type: "receive_redirect_to_pgo_request", location: pgo.clientId, traceId, sessionId: sessionIdOf(request, PGO_SESSION_COOKIE),
         request: { id: requestId, method: "get", uri: `${url.origin}${url.pathname}`, ...(error ? { error } : {}) } });
       const taskOf = () => store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
       if (error) {

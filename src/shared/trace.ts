@@ -4,6 +4,9 @@
  * (`/auth`) both arrive as query parameters, on the back channel as headers.
  */
 
+import { readCookie } from "./cookies.ts";
+import { sha256 } from "./crypto.ts";
+
 export const CORRELATION_HEADER = "X-Correlation-ID";
 export const REQUEST_ID_HEADER = "MedMij-Request-ID";
 
@@ -34,3 +37,14 @@ export function incomingIds(request: Request, url: URL = new URL(request.url)): 
   const requestId = safeId(request.headers.get(REQUEST_ID_HEADER)) ?? safeId(url.searchParams.get(REQUEST_ID_HEADER));
   return { traceId: trace ?? newId(), requestId: requestId ?? newId(), fromCaller: trace !== null };
 }
+
+/**
+ * The Session ID an actor shows on its error pages (SD 4.2.1) and writes on its chain-log lines
+ * (SD 4.5 `session_id`): the first 16 hex of SHA-256 of the browser's session cookie, so the
+ * cookie itself never appears. Null without a session.
+ */
+export function sessionIdOf(request: Request, cookie: string): string | null {
+  const value = readCookie(request, cookie);
+  return value ? sha256(value).slice(0, 16) : null;
+}
+

@@ -57,3 +57,19 @@ describe("the journey's trace", () => {
     expect((await logs("&trace_id=trace-launch-param")).map((l) => l.event.type)).toEqual(["receive_smart_configuration_request", "send_smart_configuration_response"]);
   });
 });
+
+describe("the Session ID an error page shows finds the person's lines (SD 4.5 session_id)", () => {
+  test("the PGO writes the Session ID of its pages on the lines of a person's request; /logs finds the journey by it", async () => {
+    const pgo = await pgoSession(sandbox, "koos");
+    await runJourney(sandbox, { pgo, zorgaanbieder: "delinde@medmij", bsn: "999991024", task: "task-koos-delinde-stress" });
+    const cookie = /pgo_session=([^;]+)/.exec(pgo)?.[1];
+    expect(cookie).toBeString();
+    const sessionId = new Bun.CryptoHasher("sha256").update(decodeURIComponent(cookie!)).digest("hex").slice(0, 16);
+    const lines = (await logs()) as (Line & { event: { session_id: string | null } })[];
+    const launch = lines.filter((l) => l.event.type === "send_smart_launch_request").at(-1)!;
+    expect(launch.event.session_id).toBe(sessionId);
+    expect(lines.some((l) => l.event.type === "receive_redirect_to_pgo_request" && l.event.session_id === sessionId)).toBe(true);
+    const page = await (await fetch(`${sandbox.url()}/logs?q=${encodeURIComponent(`Session ID: ${sessionId}`)}`)).text();
+    expect(page).toContain(launch.event.trace_id);
+  });
+});

@@ -5,6 +5,7 @@
  * step after `/auth` must come from the browser that started it (deps.ts `sameBrowser`).
  */
 import { Elysia } from "elysia";
+import { sessionIdOf } from "../../shared/trace.ts";
 import { randomToken } from "../../shared/crypto.ts";
 import { jwtVerify } from "jose";
 import { CSRF_FIELD } from "../../shared/csrf.ts";
@@ -15,7 +16,7 @@ import { ConsentPage } from "../../../views/dva/pages.tsx";
 import {
   CODE_TTL_MS, COLLECT_TASKS_SERVICE, LONG_CONSENT_MS, ONCE_CONSENT_MS, UnverifiedClientError, checkAuthorizeRequest, verifyClient,
 } from "./authorize.ts";
-import { NOT_THIS_BROWSER, SESSION_TTL_MS, UNKNOWN_REQUEST, zorgaanbiederOf, type AuthDeps } from "./deps.ts";
+import { NOT_THIS_BROWSER, SESSION_TTL_MS, UNKNOWN_REQUEST, zorgaanbiederOf, type AuthDeps, SESSION_COOKIE } from "./deps.ts";
 import type { CodeData } from "./grants/authorization-code.ts";
 import { completeSmartLogin } from "./smart-routes.ts";
 import type { Consent } from "./store.ts";
@@ -38,7 +39,8 @@ export function collectRoutes(d: AuthDeps) {
   return new Elysia({ name: `dva-collect:${dva.id}` })
     .get("/auth", async ({ request }) => {
       const url = new URL(request.url);
-      const received = logIncoming(ctx.chain, request, { type: "receive_authorization_request", location, clientId: url.searchParams.get("client_id") ?? undefined });
+      const received = logIncoming(ctx.chain, request, { type: "receive_authorization_request", location, clientId: url.searchParams.get("client_id") ?? undefined,
+        sessionId: sessionIdOf(request, SESSION_COOKIE) });
       let clients;
       try { clients = await d.ocl.clients(); } catch (e) {
         received.respond("send_authorization_response", 503, { code: "temporarily_unavailable", description: "OAuthclientlist niet bereikbaar" });
@@ -129,7 +131,7 @@ export function collectRoutes(d: AuthDeps) {
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return d.technicalError(request, "Het formulier is verlopen of niet van deze pagina afkomstig.", 403, zorgaanbiederOf(pending));
       if (!store.deleteAuthRequest(pending.id)) return d.technicalError(request, UNKNOWN_REQUEST, 400, zorgaanbiederOf(pending));
       const answered = (status: number, error?: { code: string; description: string }) => ctx.chain.write({
-        type: "send_authorization_response", location, traceId: pending.traceId,
+        type: "send_authorization_response", location, traceId: pending.traceId, sessionId: sessionIdOf(request, SESSION_COOKIE),
         ...(error ? { error: { request_id: pending.requestId, ...error, status } } : { response: { request_id: pending.requestId, status } }),
       });
       if (form.action !== "grant") {

@@ -7,7 +7,7 @@ import { htmlResponse } from "../../shared/html.ts";
 import { createHttpClient } from "../../shared/http-client.ts";
 import { lazySigningKey } from "../../shared/keys.ts";
 import type { ResolvedDva } from "../../shared/resolved-network.ts";
-import { incomingIds } from "../../shared/trace.ts";
+import { incomingIds, sessionIdOf } from "../../shared/trace.ts";
 import { TechnicalError } from "../../../views/dva/pages.tsx";
 import { themes } from "../../../views/theme.ts";
 import { FhirStore } from "../fhir/store.ts";
@@ -71,9 +71,9 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
      * from the request (`about`: a zorgaanbieder's name or collect scope), or because it serves one.
      */
     technicalError(request: Request, detail: string, status = 400, about: ZorgaanbiederRef = {}) {
-      const session = readCookie(request, SESSION_COOKIE);
+
       return htmlResponse(TechnicalError({ theme, dvaName: dva.name, dvaPhone: dva.phone, zorgaanbieder: zorgaanbiederName(about), traceId: incomingIds(request).traceId,
-        sessionId: session ? sha256(session).slice(0, 16) : null, detail }), { status });
+        sessionId: sessionIdOf(request, SESSION_COOKIE), detail }), { status });
     },
 
     sessionOf(request: Request): DvaSession | null {
