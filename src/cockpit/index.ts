@@ -114,13 +114,13 @@ export function createCockpit(ctx: SandboxContext) {
     })
     .get("/faults", ({ request }) => {
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(FaultsPage({ faults: ctx.faults.get(), dvas: ctx.network.dvas.map((d) => ({ id: d.id, name: d.name })), csrfToken: csrf.token }),
-        { setCookies: [csrf.setCookie] });
+      return htmlResponse(FaultsPage({ faults: ctx.faults.get(), dvas: ctx.network.dvas.map((d) => ({ id: d.id, name: d.name })), csrfToken: csrf.token,
+        saved: new URL(request.url).searchParams.has("opgeslagen") }), { setCookies: [csrf.setCookie] });
     })
     .post("/faults", async ({ request }) => {
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
-      if (form.clear === "all") { ctx.faults.clearAll(); return redirectAfterPost(request, "/faults"); }
+      if (form.clear === "all") { ctx.faults.clearAll(); return redirectAfterPost(request, "/faults?opgeslagen"); }
       // Unchecked checkboxes are absent from a form: every switch not sent is cleared.
       const input = Object.fromEntries(FAULTS.map((f) => [f.key, form[f.key] ?? null]));
       try {
@@ -130,7 +130,7 @@ export function createCockpit(ctx: SandboxContext) {
         return htmlResponse(FaultsPage({ faults: ctx.faults.get(), dvas: ctx.network.dvas.map((d) => ({ id: d.id, name: d.name })), csrfToken: csrf.token,
           error: e instanceof FaultError ? e.message : "Ongeldige waarde" }), { status: 422 });
       }
-      return redirectAfterPost(request, "/faults");
+      return redirectAfterPost(request, "/faults?opgeslagen");
     })
     // The chain log as people look for it (issue 12 §4): a pasted Trace ID or Session ID, filters, journeys first, pages.
     .get("/logs", ({ request }) => {

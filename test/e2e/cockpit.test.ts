@@ -530,13 +530,14 @@ describe("cockpit pages", () => {
     try {
       let res = await postForm("/faults", { _csrf: page.csrf, moduleDown: "true", dvaDown: "ggzconnect", tokenExchangeError: "", latencyMs: "" }, page.cookie);
       expect(res.status).toBe(303);
-      expect(res.headers.get("location")).toBe("/faults");
+      expect(res.headers.get("location")).toBe("/faults?opgeslagen");
       expect(await faultsNow()).toEqual({ moduleDown: true, dvaDown: "ggzconnect" });
       expect((await get(`${sandbox.url("module")}/health`)).status).toBe(503);
 
-      // The form shows the state it saved.
-      const again = await openPage("/faults");
+      // The form shows the state it saved, and says what is now switched on (issue 12 §3 feedback).
+      const again = await openPage("/faults?opgeslagen");
       expect(again.html).toMatch(/name="moduleDown" value="true" checked/);
+      expect(again.html).toMatch(/Opgeslagen\. Nu aan: [^<]*ggzconnect/);
 
       // A form without moduleDown (unchecked) clears it.
       res = await postForm("/faults", { _csrf: page.csrf, dvaDown: "ggzconnect" }, page.cookie);
@@ -566,6 +567,7 @@ describe("cockpit pages", () => {
       res = await postForm("/faults", { _csrf: page.csrf, clear: "all" }, page.cookie);
       expect(res.status).toBe(303);
       expect(await faultsNow()).toEqual({});
+      expect((await openPage("/faults?opgeslagen")).html).toContain("Opgeslagen. Er staat geen storing aan.");
     } finally {
       await clearFaults();
     }
@@ -579,7 +581,7 @@ describe("cockpit pages", () => {
       body: new URLSearchParams({ _csrf: page.csrf, digidCancel: "true" }).toString(),
     });
     expect(res.status).toBe(204);
-    expect(res.headers.get("HX-Redirect")).toBe("/faults");
+    expect(res.headers.get("HX-Redirect")).toBe("/faults?opgeslagen");
     expect((await faultsNow()).digidCancel).toBe(true);
     await clearFaults();
   });

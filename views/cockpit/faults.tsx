@@ -3,7 +3,9 @@ import { FAULTS, OAUTH_ERROR_CODES, type Faults } from "../../src/shared/faults.
 import { Layout } from "../layout.tsx";
 import { themes } from "../theme.ts";
 
-export interface FaultsPageProps { faults: Faults; dvas: { id: string; name: string }[]; csrfToken: string; error?: string }
+export interface FaultsPageProps { faults: Faults; dvas: { id: string; name: string }[]; csrfToken: string; error?: string;
+  /** Just saved: say what is switched on now. */
+  saved?: boolean }
 
 function SelectField(p: { id: string; name: string; label: string; current: unknown; options: { value: string; label: string }[] }): JSX.Element {
   return (
@@ -18,14 +20,19 @@ function SelectField(p: { id: string; name: string; label: string; current: unkn
 }
 
 /** Fault switches (SPEC §9); the same keys as `POST /api/faults`. */
-export function FaultsPage({ faults, dvas, csrfToken, error }: FaultsPageProps): JSX.Element {
+export function FaultsPage({ faults, dvas, csrfToken, error, saved }: FaultsPageProps): JSX.Element {
   const value = (key: keyof Faults) => faults[key];
+  const on = FAULTS.filter((f) => { const v = value(f.key); return v !== undefined && v !== null && v !== false; })
+    .map((f) => { const v = value(f.key); return v === true ? f.label : `${f.label}: ${String(v)}`; });
   return (
     <Layout theme={themes.cockpit} title="Storingen">
       <p><a href="/">← Cockpit</a></p>
       <h1>Storingen</h1>
       <p>Laat actoren op verzoek falen. Automatische tests gebruiken <code>POST /api/faults</code> met dezelfde sleutels.</p>
       {error ? <div class="error" role="alert"><p safe>{error}</p></div> : ""}
+      {saved && !error
+        ? <div class="notice" role="status"><p safe>{on.length ? `Opgeslagen. Nu aan: ${on.join("; ")}.` : "Opgeslagen. Er staat geen storing aan."}</p></div>
+        : ""}
       <form method="post" action="/faults" class="card">
         <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
         {FAULTS.map((f) => {

@@ -1,9 +1,10 @@
+import { formatDateTime } from "../../src/shared/time.ts";
 import { renderSVG } from "uqr";
 import type { Mail } from "../../src/cockpit/mailbox.ts";
 import { Layout } from "../layout.tsx";
 import { themes } from "../theme.ts";
 
-const when = (iso: string) => new Date(iso).toLocaleString("nl-NL", { timeZone: "Europe/Amsterdam", dateStyle: "short", timeStyle: "short" });
+const when = (iso: string) => formatDateTime(iso);
 
 /** The sandbox mailbox: every e-mail a sandbox actor "sent", newest first. */
 export function MailboxPage({ mails }: { mails: Mail[] }): JSX.Element {

@@ -1,3 +1,4 @@
+import { formatDateTime } from "../../src/shared/time.ts";
 import { ErrorDetails } from "../components/error-box.tsx";
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
 import { Layout } from "../layout.tsx";
@@ -45,7 +46,6 @@ export interface ConsentPageProps {
   current?: { kind: "once" | "long"; expiresAt: number } | null;
 }
 
-const untilFormat = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam" });
 
 /** The consent screen (SD 3.3 step 2, SPEC §12 names). */
 export function ConsentPage(p: ConsentPageProps): JSX.Element {
@@ -66,7 +66,7 @@ export function ConsentPage(p: ConsentPageProps): JSX.Element {
         <fieldset>
           <legend>Hoe lang geldt de toestemming?</legend>
           {p.current ? (
-            <p class="hint" safe>{`U heeft ${p.pgoName} al ${p.current.kind === "long" ? "langdurig" : "eenmalig"} toestemming gegeven voor ${p.zorgaanbieder}, geldig tot ${untilFormat.format(new Date(p.current.expiresAt))}. Die keuze staat hieronder al aangevinkt.`}</p>
+            <p class="hint" safe>{`U heeft ${p.pgoName} al ${p.current.kind === "long" ? "langdurig" : "eenmalig"} toestemming gegeven voor ${p.zorgaanbieder}, geldig tot ${formatDateTime(new Date(p.current.expiresAt))}. Die keuze staat hieronder al aangevinkt.`}</p>
           ) : ""}
           <div class="choice">
             <input type="radio" id="kind-once" name="kind" value="once" checked={kind === "once"} />

@@ -1,3 +1,4 @@
+import { formatDay } from "../../src/shared/time.ts";
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
 import { splitOpenChoice, valueOf, valuesOf, type Answers, type QItem, type Questionnaire } from "../../src/module/questionnaire.ts";
 import { ASSETS, Layout } from "../layout.tsx";
@@ -157,6 +158,7 @@ export function QuestionnaireAnswers({ theme, csrfToken, questionnaire, answers,
 
 function answerLabel(item: QItem, value: string): string {
   if (item.type === "boolean") return value === "true" ? "Ja" : "Nee";
+  if (item.type === "date") return formatDay(value) || value;
   const option = (item.answerOption ?? []).find((o) => optionCode(o) === value);
   return option ? optionLabel(option) : value;
 }

@@ -6,7 +6,7 @@
 import { Elysia } from "elysia";
 import { CSRF_FIELD } from "../../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost } from "../../shared/html.ts";
-import { localDateTime } from "../../shared/time.ts";
+import { formatDateTime } from "../../shared/time.ts";
 import { newId } from "../../shared/trace.ts";
 import { ConsentOverview, type ConsentRow } from "../../../views/dva/pages.tsx";
 import type { AuthDeps } from "./deps.ts";
@@ -16,7 +16,7 @@ export const OVERVIEW_PATH = "/toestemmingen";
 
 export function consentRoutes(d: AuthDeps) {
   const { ctx, dva, store } = d;
-  const day = (ms: number) => localDateTime(new Date(ms)).slice(0, 16).replace("T", " ");
+  const day = (ms: number) => formatDateTime(new Date(ms));
 
   return new Elysia({ name: `dva-consents:${dva.id}` })
     .get(OVERVIEW_PATH, ({ request }) => {
