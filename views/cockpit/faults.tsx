@@ -24,6 +24,7 @@ export function FaultsPage({ faults, dvas, csrfToken, error, saved }: FaultsPage
   const value = (key: keyof Faults) => faults[key];
   const on = FAULTS.filter((f) => { const v = value(f.key); return v !== undefined && v !== null && v !== false; })
     .map((f) => { const v = value(f.key); return v === true ? f.label : `${f.label}: ${String(v)}`; });
+  const savedText: string = on.length ? `Opgeslagen. Nu aan: ${on.join("; ")}.` : "Opgeslagen. Er staat geen storing aan.";
   return (
     <Layout theme={themes.cockpit} title="Storingen">
       <p><a href="/">← Cockpit</a></p>
@@ -31,7 +32,7 @@ export function FaultsPage({ faults, dvas, csrfToken, error, saved }: FaultsPage
       <p>Laat actoren op verzoek falen. Automatische tests gebruiken <code>POST /api/faults</code> met dezelfde sleutels.</p>
       {error ? <div class="error" role="alert"><p safe>{error}</p></div> : ""}
       {saved && !error
-        ? <div class="notice" role="status"><p safe>{on.length ? `Opgeslagen. Nu aan: ${on.join("; ")}.` : "Opgeslagen. Er staat geen storing aan."}</p></div>
+        ? <div class="notice" role="status"><p safe>{savedText}</p></div>
         : ""}
       <form method="post" action="/faults" class="card">
         <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
