@@ -59,7 +59,7 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
 
       <h2 id="personas">Persona's</h2>
       <table>
-        <thead><tr><th scope="col">Naam</th><th scope="col">BSN</th><th scope="col">Zorgaanbieders</th><th scope="col">PGO-login</th><th scope="col"></th></tr></thead>
+        <thead><tr><th scope="col">Naam</th><th scope="col">BSN</th><th scope="col">Zorgaanbieders</th><th scope="col">PGO-login</th><th scope="col"><span class="visually-hidden">Acties</span></th></tr></thead>
         <tbody>
           {network.patients.map((p) => (
             <tr>
@@ -81,7 +81,7 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
       </table>
       <h3>Zorgverleners</h3>
       <table>
-        <thead><tr><th scope="col">Naam</th><th scope="col">Rol</th><th scope="col">Zorgaanbieder</th><th scope="col">Login zorgverlenersportaal</th><th scope="col"></th></tr></thead>
+        <thead><tr><th scope="col">Naam</th><th scope="col">Rol</th><th scope="col">Zorgaanbieder</th><th scope="col">Login zorgverlenersportaal</th><th scope="col"><span class="visually-hidden">Acties</span></th></tr></thead>
         <tbody>
           {network.clinicians.map((c) => (
             <tr>

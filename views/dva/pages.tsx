@@ -128,7 +128,7 @@ export function ConsentOverview({ theme, personName, rows, csrfToken, withdrawn 
       {withdrawn ? <div class="notice" role="status"><p>De toestemming is ingetrokken. De PGO kan niet meer automatisch verzamelen.</p></div> : ""}
       {rows.length === 0 ? <p class="hint">U heeft bij deze DVA geen toestemmingen gegeven.</p> : (
         <table>
-          <thead><tr><th scope="col">PGO</th><th scope="col">Zorgaanbieder</th><th scope="col">Soort</th><th scope="col">Gegeven</th><th scope="col">Geldig tot</th><th scope="col">Status</th><th scope="col"></th></tr></thead>
+          <thead><tr><th scope="col">PGO</th><th scope="col">Zorgaanbieder</th><th scope="col">Soort</th><th scope="col">Gegeven</th><th scope="col">Geldig tot</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Acties</span></th></tr></thead>
           <tbody>
             {rows.map((r) => (
               <tr>
