@@ -40,8 +40,16 @@ export const CONTENT_SECURITY_POLICY = [
 /** FHIR paths that are public metadata and keep their own caching (SMART App Launch §2.1, http.html#capabilities). */
 const CACHEABLE_FHIR = new Set(["/fhir/metadata", "/fhir/.well-known/smart-configuration"]);
 
+/**
+ * What every FHIR answer carries; the FHIR host builds its responses with these (and `no-store`
+ * on health data) so that the read hot path does not pay for changing headers afterwards.
+ */
+export const FHIR_SECURITY_HEADERS = { "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" } as const;
+
 /** `kind` is null for a host the network does not know (the unknown-host page). */
 export function withSecurityHeaders(response: Response, kind: ActorKind | null, pathname: string): Response {
+  // The FHIR host's own answers already carry them (FHIR_SECURITY_HEADERS): one look, not five changes.
+  if (kind === "dva-fhir" && pathname.startsWith("/fhir") && response.headers.has("x-content-type-options")) return response;
   try {
     setHeaders(response.headers, kind, pathname);
     return response;

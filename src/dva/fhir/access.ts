@@ -55,7 +55,23 @@ function keySetOf(store: DvaAuthStore): ReturnType<typeof createLocalJWKSet> | n
  * Verified tokens by their text, until they expire: an ES256 verification costs ~100 µs, a large
  * part of a FHIR read. Revocation is still checked on every request.
  */
-const verified = new Map<string, Map<string, { payload: JWTPayload; exp: number }>>();
+const verified = new Map<string, Map<string, { payload: JWTPayload; exp: number; claims: Claims }>>();
+
+/** What a verified token says about its holder, read once per token (the read hot path). */
+interface Claims { kind: Access["kind"]; clientId: string; scopes: string[]; zorgaanbieder: string; patient: string | null; task: string }
+
+function claimsOf(payload: JWTPayload): Claims {
+  const scopes = scopeWords(String(payload.scope ?? ""));
+  const patient = typeof payload.patient === "string" ? payload.patient : null;
+  const module = typeof payload.resource === "string" && patient !== null;
+  return {
+    kind: module ? "module" : scopes.some((s) => s.startsWith("system/")) ? "system" : "pgo",
+    clientId: String(payload.client_id ?? ""), scopes,
+    // A token without a zorgaanbieder (older module tokens) owns nothing: it sees only data no zorgaanbieder owns.
+    zorgaanbieder: typeof payload.zorgaanbieder === "string" ? payload.zorgaanbieder : "",
+    patient, task: module ? payload.resource as string : "",
+  };
+}
 const MAX_CACHED = 5000;
 
 /**
@@ -269,12 +285,14 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
   const token = match[1]!;
   const now = Date.now();
   let payload: JWTPayload;
+  let claims: Claims;
   // One cache per DVA: a token verified for one DVA must never pass at another.
   let cache = verified.get(dva.id);
   if (!cache) verified.set(dva.id, cache = new Map());
   const hit = cache.get(token);
   if (hit && hit.exp > now) {
     payload = hit.payload;
+    claims = hit.claims;
   } else {
     try {
       ({ payload } = await jwtVerify(token, keySet, { issuer: dva.auth.origin, audience: dva.fhirBase, algorithms: ["ES256"] }));
@@ -282,18 +300,16 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
       const expired = (e as { code?: string }).code === "ERR_JWT_EXPIRED";
       throw unauthorized(expired ? "het token is verlopen" : "het token is ongeldig of niet van deze DVA");
     }
+    claims = claimsOf(payload);
     if (cache.size >= MAX_CACHED) cache.clear();
-    if (typeof payload.exp === "number") cache.set(token, { payload, exp: payload.exp * 1000 });
+    if (typeof payload.exp === "number") cache.set(token, { payload, exp: payload.exp * 1000, claims });
   }
   if (typeof payload.jti !== "string" || store.isAccessTokenRevoked(payload.jti)) throw unauthorized("het token is ingetrokken");
-  const clientId = String(payload.client_id ?? "");
-  const scopes = scopeWords(String(payload.scope ?? ""));
-  // A token without a zorgaanbieder (older module tokens) owns nothing: it sees only data no zorgaanbieder owns.
-  const zorgaanbieder = typeof payload.zorgaanbieder === "string" ? payload.zorgaanbieder : "";
-  const base = { clientId, scopes, zorgaanbieder, rule: orgRule(fhir, network, dva.id, zorgaanbieder), fhir, dva: dva.id };
-  if (typeof payload.resource === "string" && typeof payload.patient === "string") return { ...base, kind: "module", patient: payload.patient, task: payload.resource };
-  if (scopes.some((s) => s.startsWith("system/"))) return { ...base, kind: "system" };
-  return { ...base, kind: "pgo", patient: typeof payload.patient === "string" ? payload.patient : null };
+  const { kind, clientId, scopes, zorgaanbieder, patient, task } = claims;
+  const rule = orgRule(fhir, network, dva.id, zorgaanbieder);
+  if (kind === "module") return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id, patient: patient!, task };
+  if (kind === "system") return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id };
+  return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id, patient };
 }
 
 /** The patient a token is confined to, or null for system tokens. */

@@ -7,6 +7,7 @@
  */
 import type { SandboxContext } from "../../shared/context.ts";
 import { htmlResponse, jsonResponse } from "../../shared/html.ts";
+import { FHIR_SECURITY_HEADERS } from "../../shared/security-headers.ts";
 import { logIncoming } from "../../shared/incoming.ts";
 import type { ResolvedDva } from "../../shared/resolved-network.ts";
 import { incomingIds } from "../../shared/trace.ts";
@@ -28,8 +29,11 @@ import { STORAGE_RETRY_AFTER, logStorageFailure, storageFailure } from "../../sh
 export const MAX_BODY = 1024 * 1024;
 
 /** CORS on every answer (browser-based modules); the preflight adds what may be sent. */
-const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location, Last-Modified, MedMij-Request-ID, X-Sandbox-Warning" };
-const PREFLIGHT = { ...CORS, "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, If-Modified-Since, If-None-Exist, Prefer, X-Correlation-ID, MedMij-Request-ID",
+const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Location, Last-Modified, MedMij-Request-ID, X-Sandbox-Warning",
+  ...FHIR_SECURITY_HEADERS };
+/** Health data is not kept by caches (issue 10): every answer but the metadata and the SMART configuration. */
+const DATA = { ...CORS, "Cache-Control": "no-store" };
+const PREFLIGHT = { ...DATA, "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, If-Modified-Since, If-None-Exist, Prefer, X-Correlation-ID, MedMij-Request-ID",
   "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, OPTIONS", "Access-Control-Max-Age": "600" };
 
 /** @see https://hl7.org/fhir/smart-app-launch/conformance.html */
@@ -87,9 +91,9 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       received.respond("send_resource_response", result.status);
       // http.html#cread: If-None-Match on read and search; If-Modified-Since on read (RFC 9110 §13.1.3, If-None-Match first).
       if (result.status === 304 || (result.etag && ifNoneMatch === result.etag) || (get && result.status === 200 && unmodifiedSince(request.headers, result.lastModified))) {
-        return new Response(null, { status: 304, headers: { ETag: result.etag ?? "", ...CORS } });
+        return new Response(null, { status: 304, headers: { ETag: result.etag ?? "", ...DATA } });
       }
-      const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...CORS };
+      const headers: Record<string, string> = { "Content-Type": FHIR_JSON, ...DATA };
       if (result.etag) headers.ETag = result.etag;
       if (result.lastModified) headers["Last-Modified"] = result.lastModified;
       if (result.location) headers.Location = result.location;
@@ -109,7 +113,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       // SPEC §6: every failure is an OperationOutcome, an unexpected one too (logged with its trace).
       const error = e instanceof OperationOutcomeError ? e : unexpected(e, received.traceId);
       received.respond("send_resource_response", error.status, { code: error.issue.code, description: error.issue.diagnostics });
-      return outcomeResponse(error, CORS);
+      return outcomeResponse(error, DATA);
     }
   }
 
@@ -202,7 +206,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     const error = status === 405
       ? new OperationOutcomeError(405, { severity: "error", code: "not-supported", diagnostics }, { Allow: allow!.join(", ") })
       : status === 400 ? badRequest(diagnostics) : notFound(diagnostics);
-    return outcomeResponse(error, CORS);
+    return outcomeResponse(error, DATA);
   }
 
   return function fhirHost(request: Request, url: URL): Response | Promise<Response> {
