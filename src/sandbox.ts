@@ -132,8 +132,21 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   }
   chain.startPruning();
   // A large file is checked after start, in a worker: its findings are a warning, not a refusal.
-  const check = checkLater ? quickCheckInBackground(config.dataPath) : null;
-  void check?.damage.then((message) => { if (message) console.error(`medmij-sandbox: warning: ${message}`); });
+  // Reading every page of a large file costs seconds of disk and a core, so it is skipped when the
+  // last run stopped cleanly after the file was found sound (damage comes with crashes and disks).
+  const meta = (key: string) => db.query<{ value: string }, [string]>("SELECT value FROM sandbox_meta WHERE key = ?").get(key)?.value;
+  const setMeta = (key: string, value: string) => {
+    try { db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value); } catch { /* a full or read-only disk: check next time */ }
+  };
+  const soundBefore = meta("clean_stop") === "1" && meta("quick_check") === "ok";
+  if (config.dataPath !== ":memory:") setMeta("clean_stop", "0");
+  if (!checkLater && config.dataPath !== ":memory:") setMeta("quick_check", "ok");
+  const check = checkLater && !soundBefore ? quickCheckInBackground(config.dataPath) : null;
+  void check?.damage.then((message) => {
+    if (message === undefined) return; // stopped before it finished: check again next time
+    setMeta("quick_check", message ? "damaged" : "ok");
+    if (message) console.error(`medmij-sandbox: warning: ${message}`);
+  });
   for (const a of actorSites(network)) log(`${a.site.internal ? "  " : "↗ "}${a.title.padEnd(52)} ${a.site.origin}/${a.kind === "dva-fhir" ? "fhir" : ""}`);
 
   return {
@@ -145,6 +158,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       await server.stop(true);
       check?.stop();
       chain.stop();
+      if (config.dataPath !== ":memory:") setMeta("clean_stop", "1");
       release();
       db.close();
     },

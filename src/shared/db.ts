@@ -116,7 +116,8 @@ export function dataFileError(e: unknown, path: string): DataFileError | null {
  * connection. `damage` resolves to the message for a damaged file, or null for a sound one; the
  * sandbox keeps serving meanwhile (reads of sound pages work, a failing write answers 503).
  */
-export function quickCheckInBackground(path: string): { damage: Promise<string | null>; stop(): void } {
+/** `damage`: a message when damaged, null when sound, undefined when stopped before it finished. */
+export function quickCheckInBackground(path: string): { damage: Promise<string | null | undefined>; stop(): void } {
   const source = `import { Database } from "bun:sqlite";
 self.onmessage = (event) => {
   let rows;
@@ -130,12 +131,12 @@ self.onmessage = (event) => {
   const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
   const worker = new Worker(url);
   (worker as unknown as { unref?: () => void }).unref?.();
-  let settle: (message: string | null) => void = () => {};
-  const damage = new Promise<string | null>((resolve) => { settle = resolve; });
-  const stop = () => { worker.terminate(); URL.revokeObjectURL(url); settle(null); };
+  let settle: (message: string | null | undefined) => void = () => {};
+  const damage = new Promise<string | null | undefined>((resolve) => { settle = resolve; });
+  const stop = () => { worker.terminate(); URL.revokeObjectURL(url); settle(undefined); };
   worker.onmessage = (event: MessageEvent<string[]>) => {
     settle(event.data.length === 1 && event.data[0] === "ok" ? null : damaged(path, event.data));
-    stop();
+    stop(); // settled already: a promise keeps its first value
   };
   worker.onerror = () => stop();
   worker.postMessage(path);

@@ -165,6 +165,26 @@ describe("quick_check of a large file runs in the background", () => {
     }
   });
 
+  test("a large file found sound and stopped cleanly is not read again at the next start; after a crash it is", async () => {
+    const { path } = await largeFile("large-clean.db");
+    const metaOf = (key: string) => { const db = new Database(path, { readonly: true }); try { return db.query<{ value: string }, [string]>("SELECT value FROM sandbox_meta WHERE key = ?").get(key)?.value; } finally { db.close(); } };
+    const first = await startTestSandbox({ dataPath: path });
+    const deadline = Date.now() + 10_000;
+    const seen = () => first.ctx.db.query<{ value: string }, []>("SELECT value FROM sandbox_meta WHERE key = 'quick_check'").get()?.value;
+    while (seen() !== "ok" && Date.now() < deadline) await Bun.sleep(20);
+    expect(seen()).toBe("ok");
+    expect(first.ctx.db.query<{ value: string }, []>("SELECT value FROM sandbox_meta WHERE key = 'clean_stop'").get()?.value).toBe("0");
+    await first.stop();
+    expect(metaOf("clean_stop")).toBe("1");
+    // A start after a clean stop marks the run as under way (a kill -9 leaves it so: the next start checks).
+    const second = await startTestSandbox({ dataPath: path });
+    try {
+      expect(second.ctx.db.query<{ value: string }, []>("SELECT value FROM sandbox_meta WHERE key = 'clean_stop'").get()?.value).toBe("0");
+    } finally {
+      await second.stop();
+    }
+  });
+
   test("the worker answers null for a sound file", async () => {
     const { path } = await largeFile("large-sound.db");
     expect(await quickCheckInBackground(path).damage).toBeNull();
