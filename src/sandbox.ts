@@ -132,13 +132,14 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   }
   chain.startPruning();
   // A large file is checked after start, in a worker: its findings are a warning, not a refusal.
-  // Reading every page of a large file costs seconds of disk and a core, so it is skipped when the
-  // last run stopped cleanly after the file was found sound (damage comes with crashes and disks).
+  // Reading every page of a large file costs seconds of disk and a core, so it is read only after a
+  // run that did not stop cleanly (a kill -9, a crash: `clean_stop` stayed "0") or when it was found
+  // damaged before; a file the seed or a clean stop closed is sound as SQLite left it.
   const meta = (key: string) => db.query<{ value: string }, [string]>("SELECT value FROM sandbox_meta WHERE key = ?").get(key)?.value;
   const setMeta = (key: string, value: string) => {
     try { db.query("INSERT INTO sandbox_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value); } catch { /* a full or read-only disk: check next time */ }
   };
-  const soundBefore = meta("clean_stop") === "1" && meta("quick_check") === "ok";
+  const soundBefore = meta("clean_stop") !== "0" && meta("quick_check") !== "damaged";
   if (config.dataPath !== ":memory:") setMeta("clean_stop", "0");
   if (!checkLater && config.dataPath !== ":memory:") setMeta("quick_check", "ok");
   const check = checkLater && !soundBefore ? quickCheckInBackground(config.dataPath) : null;

@@ -152,6 +152,8 @@ describe("quick_check of a large file runs in the background", () => {
     const fd = openSync(path, "r+");
     writeSync(fd, crypto.getRandomValues(new Uint8Array(4096)), 0, 4096, (fillerPage - 1) * 4096);
     closeSync(fd);
+    // As a sandbox that was killed leaves it: its run never stopped cleanly.
+    markUnclean(path);
     const errors = spyOn(console, "error").mockImplementation(() => {});
     const sandbox = await startTestSandbox({ dataPath: path });
     try {
@@ -165,8 +167,9 @@ describe("quick_check of a large file runs in the background", () => {
     }
   });
 
-  test("a large file found sound and stopped cleanly is not read again at the next start; after a crash it is", async () => {
+  test("a large file is read after a run that did not stop cleanly, and marked sound; a clean stop says so", async () => {
     const { path } = await largeFile("large-clean.db");
+    markUnclean(path);
     const metaOf = (key: string) => { const db = new Database(path, { readonly: true }); try { return db.query<{ value: string }, [string]>("SELECT value FROM sandbox_meta WHERE key = ?").get(key)?.value; } finally { db.close(); } };
     const first = await startTestSandbox({ dataPath: path });
     const deadline = Date.now() + 10_000;
@@ -190,6 +193,17 @@ describe("quick_check of a large file runs in the background", () => {
     expect(await quickCheckInBackground(path).damage).toBeNull();
   });
 });
+
+/** What a sandbox killed with -9 leaves in its file: a run that never stopped cleanly. */
+function markUnclean(path: string): void {
+  const db = new Database(path);
+  try {
+    db.exec("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+    db.query("INSERT INTO sandbox_meta (key, value) VALUES ('clean_stop', '0') ON CONFLICT (key) DO UPDATE SET value = '0'").run();
+  } finally {
+    db.close();
+  }
+}
 
 describe("a network that passes validation starts", () => {
   test("every module with clients: [] is a validation problem: exit 2, nothing written", async () => {
