@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Sandbox } from "../../src/sandbox.ts";
-import { collectTokens, throughDva } from "../helpers/dva.ts";
+import { collectTokens, throughDva, loginAtDigid as digidLogin } from "../helpers/dva.ts";
 import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
 
 let sandbox: Sandbox;
@@ -17,6 +17,12 @@ afterAll(() => sandbox.stop());
 
 const auth = () => sandbox.url("auth.zorgnet");
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
+/** A browser that opens a DVA URL needing DigiD and logs in there (test/helpers/dva.ts). */
+async function loginAtDigid(start: string, bsn = "999991012", dvaCookies = "") {
+  const login = await digidLogin(sandbox, start, bsn, dvaCookies);
+  expect(login.status).toBe(303);
+  return login;
+}
 
 function collectUrl(state = "state-binding"): string {
   const url = new URL(`${auth()}/auth`);
@@ -26,17 +32,6 @@ function collectUrl(state = "state-binding"): string {
   return url.href;
 }
 
-/** A browser opens a DVA URL that needs DigiD and logs in there; returns the DigiD callback URL and that browser's DVA cookies. */
-async function loginAtDigid(start: string, bsn: string, dvaCookies = ""): Promise<{ callback: string; cookies: string }> {
-  const toDigid = await get(start, dvaCookies ? { headers: { cookie: dvaCookies } } : {});
-  expect(toDigid.status).toBe(302);
-  const page = await get(toDigid.headers.get("location")!);
-  const html = await page.text();
-  const back = await get(`${sandbox.url("digid")}/authenticate`, { method: "POST", headers: { cookie: cookiesOf(page), ...FORM },
-    body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), return_url: hiddenInput(html, "return_url"), state: hiddenInput(html, "state"), persona: bsn, action: "login" }) });
-  expect(back.status).toBe(303);
-  return { callback: back.headers.get("location")!, cookies: cookiesOf(toDigid, dvaCookies) };
-}
 
 /** Another browser with a DVA browser id of its own (it visited the DVA before). */
 async function otherBrowser(): Promise<string> {

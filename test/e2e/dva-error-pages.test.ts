@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
-import { collectTokens, consentFlow } from "../helpers/dva.ts";
+import { collectTokens, consentFlow, loginAtDigid as digidLogin } from "../helpers/dva.ts";
 import { pgoConnect, pgoLogin } from "../helpers/pgo.ts";
 import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
 
@@ -15,6 +15,12 @@ beforeAll(async () => { sandbox = await startTestSandbox(); });
 afterAll(() => sandbox.stop());
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
+/** A browser that opens a DVA URL needing DigiD and logs in there (test/helpers/dva.ts). */
+async function loginAtDigid(start: string, bsn = "999991012", dvaCookies = "") {
+  const login = await digidLogin(sandbox, start, bsn, dvaCookies);
+  expect(login.status).toBe(303);
+  return login;
+}
 const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
 const SUPPLIER = (name: string) => `Dit is de leverancier van het computersysteem van ${name}.`;
 const faults = (body: object | null) => fetch(`${sandbox.url()}/api/faults`, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : { method: "DELETE" });
@@ -26,16 +32,6 @@ function collectUrl(o: { dva?: string; scope?: string; clientId?: string; state?
   return url.href;
 }
 
-/** Open a DVA URL that needs DigiD, log in there as `bsn`; the DigiD callback URL and this browser's DVA cookies. */
-async function loginAtDigid(start: string, bsn = "999991012", dvaCookies = ""): Promise<{ callback: string; cookies: string }> {
-  const toDigid = await get(start, dvaCookies ? { headers: { cookie: dvaCookies } } : {});
-  expect(toDigid.status).toBe(302);
-  const page = await get(toDigid.headers.get("location")!);
-  const html = await page.text();
-  const back = await get(`${sandbox.url("digid")}/authenticate`, { method: "POST", headers: { cookie: cookiesOf(page), ...FORM },
-    body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), return_url: hiddenInput(html, "return_url"), state: hiddenInput(html, "state"), persona: bsn, action: "login" }) });
-  return { callback: back.headers.get("location")!, cookies: cookiesOf(toDigid, dvaCookies) };
-}
 
 /** Through DigiD to the consent screen; its HTML and the DVA cookies. */
 async function consentPage(start: string, bsn = "999991012", dvaCookies = ""): Promise<{ html: string; cookies: string }> {

@@ -102,3 +102,19 @@ export async function moduleToken(sandbox: Sandbox, o: { task: string; dva?: str
     body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: verifier }) })).json();
   return { module: token as { access_token: string; patient: string; resource: string; scope: string }, pgo };
 }
+
+/**
+ * A browser opens a DVA URL that needs DigiD (`/auth`, `/connect/authorize`, `/toestemmingen`) and
+ * logs in at the simulator as `bsn`: the DigiD callback URL, and that browser's DVA cookies
+ * (including the `dva_browser` binding), for a test to follow or to replay elsewhere.
+ */
+export async function loginAtDigid(sandbox: SandboxUrls, start: string, bsn = "999991012", dvaCookies = ""): Promise<{ callback: string; cookies: string; status: number }> {
+  const toDigid = await get(start, dvaCookies ? { headers: { cookie: dvaCookies } } : {});
+  if (toDigid.status !== 302) throw new Error(`${start} answered ${toDigid.status}, not a redirect to DigiD`);
+  const page = await get(toDigid.headers.get("location")!);
+  const html = await page.text();
+  const back = await get(`${sandbox.url("digid")}/authenticate`, { method: "POST", headers: { cookie: cookiesOf(page), "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: hiddenInput(html, "_csrf"), return_url: hiddenInput(html, "return_url"), state: hiddenInput(html, "state"), persona: bsn, action: "login" }) });
+  return { callback: back.headers.get("location")!, cookies: cookiesOf(toDigid, dvaCookies), status: back.status };
+}
+
