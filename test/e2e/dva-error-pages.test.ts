@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { collectTokens, consentFlow, loginAtDigid as digidLogin } from "../helpers/dva.ts";
 import { pgoConnect, pgoLogin } from "../helpers/pgo.ts";
-import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
+import { cookiesOf, get, hiddenInput, setFaults, startTestSandbox } from "../helpers/sandbox.ts";
 
 let sandbox: Sandbox;
 beforeAll(async () => { sandbox = await startTestSandbox(); });
@@ -23,7 +23,7 @@ async function loginAtDigid(start: string, bsn = "999991012", dvaCookies = "") {
 }
 const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
 const SUPPLIER = (name: string) => `Dit is de leverancier van het computersysteem van ${name}.`;
-const faults = (body: object | null) => fetch(`${sandbox.url()}/api/faults`, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : { method: "DELETE" });
+const faults = (body: object | null) => setFaults(sandbox, body);
 
 function collectUrl(o: { dva?: string; scope?: string; clientId?: string; state?: string } = {}): string {
   const url = new URL(`${sandbox.url(`auth.${o.dva ?? "zorgnet"}`)}/auth`);

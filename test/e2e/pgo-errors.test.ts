@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { OAUTH_ERROR_CODES } from "../../src/shared/faults.ts";
-import { pgoConnect, pgoLogin, pgoStartConnect } from "../helpers/pgo.ts";
-import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
+import { pgoConnect, pgoLogin, pgoStartConnect, pgoStartTask } from "../helpers/pgo.ts";
+import { cookiesOf, get, hiddenInput, setFaults, startTestSandbox } from "../helpers/sandbox.ts";
 
 let sandbox: Sandbox;
 let tom: string;
@@ -21,15 +21,10 @@ afterAll(() => sandbox.stop());
 
 const pgo = () => sandbox.url("pgo");
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
-const faults = (body: object | null) => fetch(`${sandbox.url()}/api/faults`, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : { method: "DELETE" });
+const faults = (body: object | null) => setFaults(sandbox, body);
 const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/&#39;/g, "'").replace(/\s+/g, " ");
 
-async function startTask(task: string, cookies = tom) {
-  const page = await (await get(`${pgo()}/taken/delinde%40medmij/${task}`, { headers: { cookie: cookies } })).text();
-  expect(page).toContain("Taak starten");
-  return get(`${pgo()}/taken/delinde%40medmij/${task}/starten`, { method: "POST", headers: { cookie: cookies, ...FORM },
-    body: new URLSearchParams({ _csrf: hiddenInput(page, "_csrf") }) });
-}
+const startTask = (task: string, cookies = tom) => pgoStartTask(sandbox, cookies, task);
 
 /** SD 4.2.1, filled in: DVA, its phone, the zorgaanbieder it supplies, Trace ID and Session ID. */
 function expectTechnicalFailure(html: string, code: string) {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { fhir, systemToken, type Json } from "../helpers/fhir.ts";
-import { pgoConnect, pgoLogin } from "../helpers/pgo.ts";
+import { pgoConnect, pgoLogin, pgoStartTask } from "../helpers/pgo.ts";
 import { get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
 
 const ENDPOINT = "Endpoint/endpoint-zorgmodules-delinde";
@@ -30,11 +30,7 @@ async function setEndpoint(change: Json) {
 }
 const clientIdExtension = (clientId: string) => [{ url: "http://medmij.nl/fhir/StructureDefinition/ext-Endpoint.ClientID", valueString: clientId }];
 
-async function start(task = "task-tom-delinde-intake") {
-  const page = await (await get(`${sandbox.url("pgo")}/taken/delinde%40medmij/${task}`, { headers: { cookie: tom } })).text();
-  return get(`${sandbox.url("pgo")}/taken/delinde%40medmij/${task}/starten`, { method: "POST",
-    headers: { cookie: tom, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ _csrf: hiddenInput(page, "_csrf") }) });
-}
+const start = (task = "task-tom-delinde-intake") => pgoStartTask(sandbox, tom, task);
 const traceOf = (html: string) => /<dt>Trace ID<\/dt>\s*<dd><code>([^<]+)<\/code>/.exec(html)?.[1] ?? "";
 async function linesOf(traceId: string): Promise<Json[]> {
   const text = await (await fetch(`${sandbox.url()}/api/logs?trace_id=${encodeURIComponent(traceId)}`)).text();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { throughDva } from "../helpers/dva.ts";
-import { pgoConnect, pgoLogin } from "../helpers/pgo.ts";
-import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
+import { pgoConnect, pgoLogin, pgoStartTask } from "../helpers/pgo.ts";
+import { cookiesOf, get, hiddenInput, setFaults, startTestSandbox } from "../helpers/sandbox.ts";
 
 let sandbox: Sandbox;
 let tom: string;
@@ -14,14 +14,9 @@ beforeAll(async () => {
 afterAll(() => sandbox.stop());
 
 const pgo = () => sandbox.url("pgo");
-const faults = (body: object | null) => fetch(`${sandbox.url()}/api/faults`, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : { method: "DELETE" });
+const faults = (body: object | null) => setFaults(sandbox, body);
 
-async function startTask(task: string) {
-  const page = await (await get(`${pgo()}/taken/delinde%40medmij/${task}`, { headers: { cookie: tom } })).text();
-  expect(page).toContain("Taak starten");
-  return get(`${pgo()}/taken/delinde%40medmij/${task}/starten`, { method: "POST", headers: { cookie: tom, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: hiddenInput(page, "_csrf") }) });
-}
+const startTask = (task: string) => pgoStartTask(sandbox, tom, task);
 
 describe("starting a task (SD 3.4, 3.5)", () => {
   test("token exchange → 303 to Endpoint.address?iss=<FHIR base>&launch=<code>; the DVA accepts that code", async () => {

@@ -30,3 +30,13 @@ export async function pgoConnect(sandbox: Sandbox, cookies: string, zorgaanbiede
   const back = await get(redirect.href, { headers: { cookie: cookies } });
   expect(back.status).toBe(303);
 }
+
+/** Open a task's page and press "Taak starten" (SD 3.4); the PGO's answer (a 303 to the module, or a problem page). */
+export async function pgoStartTask(sandbox: Sandbox, cookies: string, task: string, zorgaanbieder = "delinde@medmij"): Promise<Response> {
+  const path = `${sandbox.url("pgo")}/taken/${encodeURIComponent(zorgaanbieder)}/${encodeURIComponent(task)}`;
+  const page = await (await get(path, { headers: { cookie: cookies } })).text();
+  expect(page).toContain("Taak starten");
+  return get(`${path}/starten`, { method: "POST", headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: hiddenInput(page, "_csrf") }) });
+}
+

@@ -32,3 +32,9 @@ export function cookiesOf(response: Response, previous = ""): string {
   }
   return [...jar.values()].join("; ");
 }
+
+/** Switch faults over the sandbox API (`POST /api/faults`), or clear them all with null (`DELETE`). */
+export function setFaults(sandbox: Pick<Sandbox, "url">, body: object | null): Promise<Response> {
+  return fetch(`${sandbox.url()}/api/faults`, body ? { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : { method: "DELETE" });
+}
+
