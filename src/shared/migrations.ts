@@ -291,4 +291,48 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE pgo_oauth_state ADD COLUMN code_verifier TEXT;
     `,
   },
+  {
+    version: 13,
+    name: "MedMij Beheer: deliveries of log lines and their lines; how far each participant delivered",
+    sql: `
+      -- A delivery (aanlevering) to MedMij Beheer's logging interface (issue 13, SD 4.5.1): who
+      -- sent it, when, its result, and the seq range of its lines in beheer_regel.
+      CREATE TABLE beheer_aanlevering (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        deelnemer TEXT NOT NULL,
+        ontvangen TEXT NOT NULL,
+        ontvangen_ms INTEGER NOT NULL,
+        tekens INTEGER NOT NULL,
+        regels INTEGER NOT NULL,
+        regels_met_problemen INTEGER NOT NULL,
+        functionele_fouten INTEGER NOT NULL,
+        technisch_ok INTEGER NOT NULL,
+        problemen TEXT NOT NULL,
+        eerste_regel INTEGER,
+        laatste_regel INTEGER
+      );
+      CREATE INDEX beheer_aanlevering_deelnemer ON beheer_aanlevering (deelnemer, seq);
+      -- One delivered line as received, with the columns the API filters and the dashboards group on.
+      CREATE TABLE beheer_regel (
+        seq INTEGER PRIMARY KEY,
+        aanlevering INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        deelnemer TEXT NOT NULL,
+        trace_id TEXT,
+        type TEXT,
+        location TEXT,
+        datetime TEXT,
+        at_ms INTEGER,
+        functionele_fout INTEGER NOT NULL,
+        problemen TEXT,
+        line TEXT NOT NULL
+      );
+      CREATE INDEX beheer_regel_trace ON beheer_regel (trace_id, seq);
+      CREATE INDEX beheer_regel_tijd ON beheer_regel (deelnemer, at_ms);
+      CREATE INDEX beheer_regel_fout ON beheer_regel (deelnemer, seq) WHERE functionele_fout = 1;
+      -- How far each of the sandbox's own participants (PGO, DVAs) delivered its chain_log lines.
+      CREATE TABLE chain_delivery (participant TEXT PRIMARY KEY, delivered_seq INTEGER NOT NULL) WITHOUT ROWID;
+    `,
+  },
 ];
