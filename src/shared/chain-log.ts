@@ -293,6 +293,19 @@ export class ChainLog {
     ).all(RECENT_WINDOW, limit);
   }
 
+  /**
+   * The lines these actors (host names) wrote after sequence number `after`, oldest first, as
+   * stored (JSON text): what a participant delivers to MedMij Beheer (issue 13, SD 4.5.1). One
+   * range on the primary key; `limit` 1–10 000.
+   */
+  linesAfter(after: number, locations: readonly string[], limit: number): { seq: number; line: string }[] {
+    this.flush();
+    if (locations.length === 0) return [];
+    return this.db.query<{ seq: number; line: string }, (string | number)[]>(
+      `SELECT seq, line FROM chain_log WHERE seq > ? AND location IN (${locations.map(() => "?").join(", ")}) ORDER BY seq LIMIT ?`,
+    ).all(after, ...locations, Math.min(Math.max(Math.trunc(limit), 1), 10_000));
+  }
+
   /** Does any line carry this trace id? (The cockpit's search: a Trace ID pasted from an error page.) */
   hasTrace(traceId: string): boolean {
     this.flush();
