@@ -296,14 +296,19 @@ export class ChainLog {
   /**
    * The lines these actors (host names) wrote after sequence number `after`, oldest first, as
    * stored (JSON text): what a participant delivers to MedMij Beheer (issue 13, SD 4.5.1). One
-   * range on the primary key; `limit` 1–10 000.
+   * range on the primary key, at most `limit` lines (1–10 000). `upTo` is the sequence number
+   * through which it looked — the last line when the limit was reached, else the newest line of
+   * any actor — so the next call starts there and never scans other actors' lines twice.
    */
-  linesAfter(after: number, locations: readonly string[], limit: number): { seq: number; line: string }[] {
+  linesAfter(after: number, locations: readonly string[], limit: number): { lines: { seq: number; line: string }[]; upTo: number } {
     this.flush();
-    if (locations.length === 0) return [];
-    return this.db.query<{ seq: number; line: string }, (string | number)[]>(
+    const newest = this.nextSeq - 1;
+    const max = Math.min(Math.max(Math.trunc(limit), 1), 10_000);
+    if (locations.length === 0) return { lines: [], upTo: Math.max(after, newest) };
+    const lines = this.db.query<{ seq: number; line: string }, (string | number)[]>(
       `SELECT seq, line FROM chain_log WHERE seq > ? AND location IN (${locations.map(() => "?").join(", ")}) ORDER BY seq LIMIT ?`,
-    ).all(after, ...locations, Math.min(Math.max(Math.trunc(limit), 1), 10_000));
+    ).all(after, ...locations, max);
+    return { lines, upTo: lines.length === max ? lines.at(-1)!.seq : Math.max(after, newest) };
   }
 
   /** Does any line carry this trace id? (The cockpit's search: a Trace ID pasted from an error page.) */
