@@ -335,4 +335,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE chain_delivery (participant TEXT PRIMARY KEY, delivered_seq INTEGER NOT NULL) WITHOUT ROWID;
     `,
   },
+  {
+    version: 14,
+    name: "exchange log: the HTTP exchanges of each trace, for its HAR file",
+    sql: `
+      -- One request and its response as the dispatcher saw them (issue 13 §3), redacted and with
+      -- bodies cut (shared/exchange-log.ts); pruned by the chain log's retention limits.
+      CREATE TABLE exchange_log (
+        seq INTEGER PRIMARY KEY,
+        trace_id TEXT NOT NULL,
+        also_trace_id TEXT,
+        started_ms INTEGER NOT NULL,
+        exchange TEXT NOT NULL
+      );
+      CREATE INDEX exchange_log_trace ON exchange_log (trace_id);
+      CREATE INDEX exchange_log_also_trace ON exchange_log (also_trace_id) WHERE also_trace_id IS NOT NULL;
+    `,
+  },
 ];
