@@ -6,7 +6,7 @@
  */
 import * as oauth from "oauth4webapi";
 import { UnreachableError, type HttpClient } from "../shared/http-client.ts";
-import { newId, type Trace } from "../shared/trace.ts";
+import { logRef, type Trace } from "../shared/trace.ts";
 import type { Provider } from "./register.ts";
 
 /** The DVA's issuer is its origin (SPEC §5); the PGO builds the server description from the ZAL. */
@@ -14,8 +14,20 @@ export function authorizationServer(p: Provider): oauth.AuthorizationServer {
   return { issuer: new URL(p.tokenEndpoint).origin, authorization_endpoint: p.authorizationEndpoint, token_endpoint: p.tokenEndpoint };
 }
 
-/** A new authorization: its one-time `state` and PKCE verifier (RFC 7636 §4.1), kept by the PGO until the callback. */
-export interface NewAuthorization { state: string; codeVerifier: string; url: string }
+/**
+ * A new authorization: its one-time `state` and PKCE verifier (RFC 7636 §4.1), kept by the PGO
+ * until the callback, and the request's MedMij-Request-ID (`requestId`).
+ */
+export interface NewAuthorization { state: string; codeVerifier: string; url: string; requestId: string }
+
+/**
+ * The MedMij-Request-ID of the authorization request with this `state`: the id of its
+ * send_authorization_request line and, at the callback, the `request_id` of the answer's line
+ * (receive_authorization_response). Derived, so the PGO need keep nothing more than the state.
+ */
+export function authorizationRequestId(state: string): string {
+  return logRef(`MedMij-Request-ID ${state}`);
+}
 
 /** The authorization request (SD 3.3 step 1), correlation ids as query parameters, PKCE S256 (RFC 7636 §4.2, §4.3). */
 export async function authorizationRequest(p: Provider, clientId: string, redirectUri: string, traceId: string): Promise<NewAuthorization> {
@@ -29,18 +41,24 @@ export async function authorizationRequest(p: Provider, clientId: string, redire
   url.searchParams.set("state", state);
   url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(codeVerifier));
   url.searchParams.set("code_challenge_method", "S256");
-  url.searchParams.set("MedMij-Request-ID", newId());
+  const requestId = authorizationRequestId(state);
+  url.searchParams.set("MedMij-Request-ID", requestId);
   url.searchParams.set("X-Correlation-ID", traceId);
-  return { state, codeVerifier, url: url.href };
+  return { state, codeVerifier, url: url.href, requestId };
 }
 
-/** oauth4webapi over the shared HTTP client: correlation headers and SD 4.5 chain-log lines. */
+/**
+ * oauth4webapi over the shared HTTP client: correlation headers and SD 4.5 chain-log lines. The
+ * authorization code exchange follows the person's return (`person`, as SD 4.5.5.1.3 has it for
+ * the module's); the token exchange and a refresh are server to server (`machine`, SD 4.5.3.1.1).
+ */
 export function loggedFetch(http: HttpClient, trace: Trace, grantType: string, extra: Record<string, string> = {}) {
   return {
     [oauth.allowInsecureRequests]: true,
     [oauth.customFetch]: (url: string, init: RequestInit) => http.send(url, {
       ...init, trace,
-      event: { send: "send_token_request", receive: "receive_token_response", receiveError: "receive_token_request_error", request: { grant_type: grantType, ...extra } },
+      event: { send: "send_token_request", receive: "receive_token_response", initiatedBy: grantType === "authorization_code" ? "person" : "machine",
+        request: { grant_type: grantType, ...extra } },
     }),
   } as const;
 }

@@ -7,15 +7,31 @@ import { Elysia } from "elysia";
 import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, isHtmx, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
 import { formatDateTime } from "../shared/time.ts";
+import { statusOfOAuthError } from "../shared/chain-events.ts";
 import { newId, sessionIdOf } from "../shared/trace.ts";
 import { ConnectPage, ConnectionsPage, DigidStoppedPage, DisconnectPage, NoConsentPage, ProvidersPage, type ConnectionRow } from "../../views/pgo/connect.tsx";
-import { ConnectError, authorizationRequest, redeemCode } from "./connect.ts";
+import { ConnectError, authorizationRequestId, redeemCode } from "./connect.ts";
 import { PGO_SESSION_COOKIE } from "./account-routes.ts";
 import type { PgoDeps } from "./deps.ts";
 import type { Provider } from "./register.ts";
 
 export function connectionRoutes(d: PgoDeps) {
-  const { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, displayName, dvaNameOf, failure, expired, providersOr, providerRows: rows, syncConnection, start } = d;
+  const { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, displayName, dvaNameOf, failure, expired, providersOr, providerRows: rows, syncConnection,
+    beginAuthorization, start } = d;
+  /**
+   * The DVA's answer to the authorization request, as the browser brings it back: a code
+   * (receive_authorization_response) or an error (receive_authorization_request_error, with the
+   * status the error has on the back channel: the PGO sees none), for that request's id.
+   */
+  const logAuthorizationAnswer = (callback: URL, trace: { traceId: string; sessionId: string | null }) => {
+    const requestId = authorizationRequestId(callback.searchParams.get("state")!);
+    const error = callback.searchParams.get("error") ?? (callback.searchParams.get("code") ? null : "invalid_request");
+    const base = { location: pgo.clientId, traceId: trace.traceId, sessionId: trace.sessionId };
+    if (!error) return ctx.chain.write({ ...base, type: "receive_authorization_response", response: { request_id: requestId, status: 200 } });
+    const description = (callback.searchParams.get("error_description") || (callback.searchParams.has("error") ? error : "terugkeer zonder code of error")).slice(0, 300);
+    return ctx.chain.write({ ...base, type: "receive_authorization_request_error",
+      error: { request_id: requestId, code: error.slice(0, 100), description, status: statusOfOAuthError(error) } });
+  };
   const connectionRows = (accountId: string): ConnectionRow[] => store.connectionsOf(accountId).map((c) => ({
     name: c.zorgaanbieder, displayName: displayName(c.zorgaanbieder), dvaName: dvaNameOf(c.zorgaanbieder), longTerm: c.refreshToken !== null,
     connectedAt: formatDateTime(new Date(c.connectedAt)), expiresAt: formatDateTime(new Date(c.refreshToken ? c.connectedAt + 182 * 86_400_000 : c.accessExpiresAt)) }));
@@ -88,11 +104,7 @@ export function connectionRoutes(d: PgoDeps) {
       if (providers instanceof Response) return providers;
       const provider = providers.find((p) => p.name === form.zorgaanbieder);
       if (!provider) return failure(request, "Onbekende zorgaanbieder", "Deze zorgaanbieder biedt geen taken via een PGO aan.", 404);
-      const traceId = newId();
-      const authorization = await authorizationRequest(provider, pgo.clientId, redirectUri, traceId);
-      store.saveState({ state: authorization.state, accountId: account.id, zorgaanbieder: provider.name, traceId, resumeTask: null, codeVerifier: authorization.codeVerifier }, Date.now());
-      ctx.chain.write({ type: "send_authorization_request", location: pgo.clientId, traceId, sessionId: sessionIdOf(request, PGO_SESSION_COOKIE), request: { id: newId(), method: "get", uri: provider.authorizationEndpoint, client_id: pgo.clientId, server_id: new URL(provider.authorizationEndpoint).hostname } });
-      const target = authorization.url;
+      const target = await beginAuthorization(request, account.id, provider, newId(), null);
       if (isHtmx(request)) return new Response(null, { status: 204, headers: { "HX-Redirect": target } });
       return new Response(null, { status: 303, headers: { Location: target } });
     })
@@ -107,9 +119,10 @@ export function connectionRoutes(d: PgoDeps) {
       if (providers instanceof Response) return providers;
       const provider = providers.find((p) => p.name === pending.zorgaanbieder);
       if (!provider) return failure(request, "Verbinden mislukt", "De zorgaanbieder staat niet meer in het register.", 400);
+      const trace = { traceId: pending.traceId, sessionId: sessionIdOf(request, PGO_SESSION_COOKIE) };
+      logAuthorizationAnswer(url, trace);
       try {
-        const tokens = await redeemCode(provider, pgo.clientId, redirectUri, url, { state: url.searchParams.get("state")!, codeVerifier: pending.codeVerifier }, http,
-          { traceId: pending.traceId, sessionId: null });
+        const tokens = await redeemCode(provider, pgo.clientId, redirectUri, url, { state: url.searchParams.get("state")!, codeVerifier: pending.codeVerifier }, http, trace);
         const now = Date.now();
         const connection = { accountId: account.id, zorgaanbieder: provider.name, accessToken: tokens.access_token,
           accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000, refreshToken: tokens.refresh_token ?? null, scope: String(tokens.scope ?? provider.scope),
@@ -117,7 +130,7 @@ export function connectionRoutes(d: PgoDeps) {
         store.saveConnection(connection);
         // Step-up (SD 3.4): after the new authorization, start the task again, once.
         if (pending.resumeTask) return start(request, account.id, provider, pending.resumeTask, pending.traceId, false);
-        await syncConnection(account.id, connection, provider);
+        await syncConnection(account.id, connection, provider, { full: true, sessionId: trace.sessionId });
         return new Response(null, { status: 303, headers: { Location: `/taken?verbonden=${encodeURIComponent(provider.name)}` } });
       } catch (e) {
         if (!(e instanceof ConnectError)) throw e;

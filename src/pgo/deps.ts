@@ -10,7 +10,7 @@ import { htmlResponse } from "../shared/html.ts";
 import { createHttpClient } from "../shared/http-client.ts";
 import type { ResolvedPgo } from "../shared/resolved-network.ts";
 import { Sealer } from "../shared/sealed.ts";
-import { incomingIds, newId, sessionIdOf } from "../shared/trace.ts";
+import { incomingIds, logRef, newId, sessionIdOf } from "../shared/trace.ts";
 import { ErrorPage } from "../../views/error-page.tsx";
 import type { ProviderRow } from "../../views/pgo/connect.tsx";
 import { LaunchFailed, TechnicalFailure, Unavailable } from "../../views/pgo/problems.tsx";
@@ -66,14 +66,15 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
    * older than FULL_COLLECTION_MS — by time rather than every Nth collection, because the number
    * of collections varies from one a minute (an open overview) to one a week.
    */
-  async function syncConnection(accountId: string, connection: Connection, provider: Provider, o: { maxAgeMs?: number; full?: boolean } = { full: true }): Promise<void> {
+  async function syncConnection(accountId: string, connection: Connection, provider: Provider,
+    o: { maxAgeMs?: number; full?: boolean; sessionId?: string | null } = { full: true }): Promise<void> {
     const key = `${accountId} ${provider.name}`;
     const run = (collecting.get(key) ?? Promise.resolve()).then(async () => {
       const state = store.syncState(accountId, provider.name);
       if (o.maxAgeMs !== undefined && state && Date.now() - state.syncedAt < o.maxAgeMs) return;
       const current = store.connectionOf(accountId, provider.name) ?? connection;
       const full = o.full === true || Date.now() - (lastFull.get(key) ?? 0) >= FULL_COLLECTION_MS;
-      const result = await syncProvider({ store, http, clientId: pgo.clientId, accountId, connection: current, provider, full });
+      const result = await syncProvider({ store, http, clientId: pgo.clientId, accountId, connection: current, provider, full, sessionId: o.sessionId ?? null });
       lastResults.set(key, result);
       if (full && (result.status === "updated" || result.status === "unchanged")) lastFull.set(key, Date.now());
     });
@@ -82,25 +83,28 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     void settled.then(() => { if (collecting.get(key) === settled) collecting.delete(key); });
     await run;
   }
-  /** Collect from the connected providers, all or `only` one, when their copy is older than maxAgeMs; `full` replaces the copy. */
-  async function syncAll(accountId: string, o: { maxAgeMs: number; only?: string; full?: boolean }): Promise<void> {
+  /**
+   * Collect from the connected providers, all or `only` one, when their copy is older than
+   * maxAgeMs; `full` replaces the copy. `sessionId`: the person's session whose page collects.
+   */
+  async function syncAll(accountId: string, o: { maxAgeMs: number; only?: string; full?: boolean; sessionId: string | null }): Promise<void> {
     let providers: Provider[];
     try { providers = await directory.providers(); } catch { return; }
     await Promise.all(store.connectionsOf(accountId).filter((c) => !o.only || c.zorgaanbieder === o.only).map(async (connection) => {
       const provider = providers.find((p) => p.name === connection.zorgaanbieder);
-      if (provider) await syncConnection(accountId, connection, provider, { maxAgeMs: o.maxAgeMs, full: o.full });
+      if (provider) await syncConnection(accountId, connection, provider, { maxAgeMs: o.maxAgeMs, full: o.full, sessionId: o.sessionId });
     }));
   }
   /**
    * A task's page reads the Task again at the DVA (issue 11 item 7): gone there, it leaves the
    * copy (false); found, its row is brought up to date. When the DVA cannot tell, the copy stands.
    */
-  async function checkTask(accountId: string, zorgaanbieder: string, taskId: string): Promise<boolean> {
+  async function checkTask(accountId: string, zorgaanbieder: string, taskId: string, sessionId: string | null): Promise<boolean> {
     const cached = store.tasksOf(accountId).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
     const connection = store.connectionOf(accountId, zorgaanbieder);
     const provider = connection ? (await directory.providers().catch(() => [] as Provider[])).find((p) => p.name === zorgaanbieder) : undefined;
     if (!cached || !connection || !provider) return true;
-    const check = await readTask({ store, http, clientId: pgo.clientId, connection, provider, taskId, moduleName: cached.view.module });
+    const check = await readTask({ store, http, clientId: pgo.clientId, connection, provider, taskId, moduleName: cached.view.module, sessionId });
     if (check.status === "gone") store.dropTask(accountId, zorgaanbieder, taskId);
     if (check.status === "found") store.saveTasks(accountId, zorgaanbieder, [check.task]);
     return check.status !== "gone";
@@ -130,12 +134,13 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     try { origin = new URL(address).origin; } catch { return false; }
     return !!dva && ctx.network.modules.some((m) => m.site.origin === origin && m.clients.some((c) => c.dva === dva.id && c.clientId === clientId));
   };
-  /** SD 4.5.3.1.7 / 4.5.4.1.4: the PGO logs an actor that did not answer as an availability check error. */
-  const availabilityError = (traceId: string, sessionId: string | null, description: string) => ctx.chain.write({ type: "receive_availability_check_error", location: pgo.clientId, traceId, sessionId,
-    error: { request_id: newId(), code: "service_unavailable", description } });
-
-  /** The trace of each launch, so that the return from the module (SD 3.8) joins it. */
-  const launchTraces = new Map<string, string>();
+  /**
+   * Each launch (by account, provider and task), so that the return from the module (SD 3.8)
+   * joins its trace and its lines name it (SD 4.5.7.1.1 `smart_on_fhir_launch_code`): the id of
+   * its send_smart_launch_request, the launch code's reference, and whether the module's answer
+   * (receive_smart_launch_response or _request_error, at the first return) is logged yet.
+   */
+  const launches = new Map<string, Launch>();
   /**
    * Each account's latest launch. A module that sends the person back before it has the launch
    * context (an expired launch code) knows no return_url, only the PGO's /launch_callback; the PGO
@@ -162,41 +167,58 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     return outcome.kind === "refused" && outcome.error === "temporarily_unavailable" ? { kind: "dva-unreachable" } : outcome;
   }
 
+  /**
+   * The authorization request (SD 3.3 step 1; AS "Logging interface" 1): its state kept, its line
+   * written with the MedMij-Request-ID the URL carries, which the DVA logs as its request's id.
+   * `resumeTask`: the task a step-up (SD 3.4 step 3) starts again afterwards. Returns the /auth URL.
+   */
+  async function beginAuthorization(request: Request, accountId: string, provider: Provider, traceId: string, resumeTask: string | null): Promise<string> {
+    const authorization = await authorizationRequest(provider, pgo.clientId, redirectUri, traceId);
+    store.saveState({ state: authorization.state, accountId, zorgaanbieder: provider.name, traceId, resumeTask, codeVerifier: authorization.codeVerifier }, Date.now());
+    const endpoint = new URL(provider.authorizationEndpoint);
+    ctx.chain.write({ type: "send_authorization_request", location: pgo.clientId, traceId, sessionId: sessionIdOf(request, PGO_SESSION_COOKIE),
+      request: { id: authorization.requestId, method: "get", client_id: pgo.clientId, server_id: endpoint.hostname, uri: `${endpoint.origin}${endpoint.pathname}`, initiated_by: "person" } });
+    return authorization.url;
+  }
+
   /** SD 3.4: launch code, step-up → a new authorization code flow that resumes this task. */
   async function start(request: Request, accountId: string, provider: Provider, taskId: string, traceId: string, allowStepUp: boolean): Promise<Response> {
     const connection = store.connectionOf(accountId, provider.name);
-    const token = connection ? await freshToken(connection, provider, pgo.clientId, store, http, traceId) : null;
-    const reauthorize = async () => {
-      const authorization = await authorizationRequest(provider, pgo.clientId, redirectUri, traceId);
-      store.saveState({ state: authorization.state, accountId, zorgaanbieder: provider.name, traceId, resumeTask: allowStepUp ? taskId : null,
-        codeVerifier: authorization.codeVerifier }, Date.now());
-      return new Response(null, { status: 303, headers: { Location: authorization.url } });
-    };
-    if (!token) return reauthorize();
     // SD 4.5: the lines of this person's request carry the Session ID its error pages show.
     const sessionId = sessionIdOf(request, PGO_SESSION_COOKIE);
-    const outcome = await launchOutcome({ http, trace: { traceId, sessionId }, provider, clientId: pgo.clientId, accessToken: token, taskId,
+    const trace = { traceId, sessionId };
+    const token = connection ? await freshToken(connection, provider, pgo.clientId, store, http, trace) : null;
+    const reauthorize = async () =>
+      new Response(null, { status: 303, headers: { Location: await beginAuthorization(request, accountId, provider, traceId, allowStepUp ? taskId : null) } });
+    if (!token) return reauthorize();
+    const launchRequestId = newId();
+    const outcome = await launchOutcome({ http, trace, provider, clientId: pgo.clientId, accessToken: token, taskId, launchRequestId,
       returnUrl: returnUrlFor(provider.name, taskId), isRegisteredModule: (address, clientId) => isRegisteredModule(provider, address, clientId) });
     switch (outcome.kind) {
-      case "launch":
-        launchTraces.set(`${accountId} ${provider.name} ${taskId}`, traceId);
+      case "launch": {
+        // SD 4.5.4.1.1: the browser goes to the module; the launch code appears by reference only (trace.ts logRef).
+        const launchCode = logRef(outcome.launchCode);
+        launches.set(`${accountId} ${provider.name} ${taskId}`, { traceId, requestId: launchRequestId, launchCode, answered: false });
         lastLaunches.set(accountId, { zorgaanbieder: provider.name, taskId, traceId, at: Date.now() });
+        const target = new URL(outcome.url);
         ctx.chain.write({ type: "send_smart_launch_request", location: pgo.clientId, traceId, sessionId,
-          request: { id: newId(), method: "get", uri: outcome.url.split("?")[0], client_id: pgo.clientId, server_id: new URL(outcome.url).hostname } });
+          request: { id: launchRequestId, method: "get", client_id: pgo.clientId, server_id: target.hostname, uri: `${target.origin}${target.pathname}`,
+            initiated_by: "person", smart_on_fhir_launch_code: launchCode } });
         return new Response(null, { status: 303, headers: { Location: outcome.url } });
+      }
       case "step-up":
         if (allowStepUp) return reauthorize();
         return htmlResponse(TechnicalFailure({ ...problemProps(request, provider.name, traceId), detail: "de DVA vraagt opnieuw om her-identificatie" }), { status: 502 });
+      // The HTTP client logged the call that found the DVA or the module down (receive_availability_check_error, SD 4.5.3.1.7, 4.5.4.1.4).
       case "dva-unreachable":
-        availabilityError(traceId, sessionId, "DVA is tijdelijk niet beschikbaar (token exchange)");
         return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "dva" }), { status: 503 });
       case "module-unreachable":
-        availabilityError(traceId, sessionId, `Module niet beschikbaar voor SMART launch: ${outcome.reason}`);
         return htmlResponse(Unavailable({ ...problemProps(request, provider.name, traceId), what: "module" }), { status: 503 });
       case "unregistered-module": {
         const reason = `het adres ${outcome.address} is geen module die in het netwerk bij ${dvaNameOf(provider.name)} is geregistreerd voor client_id ${outcome.clientId}`;
+        // The PGO launches nothing: the error of the launch it did not send (its id), as SD 4.5.4.1.3 words a refusal.
         ctx.chain.write({ type: "receive_smart_launch_request_error", location: pgo.clientId, traceId, sessionId,
-          error: { request_id: newId(), code: "unauthorized_client", description: `niet gestart: ${reason}` } });
+          error: { request_id: launchRequestId, code: "unauthorized_client", description: `niet gestart: ${reason}`, status: 400 } });
         return htmlResponse(LaunchFailed({ ...problemProps(request, provider.name, traceId), error: "unauthorized_client", reason }), { status: 502 });
       }
       case "refused":
@@ -208,7 +230,10 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
   return { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, startSession, displayName, failure, expired, providersOr, providerRows,
-    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launchTraces, lastLaunchOf, start };
+    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launches, lastLaunchOf, beginAuthorization, start };
 }
 
 export type PgoDeps = ReturnType<typeof createPgoDeps>;
+
+/** A launch the PGO sent (see `launches`). */
+export interface Launch { traceId: string; requestId: string; launchCode: string; answered: boolean }

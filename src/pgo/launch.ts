@@ -17,7 +17,8 @@ export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const LAUNCH_CODE = "medmij:token-type:one-time-code";
 
 export type LaunchOutcome =
-  | { kind: "launch"; url: string }
+  /** `launchCode` for the PGO's own log line (SD 4.5.4.1.1), which names it by reference only. */
+  | { kind: "launch"; url: string; launchCode: string }
   | { kind: "step-up" }
   | { kind: "refused"; error: string; description: string }
   | { kind: "dva-unreachable" }
@@ -29,6 +30,8 @@ type Res = Record<string, any>;
 
 export interface LaunchOptions {
   http: HttpClient; trace: Trace; provider: Provider; clientId: string; accessToken: string; taskId: string; returnUrl: string;
+  /** The MedMij-Request-ID of the launch (SD 4.5.4.1.1), which the availability probe carries too (SD 4.5.4.1.4 names it). */
+  launchRequestId: string;
   /** Is this launch address a module registered at the provider's DVA under this client_id (issue 10)? */
   isRegisteredModule: (address: string, clientId: string) => boolean;
 }
@@ -58,8 +61,10 @@ export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
     if (!o.isRegisteredModule(address, audience)) return { kind: "unregistered-module", address, clientId: audience };
     // Risk Rc02: a module that is down would waste the launch code and strand the person, so the
     // PGO checks that its launch address answers before asking for a code (any answer below 500 is fine).
+    // No answer is SD 4.5.4.1.4's availability check error, for the launch it would have been.
     try {
-      const probe = await http.send(address, { method: "HEAD", trace, timeoutMs: 3000 });
+      const probe = await http.send(address, { method: "HEAD", trace, timeoutMs: 3000, requestId: o.launchRequestId,
+        availabilityCheck: "Module niet beschikbaar voor SMART launch" });
       if (probe.status >= 500) return { kind: "module-unreachable", reason: `HEAD ${address} gaf HTTP ${probe.status}` };
     } catch (e) {
       return { kind: "module-unreachable", reason: `HEAD ${address}: ${(e as Error).message}` };
@@ -91,7 +96,7 @@ export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
     target.searchParams.set("launch", code);
     // The journey's trace, so the module's first calls (SMART discovery) join it (SD 3.7; an unknown parameter to other modules).
     target.searchParams.set("X-Correlation-ID", trace.traceId);
-    return { kind: "launch", url: target.href };
+    return { kind: "launch", url: target.href, launchCode: code };
   } catch (e) {
     if (e instanceof UnreachableError) return { kind: "dva-unreachable" };
     throw e;

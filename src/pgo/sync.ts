@@ -11,7 +11,7 @@ import * as oauth from "oauth4webapi";
 import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS, OTHER_PROVIDER_TASK_TAGS } from "../shared/fhir-profiles.ts";
 import { fhirList, fhirObject, fhirText, fhirTextOrNull } from "../shared/fhir-text.ts";
 import type { HttpClient } from "../shared/http-client.ts";
-import { newId } from "../shared/trace.ts";
+import { newId, type Trace } from "../shared/trace.ts";
 import { authorizationServer, loggedFetch } from "./connect.ts";
 import type { Provider } from "./register.ts";
 import type { CachedTask, Connection, PgoStore, TaskView } from "./store.ts";
@@ -59,19 +59,19 @@ const renewals = new WeakMap<PgoStore, Map<string, Promise<string | null>>>();
  * caller joins the renewal in flight, and a renewal starts from the stored connection, not from
  * the caller's possibly older copy of it.
  */
-export function freshToken(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, traceId: string, force = false): Promise<string | null> {
+export function freshToken(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, trace: Trace, force = false): Promise<string | null> {
   if (!force && c.accessExpiresAt > Date.now() + 10_000) return Promise.resolve(c.accessToken);
   let inFlight = renewals.get(store);
   if (!inFlight) renewals.set(store, inFlight = new Map());
   const key = `${c.accountId} ${c.zorgaanbieder}`;
   const running = inFlight.get(key);
   if (running) return running;
-  const renewal = renew(c, p, clientId, store, http, traceId, force).finally(() => inFlight.delete(key));
+  const renewal = renew(c, p, clientId, store, http, trace, force).finally(() => inFlight.delete(key));
   inFlight.set(key, renewal);
   return renewal;
 }
 
-async function renew(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, traceId: string, force: boolean): Promise<string | null> {
+async function renew(c: Connection, p: Provider, clientId: string, store: PgoStore, http: HttpClient, trace: Trace, force: boolean): Promise<string | null> {
   const current = store.connectionOf(c.accountId, c.zorgaanbieder);
   if (!current) return null;
   const valid = current.accessExpiresAt > Date.now() + 10_000;
@@ -82,7 +82,7 @@ async function renew(c: Connection, p: Provider, clientId: string, store: PgoSto
   const client: oauth.Client = { client_id: clientId };
   try {
     const tokens = await oauth.processRefreshTokenResponse(as, client,
-      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), current.refreshToken, loggedFetch(http, { traceId, sessionId: null }, "refresh_token")));
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), current.refreshToken, loggedFetch(http, trace, "refresh_token")));
     const now = Date.now();
     store.saveConnection({ ...current, accessToken: tokens.access_token, accessExpiresAt: now + (tokens.expires_in ?? 900) * 1000,
       refreshToken: tokens.refresh_token ?? current.refreshToken });
@@ -93,7 +93,7 @@ async function renew(c: Connection, p: Provider, clientId: string, store: PgoSto
 }
 
 /** ActivityDefinition → the name of the Endpoint (module) it launches, in one search at the DVA. */
-async function endpointNames(activities: Res[], provider: Provider, token: string, http: HttpClient, traceId: string): Promise<Map<string, string>> {
+async function endpointNames(activities: Res[], provider: Provider, token: string, http: HttpClient, trace: Trace): Promise<Map<string, string>> {
   const byEndpoint = new Map<string, string[]>();
   for (const ad of activities) {
     const ext = fhirList(ad.extension).map(fhirObject).find((e) => (ENDPOINT_EXTENSIONS as readonly string[]).includes(fhirText(e.url)));
@@ -104,7 +104,7 @@ async function endpointNames(activities: Res[], provider: Provider, token: strin
   if (byEndpoint.size === 0) return names;
   try {
     const res = await http.send(`${provider.resourceEndpoint}/Endpoint?_id=${[...byEndpoint.keys()].map(encodeURIComponent).join(",")}`, {
-      trace: { traceId, sessionId: null }, headers: { Authorization: `Bearer ${token}`, Accept: "application/fhir+json" },
+      trace, headers: { Authorization: `Bearer ${token}`, Accept: "application/fhir+json" },
       event: { send: "send_resource_request", receive: "receive_resource_response" } });
     if (!res.ok) return names;
     for (const e of ((await res.json()) as Res).entry ?? []) {
@@ -118,7 +118,8 @@ async function endpointNames(activities: Res[], provider: Provider, token: strin
 /** At most this many pages of 500 Tasks per collection; a copy is never replaced by part of a set. */
 const MAX_PAGES = 20;
 
-interface CollectContext { store: PgoStore; http: HttpClient; clientId: string; connection: Connection; provider: Provider }
+/** `sessionId`: the person's PGO session whose page view collects (SD 4.5 `session_id` of these lines), or null. */
+interface CollectContext { store: PgoStore; http: HttpClient; clientId: string; connection: Connection; provider: Provider; sessionId?: string | null }
 
 /**
  * The data service's Tasks with their ActivityDefinitions and group plans (SD 3.3.4): the current
@@ -139,16 +140,17 @@ function tasksUrl(provider: Provider): URL {
  * renewing. Throws when the DVA cannot be reached.
  */
 async function readAtDva(o: CollectContext, traceId: string, href: string, etag: string | null = null, timeoutMs?: number): Promise<{ res: Response; token: string } | null> {
+  const trace = { traceId, sessionId: o.sessionId ?? null };
   const send = (bearer: string) => o.http.send(href, {
-    trace: { traceId, sessionId: null }, ...(timeoutMs ? { timeoutMs } : {}),
+    trace, ...(timeoutMs ? { timeoutMs } : {}),
     headers: { Authorization: `Bearer ${bearer}`, Accept: "application/fhir+json", ...(etag ? { "If-None-Match": etag } : {}) },
     event: { send: "send_resource_request", receive: "receive_resource_response" },
   });
-  let token = await freshToken(o.connection, o.provider, o.clientId, o.store, o.http, traceId);
+  let token = await freshToken(o.connection, o.provider, o.clientId, o.store, o.http, trace);
   if (!token) return null;
   let res = await send(token);
   if (res.status === 401) {
-    token = await freshToken(o.connection, o.provider, o.clientId, o.store, o.http, traceId, true);
+    token = await freshToken(o.connection, o.provider, o.clientId, o.store, o.http, trace, true);
     if (!token) return null;
     res = await send(token);
   }
@@ -172,7 +174,7 @@ async function pageOf(res: Response, provider: Provider): Promise<Page> {
 /** A search's entries → the overview's rows (Tasks with their included resources and, unless given, the module names). */
 async function viewsOf(entries: Entry[], o: CollectContext, token: string, traceId: string, known?: Map<string, string>): Promise<CachedTask[]> {
   const included = new Map(entries.filter((e) => e.resource && e.search?.mode === "include").map((e) => [`${e.resource!.resourceType}/${e.resource!.id}`, e.resource!]));
-  const moduleNames = known ?? await endpointNames([...included.values()].filter((r) => r.resourceType === "ActivityDefinition"), o.provider, token, o.http, traceId);
+  const moduleNames = known ?? await endpointNames([...included.values()].filter((r) => r.resourceType === "ActivityDefinition"), o.provider, token, o.http, { traceId, sessionId: o.sessionId ?? null });
   return entries.filter((e) => e.resource?.resourceType === "Task" && e.search?.mode !== "include").map((e) => taskView(e.resource!, included, moduleNames));
 }
 

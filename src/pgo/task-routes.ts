@@ -8,6 +8,7 @@ import { CSRF_FIELD } from "../shared/csrf.ts";
 import { htmlResponse, readForm, redirectAfterPost, toLogin } from "../shared/html.ts";
 import { groupOf, notStartable, statusLabel, type TaskGroup } from "../shared/task-status.ts";
 import { addDays, amsterdamDay, clockTime, weekdayLabel } from "../shared/time.ts";
+import { statusOfOAuthError } from "../shared/chain-events.ts";
 import { incomingIds, newId, sessionIdOf } from "../shared/trace.ts";
 import { LaunchFailed, Unavailable } from "../../views/pgo/problems.tsx";
 import { TASK_SORTS, TaskDetail, TaskOverview, WeekView, type ProviderState, type TaskRow, type TaskSort, type Week, type WeekDay } from "../../views/pgo/tasks.tsx";
@@ -45,7 +46,8 @@ export function weekOf(week: string | null, rows: TaskRow[], now = new Date()): 
 }
 
 export function taskRoutes(d: PgoDeps) {
-  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, checkTask, dvaNameOf, problemProps, launchTraces, start } = d;
+  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, checkTask, dvaNameOf, problemProps, launches, start } = d;
+  const sessionOf = (request: Request) => sessionIdOf(request, PGO_SESSION_COOKIE);
   return new Elysia({ name: `pgo-tasks:${pgo.clientId}` })
     // "Taken van zorgaanbieders" (SD 4.2.2): the central overview.
     .get("/taken", async ({ request }) => {
@@ -53,7 +55,7 @@ export function taskRoutes(d: PgoDeps) {
       if (!account) return toLogin(request);
       const url = new URL(request.url);
       // A page view collects when the copy is older than 5 minutes; the periodic htmx refresh every minute.
-      await syncAll(account.id, { maxAgeMs: url.searchParams.has("auto") ? 55_000 : 5 * 60_000 });
+      await syncAll(account.id, { maxAgeMs: url.searchParams.has("auto") ? 55_000 : 5 * 60_000, sessionId: sessionOf(request) });
       const dateParam = (name: string) => { const v = url.searchParams.get(name) ?? ""; return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : ""; };
       const from = dateParam("van");
       const to = dateParam("tot");
@@ -97,14 +99,14 @@ export function taskRoutes(d: PgoDeps) {
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return expired(request);
       // "Verversen" is a full collection: the copy becomes what the DVA gives now (issue 11 item 7).
-      await syncAll(account.id, { maxAgeMs: 0, full: true });
+      await syncAll(account.id, { maxAgeMs: 0, full: true, sessionId: sessionOf(request) });
       return redirectAfterPost(request, "/taken");
     })
     .get("/taken/:zorgaanbieder/:id", async ({ request, params }) => {
       const account = accountOf(request);
       if (!account) return toLogin(request);
       // The copy may be stale: the page reads the Task again, and a Task the DVA no longer gives leaves the copy (issue 11 item 7).
-      if (!(await checkTask(account.id, params.zorgaanbieder, params.id))) {
+      if (!(await checkTask(account.id, params.zorgaanbieder, params.id, sessionOf(request)))) {
         return failure(request, "Taak niet gevonden", `${displayName(params.zorgaanbieder)} heeft deze taak niet meer voor je klaarstaan. Hij is uit je overzicht gehaald.`, 404);
       }
       const row = store.tasksOf(account.id).find((t) => t.zorgaanbieder === params.zorgaanbieder && t.view.id === params.id);
@@ -141,14 +143,30 @@ export function taskRoutes(d: PgoDeps) {
       const zorgaanbieder = url.searchParams.get("zorgaanbieder") ?? latest?.zorgaanbieder ?? "";
       const taskId = url.searchParams.get("taak") ?? latest?.taskId ?? "";
       const { requestId, traceId: fresh } = incomingIds(request, url);
-      const traceId = launchTraces.get(`${account.id} ${zorgaanbieder} ${taskId}`) ?? fresh;
-      ctx.chain.write({ type: "receive_redirect_to_pgo_request", location: pgo.clientId, traceId, sessionId: sessionIdOf(request, PGO_SESSION_COOKIE),
-        request: { id: requestId, method: "get", uri: `${url.origin}${url.pathname}`, ...(error ? { error } : {}) } });
+      const launch = launches.get(`${account.id} ${zorgaanbieder} ${taskId}`);
+      const traceId = launch?.traceId ?? fresh;
+      const sessionId = sessionOf(request);
+      // SD 4.5.7.1.1: the launch code's reference links the return to its launch (lost only when the PGO restarted in between).
+      ctx.chain.write({ type: "receive_redirect_to_pgo_request", location: pgo.clientId, traceId, sessionId,
+        request: { id: requestId, method: "get", server_id: pgo.clientId, uri: `${url.origin}${url.pathname}`, initiated_by: "person",
+          ...(launch ? { smart_on_fhir_launch_code: launch.launchCode } : {}), ...(error ? { error: error.slice(0, 100) } : {}) } });
+      // The module's answer to the launch, which the PGO learns only now, as the browser comes back (SD 4.5.4.1.2/3).
+      if (launch && !launch.answered) {
+        launch.answered = true;
+        const base = { location: pgo.clientId, traceId, sessionId };
+        if (error) {
+          const description = (url.searchParams.get("error_description") || `de module stuurde de persoon terug met error=${error}`).slice(0, 300);
+          ctx.chain.write({ ...base, type: "receive_smart_launch_request_error",
+            error: { request_id: launch.requestId, code: error.slice(0, 100), description, status: statusOfOAuthError(error) } });
+        } else {
+          ctx.chain.write({ ...base, type: "receive_smart_launch_response", response: { request_id: launch.requestId, status: 200 } });
+        }
+      }
       const taskOf = () => store.tasksOf(account.id).find((t) => t.zorgaanbieder === zorgaanbieder && t.view.id === taskId);
       if (error) {
         return htmlResponse(LaunchFailed({ ...problemProps(request, zorgaanbieder, traceId), error: error.slice(0, 100), taskTitle: taskOf()?.view.title }), { status: 200 });
       }
-      if (zorgaanbieder) await syncAll(account.id, { maxAgeMs: 0, only: zorgaanbieder });
+      if (zorgaanbieder) await syncAll(account.id, { maxAgeMs: 0, only: zorgaanbieder, sessionId });
       const row = taskOf();
       const group = row ? groupOf(row.view.status) : "te-doen";
       return new Response(null, { status: 303, headers: { Location: `/taken?groep=${group}&gemarkeerd=${encodeURIComponent(taskId)}` } });

@@ -15,11 +15,18 @@ export interface ChainEvent {
   trace_id: string;
 }
 
+/**
+ * One line. Which part an event carries and which of its fields are required is the event table
+ * (chain-events.ts, CHAIN_EVENTS); every part may carry more (SD 4.5.1 f: additional data).
+ */
 export interface ChainLine {
   event: ChainEvent;
-  request?: { id: string; method?: string; uri?: string; client_id?: string; server_id?: string; [extra: string]: unknown };
+  /** `id` is the request's MedMij-Request-ID: the sender's, on the receiving side too. */
+  request?: { id: string; method?: string; uri?: string; client_id?: string; server_id?: string; initiated_by?: "person" | "machine"; [extra: string]: unknown };
+  /** `request_id` is the `id` of the request line it answers. */
   response?: { request_id: string; status: number; [extra: string]: unknown };
-  error?: { request_id?: string; code: string; description: string; status?: number };
+  /** `status` is absent where there was no answer (SD 4.5.3.1.7: an availability check error). */
+  error?: { request_id: string; code: string; description: string; status?: number; [extra: string]: unknown };
 }
 
 export interface ChainEntry {

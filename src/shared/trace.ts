@@ -48,3 +48,13 @@ export function sessionIdOf(request: Request, cookie: string): string | null {
   return value ? sha256(value).slice(0, 16) : null;
 }
 
+
+/**
+ * A log line's reference to a secret (a launch code, SD 4.5.4.1.1 `smart_on_fhir_launch_code`):
+ * the first 32 hex of its SHA-256. Two lines about the same code link up (the launch and the
+ * return, the PGO's and the DVA's), while the code itself — which opens a person's task — never
+ * appears in the chain log, the cockpit or a delivery to MedMij Beheer.
+ */
+export function logRef(secret: string): string {
+  return sha256(secret).slice(0, 32);
+}

@@ -377,7 +377,7 @@ describe("GET /api/logs", () => {
     expect(other.lines.length).toBe(2);
     expect(other.lines.every((l) => l.event.trace_id === otherTrace && l.event.session_id === null)).toBe(true);
     expect(other.lines[0]!.request.initiated_by).toBe("machine");
-    expect(sent.request.initiated_by).toBe("user");
+    expect(sent.request.initiated_by).toBe("machine");
   });
 
   test("a failed call writes an error line", async () => {
@@ -389,7 +389,7 @@ describe("GET /api/logs", () => {
     expect(res.status).toBe(404);
     const { lines } = await ndjson(`?trace_id=${traceId}`);
     expect(lines.length).toBe(2);
-    expect(lines[1]!.event.type).toBe("receive_list_response_error");
+    expect(lines[1]!.event.type).toBe("receive_list_request_error");
     expect(lines[1]!.error).toEqual(expect.objectContaining({ request_id: lines[0]!.request.id, status: 404, code: expect.any(String) }));
   });
 

@@ -126,13 +126,15 @@ describe("a stopped DigiD login is not a refused consent (seed 003 'Duiding van 
     expect(html).toContain('href="/verbind?zorgaanbieder=fysiodeberk%40medmij"');
   });
 
-  test("fault digidCancel → the same page; the DVA logs the access_denied it sent", async () => {
+  test("fault digidCancel → the same page; the DVA logs the cancellation and the access_denied it sent", async () => {
     await faults({ digidCancel: true });
     try {
       const res = await digidStopped(tom, "fysiodeberk@medmij", "login");
       expect(await res.text()).toContain("<h1>Inloggen met DigiD gestopt</h1>");
-      const line = sandbox.ctx.chain.query({ limit: 10_000 }).filter((l) => l.event.type === "send_authorization_response" && l.event.location === "auth.zorgnet.localhost").at(-1)!;
-      expect(line.error).toMatchObject({ code: "access_denied", description: "de persoon heeft het inloggen met DigiD afgebroken" });
+      const lines = sandbox.ctx.chain.query({ limit: 10_000 }).filter((l) => l.event.location === "auth.zorgnet.localhost");
+      expect(lines.filter((l) => l.event.type === "receive_authorization_cancellation").at(-1)!.error).toMatchObject({ code: "cancelled" });
+      const line = lines.filter((l) => l.event.type === "send_authorization_request_error").at(-1)!;
+      expect(line.error).toMatchObject({ code: "access_denied", description: "de persoon heeft het inloggen met DigiD afgebroken", status: 302 });
     } finally {
       await faults(null);
     }

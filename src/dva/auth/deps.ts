@@ -7,7 +7,7 @@ import { htmlResponse } from "../../shared/html.ts";
 import { createHttpClient } from "../../shared/http-client.ts";
 import { lazySigningKey } from "../../shared/keys.ts";
 import type { ResolvedDva } from "../../shared/resolved-network.ts";
-import { incomingIds, sessionIdOf } from "../../shared/trace.ts";
+import { incomingIds, logRef, sessionIdOf } from "../../shared/trace.ts";
 import { TechnicalError } from "../../../views/dva/pages.tsx";
 import { themes } from "../../../views/theme.ts";
 import { FhirStore } from "../fhir/store.ts";
@@ -34,12 +34,18 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
   const store = new DvaAuthStore(ctx.db, dva.id);
   const location = dva.auth.hostname;
 
-  /** This browser's id (reused, so two tabs both work), and the cookie to set when it had none. */
-  function browserOf(request: Request): { hash: string; setCookie: string | null } {
+  /**
+   * This browser's id (reused, so two tabs both work), and the cookie to set when it had none.
+   * `sessionId` is the person's session at this DVA as its pages and chain-log lines show it
+   * (SD 4.2.1 "Session ID", SD 4.5 `session_id`): the browser's, set at its first /auth or
+   * SMART authorize and the same through DigiD, consent and a later launch — the DVA's login
+   * (dva_session) only starts halfway, after DigiD.
+   */
+  function browserOf(request: Request): Browser {
     const existing = readCookie(request, BROWSER_COOKIE);
-    if (existing && BROWSER_ID.test(existing)) return { hash: sha256(existing), setCookie: null };
-    const id = randomToken();
-    return { hash: sha256(id), setCookie: serializeCookie(BROWSER_COOKIE, id, { maxAgeSeconds: BROWSER_COOKIE_MAX_AGE_S }) };
+    const fresh = existing && BROWSER_ID.test(existing) ? null : randomToken();
+    const hash = sha256(fresh ?? existing!);
+    return { hash, sessionId: hash.slice(0, 16), setCookie: fresh ? serializeCookie(BROWSER_COOKIE, fresh, { maxAgeSeconds: BROWSER_COOKIE_MAX_AGE_S }) : null };
   }
 
   /**
@@ -59,7 +65,9 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
   }
 
   return {
-    ctx, dva, theme, store, location, sameBrowser,
+    ctx, dva, theme, store, location, sameBrowser, browserOf,
+    /** The Session ID of a request's browser at this DVA (see browserOf), or null before its first /auth. */
+    sessionIdOf: (request: Request) => sessionIdOf(request, BROWSER_COOKIE),
     fhir: new FhirStore(ctx.db),
     signingKey: lazySigningKey(store),
     ocl: createOAuthClientList(createHttpClient({ location, chain: ctx.chain }), ctx.network.register.origin),
@@ -70,10 +78,15 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
      * leverancier van het computersysteem van <Naam Aanbieder>") when the DVA knows which one:
      * from the request (`about`: a zorgaanbieder's name or collect scope), or because it serves one.
      */
-    technicalError(request: Request, detail: string, status = 400, about: ZorgaanbiederRef = {}) {
+    technicalError(request: Request, detail: string, status = 400, about: ZorgaanbiederRef = {}, o: { browser?: Browser; traceId?: string } = {}) {
+      return htmlResponse(TechnicalError({ theme, dvaName: dva.name, dvaPhone: dva.phone, zorgaanbieder: zorgaanbiederName(about), traceId: o.traceId ?? incomingIds(request).traceId,
+        sessionId: o.browser?.sessionId ?? sessionIdOf(request, BROWSER_COOKIE), detail }), { status, setCookies: o.browser?.setCookie ? [o.browser.setCookie] : [] });
+    },
 
-      return htmlResponse(TechnicalError({ theme, dvaName: dva.name, dvaPhone: dva.phone, zorgaanbieder: zorgaanbiederName(about), traceId: incomingIds(request).traceId,
-        sessionId: sessionIdOf(request, SESSION_COOKIE), detail }), { status });
+    /** A redirect or page answered to a browser whose id was made in this request: it keeps it (browserOf). */
+    withBrowser(response: Response, browser: Browser): Response {
+      if (browser.setCookie) response.headers.append("Set-Cookie", browser.setCookie);
+      return response;
     },
 
     sessionOf(request: Request): DvaSession | null {
@@ -85,13 +98,22 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
       return serializeCookie(SESSION_COOKIE, session.id, { maxAgeSeconds: SESSION_TTL_MS / 1000 });
     },
 
-    /** Save a pending request bound to this browser and send the browser to the DigiD simulator. */
-    beginLogin(request: Request, login: NewLogin): Response {
+    /**
+     * Save a pending request bound to this browser and send the browser to the DigiD simulator:
+     * the authentication request (AS "Logging interface" 4, send_authentication_request) of a
+     * collect or SMART login; the consent overview's own login is no chain event.
+     */
+    beginLogin(request: Request, login: NewLogin, browser: Browser = browserOf(request)): Response {
       const now = Date.now();
       const id = randomToken();
-      const browser = browserOf(request);
       store.saveAuthRequest({ ...login, id, requestId: login.requestId ?? id.slice(0, 16), browser: browser.hash, sessionId: null, expiresAt: now + AUTH_REQUEST_TTL_MS }, now);
-      const headers = new Headers({ Location: digidLoginUrl(ctx.network.digid.origin, dva.auth.origin, id) });
+      const target = digidLoginUrl(ctx.network.digid.origin, dva.auth.origin, id);
+      if (login.kind !== "overview") {
+        const digid = new URL(target);
+        ctx.chain.write({ type: "send_authentication_request", location, traceId: login.traceId, sessionId: browser.sessionId,
+          request: { id: authenticationRequestId(id), method: "get", client_id: location, server_id: digid.hostname, uri: `${digid.origin}${digid.pathname}`, initiated_by: "person" } });
+      }
+      const headers = new Headers({ Location: target });
       if (browser.setCookie) headers.append("Set-Cookie", browser.setCookie);
       return new Response(null, { status: 302, headers });
     },
@@ -114,6 +136,18 @@ export function createAuthDeps(ctx: SandboxContext, dva: ResolvedDva, index: num
 }
 
 export type AuthDeps = ReturnType<typeof createAuthDeps>;
+
+/** A browser at this DVA: the hash of its id (bound to pending requests), its Session ID, and the cookie when it is new. */
+export interface Browser { hash: string; sessionId: string; setCookie: string | null }
+
+/**
+ * The id of a pending login's authentication request (send_authentication_request), which its
+ * answer (receive_authentication_response, a cancellation or an error) names as `request_id`:
+ * derived from the pending request, whose own id is the secret `state` DigiD returns.
+ */
+export function authenticationRequestId(pendingId: string): string {
+  return logRef(`authentication ${pendingId}`);
+}
 
 /** Which zorgaanbieder an error is about, as far as the request tells: its name, or the collect scope. */
 export interface ZorgaanbiederRef { name?: string | null; scope?: string | null }

@@ -11,7 +11,7 @@ import { DvaAuthHome } from "../../../views/dva/pages.tsx";
 import { collectRoutes } from "./collect-routes.ts";
 import { consentRoutes } from "./consent-routes.ts";
 import { createAuthDeps } from "./deps.ts";
-import { handleAuthorizationCode } from "./grants/authorization-code.ts";
+import { handleAuthorizationCode, type CodeData } from "./grants/authorization-code.ts";
 import { handleClientCredentials } from "./grants/client-credentials.ts";
 import type { GrantHandler } from "./grants/context.ts";
 import { handleRefreshToken } from "./grants/refresh-token.ts";
@@ -31,13 +31,16 @@ const MODULE_GRANTS: Record<string, GrantHandler> = { authorization_code: handle
 
 export function createDvaAuth(ctx: SandboxContext, dva: ResolvedDva, index: number) {
   const d = createAuthDeps(ctx, dva, index);
-  const pgoToken = tokenEndpoint(d, PGO_GRANTS);
-  // A module's /connect/token joins the journey's trace through its code (SD 4.5: one trace per journey).
-  const moduleToken = tokenEndpoint(d, MODULE_GRANTS, (form) => {
-    const code = form.get("code");
-    const grant = code ? d.store.findGrant<SmartCodeData>(code, "code") : null;
-    return grant?.data.smart ? grant.data.launch.traceId ?? null : null;
-  });
+  // A code's token request joins the journey it was issued in: its trace and the person's session here (SD 4.5: one trace per journey).
+  const journeyOfCode = (form: URLSearchParams) => {
+    const code = form.get("grant_type") === "authorization_code" ? form.get("code") : null;
+    const grant = code ? d.store.findGrant<SmartCodeData | CodeData>(code, "code") : null;
+    if (!grant) return null;
+    const traceId = "smart" in grant.data ? grant.data.launch.traceId ?? null : grant.data.chain?.traceId ?? null;
+    return { traceId, sessionId: grant.data.chain?.sessionId ?? null };
+  };
+  const pgoToken = tokenEndpoint(d, PGO_GRANTS, journeyOfCode);
+  const moduleToken = tokenEndpoint(d, MODULE_GRANTS, journeyOfCode);
   return createActorApp(`dva-auth:${dva.id}`, d.theme)
     .get("/", () => htmlResponse(DvaAuthHome({ theme: d.theme, origin: dva.auth.origin, fhirBase: dva.fhirBase,
       zorgaanbieders: ctx.network.zorgaanbieders.filter((z) => z.dva === dva.id).map((z) => z.displayName) })))

@@ -3,10 +3,11 @@
  * completion, introspection (RFC 7662) and revocation (RFC 7009).
  */
 import { Elysia } from "elysia";
-import { randomToken, sha256 } from "../../shared/crypto.ts";
+import { randomToken } from "../../shared/crypto.ts";
 import { htmlResponse, jsonResponse } from "../../shared/html.ts";
+import { logIncoming } from "../../shared/incoming.ts";
 import { NO_STORE, OAuthError, errorRedirect, oauthErrorResponse } from "../../shared/oauth-error.ts";
-import { incomingIds, newId } from "../../shared/trace.ts";
+import { logRef } from "../../shared/trace.ts";
 import { OtherPersonPage } from "../../../views/dva/pages.tsx";
 import { CODE_TTL_MS, UnverifiedClientError } from "./authorize.ts";
 import { authenticateClient, type TokenClient } from "./client-auth.ts";
@@ -20,17 +21,22 @@ import { readTokenForm } from "./token-endpoint.ts";
 
 interface SmartPending { launch: LaunchContext; consentId: string | null; codeChallenge: string; scope: string }
 
-/** Issue the SMART code and send the browser back to the module. */
-function issueSmartCode(d: AuthDeps, p: { clientId: string; redirectUri: string; state: string; pending: SmartPending; setCookie?: string }): Response {
+/** The journey of one authorize request at this DVA (SD 4.5.5.1.1): its trace, its id, the person's Session ID here. */
+interface Authorize { traceId: string; requestId: string; sessionId: string | null }
+
+/** Issue the SMART code and send the browser back to the module (SD 4.5.5.1.2: the answer to the authorize request). */
+function issueSmartCode(d: AuthDeps, p: { clientId: string; redirectUri: string; state: string; pending: SmartPending; authorize: Authorize; setCookie?: string | null }): Response {
   const now = Date.now();
   const code = randomToken();
-  const data: SmartCodeData = { smart: true, launch: p.pending.launch, redirectUri: p.redirectUri, codeChallenge: p.pending.codeChallenge, scope: p.pending.scope };
+  const { traceId, sessionId } = p.authorize;
+  const data: SmartCodeData = { smart: true, launch: p.pending.launch, redirectUri: p.redirectUri, codeChallenge: p.pending.codeChallenge, scope: p.pending.scope,
+    chain: { traceId, sessionId } };
   d.store.saveGrant(code, { kind: "code", clientId: p.clientId, consentId: p.pending.consentId, createdAt: now, expiresAt: now + CODE_TTL_MS, data: { ...data } });
   const target = new URL(p.redirectUri);
   target.searchParams.set("code", code);
   target.searchParams.set("state", p.state);
   target.searchParams.set("iss", d.dva.auth.origin);
-  d.ctx.chain.write({ type: "send_authorize_response", location: d.location, traceId: p.pending.launch.traceId ?? "", response: { request_id: sha256(code).slice(0, 16), status: 302 } });
+  d.ctx.chain.write({ type: "send_authorize_response", location: d.location, traceId, sessionId, response: { request_id: p.authorize.requestId, status: 302 } });
   return new Response(null, { status: 302, headers: { Location: target.href, ...(p.setCookie ? { "Set-Cookie": p.setCookie } : {}) } });
 }
 
@@ -39,10 +45,13 @@ export function completeSmartLogin(d: AuthDeps, request: Request, pending: AuthR
   d.store.deleteAuthRequest(pending.id);
   const smart = pending.data as unknown as SmartPending;
   const cookie = d.sessionCookie(session);
+  const authorize: Authorize = { traceId: pending.traceId, requestId: pending.requestId, sessionId: d.sessionIdOf(request) };
   if (session.bsn !== smart.launch.bsn) {
-    return htmlResponse(OtherPersonPage({ theme: d.theme, traceId: incomingIds(request).traceId }), { status: 403, setCookies: [cookie] });
+    d.ctx.chain.write({ type: "send_authorize_request_error", location: d.location, traceId: authorize.traceId, sessionId: authorize.sessionId,
+      error: { request_id: authorize.requestId, code: "access_denied", description: "met DigiD ingelogd als een ander dan de persoon van de taak", status: 403 } });
+    return htmlResponse(OtherPersonPage({ theme: d.theme, traceId: pending.traceId }), { status: 403, setCookies: [cookie] });
   }
-  return issueSmartCode(d, { clientId: pending.clientId, redirectUri: pending.redirectUri, state: pending.state, pending: smart, setCookie: cookie });
+  return issueSmartCode(d, { clientId: pending.clientId, redirectUri: pending.redirectUri, state: pending.state, pending: smart, authorize, setCookie: cookie });
 }
 
 export function smartRoutes(d: AuthDeps) {
@@ -69,14 +78,20 @@ export function smartRoutes(d: AuthDeps) {
     .get("/connect/authorize", ({ request }) => {
       const url = new URL(request.url);
       // The browser carries no correlation id; the launch code does (the PGO's token exchange), so one journey is one trace.
-      const launchGrant = url.searchParams.get("launch") ? store.findGrant<LaunchContext>(url.searchParams.get("launch")!, "launch") : null;
-      const traceId = launchGrant?.data.traceId ?? incomingIds(request, url).traceId;
-      ctx.chain.write({ type: "receive_authorize_request", location, traceId, request: { id: newId(), method: "get", uri: `${url.origin}${url.pathname}`, client_id: url.searchParams.get("client_id") ?? "" } });
+      const launch = url.searchParams.get("launch");
+      const launchGrant = launch ? store.findGrant<LaunchContext>(launch, "launch") : null;
+      const browser = d.browserOf(request);
+      // The launch code's reference (not the code) links this line to the PGO's send_smart_launch_request (SD 4.5.4.1.1).
+      const received = logIncoming(ctx.chain, request, { type: "receive_authorize_request", location, initiatedBy: "person", sessionId: browser.sessionId,
+        clientId: url.searchParams.get("client_id") || "(niet meegegeven)", knownTrace: launchGrant?.data.traceId, extra: launch ? { smart_on_fhir_launch_code: logRef(launch) } : undefined }, url);
+      const { traceId } = received;
+      const authorize: Authorize = { traceId, requestId: received.requestId, sessionId: browser.sessionId };
       let client;
       try { client = verifySmartClient(url.searchParams, dva, ctx.network); } catch (e) {
         if (!(e instanceof UnverifiedClientError)) throw e;
-        ctx.chain.write({ type: "send_authorize_request_error", location, traceId, error: { code: "invalid_client", description: e.message } });
-        return d.technicalError(request, e.message, 400, { name: launchGrant?.data.zorgaanbieder });
+        // Client or redirect_uri not verified: an error page, not a redirect (RFC 6749 §4.1.2.1).
+        received.respond("send_authorize_request_error", 400, { code: "invalid_client", description: e.message });
+        return d.technicalError(request, e.message, 400, { name: launchGrant?.data.zorgaanbieder }, { browser, traceId });
       }
       const stateParam = url.searchParams.getAll("state").length === 1 ? url.searchParams.get("state") : null;
       try {
@@ -91,14 +106,14 @@ export function smartRoutes(d: AuthDeps) {
         // Browser check: a DVA session of the same person passes; otherwise DigiD (SPEC §5).
         const session = d.sessionOf(request);
         if (session && session.bsn === grant.data.bsn) {
-          return issueSmartCode(d, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending });
+          return issueSmartCode(d, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending, authorize, setCookie: browser.setCookie });
         }
         return d.beginLogin(request, { kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
-          scope: checked.scope, state: checked.state, traceId });
+          scope: checked.scope, state: checked.state, traceId, requestId: received.requestId }, browser);
       } catch (e) {
         if (!(e instanceof OAuthError)) throw e;
-        ctx.chain.write({ type: "send_authorize_request_error", location, traceId, error: { code: e.error, description: e.description } });
-        return errorRedirect(client.redirectUri, { error: e.error, description: e.description }, stateParam, dva.auth.origin);
+        received.respond("send_authorize_request_error", 302, { code: e.error, description: e.description });
+        return d.withBrowser(errorRedirect(client.redirectUri, { error: e.error, description: e.description }, stateParam, dva.auth.origin), browser);
       }
     })
 

@@ -3,7 +3,9 @@
  * REST interactions (read, vread, search, create, update, patch, history) behind bearer-token
  * access (access.ts). No framework: the interactions are a route table (router.ts) of
  * framework-free handlers (rest.ts, write.ts) that return a FhirResult or throw an
- * OperationOutcomeError; `handle` renders either and writes the SD 4.5.6 log lines.
+ * OperationOutcomeError; `handle` renders either and writes the resource lines (SD 4.5.1:
+ * receive_resource_request, then send_resource_response or send_resource_request_error); the
+ * SMART configuration writes SD 4.5.6's.
  */
 import type { SandboxContext } from "../../shared/context.ts";
 import { htmlResponse, jsonResponse } from "../../shared/html.ts";
@@ -78,13 +80,15 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
 
   /** Authenticate, run one interaction, render the result or the OperationOutcome; log SD 4.5 lines. */
   async function handle(request: Request, url: URL, run: (fctx: FhirContext) => FhirResult | Promise<FhirResult>): Promise<Response> {
-    const received = logIncoming(ctx.chain, request, { type: "receive_resource_request", location }, url);
+    // Server to server (machine); the request line waits for the token, which names the client (its client_id).
+    const received = logIncoming(ctx.chain, request, { type: "receive_resource_request", location, initiatedBy: "machine", deferred: true }, url);
     try {
       // http.html#mime: FHIR JSON only; `_format` overrides Accept.
       const unacceptable = notAcceptable(request.headers.get("accept"), url.searchParams.get("_format"));
       if (unacceptable) throw unacceptable;
       if (ctx.faults.get().fhirTokenExpired) throw unauthorized("het token is verlopen (sandbox-storing fhirTokenExpired)");
       const access = await authenticate(request, dva, authStore, store, ctx.network);
+      received.log({ client_id: access.clientId });
       const get = request.method === "GET" || request.method === "HEAD";
       const ifNoneMatch = get ? request.headers.get("if-none-match") : null;
       const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date(), ifNoneMatch, networkAgbs });
@@ -112,7 +116,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
     } catch (e) {
       // SPEC §6: every failure is an OperationOutcome, an unexpected one too (logged with its trace).
       const error = e instanceof OperationOutcomeError ? e : unexpected(e, received.traceId);
-      received.respond("send_resource_response", error.status, { code: error.issue.code, description: error.issue.diagnostics });
+      received.respond("send_resource_request_error", error.status, { code: error.issue.code, description: error.issue.diagnostics });
       return outcomeResponse(error, DATA);
     }
   }
@@ -160,10 +164,21 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
   const router = createRouter<Handler>([
     { method: "GET", path: "/", handler: home },
     { method: "OPTIONS", path: "/fhir/*", handler: () => new Response(null, { status: 204, headers: PREFLIGHT }) },
+    // SD 4.5.6: an anonymous discovery GET (machine; the DVA cannot tell which client asks).
     { method: "GET", path: "/fhir/.well-known/smart-configuration", handler: (request, url) => {
-      const received = logIncoming(ctx.chain, request, { type: "receive_smart_configuration_request", location }, url);
-      received.respond("send_smart_configuration_response", 200);
-      return jsonResponse(smartConfiguration(dva), 200, { ...CORS, "Cache-Control": "max-age=300" });
+      const received = logIncoming(ctx.chain, request, { type: "receive_smart_configuration_request", location, initiatedBy: "machine" }, url);
+      try {
+        // The document is JSON only (RFC 9110 §12.5.1): another Accept is 406, SD 4.5.6.1.3's error line.
+        const unacceptable = notAcceptable(request.headers.get("accept"), null);
+        if (unacceptable) throw unacceptable;
+        const body = smartConfiguration(dva);
+        received.respond("send_smart_configuration_response", 200);
+        return jsonResponse(body, 200, { ...CORS, "Cache-Control": "max-age=300" });
+      } catch (e) {
+        const error = e instanceof OperationOutcomeError ? e : unexpected(e, received.traceId);
+        received.respond("send_smart_configuration_request_error", error.status, { code: error.issue.code, description: error.issue.diagnostics });
+        return outcomeResponse(error, CORS);
+      }
     } },
     { method: "GET", path: "/fhir/metadata", handler: (request, url) => {
       const unacceptable = notAcceptable(request.headers.get("accept"), url.searchParams.get("_format"));

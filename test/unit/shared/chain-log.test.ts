@@ -28,7 +28,7 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     seen = [];
     const trace = { traceId: "trace-1", sessionId: "session-1" };
     const res = await http.send(`http://localhost:${server.port}/token`, {
-      method: "POST", trace, event: { send: "send_token_request", receive: "receive_token_response", request: { grant_type: "authorization_code" } },
+      method: "POST", trace, event: { send: "send_token_request", receive: "receive_token_response", initiatedBy: "person", request: { grant_type: "authorization_code" } },
     });
     expect(res.status).toBe(200);
     expect(seen[0]!.get("X-Correlation-ID")).toBe("trace-1");
@@ -38,18 +38,18 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     expect(lines.map((l) => l.event.type)).toEqual(["send_token_request", "receive_token_response"]);
     expect(lines[0]!.event).toMatchObject({ location: "pgo.localhost", session_id: "session-1", trace_id: "trace-1" });
     expect(lines[0]!.event.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
-    expect(lines[0]!.request).toMatchObject({ id: requestId, method: "post", client_id: "pgo.localhost", server_id: "localhost", uri: `http://localhost:${server.port}/token`, grant_type: "authorization_code", initiated_by: "user" });
+    expect(lines[0]!.request).toMatchObject({ id: requestId, method: "post", client_id: "pgo.localhost", server_id: "localhost", uri: `http://localhost:${server.port}/token`, grant_type: "authorization_code", initiated_by: "person" });
     expect(lines[1]!.response).toEqual({ request_id: requestId, status: 200 });
   });
 
-  test("errors: OAuth JSON and OperationOutcome become the error object", async () => {
+  test("errors: OAuth JSON and OperationOutcome become the error object, named receive_<x>_request_error (SD 4.5.3.1.6)", async () => {
     const chain = new ChainLog(openDatabase(":memory:"));
     const http = createHttpClient({ location: "pgo.localhost", chain });
     const trace = { traceId: "trace-2", sessionId: null };
-    await http.send(`http://localhost:${server.port}/error`, { trace, event: { send: "send_token_request", receive: "receive_token_response", receiveError: "receive_token_request_error" } });
+    await http.send(`http://localhost:${server.port}/error`, { trace, event: { send: "send_token_request", receive: "receive_token_response" } });
     await http.send(`http://localhost:${server.port}/outcome`, { trace, event: { send: "send_resource_request", receive: "receive_resource_response" } });
     const lines = chain.query({ traceId: "trace-2" });
-    expect(lines.map((l) => l.event.type)).toEqual(["send_token_request", "receive_token_request_error", "send_resource_request", "receive_resource_response_error"]);
+    expect(lines.map((l) => l.event.type)).toEqual(["send_token_request", "receive_token_request_error", "send_resource_request", "receive_resource_request_error"]);
     expect(lines[1]!.error).toMatchObject({ code: "invalid_grant", description: "Step up: log in again", status: 400 });
     expect(lines[3]!.error).toMatchObject({ code: "not-found", description: "no Task", status: 404 });
     expect(lines[0]!.request!.initiated_by).toBe("machine");
@@ -63,7 +63,42 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     closed.stop(true);
     await expect(http.send(`http://localhost:${port}/token`, { trace: { traceId: "t3", sessionId: null }, event: { send: "send_token_request", receive: "receive_token_response" } }))
       .rejects.toBeInstanceOf(UnreachableError);
-    expect(chain.query({ traceId: "t3" }).map((l) => l.event.type)).toEqual(["send_token_request", "receive_availability_check_error"]);
+    const lines = chain.query({ traceId: "t3" });
+    expect(lines.map((l) => l.event.type)).toEqual(["send_token_request", "receive_availability_check_error"]);
+    expect(lines[1]!.error).toMatchObject({ request_id: lines[0]!.request!.id, code: "service_unavailable" });
+    expect(lines[1]!.error!.status).toBeUndefined();
+  });
+
+  test("an actor that answers 503 is an availability check error too (SD 4.5.3.1.7), with the status it gave", async () => {
+    const chain = new ChainLog(openDatabase(":memory:"));
+    const http = createHttpClient({ location: "pgo.localhost", chain });
+    const down = Bun.serve({ port: 0, fetch: () => Response.json({ error: "temporarily_unavailable", error_description: "de DVA is even weg" }, { status: 503 }) });
+    try {
+      await http.send(`http://localhost:${down.port}/token`, { trace: { traceId: "t4", sessionId: null }, requestId: "req-4", event: { send: "send_token_request", receive: "receive_token_response" } });
+      const lines = chain.query({ traceId: "t4" });
+      expect(lines.map((l) => l.event.type)).toEqual(["send_token_request", "receive_availability_check_error"]);
+      expect(lines[0]!.request!.id).toBe("req-4");
+      expect(lines[1]!.error).toEqual({ request_id: "req-4", code: "service_unavailable", description: "de DVA is even weg", status: 503 });
+    } finally {
+      down.stop(true);
+    }
+  });
+
+  test("an availability check writes no request line, and a line only when the other actor is down", async () => {
+    const chain = new ChainLog(openDatabase(":memory:"));
+    const http = createHttpClient({ location: "pgo.localhost", chain });
+    await http.send(`http://localhost:${server.port}/launch`, { method: "HEAD", trace: { traceId: "t5", sessionId: "s" }, availabilityCheck: "Module niet beschikbaar" });
+    expect(chain.query({ traceId: "t5" })).toEqual([]);
+    const down = Bun.serve({ port: 0, fetch: () => new Response("weg", { status: 503 }) });
+    try {
+      await http.send(`http://localhost:${down.port}/launch`, { method: "HEAD", trace: { traceId: "t5", sessionId: "s" }, requestId: "launch-1", availabilityCheck: "Module niet beschikbaar" });
+      const [line] = chain.query({ traceId: "t5" });
+      expect(line!.event).toMatchObject({ type: "receive_availability_check_error", session_id: "s" });
+      expect(line!.error).toMatchObject({ request_id: "launch-1", code: "service_unavailable", status: 503 });
+      expect(line!.error!.description).toStartWith("Module niet beschikbaar: HEAD ");
+    } finally {
+      down.stop(true);
+    }
   });
 
   test("query by since (sequence or datetime) and limit; subscribe", () => {
@@ -96,11 +131,11 @@ describe("incoming hook", () => {
     const request = new Request("http://auth.zorgnet.localhost:8080/token?x=1", {
       method: "POST", headers: { "X-Correlation-ID": "trace-in", "MedMij-Request-ID": "req-in" },
     });
-    const received = logIncoming(chain, request, { type: "receive_token_request", location: "auth.zorgnet.localhost", clientId: "pgo.localhost", extra: { grant_type: "authorization_code" } });
+    const received = logIncoming(chain, request, { type: "receive_token_request", location: "auth.zorgnet.localhost", initiatedBy: "person", clientId: "pgo.localhost", extra: { grant_type: "authorization_code" } });
     received.respond("send_token_request_error", 400, { code: "invalid_grant", description: "Authorization code expired" });
     const lines = chain.query({ traceId: "trace-in" });
     expect(lines.map((l) => l.event.type)).toEqual(["receive_token_request", "send_token_request_error"]);
-    expect(lines[0]!.request).toEqual({ id: "req-in", method: "post", uri: "http://auth.zorgnet.localhost:8080/token", client_id: "pgo.localhost", server_id: "auth.zorgnet.localhost", grant_type: "authorization_code" });
+    expect(lines[0]!.request).toEqual({ id: "req-in", method: "post", uri: "http://auth.zorgnet.localhost:8080/token", client_id: "pgo.localhost", server_id: "auth.zorgnet.localhost", initiated_by: "person", grant_type: "authorization_code" });
     expect(lines[1]!.error).toEqual({ request_id: "req-in", code: "invalid_grant", description: "Authorization code expired", status: 400 });
   });
 });

@@ -7,10 +7,10 @@
 import { OAuthError } from "../../../shared/oauth-error.ts";
 import { sha256 } from "../../../shared/crypto.ts";
 import { pkceMatches } from "../smart.ts";
-import { issueCollectTokens, type CollectGrantData, type GrantHandler } from "./context.ts";
+import { issueCollectTokens, type ChainContext, type CollectGrantData, type GrantHandler } from "./context.ts";
 
 /** A collect code: the grant data plus the S256 challenge of its authorization request, if any. */
-export type CodeData = CollectGrantData & { codeChallenge?: string | null };
+export type CodeData = CollectGrantData & { codeChallenge?: string | null; chain?: ChainContext };
 
 export const handleAuthorizationCode: GrantHandler = async (ctx, client, form) => {
   const code = form.get("code");

@@ -22,7 +22,15 @@ export interface GrantContext {
   /** The caller's X-Correlation-ID: a launch code carries it on, so the SMART launch joins the journey's trace. */
   traceId: string;
   now: number;
+  /**
+   * What the grant checked, for its chain-log answer line (SD 4.5.1 f: additional data): the
+   * token exchange's launch context — which person, task, PGO and module (SD 3.4 step 2).
+   */
+  detail: Record<string, unknown>;
 }
+
+/** The journey a code was issued in, so the line of its token request joins it: trace and the person's Session ID at the DVA. */
+export interface ChainContext { traceId: string; sessionId: string | null }
 
 export type GrantHandler = (ctx: GrantContext, client: TokenClient, form: URLSearchParams) => Promise<Record<string, unknown>>;
 

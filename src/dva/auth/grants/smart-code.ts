@@ -7,10 +7,10 @@
 import { OAuthError } from "../../../shared/oauth-error.ts";
 import { pkceMatches } from "../smart.ts";
 import { pseudonym, signAccessToken } from "../tokens.ts";
-import type { GrantHandler } from "./context.ts";
+import type { ChainContext, GrantHandler } from "./context.ts";
 import type { LaunchContext } from "./token-exchange.ts";
 
-export interface SmartCodeData { smart: true; launch: LaunchContext; redirectUri: string; codeChallenge: string; scope: string }
+export interface SmartCodeData { smart: true; launch: LaunchContext; redirectUri: string; codeChallenge: string; scope: string; chain?: ChainContext }
 
 export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
   if (client.kind !== "module") throw new OAuthError("unauthorized_client", "alleen modules gebruiken /connect/token");

@@ -40,6 +40,9 @@ export interface LaunchContext {
 
 export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
   if (client.kind !== "pgo") throw new OAuthError("unauthorized_client", "alleen een PGO vraagt een launch-code aan");
+  // SD 3.4 step 2: which person, which task, which PGO (and module) — logged as far as checked, on a refusal too.
+  const context: Record<string, string> = { pgo: client.clientId };
+  ctx.detail.launch_context = context;
   if (ctx.faults.tokenExchangeError) throw new OAuthError(ctx.faults.tokenExchangeError, "sandbox-storing tokenExchangeError staat aan");
 
   const requested = form.get("requested_token_type");
@@ -55,6 +58,7 @@ export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
   if (subject.client_id !== client.clientId) throw new OAuthError("invalid_request", "subject_token is aan een andere client uitgegeven");
   const consent = ctx.store.consentOfAccessToken(subject.jti);
   if (!consent || consent.withdrawnAt !== null || !subject.patient) throw new OAuthError("invalid_request", "subject_token hoort niet bij een toestemming voor een bekende patiënt");
+  context.person = `Patient/${subject.patient}`;
 
   const scope = form.get("scope");
   if (!scope) throw new OAuthError("invalid_scope", "scope ontbreekt: gebruik dezelfde scope als bij Verzamelen");
@@ -65,6 +69,7 @@ export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
   if (typeof launch !== "object" || launch === null) throw new OAuthError("invalid_request", "smart_launch_context moet een JSON-object zijn");
   const resource = typeof launch.resource === "string" ? /^Task\/([A-Za-z0-9.-]{1,64})$/i.exec(launch.resource) : null;
   if (!resource) throw new OAuthError("invalid_request", "smart_launch_context.resource moet Task/<id> zijn");
+  context.task = `Task/${resource[1]}`;
   if (launch.intent !== "startmodule") throw new OAuthError("invalid_request", "smart_launch_context.intent moet startmodule zijn");
   let returnUrl: string | null = null;
   if (launch.return_url !== undefined) {
@@ -97,6 +102,7 @@ export const handleTokenExchange: GrantHandler = async (ctx, client, form) => {
 
   const audience = form.get("audience");
   if (!audience) throw new OAuthError("invalid_request", "audience ontbreekt: geef de client_id van de module (Endpoint ClientID)");
+  context.module = audience;
   const module = moduleOfTask(ctx.fhir, ctx.dva.id, task);
   const networkModule = ctx.network.modules.find((m) => m.clients.some((c) => c.dva === ctx.dva.id && c.clientId === audience));
   // RFC 8693 §2.2.2: an unacceptable audience is invalid_target.
