@@ -11,6 +11,8 @@ const network: NetworkDefinition = {
   register: { host: "register" },
   digid: { host: "digid" },
   xis: { host: "xis", displayName: "Zorgverlenersportaal" },
+  // MedMij Beheer (issue 13): the logging interface every PGO and DVA delivers its SD 4.5 lines to.
+  beheer: { host: "beheer" },
 
   dataServices: [
     { id: "99", name: "Verzamelen Aanbiedertaken 1.0", systemRole: "PT-TGB-1.0.0-alpha.2" },

@@ -10,6 +10,7 @@ import { createModuleApp } from "./module/index.ts";
 import { createPgo } from "./pgo/index.ts";
 import { createRegister } from "./register/index.ts";
 import { createXis } from "./xis/index.ts";
+import { createBeheer } from "./beheer/index.ts";
 import { actorSites, type ActorSite } from "./shared/actor-sites.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import type { HostMap, HostRoute } from "./server.ts";
@@ -28,6 +29,7 @@ function appFor(ctx: SandboxContext, a: ActorSite): Handler {
     case "pgo": return handler(createPgo(ctx, n.pgos[a.pgoIndex!]!));
     case "module": return handler(createModuleApp(ctx, n.modules.filter((m) => m.site.origin === a.site.origin)));
     case "xis": return handler(createXis(ctx));
+    case "beheer": return createBeheer(ctx);
   }
 }
 

@@ -23,6 +23,8 @@ export const themes = {
   cockpit: { name: "MedMij Sandbox", role: "Cockpit", color: "#1f2937", mark: "MS" },
   register: { name: "MedMij Register", role: "Stelselnode", color: "#5b21b6", mark: "MR" },
   digid: { name: "DigiD-simulator", role: "Nep-inlogdienst voor tests — geen echte DigiD", color: "#3f4a5a", mark: "SIM" },
+  /** Stichting MedMij's own colour, orange (#c2410c: 5.2:1 with white), apart from every participant's. */
+  beheer: { name: "MedMij Beheer", role: "Stichting MedMij — ketenmonitoring en logging interface", color: "#c2410c", mark: "MB" },
   pgo: (name: string): Theme => ({ name, role: "Persoonlijke gezondheidsomgeving (PGO)", color: COLORS.pgo, mark: "PGO",
     links: [{ href: "/privacy", label: "Privacyverklaring" }] }),
   module: (name: string): Theme => ({ name, role: "Aanbiedermodule van uw zorgaanbieder", color: COLORS.module, mark: "MOD" }),
@@ -39,7 +41,7 @@ export const themes = {
 /** The colour of an actor by kind (and DVA position), for places that show several actors at once. */
 export function actorColor(kind: string, dvaIndex = 0): string {
   switch (kind) {
-    case "cockpit": case "register": case "digid": return themes[kind].color;
+    case "cockpit": case "register": case "digid": case "beheer": return themes[kind].color;
     case "dva-auth": case "dva-fhir": return DVA_COLORS[dvaIndex % DVA_COLORS.length]!;
     case "pgo": case "module": case "xis": return COLORS[kind];
     default: return "#64748b";

@@ -1,5 +1,6 @@
 /** The running network as JSON, secrets included — it is a sandbox (SPEC §12 `GET /api/network`). */
 import { pkcePolicy } from "../shared/network.ts";
+import { logsEndpoint } from "../shared/participants.ts";
 import type { ResolvedNetwork } from "../shared/resolved-network.ts";
 
 export function networkJson(n: ResolvedNetwork) {
@@ -9,13 +10,17 @@ export function networkJson(n: ResolvedNetwork) {
     register: { base: n.register.origin, lists: `${n.register.origin}/MedMij_Zorgaanbiederslijst.xml` },
     digid: { base: n.digid.origin, jwks: `${n.digid.origin}/.well-known/jwks.json` },
     xis: { base: n.xis.origin, name: n.xis.displayName },
+    // MedMij Beheer's logging interface (issue 13): every PGO and DVA below has its `beheer` login there.
+    beheer: { base: n.beheer.origin, logs: logsEndpoint(n), swagger: `${n.beheer.origin}/eagleeye/v1/swagger`, schema: `${n.beheer.origin}/eagleeye/v1/schema` },
     dataServices: n.dataServices,
-    dvas: n.dvas.map((d) => ({ id: d.id, name: d.name, phone: d.phone, authBase: d.auth.origin, fhirBase: d.fhirBase, pkce: pkcePolicy(d) })),
+    dvas: n.dvas.map((d) => ({ id: d.id, name: d.name, phone: d.phone, authBase: d.auth.origin, fhirBase: d.fhirBase, pkce: pkcePolicy(d),
+      beheer: { username: d.beheer.username, password: d.beheer.password } })),
     zorgaanbieders: n.zorgaanbieders.map((z) => ({
       name: z.name, displayName: z.displayName, agb: z.agb, dva: z.dva, scope: z.scope, dataServices: z.dataServices,
       systemClient: { clientId: z.systemClient.clientId, clientSecret: z.systemClient.clientSecret },
     })),
-    pgos: n.pgos.map((g) => ({ clientId: g.clientId, clientSecret: g.clientSecret ?? null, displayName: g.displayName, redirectUris: g.redirectUris, base: g.site.origin })),
+    pgos: n.pgos.map((g) => ({ clientId: g.clientId, clientSecret: g.clientSecret ?? null, displayName: g.displayName, redirectUris: g.redirectUris, base: g.site.origin,
+      beheer: { username: g.beheer.username, password: g.beheer.password } })),
     modules: n.modules.map((m) => ({
       id: m.id, name: m.name, launchUrl: m.launchUrl, reIdentify: m.reIdentify,
       clients: m.clients.map((c) => ({ dva: c.dva, clientId: c.clientId, clientSecret: c.clientSecret, redirectUris: c.redirectUris })),

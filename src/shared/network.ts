@@ -28,6 +28,8 @@ export interface DvaDefinition {
    * mandate it) checks a challenge when the PGO sends one, "required" refuses a request without.
    */
   pkce?: PkcePolicy;
+  /** HTTP Basic credentials at MedMij Beheer's logging interface; derived when absent (beheerCredentials). */
+  beheer?: BeheerCredentials;
 }
 
 export type PkcePolicy = "optional" | "required";
@@ -57,6 +59,39 @@ export interface PgoDefinition {
   clientSecret?: string;
   /** Paths on the PGO host (or absolute URLs) registered as redirect URIs. */
   redirectUris: string[];
+  /** HTTP Basic credentials at MedMij Beheer's logging interface; derived when absent (beheerCredentials). */
+  beheer?: BeheerCredentials;
+}
+
+/** A participant's login at MedMij Beheer's logging interface (issue 13: `POST /eagleeye/v1/logs`, HTTP Basic). */
+export interface BeheerCredentials {
+  /** RFC 7617: no colon. */
+  username: string;
+  password: string;
+}
+
+/**
+ * MedMij Beheer (issue 13): the logging interface (EagleEye-shaped) and its chain dashboards.
+ * Optional in a network file: without it the host is "beheer".
+ */
+export interface BeheerDefinition {
+  host: string;
+  /**
+   * A chain is "afgehaakt" when the person does not continue within this many seconds; default
+   * 900, the 15 minutes a DVA keeps an authorization request open (after that it cannot go on).
+   */
+  abandonAfterSeconds?: number;
+}
+
+export const DEFAULT_BEHEER: Required<BeheerDefinition> = { host: "beheer", abandonAfterSeconds: 15 * 60 };
+
+/**
+ * A PGO's or DVA's credentials at MedMij Beheer: as the network gives them, else derived from the
+ * participant's name — username = the PGO's host name (its client_id) or the DVA's id, password =
+ * "<username>-beheer-secret" — so they are the same on every start and for every database.
+ */
+export function beheerCredentials(p: { beheer?: BeheerCredentials }, username: string): BeheerCredentials {
+  return p.beheer ?? { username, password: `${username}-beheer-secret` };
 }
 
 export interface ModuleClientDefinition {
@@ -108,6 +143,8 @@ export interface NetworkDefinition {
   register: { host: string };
   digid: { host: string };
   xis: { host: string; displayName: string };
+  /** MedMij Beheer; `{ host: "beheer" }` when absent. */
+  beheer?: BeheerDefinition;
   dataServices: DataServiceDefinition[];
   dvas: DvaDefinition[];
   zorgaanbieders: ZorgaanbiederDefinition[];
@@ -174,6 +211,22 @@ export function validateNetwork(input: unknown): NetworkDefinition {
   host("digid.host", n.digid?.host);
   host("xis.host", n.xis?.host);
   str("xis.displayName", n.xis?.displayName);
+  if (n.beheer !== undefined) {
+    host("beheer.host", n.beheer?.host);
+    const s = n.beheer?.abandonAfterSeconds;
+    if (s !== undefined && (typeof s !== "number" || !Number.isFinite(s) || s <= 0 || s > 7 * 86_400)) {
+      p("beheer.abandonAfterSeconds", `must be a number of seconds above 0 and at most 604800 (a week), got ${JSON.stringify(s)}`);
+    }
+  }
+  /** Issue 13: explicit Beheer credentials; the usernames (explicit or derived) must tell participants apart. */
+  const beheerUsers: [string, string][] = [];
+  const beheerLogin = (path: string, v: unknown, derived: string | null) => {
+    if (v === undefined) { if (derived) beheerUsers.push([path, derived]); return; }
+    const c = v as Partial<BeheerCredentials> | null;
+    if (str(`${path}.username`, c?.username, 1, 100) && c!.username!.includes(":")) p(`${path}.username`, "must not contain a colon (HTTP Basic, RFC 7617)");
+    str(`${path}.password`, c?.password, 8);
+    if (typeof c?.username === "string") beheerUsers.push([path, c.username]);
+  };
 
   const services = list<DataServiceDefinition>("dataServices", n.dataServices);
   services.forEach((s, i) => {
@@ -194,6 +247,7 @@ export function validateNetwork(input: unknown): NetworkDefinition {
     if (d?.pkce !== undefined && !PKCE_POLICIES.includes(d.pkce)) {
       p(`dvas[${i}].pkce`, `must be "optional" (the default: PKCE checked when a PGO sends it) or "required" (PGOs must send S256), got ${JSON.stringify(d.pkce)}`);
     }
+    beheerLogin(`dvas[${i}].beheer`, d?.beheer, typeof d?.id === "string" ? d.id : null);
   });
   unique("dvas[].id", dvas.map((d) => d?.id));
   const dvaIds = new Set(dvas.map((d) => d?.id));
@@ -225,7 +279,17 @@ export function validateNetwork(input: unknown): NetworkDefinition {
     const uris = list<string>(`pgos[${i}].redirectUris`, g?.redirectUris);
     if (Array.isArray(g?.redirectUris) && uris.length === 0) p(`pgos[${i}].redirectUris`, "needs at least one redirect URI");
     uris.forEach((u, j) => pathOrUrl(`pgos[${i}].redirectUris[${j}]`, u));
+    // The derived username is the PGO's host name: a label is unique in the network, a URL's host may not be.
+    beheerLogin(`pgos[${i}].beheer`, g?.beheer, typeof g?.host !== "string" ? null : g.host.includes("://") ? URL.parse(g.host)?.hostname ?? null : `${g.host}.<domain>`);
   });
+  {
+    const owner = new Map<string, string>();
+    for (const [path, username] of beheerUsers) {
+      const other = owner.get(username);
+      if (other) p(path, `MedMij Beheer username ${JSON.stringify(username.replace(".<domain>", ""))} is also that of ${other}; give one of them beheer: { username, password }`);
+      owner.set(username, path);
+    }
+  }
   const pgoHosts = new Set(pgos.map((g) => g?.host));
 
   const modules = list<ModuleDefinition>("modules", n.modules);
@@ -298,7 +362,7 @@ export function validateNetwork(input: unknown): NetworkDefinition {
   {
     // Two actors must not share a host (modules may share theirs: one module application).
     const hosts = ([
-      ["register.host", n.register?.host], ["digid.host", n.digid?.host], ["xis.host", n.xis?.host],
+      ["register.host", n.register?.host], ["digid.host", n.digid?.host], ["xis.host", n.xis?.host], ["beheer.host", n.beheer?.host ?? DEFAULT_BEHEER.host],
       ...dvas.flatMap((d, i) => [[`dvas[${i}].authHost`, d?.authHost], [`dvas[${i}].fhirHost`, d?.fhirHost]]),
       ...pgos.map((g, i) => [`pgos[${i}].host`, g?.host]),
       ...[...new Set(modules.map((m) => m?.host))].map((h) => ["modules[].host", h]),

@@ -3,9 +3,10 @@
  * Actors read URLs from here and nowhere else, so that "Absolute URLs in pages and documents use
  * the public host and port" holds everywhere.
  */
-import type {
-  ClinicianDefinition, DataServiceDefinition, DvaDefinition, ModuleDefinition, NetworkDefinition,
-  PatientDefinition, PgoDefinition, ZorgaanbiederDefinition,
+import {
+  DEFAULT_BEHEER, beheerCredentials,
+  type BeheerCredentials, type ClinicianDefinition, type DataServiceDefinition, type DvaDefinition, type ModuleDefinition,
+  type NetworkDefinition, type PatientDefinition, type PgoDefinition, type ZorgaanbiederDefinition,
 } from "./network.ts";
 
 export interface Site {
@@ -17,9 +18,9 @@ export interface Site {
   internal: boolean;
 }
 
-export interface ResolvedDva extends DvaDefinition { auth: Site; fhir: Site; fhirBase: string }
+export interface ResolvedDva extends Omit<DvaDefinition, "beheer"> { auth: Site; fhir: Site; fhirBase: string; beheer: BeheerCredentials }
 export interface ResolvedZorgaanbieder extends ZorgaanbiederDefinition { dvaSite: ResolvedDva; scope: string }
-export interface ResolvedPgo extends Omit<PgoDefinition, "redirectUris"> { site: Site; clientId: string; redirectUris: string[] }
+export interface ResolvedPgo extends Omit<PgoDefinition, "redirectUris" | "beheer"> { site: Site; clientId: string; redirectUris: string[]; beheer: BeheerCredentials }
 export interface ResolvedModuleClient { dva: string; clientId: string; clientSecret: string; redirectUris: string[] }
 export interface ResolvedModule extends Omit<ModuleDefinition, "clients"> { site: Site; launchUrl: string; clients: ResolvedModuleClient[] }
 export interface ResolvedPatient extends PatientDefinition { fullName: string }
@@ -33,6 +34,8 @@ export interface ResolvedNetwork {
   register: Site;
   digid: Site;
   xis: Site & { displayName: string };
+  /** MedMij Beheer (issue 13): the logging interface and its dashboards. */
+  beheer: Site & { abandonAfterMs: number };
   dataServices: DataServiceDefinition[];
   dvas: ResolvedDva[];
   zorgaanbieders: ResolvedZorgaanbieder[];
@@ -65,7 +68,7 @@ export function resolveNetwork(def: NetworkDefinition, domain: string, port: num
   const site = (host: string) => siteOf(host, domain, port);
   const dvas: ResolvedDva[] = def.dvas.map((d) => {
     const fhir = site(d.fhirHost);
-    return { ...d, auth: site(d.authHost), fhir, fhirBase: `${fhir.origin}/fhir` };
+    return { ...d, auth: site(d.authHost), fhir, fhirBase: `${fhir.origin}/fhir`, beheer: beheerCredentials(d, d.id) };
   });
   const dvaById = new Map(dvas.map((d) => [d.id, d]));
   return {
@@ -76,6 +79,8 @@ export function resolveNetwork(def: NetworkDefinition, domain: string, port: num
     register: site(def.register.host),
     digid: site(def.digid.host),
     xis: { ...site(def.xis.host), displayName: def.xis.displayName },
+    beheer: { ...site(def.beheer?.host ?? DEFAULT_BEHEER.host),
+      abandonAfterMs: (def.beheer?.abandonAfterSeconds ?? DEFAULT_BEHEER.abandonAfterSeconds) * 1000 },
     dataServices: def.dataServices,
     dvas,
     zorgaanbieders: def.zorgaanbieders.map((z) => ({
@@ -86,7 +91,7 @@ export function resolveNetwork(def: NetworkDefinition, domain: string, port: num
     })),
     pgos: def.pgos.map((g) => {
       const s = site(g.host);
-      return { ...g, site: s, clientId: s.hostname, redirectUris: g.redirectUris.map((u) => absolute(s, u)) };
+      return { ...g, site: s, clientId: s.hostname, redirectUris: g.redirectUris.map((u) => absolute(s, u)), beheer: beheerCredentials(g, s.hostname) };
     }),
     modules: def.modules.map((m) => {
       const s = site(m.host);

@@ -1,0 +1,103 @@
+/**
+ * The figures behind MedMij Beheer's dashboards (issue 13): per participant (deliveries technisch
+ * OK / niet OK over time, functional errors, bereikbaarheid), per chain (the verdict of chains.ts)
+ * and per flow (flows.ts). Built from the store for each page; the views only render them.
+ */
+import type { Participant } from "../shared/participants.ts";
+import { CHAIN_KINDS, classifyChain, graceFor, type ChainKind, type ChainVerdict } from "./chains.ts";
+import { flowFigures, type FlowFigure } from "./flows.ts";
+import type { BeheerStore, DeliveryRecord, LineRecord } from "./store.ts";
+
+/** Chains and flows are computed over the newest lines: enough for a day of hackathon traffic, cheap to parse. */
+export const WINDOW_LINES = 20_000;
+/** Chains a list page classifies at most (newest first), before its filter. */
+const CHAIN_CANDIDATES = 200;
+/** The deliveries chart: the last hour in 5-minute bars. */
+export const CHART_SPAN_MS = 60 * 60_000;
+export const CHART_BUCKET_MS = 5 * 60_000;
+
+export interface ParticipantSummary {
+  participant: Participant;
+  deliveries: number;
+  ok: number;
+  lines: number;
+  functionalErrors: number;
+  last: string | null;
+}
+
+export interface ChainList { verdicts: ChainVerdict[]; counts: Record<ChainKind, number>; looked: number }
+
+export interface ParticipantDetail {
+  summary: ParticipantSummary;
+  buckets: { startMs: number; ok: number; nietOk: number }[];
+  deliveries: DeliveryRecord[];
+  functionalErrors: LineRecord[];
+  /** Bereikbaarheid: the requests it made to other parties (each an availability check) and those that found nobody. */
+  availability: { checks: number; errors: LineRecord[]; errorCount: number };
+}
+
+export class Dashboard {
+  constructor(private readonly store: BeheerStore, readonly participants: readonly Participant[], readonly abandonAfterMs: number) {}
+
+  get graceMs(): number { return graceFor(this.abandonAfterMs); }
+
+  participant(username: string): Participant | undefined {
+    return this.participants.find((p) => p.username === username);
+  }
+
+  /** Every participant of the network, with or without deliveries ("geen aanleveringen"). */
+  summaries(): ParticipantSummary[] {
+    const totals = new Map(this.store.totals().map((t) => [t.deelnemer, t]));
+    return this.participants.map((p) => {
+      const t = totals.get(p.username);
+      return { participant: p, deliveries: t?.aanleveringen ?? 0, ok: t?.ok ?? 0, lines: t?.regels ?? 0, functionalErrors: t?.functioneleFouten ?? 0, last: t?.laatste ?? null };
+    });
+  }
+
+  verdict(traceId: string, now = Date.now()): { verdict: ChainVerdict; lines: LineRecord[] } | null {
+    const lines = this.store.chainLines(traceId);
+    if (lines.length === 0) return null;
+    return { verdict: classifyChain(traceId, lines, this.options(now)), lines };
+  }
+
+  /** The newest chains with their verdict, optionally of one kind; `limit` after the filter. */
+  chains(kind: ChainKind | null, limit: number, now = Date.now()): ChainList {
+    const ids = this.store.recentChains(WINDOW_LINES, CHAIN_CANDIDATES);
+    const counts = Object.fromEntries(CHAIN_KINDS.map((k) => [k, 0])) as Record<ChainKind, number>;
+    const verdicts: ChainVerdict[] = [];
+    for (const id of ids) {
+      const v = classifyChain(id, this.store.chainLines(id), this.options(now));
+      counts[v.kind]++;
+      if ((kind === null || v.kind === kind) && verdicts.length < limit) verdicts.push(v);
+    }
+    return { verdicts, counts, looked: ids.length };
+  }
+
+  flows(now = Date.now()): FlowFigure[] {
+    return flowFigures(this.store.recentLines(WINDOW_LINES), this.participants, { now, graceMs: this.graceMs, abandonAfterMs: this.abandonAfterMs });
+  }
+
+  detail(username: string, now = Date.now()): ParticipantDetail | null {
+    const summary = this.summaries().find((s) => s.participant.username === username);
+    if (!summary) return null;
+    const since = Math.floor((now - CHART_SPAN_MS) / CHART_BUCKET_MS) * CHART_BUCKET_MS + CHART_BUCKET_MS;
+    const counted = new Map(this.store.deliveriesPerBucket(username, since, CHART_BUCKET_MS).map((b) => [b.bucket, b]));
+    const buckets = Array.from({ length: CHART_SPAN_MS / CHART_BUCKET_MS }, (_, i) => ({
+      startMs: since + i * CHART_BUCKET_MS, ok: counted.get(i)?.ok ?? 0, nietOk: counted.get(i)?.nietOk ?? 0,
+    }));
+    const hosts = new Set(summary.participant.hosts);
+    const recent = this.store.recentLines(WINDOW_LINES).filter((l) => l.deelnemer === username && l.location !== null && hosts.has(l.location));
+    const checks = recent.filter((l) => l.type !== null && l.type.startsWith("send_") && l.type.endsWith("_request")).length;
+    const availabilityErrors = recent.filter((l) => l.type === "receive_availability_check_error");
+    return {
+      summary, buckets,
+      deliveries: this.store.deliveriesOf(username, 20),
+      functionalErrors: this.store.functionalErrors(username, 20),
+      availability: { checks, errors: availabilityErrors.slice(-10).reverse(), errorCount: availabilityErrors.length },
+    };
+  }
+
+  private options(now: number) {
+    return { participants: this.participants, now, abandonAfterMs: this.abandonAfterMs, graceMs: this.graceMs };
+  }
+}

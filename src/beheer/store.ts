@@ -1,0 +1,253 @@
+/**
+ * MedMij Beheer's storage (issue 13): deliveries (`beheer_aanlevering`) and their lines
+ * (`beheer_regel`), behind intent-named functions on prepared statements. Kept like the chain log
+ * (the central retention is 24–36 months; a sandbox keeps it bounded): the newest `keepLines`
+ * lines and deliveries, none received more than `keepHours` ago, pruned in small batches as
+ * deliveries arrive.
+ */
+import type { Database } from "bun:sqlite";
+import type { ChainRetention } from "../shared/chain-log.ts";
+import { localDateTime } from "../shared/time.ts";
+import { newId } from "../shared/trace.ts";
+import type { CheckedDelivery } from "./delivery.ts";
+
+export interface DeliveryRecord {
+  seq: number;
+  id: string;
+  deelnemer: string;
+  ontvangen: string;
+  ontvangenMs: number;
+  tekens: number;
+  regels: number;
+  regelsMetProblemen: number;
+  functioneleFouten: number;
+  technischOk: boolean;
+  problemen: string[];
+  eersteRegel: number | null;
+  laatsteRegel: number | null;
+}
+
+export interface LineRecord {
+  seq: number;
+  /** The delivery's id. */
+  aanlevering: string;
+  index: number;
+  deelnemer: string;
+  traceId: string | null;
+  type: string | null;
+  location: string | null;
+  datetime: string | null;
+  atMs: number | null;
+  functioneleFout: boolean;
+  problemen: string[];
+  /** The line as delivered (JSON text). */
+  line: string;
+}
+
+export interface LineFilter {
+  fromMs?: number;
+  toMs?: number;
+  /** true: lines without a functional error; false: lines with one. */
+  valid?: boolean;
+  delivery?: DeliveryRecord;
+  count: number;
+}
+
+export interface ParticipantTotals {
+  deelnemer: string;
+  aanleveringen: number;
+  ok: number;
+  regels: number;
+  functioneleFouten: number;
+  laatste: string | null;
+}
+
+interface DeliveryRow {
+  seq: number; id: string; deelnemer: string; ontvangen: string; ontvangen_ms: number; tekens: number; regels: number; regels_met_problemen: number;
+  functionele_fouten: number; technisch_ok: number; problemen: string; eerste_regel: number | null; laatste_regel: number | null;
+}
+interface LineRow {
+  seq: number; aanlevering_id: string; idx: number; deelnemer: string; trace_id: string | null; type: string | null; location: string | null;
+  datetime: string | null; at_ms: number | null; functionele_fout: number; problemen: string | null; line: string;
+}
+
+const deliveryOf = (r: DeliveryRow): DeliveryRecord => ({
+  seq: r.seq, id: r.id, deelnemer: r.deelnemer, ontvangen: r.ontvangen, ontvangenMs: r.ontvangen_ms, tekens: r.tekens, regels: r.regels,
+  regelsMetProblemen: r.regels_met_problemen, functioneleFouten: r.functionele_fouten, technischOk: r.technisch_ok === 1,
+  problemen: JSON.parse(r.problemen) as string[], eersteRegel: r.eerste_regel, laatsteRegel: r.laatste_regel,
+});
+const lineOf = (r: LineRow): LineRecord => ({
+  seq: r.seq, aanlevering: r.aanlevering_id, index: r.idx, deelnemer: r.deelnemer, traceId: r.trace_id, type: r.type, location: r.location,
+  datetime: r.datetime, atMs: r.at_ms, functioneleFout: r.functionele_fout === 1, problemen: r.problemen ? JSON.parse(r.problemen) as string[] : [], line: r.line,
+});
+
+const LINE_COLUMNS = "r.seq, a.id AS aanlevering_id, r.idx, r.deelnemer, r.trace_id, r.type, r.location, r.datetime, r.at_ms, r.functionele_fout, r.problemen, r.line";
+const LINES_FROM = "beheer_regel r JOIN beheer_aanlevering a ON a.seq = r.aanlevering";
+/** Oldest rows looked at per prune: a delivery's worth of work, so no delivery waits long. */
+const PRUNE_BATCH = 2_000;
+
+export class BeheerStore {
+  private readonly insertDelivery;
+  private readonly insertLine;
+  private readonly setRange;
+
+  constructor(private readonly db: Database, private readonly retention: ChainRetention) {
+    this.insertDelivery = db.query<{ seq: number }, (string | number)[]>(
+      `INSERT INTO beheer_aanlevering (id, deelnemer, ontvangen, ontvangen_ms, tekens, regels, regels_met_problemen, functionele_fouten, technisch_ok, problemen)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`);
+    // run() and lastInsertRowid: RETURNING per row doubled the cost of storing a line (bench/delivery.ts).
+    this.insertLine = db.query<unknown, (string | number | null)[]>(
+      `INSERT INTO beheer_regel (aanlevering, idx, deelnemer, trace_id, type, location, datetime, at_ms, functionele_fout, problemen, line)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.setRange = db.query<unknown, [number | null, number | null, number]>("UPDATE beheer_aanlevering SET eerste_regel = ?, laatste_regel = ? WHERE seq = ?");
+  }
+
+  /** Store a checked delivery and its lines in one transaction; then prune what the retention lets go. */
+  saveDelivery(deelnemer: string, checked: CheckedDelivery, now = Date.now()): DeliveryRecord {
+    const id = newId();
+    const withProblems = checked.lines.filter((l) => l.problems.length > 0).length;
+    const functional = checked.lines.filter((l) => l.functionalError).length;
+    const seq = this.db.transaction(() => {
+      const d = this.insertDelivery.get(id, deelnemer, localDateTime(new Date(now), true), now, checked.chars, checked.lines.length, withProblems, functional,
+        checked.technischOk ? 1 : 0, JSON.stringify(checked.problems))!.seq;
+      let first: number | null = null;
+      let last: number | null = null;
+      for (const l of checked.lines) {
+        last = Number(this.insertLine.run(d, l.index, deelnemer, l.traceId, l.type, l.location, l.datetime, l.atMs, l.functionalError ? 1 : 0,
+          l.problems.length ? JSON.stringify(l.problems) : null, l.text).lastInsertRowid);
+        first ??= last;
+      }
+      this.setRange.run(first, last, d);
+      return d;
+    })();
+    this.prune(now, Math.max(PRUNE_BATCH, 2 * checked.lines.length));
+    return this.delivery(id)!;
+  }
+
+  delivery(id: string): DeliveryRecord | null {
+    const row = this.db.query<DeliveryRow, [string]>("SELECT * FROM beheer_aanlevering WHERE id = ?").get(id);
+    return row ? deliveryOf(row) : null;
+  }
+
+  /** A participant's deliveries, newest first. */
+  deliveriesOf(deelnemer: string, limit = 100): DeliveryRecord[] {
+    return this.db.query<DeliveryRow, [string, number]>("SELECT * FROM beheer_aanlevering WHERE deelnemer = ? ORDER BY seq DESC LIMIT ?")
+      .all(deelnemer, limit).map(deliveryOf);
+  }
+
+  /** The lines of a delivery that have problems: `{index, problemen}` in order. */
+  problemsOf(d: DeliveryRecord): { index: number; problemen: string[] }[] {
+    if (d.eersteRegel === null || d.laatsteRegel === null || d.regelsMetProblemen === 0) return [];
+    return this.db.query<{ idx: number; problemen: string }, [number, number]>(
+      "SELECT idx, problemen FROM beheer_regel WHERE seq BETWEEN ? AND ? AND problemen IS NOT NULL ORDER BY seq",
+    ).all(d.eersteRegel, d.laatsteRegel).map((r) => ({ index: r.idx, problemen: JSON.parse(r.problemen) as string[] }));
+  }
+
+  /**
+   * `GET /eagleeye/v1/logs` for one participant: in delivery order, or in time order when `from`
+   * or `to` is given (on `event.datetime`; lines whose datetime does not parse then drop out).
+   */
+  linesOf(deelnemer: string, f: LineFilter): LineRecord[] {
+    const where = ["r.deelnemer = ?"];
+    const args: (string | number)[] = [deelnemer];
+    if (f.delivery) {
+      if (f.delivery.eersteRegel === null) return [];
+      where.push("r.seq BETWEEN ? AND ?");
+      args.push(f.delivery.eersteRegel, f.delivery.laatsteRegel!);
+    }
+    const timed = f.fromMs !== undefined || f.toMs !== undefined;
+    if (timed) { where.push("r.at_ms >= ? AND r.at_ms < ?"); args.push(f.fromMs ?? -8.64e15, f.toMs ?? 8.64e15); }
+    if (f.valid !== undefined) { where.push("r.functionele_fout = ?"); args.push(f.valid ? 0 : 1); }
+    args.push(f.count);
+    return this.db.query<LineRow, (string | number)[]>(
+      `SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE ${where.join(" AND ")} ORDER BY ${timed ? "r.at_ms, r.seq" : "r.seq"} LIMIT ?`,
+    ).all(...args).map(lineOf);
+  }
+
+  /** Every delivered line of a chain (trace), in the order the participants wrote them (time, then delivery). */
+  chainLines(traceId: string): LineRecord[] {
+    return this.db.query<LineRow, [string]>(`SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.trace_id = ? ORDER BY r.seq LIMIT 5000`)
+      .all(traceId).map(lineOf)
+      .sort((a, b) => (a.atMs ?? Number.MAX_SAFE_INTEGER) - (b.atMs ?? Number.MAX_SAFE_INTEGER) || a.seq - b.seq);
+  }
+
+  /** The chains of the newest `window` lines, newest first. */
+  recentChains(window: number, limit: number): string[] {
+    return this.db.query<{ trace_id: string }, [number, number]>(
+      `SELECT trace_id FROM (SELECT trace_id, seq FROM beheer_regel ORDER BY seq DESC LIMIT ?)
+        WHERE trace_id IS NOT NULL GROUP BY trace_id ORDER BY max(seq) DESC LIMIT ?`,
+    ).all(window, limit).map((r) => r.trace_id);
+  }
+
+  /** The newest `limit` lines of every participant, oldest first (what the flow figures are computed on). */
+  recentLines(limit: number): LineRecord[] {
+    return this.db.query<LineRow, [number]>(`SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.seq > (SELECT coalesce(max(seq), 0) FROM beheer_regel) - ? ORDER BY r.seq`)
+      .all(limit).map(lineOf);
+  }
+
+  /** The newest line's number: the dashboards recompute only when it moves. */
+  lastLineSeq(): number {
+    return this.db.query<{ s: number | null }, []>("SELECT max(seq) AS s FROM beheer_regel").get()?.s ?? 0;
+  }
+
+  /** The newest delivery's number: what the overview is cached on. */
+  lastDeliverySeq(): number {
+    return this.db.query<{ s: number | null }, []>("SELECT max(seq) AS s FROM beheer_aanlevering").get()?.s ?? 0;
+  }
+
+  /** Per participant that ever delivered (within the retention): deliveries, how many OK, lines, functional errors, the last. */
+  totals(): ParticipantTotals[] {
+    return this.db.query<ParticipantTotals, []>(
+      `SELECT deelnemer, count(*) AS aanleveringen, sum(technisch_ok) AS ok, sum(regels) AS regels, sum(functionele_fouten) AS functioneleFouten,
+              max(ontvangen) AS laatste FROM beheer_aanlevering GROUP BY deelnemer`,
+    ).all();
+  }
+
+  /** A participant's deliveries since `sinceMs` counted per `bucketMs`: [bucket index, OK, niet OK]. */
+  deliveriesPerBucket(deelnemer: string, sinceMs: number, bucketMs: number): { bucket: number; ok: number; nietOk: number }[] {
+    return this.db.query<{ bucket: number; ok: number; nietOk: number }, [number, number, string, number]>(
+      `SELECT (ontvangen_ms - ?) / ? AS bucket, sum(technisch_ok) AS ok, count(*) - sum(technisch_ok) AS nietOk
+         FROM beheer_aanlevering WHERE deelnemer = ? AND ontvangen_ms >= ? GROUP BY bucket ORDER BY bucket`,
+    ).all(sinceMs, bucketMs, deelnemer, sinceMs);
+  }
+
+  /** A participant's newest lines with a functional error (of one event type, if given). */
+  functionalErrors(deelnemer: string, limit: number, type?: string): LineRecord[] {
+    return this.db.query<LineRow, (string | number)[]>(
+      `SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.deelnemer = ? AND r.functionele_fout = 1 ${type ? "AND r.type = ?" : ""} ORDER BY r.seq DESC LIMIT ?`,
+    ).all(...(type ? [deelnemer, type, limit] : [deelnemer, limit])).map(lineOf);
+  }
+
+  /**
+   * Retention: delete at most `batch` of the oldest lines and deliveries beyond the limits — more
+   * than `keepLines` newer ones, or received more than `keepHours` ago (a delivery's lines go
+   * with it). Returns how many rows went.
+   */
+  prune(now = Date.now(), batch = PRUNE_BATCH): number {
+    const { keepLines, keepHours } = this.retention;
+    if (keepLines <= 0 && keepHours <= 0) return 0;
+    const cutoff = keepHours > 0 ? now - keepHours * 3_600_000 : -1;
+    // Most deliveries find nothing to do: ask the ends of both tables (primary keys) before deleting.
+    const ends = this.db.query<{ oldestMs: number | null; newestDelivery: number | null; firstDelivery: number | null; firstLine: number | null; lastLine: number | null;
+      firstLinesDelivery: number | null }, []>(
+      `SELECT (SELECT ontvangen_ms FROM beheer_aanlevering ORDER BY seq LIMIT 1) AS oldestMs, (SELECT max(seq) FROM beheer_aanlevering) AS newestDelivery,
+              (SELECT min(seq) FROM beheer_aanlevering) AS firstDelivery, (SELECT min(seq) FROM beheer_regel) AS firstLine, (SELECT max(seq) FROM beheer_regel) AS lastLine,
+              (SELECT aanlevering FROM beheer_regel ORDER BY seq LIMIT 1) AS firstLinesDelivery`,
+    ).get()!;
+    const newestDelivery = ends.newestDelivery ?? 0;
+    const due = (ends.oldestMs !== null && ends.oldestMs < cutoff)
+      || (keepLines > 0 && newestDelivery - (ends.firstDelivery ?? newestDelivery) + 1 > keepLines)
+      || (keepLines > 0 && (ends.lastLine ?? 0) - (ends.firstLine ?? ends.lastLine ?? 0) + 1 > keepLines)
+      // Lines of deliveries that went in an earlier batch.
+      || (ends.firstLinesDelivery !== null && (ends.firstDelivery === null || ends.firstLinesDelivery < ends.firstDelivery));
+    if (!due) return 0;
+    const deliveries = this.db.query<unknown, [number, number, number]>(
+      `DELETE FROM beheer_aanlevering WHERE seq IN (SELECT seq FROM beheer_aanlevering ORDER BY seq LIMIT ?) AND (seq <= ? OR ontvangen_ms < ?)`,
+    ).run(batch, keepLines > 0 ? newestDelivery - keepLines : 0, cutoff).changes;
+    const lines = this.db.query<unknown, [number, number]>(
+      `DELETE FROM beheer_regel WHERE seq IN (SELECT seq FROM beheer_regel ORDER BY seq LIMIT ?)
+          AND (seq <= ? OR aanlevering < (SELECT coalesce(min(seq), 9007199254740991) FROM beheer_aanlevering))`,
+    ).run(batch, keepLines > 0 ? this.lastLineSeq() - keepLines : 0).changes;
+    return deliveries + lines;
+  }
+}
