@@ -6,13 +6,13 @@
  *   POST /eagleeye/v1/logs                       deliver (JSON array or NDJSON) → 201 {aanlevering, technischOk, regels, ...}
  *   GET  /eagleeye/v1/logs?from&to&count&valid&aanlevering   the sender's lines
  *   GET  /eagleeye/v1/aanleveringen[/{id}]       the sender's deliveries
- *   GET  /eagleeye/v1/swagger, /eagleeye/v1/schema   OpenAPI 3.1, the line's JSON Schema (no login)
+ *   GET  /eagleeye/v1/swagger, /eagleeye/v1/schema   OpenAPI 3.1, the line's JSON Schema (CHAIN_LINE_SCHEMA; no login)
  */
+import { CHAIN_LINE_SCHEMA } from "../shared/chain-events.ts";
 import { jsonResponse } from "../shared/html.ts";
 import type { Participant } from "../shared/participants.ts";
 import { REALM, authenticate } from "./auth.ts";
 import { MAX_DELIVERY_CHARS, checkDelivery } from "./delivery.ts";
-import { lineSchema } from "./line-schema.ts";
 import { openApi } from "./openapi.ts";
 import type { BeheerStore, DeliveryRecord, LineFilter, LineRecord } from "./store.ts";
 
@@ -107,7 +107,7 @@ export function createLoggingApi(store: BeheerStore, participants: readonly Part
     const path = url.pathname.replace(/\/+$/, "");
     const method = request.method;
     if (path === `${API_BASE}/swagger`) return method === "GET" || method === "HEAD" ? jsonResponse(openApi(`${origin}${API_BASE}`)) : notAllowed("GET");
-    if (path === `${API_BASE}/schema`) return method === "GET" || method === "HEAD" ? jsonResponse(lineSchema(), 200, { "Content-Type": "application/schema+json" }) : notAllowed("GET");
+    if (path === `${API_BASE}/schema`) return method === "GET" || method === "HEAD" ? jsonResponse(CHAIN_LINE_SCHEMA, 200, { "Content-Type": "application/schema+json" }) : notAllowed("GET");
     const known = path === `${API_BASE}/logs` || path === `${API_BASE}/aanleveringen` || path.startsWith(`${API_BASE}/aanleveringen/`);
     if (!known) return problem(404, "not_found", `Op de logging interface bestaat ${url.pathname} niet; zie ${API_BASE}/swagger.`);
     const allow = path === `${API_BASE}/logs` ? "GET, POST" : "GET";

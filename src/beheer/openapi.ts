@@ -3,7 +3,7 @@
  * after the real "MedMij Logging API" 1.0 (POST/GET /logs with HTTP Basic). The Dutch field names
  * (aanlevering, technischOk, regels, problemen) are the sandbox's own and stay stable.
  */
-import { lineSchema } from "./line-schema.ts";
+import { CHAIN_LINE_SCHEMA } from "../shared/chain-events.ts";
 import { MAX_DELIVERY_CHARS } from "./delivery.ts";
 
 const error = { type: "object", required: ["error", "error_description"], properties: { error: { type: "string" }, error_description: { type: "string" } } };
@@ -68,7 +68,7 @@ export function openApi(base: string): unknown {
     components: {
       securitySchemes: { basic: { type: "http", scheme: "basic" } },
       schemas: {
-        Logregel: lineSchema(),
+        Logregel: CHAIN_LINE_SCHEMA,
         Aanlevering: {
           type: "object", required: ["aanlevering", "ontvangen", "technischOk", "aantalRegels", "regelsMetProblemen", "functioneleFouten"],
           properties: {
