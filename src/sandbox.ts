@@ -6,7 +6,7 @@
 import type { Server } from "bun";
 import type { Config } from "./config.ts";
 import { buildHostMap } from "./actors.ts";
-import { createDispatcher } from "./server.ts";
+import { createDispatcher, hostnameOf } from "./server.ts";
 import { actorSites } from "./shared/actor-sites.ts";
 import { ChainLog } from "./shared/chain-log.ts";
 import type { SandboxContext } from "./shared/context.ts";
@@ -22,6 +22,7 @@ import type { NetworkDefinition } from "./shared/network.ts";
 import { resolveNetwork, type ResolvedNetwork } from "./shared/resolved-network.ts";
 import { isSeeded, networkChangedSinceSeed, relocateEndpoints, seedDatabase } from "../seed/seed.ts";
 import { tokensMayHaveChanged } from "./dva/auth/store.ts";
+import { startLogDelivery, type LogDelivery } from "./shared/log-delivery.ts";
 
 export interface Sandbox {
   ctx: SandboxContext;
@@ -29,6 +30,8 @@ export interface Sandbox {
   port: number;
   /** Origin of an actor host label ("register", "auth.zorgnet"), or the cockpit for "". */
   url(label?: string): string;
+  /** The PGO's and DVAs' deliveries of their log lines to MedMij Beheer (every few seconds; `deliverAll()` now). */
+  logDelivery: LogDelivery;
   stop(): Promise<void>;
 }
 
@@ -54,6 +57,26 @@ function secret(db: Database, key: string): string {
  */
 export const IDLE_TIMEOUT_SECONDS = 120;
 
+/** Bodies above this are refused before parsing (the FHIR server's own limit is 1 MiB, SPEC §6)... */
+const BODY_LIMIT = 2 * 1024 * 1024;
+/**
+ * ...except a delivery to MedMij Beheer's logging interface, which may be 60 MB (62 914 560
+ * characters, issue 13): Bun's own limit lets that through as UTF-8 with some room for multi-byte
+ * characters, and the logging interface counts the characters itself.
+ */
+const DELIVERY_BODY_LIMIT = 64 * 1024 * 1024;
+
+/** The 2 MiB limit for every host but MedMij Beheer, on the declared length (a chunked body is held to Bun's limit). */
+function limitBodies(dispatch: (request: Request) => Promise<Response>, beheerHost: string | null): (request: Request) => Promise<Response> {
+  return (request) => {
+    const length = request.headers.get("content-length");
+    if (length !== null && Number(length) > BODY_LIMIT && hostnameOf(request.headers.get("host")) !== beheerHost) {
+      return Promise.resolve(new Response(null, { status: 413, headers: { Connection: "close" } }));
+    }
+    return dispatch(request);
+  };
+}
+
 export async function startSandbox(config: Config, definition: NetworkDefinition, log: (line: string) => void = () => {}): Promise<Sandbox> {
   let dispatch: (request: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
 
@@ -64,8 +87,8 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       port: config.port,
       idleTimeout: IDLE_TIMEOUT_SECONDS,
       // Host-header routing covers every name; bodies above 2 MiB are refused before parsing
-      // (the FHIR server's own limit is 1 MiB, SPEC §6).
-      maxRequestBodySize: 2 * 1024 * 1024,
+      // (limitBodies), those to MedMij Beheer above 64 MiB.
+      maxRequestBodySize: DELIVERY_BODY_LIMIT,
       fetch: (request) => dispatch(request),
       error: () => new Response("Er ging iets mis.", { status: 500, headers: { "Content-Type": "text/plain; charset=utf-8" } }),
     });
@@ -126,11 +149,13 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   }
 
   try {
-    dispatch = createDispatcher(ctx, buildHostMap(ctx));
+    dispatch = limitBodies(createDispatcher(ctx, buildHostMap(ctx)), network.beheer.internal ? network.beheer.hostname : null);
   } catch (e) {
     return abort(e);
   }
   chain.startPruning();
+  // SD 4.5.1: the PGO and the DVAs deliver their lines to MedMij Beheer, as real participants do.
+  const logDelivery = startLogDelivery(network, chain, db);
   // A large file is checked after start, in a worker: its findings are a warning, not a refusal.
   // Reading every page of a large file costs seconds of disk and a core, so it is read only after a
   // run that did not stop cleanly (a kill -9, a crash: `clean_stop` stayed "0") or when it was found
@@ -155,7 +180,10 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     server,
     port: server.port!,
     url: (label = "") => (label === "" ? network.cockpit.origin : `http://${label}.${config.domain}:${server.port}`),
+    logDelivery,
     async stop() {
+      // The last delivery while MedMij Beheer still answers.
+      await logDelivery.stop();
       await server.stop(true);
       check?.stop();
       chain.stop();
