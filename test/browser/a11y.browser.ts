@@ -148,7 +148,7 @@ describe("accessibility and small screens, every page (axe-core, 1280 px and 375
     const mail = await page.locator('a[href^="/mailbox/"]').first().getAttribute("href");
     problems.push(...await visitAll(page, [["cockpit-mail", new URL(mail!, cockpit).href], ["cockpit-logs", `${cockpit}/logs`]]));
     const trace = await page.locator('a[href*="trace_id="]').first().getAttribute("href");
-    problems.push(...await visitAll(page, [["cockpit-trace", new URL(trace!, cockpit).href]]));
+    problems.push(...await visitAll(page, [["cockpit-trace", new URL(trace!, cockpit).href], ["beheer-start", `${sandbox.url("beheer")}/`]]));
     await page.close();
     expect(report(problems)).toEqual([]);
   });

@@ -1,0 +1,86 @@
+/**
+ * MedMij Beheer checks a delivery (issue 13 §2): a JSON array or NDJSON, technisch OK only when
+ * every line passes validateLine for the sender's role and was written on the sender's own host;
+ * the store keeps lines as the retention of the chain log says.
+ */
+import { describe, expect, test } from "bun:test";
+import { MAX_DELIVERY_CHARS, checkDelivery } from "../../../src/beheer/delivery.ts";
+import { BeheerStore } from "../../../src/beheer/store.ts";
+import { openDatabase } from "../../../src/shared/db.ts";
+import type { Participant } from "../../../src/shared/participants.ts";
+
+const pgo: Participant = { username: "pgo.localhost", password: "x-beheer-secret", role: "pgo", name: "MijnGezondheid PGO", hosts: ["pgo.localhost"], internalHosts: [], origin: "http://pgo.localhost" };
+
+const line = (type: string, extra: Record<string, unknown> = {}, event: Record<string, unknown> = {}) => ({
+  event: { type, location: "pgo.localhost", datetime: "2026-12-01T10:00:00.000+01:00", session_id: null, trace_id: "t-1", ...event }, ...extra,
+});
+const tokenRequest = line("send_token_request", { request: { id: "r-1", method: "post", client_id: "pgo.localhost", server_id: "auth.zorgnet.localhost",
+  uri: "http://auth.zorgnet.localhost/token", initiated_by: "machine", grant_type: "authorization_code" } });
+const tokenResponse = line("receive_token_response", { response: { request_id: "r-1", status: 200 } });
+
+describe("checking a delivery", () => {
+  test("a JSON array of good lines is technisch OK; so is the same as NDJSON", () => {
+    const asJson = checkDelivery(JSON.stringify([tokenRequest, tokenResponse]), pgo);
+    expect(asJson).toMatchObject({ format: "json", technischOk: true, problems: [] });
+    expect(asJson.lines.map((l) => l.problems)).toEqual([[], []]);
+    const asNdjson = checkDelivery(`${JSON.stringify(tokenRequest)}\n\n${JSON.stringify(tokenResponse)}\n`, pgo);
+    expect(asNdjson).toMatchObject({ format: "ndjson", technischOk: true });
+    expect(asNdjson.lines.map((l) => l.index)).toEqual([0, 1]);
+  });
+
+  test("per line the problems: not JSON, unknown event, another role's event, a missing attribute, a wrong type, another host", () => {
+    const rows = [
+      "{ niet json",
+      JSON.stringify(line("send_coffee_request")),
+      JSON.stringify(line("send_token_response", { response: { request_id: "r-1", status: 200 } })),
+      JSON.stringify(line("receive_token_response", { response: { request_id: "r-1" } })),
+      JSON.stringify(line("receive_token_response", { response: { request_id: "r-1", status: "200" } })),
+      JSON.stringify(line("receive_token_response", { response: { request_id: "r-1", status: 200 } }, { location: "auth.zorgnet.localhost" })),
+      JSON.stringify(tokenResponse),
+    ];
+    const checked = checkDelivery(rows.join("\n"), pgo);
+    expect(checked.technischOk).toBe(false);
+    const problems = checked.lines.map((l) => l.problems.join(" | "));
+    expect(problems[0]).toContain("geen geldige JSON");
+    expect(problems[1]).toContain("onbekend event send_coffee_request");
+    expect(problems[2]).toContain("hoort niet bij de rol pgo");
+    expect(problems[3]).toContain("response.status ontbreekt");
+    expect(problems[4]).toContain("response.status is geen geheel getal");
+    expect(problems[5]).toContain("event.location auth.zorgnet.localhost is geen host van MijnGezondheid PGO");
+    expect(problems[6]).toBe("");
+  });
+
+  test("a broken JSON array and an empty delivery are niet OK as a whole", () => {
+    expect(checkDelivery("[{\"event\": ", pgo)).toMatchObject({ technischOk: false, lines: [], problems: [expect.stringContaining("geen geldige JSON")] });
+    expect(checkDelivery("  \n", pgo)).toMatchObject({ technischOk: false, problems: ["de aanlevering bevat geen logregels"] });
+    expect(checkDelivery("[]", pgo).technischOk).toBe(false);
+  });
+
+  test("a functional error: an error part or an _error event", () => {
+    const checked = checkDelivery([tokenRequest, line("receive_token_request_error", { error: { request_id: "r-1", code: "invalid_grant", description: "x", status: 400 } })]
+      .map((l) => JSON.stringify(l)).join("\n"), pgo);
+    expect(checked.lines.map((l) => l.functionalError)).toEqual([false, true]);
+  });
+
+  test("the limit is the real one's 60 MB in characters", () => {
+    expect(MAX_DELIVERY_CHARS).toBe(62_914_560);
+  });
+});
+
+describe("the store keeps lines like the chain log", () => {
+  test("the newest keepLines lines and deliveries; a delivery older than keepHours goes with its lines", () => {
+    const db = openDatabase(":memory:");
+    const store = new BeheerStore(db, { keepLines: 5, keepHours: 1 });
+    const batch = (n: number) => checkDelivery(Array.from({ length: n }, () => JSON.stringify(tokenResponse)).join("\n"), pgo);
+    const now = Date.now();
+    const old = store.saveDelivery("pgo.localhost", batch(3), now - 2 * 3_600_000);
+    store.saveDelivery("pgo.localhost", batch(3), now);
+    const lines = () => db.query<{ n: number }, []>("SELECT count(*) AS n FROM beheer_regel").get()!.n;
+    // The second delivery pruned: the old delivery (and its lines) is beyond keepHours; 3 lines are left.
+    expect(store.delivery(old.id)).toBeNull();
+    expect(lines()).toBe(3);
+    store.saveDelivery("pgo.localhost", batch(4), now);
+    expect(lines()).toBe(5);
+    expect(store.deliveriesOf("pgo.localhost").length).toBe(2);
+  });
+});
