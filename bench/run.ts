@@ -6,6 +6,7 @@
  */
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { benchDelivery } from "./delivery.ts";
 import { benchFhir, type FhirResult } from "./fhir.ts";
 import { benchJourney } from "./journey.ts";
 import { benchHttp } from "./http.ts";
@@ -79,6 +80,9 @@ async function main(): Promise<void> {
 
   const schema = await benchSchema(root, quick ? 100 : 500, log).catch((e) => ({ rows: [failedRow("FHIR write with / without schema validation", e)], notes: [] as string[] }));
   printTable("8. FHIR writes: the FHIR R4 structure check (info)", schema.rows, schema.notes);
+
+  const delivery = await benchDelivery(quick ? 2_000 : 10_000, log).catch((e) => ({ rows: [failedRow("log delivery to MedMij Beheer", e)], notes: [] as string[] }));
+  printTable("9. Delivering the SD 4.5 lines to MedMij Beheer (issue 13), CPU of this process (info)", delivery.rows, delivery.notes);
 
   const pick = (rows: readonly Row[], prefix: string, label: string): Row =>
     ({ ...(find(rows, prefix) ?? { value: "—", target: "", result: "not measured" }), measure: label });
