@@ -11,6 +11,7 @@ import { actorSites } from "./shared/actor-sites.ts";
 import { ChainLog } from "./shared/chain-log.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import { Csrf } from "./shared/csrf.ts";
+import { ExchangeLog } from "./shared/exchange-log.ts";
 import { Tickets } from "./shared/tickets.ts";
 import { FhirStore } from "./dva/fhir/store.ts";
 import { randomToken } from "./shared/crypto.ts";
@@ -127,7 +128,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   } catch (e) {
     return abort(e);
   }
-  const { chain, faults } = ctx;
+  const { chain, exchanges, faults } = ctx;
 
   try {
     if (config.reset || !isSeeded(db)) {
@@ -149,13 +150,14 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   }
 
   try {
-    dispatch = limitBodies(createDispatcher(ctx, buildHostMap(ctx)), network.beheer.internal ? network.beheer.hostname : null);
+    dispatch = limitBodies(createDispatcher(ctx, buildHostMap(ctx), exchanges), network.beheer.internal ? network.beheer.hostname : null);
   } catch (e) {
     return abort(e);
   }
   chain.startPruning();
   // SD 4.5.1: the PGO and the DVAs deliver their lines to MedMij Beheer, as real participants do.
   const logDelivery = startLogDelivery(network, chain, db);
+  exchanges.startPruning();
   // A large file is checked after start, in a worker: its findings are a warning, not a refusal.
   // Reading every page of a large file costs seconds of disk and a core, so it is read only after a
   // run that did not stop cleanly (a kill -9, a crash: `clean_stop` stayed "0") or when it was found
@@ -187,6 +189,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       await server.stop(true);
       check?.stop();
       chain.stop();
+      exchanges.stop();
       if (config.dataPath !== ":memory:") setMeta("clean_stop", "1");
       release();
       db.close();
@@ -196,15 +199,19 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
 
 function createContext(config: Config, db: Database, network: ResolvedNetwork): SandboxContext {
   const faults = new FaultRegistry(db);
-  const chain = new ChainLog(db, { keepLines: config.logKeepLines, keepHours: config.logKeepHours });
+  const retention = { keepLines: config.logKeepLines, keepHours: config.logKeepHours };
+  const chain = new ChainLog(db, retention);
+  // The exchanges behind a trace's HAR file are kept as long as the chain log keeps lines (issue 13 §3).
+  const exchanges = new ExchangeLog(db, chain, { retention });
   return {
-    config, db, network, faults, chain,
+    config, db, network, faults, chain, exchanges,
     secret: (name) => secret(db, name),
     csrf: new Csrf(secret(db, "csrf_secret")),
     tickets: new Tickets(secret(db, "ticket_secret"), db),
     startedAt: Date.now(),
     async reset() {
       chain.flush();
+      exchanges.reset();
       await seedDatabase(db, network);
       tokensMayHaveChanged();
       faults.reload();

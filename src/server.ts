@@ -8,6 +8,7 @@
  */
 import { serveAsset } from "./shared/assets.ts";
 import type { SandboxContext } from "./shared/context.ts";
+import type { ExchangeLog } from "./shared/exchange-log.ts";
 import type { Faults } from "./shared/faults.ts";
 import { htmlResponse, jsonResponse } from "./shared/html.ts";
 import { withSecurityHeaders } from "./shared/security-headers.ts";
@@ -63,7 +64,8 @@ const NO_URL = new URL("http://host.invalid/");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
+/** `exchanges`: where every actor request is captured for a trace's HAR file (issue 13 §3), or none. */
+export function createDispatcher(ctx: SandboxContext, hosts: HostMap, exchanges: ExchangeLog | null = null) {
   async function respond(request: Request, url: URL, hostname: string, route: HostRoute | undefined): Promise<Response> {
     if (!route) {
       const listed = [...new Map([...hosts.values()].map((r) => [r.origin, r])).values()];
@@ -84,7 +86,9 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
     const url = hostname === null ? null : URL.parse(request.url);
     if (hostname === null || url === null) return withSecurityHeaders(await badHost(request), null, "/");
     const route = hosts.get(hostname);
-    let response = withSecurityHeaders(await respond(request, url, hostname, route), route?.kind ?? null, url.pathname);
+    const capture = route && exchanges ? exchanges.begin(request, url, hostname, route.kind) : null;
+    const answer = capture ? await exchanges!.run(capture, () => respond(request, url, hostname, route)) : await respond(request, url, hostname, route);
+    let response = withSecurityHeaders(answer, route?.kind ?? null, url.pathname);
     const requestId = request.headers.get(REQUEST_ID_HEADER);
     if (requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId)) {
       // SPEC §5: the DVA echoes every request's MedMij-Request-ID. Responses from fetch() have
@@ -94,6 +98,7 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap) {
         response.headers.set(REQUEST_ID_HEADER, requestId);
       }
     }
+    if (capture) exchanges!.end(capture, response);
     return response;
   };
 }

@@ -18,6 +18,7 @@ import { CLINICIAN_LOGIN, personaLoginPurpose } from "../shared/tickets.ts";
 import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
+import { traceExport } from "./trace-export.ts";
 import { Mailbox, parseMail } from "./mailbox.ts";
 import { MailPage, MailboxPage } from "../../views/cockpit/mailbox.tsx";
 
@@ -197,6 +198,8 @@ export function createCockpit(ctx: SandboxContext) {
       await ctx.reset();
       return jsonResponse({ status: "reset" });
     })
+    // One trace as a file for triage (issue 13 §3): its SD 4.5 lines, or its HTTP exchanges as HAR 1.2.
+    .get("/api/traces/:file", ({ params }) => traceExport(ctx, params.file))
     .get("/api/logs", ({ request }) => {
       const url = new URL(request.url);
       const sinceRaw = url.searchParams.get("since");

@@ -6,6 +6,7 @@ import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
 import type { ChainLog } from "./chain-log.ts";
 import type { Csrf } from "./csrf.ts";
+import type { ExchangeLog } from "./exchange-log.ts";
 import type { FaultRegistry } from "./faults.ts";
 import type { ResolvedNetwork } from "./resolved-network.ts";
 import type { Tickets } from "./tickets.ts";
@@ -16,6 +17,8 @@ export interface SandboxContext {
   network: ResolvedNetwork;
   faults: FaultRegistry;
   chain: ChainLog;
+  /** The HTTP exchanges of each trace, for its HAR file (issue 13 §3). */
+  exchanges: ExchangeLog;
   csrf: Csrf;
   /** Signed single-use hand-offs between sandbox hosts (cockpit "Start als Tom" → PGO). */
   tickets: Tickets;

@@ -124,13 +124,33 @@ export function ReadableId({ id }: { id: string }): JSX.Element {
   return <code class="trace-id"><span safe>{id.slice(0, cut + 1)}</span><strong safe>{id.slice(cut + 1)}</strong></code>;
 }
 
+/** Where a trace is exported for triage (issue 13 §3); the same URLs serve scripts. */
+export const traceExportUrl = (traceId: string, format: "ndjson" | "har") => `/api/traces/${encodeURIComponent(traceId)}.${format}`;
+
+/**
+ * "Download NDJSON" (the trace's SD 4.5 lines) and "Download HAR" (its HTTP exchanges, redacted),
+ * in the trace view; in the list as "NDJSON" and "HAR", with the trace named for screen readers.
+ */
+export function TraceDownloads({ traceId, short = false }: { traceId: string; short?: boolean }): JSX.Element {
+  // Only for an id the sandbox could have logged (trace.ts): the server names the file (Content-Disposition).
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(traceId)) return <></>;
+  const link = (format: "ndjson" | "har", label: string) => (
+    <a href={traceExportUrl(traceId, format)} download="">
+      {short ? <><span safe>{label}</span><span class="visually-hidden" safe>{` van trace ${traceId}`}</span></> : <span safe>{`Download ${label}`}</span>}
+    </a>
+  );
+  return short
+    ? <span class="trace-downloads">{link("ndjson", "NDJSON")} {link("har", "HAR")}</span>
+    : <p class="actions trace-downloads">{link("ndjson", "NDJSON")} {link("har", "HAR")}</p>;
+}
+
 function TraceTable({ traces, lanes, caption }: { traces: TraceSummary[]; lanes: readonly Lane[]; caption: string }): JSX.Element {
   const title = (host: string) => lanes.find((l) => l.host === host)?.title ?? host;
   return (
     <div class="swimlanes">
       <table>
         <caption class="hint" safe>{caption}</caption>
-        <thead><tr><th scope="col">Wat</th><th scope="col">Trace ID</th><th scope="col">Begin</th><th scope="col">Regels</th><th scope="col">Actoren</th></tr></thead>
+        <thead><tr><th scope="col">Wat</th><th scope="col">Trace ID</th><th scope="col">Begin</th><th scope="col">Regels</th><th scope="col">Actoren</th><th scope="col">Download</th></tr></thead>
         <tbody>
           {traces.map((t) => (
             <tr>
@@ -142,6 +162,7 @@ function TraceTable({ traces, lanes, caption }: { traces: TraceSummary[]; lanes:
               <td safe>{when(t.first)}</td>
               <td safe>{String(t.lines)}</td>
               <td safe>{t.locations.map(title).join(", ")}</td>
+              <td><TraceDownloads traceId={t.traceId} short /></td>
             </tr>
           ))}
         </tbody>
@@ -228,11 +249,15 @@ export function LogsPage(p: LogsPageProps): JSX.Element {
       <p><a href="/">← Cockpit</a></p>
       <h1>Ketenmonitoring</h1>
       <p>Logregels in het formaat van SD 4.5, per trace (<code>X-Correlation-ID</code>). Ook als NDJSON:
-        <code>GET /api/logs?trace_id=&amp;since=</code>.</p>
+        <code>GET /api/logs?trace_id=&amp;since=</code>; één trace als bestand: <code>GET /api/traces/&lt;trace_id&gt;.ndjson</code>
+        of <code>.har</code>.</p>
       <Retention stats={p.stats} />
       {p.traceId ? (
         <section aria-labelledby="trace-heading">
           <h2 id="trace-heading"><span safe>{`${traceKind([...new Set(p.lines.map((l) => l.event.type))])}: trace `}</span><ReadableId id={p.traceId} /></h2>
+          <TraceDownloads traceId={p.traceId} />
+          <p class="hint">NDJSON: de SD 4.5-regels van deze trace. HAR: de HTTP-verzoeken die de sandbox erin zag (geheimen als REDACTED,
+            bodies ingekort), te openen in de devtools van een browser (Network → Import HAR).</p>
           <div hx-get={`/partials/trace?trace_id=${encodeURIComponent(p.traceId)}`} hx-trigger="every 2s" hx-swap="innerHTML">
             <TraceLines traceId={p.traceId} lines={p.lines} lanes={p.lanes} />
           </div>
