@@ -22,6 +22,9 @@ import { CHAIN_KINDS, type ChainKind } from "./chains.ts";
 import { Dashboard } from "./dashboard.ts";
 import { BeheerStore, type LineRecord } from "./store.ts";
 
+/** A path parameter; Elysia gives null for one that is not valid percent-encoding ("%ZZ"): then it matches nothing. */
+const param = (value: string | null | undefined): string => value ?? "";
+
 /** Chains a list shows. */
 const LIST_LIMIT = 50;
 const OVERVIEW_CHAINS = 10;
@@ -69,7 +72,7 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
       return htmlResponse(ChainsTable({ verdicts: list.verdicts, caption: `Nieuwste eerst, uit de laatste ${list.looked} ketens.` }));
     })
     .get("/ketens/:traceId", ({ params, request }) => {
-      const found = dashboard.verdict(params.traceId.slice(0, 200));
+      const found = dashboard.verdict(param(params.traceId).slice(0, 200));
       if (!found) return notFound(request, "Keten niet gevonden", "MedMij Beheer heeft (nog) geen regels met deze trace id ontvangen.");
       return htmlResponse(ChainPage({ verdict: found.verdict, lines: timelineLines(found.lines), lanes: lanes() }));
     })
@@ -79,7 +82,7 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
       return htmlResponse(ChainDetail({ verdict: found.verdict, lines: timelineLines(found.lines), lanes: lanes() }));
     })
     .get("/deelnemers/:username", ({ params, request }) => {
-      const d = dashboard.detail(params.username);
+      const d = dashboard.detail(param(params.username));
       if (!d) return notFound(request, "Deelnemer niet gevonden", "Deze PGO of DVA staat niet in het netwerk.");
       return htmlResponse(ParticipantPage({ d }));
     })
@@ -88,7 +91,7 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
       return d ? htmlResponse(ParticipantDetailView({ d })) : htmlResponse("", { status: 404 });
     })
     .get("/aanleveringen/:id", ({ params, request }) => {
-      const d = store.delivery(params.id.slice(0, 100));
+      const d = store.delivery(param(params.id).slice(0, 100));
       if (!d) return notFound(request, "Aanlevering niet gevonden", "Deze aanlevering bestaat niet (meer); aanleveringen worden bewaard zolang de logregels.");
       return htmlResponse(DeliveryPage({ d, name: dashboard.participant(d.deelnemer)?.name ?? d.deelnemer, problems: store.problemsOf(d) }));
     });
