@@ -39,7 +39,9 @@ export class LogDeliverer {
     private readonly endpoint: string,
     private readonly http: HttpClient,
   ) {
-    this.cursor = db.query<{ s: number }, [string]>("SELECT delivered_seq AS s FROM chain_delivery WHERE participant = ?").get(participant.username)?.s ?? 0;
+    const delivered = db.query<{ s: number }, [string]>("SELECT delivered_seq AS s FROM chain_delivery WHERE participant = ?").get(participant.username)?.s ?? 0;
+    // A chain log pruned to nothing numbers its lines from 1 again after a restart: then start there.
+    this.cursor = Math.min(delivered, chain.linesAfter(0, [], 1).upTo);
   }
 
   /** A delivery is under way. */
