@@ -117,9 +117,10 @@ function cookiePairs(header: string | null): string[] {
 /** Read a body (a clone) for the log: redacted before it is cut, so that no secret is cut in half. */
 async function readBody(body: { bytes(): Promise<Uint8Array> }, mimeType: string, limit: number): Promise<CapturedBody> {
   const bytes = await body.bytes();
-  const head = new TextDecoder().decode(bytes.subarray(0, limit + 4096));
-  const text = redactBody(mimeType, head).slice(0, limit);
-  return bytes.length > limit ? { mimeType, size: bytes.length, text, truncated: true } : { mimeType, size: bytes.length, text };
+  // A little more than the limit is decoded and redacted: a secret across the cut is gone before the cut.
+  const redacted = redactBody(mimeType, new TextDecoder().decode(bytes.subarray(0, limit + 4096)));
+  const text = redacted.slice(0, limit);
+  return bytes.length > limit + 4096 || redacted.length > limit ? { mimeType, size: bytes.length, text, truncated: true } : { mimeType, size: bytes.length, text };
 }
 
 /** The headers, redacted: `toJSON()` is one native call, where iterating cost the FHIR read a microsecond more. */
