@@ -120,9 +120,14 @@ export function seededFor(network: ResolvedNetwork): string {
   return JSON.stringify(network.modules.map((m) => [m.id, m.launchUrl]));
 }
 
-/** Identifies the network definition the seed was made from (ports and domain left out). */
+/**
+ * Identifies the network definition the seed was made from (ports and domain left out). MedMij
+ * Beheer's settings (`beheer` at the top and on each PGO and DVA) are left out as well: the seed
+ * holds nothing of them, so a database seeded before Beheer existed still matches.
+ */
 export function networkFingerprint(network: ResolvedNetwork): string {
-  return new Bun.CryptoHasher("sha256").update(JSON.stringify(network.definition)).digest("hex");
+  const text = JSON.stringify(network.definition, (key, value: unknown) => (key === "beheer" ? undefined : value));
+  return new Bun.CryptoHasher("sha256").update(text).digest("hex");
 }
 
 /** True when the database was seeded from another network definition than this one. */

@@ -197,12 +197,17 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   };
 }
 
+/** How many HTTP exchanges are kept for `keepLines` chain-log lines (0: no limit either). */
+export const exchangesKept = (keepLines: number) => (keepLines > 0 ? Math.ceil(keepLines / 4) : 0);
+
 function createContext(config: Config, db: Database, network: ResolvedNetwork): SandboxContext {
   const faults = new FaultRegistry(db);
   const retention = { keepLines: config.logKeepLines, keepHours: config.logKeepHours };
   const chain = new ChainLog(db, retention);
-  // The exchanges behind a trace's HAR file are kept as long as the chain log keeps lines (issue 13 §3).
-  const exchanges = new ExchangeLog(db, chain, { retention });
+  // The exchanges behind a trace's HAR file (issue 13 §3) go with the chain log's limits, a quarter
+  // as many: an exchange is ~2 KB stored where a line is ~530 bytes, and a journey makes ~40 of
+  // them to ~65 lines, so the HAR files of the newest ~3 000 journeys take about what the lines do.
+  const exchanges = new ExchangeLog(db, chain, { retention: { keepLines: exchangesKept(retention.keepLines), keepHours: retention.keepHours } });
   return {
     config, db, network, faults, chain, exchanges,
     secret: (name) => secret(db, name),

@@ -74,7 +74,15 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
     .get("/ketens/:traceId", ({ params, request }) => {
       const found = dashboard.verdict(param(params.traceId).slice(0, 200));
       if (!found) return notFound(request, "Keten niet gevonden", "MedMij Beheer heeft (nog) geen regels met deze trace id ontvangen.");
-      return htmlResponse(ChainPage({ verdict: found.verdict, lines: timelineLines(found.lines), lanes: lanes() }));
+      return htmlResponse(ChainPage({ verdict: found.verdict, lines: timelineLines(found.lines), lanes: lanes(), cockpit: ctx.network.cockpit.origin }));
+    })
+    .get("/ketens/:traceId/regels.ndjson", ({ params, request }) => {
+      const traceId = param(params.traceId).slice(0, 200);
+      const lines = store.chainLines(traceId);
+      if (lines.length === 0) return notFound(request, "Keten niet gevonden", "MedMij Beheer heeft (nog) geen regels met deze trace id ontvangen.");
+      const file = /^[A-Za-z0-9._:-]{1,128}$/.test(traceId) ? traceId : "keten";
+      return new Response(lines.map((l) => l.line).join("\n") + "\n", { headers: {
+        "Content-Type": "application/x-ndjson", "Content-Disposition": `attachment; filename="keten-${file}.ndjson"` } });
     })
     .get("/partials/keten", ({ request }) => {
       const found = dashboard.verdict((new URL(request.url).searchParams.get("trace_id") ?? "").slice(0, 200));

@@ -63,6 +63,32 @@ describe("MedMij Beheer's dashboards", () => {
     expect(await page("/ketens?soort=alternatief")).toContain(errorTrace.slice(-12));
   });
 
+  test("a chain's page offers its files for triage: the delivered lines from Beheer, the sandbox's NDJSON and HAR from the cockpit", async () => {
+    const html = await page(`/ketens/${errorTrace}`);
+    const own = `/ketens/${errorTrace}/regels.ndjson`;
+    expect(html).toContain(`href="${own}"`);
+    const cockpit = sandbox.url("");
+    expect(html).toContain(`href="${cockpit}/api/traces/${errorTrace}.har"`);
+    expect(html).toContain(`href="${cockpit}/api/traces/${errorTrace}.ndjson"`);
+    const res = await fetch(`${sandbox.url("beheer")}${own}`);
+    expect(res.headers.get("content-type")).toBe("application/x-ndjson");
+    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="keten-${errorTrace}.ndjson"`);
+    const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as { event: { trace_id: string; type: string; location: string } });
+    expect(lines.every((l) => l.event.trace_id === errorTrace)).toBe(true);
+    const types = lines.map((l) => l.event.type);
+    expect(types).toContain("send_token_request_error"); // the PGO's
+    expect(types).toContain("receive_token_request_error"); // the DVA's
+    const har = await fetch(`${cockpit}/api/traces/${errorTrace}.har`);
+    expect(har.status).toBe(200);
+    expect(((await har.json()) as { log: { entries: unknown[] } }).log.entries.length).toBeGreaterThan(0);
+    // An unknown chain is Beheer's friendly 404, whatever the id looks like.
+    for (const id of ["onbekend", "%3Cscript%3E", "a".repeat(300)]) {
+      const missing = await fetch(`${sandbox.url("beheer")}/ketens/${id}/regels.ndjson`);
+      expect([id, missing.status]).toEqual([id, 404]);
+      expect(await missing.text()).toContain("Keten niet gevonden");
+    }
+  });
+
   test("Tom's journey is a happy flow, across collect, token exchange, SMART launch and return", async () => {
     const list = await page("/ketens?soort=happy");
     const ids = chainsOn(list);

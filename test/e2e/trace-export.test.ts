@@ -183,8 +183,8 @@ describe("asking for a trace", () => {
 });
 
 describe("retention", () => {
-  test("the exchanges go with the chain log's limits (--log-keep-lines): an old trace's HAR is then 404", async () => {
-    const small = await startTestSandbox({ logKeepLines: 3 });
+  test("the exchanges go with the chain log's limits (--log-keep-lines, a quarter as many): an old trace's HAR is then 404", async () => {
+    const small = await startTestSandbox({ logKeepLines: 12 });
     try {
       // The PGO's login page writes no log lines: its trace is its exchange alone.
       for (let i = 0; i < 5; i++) await realFetch(`${small.url("pgo")}/login`, { headers: { "X-Correlation-ID": `kept-${i}` } });

@@ -31,4 +31,4 @@ export async function run(cmd: string[], cwd = ROOT): Promise<{ code: number; st
   return { code, stdout, stderr };
 }
 
-export const DEFAULT_HOSTS = ["", "register.", "digid.", "auth.zorgnet.", "fhir.zorgnet.", "auth.ggzconnect.", "fhir.ggzconnect.", "pgo.", "module.", "xis."];
+export const DEFAULT_HOSTS = ["", "register.", "digid.", "auth.zorgnet.", "fhir.zorgnet.", "auth.ggzconnect.", "fhir.ggzconnect.", "pgo.", "module.", "xis.", "beheer."];

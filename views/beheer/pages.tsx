@@ -9,7 +9,7 @@ import type { ChainList, ParticipantSummary } from "../../src/beheer/dashboard.t
 import { percentile, type FlowFigure } from "../../src/beheer/flows.ts";
 import type { StoredChainLine } from "../../src/shared/chain-log.ts";
 import { formatDateTime } from "../../src/shared/time.ts";
-import { ReadableId, TraceLines, type Lane } from "../cockpit/logs.tsx";
+import { ReadableId, TraceDownloads, TraceLines, type Lane } from "../cockpit/logs.tsx";
 import { Layout } from "../layout.tsx";
 import { themes } from "../theme.ts";
 import { KIND_LABELS, KindPill, OK_COLOR, ShareBars, kindColor } from "./charts.tsx";
@@ -183,11 +183,22 @@ export function ChainDetail({ verdict, lines, lanes }: ChainPageProps): JSX.Elem
   );
 }
 
-export function ChainPage(p: ChainPageProps): JSX.Element {
+/** Where a chain's delivered lines are downloaded (as the participants delivered them). */
+export const deliveredLinesUrl = (traceId: string) => `/ketens/${encodeURIComponent(traceId)}/regels.ndjson`;
+
+export function ChainPage(p: ChainPageProps & { cockpit: string }): JSX.Element {
   return (
     <Layout theme={themes.beheer} title="Keten">
       <p><a href="/">← Ketenmonitoring</a> · <a href="/ketens">Ketens</a></p>
       <h1>Keten <ReadableId id={p.verdict.traceId} /></h1>
+      <section aria-labelledby="downloads">
+        <h2 id="downloads">Downloaden voor triage</h2>
+        <p><a href={deliveredLinesUrl(p.verdict.traceId)} download="">Aangeleverde regels (NDJSON)</a>: de regels van deze keten zoals
+          de deelnemers ze aan MedMij Beheer leverden, ook die van externe PGO's en DVA's.</p>
+        <p class="hint">Wat de sandbox zelf zag (haar eigen SD 4.5-regels, en als HAR het HTTP-verkeer van deze trace, geheimen
+          weggelaten):</p>
+        <TraceDownloads traceId={p.verdict.traceId} base={p.cockpit} />
+      </section>
       <div hx-get={`/partials/keten?trace_id=${encodeURIComponent(p.verdict.traceId)}`} hx-trigger="every 3s" hx-swap="innerHTML">
         <ChainDetail {...p} />
       </div>

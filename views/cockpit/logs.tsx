@@ -125,17 +125,17 @@ export function ReadableId({ id }: { id: string }): JSX.Element {
 }
 
 /** Where a trace is exported for triage (issue 13 §3); the same URLs serve scripts. */
-export const traceExportUrl = (traceId: string, format: "ndjson" | "har") => `/api/traces/${encodeURIComponent(traceId)}.${format}`;
+export const traceExportUrl = (traceId: string, format: "ndjson" | "har", base = "") => `${base}/api/traces/${encodeURIComponent(traceId)}.${format}`;
 
 /**
  * "Download NDJSON" (the trace's SD 4.5 lines) and "Download HAR" (its HTTP exchanges, redacted),
  * in the trace view; in the list as "NDJSON" and "HAR", with the trace named for screen readers.
  */
-export function TraceDownloads({ traceId, short = false }: { traceId: string; short?: boolean }): JSX.Element {
+export function TraceDownloads({ traceId, short = false, base = "" }: { traceId: string; short?: boolean; base?: string }): JSX.Element {
   // Only for an id the sandbox could have logged (trace.ts): the server names the file (Content-Disposition).
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(traceId)) return <></>;
   const link = (format: "ndjson" | "har", label: string) => (
-    <a href={traceExportUrl(traceId, format)} download="">
+    <a href={traceExportUrl(traceId, format, base)} download="">
       {short ? <><span safe>{label}</span><span class="visually-hidden" safe>{` van trace ${traceId}`}</span></> : <span safe>{`Download ${label}`}</span>}
     </a>
   );

@@ -92,4 +92,15 @@ describe("network fingerprint", () => {
     changed.dvas[0]!.phone = "020 000 00 00";
     expect(networkChangedSinceSeed(db, resolveNetwork(validateNetwork(changed), "localhost", 8080))).toBe(true);
   });
+
+  test("MedMij Beheer's settings are not part of it: a database seeded before Beheer existed still matches", async () => {
+    const { networkChangedSinceSeed } = await import("../../../seed/seed.ts");
+    const db = openDatabase(":memory:");
+    const { beheer: _beheer, ...before } = structuredClone(network);
+    await seedDatabase(db, resolveNetwork(validateNetwork(before), "localhost", 8080));
+    const withBeheer = structuredClone(network);
+    withBeheer.beheer = { host: "toezicht", abandonAfterSeconds: 60 };
+    withBeheer.pgos[0]!.beheer = { username: "mijn-pgo", password: "geheim-wachtwoord" };
+    expect(networkChangedSinceSeed(db, resolveNetwork(validateNetwork(withBeheer), "localhost", 8080))).toBe(false);
+  });
 });
