@@ -7,7 +7,7 @@ import type { Database } from "bun:sqlite";
 import { FhirStore, type Resource } from "../src/dva/fhir/store.ts";
 import { tablesChildrenFirst } from "../src/shared/db.ts";
 import { PASSWORD_OPTIONS, PgoStore } from "../src/pgo/store.ts";
-import type { ResolvedNetwork, ResolvedZorgaanbieder } from "../src/shared/resolved-network.ts";
+import type { ResolvedModule, ResolvedNetwork, ResolvedZorgaanbieder } from "../src/shared/resolved-network.ts";
 import { CATALOGUE, PERSONA_TASKS, type CatalogueEntry, type TaskSeed } from "./catalogue.ts";
 import * as build from "./resources.ts";
 import { QUESTIONNAIRES } from "./questionnaires.ts";
@@ -16,10 +16,11 @@ import { QUESTIONNAIRES } from "./questionnaires.ts";
  * Tables that survive a reset: signing keys (tokens and assertions stay verifiable), list
  * versions (Volgnummer never goes down, REGISTER.md), sandbox secrets, and the single-use marks of
  * DigiD assertions and cockpit tickets (both stay verifiable across a reset, so a redeemed one
- * must stay redeemed until it expires).
+ * must stay redeemed until it expires), and the actors teams registered (issue 14: a reset
+ * restores the seed data, not the teams' registrations).
  */
 export function keptOnReset(table: string): boolean {
-  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion"].includes(table);
+  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion", "sandbox_actor"].includes(table);
 }
 
 export interface SeedSummary { resources: number; tasks: number; accounts: number }
@@ -28,7 +29,74 @@ const DEFAULT_CATALOGUE = CATALOGUE["delinde@medmij"]!;
 
 function catalogueOf(za: ResolvedZorgaanbieder, network: ResolvedNetwork): CatalogueEntry[] {
   const moduleIds = new Set(network.modules.map((m) => m.id));
-  return (CATALOGUE[za.name] ?? DEFAULT_CATALOGUE).filter((e) => moduleIds.has(e.module));
+  return [...(CATALOGUE[za.name] ?? DEFAULT_CATALOGUE).filter((e) => moduleIds.has(e.module)), ...network.modules.flatMap((m) => {
+    const entry = activityEntryOf(m);
+    return entry && m.clients.some((c) => c.dva === za.dva) ? [entry] : [];
+  })];
+}
+
+/** A module's own catalogue entry (a team's module, issue 14): offered by every zorgaanbieder at a DVA it has a client at. */
+export function activityEntryOf(m: ResolvedModule): CatalogueEntry | null {
+  if (!m.activity) return null;
+  const kind = m.activity.kind ?? (m.activity.questionnaire ? "questionnaire" : "information");
+  return { slug: `module-${m.id}`, title: m.activity.title, description: m.activity.description ?? "", module: m.id, kind,
+    ...(m.activity.questionnaire ? { questionnaire: m.activity.questionnaire } : {}) };
+}
+
+/** The Endpoint and ActivityDefinition of a module with its own catalogue entry, per zorgaanbieder of an internal DVA it has a client at. */
+function moduleCatalogue(network: ResolvedNetwork, m: ResolvedModule): { dva: string; resources: Resource[] }[] {
+  const entry = activityEntryOf(m);
+  if (!entry) return [];
+  return network.zorgaanbieders.filter((za) => za.dvaSite.fhir.internal).flatMap((za) => {
+    const endpoint = build.endpoint(m, za);
+    if (!endpoint) return [];
+    const q = entry.questionnaire ? QUESTIONNAIRES.find((x) => x.id === entry.questionnaire) : undefined;
+    return [{ dva: za.dva, resources: [endpoint, build.activityDefinition(za, entry, (q?.url as string | undefined) ?? null)] }];
+  });
+}
+
+/**
+ * A module registered (or changed) while the sandbox runs: its catalogue entries are written at
+ * once, so that a clinician can assign it (issue 14); unchanged ones are left alone. Returns how
+ * many resources were written.
+ */
+export function provisionModule(db: Database, network: ResolvedNetwork, m: ResolvedModule): number {
+  const fhir = new FhirStore(db);
+  let written = 0;
+  db.transaction(() => {
+    for (const { dva, resources } of moduleCatalogue(network, m)) {
+      for (const r of resources) {
+        const stored = fhir.read(dva, r.resourceType, r.id!);
+        if (stored && JSON.stringify({ ...stored.resource, meta: undefined }) === JSON.stringify({ ...r, meta: undefined })) continue;
+        fhir.save(dva, r);
+        written++;
+      }
+    }
+  })();
+  return written;
+}
+
+/**
+ * A module removed while the sandbox runs: its Endpoints go "off" and its ActivityDefinitions
+ * "retired" (Tasks that name them keep their references; the PGO no longer launches it, the portal
+ * no longer offers it).
+ */
+export function retireModule(db: Database, network: ResolvedNetwork, m: ResolvedModule): number {
+  const fhir = new FhirStore(db);
+  let written = 0;
+  db.transaction(() => {
+    for (const { dva, resources } of moduleCatalogue(network, m)) {
+      for (const r of resources) {
+        const stored = fhir.read(dva, r.resourceType, r.id!);
+        if (!stored) continue;
+        const status = r.resourceType === "Endpoint" ? "off" : "retired";
+        if (stored.resource.status === status) continue;
+        fhir.save(dva, { ...stored.resource, status });
+        written++;
+      }
+    }
+  })();
+  return written;
 }
 
 export async function seedDatabase(db: Database, network: ResolvedNetwork, now = Date.now()): Promise<SeedSummary> {
@@ -122,11 +190,15 @@ export function seededFor(network: ResolvedNetwork): string {
 
 /**
  * Identifies the network definition the seed was made from (ports and domain left out). MedMij
- * Beheer's settings (`beheer` at the top and on each PGO and DVA) are left out as well: the seed
- * holds nothing of them, so a database seeded before Beheer existed still matches.
+ * Beheer's and Verbind.MedMij's settings (`beheer` at the top and on each PGO and DVA, `verbind`)
+ * are left out as well: the seed holds nothing of them, so a database seeded before they existed
+ * still matches.
  */
 export function networkFingerprint(network: ResolvedNetwork): string {
-  const text = JSON.stringify(network.definition, (key, value: unknown) => (key === "beheer" ? undefined : value));
+  // Actors registered at run time (issue 14) are no part of it either: they bring their own
+  // catalogue entries when registered and survive a reset, so they never make the seed stale.
+  const text = JSON.stringify(network.definition, (key, value: unknown) => (key === "beheer" || key === "verbind" ? undefined
+    : Array.isArray(value) ? value.filter((e) => !(typeof e === "object" && e !== null && "registered" in e)) : value));
   return new Bun.CryptoHasher("sha256").update(text).digest("hex");
 }
 

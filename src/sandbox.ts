@@ -21,7 +21,9 @@ import { MIGRATIONS } from "./shared/migrations.ts";
 import { FaultRegistry } from "./shared/faults.ts";
 import type { NetworkDefinition } from "./shared/network.ts";
 import { resolveNetwork, type ResolvedNetwork } from "./shared/resolved-network.ts";
-import { isSeeded, networkChangedSinceSeed, relocateEndpoints, seedDatabase } from "../seed/seed.ts";
+import { isSeeded, networkChangedSinceSeed, provisionModule, relocateEndpoints, retireModule, seedDatabase } from "../seed/seed.ts";
+import { QUESTIONNAIRES } from "../seed/questionnaires.ts";
+import { ActorError, ActorRegistry, type RegisteredActor } from "./shared/actor-registry.ts";
 import { tokensMayHaveChanged } from "./dva/auth/store.ts";
 import { startLogDelivery, type LogDelivery } from "./shared/log-delivery.ts";
 
@@ -121,9 +123,16 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     return abort(e);
   }
 
-  const network = resolveNetwork(definition, config.domain, server.port!);
+  // The network file (or the default) plus the actors teams registered at run time (issue 14).
+  const registry = new ActorRegistry(db, definition);
+  let network: ResolvedNetwork;
   let ctx: SandboxContext;
   try {
+    const started = registry.startNetwork();
+    for (const { actor, problems } of started.skipped) {
+      log(`warning: registered actor ${actor.id} no longer fits this network and is left out: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+    }
+    network = resolveNetwork(started.definition, config.domain, server.port!);
     ctx = createContext(config, db, network);
   } catch (e) {
     return abort(e);
@@ -149,11 +158,20 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     return abort(dataFileError(e, config.dataPath) ?? new StartError(`seeding failed, the database is unchanged: ${e instanceof Error ? e.message : String(e)}`));
   }
 
+  /** Route every host of `ctx.network`: at start, and again after a registration changed it. */
+  const route = () => {
+    dispatch = limitBodies(createDispatcher(ctx, buildHostMap(ctx), exchanges), ctx.network.beheer.internal ? ctx.network.beheer.hostname : null);
+  };
   try {
-    dispatch = limitBodies(createDispatcher(ctx, buildHostMap(ctx), exchanges), network.beheer.internal ? network.beheer.hostname : null);
+    route();
   } catch (e) {
     return abort(e);
   }
+  ctx.actors = actorService(ctx, registry, (next) => {
+    const previous = ctx.network;
+    ctx.network = resolveNetwork(next, config.domain, server.port!);
+    try { route(); } catch (e) { ctx.network = previous; route(); throw e; }
+  });
   chain.startPruning();
   // SD 4.5.1: the PGO and the DVAs deliver their lines to MedMij Beheer, as real participants do.
   const logDelivery = startLogDelivery(network, chain, db);
@@ -200,6 +218,53 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
 /** How many HTTP exchanges are kept for `keepLines` chain-log lines (0: no limit either). */
 export const exchangesKept = (keepLines: number) => (keepLines > 0 ? Math.ceil(keepLines / 4) : 0);
 
+/**
+ * Registering, changing and removing a team's actor (issue 14 §1): checked against the whole
+ * network first (nothing is stored when it does not fit), then stored, its catalogue entries
+ * written (a module), and the network replaced — no restart, no reset, no data lost.
+ */
+function actorService(ctx: SandboxContext, registry: ActorRegistry, apply: (definition: NetworkDefinition) => void): SandboxContext["actors"] {
+  const questionnaires = new Set(QUESTIONNAIRES.map((q) => q.id));
+  const checkCatalogue = (actor: RegisteredActor) => {
+    const q = (actor.entry.activity as { questionnaire?: unknown } | undefined)?.questionnaire;
+    if (actor.kind === "module" && typeof q === "string" && !questionnaires.has(q)) {
+      throw new ActorError(400, [{ path: "activity.questionnaire", message: `names no Questionnaire of the DVAs; one of ${[...questionnaires].join(", ")}` }]);
+    }
+  };
+  const moduleOf = (id: string) => ctx.network.modules.find((m) => m.registered === id);
+  const save = (actor: RegisteredActor, definition: NetworkDefinition) => {
+    checkCatalogue(actor);
+    const before = moduleOf(actor.id);
+    const network = ctx.network;
+    ctx.db.transaction(() => registry.save(actor))();
+    apply(definition);
+    const after = moduleOf(actor.id);
+    // A module that moved off a DVA leaves its entries there retired; the rest are (re)written.
+    if (before) retireModule(ctx.db, network, { ...before, clients: before.clients.filter((c) => !after?.clients.some((x) => x.dva === c.dva)) });
+    if (after) provisionModule(ctx.db, ctx.network, after);
+    return actor;
+  };
+  return {
+    list: () => registry.list(),
+    get: (id) => registry.get(id),
+    register(input) {
+      const { actor, definition } = registry.prepare(input);
+      return save(actor, definition);
+    },
+    change(id, input) {
+      const { actor, definition } = registry.prepare(input, id);
+      return save(actor, definition);
+    },
+    remove(id) {
+      const definition = registry.prepareRemoval(id);
+      const module = moduleOf(id);
+      if (module) retireModule(ctx.db, ctx.network, module);
+      registry.remove(id);
+      apply(definition);
+    },
+  };
+}
+
 function createContext(config: Config, db: Database, network: ResolvedNetwork): SandboxContext {
   const faults = new FaultRegistry(db);
   const retention = { keepLines: config.logKeepLines, keepHours: config.logKeepHours };
@@ -208,8 +273,15 @@ function createContext(config: Config, db: Database, network: ResolvedNetwork): 
   // as many: an exchange is ~2 KB stored where a line is ~530 bytes, and a journey makes ~40 of
   // them to ~65 lines, so the HAR files of the newest ~3 000 journeys take about what the lines do.
   const exchanges = new ExchangeLog(db, chain, { retention: { keepLines: exchangesKept(retention.keepLines), keepHours: retention.keepHours } });
-  return {
+  const retained = new Map<string, unknown>();
+  const unavailable = () => { throw new Error("the actor registry is not ready yet"); };
+  const ctx: SandboxContext = {
     config, db, network, faults, chain, exchanges,
+    actors: { list: () => [], get: () => null, register: unavailable, change: unavailable, remove: unavailable },
+    retained<T>(key: string, make: () => T): T {
+      if (!retained.has(key)) retained.set(key, make());
+      return retained.get(key) as T;
+    },
     secret: (name) => secret(db, name),
     csrf: new Csrf(secret(db, "csrf_secret")),
     tickets: new Tickets(secret(db, "ticket_secret"), db),
@@ -217,11 +289,12 @@ function createContext(config: Config, db: Database, network: ResolvedNetwork): 
     async reset() {
       chain.flush();
       exchanges.reset();
-      await seedDatabase(db, network);
+      await seedDatabase(db, ctx.network);
       tokensMayHaveChanged();
       faults.reload();
     },
   };
+  return ctx;
 }
 
 /** Start failures the user can fix are StartErrors (exit 2, one clear line); anything else is a bug and keeps its stack. */

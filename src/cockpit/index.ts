@@ -19,6 +19,7 @@ import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
 import { traceExport } from "./trace-export.ts";
+import { actorsApi } from "./actors-api.ts";
 import { Mailbox, parseMail } from "./mailbox.ts";
 import { MailPage, MailboxPage } from "../../views/cockpit/mailbox.tsx";
 
@@ -78,6 +79,7 @@ export function createCockpit(ctx: SandboxContext) {
   }
 
   const faultsJson = () => ({ faults: ctx.faults.get(), available: FAULTS.map((f) => f.key) });
+  const actorApi = actorsApi(ctx);
 
   return createActorApp("cockpit", themes.cockpit)
     .get("/", ({ request }) => {
@@ -180,6 +182,18 @@ export function createCockpit(ctx: SandboxContext) {
       }
     })
     .get("/api/network", () => jsonResponse(networkJson(ctx.network)))
+    // A team's own actors, registered while the sandbox runs (issue 14 §1).
+    .get("/api/actors", () => actorApi.list())
+    .post("/api/actors", async ({ request }) => {
+      const body = await jsonBody(request);
+      return body.ok ? actorApi.create(body.body) : body.response;
+    })
+    .get("/api/actors/:id", ({ params }) => actorApi.get(params.id))
+    .put("/api/actors/:id", async ({ params, request }) => {
+      const body = await jsonBody(request);
+      return body.ok ? actorApi.replace(params.id, body.body) : body.response;
+    })
+    .delete("/api/actors/:id", ({ params }) => actorApi.remove(params.id))
     .get("/api/faults", () => jsonResponse(faultsJson()))
     .post("/api/faults", async ({ request }) => {
       const body = await jsonBody(request);

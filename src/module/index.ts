@@ -317,9 +317,10 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
       const s = session.data;
       const client = modules.flatMap((m) => m.clients).find((c) => c.clientId === s.clientId);
       if (s.accessToken && s.revocationEndpoint && client) {
-        await http.send(s.revocationEndpoint, { method: "POST", trace: trace(s), headers: { "Content-Type": "application/x-www-form-urlencoded",
-          Authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString("base64")}` },
-          body: new URLSearchParams({ token: s.accessToken }) }).catch(() => null);
+        // RFC 7009 §2.1: a confidential client authenticates; a public one names itself.
+        const auth = client.clientSecret === undefined ? null : `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString("base64")}`;
+        await http.send(s.revocationEndpoint, { method: "POST", trace: trace(s), headers: { "Content-Type": "application/x-www-form-urlencoded", ...(auth ? { Authorization: auth } : {}) },
+          body: new URLSearchParams({ token: s.accessToken, ...(auth ? {} : { client_id: client.clientId }) }) }).catch(() => null);
       }
       store.end(session.id);
       return new Response(null, { status: 303, headers: { Location: back(s.returnUrl) ?? "/" } });

@@ -57,7 +57,7 @@ export interface LaunchContext {
 /** Ids the module takes over from a response must be well formed (log safety), as shared/trace.ts does for requests. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export async function redeem(as: oauth.AuthorizationServer, p: { clientId: string; clientSecret: string; redirectUri: string; callback: URL; state: string; codeVerifier: string }): Promise<LaunchContext> {
+export async function redeem(as: oauth.AuthorizationServer, p: { clientId: string; clientSecret: string | undefined; redirectUri: string; callback: URL; state: string; codeVerifier: string }): Promise<LaunchContext> {
   const client: oauth.Client = { client_id: p.clientId };
   let params: URLSearchParams;
   try {
@@ -66,7 +66,7 @@ export async function redeem(as: oauth.AuthorizationServer, p: { clientId: strin
     throw new LaunchError(p.callback.searchParams.get("error") ?? "invalid_request", p.callback.searchParams.get("error_description") ?? (e as Error).message);
   }
   try {
-    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(p.clientSecret), params, p.redirectUri, p.codeVerifier, insecure);
+    const response = await oauth.authorizationCodeGrantRequest(as, client, p.clientSecret === undefined ? oauth.None() : oauth.ClientSecretBasic(p.clientSecret), params, p.redirectUri, p.codeVerifier, insecure);
     // SD 3.7: the module passes the journey's X-Correlation-ID on; the DVA names it on its token response.
     const traceId = response.headers.get(CORRELATION_HEADER);
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);

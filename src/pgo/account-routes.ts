@@ -41,7 +41,7 @@ export function invitationOf(ctx: SandboxContext, next: string): string | null {
 }
 
 export function accountRoutes({ ctx, pgo, theme, store, expired, startSession, accountOf }: AccountDeps) {
-  const guard = createLoginGuard(`pgo:${pgo.clientId}`);
+  const guard = ctx.retained(`pgo:${pgo.clientId}:guard`, () => createLoginGuard(`pgo:${pgo.clientId}`));
   const passwords = createPasswordCheck(PASSWORD_OPTIONS);
   /**
    * Above the login and account forms (issue 12 §3): who is logged in already (with "Uitloggen",

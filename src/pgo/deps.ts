@@ -52,12 +52,14 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     return providers.map((p) => ({ name: p.name, displayName: displayName(p.name), connected: connected.has(p.name) }));
   };
 
+  // What the PGO holds in memory is retained across the host map's rebuilds (a team registering
+  // an actor mid-journey must not lose a pending launch): ctx.retained.
   /** The last collection's outcome per account and provider, for the overview's hints. */
-  const lastResults = new Map<string, SyncResult>();
+  const lastResults = ctx.retained(`pgo:${pgo.clientId}:lastResults`, () => new Map<string, SyncResult>());
   /** When each connection's copy was last replaced by a full collection; in memory, so the first collection after a start is full. */
-  const lastFull = new Map<string, number>();
+  const lastFull = ctx.retained(`pgo:${pgo.clientId}:lastFull`, () => new Map<string, number>());
   /** The collection running per connection: the next one waits for it (two tabs, the htmx refresh, a return from a module). */
-  const collecting = new Map<string, Promise<unknown>>();
+  const collecting = ctx.retained(`pgo:${pgo.clientId}:collecting`, () => new Map<string, Promise<unknown>>());
 
   /**
    * Collect one provider's tasks (SD 3.3.4), one collection at a time per connection; a caller
@@ -140,13 +142,13 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
    * its send_smart_launch_request, the launch code's reference, and whether the module's answer
    * (receive_smart_launch_response or _request_error, at the first return) is logged yet.
    */
-  const launches = new Map<string, Launch>();
+  const launches = ctx.retained(`pgo:${pgo.clientId}:launches`, () => new Map<string, Launch>());
   /**
    * Each account's latest launch. A module that sends the person back before it has the launch
    * context (an expired launch code) knows no return_url, only the PGO's /launch_callback; the PGO
    * still knows which task it launched (SD 4.2.3 names its provider and DVA).
    */
-  const lastLaunches = new Map<string, { zorgaanbieder: string; taskId: string; traceId: string; at: number }>();
+  const lastLaunches = ctx.retained(`pgo:${pgo.clientId}:lastLaunches`, () => new Map<string, { zorgaanbieder: string; taskId: string; traceId: string; at: number }>());
   const lastLaunchOf = (accountId: string, maxAgeMs = 60 * 60_000) => {
     const launch = lastLaunches.get(accountId);
     return launch && Date.now() - launch.at <= maxAgeMs ? launch : null;

@@ -6,15 +6,33 @@ import type { Database } from "bun:sqlite";
 import type { Config } from "../config.ts";
 import type { ChainLog } from "./chain-log.ts";
 import type { Csrf } from "./csrf.ts";
+import type { RegisteredActor } from "./actor-registry.ts";
 import type { ExchangeLog } from "./exchange-log.ts";
 import type { FaultRegistry } from "./faults.ts";
 import type { ResolvedNetwork } from "./resolved-network.ts";
 import type { Tickets } from "./tickets.ts";
 
+/** Actors teams register while the sandbox runs (issue 14 §1); each change takes effect at once. */
+export interface ActorService {
+  list(): RegisteredActor[];
+  get(id: string): RegisteredActor | null;
+  /** Throws ActorError (400 with every problem, 409 when the id is taken). */
+  register(input: unknown): RegisteredActor;
+  change(id: string, input: unknown): RegisteredActor;
+  remove(id: string): void;
+}
+
 export interface SandboxContext {
   config: Config;
   db: Database;
+  /** The running network; replaced (not changed) when a team registers, changes or removes an actor. */
   network: ResolvedNetwork;
+  actors: ActorService;
+  /**
+   * State an actor app keeps across the rebuilds of the host map a registration causes (a PGO's
+   * pending launches): made on first use per key, then the same object.
+   */
+  retained<T>(key: string, make: () => T): T;
   faults: FaultRegistry;
   chain: ChainLog;
   /** The HTTP exchanges of each trace, for its HAR file (issue 13 §3). */

@@ -352,4 +352,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX exchange_log_also_trace ON exchange_log (also_trace_id) WHERE also_trace_id IS NOT NULL;
     `,
   },
+  {
+    version: 15,
+    name: "sandbox: actors registered at run time",
+    sql: `
+      -- A team's own PGO, module, DVA or system (issue 14), added to the network while it runs;
+      -- kept on Reset (shared/actor-registry.ts).
+      CREATE TABLE sandbox_actor (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        entry TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

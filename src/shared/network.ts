@@ -30,6 +30,8 @@ export interface DvaDefinition {
   pkce?: PkcePolicy;
   /** HTTP Basic credentials at MedMij Beheer's logging interface; derived when absent (beheerCredentials). */
   beheer?: BeheerCredentials;
+  /** Set on an entry a team registered at run time (issue 14): the id of its registration. */
+  registered?: string;
 }
 
 export type PkcePolicy = "optional" | "required";
@@ -50,6 +52,23 @@ export interface ZorgaanbiederDefinition {
   dataServices: string[];
   /** The zorgaanbieder's own systems (clinician portal) at its DVA: client_credentials. */
   systemClient: { clientId: string; clientSecret: string };
+  /**
+   * Its code on Verbind.MedMij (`verbind.<domain>/code/<code>`, issue 14): 7 digits, the last a
+   * check digit (verbindCodeValid). Derived from the name when absent (verbindCodeOf).
+   */
+  verbindCode?: string;
+  registered?: string;
+}
+
+/**
+ * Another system of a zorgaanbieder at its DVA (issue 14: a team's EPD or script), with its own
+ * client_credentials; the zorgaanbieder's `systemClient` stays the sandbox portal's.
+ */
+export interface SystemDefinition {
+  zorgaanbieder: string;
+  clientId: string;
+  clientSecret: string;
+  registered?: string;
 }
 
 export interface PgoDefinition {
@@ -61,6 +80,12 @@ export interface PgoDefinition {
   redirectUris: string[];
   /** HTTP Basic credentials at MedMij Beheer's logging interface; derived when absent (beheerCredentials). */
   beheer?: BeheerCredentials;
+  /**
+   * Whether the PGO supports Aanbiedermodules (data service 99; default true). The OAuthclientlist
+   * carries no data services, so Verbind.MedMij lists a PGO by this flag (AM-FE-015).
+   */
+  aanbiedermodules?: boolean;
+  registered?: string;
 }
 
 /** A participant's login at MedMij Beheer's logging interface (issue 13: `POST /eagleeye/v1/logs`, HTTP Basic). */
@@ -97,7 +122,11 @@ export function beheerCredentials(p: { beheer?: BeheerCredentials }, username: s
 export interface ModuleClientDefinition {
   dva: string;
   clientId: string;
-  clientSecret: string;
+  /**
+   * Absent: a public client (issue 14: a browser-only SMART app) — no client authentication,
+   * PKCE S256 required, and the DVA answers CORS requests from the module's origin.
+   */
+  clientSecret?: string;
   /** Paths on the module host (or absolute URLs). */
   redirectUris: string[];
 }
@@ -111,6 +140,13 @@ export interface ModuleDefinition {
   /** DVA demands a DigiD login of at most 15 minutes ago before issuing a launch code (SD 3.4). */
   reIdentify: boolean;
   clients: ModuleClientDefinition[];
+  /**
+   * What the portal's catalogue offers for it (issue 14: a team's module). The seed's own modules
+   * take theirs from seed/catalogue.ts; a module with `activity` gets one ActivityDefinition and
+   * one Endpoint per zorgaanbieder at each DVA it has a client at.
+   */
+  activity?: { title: string; description?: string; kind?: "questionnaire" | "information"; questionnaire?: string };
+  registered?: string;
 }
 
 export interface PatientDefinition {
@@ -145,13 +181,39 @@ export interface NetworkDefinition {
   xis: { host: string; displayName: string };
   /** MedMij Beheer; `{ host: "beheer" }` when absent. */
   beheer?: BeheerDefinition;
+  /** Verbind.MedMij (issue 14); `{ host: "verbind" }` when absent. */
+  verbind?: { host: string };
   dataServices: DataServiceDefinition[];
   dvas: DvaDefinition[];
   zorgaanbieders: ZorgaanbiederDefinition[];
   pgos: PgoDefinition[];
   modules: ModuleDefinition[];
+  /** Further systems of zorgaanbieders (client_credentials), besides each one's `systemClient`. */
+  systems?: SystemDefinition[];
   patients: PatientDefinition[];
   clinicians: ClinicianDefinition[];
+}
+
+export const DEFAULT_VERBIND = { host: "verbind" } as const;
+
+/** The check digit of a Verbind.MedMij code: the 11-check's weights 7..2 over the first six digits, as a BSN's (0 for a remainder of 10). */
+function verbindCheckDigit(six: string): number {
+  let sum = 0;
+  for (let i = 0; i < 6; i++) sum += Number(six[i]) * (7 - i);
+  return (11 - (sum % 11)) % 11 % 10;
+}
+
+/** 7 digits whose last is the check digit of the first six. */
+export function verbindCodeValid(code: string): boolean {
+  return /^\d{7}$/.test(code) && verbindCheckDigit(code.slice(0, 6)) === Number(code[6]);
+}
+
+/** A zorgaanbieder's Verbind.MedMij code as the network gives it, else six digits from its name's SHA-256 and a check digit. */
+export function verbindCodeOf(z: Pick<ZorgaanbiederDefinition, "name" | "verbindCode">): string {
+  if (z.verbindCode) return z.verbindCode;
+  const hash = new Bun.CryptoHasher("sha256").update(z.name).digest();
+  const six = String(hash.readUInt32BE(0) % 900_000 + 100_000);
+  return six + verbindCheckDigit(six);
 }
 
 export class NetworkError extends Error {
@@ -211,6 +273,7 @@ export function validateNetwork(input: unknown): NetworkDefinition {
   host("digid.host", n.digid?.host);
   host("xis.host", n.xis?.host);
   str("xis.displayName", n.xis?.displayName);
+  if (n.verbind !== undefined) host("verbind.host", n.verbind?.host);
   if (n.beheer !== undefined) {
     host("beheer.host", n.beheer?.host);
     const s = n.beheer?.abandonAfterSeconds;
@@ -266,8 +329,21 @@ export function validateNetwork(input: unknown): NetworkDefinition {
     }
     str(`${at}.systemClient.clientId`, z?.systemClient?.clientId);
     str(`${at}.systemClient.clientSecret`, z?.systemClient?.clientSecret, 8);
+    if (z?.verbindCode !== undefined && (typeof z.verbindCode !== "string" || !verbindCodeValid(z.verbindCode))) {
+      p(`${at}.verbindCode`, `must be 7 digits whose last is the check digit of the first six (weights 7..2, modulo 11), got ${JSON.stringify(z.verbindCode)}`);
+    }
   });
   unique("zorgaanbieders[].name", zas.map((z) => z?.name));
+  {
+    const owner = new Map<string, string>();
+    zas.forEach((z, i) => {
+      if (typeof z?.name !== "string") return;
+      const code = verbindCodeOf(z);
+      const other = owner.get(code);
+      if (other) p(`zorgaanbieders[${i}].verbindCode`, `Verbind.MedMij code ${code} is also that of ${other}; give one of them its own verbindCode`);
+      owner.set(code, `zorgaanbieders[${zas.indexOf(z)}] (${z.name})`);
+    });
+  }
   const zaNames = new Set(zas.map((z) => z?.name));
 
   const pgos = list<PgoDefinition>("pgos", n.pgos);
@@ -276,12 +352,30 @@ export function validateNetwork(input: unknown): NetworkDefinition {
     // OAuthclientOrganisatienaam is 3..50 characters in the OAuthclientlist schema.
     str(`pgos[${i}].displayName`, g?.displayName, 3, 50);
     if (g?.clientSecret !== undefined) str(`pgos[${i}].clientSecret`, g.clientSecret, 8);
+    if (g?.aanbiedermodules !== undefined && typeof g.aanbiedermodules !== "boolean") p(`pgos[${i}].aanbiedermodules`, "must be true or false");
     const uris = list<string>(`pgos[${i}].redirectUris`, g?.redirectUris);
     if (Array.isArray(g?.redirectUris) && uris.length === 0) p(`pgos[${i}].redirectUris`, "needs at least one redirect URI");
     uris.forEach((u, j) => pathOrUrl(`pgos[${i}].redirectUris[${j}]`, u));
     // The derived username is the PGO's host name: a label is unique in the network, a URL's host may not be.
     beheerLogin(`pgos[${i}].beheer`, g?.beheer, typeof g?.host !== "string" ? null : g.host.includes("://") ? URL.parse(g.host)?.hostname ?? null : `${g.host}.<domain>`);
   });
+  {
+    // A PGO's client_id is its host name (the OAuthclientlist's Hostname), without the port: two
+    // PGOs on one host name would be one client to every DVA (issue 14).
+    const owner = new Map<string, string>();
+    pgos.forEach((g, i) => {
+      if (typeof g?.host !== "string" || !g.host.includes("://")) return;
+      const name = URL.parse(g.host)?.hostname;
+      if (!name) return;
+      const other = owner.get(name);
+      if (other) {
+        p(`pgos[${i}].host`, `its client_id would be ${JSON.stringify(name)}, which is already that of ${other}: MedMij names a PGO by its host name, not its port; run each PGO on a name of its own, e.g. http://<team>.localhost:<port>`);
+        // One message for the clash, not a second about the Beheer username derived from it.
+        if (g.beheer === undefined) beheerUsers.splice(beheerUsers.findIndex(([path]) => path === `pgos[${i}].beheer`), 1);
+      }
+      owner.set(name, `pgos[${i}] (${g.host})`);
+    });
+  }
   {
     const owner = new Map<string, string>();
     for (const [path, username] of beheerUsers) {
@@ -307,20 +401,38 @@ export function validateNetwork(input: unknown): NetworkDefinition {
     clients.forEach((c, j) => {
       if (!dvaIds.has(c?.dva)) p(`${at}.clients[${j}].dva`, `names no DVA of this network: ${JSON.stringify(c?.dva)}`);
       str(`${at}.clients[${j}].clientId`, c?.clientId);
-      str(`${at}.clients[${j}].clientSecret`, c?.clientSecret, 8);
+      // No secret: a public client (PKCE S256 required at the DVA).
+      if (c?.clientSecret !== undefined) str(`${at}.clients[${j}].clientSecret`, c.clientSecret, 8);
       const uris = list<string>(`${at}.clients[${j}].redirectUris`, c?.redirectUris);
       if (Array.isArray(c?.redirectUris) && uris.length === 0) p(`${at}.clients[${j}].redirectUris`, "needs at least one redirect URI");
       uris.forEach((u, k) => pathOrUrl(`${at}.clients[${j}].redirectUris[${k}]`, u));
     });
     unique(`${at}.clients[].dva`, clients.map((c) => c?.dva));
+    if (m?.activity !== undefined) {
+      const a = m.activity as Partial<NonNullable<ModuleDefinition["activity"]>> | null;
+      str(`${at}.activity.title`, a?.title);
+      if (a?.description !== undefined) str(`${at}.activity.description`, a.description, 1, 1000);
+      if (a?.kind !== undefined && a.kind !== "questionnaire" && a.kind !== "information") p(`${at}.activity.kind`, `must be "questionnaire" or "information", got ${JSON.stringify(a.kind)}`);
+      if (a?.questionnaire !== undefined && (typeof a.questionnaire !== "string" || !ID.test(a.questionnaire))) p(`${at}.activity.questionnaire`, `must be the id of a Questionnaire the DVAs hold, got ${JSON.stringify(a.questionnaire)}`);
+    }
   });
   unique("modules[].id", modules.map((m) => m?.id));
+  const systems = n.systems === undefined ? [] : list<SystemDefinition>("systems", n.systems);
+  systems.forEach((x, i) => {
+    if (!zaNames.has(x?.zorgaanbieder)) p(`systems[${i}].zorgaanbieder`, `names no zorgaanbieder of this network: ${JSON.stringify(x?.zorgaanbieder)}`);
+    str(`systems[${i}].clientId`, x?.clientId);
+    str(`systems[${i}].clientSecret`, x?.clientSecret, 8);
+  });
+  const dvaOf = (za: unknown) => zas.find((z) => z?.name === za)?.dva;
   // client_ids are unique per DVA across modules, PGOs and zorgaanbieder systems.
   for (const dva of dvaIds) {
     unique(`client_id at DVA ${dva}`, [
       ...modules.flatMap((m) => (m?.clients ?? []).filter((c) => c?.dva === dva).map((c) => c.clientId)),
       ...zas.filter((z) => z?.dva === dva).map((z) => z?.systemClient?.clientId),
-    ]);
+      ...systems.filter((x) => dvaOf(x?.zorgaanbieder) === dva).map((x) => x?.clientId),
+      // A PGO's host name once (two PGOs on one name are reported above).
+      ...new Set(pgos.map((g) => (typeof g?.host !== "string" ? undefined : g.host.includes("://") ? URL.parse(g.host)?.hostname : undefined))),
+    ].filter((id) => id !== undefined));
   }
 
   const patients = list<PatientDefinition>("patients", n.patients);
@@ -363,6 +475,7 @@ export function validateNetwork(input: unknown): NetworkDefinition {
     // Two actors must not share a host (modules may share theirs: one module application).
     const hosts = ([
       ["register.host", n.register?.host], ["digid.host", n.digid?.host], ["xis.host", n.xis?.host], ["beheer.host", n.beheer?.host ?? DEFAULT_BEHEER.host],
+      ["verbind.host", n.verbind?.host ?? DEFAULT_VERBIND.host],
       ...dvas.flatMap((d, i) => [[`dvas[${i}].authHost`, d?.authHost], [`dvas[${i}].fhirHost`, d?.fhirHost]]),
       ...pgos.map((g, i) => [`pgos[${i}].host`, g?.host]),
       ...[...new Set(modules.map((m) => m?.host))].map((h) => ["modules[].host", h]),

@@ -4,9 +4,9 @@
  * the public host and port" holds everywhere.
  */
 import {
-  DEFAULT_BEHEER, beheerCredentials,
+  DEFAULT_BEHEER, DEFAULT_VERBIND, beheerCredentials, verbindCodeOf,
   type BeheerCredentials, type ClinicianDefinition, type DataServiceDefinition, type DvaDefinition, type ModuleDefinition,
-  type NetworkDefinition, type PatientDefinition, type PgoDefinition, type ZorgaanbiederDefinition,
+  type NetworkDefinition, type PatientDefinition, type PgoDefinition, type SystemDefinition, type ZorgaanbiederDefinition,
 } from "./network.ts";
 
 export interface Site {
@@ -19,9 +19,10 @@ export interface Site {
 }
 
 export interface ResolvedDva extends Omit<DvaDefinition, "beheer"> { auth: Site; fhir: Site; fhirBase: string; beheer: BeheerCredentials }
-export interface ResolvedZorgaanbieder extends ZorgaanbiederDefinition { dvaSite: ResolvedDva; scope: string }
-export interface ResolvedPgo extends Omit<PgoDefinition, "redirectUris" | "beheer"> { site: Site; clientId: string; redirectUris: string[]; beheer: BeheerCredentials }
-export interface ResolvedModuleClient { dva: string; clientId: string; clientSecret: string; redirectUris: string[] }
+export interface ResolvedZorgaanbieder extends Omit<ZorgaanbiederDefinition, "verbindCode"> { dvaSite: ResolvedDva; scope: string; verbindCode: string }
+export interface ResolvedPgo extends Omit<PgoDefinition, "redirectUris" | "beheer" | "aanbiedermodules"> { site: Site; clientId: string; redirectUris: string[]; beheer: BeheerCredentials; aanbiedermodules: boolean }
+/** `clientSecret` undefined: a public client (PKCE S256, CORS from the module's origin). */
+export interface ResolvedModuleClient { dva: string; clientId: string; clientSecret: string | undefined; redirectUris: string[] }
 export interface ResolvedModule extends Omit<ModuleDefinition, "clients"> { site: Site; launchUrl: string; clients: ResolvedModuleClient[] }
 export interface ResolvedPatient extends PatientDefinition { fullName: string }
 export interface ResolvedClinician extends ClinicianDefinition { fullName: string }
@@ -36,11 +37,13 @@ export interface ResolvedNetwork {
   xis: Site & { displayName: string };
   /** MedMij Beheer (issue 13): the logging interface and its dashboards. */
   beheer: Site & { abandonAfterMs: number };
+  verbind: Site;
   dataServices: DataServiceDefinition[];
   dvas: ResolvedDva[];
   zorgaanbieders: ResolvedZorgaanbieder[];
   pgos: ResolvedPgo[];
   modules: ResolvedModule[];
+  systems: SystemDefinition[];
   patients: ResolvedPatient[];
   clinicians: ResolvedClinician[];
   /** The definition as loaded (for /api/network and reseeding). */
@@ -81,6 +84,7 @@ export function resolveNetwork(def: NetworkDefinition, domain: string, port: num
     xis: { ...site(def.xis.host), displayName: def.xis.displayName },
     beheer: { ...site(def.beheer?.host ?? DEFAULT_BEHEER.host),
       abandonAfterMs: (def.beheer?.abandonAfterSeconds ?? DEFAULT_BEHEER.abandonAfterSeconds) * 1000 },
+    verbind: site(def.verbind?.host ?? DEFAULT_VERBIND.host),
     dataServices: def.dataServices,
     dvas,
     zorgaanbieders: def.zorgaanbieders.map((z) => ({
@@ -88,10 +92,11 @@ export function resolveNetwork(def: NetworkDefinition, domain: string, port: num
       dvaSite: dvaById.get(z.dva)!,
       // SD 3.3: the scope is the zorgaanbiedernaam without "@medmij".
       scope: z.name.replace(/@medmij$/, ""),
+      verbindCode: verbindCodeOf(z),
     })),
     pgos: def.pgos.map((g) => {
       const s = site(g.host);
-      return { ...g, site: s, clientId: s.hostname, redirectUris: g.redirectUris.map((u) => absolute(s, u)), beheer: beheerCredentials(g, s.hostname) };
+      return { ...g, site: s, clientId: s.hostname, redirectUris: g.redirectUris.map((u) => absolute(s, u)), beheer: beheerCredentials(g, s.hostname), aanbiedermodules: g.aanbiedermodules ?? true };
     }),
     modules: def.modules.map((m) => {
       const s = site(m.host);
@@ -99,9 +104,10 @@ export function resolveNetwork(def: NetworkDefinition, domain: string, port: num
         ...m,
         site: s,
         launchUrl: absolute(s, m.launchPath),
-        clients: m.clients.map((c) => ({ ...c, redirectUris: c.redirectUris.map((u) => absolute(s, u)) })),
+        clients: m.clients.map((c) => ({ ...c, clientSecret: c.clientSecret, redirectUris: c.redirectUris.map((u) => absolute(s, u)) })),
       };
     }),
+    systems: def.systems ?? [],
     patients: def.patients.map((p) => ({ ...p, fullName: fullName(p) })),
     clinicians: def.clinicians.map((c) => ({ ...c, fullName: fullName(c) })),
     definition: def,

@@ -118,13 +118,14 @@ export function createXis(ctx: SandboxContext) {
 
   // Clinicians' passwords come from the network in plain text. Hashed once, on the first login
   // attempt of any kind, so a known and an unknown username both verify a hash (login-guard.ts).
-  const guard = createLoginGuard(`xis:${n.xis.hostname}`);
+  const guard = ctx.retained(`xis:${n.xis.hostname}:guard`, () => createLoginGuard(`xis:${n.xis.hostname}`));
   const passwords = createPasswordCheck();
-  let clinicianHashes: Promise<Map<string, string>> | undefined;
+  // Retained across the host map's rebuilds (issue 14): hashing every clinician's password again costs a login.
+  const hashes = ctx.retained(`xis:${n.xis.hostname}:hashes`, () => ({ clinicianHashes: undefined as Promise<Map<string, string>> | undefined }));
   const hashOf = async (c: ResolvedClinician | undefined) => {
-    clinicianHashes ??= Promise.all(n.clinicians.map(async (x) => [x.id, await passwords.hash(x.password)] as const)).then((pairs) => new Map(pairs));
-    const hashes = await clinicianHashes;
-    return c ? hashes.get(c.id) : undefined;
+    hashes.clinicianHashes ??= Promise.all(n.clinicians.map(async (x) => [x.id, await passwords.hash(x.password)] as const)).then((pairs) => new Map(pairs));
+    const clinicianHashes = await hashes.clinicianHashes;
+    return c ? clinicianHashes.get(c.id) : undefined;
   };
   const loginFailed = (request: Request, next: string, username: string, status: number, error: string, headers?: Record<string, string>) => {
     const csrf = ctx.csrf.grant(request);

@@ -138,7 +138,7 @@ describe("GET /api/network", () => {
     }
     expect(network.modules[0].launchUrl).toBe(`${sandbox.url("module")}/launch`);
     expect(network.modules[0].clients[0]).toEqual({
-      dva: "zorgnet", clientId: "zorgmodules-zorgnet", clientSecret: "zorgmodules-zorgnet-secret",
+      dva: "zorgnet", clientId: "zorgmodules-zorgnet", clientSecret: "zorgmodules-zorgnet-secret", public: false,
       redirectUris: [`${sandbox.url("module")}/callback`],
     });
   });

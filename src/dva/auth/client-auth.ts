@@ -11,7 +11,8 @@ import type { ResolvedDva, ResolvedNetwork, ResolvedPgo } from "../../shared/res
 
 export type TokenClient =
   | { kind: "pgo"; clientId: string; pgo: ResolvedPgo }
-  | { kind: "module"; clientId: string; moduleId: string }
+  /** `public`: no client secret (issue 14); its codes need PKCE S256. */
+  | { kind: "module"; clientId: string; moduleId: string; public: boolean }
   | { kind: "system"; clientId: string; zorgaanbieder: string };
 
 /** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
@@ -55,15 +56,24 @@ export function authenticateClient(request: Request, form: URLSearchParams, dva:
   for (const m of network.modules) {
     const c = m.clients.find((x) => x.dva === dva.id && x.clientId === clientId);
     if (c) {
+      if (c.clientSecret === undefined) {
+        // A public client (RFC 6749 §2.1, SMART client-public): it names itself in the form and
+        // proves nothing here; the authorization code it redeems is bound by PKCE S256 instead.
+        if (basic || formSecret !== null) throw new OAuthError("invalid_client", `${clientId} is een publieke client zonder client secret: stuur alleen client_id (en PKCE)`);
+        if (o.secretRequired) throw new OAuthError("invalid_client", `${clientId} is een publieke client en kan zich hier niet authenticeren (RFC 7662 §2.1)`);
+        return { kind: "module", clientId, moduleId: m.id, public: true };
+      }
       if (secret === null) throw new OAuthError("invalid_client", "client secret ontbreekt (client_secret_basic of client_secret_post)");
       if (!equal(secret, c.clientSecret)) throw new OAuthError("invalid_client", "onjuist client secret");
-      return { kind: "module", clientId, moduleId: m.id };
+      return { kind: "module", clientId, moduleId: m.id, public: false };
     }
   }
   const za = network.zorgaanbieders.find((z) => z.dva === dva.id && z.systemClient.clientId === clientId);
-  if (za) {
-    if (secret === null || !equal(secret, za.systemClient.clientSecret)) throw new OAuthError("invalid_client", "onjuist of ontbrekend client secret");
-    return { kind: "system", clientId, zorgaanbieder: za.name };
+  const system = za ? { zorgaanbieder: za.name, clientSecret: za.systemClient.clientSecret }
+    : network.systems.find((x) => x.clientId === clientId && network.zorgaanbieders.some((z) => z.name === x.zorgaanbieder && z.dva === dva.id));
+  if (system) {
+    if (secret === null || !equal(secret, system.clientSecret)) throw new OAuthError("invalid_client", "onjuist of ontbrekend client secret");
+    return { kind: "system", clientId, zorgaanbieder: system.zorgaanbieder };
   }
   throw new OAuthError("invalid_client", `onbekende client ${clientId} bij ${dva.name}`);
 }
