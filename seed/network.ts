@@ -13,6 +13,8 @@ const network: NetworkDefinition = {
   xis: { host: "xis", displayName: "Zorgverlenersportaal" },
   // MedMij Beheer (issue 13): the logging interface every PGO and DVA delivers its SD 4.5 lines to.
   beheer: { host: "beheer" },
+  // Verbind.MedMij (issue 14): the neutral page an invitation links to, where a person picks a PGO.
+  verbind: { host: "verbind" },
 
   dataServices: [
     { id: "99", name: "Verzamelen Aanbiedertaken 1.0", systemRole: "PT-TGB-1.0.0-alpha.2" },
@@ -54,6 +56,9 @@ const network: NetworkDefinition = {
 
   pgos: [
     { host: "pgo", displayName: "MijnGezondheid PGO", redirectUris: ["/auth_callback"] },
+    // A second PGO (issue 14), so that choosing one on Verbind.MedMij is real. No persona has an
+    // account here: an invited person creates one (AM-FE-016).
+    { host: "mijnzorgapp", displayName: "MijnZorgApp", redirectUris: ["/auth_callback"] },
   ],
 
   modules: [

@@ -6,11 +6,13 @@ import { createCockpit } from "./cockpit/index.ts";
 import { createDigid } from "./digid/index.ts";
 import { createDvaAuth } from "./dva/auth/index.ts";
 import { createDvaFhir } from "./dva/fhir/index.ts";
+import { moduleOrigins, withModuleCors } from "./dva/auth/cors.ts";
 import { createModuleApp } from "./module/index.ts";
 import { createPgo } from "./pgo/index.ts";
 import { createRegister } from "./register/index.ts";
 import { createXis } from "./xis/index.ts";
 import { createBeheer } from "./beheer/index.ts";
+import { createVerbind } from "./verbind/index.ts";
 import { actorSites, type ActorSite } from "./shared/actor-sites.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import type { HostMap, HostRoute } from "./server.ts";
@@ -24,12 +26,16 @@ function appFor(ctx: SandboxContext, a: ActorSite): Handler {
     case "cockpit": return handler(createCockpit(ctx));
     case "register": return handler(createRegister(ctx).app);
     case "digid": return handler(createDigid(ctx).app);
-    case "dva-auth": return handler(createDvaAuth(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!));
+    case "dva-auth": {
+      const dva = n.dvas[a.dvaIndex!]!;
+      return withModuleCors(handler(createDvaAuth(ctx, dva, a.dvaIndex!)), () => moduleOrigins(ctx.network, dva));
+    }
     case "dva-fhir": return createDvaFhir(ctx, n.dvas[a.dvaIndex!]!, a.dvaIndex!);
     case "pgo": return handler(createPgo(ctx, n.pgos[a.pgoIndex!]!));
     case "module": return handler(createModuleApp(ctx, n.modules.filter((m) => m.site.origin === a.site.origin)));
     case "xis": return handler(createXis(ctx));
     case "beheer": return createBeheer(ctx);
+    case "verbind": return handler(createVerbind(ctx));
   }
 }
 

@@ -17,6 +17,8 @@ export interface Theme {
 
 /** Colours of the actors whose theme carries a name from the network; DVAs by their position. */
 const COLORS = { pgo: "#1d4ed8", module: "#15803d", xis: "#a16207" } as const;
+/** PGOs by their position, so that a second PGO (issue 14) is told apart from the first: blue, then cyan. */
+const PGO_COLORS = ["#1d4ed8", "#0e7490", "#6d28d9", "#be123c"] as const;
 const DVA_COLORS = ["#0f766e", "#9d174d", "#1e40af", "#7c2d12"] as const;
 
 export const themes = {
@@ -25,7 +27,9 @@ export const themes = {
   digid: { name: "DigiD-simulator", role: "Nep-inlogdienst voor tests — geen echte DigiD", color: "#3f4a5a", mark: "SIM" },
   /** Stichting MedMij's own colour, orange (#c2410c: 5.2:1 with white), apart from every participant's. */
   beheer: { name: "MedMij Beheer", role: "Stichting MedMij — ketenmonitoring en logging interface", color: "#c2410c", mark: "MB" },
-  pgo: (name: string): Theme => ({ name, role: "Persoonlijke gezondheidsomgeving (PGO)", color: COLORS.pgo, mark: "PGO",
+  /** Verbind.MedMij (issue 14): neutral slate, no participant's colour — the person has not chosen a PGO yet. */
+  verbind: { name: "Verbind.MedMij", role: "Stichting MedMij — kies een PGO", color: "#475569", mark: "VM" },
+  pgo: (name: string, index = 0): Theme => ({ name, role: "Persoonlijke gezondheidsomgeving (PGO)", color: PGO_COLORS[index % PGO_COLORS.length]!, mark: "PGO",
     links: [{ href: "/privacy", label: "Privacyverklaring" }] }),
   module: (name: string): Theme => ({ name, role: "Aanbiedermodule van uw zorgaanbieder", color: COLORS.module, mark: "MOD" }),
   xis: (name: string): Theme => ({ name, role: "Zorgverlener (XIS)", color: COLORS.xis, mark: "XIS" }),
@@ -39,11 +43,12 @@ export const themes = {
 } as const;
 
 /** The colour of an actor by kind (and DVA position), for places that show several actors at once. */
-export function actorColor(kind: string, dvaIndex = 0): string {
+export function actorColor(kind: string, dvaIndex = 0, pgoIndex = 0): string {
   switch (kind) {
-    case "cockpit": case "register": case "digid": case "beheer": return themes[kind].color;
+    case "cockpit": case "register": case "digid": case "beheer": case "verbind": return themes[kind].color;
+    case "pgo": return PGO_COLORS[pgoIndex % PGO_COLORS.length]!;
     case "dva-auth": case "dva-fhir": return DVA_COLORS[dvaIndex % DVA_COLORS.length]!;
-    case "pgo": case "module": case "xis": return COLORS[kind];
+    case "module": case "xis": return COLORS[kind];
     default: return "#64748b";
   }
 }

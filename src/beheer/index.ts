@@ -44,7 +44,7 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
   const store = new BeheerStore(ctx.db, { keepLines: ctx.config.logKeepLines, keepHours: ctx.config.logKeepHours });
   const api = createLoggingApi(store, participants, ctx.network.beheer.origin);
   const dashboard = new Dashboard(store, participants, ctx.network.beheer.abandonAfterMs);
-  const lanes = (): Lane[] => actorSites(ctx.network).map((a) => ({ host: a.site.hostname, title: a.title, color: actorColor(a.kind, a.dvaIndex) }));
+  const lanes = (): Lane[] => actorSites(ctx.network).map((a) => ({ host: a.site.hostname, title: a.title, color: actorColor(a.kind, a.dvaIndex, a.pgoIndex) }));
   const kindOf = (raw: string | null): ChainKind | null => (CHAIN_KINDS as readonly string[]).includes(raw ?? "") ? raw as ChainKind : null;
   // The overview parses the newest lines (tens of ms at 20 000): every open page polls it, so it is
   // computed once per new delivery and at most every 2 s (the verdicts depend on the clock too).

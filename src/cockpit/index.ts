@@ -45,7 +45,7 @@ export function createCockpit(ctx: SandboxContext) {
   const actors = () => actorSites(ctx.network);
   const mailbox = new Mailbox(ctx.db);
   /** The timeline's columns: every actor by host name, in the cockpit's order, with its colour. */
-  const lanes = (): Lane[] => actors().map((a) => ({ host: a.site.hostname, title: a.title, color: actorColor(a.kind, a.dvaIndex) }));
+  const lanes = (): Lane[] => actors().map((a) => ({ host: a.site.hostname, title: a.title, color: actorColor(a.kind, a.dvaIndex, a.pgoIndex) }));
 
   async function health(): Promise<ActorHealth[]> {
     return Promise.all(actors().map(async (a) => {

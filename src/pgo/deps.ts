@@ -26,7 +26,7 @@ import { freshToken, readTask, syncProvider, type SyncResult } from "./sync.ts";
 export const FULL_COLLECTION_MS = 60 * 60_000;
 
 export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
-  const theme = themes.pgo(pgo.displayName);
+  const theme = themes.pgo(pgo.displayName, Math.max(0, ctx.network.pgos.indexOf(pgo)));
   const store = new PgoStore(ctx.db, new Sealer(ctx.secret("pgo_token_key")));
   const accountOf = (request: Request) => {
     const id = readCookie(request, PGO_SESSION_COOKIE);

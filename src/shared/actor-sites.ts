@@ -1,7 +1,7 @@
 /** Every actor of the network with its site, in the order the cockpit and the startup lines show them. */
 import type { ResolvedNetwork, Site } from "./resolved-network.ts";
 
-export type ActorKind = "cockpit" | "register" | "digid" | "dva-auth" | "dva-fhir" | "pgo" | "module" | "xis" | "beheer";
+export type ActorKind = "cockpit" | "register" | "digid" | "dva-auth" | "dva-fhir" | "pgo" | "module" | "xis" | "beheer" | "verbind";
 
 export interface ActorSite { kind: ActorKind; title: string; site: Site; dvaId?: string; pgoIndex?: number; dvaIndex?: number }
 
@@ -19,6 +19,7 @@ export function actorSites(n: ResolvedNetwork): ActorSite[] {
     ...moduleHosts.map((m): ActorSite => ({ kind: "module", title: `Module-applicatie (${n.modules.filter((x) => x.site.origin === m.site.origin).map((x) => x.name).join(", ")})`, site: m.site })),
     { kind: "xis", title: n.xis.displayName, site: n.xis },
     { kind: "beheer", title: "MedMij Beheer", site: n.beheer },
+    { kind: "verbind", title: "Verbind.MedMij", site: n.verbind },
   ];
 }
 

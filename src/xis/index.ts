@@ -39,7 +39,7 @@ export function createXis(ctx: SandboxContext) {
   const http = createHttpClient({ location: n.xis.hostname, chain: ctx.chain });
   const clients = new Map<string, DvaClient>();
   const portals = new Map<string, Portal>();
-  const pgoList = createPgoList(http, n.register.origin);
+  const pgoList = createPgoList(http, n.verbind.origin);
 
   function portalOf(c: ResolvedClinician): Portal {
     let portal = portals.get(c.id);
@@ -93,12 +93,14 @@ export function createXis(ctx: SandboxContext) {
     { status: extra.status ?? 200, setCookies: [csrf.setCookie] });
   }
 
-  /** AM-FE-005/014: the invitation with the PGO deep link (the sandbox's Verbind.MedMij), in the mailbox. */
+  /**
+   * AM-FE-005/014: the invitation in the mailbox, with the Verbind.MedMij link of the zorgaanbieder
+   * (`verbind.<domain>/code/<ZAcode>`, issue 14), where the person picks a PGO that supports modules.
+   */
   async function sendInvitation(c: ResolvedClinician, patient: Resource, what: string[], t: Trace): Promise<void> {
     const za = n.zorgaanbieders.find((z) => z.name === c.zorgaanbieder)!;
-    const pgo = n.pgos[0];
     const name = patientName(patient);
-    const link = pgo ? `${pgo.site.origin}/verbind?zorgaanbieder=${encodeURIComponent(za.name)}` : null;
+    const link = `${n.verbind.origin}/code/${za.verbindCode}`;
     const body = [
       `Beste ${name},`,
       what.length

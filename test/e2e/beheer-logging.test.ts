@@ -35,7 +35,8 @@ describe("MedMij Beheer: the logging interface", () => {
     expect(n.beheer.logs).toBe(`${sandbox.url("beheer")}/eagleeye/v1/logs`);
     // Derived from the network: username = the PGO's host name / the DVA's id, password = "<username>-beheer-secret".
     expect(n.pgos.map((p) => p.beheer)).toEqual([
-      { username: "pgo.localhost", password: "pgo.localhost-beheer-secret" }, { username: "teampgo.localhost", password: "teampgo.localhost-beheer-secret" }]);
+      { username: "pgo.localhost", password: "pgo.localhost-beheer-secret" }, { username: "mijnzorgapp.localhost", password: "mijnzorgapp.localhost-beheer-secret" },
+      { username: "teampgo.localhost", password: "teampgo.localhost-beheer-secret" }]);
     expect(n.dvas.map((d) => d.beheer.username)).toEqual(["zorgnet", "ggzconnect"]);
   });
 

@@ -113,7 +113,8 @@ describe("GET /api/network", () => {
   });
 
   test("pgos: clientId, clientSecret, redirectUris, base", () => {
-    expect(network.pgos.length).toBe(1);
+    // MijnGezondheid PGO and the second PGO, MijnZorgApp (issue 14).
+    expect(network.pgos.map((g: Json) => g.clientId)).toEqual(["pgo.localhost", "mijnzorgapp.localhost"]);
     const pgo = network.pgos[0] as Json;
     expect(pgo.clientId).toBe("pgo.localhost");
     expect("clientSecret" in pgo).toBe(true);

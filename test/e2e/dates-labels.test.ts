@@ -102,21 +102,21 @@ describe("PGO's met modules in the portal (AM-FE-004)", () => {
     const page = text(await read(`${sandbox.url("xis")}/patienten/patient-tom`, clinician));
     expect(page).toContain("PGO's met modules");
     expect(page).toContain("MijnGezondheid PGO (pgo.localhost)");
+    expect(page).toContain("MijnZorgApp (mijnzorgapp.localhost)");
   });
 
-  test("read over HTTP from the register: OAuthclientlist, Whitelist and Gegevensdienstnamenlijst; no answer is null", async () => {
-    const register = sandbox.url("register");
+  test("read over HTTP from Verbind.MedMij (issue 14): the PGOs that support Aanbiedermodules; no answer or a wrong shape is null", async () => {
+    const verbind = sandbox.url("verbind");
     const asked: string[] = [];
     const http: HttpClient = { send: async (url) => { asked.push(url); return fetch(url); } };
-    const pgos = await createPgoList(http, register).pgos({ traceId: "t", sessionId: null });
-    expect(pgos).toEqual([{ name: "MijnGezondheid PGO", hostname: "pgo.localhost" }]);
-    expect(asked.sort()).toEqual(["MedMij_Gegevensdienstnamenlijst", "MedMij_OAuthclientlist", "MedMij_Whitelist"].map((l) => `${register}/${l}.xml`));
+    const pgos = await createPgoList(http, verbind).pgos({ traceId: "t", sessionId: null });
+    expect(pgos).toEqual([{ name: "MijnGezondheid PGO", hostname: "pgo.localhost" }, { name: "MijnZorgApp", hostname: "mijnzorgapp.localhost" }]);
+    expect(asked).toEqual([`${verbind}/api/pgos`]);
     const down: HttpClient = { send: async () => new Response("", { status: 503 }) };
-    expect(await createPgoList(down, register).pgos({ traceId: "t", sessionId: null })).toBeNull();
-    // A PGO on the OAuthclientlist but not on the Whitelist is no participant.
-    const notWhitelisted: HttpClient = { send: async (url) => url.endsWith("MedMij_Whitelist.xml")
-      ? new Response('<?xml version="1.0"?><Whitelist xmlns="xmlns://afsprakenstelsel.medmij.nl/whitelist/release2/"><MedMijNodes><MedMijNode><Hostname>auth.zorgnet.localhost</Hostname></MedMijNode></MedMijNodes></Whitelist>')
-      : fetch(url) };
-    expect(await createPgoList(notWhitelisted, register).pgos({ traceId: "t", sessionId: null })).toEqual([]);
+    expect(await createPgoList(down, verbind).pgos({ traceId: "t", sessionId: null })).toBeNull();
+    const wrong: HttpClient = { send: async () => Response.json({ pgos: "alle" }) };
+    expect(await createPgoList(wrong, verbind).pgos({ traceId: "t", sessionId: null })).toBeNull();
+    const odd: HttpClient = { send: async () => Response.json({ pgos: [{ name: 3 }, { name: "Goed", hostname: "goed.localhost" }] }) };
+    expect(await createPgoList(odd, verbind).pgos({ traceId: "t", sessionId: null })).toEqual([{ name: "Goed", hostname: "goed.localhost" }]);
   });
 });

@@ -199,19 +199,20 @@ describe("the five lists of the default network", () => {
     }
   });
 
-  test("OAuthclientlist: the PGO by host name and organisation name", () => {
+  test("OAuthclientlist: the PGOs by host name and organisation name", () => {
     const body = xml.get("MedMij_OAuthclientlist")!;
     const root = rootOf(body, "MedMij_OAuthclientlist");
-    expect(root.OAuthclients).toEqual({ OAuthclient: [{ Hostname: "pgo.localhost", OAuthclientOrganisatienaam: "MijnGezondheid PGO" }] });
+    expect(root.OAuthclients).toEqual({ OAuthclient: [{ Hostname: "pgo.localhost", OAuthclientOrganisatienaam: "MijnGezondheid PGO" },
+      { Hostname: "mijnzorgapp.localhost", OAuthclientOrganisatienaam: "MijnZorgApp" }] });
     expectOrder(body, ["Tijdstempel", "Volgnummer", "OAuthclients", "OAuthclient", "Hostname", "OAuthclientOrganisatienaam"]);
   });
 
-  test("Whitelist: the PGO and the four DVA hosts, lower case, without port", () => {
+  test("Whitelist: the two PGOs and the four DVA hosts, lower case, without port", () => {
     const body = xml.get("MedMij_Whitelist")!;
     const root = rootOf(body, "MedMij_Whitelist");
     const hosts = (root.MedMijNodes.MedMijNode as Xml[]).map((n) => n.Hostname as string);
     expect(hosts.toSorted()).toEqual([
-      "auth.ggzconnect.localhost", "auth.zorgnet.localhost", "fhir.ggzconnect.localhost", "fhir.zorgnet.localhost", "pgo.localhost",
+      "auth.ggzconnect.localhost", "auth.zorgnet.localhost", "fhir.ggzconnect.localhost", "fhir.zorgnet.localhost", "mijnzorgapp.localhost", "pgo.localhost",
     ]);
     for (const h of hosts) {
       expect(h).toBe(h.toLowerCase());

@@ -129,7 +129,9 @@ describe("assigning a module (SD 3.1)", () => {
     expect(mail.subject).toBe("Uitnodiging van Huisartsenpraktijk De Linde");
     expect(mail.recipient).toContain("Tom van Duinen");
     expect(mail.body).toContain("MRC-schaal kortademigheid (3 keer, elke week)");
-    expect(mail.link).toBe(`${sandbox.url("pgo")}/verbind?zorgaanbieder=delinde%40medmij`);
+    // Issue 14: the invitation links to Verbind.MedMij with De Linde's code, where Tom picks a PGO.
+    const code = sandbox.ctx.network.zorgaanbieders.find((z) => z.name === "delinde@medmij")!.verbindCode;
+    expect(mail.link).toBe(`${sandbox.url("verbind")}/code/${code}`);
     const shown = await (await fetch(`${sandbox.url()}/mailbox/${mail.id}`)).text();
     expect(shown).toContain("<svg");
     expect(shown).toContain(mail.link.replace("&", "&amp;"));

@@ -50,10 +50,11 @@ export function smartConfiguration(dva: ResolvedDva) {
     revocation_endpoint: `${auth}/connect/revocation`,
     grant_types_supported: ["authorization_code"],
     response_types_supported: ["code"],
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    // "none": a module registered without a secret (a public client; PKCE S256 is required of every module).
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     code_challenge_methods_supported: ["S256"],
     scopes_supported: SMART_SCOPES,
-    capabilities: ["launch-ehr", "context-ehr-patient", "client-confidential-symmetric", "permission-patient", "permission-v1", "permission-v2"],
+    capabilities: ["launch-ehr", "context-ehr-patient", "client-confidential-symmetric", "client-public", "permission-patient", "permission-v1", "permission-v2"],
   };
 }
 

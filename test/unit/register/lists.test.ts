@@ -71,9 +71,9 @@ describe("MedMij list builders (REGISTER.md)", () => {
 
   test("OAuthclientlist, Whitelist, Gegevensdienstnamenlijst", () => {
     expect(parseXml(xmlOf("MedMij_OAuthclientlist")).OAuthclientlist.OAuthclients.OAuthclient)
-      .toEqual([{ Hostname: "pgo.localhost", OAuthclientOrganisatienaam: "MijnGezondheid PGO" }]);
+      .toEqual([{ Hostname: "pgo.localhost", OAuthclientOrganisatienaam: "MijnGezondheid PGO" }, { Hostname: "mijnzorgapp.localhost", OAuthclientOrganisatienaam: "MijnZorgApp" }]);
     expect(parseXml(xmlOf("MedMij_Whitelist")).Whitelist.MedMijNodes.MedMijNode.map((x: any) => x.Hostname))
-      .toEqual(["pgo.localhost", "auth.zorgnet.localhost", "fhir.zorgnet.localhost", "auth.ggzconnect.localhost", "fhir.ggzconnect.localhost"]);
+      .toEqual(["pgo.localhost", "mijnzorgapp.localhost", "auth.zorgnet.localhost", "fhir.zorgnet.localhost", "auth.ggzconnect.localhost", "fhir.ggzconnect.localhost"]);
     expect(whitelistHosts(n).every((h) => h === h.toLowerCase() && !h.includes(":"))).toBe(true);
     expect(parseXml(xmlOf("MedMij_Gegevensdienstnamenlijst")).Gegevensdienstnamenlijst.Gegevensdiensten.Gegevensdienst)
       .toEqual([{ GegevensdienstId: "99", Weergavenaam: "Verzamelen Aanbiedertaken 1.0" }]);
