@@ -17,10 +17,10 @@ import { QUESTIONNAIRES } from "./questionnaires.ts";
  * versions (Volgnummer never goes down, REGISTER.md), sandbox secrets, and the single-use marks of
  * DigiD assertions and cockpit tickets (both stay verifiable across a reset, so a redeemed one
  * must stay redeemed until it expires), and the actors teams registered (issue 14: a reset
- * restores the seed data, not the teams' registrations).
+ * restores the seed data, not the teams' registrations, nor their MedMij-check).
  */
 export function keptOnReset(table: string): boolean {
-  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion", "sandbox_actor"].includes(table);
+  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion", "sandbox_actor", "check_result"].includes(table);
 }
 
 export interface SeedSummary { resources: number; tasks: number; accounts: number }

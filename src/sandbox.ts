@@ -24,6 +24,7 @@ import { resolveNetwork, type ResolvedNetwork } from "./shared/resolved-network.
 import { isSeeded, networkChangedSinceSeed, provisionModule, relocateEndpoints, retireModule, seedDatabase } from "../seed/seed.ts";
 import { QUESTIONNAIRES } from "../seed/questionnaires.ts";
 import { ActorError, ActorRegistry, type RegisteredActor } from "./shared/actor-registry.ts";
+import { Conformance } from "./shared/conformance.ts";
 import { tokensMayHaveChanged } from "./dva/auth/store.ts";
 import { startLogDelivery, type LogDelivery } from "./shared/log-delivery.ts";
 
@@ -260,6 +261,7 @@ function actorService(ctx: SandboxContext, registry: ActorRegistry, apply: (defi
       const module = moduleOf(id);
       if (module) retireModule(ctx.db, ctx.network, module);
       registry.remove(id);
+      ctx.checks.reset(id);
       apply(definition);
     },
   };
@@ -277,6 +279,7 @@ function createContext(config: Config, db: Database, network: ResolvedNetwork): 
   const unavailable = () => { throw new Error("the actor registry is not ready yet"); };
   const ctx: SandboxContext = {
     config, db, network, faults, chain, exchanges,
+    checks: new Conformance(db, () => ctx.network),
     actors: { list: () => [], get: () => null, register: unavailable, change: unavailable, remove: unavailable },
     retained<T>(key: string, make: () => T): T {
       if (!retained.has(key)) retained.set(key, make());

@@ -7,6 +7,7 @@
  * the disk is full or the data file fails, shared/storage-error.ts).
  */
 import { serveAsset } from "./shared/assets.ts";
+import type { Conformance } from "./shared/conformance.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import type { ExchangeLog } from "./shared/exchange-log.ts";
 import type { Faults } from "./shared/faults.ts";
@@ -87,7 +88,11 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap, exchanges:
     if (hostname === null || url === null) return withSecurityHeaders(await badHost(request), null, "/");
     const route = hosts.get(hostname);
     const capture = route && exchanges ? exchanges.begin(request, url, hostname, route.kind) : null;
+    // The MedMij-check (issue 14 §3) sees the requests of teams' actors; with none registered, nothing.
+    const checks = route && ctx.checks?.active() ? ctx.checks : null;
+    const copy = checks?.wantsBody(request, url, route!.kind) ? request.clone() : null;
     const answer = capture ? await exchanges!.run(capture, () => respond(request, url, hostname, route)) : await respond(request, url, hostname, route);
+    if (checks) void inspect(checks, request, url, route!, copy, answer);
     let response = withSecurityHeaders(answer, route?.kind ?? null, url.pathname);
     const requestId = request.headers.get(REQUEST_ID_HEADER);
     if (requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(requestId)) {
@@ -101,6 +106,16 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap, exchanges:
     if (capture) exchanges!.end(capture, response);
     return response;
   };
+}
+
+/** Hand a request and its answer to the MedMij-check, bodies read from clones, after the answer went out. */
+async function inspect(checks: Conformance, request: Request, url: URL, route: HostRoute, copy: Request | null, answer: Response): Promise<void> {
+  try {
+    const response = answer.clone();
+    const body = copy ? await copy.text() : null;
+    const responseBody = checks.wantsResponseBody(url, route.kind) ? await response.clone().text() : null;
+    checks.incoming({ request, url, kind: route.kind, dvaId: route.dvaId, body, response, responseBody });
+  } catch { /* a check never breaks a request */ }
 }
 
 async function handleSafely(route: HostRoute, request: Request, url: URL): Promise<Response> {

@@ -8,6 +8,7 @@ import { ActorError, type RegisteredActor } from "../shared/actor-registry.ts";
 import type { SandboxContext } from "../shared/context.ts";
 import { jsonResponse } from "../shared/html.ts";
 import type { ResolvedNetwork } from "../shared/resolved-network.ts";
+import { nameOf, type CheckView } from "../../views/cockpit/actors.tsx";
 
 /** One registration as the API shows it: the entry as stored, and what the network made of it. */
 export function actorJson(actor: RegisteredActor, n: ResolvedNetwork) {
@@ -48,6 +49,26 @@ export function actorErrorResponse(e: unknown): Response {
   return jsonResponse({ error, error_description: e.message, problems: e.problems }, e.status);
 }
 
+/** An actor's MedMij-check: its rules with their verdicts; "the lists name it" is judged from the network itself. */
+export function checkOf(ctx: SandboxContext, actor: RegisteredActor): CheckView {
+  const rules = ctx.checks.report(actor.id, actor.kind).map((r) => {
+    if (r.id !== "dva-lists" || r.status !== "unseen") return r;
+    const zas = ctx.network.zorgaanbieders.filter((z) => z.registered === actor.id);
+    const dva = ctx.network.dvas.find((d) => d.registered === actor.id);
+    return { ...r, status: "pass" as const, evidence: `de Zorgaanbiederslijst noemt ${zas.map((z) => z.name).join(", ")} met ${dva?.auth.origin}/auth, /token en ${dva?.fhirBase} (uit de aanmelding gebouwd)` };
+  });
+  return { id: actor.id, kind: actor.kind, name: nameOf(actor), rules };
+}
+
+export function checkJson(ctx: SandboxContext, check: CheckView) {
+  return {
+    actor: { id: check.id, kind: check.kind, name: check.name },
+    rules: check.rules.map((r) => ({ id: r.id, title: r.title, source: r.source, status: r.status, evidence: r.evidence,
+      trace: r.traceId ? `${ctx.network.cockpit.origin}/logs?trace_id=${encodeURIComponent(r.traceId)}` : null,
+      passes: r.passes, fails: r.fails, lastFailure: r.lastFailure, at: r.at })),
+  };
+}
+
 /** The API's handlers; `body` is the parsed JSON (the cockpit checks the media type). */
 export function actorsApi(ctx: SandboxContext) {
   const attempt = (f: () => Response): Response => { try { return f(); } catch (e) { return actorErrorResponse(e); } };
@@ -63,5 +84,15 @@ export function actorsApi(ctx: SandboxContext) {
     }),
     replace: (id: string, body: unknown) => attempt(() => jsonResponse(actorJson(ctx.actors.change(id, body), ctx.network))),
     remove: (id: string) => attempt(() => { ctx.actors.remove(id); return jsonResponse({ id, removed: true }); }),
+    check: (id: string) => {
+      const actor = ctx.actors.get(id);
+      return actor ? jsonResponse(checkJson(ctx, checkOf(ctx, actor))) : actorErrorResponse(new ActorError(404, [{ path: "id", message: `no actor ${JSON.stringify(id)} is registered` }]));
+    },
+    resetCheck: (id: string) => {
+      const actor = ctx.actors.get(id);
+      if (!actor) return actorErrorResponse(new ActorError(404, [{ path: "id", message: `no actor ${JSON.stringify(id)} is registered` }]));
+      ctx.checks.reset(id);
+      return jsonResponse(checkJson(ctx, checkOf(ctx, actor)));
+    },
   };
 }

@@ -19,7 +19,9 @@ import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
 import { traceExport } from "./trace-export.ts";
-import { actorsApi } from "./actors-api.ts";
+import { actorsApi, checkOf } from "./actors-api.ts";
+import { ACTOR_EXAMPLES, ActorsPage, CheckPage, CheckRules, checkMarkdown } from "../../views/cockpit/actors.tsx";
+import { ActorError } from "../shared/actor-registry.ts";
 import { Mailbox, parseMail } from "./mailbox.ts";
 import { MailPage, MailboxPage } from "../../views/cockpit/mailbox.tsx";
 
@@ -78,6 +80,8 @@ export function createCockpit(ctx: SandboxContext) {
     }
   }
 
+  const unknownActor = (request: Request) => htmlResponse(ErrorPage({ theme: themes.cockpit, heading: "Actor niet gevonden", traceId: incomingIds(request).traceId,
+    message: "Deze actor is niet (meer) aangemeld.", back: { href: "/actors", label: "Naar Eigen actor" } }), { status: 404 });
   const faultsJson = () => ({ faults: ctx.faults.get(), available: FAULTS.map((f) => f.key) });
   const actorApi = actorsApi(ctx);
 
@@ -94,7 +98,8 @@ export function createCockpit(ctx: SandboxContext) {
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
       const persona = ctx.network.patients.find((p) => p.bsn === form.bsn);
-      const pgo = ctx.network.pgos[0];
+      // The persona's own PGO, served here: a team's PGO has no /persona-login (the page shows its URL and the BSN instead).
+      const pgo = ctx.network.pgos.find((g) => g.host === persona?.pgo?.host && g.site.internal);
       if (!persona?.pgo || !pgo) return redirectAfterPost(request, "/#personas");
       const ticket = ctx.tickets.issue(personaLoginPurpose(pgo.clientId), persona.pgo.username);
       return redirectAfterPost(request, `${pgo.site.origin}/persona-login?ticket=${encodeURIComponent(ticket)}`);
@@ -159,6 +164,69 @@ export function createCockpit(ctx: SandboxContext) {
       return htmlResponse(TraceLines({ traceId, lines: ctx.chain.query({ traceId }), lanes: lanes() }));
     })
 
+    // "Eigen actor" (issue 14): register a team's actor from a form, and its MedMij-check.
+    .get("/actors", ({ request }) => {
+      const url = new URL(request.url);
+      const kind = url.searchParams.get("soort") ?? "pgo";
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(ActorsPage({ actors: ctx.actors.list(), csrfToken: csrf.token, kind: ACTOR_EXAMPLES[kind] ? kind : "pgo",
+        json: JSON.stringify(ACTOR_EXAMPLES[kind] ?? ACTOR_EXAMPLES.pgo, null, 2), removed: url.searchParams.get("afgemeld") }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/actors", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      const json = String(form.json ?? "").slice(0, 100_000);
+      let problems: { path: string; message: string }[];
+      try {
+        const actor = ctx.actors.register(JSON.parse(json));
+        return redirectAfterPost(request, `/actors/${encodeURIComponent(actor.id)}/check?aangemeld`);
+      } catch (e) {
+        problems = e instanceof SyntaxError ? [{ path: "(json)", message: `geen geldige JSON: ${e.message}` }]
+          : e instanceof ActorError ? e.problems : (() => { throw e; })();
+      }
+      const csrf = ctx.csrf.grant(request);
+      let kind = "pgo";
+      try { kind = String((JSON.parse(json) as { kind?: unknown }).kind ?? "pgo"); } catch { /* keep */ }
+      return htmlResponse(ActorsPage({ actors: ctx.actors.list(), csrfToken: csrf.token, kind, json, problems }), { status: 422, setCookies: [csrf.setCookie] });
+    })
+    .post("/actors/:id/afmelden", async ({ params, request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      const actor = ctx.actors.get(params.id ?? "");
+      if (!actor) return redirectAfterPost(request, "/actors");
+      try { ctx.actors.remove(actor.id); } catch (e) {
+        if (!(e instanceof ActorError)) throw e;
+        const csrf = ctx.csrf.grant(request);
+        return htmlResponse(ActorsPage({ actors: ctx.actors.list(), csrfToken: csrf.token, kind: "pgo", json: JSON.stringify(ACTOR_EXAMPLES.pgo, null, 2), problems: e.problems }),
+          { status: 409, setCookies: [csrf.setCookie] });
+      }
+      return redirectAfterPost(request, `/actors?afgemeld=${encodeURIComponent(actor.id)}`);
+    })
+    .get("/actors/:id/check", ({ params, request }) => {
+      const actor = ctx.actors.get(params.id ?? "");
+      if (!actor) return unknownActor(request);
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(CheckPage({ check: checkOf(ctx, actor), csrfToken: csrf.token, cleared: new URL(request.url).searchParams.has("opnieuw") }), { setCookies: [csrf.setCookie] });
+    })
+    .get("/actors/:id/check/rules", ({ params, request }) => {
+      const actor = ctx.actors.get(params.id ?? "");
+      return actor ? htmlResponse(CheckRules({ check: checkOf(ctx, actor) })) : unknownActor(request);
+    })
+    .get("/actors/:id/check.md", ({ params, request }) => {
+      const actor = ctx.actors.get(params.id ?? "");
+      if (!actor) return unknownActor(request);
+      return new Response(checkMarkdown(checkOf(ctx, actor), ctx.network.cockpit.origin), { headers: { "Content-Type": "text/markdown; charset=utf-8",
+        "Content-Disposition": `attachment; filename="medmij-check-${actor.id}.md"` } });
+    })
+    .post("/actors/:id/check/opnieuw", async ({ params, request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      const actor = ctx.actors.get(params.id ?? "");
+      if (!actor) return unknownActor(request);
+      ctx.checks.reset(actor.id);
+      return redirectAfterPost(request, `/actors/${encodeURIComponent(actor.id)}/check?opnieuw`);
+    })
+
     .get("/mailbox", () => htmlResponse(MailboxPage({ mails: mailbox.list() })))
     .get("/mailbox/:id", ({ params, request }) => {
       const mail = mailbox.get(params.id);
@@ -189,6 +257,8 @@ export function createCockpit(ctx: SandboxContext) {
       return body.ok ? actorApi.create(body.body) : body.response;
     })
     .get("/api/actors/:id", ({ params }) => actorApi.get(params.id))
+    .get("/api/actors/:id/check", ({ params }) => actorApi.check(params.id))
+    .delete("/api/actors/:id/check", ({ params }) => actorApi.resetCheck(params.id))
     .put("/api/actors/:id", async ({ params, request }) => {
       const body = await jsonBody(request);
       return body.ok ? actorApi.replace(params.id, body.body) : body.response;

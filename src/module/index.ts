@@ -76,7 +76,7 @@ type Res = Record<string, any>;
 export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) {
   const theme = themes.module(modules[0]!.name === "ZorgModules" ? "ZorgModules" : modules.map((m) => m.name).join(" / "));
   const store = new ModuleStore(ctx.db);
-  const http = createHttpClient({ location: modules[0]!.site.hostname, chain: ctx.chain });
+  const http = createHttpClient({ location: modules[0]!.site.hostname, chain: ctx.chain, observer: ctx.checks });
   /**
    * The trace a call belongs to: the journey's, once the DVA's token response named it (SD 3.7:
    * X-Correlation-ID on every call). Before that — SMART discovery at the launch — the module

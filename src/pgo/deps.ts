@@ -34,7 +34,7 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
   };
   const startSession = (accountId: string) =>
     serializeCookie(PGO_SESSION_COOKIE, store.createSession(pgo.clientId, accountId, Date.now(), PGO_SESSION_TTL_MS), { maxAgeSeconds: PGO_SESSION_TTL_MS / 1000 });
-  const http = createHttpClient({ location: pgo.clientId, chain: ctx.chain });
+  const http = createHttpClient({ location: pgo.clientId, chain: ctx.chain, observer: ctx.checks });
   const directory = createProviderDirectory(http, ctx.network.register.origin);
   const redirectUri = pgo.redirectUris[0]!;
   // REGISTER.md: the PGO shows the network's display name; the lists carry the zorgaanbiedernaam.

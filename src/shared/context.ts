@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import type { ChainLog } from "./chain-log.ts";
 import type { Csrf } from "./csrf.ts";
 import type { RegisteredActor } from "./actor-registry.ts";
+import type { Conformance } from "./conformance.ts";
 import type { ExchangeLog } from "./exchange-log.ts";
 import type { FaultRegistry } from "./faults.ts";
 import type { ResolvedNetwork } from "./resolved-network.ts";
@@ -28,6 +29,8 @@ export interface SandboxContext {
   /** The running network; replaced (not changed) when a team registers, changes or removes an actor. */
   network: ResolvedNetwork;
   actors: ActorService;
+  /** The MedMij-check of the teams' actors (issue 14 §3): what the sandbox's actors saw them do. */
+  checks: Conformance;
   /**
    * State an actor app keeps across the rebuilds of the host map a registration causes (a PGO's
    * pending launches): made on first use per key, then the same object.

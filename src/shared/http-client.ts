@@ -57,7 +57,10 @@ const UNAVAILABLE = new Set([502, 503, 504]);
 /** `send_token_request` → `receive_token_request_error` (SD 4.5.3.1.6). */
 const errorEventOf = (event: LoggedEvent) => event.receiveError ?? `${event.send.replace(/^send_/, "receive_")}_error`;
 
-export function createHttpClient(opts: { location: string; chain: ChainLog; clientId?: string }): HttpClient {
+export interface OutgoingObserver { outgoing(x: { url: URL; method: string; response: Response; traceId: string }): void }
+
+/** `observer`: shown every answer (the MedMij-check judges a team's DVA by what it answers the sandbox's PGO and module). */
+export function createHttpClient(opts: { location: string; chain: ChainLog; clientId?: string; observer?: OutgoingObserver }): HttpClient {
   return {
     async send(url, { trace, event, availabilityCheck, requestId = newId(), timeoutMs = 10_000, ...init }) {
       const headers = new Headers(init.headers);
@@ -87,6 +90,7 @@ export function createHttpClient(opts: { location: string; chain: ChainLog; clie
         else if (availabilityCheck) unavailable(`${availabilityCheck}: ${method.toUpperCase()} ${target.origin}${target.pathname}: ${cause instanceof Error ? cause.message : String(cause)}`);
         throw new UnreachableError(url, requestId, cause);
       }
+      opts.observer?.outgoing({ url: target, method: method.toUpperCase(), response, traceId: trace.traceId });
       if (availabilityCheck && response.status >= 500) {
         unavailable(`${availabilityCheck}: ${method.toUpperCase()} ${target.origin}${target.pathname} gaf HTTP ${response.status}`, response.status);
       }

@@ -367,4 +367,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 16,
+    name: "MedMij-check: verdicts per registered actor and rule",
+    sql: `
+      -- The MedMij-check (issue 14 §3, shared/conformance.ts): per team actor and rule the counts,
+      -- the latest verdict with its evidence and the last failure; kept on Reset.
+      CREATE TABLE check_result (
+        actor_id TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        passes INTEGER NOT NULL,
+        fails INTEGER NOT NULL,
+        last_verdict TEXT NOT NULL,
+        last_evidence TEXT NOT NULL,
+        last_trace TEXT,
+        last_at TEXT NOT NULL,
+        fail_evidence TEXT,
+        fail_trace TEXT,
+        fail_at TEXT,
+        PRIMARY KEY (actor_id, rule_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

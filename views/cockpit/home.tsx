@@ -38,7 +38,9 @@ export interface CockpitHomeProps {
 
 export function CockpitHome({ network, actors, csrfToken, faults, reset }: CockpitHomeProps): JSX.Element {
   const activeFaults = Object.entries(faults);
-  const pgo = network.pgos[0];
+  // "Start als Tom" logs in at a PGO this sandbox serves; a team's PGO gets its URL and the BSNs instead (issue 14 §4).
+  const pgo = network.pgos.find((g) => g.site.internal);
+  const teamPgos = network.pgos.filter((g) => !g.site.internal);
   return (
     <Layout theme={themes.cockpit} title="Cockpit">
       <h1 safe>{network.name}</h1>
@@ -79,6 +81,15 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
           ))}
         </tbody>
       </table>
+      {teamPgos.length
+        ? (
+          <div class="card" id="eigen-pgo">
+            <h3>Met een eigen PGO</h3>
+            <p>Een PGO van een team kent de inlog van de sandbox niet. Open de PGO zelf en log bij DigiD in met het BSN van de persona:</p>
+            <ul>{teamPgos.map((g) => <li><a href={`${g.site.origin}/`} safe>{g.displayName}</a> — <code safe>{g.site.origin}</code></li>)}</ul>
+            <p class="hint" safe>{network.patients.map((p) => `${p.given}: BSN ${p.bsn}`).join(" · ")}</p>
+          </div>
+        ) : ""}
       <h3>Zorgverleners</h3>
       <table>
         <thead><tr><th scope="col">Naam</th><th scope="col">Rol</th><th scope="col">Zorgaanbieder</th><th scope="col">Login zorgverlenersportaal</th><th scope="col"><span class="visually-hidden">Acties</span></th></tr></thead>
@@ -104,6 +115,7 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
       <h2>Gereedschap</h2>
       <ul>
         <li><a href="/logs">Ketenmonitoring (chain log)</a> — elke stap op de lijn, per trace</li>
+        <li><a href="/actors">Eigen actor</a> — meld de PGO, module, DVA of het systeem van je team aan, met de MedMij-check</li>
         <li><a href="/faults">Storingen</a> — laat actoren op verzoek falen</li>
         <li><a href="/mailbox">Postvak</a> — uitnodigingen die het zorgverlenersportaal "verstuurt"</li>
         <li><a href={`${network.register.origin}/`} safe>{`Stelsellijsten (${network.register.hostname})`}</a></li>
