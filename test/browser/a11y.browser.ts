@@ -149,6 +149,21 @@ describe("accessibility and small screens, every page (axe-core, 1280 px and 375
     problems.push(...await visitAll(page, [["cockpit-mail", new URL(mail!, cockpit).href], ["cockpit-logs", `${cockpit}/logs`]]));
     const trace = await page.locator('a[href*="trace_id="]').first().getAttribute("href");
     problems.push(...await visitAll(page, [["cockpit-trace", new URL(trace!, cockpit).href], ["beheer-start", `${sandbox.url("beheer")}/`]]));
+
+    // Issue 14: Verbind.MedMij, "Eigen actor" with a registered actor and its MedMij-check, and a form with problems.
+    const code = sandbox.ctx.network.zorgaanbieders[0]!.verbindCode;
+    const verbind = sandbox.url("verbind");
+    problems.push(...await visitAll(page, [["verbind-start", `${verbind}/`], ["verbind-code", `${verbind}/code/${code}`], ["verbind-onbekend", `${verbind}/code/1234567`]]));
+    const registered = await fetch(`${cockpit}/api/actors`, { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "pgo", host: "http://a11y.localhost:3000", displayName: "Toegankelijke PGO" }) });
+    expect(registered.status).toBe(201);
+    problems.push(...await visitAll(page, [["cockpit-eigen-actor", `${cockpit}/actors`], ["cockpit-medmij-check", `${cockpit}/actors/pgo-a11y-localhost/check`]]));
+    await page.goto(`${cockpit}/actors?soort=module`);
+    await page.getByLabel(/JSON van de actor/).fill('{"kind": "module", "name": "x"}');
+    await page.getByRole("button", { name: "Aanmelden" }).click();
+    await page.getByRole("alert").waitFor();
+    problems.push(...await checkPage(page, "cockpit-eigen-actor-fout"));
+    await fetch(`${cockpit}/api/actors/pgo-a11y-localhost`, { method: "DELETE" });
     await page.close();
     expect(report(problems)).toEqual([]);
   });

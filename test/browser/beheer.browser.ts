@@ -24,7 +24,8 @@ describe("MedMij Beheer's dashboard (issue 13, in Chromium)", () => {
     await page.getByRole("heading", { name: "Ketenmonitoring" }).waitFor();
     const pgoRow = page.getByRole("row").filter({ has: page.getByRole("link", { name: "MijnGezondheid PGO" }) });
     await expect(pgoRow.getByText("geen aanleveringen").isVisible()).resolves.toBe(true);
-    expect(await page.getByText("geen aanleveringen").count()).toBe(3);
+    // Both PGOs (MijnGezondheid, MijnZorgApp) and both DVAs.
+    expect(await page.getByText("geen aanleveringen").count()).toBe(4);
     await screenshot(page, "beheer-01-leeg");
 
     // Tom's journey happens elsewhere; the page is not reloaded.

@@ -40,10 +40,18 @@ describe("the clinician's side of the journey in Chromium (SPEC §9, SD 3.1)", (
     await page.getByRole("link", { name: "Uitnodiging van Huisartsenpraktijk De Linde" }).click();
     await page.getByRole("img", { name: "QR-code van de link" }).waitFor();
     await screenshot(page, "clinician-03-invitation");
-    await page.getByRole("link", { name: /verbind\?zorgaanbieder=/ }).click();
+    await page.getByRole("link", { name: /verbind\.localhost.*\/code\/\d{7}/ }).click();
 
-    // Sanne has no PGO account yet: she creates one from the login page, then connects De Linde.
-    expect(new URL(page.url()).host).toBe(new URL(sandbox.url("pgo")).host);
+    // Verbind.MedMij (issue 14, SD 4.6 steps 4–5): the zorgaanbieder named, only PGOs with modules; Sanne picks the second one.
+    expect(new URL(page.url()).host).toBe(new URL(sandbox.url("verbind")).host);
+    await page.getByRole("heading", { name: "Taken van Huisartsenpraktijk De Linde openen" }).waitFor();
+    expect(await page.getByRole("link", { name: /^Verder met / }).count()).toBe(2);
+    await screenshot(page, "clinician-03b-verbind");
+    await page.getByRole("link", { name: "Verder met MijnZorgApp" }).click();
+
+    // Sanne has no PGO account yet: she creates one from MijnZorgApp's login page, then connects De Linde (preselected).
+    expect(new URL(page.url()).host).toBe(new URL(sandbox.url("mijnzorgapp")).host);
+    await page.getByText("Uitnodiging van Huisartsenpraktijk De Linde").first().waitFor();
     await page.getByRole("link", { name: "Account aanmaken" }).click();
     await page.getByLabel("Je naam").fill("Sanne van Dijk");
     await page.getByLabel("Gebruikersnaam").fill("sanne");
@@ -53,6 +61,7 @@ describe("the clinician's side of the journey in Chromium (SPEC §9, SD 3.1)", (
     await page.getByRole("button", { name: "Verbinden met Huisartsenpraktijk De Linde" }).click();
     await digidAndConsent(page, "Sanne van Dijk");
     expect(await page.getByRole("link", { name: "MRC-schaal kortademigheid" }).count()).toBeGreaterThanOrEqual(3);
+    expect(new URL(page.url()).host).toBe(new URL(sandbox.url("mijnzorgapp")).host);
     await screenshot(page, "clinician-04-sanne-pgo");
     await page.close();
   });

@@ -22,8 +22,8 @@ describe("foundation in a real browser", () => {
     await page.goto(`${sandbox.url()}/`);
     await expect(page.getByRole("heading", { name: "Actoren" }).isVisible()).resolves.toBe(true);
     await page.getByText("bereikbaar").first().waitFor();
-    // Every host of the default network, MedMij Beheer included (issue 13).
-    expect(await page.getByText("bereikbaar", { exact: true }).count()).toBe(11);
+    // Every host of the default network, MedMij Beheer (issue 13), the second PGO and Verbind.MedMij (issue 14) included.
+    expect(await page.getByText("bereikbaar", { exact: true }).count()).toBe(13);
     await screenshot(page, "foundation-01-cockpit");
 
     await page.getByRole("link", { name: "Storingen" }).first().click();

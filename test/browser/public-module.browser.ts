@@ -209,6 +209,15 @@ describe("a team's browser-only SMART app on fhirclient as a public module (issu
     expect(pageErrors).toEqual([]);
     await page.close();
 
+    // The MedMij-check judged the team's module from what the DVA and the PGO saw (issue 14 §3). The
+    // pages never revoke their token before going back (fhirclient has no revocation call): that
+    // is the rule this module breaks, with the return to the PGO as evidence.
+    const check = new Map(((await api("/api/actors/team-browser-app/check")).json.rules as Json[]).map((r) => [r.id, r]));
+    const status = Object.fromEntries([...check].map(([k, r]) => [k, r.status]));
+    expect(status).toEqual({ "module-discovery": "pass", "module-pkce": "pass", "module-aud": "pass", "module-launch": "pass", "module-read-task": "pass",
+      "module-if-match": "pass", "module-transition": "pass", "module-revoke": "fail", "module-return": "pass" });
+    expect(check.get("module-revoke")!.evidence).toContain("zonder het token eerst in te trekken");
+
     // 5. The team removes its module: gone from the API, its origin no longer passes CORS.
     expect((await api("/api/actors/team-browser-app", "DELETE")).json).toEqual({ id: "team-browser-app", removed: true });
     registered = false;
