@@ -246,9 +246,8 @@ export class ActorRegistry {
     if (external.length) throw new ActorError(400, external);
     const registered = this.list();
     if (!existing && registered.some((a) => a.id === actorId)) {
-      // Say what clashes first (a second PGO on the same host name), else that the id is taken.
-      const probe = { ...actor, id: `${actorId}-nieuw` };
-      check(this.base, [...registered, probe], probe);
+      // A second PGO on the same host name: say that first (its id is derived from the host name).
+      if (kind === "pgo") { const probe = { ...actor, id: `${actorId}-nieuw` }; check(this.base, [...registered, probe], probe); }
       throw new ActorError(409, [{ path: "id", message: `an actor ${JSON.stringify(actorId)} is registered already; change it with PUT /api/actors/${actorId} or remove it first` }]);
     }
     const others = registered.filter((a) => a.id !== actorId);

@@ -5,7 +5,7 @@
  * `Cache-Control: no-store` off its token answers on purpose, so that the MedMij-check has a
  * failure to show.
  *
- *   bun test/actors/team-dva.ts [authPort] [fhirPort]
+ *   bun test/actors/team-dva.ts [authPort] [fhirPort] [--fixed]
  */
 export interface TeamDva { authOrigin: string; fhirOrigin: string; stop(): void; tokenRequests: number }
 
@@ -62,7 +62,9 @@ export function startTeamDva(o: { hostname?: string; authPort?: number; fhirPort
 }
 
 if (import.meta.main) {
-  const [a = "5000", f = "5001"] = process.argv.slice(2);
-  const dva = startTeamDva({ authPort: Number(a), fhirPort: Number(f) });
+  // It leaves Cache-Control: no-store off on purpose (the README's tour shows that rule fail); --fixed sends it.
+  const fixed = process.argv.includes("--fixed");
+  const [a = "5000", f = "5001"] = process.argv.slice(2).filter((x) => x !== "--fixed");
+  const dva = startTeamDva({ authPort: Number(a), fhirPort: Number(f), noStore: fixed });
   console.log(`team DVA: auth ${dva.authOrigin}, FHIR ${dva.fhirOrigin}/fhir`);
 }

@@ -5,7 +5,7 @@
  * refresh), asks for a launch code by token exchange and revokes. `pkce: false` breaks the
  * advised PKCE rule on purpose, so that the MedMij-check has a failure to show.
  *
- *   bun test/actors/team-pgo.ts <cockpit origin> [port]     e.g. bun test/actors/team-pgo.ts http://localhost:8080 3000
+ *   bun test/actors/team-pgo.ts <cockpit origin> [port] [--fixed]   e.g. bun test/actors/team-pgo.ts http://localhost:8080 3000
  * then register it (README "Bring your own actor") and open http://team-p.localhost:<port>/start?za=delinde@medmij
  */
 export interface TeamPgo { origin: string; clientId: string; stop(): void; last: Record<string, unknown> }
@@ -86,7 +86,9 @@ export function startTeamPgo(o: { cockpit: string; hostname?: string; port?: num
 }
 
 if (import.meta.main) {
-  const [cockpit = "http://localhost:8080", port = "3000"] = process.argv.slice(2);
-  const pgo = startTeamPgo({ cockpit, port: Number(port) });
+  // It leaves out PKCE on purpose (the README's tour shows that rule fail); --fixed sends it.
+  const fixed = process.argv.includes("--fixed");
+  const [cockpit = "http://localhost:8080", port = "3000"] = process.argv.slice(2).filter((a) => a !== "--fixed");
+  const pgo = startTeamPgo({ cockpit, port: Number(port), pkce: fixed });
   console.log(`team PGO at ${pgo.origin}; register it with POST ${cockpit}/api/actors {"kind":"pgo","host":"${pgo.origin}","displayName":"Team PGO","redirectUris":["/callback"]}`);
 }

@@ -77,6 +77,13 @@ describe("registering a team's actor", () => {
     expect(bad.json.problems.map((p: Json) => p.path).sort()).toEqual(
       ["clients[0].clientSecret", "clients[0].dva", "clients[0].redirectUris", "name", "reIdentify"].sort());
     expect((await api(sandbox, "/api/actors", "POST", { kind: "robot" })).json.problems[0].path).toBe("kind");
+    // The same registration twice: 409, with how to change it instead.
+    const twice = await api(sandbox, "/api/actors", "POST", { kind: "system", zorgaanbieder: "delinde@medmij", clientId: "twice-epd" });
+    expect(twice.status).toBe(201);
+    const again = await api(sandbox, "/api/actors", "POST", { kind: "system", zorgaanbieder: "delinde@medmij", clientId: "twice-epd" });
+    expect(again.status).toBe(409);
+    expect(again.json.problems[0].message).toContain("PUT /api/actors/systeem-twice-epd");
+    expect((await api(sandbox, "/api/actors/systeem-twice-epd", "DELETE")).status).toBe(200);
     expect((await api(sandbox, "/api/actors", "POST", [1, 2])).status).toBe(400);
     expect((await api(sandbox, "/api/actors", "POST", "{nope")).status).toBe(400);
     expect((await api(sandbox, "/api/actors", "POST", { kind: "pgo", host: "pgo2", displayName: "Label PGO" })).json.problems[0])
