@@ -20,6 +20,9 @@ import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
 import { traceExport } from "./trace-export.ts";
 import { actorsApi, checkOf } from "./actors-api.ts";
+import { tokenInspector } from "./tokens.ts";
+import { TokensPage } from "../../views/cockpit/tokens.tsx";
+import { LaunchLinkPage, LaunchReturnPage, type GeneratedLink } from "../../views/cockpit/launch-link.tsx";
 import { ACTOR_EXAMPLES, ActorsPage, CheckPage, CheckRules, checkMarkdown } from "../../views/cockpit/actors.tsx";
 import { ActorError } from "../shared/actor-registry.ts";
 import { Mailbox, parseMail } from "./mailbox.ts";
@@ -84,6 +87,22 @@ export function createCockpit(ctx: SandboxContext) {
     message: "Deze actor is niet (meer) aangemeld.", back: { href: "/actors", label: "Naar Eigen actor" } }), { status: 404 });
   const faultsJson = () => ({ faults: ctx.faults.get(), available: FAULTS.map((f) => f.key) });
   const actorApi = actorsApi(ctx);
+  const tokens = tokenInspector(ctx);
+  const launchPage = async (request: Request, extra: { values?: Record<string, string>; link?: GeneratedLink; error?: string }, status = 200) => {
+    const csrf = ctx.csrf.grant(request);
+    const tasks = (await tokens.tasks()).map((t) => ({ value: `${t.dva}|${t.id}`, label: `${t.title} (${t.status})`, group: `${t.person} — ${t.dvaName}` }));
+    const clients = ctx.network.modules.flatMap((m) => m.clients.filter((c) => ctx.network.dvas.some((d) => d.id === c.dva && d.auth.internal))
+      .map((c) => ({ value: c.clientId, label: `${m.name}: ${c.clientId} (${c.dva})` })));
+    return htmlResponse(LaunchLinkPage({ csrfToken: csrf.token, tasks, clients, values: extra.values ?? {}, link: extra.link, error: extra.error }), { status, setCookies: [csrf.setCookie] });
+  };
+  const tokensPage = async (request: Request, extra: { token?: string; inspection?: Parameters<typeof TokensPage>[0]["inspection"] } = {}) => {
+    const url = new URL(request.url);
+    const filter = { bsn: (url.searchParams.get("bsn") ?? "").slice(0, 20), client: (url.searchParams.get("client") ?? "").slice(0, 200) };
+    const live = url.searchParams.has("bsn") || url.searchParams.has("client") ? await tokens.live(filter) : null;
+    const csrf = ctx.csrf.grant(request);
+    return htmlResponse(TokensPage({ csrfToken: csrf.token, ...extra, personas: ctx.network.patients.map((p) => ({ bsn: p.bsn, name: p.fullName })),
+      clients: tokens.clients(), filter, live }), { setCookies: [csrf.setCookie] });
+  };
 
   return createActorApp("cockpit", themes.cockpit)
     .get("/", ({ request }) => {
@@ -164,6 +183,43 @@ export function createCockpit(ctx: SandboxContext) {
       return htmlResponse(TraceLines({ traceId, lines: ctx.chain.query({ traceId }), lanes: lanes() }));
     })
 
+    // The token inspector (issue 14 §4).
+    .get("/tokens", ({ request }) => tokensPage(request))
+    .post("/tokens", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      const token = String(form.token ?? "").trim().slice(0, 8000);
+      return tokensPage(request, token ? { token, inspection: await tokens.inspect(token) } : {});
+    })
+    // The launch link generator (issue 14 §4).
+    .get("/launch-link", ({ request }) => launchPage(request, {}))
+    .post("/launch-link", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      const values = { task: String(form.task ?? ""), client: String(form.client ?? ""), launchUrl: String(form.launchUrl ?? "").trim(), simulate: String(form.simulate ?? "") };
+      const [dva = "", task = ""] = values.task.split("|");
+      let own: URL | null = null;
+      if (values.launchUrl) {
+        own = URL.parse(values.launchUrl);
+        if (!own || !/^https?:$/.test(own.protocol)) return launchPage(request, { values, error: "De eigen launch-URL is geen http(s)-URL." }, 422);
+      }
+      const returnUrl = `${ctx.network.cockpit.origin}/launch-link/terug${values.simulate === "return-unavailable" ? "?simulate=return-unavailable" : ""}`;
+      const made = await tokens.launch(dva, { task, ...(values.client ? { client_id: values.client } : {}), ...(values.simulate ? { simulate: values.simulate } : {}), return_url: returnUrl });
+      if (!made.ok) return launchPage(request, { values, error: made.error }, 422);
+      const url = new URL(own?.href ?? String(made.body.launch_url));
+      url.searchParams.set("iss", String(made.body.iss));
+      url.searchParams.set("launch", String(made.body.launch));
+      const link: GeneratedLink = { url: url.href, launch: String(made.body.launch), iss: String(made.body.iss), clientId: String(made.body.client_id),
+        expiresAt: String(made.body.expires_at), simulate: made.body.simulate ?? null };
+      return launchPage(request, { values, link });
+    })
+    .get("/launch-link/terug", ({ request }) => {
+      const url = new URL(request.url);
+      if (url.searchParams.get("simulate") === "return-unavailable") {
+        return jsonResponse({ error: "temporarily_unavailable", error_description: "gesimuleerde storing bij de terugkeer (launch link generator)" }, 503, { "Retry-After": "5" });
+      }
+      return htmlResponse(LaunchReturnPage({ params: [...url.searchParams].slice(0, 20).map(([k, v]) => [k.slice(0, 100), v.slice(0, 500)]) }));
+    })
     // "Eigen actor" (issue 14): register a team's actor from a form, and its MedMij-check.
     .get("/actors", ({ request }) => {
       const url = new URL(request.url);

@@ -164,6 +164,16 @@ describe("accessibility and small screens, every page (axe-core, 1280 px and 375
     await page.getByRole("alert").waitFor();
     problems.push(...await checkPage(page, "cockpit-eigen-actor-fout"));
     await fetch(`${cockpit}/api/actors/pgo-a11y-localhost`, { method: "DELETE" });
+    // The token inspector and the launch link generator, each with a result.
+    problems.push(...await visitAll(page, [["cockpit-tokens", `${cockpit}/tokens?bsn=999991012&client=`]]));
+    await page.getByLabel("Token of code").fill("onbekend-token");
+    await page.getByRole("button", { name: "Bekijken" }).click();
+    await page.getByRole("heading", { name: "Uitkomst" }).waitFor();
+    problems.push(...await checkPage(page, "cockpit-tokens-uitkomst"));
+    problems.push(...await visitAll(page, [["cockpit-launch-link", `${cockpit}/launch-link`]]));
+    await page.getByRole("button", { name: "Launch-link maken" }).click();
+    await page.locator("#launch-link").waitFor();
+    problems.push(...await checkPage(page, "cockpit-launch-link-gemaakt"));
     await page.close();
     expect(report(problems)).toEqual([]);
   });

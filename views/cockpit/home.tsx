@@ -116,6 +116,8 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
       <ul>
         <li><a href="/logs">Ketenmonitoring (chain log)</a> — elke stap op de lijn, per trace</li>
         <li><a href="/actors">Eigen actor</a> — meld de PGO, module, DVA of het systeem van je team aan, met de MedMij-check</li>
+        <li><a href="/launch-link">Launch-link</a> — een verse launch-code voor een taak en module, met een gesimuleerde fout naar keuze</li>
+        <li><a href="/tokens">Tokens</a> — bekijk een token of code (JWT, actief, van wie) en de live tokens per persona of client</li>
         <li><a href="/faults">Storingen</a> — laat actoren op verzoek falen</li>
         <li><a href="/mailbox">Postvak</a> — uitnodigingen die het zorgverlenersportaal "verstuurt"</li>
         <li><a href={`${network.register.origin}/`} safe>{`Stelsellijsten (${network.register.hostname})`}</a></li>

@@ -17,6 +17,7 @@ import type { GrantHandler } from "./grants/context.ts";
 import { handleRefreshToken } from "./grants/refresh-token.ts";
 import { handleSmartCode, type SmartCodeData } from "./grants/smart-code.ts";
 import { TOKEN_EXCHANGE, handleTokenExchange } from "./grants/token-exchange.ts";
+import { cockpitRoutes } from "./cockpit-routes.ts";
 import { smartRoutes } from "./smart-routes.ts";
 import { tokenEndpoint } from "./token-endpoint.ts";
 
@@ -62,6 +63,7 @@ export function createDvaAuth(ctx: SandboxContext, dva: ResolvedDva, index: numb
     .use(collectRoutes(d))
     .use(smartRoutes(d))
     .use(consentRoutes(d))
+    .use(cockpitRoutes(d))
     .post("/token", ({ request }) => pgoToken(request))
     .post("/connect/token", ({ request }) => moduleToken(request));
 }

@@ -103,9 +103,12 @@ export function smartRoutes(d: AuthDeps) {
         if (grant.expiresAt <= now) throw new OAuthError("invalid_request", "de launch-code is verlopen");
         if (grant.usedAt !== null || !store.useGrant(grant.hash, now)) throw new OAuthError("invalid_request", "de launch-code is al gebruikt");
         const pending: SmartPending = { launch: { ...grant.data, traceId }, consentId: grant.consentId, codeChallenge: checked.codeChallenge, scope: checked.scope };
-        // Browser check: a DVA session of the same person passes; otherwise DigiD (SPEC §5).
+        // A launch the cockpit's launch link generator made with a simulated error (issue 14 §4).
+        const simulate = (grant.data as { simulate?: string }).simulate;
+        if (simulate === "dva-down") throw new OAuthError("temporarily_unavailable", "gesimuleerde storing: de DVA is tijdelijk niet beschikbaar (launch link generator)");
+        // Browser check: a DVA session of the same person passes; otherwise DigiD (SPEC §5); a simulated step-up always asks DigiD again.
         const session = d.sessionOf(request);
-        if (session && session.bsn === grant.data.bsn) {
+        if (session && session.bsn === grant.data.bsn && simulate !== "step-up") {
           return issueSmartCode(d, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending, authorize, setCookie: browser.setCookie });
         }
         return d.beginLogin(request, { kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,

@@ -155,6 +155,23 @@ export class DvaAuthStore {
     this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE hash = ? AND revoked_at IS NULL").run(now, hash);
   }
 
+  /**
+   * The live (unexpired, unrevoked, unused) tokens and codes, by person or client, for the cockpit's
+   * token inspector: ids and owners only, never a secret (the store has none).
+   */
+  liveTokens(f: { bsn: string | null; clientId: string | null }, now: number, limit = 200): { kind: "access" | GrantKind; id: string; clientId: string; bsn: string | null; zorgaanbieder: string | null; expiresAt: string }[] {
+    const rows = this.db.query<{ kind: string; id: string; client_id: string; bsn: string | null; zorgaanbieder: string | null; expires_at: number }, [string, number, string | null, string | null, string, number, string | null, string | null, number]>(`
+      SELECT 'access' AS kind, t.jti AS id, t.client_id, c.bsn, c.zorgaanbieder, t.expires_at FROM dva_access_token t LEFT JOIN dva_consent c ON c.id = t.consent_id
+        WHERE t.dva = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND (?3 IS NULL OR c.bsn = ?3) AND (?4 IS NULL OR t.client_id = ?4)
+      UNION ALL
+      SELECT g.kind, substr(g.hash, 1, 12), g.client_id, COALESCE(c.bsn, json_extract(g.data, '$.bsn')), COALESCE(c.zorgaanbieder, json_extract(g.data, '$.zorgaanbieder')), g.expires_at
+        FROM dva_grant g LEFT JOIN dva_consent c ON c.id = g.consent_id
+        WHERE g.dva = ?5 AND g.revoked_at IS NULL AND g.expires_at > ?6 AND (g.kind = 'refresh' OR g.used_at IS NULL)
+          AND (?7 IS NULL OR COALESCE(c.bsn, json_extract(g.data, '$.bsn')) = ?7) AND (?8 IS NULL OR g.client_id = ?8)
+      ORDER BY 6 DESC LIMIT ?9`).all(this.dva, now, f.bsn, f.clientId, this.dva, now, f.bsn, f.clientId, limit);
+    return rows.map((r) => ({ kind: r.kind as "access" | GrantKind, id: r.id, clientId: r.client_id, bsn: r.bsn, zorgaanbieder: r.zorgaanbieder, expiresAt: new Date(r.expires_at).toISOString() }));
+  }
+
   // Access tokens ---------------------------------------------------------------------------------
 
   recordAccessToken(t: { jti: string; clientId: string; consentId: string | null; issuedBy: string | null; expiresAt: number }): void {
