@@ -60,6 +60,13 @@ export function checkOf(ctx: SandboxContext, actor: RegisteredActor): CheckView 
   return { id: actor.id, kind: actor.kind, name: nameOf(actor), rules };
 }
 
+/** A check that starts over probes a team's DVA again (the probe is no traffic of the team's). */
+export function reprobe(ctx: SandboxContext, actor: RegisteredActor): void {
+  const dva = ctx.network.dvas.find((d) => d.registered === actor.id);
+  const pgo = ctx.network.pgos.find((g) => g.site.internal) ?? ctx.network.pgos[0];
+  if (dva && pgo) void ctx.checks.probeDva(actor.id, dva.auth.origin, pgo.clientId);
+}
+
 export function checkJson(ctx: SandboxContext, check: CheckView) {
   return {
     actor: { id: check.id, kind: check.kind, name: check.name },
@@ -92,6 +99,7 @@ export function actorsApi(ctx: SandboxContext) {
       const actor = ctx.actors.get(id);
       if (!actor) return actorErrorResponse(new ActorError(404, [{ path: "id", message: `no actor ${JSON.stringify(id)} is registered` }]));
       ctx.checks.reset(id);
+      reprobe(ctx, actor);
       return jsonResponse(checkJson(ctx, checkOf(ctx, actor)));
     },
   };

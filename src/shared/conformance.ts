@@ -13,6 +13,7 @@
 import type { Database } from "bun:sqlite";
 import type { ActorKind } from "./actor-registry.ts";
 import type { ResolvedNetwork } from "./resolved-network.ts";
+import { SANDBOX_USER_AGENT } from "./http-client.ts";
 import { incomingIds } from "./trace.ts";
 
 export type Verdict = "pass" | "fail";
@@ -23,6 +24,7 @@ export interface Rule { id: string; role: ActorKind; title: string; source: stri
 const rule = (id: string, role: ActorKind, title: string, source: string): Rule => ({ id, role, title, source });
 
 export const RULES: readonly Rule[] = [
+  rule("pgo-lists", "pgo", "Leest de MedMij-lijsten (Zorgaanbiederslijst) voor het verbinden", "SD 3.2; Afsprakenstelsel, Stelselnode"),
   rule("pgo-redirect-uri", "pgo", "client_id is de eigen host name en redirect_uri is exact een geregistreerde", "SD 3.3; RFC 6749 §3.1.2.3; RFC 9700 §2.1"),
   rule("pgo-state", "pgo", "Elk autorisatieverzoek heeft een state", "RFC 6749 §10.12; SD 3.3"),
   rule("pgo-pkce", "pgo", "PKCE S256 bij het autorisatieverzoek (aanbevolen)", "RFC 7636; RFC 9700 §2.1.1"),
@@ -46,11 +48,13 @@ export const RULES: readonly Rule[] = [
   rule("module-revoke", "module", "Trekt het token in voor de terugkeer naar de PGO", "SD 3.8; RFC 7009"),
   rule("module-return", "module", "Keert terug naar de PGO (return_url)", "SD 3.8"),
   rule("dva-lists", "dva", "De MedMij-lijsten noemen de DVA en haar zorgaanbieders correct", "Afsprakenstelsel, Stelselnode; SD 3.2"),
+  rule("dva-error-redirect", "dva", "Stuurt een fout nooit naar een niet-geregistreerde redirect_uri", "RFC 6749 §4.1.2.1; RFC 9700 §4.11; SD 4.2.1"),
   rule("dva-token-no-store", "dva", "Tokenantwoorden met Cache-Control: no-store", "RFC 6749 §5.1"),
   rule("dva-token-scope", "dva", "Tokenantwoorden noemen de scope", "RFC 6749 §5.1; SD 3.3"),
   rule("dva-refresh", "dva", "refresh_token onder langdurige toestemming", "SD 3.3; AM-FE-019"),
   rule("dva-www-authenticate", "dva", "WWW-Authenticate bij 401 en 403", "RFC 6750 §3"),
   rule("dva-etag", "dva", "ETag op FHIR-antwoorden, 304 bij een ongewijzigde If-None-Match", "FHIR R4 http §versioning; SD 3.3.4"),
+  rule("dva-lastupdated", "dva", "_lastUpdated geeft alleen wat sindsdien veranderde", "FHIR R4 search §_lastUpdated; SD 3.3.4"),
   rule("dva-smart-config", "dva", "smart-configuration zoals SD 3.5", "SD 3.5; SMART App Launch 2.x, Conformance"),
   rule("dva-beheer", "dva", "Levert SD 4.5-logregels aan bij MedMij Beheer (technisch OK)", "SD 4.5.1; Afsprakenstelsel, Logging interface"),
 ];
@@ -130,6 +134,8 @@ export class Conformance {
   private readonly stepUp = new Map<string, { at: number; reauthorized: boolean }>();
   private readonly moduleTokenAt = new Map<string, number>();
   private readonly moduleRevokedAt = new Map<string, number>();
+  /** When someone outside the sandbox last read a list of the register (its own actors say who they are in User-Agent). */
+  private listsReadAt = 0;
 
   constructor(private readonly db: Database, private readonly network: () => ResolvedNetwork) {}
 
@@ -196,6 +202,10 @@ export class Conformance {
     const form = body !== null && kind === "dva-auth" ? new URLSearchParams(body) : null;
     const where = `${method} ${url.origin}${url.pathname}`;
     const pgoOf = (clientId: string | null) => (clientId ? ix.pgoByClientId.get(clientId) : undefined);
+    if (kind === "register") {
+      if (/^\/MedMij_/.test(url.pathname) && response.status === 200 && !(request.headers.get("user-agent") ?? "").startsWith(SANDBOX_USER_AGENT)) this.listsReadAt = Date.now();
+      return;
+    }
     const moduleOf = (clientId: string | null) => (clientId && dvaId ? ix.moduleByClientId.get(`${dvaId} ${clientId}`) : undefined);
     const backChannel = (actorId: string) => {
       const rid = request.headers.get("medmij-request-id");
@@ -221,6 +231,9 @@ export class Conformance {
       this.record(pgo.id, "pgo-pkce", s256 ? "pass" : "fail", s256 ? "GET /auth met code_challenge (S256)" : `GET /auth zonder PKCE S256 (code_challenge_method ${JSON.stringify(p.get("code_challenge_method"))})`, traceId);
       const step = this.stepUp.get(pgo.id);
       if (step) step.reauthorized = true;
+      // The register cannot tell who reads it: a read from outside the sandbox in the hour before counts.
+      const read = Date.now() - this.listsReadAt < 60 * 60_000;
+      this.record(pgo.id, "pgo-lists", read ? "pass" : "fail", read ? "een MedMij-lijst werd van buiten de sandbox gelezen voor dit autorisatieverzoek" : "GET /auth zonder dat in het uur ervoor een MedMij-lijst van buiten de sandbox werd gelezen", traceId);
       return;
     }
 
@@ -366,6 +379,21 @@ export class Conformance {
     }).catch(() => {});
   }
 
+  /**
+   * A probe of a team's DVA (at registration and when its check starts over): an authorization
+   * request with a redirect_uri no PGO registered must not be answered with a redirect there.
+   */
+  async probeDva(actorId: string, authOrigin: string, clientId: string): Promise<void> {
+    const trap = "http://niet-geregistreerd.invalid/callback";
+    const url = `${authOrigin}/auth?${new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: trap, scope: "probe", state: "medmij-check" })}`;
+    try {
+      const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(3000), headers: { "User-Agent": `${SANDBOX_USER_AGENT} (medmij-check)` } });
+      const location = res.headers.get("location") ?? "";
+      this.record(actorId, "dva-error-redirect", location.startsWith(trap) ? "fail" : "pass",
+        location.startsWith(trap) ? `GET /auth met redirect_uri ${trap}: doorgestuurd naar ${location.slice(0, 120)}` : `GET /auth met een niet-geregistreerde redirect_uri: HTTP ${res.status}, niet doorgestuurd`);
+    } catch { /* not reachable yet: stays as it was */ }
+  }
+
   /** An answer a registered DVA gave the sandbox's PGO or module. Never throws. */
   outgoing(x: { url: URL; method: string; response: Response; traceId: string }): void {
     try {
@@ -399,6 +427,14 @@ export class Conformance {
       if (!(Array.isArray(c.capabilities) && c.capabilities.includes("launch-ehr"))) missing.push("capabilities met launch-ehr");
       this.record(actorId, "dva-smart-config", missing.length ? "fail" : "pass", missing.length ? `${where}: ontbreekt ${missing.join(", ")}` : `${where}: volledig`, traceId);
       return;
+    }
+    const since = url.searchParams.get("_lastUpdated");
+    if (method === "GET" && since && /^gt/.test(since) && response.status === 200) {
+      const bundle = await response.clone().json().catch(() => null) as { entry?: { resource?: { meta?: { lastUpdated?: string } }; search?: { mode?: string } }[] } | null;
+      const after = Date.parse(since.slice(2));
+      const older = (bundle?.entry ?? []).filter((e) => e.search?.mode !== "include" && Date.parse(e.resource?.meta?.lastUpdated ?? "") <= after);
+      if (bundle && Number.isFinite(after)) this.record(actorId, "dva-lastupdated", older.length ? "fail" : "pass",
+        older.length ? `${where}?_lastUpdated=${since}: ${older.length} resource(s) van voor dat moment` : `${where}?_lastUpdated=${since}: alleen nieuwere resources`, traceId);
     }
     if (method === "GET" && /\/fhir\//.test(url.pathname) && (response.status === 200 || response.status === 304)) {
       const etag = response.headers.get("etag");

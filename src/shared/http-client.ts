@@ -57,6 +57,8 @@ const UNAVAILABLE = new Set([502, 503, 504]);
 /** `send_token_request` → `receive_token_request_error` (SD 4.5.3.1.6). */
 const errorEventOf = (event: LoggedEvent) => event.receiveError ?? `${event.send.replace(/^send_/, "receive_")}_error`;
 
+export const SANDBOX_USER_AGENT = "MedMij-Sandbox";
+
 export interface OutgoingObserver { outgoing(x: { url: URL; method: string; response: Response; traceId: string }): void }
 
 /** `observer`: shown every answer (the MedMij-check judges a team's DVA by what it answers the sandbox's PGO and module). */
@@ -66,6 +68,8 @@ export function createHttpClient(opts: { location: string; chain: ChainLog; clie
       const headers = new Headers(init.headers);
       headers.set(CORRELATION_HEADER, trace.traceId);
       headers.set(REQUEST_ID_HEADER, requestId);
+      // The sandbox's own actors say so: the MedMij-check tells a team's reads of the lists from theirs.
+      if (!headers.has("user-agent")) headers.set("User-Agent", `${SANDBOX_USER_AGENT} (${opts.location})`);
       const target = new URL(url);
       const method = (init.method ?? "GET").toLowerCase();
       const line = (type: string, part: { response: { request_id: string; status: number } } | { error: { request_id: string; code: string; description: string; status?: number } }) =>

@@ -22,6 +22,9 @@ export function startTeamDva(o: { hostname?: string; authPort?: number; fhirPort
     async fetch(request) {
       const url = new URL(request.url);
       if (url.pathname === "/auth") {
+        // A minimal allow-list: never send a browser (or an error) to a host outside *.localhost.
+        const target = URL.parse(url.searchParams.get("redirect_uri") ?? "");
+        if (!target || !target.hostname.endsWith(".localhost")) return new Response("onbekende redirect_uri", { status: 400 });
         const code = crypto.randomUUID();
         codes.set(code, url.searchParams.get("scope") ?? "");
         const back = new URL(url.searchParams.get("redirect_uri") ?? "");

@@ -20,10 +20,13 @@ export function startTeamPgo(o: { cockpit: string; hostname?: string; port?: num
   const ids = () => ({ "MedMij-Request-ID": crypto.randomUUID(), "X-Correlation-ID": traceId });
   let traceId = crypto.randomUUID();
 
+  /** The zorgaanbieder's endpoints from the Zorgaanbiederslijst, as a PGO finds them (SD 3.2); the register's address from /api/network. */
   async function dvaOf(za: string) {
-    const n = await (await fetch(`${o.cockpit}/api/network`)).json() as { zorgaanbieders: { name: string; dva: string; scope: string }[]; dvas: { id: string; authBase: string; fhirBase: string }[] };
-    const z = n.zorgaanbieders.find((x) => x.name === za)!;
-    return { ...n.dvas.find((d) => d.id === z.dva)!, scope: z.scope };
+    const n = await (await fetch(`${o.cockpit}/api/network`)).json() as { register: { base: string } };
+    const zal = await (await fetch(`${n.register.base}/MedMij_Zorgaanbiederslijst.xml`)).text();
+    const entry = zal.split("<Zorgaanbieder>").find((x) => x.includes(`<Zorgaanbiedernaam>${za}</Zorgaanbiedernaam>`)) ?? "";
+    const uri = (tag: string) => new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(entry)?.[1] ?? "";
+    return { authBase: uri("AuthorizationEndpointuri").replace(/\/auth$/, ""), fhirBase: uri("ResourceEndpointuri"), scope: za.replace(/@medmij$/, "") };
   }
   const form = (body: Record<string, string>) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...ids() }, body: new URLSearchParams(body) });
 

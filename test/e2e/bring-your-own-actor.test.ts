@@ -59,7 +59,7 @@ describe("a team's PGO", () => {
     const rules = await checkOf(id, (r) => r.get("pgo-revoke")?.status === "pass");
     const status = Object.fromEntries([...rules].map(([k, r]) => [k, r.status]));
     expect(status).toEqual({
-      "pgo-redirect-uri": "pass", "pgo-state": "pass", "pgo-pkce": "fail", "pgo-request-ids": "pass", "pgo-request-id-unique": "pass",
+      "pgo-lists": "pass", "pgo-redirect-uri": "pass", "pgo-state": "pass", "pgo-pkce": "fail", "pgo-request-ids": "pass", "pgo-request-id-unique": "pass",
       "pgo-refresh": "pass", "pgo-incremental": "pass", "pgo-tag": "pass", "pgo-exchange": "pass", "pgo-return-url": "pass",
       "pgo-step-up": "unseen", "pgo-revoke": "pass", "pgo-beheer": "unseen",
     });
@@ -108,13 +108,15 @@ describe("a team's DVA", () => {
   });
 
   test("the MedMij-check: the missing Cache-Control: no-store fails with the response as evidence; the rest it showed passes", async () => {
-    const rules = await checkOf("teamdva", (r) => r.get("dva-etag")?.status === "pass");
+    const rules = await checkOf("teamdva", (r) => r.get("dva-etag")?.status === "pass" && r.get("dva-error-redirect")?.status !== "unseen");
     expect(rules.get("dva-token-no-store")).toMatchObject({ status: "fail", evidence: expect.stringContaining(`POST ${teamDva.authOrigin}/token: Cache-Control null`) });
     expect(rules.get("dva-token-scope")!.status).toBe("pass");
     expect(rules.get("dva-refresh")!.status).toBe("pass");
     expect(rules.get("dva-etag")!.status).toBe("pass");
     expect(rules.get("dva-lists")).toMatchObject({ status: "pass", evidence: expect.stringContaining("teamzorg@medmij") });
     expect(rules.get("dva-smart-config")!.status).toBe("unseen");
+    // The probe at registration: an unregistered redirect_uri gets no redirect.
+    expect(rules.get("dva-error-redirect")).toMatchObject({ status: "pass", evidence: expect.stringContaining("niet doorgestuurd") });
   });
 
   test("the cockpit's Eigen actor page lists it; removing it there takes it off the Zorgaanbiederslijst", async () => {
