@@ -56,24 +56,29 @@ function moduleCatalogue(network: ResolvedNetwork, m: ResolvedModule): { dva: st
 }
 
 /**
- * A module registered (or changed) while the sandbox runs: its catalogue entries are written at
- * once, so that a clinician can assign it (issue 14); unchanged ones are left alone. Returns how
- * many resources were written.
+ * Write a module's catalogue entries as `next` says (given what is stored, or null to leave it),
+ * in one transaction; unchanged ones are left alone. Returns how many resources were written.
  */
-export function provisionModule(db: Database, network: ResolvedNetwork, m: ResolvedModule): number {
+function rewriteCatalogue(db: Database, network: ResolvedNetwork, m: ResolvedModule, next: (wanted: Resource, stored: Resource | null) => Resource | null): number {
   const fhir = new FhirStore(db);
   let written = 0;
   db.transaction(() => {
     for (const { dva, resources } of moduleCatalogue(network, m)) {
       for (const r of resources) {
-        const stored = fhir.read(dva, r.resourceType, r.id!);
-        if (stored && JSON.stringify({ ...stored.resource, meta: undefined }) === JSON.stringify({ ...r, meta: undefined })) continue;
-        fhir.save(dva, r);
+        const stored = fhir.read(dva, r.resourceType, r.id!)?.resource ?? null;
+        const value = next(r, stored);
+        if (!value || (stored && JSON.stringify({ ...stored, meta: undefined }) === JSON.stringify({ ...value, meta: undefined }))) continue;
+        fhir.save(dva, value);
         written++;
       }
     }
   })();
   return written;
+}
+
+/** A module registered (or changed) while the sandbox runs: its catalogue entries are written at once, so that a clinician can assign it (issue 14). */
+export function provisionModule(db: Database, network: ResolvedNetwork, m: ResolvedModule): number {
+  return rewriteCatalogue(db, network, m, (wanted) => wanted);
 }
 
 /**
@@ -82,21 +87,7 @@ export function provisionModule(db: Database, network: ResolvedNetwork, m: Resol
  * no longer offers it).
  */
 export function retireModule(db: Database, network: ResolvedNetwork, m: ResolvedModule): number {
-  const fhir = new FhirStore(db);
-  let written = 0;
-  db.transaction(() => {
-    for (const { dva, resources } of moduleCatalogue(network, m)) {
-      for (const r of resources) {
-        const stored = fhir.read(dva, r.resourceType, r.id!);
-        if (!stored) continue;
-        const status = r.resourceType === "Endpoint" ? "off" : "retired";
-        if (stored.resource.status === status) continue;
-        fhir.save(dva, { ...stored.resource, status });
-        written++;
-      }
-    }
-  })();
-  return written;
+  return rewriteCatalogue(db, network, m, (wanted, stored) => (stored ? { ...stored, status: wanted.resourceType === "Endpoint" ? "off" : "retired" } : null));
 }
 
 export async function seedDatabase(db: Database, network: ResolvedNetwork, now = Date.now()): Promise<SeedSummary> {
