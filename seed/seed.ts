@@ -20,7 +20,7 @@ import { QUESTIONNAIRES } from "./questionnaires.ts";
  * restores the seed data, not the teams' registrations, nor their MedMij-check).
  */
 export function keptOnReset(table: string): boolean {
-  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion", "sandbox_actor", "check_result"].includes(table);
+  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion", "sandbox_actor", "check_result", "sandbox_dva_setting"].includes(table);
 }
 
 export interface SeedSummary { resources: number; tasks: number; accounts: number }
@@ -188,7 +188,7 @@ export function seededFor(network: ResolvedNetwork): string {
 export function networkFingerprint(network: ResolvedNetwork): string {
   // Actors registered at run time (issue 14) are no part of it either: they bring their own
   // catalogue entries when registered and survive a reset, so they never make the seed stale.
-  const text = JSON.stringify(network.definition, (key, value: unknown) => (key === "beheer" || key === "verbind" ? undefined
+  const text = JSON.stringify(network.definition, (key, value: unknown) => (key === "beheer" || key === "verbind" || key === "flavour" || key === "koppeltaal" ? undefined
     : Array.isArray(value) ? value.filter((e) => !(typeof e === "object" && e !== null && "registered" in e)) : value));
   return new Bun.CryptoHasher("sha256").update(text).digest("hex");
 }

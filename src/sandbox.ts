@@ -19,12 +19,13 @@ import { claimDataFile, DataFileInUse } from "./shared/data-lock.ts";
 import { DataFileError, dataFileError, migrate, openDataFile, quickCheckInBackground, type Database } from "./shared/db.ts";
 import { MIGRATIONS } from "./shared/migrations.ts";
 import { FaultRegistry } from "./shared/faults.ts";
-import type { NetworkDefinition } from "./shared/network.ts";
+import { flavourProblems, type Flavour, type NetworkDefinition } from "./shared/network.ts";
 import { resolveNetwork, type ResolvedNetwork } from "./shared/resolved-network.ts";
 import { isSeeded, networkChangedSinceSeed, provisionModule, relocateEndpoints, retireModule, seedDatabase } from "../seed/seed.ts";
 import { QUESTIONNAIRES } from "../seed/questionnaires.ts";
 import { ActorError, ActorRegistry, type RegisteredActor } from "./shared/actor-registry.ts";
 import { Conformance } from "./shared/conformance.ts";
+import { DvaSettingError } from "./shared/dva-setting-error.ts";
 import { tokensMayHaveChanged } from "./dva/auth/store.ts";
 import { startLogDelivery, type LogDelivery } from "./shared/log-delivery.ts";
 
@@ -126,6 +127,8 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
 
   // The network file (or the default) plus the actors teams registered at run time (issue 14).
   const registry = new ActorRegistry(db, definition);
+  /** The network before the DVA settings of the cockpit (issue 15) are laid over it. */
+  let current: NetworkDefinition = definition;
   let network: ResolvedNetwork;
   let ctx: SandboxContext;
   try {
@@ -133,7 +136,8 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
     for (const { actor, problems } of started.skipped) {
       log(`warning: registered actor ${actor.id} no longer fits this network and is left out: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
     }
-    network = resolveNetwork(started.definition, config.domain, server.port!);
+    current = started.definition;
+    network = resolveNetwork(withDvaSettings(current, dvaSettings(db)), config.domain, server.port!);
     ctx = createContext(config, db, network);
   } catch (e) {
     return abort(e);
@@ -168,11 +172,22 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   } catch (e) {
     return abort(e);
   }
-  ctx.actors = actorService(ctx, registry, (next) => {
+  const apply = (next: NetworkDefinition) => {
     const previous = ctx.network;
-    ctx.network = resolveNetwork(next, config.domain, server.port!);
-    try { route(); } catch (e) { ctx.network = previous; route(); throw e; }
-  });
+    ctx.network = resolveNetwork(withDvaSettings(next, dvaSettings(db)), config.domain, server.port!);
+    try { route(); current = next; } catch (e) { ctx.network = previous; route(); throw e; }
+  };
+  ctx.actors = actorService(ctx, registry, apply);
+  ctx.setDvaFlavour = (id, patch) => {
+    if (!ctx.network.dvas.some((d) => d.id === id)) throw new DvaSettingError(404, [{ field: "id", message: `no DVA ${JSON.stringify(id)} in this network` }]);
+    const problems = flavourProblems(patch);
+    if (problems.length) throw new DvaSettingError(400, problems);
+    const was = dvaSettings(db).get(id) ?? {};
+    db.query("INSERT INTO sandbox_dva_setting (dva, flavour, koppeltaal) VALUES (?, ?, ?) ON CONFLICT (dva) DO UPDATE SET flavour = excluded.flavour, koppeltaal = excluded.koppeltaal")
+      .run(id, (patch.flavour as Flavour | undefined) ?? was.flavour ?? null, patch.koppeltaal === undefined ? (was.koppeltaal === undefined ? null : Number(was.koppeltaal)) : Number(patch.koppeltaal));
+    apply(current);
+    return ctx.network.dvas.find((d) => d.id === id)!;
+  };
   chain.startPruning();
   // SD 4.5.1: the PGO and the DVAs deliver their lines to MedMij Beheer, as real participants do.
   const logDelivery = startLogDelivery(network, chain, db);
@@ -214,6 +229,17 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       db.close();
     },
   };
+}
+
+/** A DVA's flavour as the cockpit set it (issue 15), by DVA id. */
+function dvaSettings(db: Database): Map<string, { flavour?: Flavour; koppeltaal?: boolean }> {
+  return new Map(db.query<{ dva: string; flavour: string | null; koppeltaal: number | null }, []>("SELECT dva, flavour, koppeltaal FROM sandbox_dva_setting").all()
+    .map((r) => [r.dva, { ...(r.flavour ? { flavour: r.flavour as Flavour } : {}), ...(r.koppeltaal === null ? {} : { koppeltaal: r.koppeltaal === 1 }) }]));
+}
+
+/** The network with the cockpit's DVA settings over what it says. */
+function withDvaSettings(def: NetworkDefinition, settings: Map<string, { flavour?: Flavour; koppeltaal?: boolean }>): NetworkDefinition {
+  return settings.size === 0 ? def : { ...def, dvas: def.dvas.map((d) => ({ ...d, ...settings.get(d.id) })) };
 }
 
 /** How many HTTP exchanges are kept for `keepLines` chain-log lines (0: no limit either). */
@@ -288,6 +314,7 @@ function createContext(config: Config, db: Database, network: ResolvedNetwork): 
     config, db, network, faults, chain, exchanges,
     checks: new Conformance(db, () => ctx.network),
     actors: { list: () => [], get: () => null, register: unavailable, change: unavailable, remove: unavailable },
+    setDvaFlavour: unavailable,
     retained<T>(key: string, make: () => T): T {
       if (!retained.has(key)) retained.set(key, make());
       return retained.get(key) as T;

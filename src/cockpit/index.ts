@@ -25,6 +25,7 @@ import { TokensPage } from "../../views/cockpit/tokens.tsx";
 import { LaunchLinkPage, LaunchReturnPage, type GeneratedLink } from "../../views/cockpit/launch-link.tsx";
 import { ACTOR_EXAMPLES, ActorsPage, CheckPage, CheckRules, checkMarkdown } from "../../views/cockpit/actors.tsx";
 import { ActorError } from "../shared/actor-registry.ts";
+import { DvaSettingError } from "../shared/dva-setting-error.ts";
 import { Mailbox, parseMail } from "./mailbox.ts";
 import { MailPage, MailboxPage } from "../../views/cockpit/mailbox.tsx";
 
@@ -108,7 +109,8 @@ export function createCockpit(ctx: SandboxContext) {
     .get("/", ({ request }) => {
       const csrf = ctx.csrf.grant(request);
       const reset = new URL(request.url).searchParams.has("reset");
-      return htmlResponse(CockpitHome({ network: ctx.network, actors: actors(), csrfToken: csrf.token, faults: ctx.faults.get(), reset }),
+      const saved = new URL(request.url).searchParams.get("dva");
+      return htmlResponse(CockpitHome({ network: ctx.network, actors: actors(), csrfToken: csrf.token, faults: ctx.faults.get(), reset, savedDva: saved }),
         { setCookies: [csrf.setCookie] });
     })
     .get("/partials/health", async () => htmlResponse(HealthRows({ rows: await health() })))
@@ -131,6 +133,15 @@ export function createCockpit(ctx: SandboxContext) {
       if (!clinician) return redirectAfterPost(request, "/#personas");
       const ticket = ctx.tickets.issue(CLINICIAN_LOGIN, clinician.id);
       return redirectAfterPost(request, `${ctx.network.xis.origin}/persona-login?ticket=${encodeURIComponent(ticket)}`);
+    })
+    .post("/dvas/:id", async ({ params, request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
+      try { ctx.setDvaFlavour(params.id ?? "", { flavour: form.flavour, koppeltaal: form.koppeltaal === "true" }); } catch (e) {
+        if (!(e instanceof DvaSettingError)) throw e;
+        return redirectAfterPost(request, "/#dvas");
+      }
+      return redirectAfterPost(request, `/?dva=${encodeURIComponent(params.id ?? "")}#dvas`);
     })
     .post("/reset", async ({ request }) => {
       const form = await readForm(request);
@@ -321,6 +332,21 @@ export function createCockpit(ctx: SandboxContext) {
       return body.ok ? actorApi.replace(params.id, body.body) : body.response;
     })
     .delete("/api/actors/:id", ({ params }) => actorApi.remove(params.id))
+    // A DVA's flavour (issue 15): which design it follows for the token exchange and launch, switched without restart.
+    .patch("/api/dvas/:id", async ({ params, request }) => {
+      const body = await jsonBody(request);
+      if (!body.ok) return body.response;
+      if (typeof body.body !== "object" || body.body === null || Array.isArray(body.body)) {
+        return jsonResponse({ error: "invalid_request", error_description: "send a JSON object {\"flavour\", \"koppeltaal\"}" }, 400);
+      }
+      try {
+        const dva = ctx.setDvaFlavour(params.id ?? "", body.body as Record<string, unknown>);
+        return jsonResponse(networkJson(ctx.network).dvas.find((d) => d.id === dva.id));
+      } catch (e) {
+        if (!(e instanceof DvaSettingError)) throw e;
+        return jsonResponse({ error: e.status === 404 ? "not_found" : "invalid_request", error_description: e.message, problems: e.problems }, e.status);
+      }
+    })
     .get("/api/faults", () => jsonResponse(faultsJson()))
     .post("/api/faults", async ({ request }) => {
       const body = await jsonBody(request);

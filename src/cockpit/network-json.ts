@@ -14,7 +14,7 @@ export function networkJson(n: ResolvedNetwork) {
     // MedMij Beheer's logging interface (issue 13): every PGO and DVA below has its `beheer` login there.
     beheer: { base: n.beheer.origin, logs: logsEndpoint(n), swagger: `${n.beheer.origin}/eagleeye/v1/swagger`, schema: `${n.beheer.origin}/eagleeye/v1/schema` },
     dataServices: n.dataServices,
-    dvas: n.dvas.map((d) => ({ id: d.id, name: d.name, phone: d.phone, authBase: d.auth.origin, fhirBase: d.fhirBase, pkce: pkcePolicy(d),
+    dvas: n.dvas.map((d) => ({ id: d.id, name: d.name, phone: d.phone, authBase: d.auth.origin, fhirBase: d.fhirBase, pkce: pkcePolicy(d), flavour: d.flavour, koppeltaal: d.koppeltaal,
       beheer: { username: d.beheer.username, password: d.beheer.password }, registered: d.registered ?? null })),
     zorgaanbieders: n.zorgaanbieders.map((z) => ({
       name: z.name, displayName: z.displayName, agb: z.agb, dva: z.dva, scope: z.scope, dataServices: z.dataServices,

@@ -10,7 +10,7 @@ import type { RegisteredActor } from "./actor-registry.ts";
 import type { Conformance } from "./conformance.ts";
 import type { ExchangeLog } from "./exchange-log.ts";
 import type { FaultRegistry } from "./faults.ts";
-import type { ResolvedNetwork } from "./resolved-network.ts";
+import type { ResolvedDva, ResolvedNetwork } from "./resolved-network.ts";
 import type { Tickets } from "./tickets.ts";
 
 /** Actors teams register while the sandbox runs (issue 14 §1); each change takes effect at once. */
@@ -29,6 +29,12 @@ export interface SandboxContext {
   /** The running network; replaced (not changed) when a team registers, changes or removes an actor. */
   network: ResolvedNetwork;
   actors: ActorService;
+  /**
+   * Switch a DVA's flavour or Koppeltaal launches at run time (issue 15; the cockpit, PATCH
+   * /api/dvas/<id>): kept over the network file, the network replaced at once. Throws
+   * DvaSettingError (404 unknown DVA, 400 a wrong value).
+   */
+  setDvaFlavour(id: string, patch: { flavour?: unknown; koppeltaal?: unknown }): ResolvedDva;
   /** The MedMij-check of the teams' actors (issue 14 §3): what the sandbox's actors saw them do. */
   checks: Conformance;
   /**

@@ -389,4 +389,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 17,
+    name: "sandbox: a DVA's flavour set at run time",
+    sql: `
+      -- A DVA's flavour and Koppeltaal switch as the cockpit or PATCH /api/dvas/<id> set them
+      -- (issue 15), over what the network file says; kept on Reset.
+      CREATE TABLE sandbox_dva_setting (
+        dva TEXT PRIMARY KEY,
+        flavour TEXT,
+        koppeltaal INTEGER
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -30,8 +30,32 @@ export interface DvaDefinition {
   pkce?: PkcePolicy;
   /** HTTP Basic credentials at MedMij Beheer's logging interface; derived when absent (beheerCredentials). */
   beheer?: BeheerCredentials;
+  /**
+   * Which design the DVA follows for the token exchange and launch (issue 15): "sd-0.2" (default,
+   * the solution design v0.2 of seed 004) or "koppelmij-2026" (the KoppelMij technical
+   * walkthroughs with ProviderTasks 1.0.0-alpha.2). Switchable at run time (cockpit, PATCH /api/dvas).
+   */
+  flavour?: Flavour;
+  /** Also accept Koppeltaal 2.0 launches (an HTI launch token as `launch`). Default false. */
+  koppeltaal?: boolean;
   /** Set on an entry a team registered at run time (issue 14): the id of its registration. */
   registered?: string;
+}
+
+export type Flavour = "sd-0.2" | "koppelmij-2026";
+export const FLAVOURS: readonly Flavour[] = ["sd-0.2", "koppelmij-2026"];
+
+/** A DVA's flavour and Koppeltaal switch, with the defaults. */
+export function flavourOf(dva: Pick<DvaDefinition, "flavour" | "koppeltaal">): { flavour: Flavour; koppeltaal: boolean } {
+  return { flavour: dva.flavour ?? "sd-0.2", koppeltaal: dva.koppeltaal ?? false };
+}
+
+/** The problems of a flavour setting (network file, PATCH /api/dvas), each with its field. */
+export function flavourProblems(v: { flavour?: unknown; koppeltaal?: unknown }): { field: "flavour" | "koppeltaal"; message: string }[] {
+  const out: { field: "flavour" | "koppeltaal"; message: string }[] = [];
+  if (v.flavour !== undefined && !FLAVOURS.includes(v.flavour as Flavour)) out.push({ field: "flavour", message: `must be ${FLAVOURS.map((f) => `"${f}"`).join(" or ")}, got ${JSON.stringify(v.flavour)}` });
+  if (v.koppeltaal !== undefined && typeof v.koppeltaal !== "boolean") out.push({ field: "koppeltaal", message: `must be true or false, got ${JSON.stringify(v.koppeltaal)}` });
+  return out;
 }
 
 export type PkcePolicy = "optional" | "required";
@@ -311,6 +335,7 @@ export function validateNetwork(input: unknown): NetworkDefinition {
       p(`dvas[${i}].pkce`, `must be "optional" (the default: PKCE checked when a PGO sends it) or "required" (PGOs must send S256), got ${JSON.stringify(d.pkce)}`);
     }
     beheerLogin(`dvas[${i}].beheer`, d?.beheer, typeof d?.id === "string" ? d.id : null);
+    for (const f of flavourProblems(d ?? {})) p(`dvas[${i}].${f.field}`, f.message);
   });
   unique("dvas[].id", dvas.map((d) => d?.id));
   const dvaIds = new Set(dvas.map((d) => d?.id));

@@ -4,7 +4,7 @@
  * the public host and port" holds everywhere.
  */
 import {
-  DEFAULT_BEHEER, DEFAULT_VERBIND, beheerCredentials, verbindCodeOf,
+  DEFAULT_BEHEER, DEFAULT_VERBIND, beheerCredentials, flavourOf, verbindCodeOf, type Flavour,
   type BeheerCredentials, type ClinicianDefinition, type DataServiceDefinition, type DvaDefinition, type ModuleDefinition,
   type NetworkDefinition, type PatientDefinition, type PgoDefinition, type SystemDefinition, type ZorgaanbiederDefinition,
 } from "./network.ts";
@@ -18,7 +18,7 @@ export interface Site {
   internal: boolean;
 }
 
-export interface ResolvedDva extends Omit<DvaDefinition, "beheer"> { auth: Site; fhir: Site; fhirBase: string; beheer: BeheerCredentials }
+export interface ResolvedDva extends Omit<DvaDefinition, "beheer" | "flavour" | "koppeltaal"> { auth: Site; fhir: Site; fhirBase: string; beheer: BeheerCredentials; flavour: Flavour; koppeltaal: boolean }
 export interface ResolvedZorgaanbieder extends Omit<ZorgaanbiederDefinition, "verbindCode"> { dvaSite: ResolvedDva; scope: string; verbindCode: string }
 export interface ResolvedPgo extends Omit<PgoDefinition, "redirectUris" | "beheer" | "aanbiedermodules"> { site: Site; clientId: string; redirectUris: string[]; beheer: BeheerCredentials; aanbiedermodules: boolean }
 /** `clientSecret` undefined: a public client (PKCE S256, CORS from the module's origin). */
@@ -71,7 +71,7 @@ export function resolveNetwork(def: NetworkDefinition, domain: string, port: num
   const site = (host: string) => siteOf(host, domain, port);
   const dvas: ResolvedDva[] = def.dvas.map((d) => {
     const fhir = site(d.fhirHost);
-    return { ...d, auth: site(d.authHost), fhir, fhirBase: `${fhir.origin}/fhir`, beheer: beheerCredentials(d, d.id) };
+    return { ...d, auth: site(d.authHost), fhir, fhirBase: `${fhir.origin}/fhir`, beheer: beheerCredentials(d, d.id), ...flavourOf(d) };
   });
   const dvaById = new Map(dvas.map((d) => [d.id, d]));
   return {

@@ -34,9 +34,13 @@ export interface CockpitHomeProps {
   csrfToken: string;
   faults: Faults;
   reset: boolean;
+  /** A DVA whose flavour was just saved. */
+  savedDva?: string | null;
 }
 
-export function CockpitHome({ network, actors, csrfToken, faults, reset }: CockpitHomeProps): JSX.Element {
+const FLAVOUR_LABELS: Record<string, string> = { "sd-0.2": "Oplossingsontwerp v0.2 (seed 004)", "koppelmij-2026": "KoppelMij 2026 (ProviderTasks 1.0.0-alpha.2)" };
+
+export function CockpitHome({ network, actors, csrfToken, faults, reset, savedDva }: CockpitHomeProps): JSX.Element {
   const activeFaults = Object.entries(faults);
   // "Start als Tom" logs in at a PGO this sandbox serves; a team's PGO gets its URL and the BSNs instead (issue 14 §4).
   const pgo = network.pgos.find((g) => g.site.internal);
@@ -55,6 +59,33 @@ export function CockpitHome({ network, actors, csrfToken, faults, reset }: Cockp
         <tbody hx-get="/partials/health" hx-trigger="load, every 5s" hx-swap="innerHTML">
           {actors.map((a) => (
             <tr><td safe>{a.title}</td><td><a href={`${a.site.origin}/`} safe>{a.site.origin}</a></td><td>…</td><td></td></tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h2 id="dvas">DVA's en hun ontwerp</h2>
+      <p>Welk ontwerp een DVA volgt voor de token exchange en de launch; de PGO en de module van de sandbox spreken mee. Omschakelen
+        kan zonder herstart (ook met <code>PATCH /api/dvas/&lt;id&gt;</code>).</p>
+      {savedDva ? <div class="notice" role="status"><p safe>{`Opgeslagen: ${network.dvas.find((d) => d.id === savedDva)?.name ?? savedDva} volgt nu ${FLAVOUR_LABELS[network.dvas.find((d) => d.id === savedDva)?.flavour ?? ""] ?? "?"}.`}</p></div> : ""}
+      <table class="stack">
+        <thead><tr><th scope="col">DVA</th><th scope="col">Ontwerp</th><th scope="col"><span class="visually-hidden">Opslaan</span></th></tr></thead>
+        <tbody>
+          {network.dvas.map((d) => (
+            <tr>
+              <td safe>{d.name}</td>
+              <td>
+                <form method="post" action={`/dvas/${encodeURIComponent(d.id)}`} id={`dva-${d.id}`} class="inline">
+                  <input type="hidden" name={CSRF_FIELD} value={csrfToken} />
+                  <label for={`flavour-${d.id}`} class="visually-hidden" safe>{`Ontwerp van ${d.name}`}</label>
+                  <select id={`flavour-${d.id}`} name="flavour">
+                    {Object.entries(FLAVOUR_LABELS).map(([v, l]) => <option value={v} selected={d.flavour === v} safe>{l}</option>)}
+                  </select>
+                  <span class="choice"><input type="checkbox" id={`koppeltaal-${d.id}`} name="koppeltaal" value="true" checked={d.koppeltaal} />
+                    <label class="inline" for={`koppeltaal-${d.id}`}>ook Koppeltaal 2.0 (HTI)</label></span>
+                </form>
+              </td>
+              <td><button type="submit" form={`dva-${d.id}`} class="secondary" aria-label={`Ontwerp van ${d.name} opslaan`}>Opslaan</button></td>
+            </tr>
           ))}
         </tbody>
       </table>
