@@ -402,4 +402,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 18,
+    name: "dva: KoppelMij 2026 pushed authorization requests, launch authorization codes and module cookies",
+    sql: `
+      -- KoppelMij 2026 (issue 15): a PGO's pushed authorization request (RFC 9126), the launch
+      -- authorization code /authorize gives for it, and the module DVA authentication cookie set
+      -- with it; stored as SHA-256 like every secret of the DVA, single use, short-lived.
+      CREATE TABLE dva_launch_authorization (
+        hash TEXT PRIMARY KEY,
+        dva TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('par', 'code', 'cookie')),
+        client_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -140,7 +140,11 @@ describe("SMART scopes on every read and write of a module token", () => {
   test("scopes the DVA does not grant are left out of the grant, not a refusal; `scope` says what was granted", async () => {
     const t = await tokenWith("launch fhirUser openid profile offline_access patient/Patient.read patient/Task.cu patient/Observation.rs "
       + "patient/QuestionnaireResponse.rs?status=completed user/*.read system/*.* patient/Task.bogus");
-    expect(t.scope).toBe("launch fhirUser patient/Patient.read patient/Task.cu patient/QuestionnaireResponse.rs?status=completed");
+    expect(t.scope).toBe("launch fhirUser openid patient/Patient.read patient/Task.cu patient/QuestionnaireResponse.rs?status=completed");
+    // openid with fhirUser: an id_token naming the person (issue 15, SMART), signed by the DVA for this module.
+    const idToken = (t as unknown as { id_token?: string }).id_token!;
+    const claims = JSON.parse(Buffer.from(idToken.split(".")[1]!, "base64url").toString());
+    expect(claims).toMatchObject({ fhirUser: "Patient/patient-tom", aud: "zorgmodules-zorgnet", iss: sandbox.url("auth.zorgnet") });
     expect((await fhir(sandbox, t.access_token, "GET", "Patient/patient-tom")).status).toBe(200);
     // A query restriction is accepted and not evaluated (README "Scopes").
     expect((await fhir(sandbox, t.access_token, "GET", "QuestionnaireResponse?_count=10")).status).toBe(200);

@@ -18,6 +18,7 @@ import { handleRefreshToken } from "./grants/refresh-token.ts";
 import { handleSmartCode, type SmartCodeData } from "./grants/smart-code.ts";
 import { TOKEN_EXCHANGE, handleTokenExchange } from "./grants/token-exchange.ts";
 import { cockpitRoutes } from "./cockpit-routes.ts";
+import { koppelmijRoutes } from "./koppelmij-routes.ts";
 import { smartRoutes } from "./smart-routes.ts";
 import { tokenEndpoint } from "./token-endpoint.ts";
 
@@ -59,11 +60,14 @@ export function createDvaAuth(ctx: SandboxContext, dva: ResolvedDva, index: numb
       token_endpoint_auth_methods_supported: ["none", "client_secret_basic", "client_secret_post"],
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: true,
+      // KoppelMij 2026 (issue 15): the launch is prepared with a pushed authorization request; the PGO discovers the flavour here.
+      ...(dva.flavour === "koppelmij-2026" ? { pushed_authorization_request_endpoint: `${dva.auth.origin}/par`, medmij_flavour: dva.flavour } : { medmij_flavour: dva.flavour }),
     }))
     .use(collectRoutes(d))
     .use(smartRoutes(d))
     .use(consentRoutes(d))
     .use(cockpitRoutes(d))
+    .use(koppelmijRoutes(d))
     .post("/token", ({ request }) => pgoToken(request))
     .post("/connect/token", ({ request }) => moduleToken(request));
 }

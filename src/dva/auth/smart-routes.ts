@@ -18,6 +18,8 @@ import { checkSmartAuthorize, verifySmartClient } from "./smart.ts";
 import { type AuthRequest, type DvaSession } from "./store.ts";
 import { verifyAccessToken } from "./subject-token.ts";
 import { readTokenForm } from "./token-endpoint.ts";
+import { MODULE_AUTH_COOKIE } from "./koppelmij-routes.ts";
+import { readCookie } from "../../shared/cookies.ts";
 
 interface SmartPending { launch: LaunchContext; consentId: string | null; codeChallenge: string; scope: string }
 
@@ -61,6 +63,19 @@ export function smartRoutes(d: AuthDeps) {
    * Introspection and revocation: a form with `token`, from an authenticated client; errors as
    * RFC 6749 §5.2. Introspection needs a client secret (RFC 7662 §2.1: against token scanning).
    */
+  /**
+   * KoppelMij 2026 ("via DigiD óf via de Module DVA Authentication cookie"): the cookie /authorize
+   * set for this person and module, used once; not for a module that re-identifies the person.
+   */
+  function moduleCookieAuthenticates(request: Request, bsn: string, clientId: string, now: number): boolean {
+    if (dva.flavour !== "koppelmij-2026") return false;
+    const module = d.ctx.network.modules.find((m) => m.clients.some((c) => c.dva === dva.id && c.clientId === clientId));
+    const value = readCookie(request, MODULE_AUTH_COOKIE);
+    if (!value || !module || module.reIdentify) return false;
+    const taken = store.takeLaunchAuthorization<{ bsn: string }>(value, "cookie", now);
+    return taken !== null && taken.clientId === clientId && taken.data.bsn === bsn;
+  }
+
   async function withToken(request: Request, need: { secret: boolean }, handle: (token: string, caller: TokenClient, now: number) => Promise<Response>): Promise<Response> {
     try {
       const form = await readTokenForm(request);
@@ -72,6 +87,20 @@ export function smartRoutes(d: AuthDeps) {
       if (e instanceof OAuthError) return oauthErrorResponse(e);
       throw e;
     }
+  }
+
+  function revoke(request: Request): Promise<Response> {
+    return withToken(request, { secret: false }, async (token, caller, now) => {
+      const access = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
+      if (access && access.client_id === caller.clientId) store.revokeAccessToken(access.jti, now);
+      const refresh = store.findGrant<{ issuedBy?: string }>(token, "refresh");
+      // RFC 7009 §2.1: revoking a refresh token also ends the access tokens of the same grant.
+      if (refresh && refresh.clientId === caller.clientId) {
+        store.revokeGrant(refresh.hash, now);
+        if (refresh.data.issuedBy) store.revokeIssuedBy(refresh.data.issuedBy, now);
+      }
+      return new Response(null, { status: 200, headers: NO_STORE });
+    });
   }
 
   return new Elysia({ name: `dva-smart:${dva.id}` })
@@ -108,7 +137,7 @@ export function smartRoutes(d: AuthDeps) {
         if (simulate === "dva-down") throw new OAuthError("temporarily_unavailable", "gesimuleerde storing: de DVA is tijdelijk niet beschikbaar (launch link generator)");
         // Browser check: a DVA session of the same person passes; otherwise DigiD (SPEC §5); a simulated step-up always asks DigiD again.
         const session = d.sessionOf(request);
-        if (session && session.bsn === grant.data.bsn && simulate !== "step-up") {
+        if ((session && session.bsn === grant.data.bsn && simulate !== "step-up") || moduleCookieAuthenticates(request, grant.data.bsn, client.client.clientId, now)) {
           return issueSmartCode(d, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending, authorize, setCookie: browser.setCookie });
         }
         return d.beginLogin(request, { kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
@@ -129,15 +158,7 @@ export function smartRoutes(d: AuthDeps) {
     }))
 
     // RFC 7009 §2.2: 200 whether or not the token was valid; only the client it was issued to can revoke it.
-    .post("/connect/revocation", ({ request }) => withToken(request, { secret: false }, async (token, caller, now) => {
-      const access = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
-      if (access && access.client_id === caller.clientId) store.revokeAccessToken(access.jti, now);
-      const refresh = store.findGrant<{ issuedBy?: string }>(token, "refresh");
-      // RFC 7009 §2.1: revoking a refresh token also ends the access tokens of the same grant.
-      if (refresh && refresh.clientId === caller.clientId) {
-        store.revokeGrant(refresh.hash, now);
-        if (refresh.data.issuedBy) store.revokeIssuedBy(refresh.data.issuedBy, now);
-      }
-      return new Response(null, { status: 200, headers: NO_STORE });
-    }));
+    // `/revoke` is the KoppelMij 2026 walkthrough's name for the same endpoint (issue 15).
+    .post("/revoke", ({ request }) => revoke(request))
+    .post("/connect/revocation", ({ request }) => revoke(request));
 }

@@ -20,14 +20,15 @@ export const SMART_SCOPES = ["launch", "fhirUser", "patient/*.read", "patient/*.
   "patient/QuestionnaireResponse.write", "patient/QuestionnaireResponse.cu", "patient/QuestionnaireResponse.read", "patient/QuestionnaireResponse.rs"];
 
 /**
- * What a module is granted of the scopes it asked for: `launch`, `fhirUser` and patient resource
- * scopes on the types this DVA serves. Not granted (the token response's `scope` says so, RFC 6749
- * §3.3): `openid`/`profile` (the DVA is an OAuth 2.0 server that issues no id_token, SD 3.6),
+ * What a module is granted of the scopes it asked for: `launch`, `openid` and `fhirUser` (an
+ * id_token with fhirUser, issue 15: SMART and the KoppelMij walkthrough; SD 3.6 had none) and
+ * patient resource scopes on the types this DVA serves. Not granted (the token response's `scope`
+ * says so, RFC 6749 §3.3): `profile`,
  * `offline_access` (no refresh tokens for modules), `user/` and `system/` scopes, unknown words.
  */
 export function grantedSmartScopes(requested: string[]): string[] {
   return requested.filter((s) => {
-    if (s === "launch" || s === "fhirUser") return true;
+    if (s === "launch" || s === "fhirUser" || s === "openid") return true;
     const parsed = parseResourceScope(s);
     return !!parsed && parsed.context === "patient" && (parsed.type === "*" || (RESOURCE_TYPES as readonly string[]).includes(parsed.type));
   });

@@ -17,6 +17,7 @@ export interface AuthRequest {
 }
 export interface Consent { id: string; bsn: string; clientId: string; zorgaanbieder: string; kind: "once" | "long"; createdAt: number; expiresAt: number; withdrawnAt: number | null }
 export type GrantKind = "code" | "refresh" | "launch";
+export type LaunchAuthorizationKind = "par" | "code" | "cookie";
 export interface Grant<T = Record<string, unknown>> { hash: string; kind: GrantKind; clientId: string; consentId: string | null; data: T; createdAt: number; expiresAt: number; usedAt: number | null; revokedAt: number | null }
 
 /**
@@ -170,6 +171,21 @@ export class DvaAuthStore {
           AND (?7 IS NULL OR COALESCE(c.bsn, json_extract(g.data, '$.bsn')) = ?7) AND (?8 IS NULL OR g.client_id = ?8)
       ORDER BY 6 DESC LIMIT ?9`).all(this.dva, now, f.bsn, f.clientId, this.dva, now, f.bsn, f.clientId, limit);
     return rows.map((r) => ({ kind: r.kind as "access" | GrantKind, id: r.id, clientId: r.client_id, bsn: r.bsn, zorgaanbieder: r.zorgaanbieder, expiresAt: new Date(r.expires_at).toISOString() }));
+  }
+
+  // KoppelMij 2026 (issue 15): PAR requests, launch authorization codes, module cookies ------------
+
+  saveLaunchAuthorization(secret: string, kind: LaunchAuthorizationKind, clientId: string, data: Record<string, unknown>, expiresAt: number): void {
+    this.db.query("INSERT INTO dva_launch_authorization (hash, dva, kind, client_id, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(sha256(secret), this.dva, kind, clientId, JSON.stringify(data), expiresAt);
+  }
+
+  /** Take one for use: unexpired, unused and of this kind; marked used in the same step (single use), else null. */
+  takeLaunchAuthorization<T>(secret: string, kind: LaunchAuthorizationKind, now: number): { clientId: string; data: T } | null {
+    const row = this.db.query<{ client_id: string; data: string }, [number, string, string, string, number]>(
+      "UPDATE dva_launch_authorization SET used_at = ? WHERE hash = ? AND dva = ? AND kind = ? AND used_at IS NULL AND expires_at > ? RETURNING client_id, data")
+      .get(now, sha256(secret), this.dva, kind, now);
+    return row ? { clientId: row.client_id, data: JSON.parse(row.data) as T } : null;
   }
 
   // Access tokens ---------------------------------------------------------------------------------

@@ -25,6 +25,18 @@ export function pseudonym(dva: string, bsn: string): string {
   return sha256(`${dva}:${bsn}`).slice(0, 32);
 }
 
+/**
+ * SMART `openid fhirUser` (issue 15, both flavours; KoppelMij walkthrough "module-launch-ontvangen"):
+ * an OpenID Connect id_token naming the person as `fhirUser`, for the module (`aud` = its client_id).
+ */
+export async function signIdToken(key: SigningKey, p: { issuer: string; clientId: string; sub: string; fhirUser: string; now: number; ttlSeconds?: number }): Promise<string> {
+  const iat = Math.floor(p.now / 1000);
+  return new SignJWT({ fhirUser: p.fhirUser })
+    .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: "JWT" })
+    .setIssuer(p.issuer).setAudience(p.clientId).setSubject(p.sub).setIssuedAt(iat).setExpirationTime(iat + (p.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS))
+    .sign(key.privateKey);
+}
+
 export async function signAccessToken(key: SigningKey, p: { issuer: string; audience: string; claims: AccessTokenClaims; now: number; ttlSeconds?: number }) {
   const iat = Math.floor(p.now / 1000);
   const exp = iat + (p.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS);

@@ -47,13 +47,14 @@ export function smartConfiguration(dva: ResolvedDva) {
     authorization_endpoint: `${auth}/connect/authorize`,
     token_endpoint: `${auth}/connect/token`,
     introspection_endpoint: `${auth}/connect/introspect`,
-    revocation_endpoint: `${auth}/connect/revocation`,
+    // KoppelMij 2026 names `{DVA_AUTH_URL}/revoke`; both answer in both flavours.
+    revocation_endpoint: dva.flavour === "koppelmij-2026" ? `${auth}/revoke` : `${auth}/connect/revocation`,
     grant_types_supported: ["authorization_code"],
     response_types_supported: ["code"],
     // "none": a module registered without a secret (a public client; PKCE S256 is required of every module).
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     code_challenge_methods_supported: ["S256"],
-    scopes_supported: SMART_SCOPES,
+    scopes_supported: ["openid", ...SMART_SCOPES],
     capabilities: ["launch-ehr", "context-ehr-patient", "client-confidential-symmetric", "client-public", "permission-patient", "permission-v1", "permission-v2"],
   };
 }

@@ -6,7 +6,7 @@
  */
 import { OAuthError } from "../../../shared/oauth-error.ts";
 import { pkceMatches } from "../smart.ts";
-import { pseudonym, signAccessToken } from "../tokens.ts";
+import { pseudonym, signAccessToken, signIdToken } from "../tokens.ts";
 import type { ChainContext, GrantHandler } from "./context.ts";
 import type { LaunchContext } from "./token-exchange.ts";
 
@@ -39,9 +39,19 @@ export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
   ctx.store.recordAccessToken({ jti: at.jti, clientId: client.clientId, consentId: grant.consentId, issuedBy: grant.hash, expiresAt: at.expiresAt });
   // RFC 6749 §4.1.2 under concurrency: a replay while this token was signed revokes it now.
   ctx.store.settleRedemption(grant.hash, grant.hash, ctx.now);
-  return {
-    access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: grant.data.scope,
-    patient: launch.patient, fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent,
-    ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}),
-  };
+  const scopes = grant.data.scope.split(" ");
+  const idToken = scopes.includes("openid") && scopes.includes("fhirUser")
+    ? await signIdToken(await ctx.signingKey(), { issuer: ctx.dva.auth.origin, clientId: client.clientId, sub: pseudonym(ctx.dva.id, launch.bsn), fhirUser: `Patient/${launch.patient}`, now: ctx.now })
+    : null;
+  const common = { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: grant.data.scope, ...(idToken ? { id_token: idToken } : {}),
+    fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent };
+  // The flavour the launch was issued in (issue 15; README "Spec flavours"): KoppelMij 2026 names
+  // the patient as a reference and carries return_url in authorization_details (fhir_context,
+  // KoppelMij module_terugkeer.md option B); SD v0.2 a bare id and return_url at the top.
+  if (launch.flavour === "koppelmij-2026") {
+    return { ...common, patient: `Patient/${launch.patient}`,
+      authorization_details: [{ type: "fhir_context", locations: [ctx.dva.fhirBase], patient: `Patient/${launch.patient}`, resource: launch.task,
+        ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) }] };
+  }
+  return { ...common, patient: launch.patient, ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) };
 };
