@@ -55,10 +55,11 @@ const network: NetworkDefinition = {
   ],
 
   pgos: [
-    { host: "pgo", displayName: "MijnGezondheid PGO", redirectUris: ["/auth_callback"] },
+    // /callback_stepup: where a KoppelMij 2026 DVA sends the launch authorization code (issue 15).
+    { host: "pgo", displayName: "MijnGezondheid PGO", redirectUris: ["/auth_callback", "/callback_stepup"] },
     // A second PGO (issue 14), so that choosing one on Verbind.MedMij is real. No persona has an
     // account here: an invited person creates one (AM-FE-016).
-    { host: "mijnzorgapp", displayName: "MijnZorgApp", redirectUris: ["/auth_callback"] },
+    { host: "mijnzorgapp", displayName: "MijnZorgApp", redirectUris: ["/auth_callback", "/callback_stepup"] },
   ],
 
   modules: [

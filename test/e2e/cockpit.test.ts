@@ -119,7 +119,7 @@ describe("GET /api/network", () => {
     expect(pgo.clientId).toBe("pgo.localhost");
     expect("clientSecret" in pgo).toBe(true);
     expect(pgo.base).toBe(sandbox.url("pgo"));
-    expect(pgo.redirectUris).toEqual([`${sandbox.url("pgo")}/auth_callback`]);
+    expect(pgo.redirectUris).toEqual([`${sandbox.url("pgo")}/auth_callback`, `${sandbox.url("pgo")}/callback_stepup`]);
     for (const u of pgo.redirectUris as string[]) onPort(u);
   });
 

@@ -21,7 +21,8 @@ export async function readTokenForm(request: Request): Promise<URLSearchParams> 
   const text = await request.text();
   if (text.length > MAX_TOKEN_BODY) throw new OAuthError("invalid_request", "het verzoek is te groot");
   const form = new URLSearchParams(text);
-  for (const key of new Set(form.keys())) if (form.getAll(key).length > 1) throw new OAuthError("invalid_request", `${key} komt meer dan één keer voor (RFC 6749 §3.2)`);
+  // RFC 8693 §2.1: `resource` may be given more than once (the KoppelMij 2026 token exchange names several).
+  for (const key of new Set(form.keys())) if (key !== "resource" && form.getAll(key).length > 1) throw new OAuthError("invalid_request", `${key} komt meer dan één keer voor (RFC 6749 §3.2)`);
   return form;
 }
 

@@ -76,7 +76,7 @@ describe("resolveNetwork", () => {
     expect(n.dvas[0]!.auth.origin).toBe("http://auth.zorgnet.localhost:8080");
     expect(n.dvas[0]!.fhirBase).toBe("http://fhir.zorgnet.localhost:8080/fhir");
     expect(n.pgos[0]!.clientId).toBe("pgo.localhost");
-    expect(n.pgos[0]!.redirectUris).toEqual(["http://pgo.localhost:8080/auth_callback"]);
+    expect(n.pgos[0]!.redirectUris).toEqual(["http://pgo.localhost:8080/auth_callback", "http://pgo.localhost:8080/callback_stepup"]);
     expect(n.modules[0]!.launchUrl).toBe("http://module.localhost:8080/launch");
     expect(n.modules[0]!.clients[0]!.redirectUris).toEqual(["http://module.localhost:8080/callback"]);
     expect(n.zorgaanbieders.map((z) => z.scope)).toEqual(["delinde", "fysiodeberk", "ggzoostland"]);

@@ -141,6 +141,9 @@ async function sd02Exchange(ctx: GrantContext, client: Extract<TokenClient, { ki
  */
 async function koppelmijExchange(ctx: GrantContext, client: Extract<TokenClient, { kind: "pgo" }>, form: URLSearchParams, context: Record<string, string>) {
   const requested = form.get("requested_token_type");
+  if (requested !== ACCESS_TOKEN_TYPE && requested !== KOPPELMIJ.launchCode) {
+    throw new OAuthError("invalid_request", `deze DVA volgt KoppelMij 2026: requested_token_type ${KOPPELMIJ.launchCode} met een actor_token (launch authorization code van /par en /authorize), of ${ACCESS_TOKEN_TYPE} met audience = de FHIR-base`);
+  }
   const { subject, consent } = await checkSubject(ctx, client, form.get("subject_token"), form.get("subject_token_type"));
   context.person = `Patient/${subject.patient}`;
   const resources = form.getAll("resource");
@@ -158,9 +161,6 @@ async function koppelmijExchange(ctx: GrantContext, client: Extract<TokenClient,
     const ttl = ctx.faults.launchCodeTtlSeconds ?? KOPPELMIJ.accessTokenLaunchTtlSeconds;
     const code = issueLaunch(ctx, client, { subject, consent, taskId, audience: moduleClient, moduleId: networkModule.id, returnUrl: defaultReturnUrl(client, taskId), scope: subject.scope as string }, ttl);
     return { access_token: code, expires_in: ttl, token_type: "N_A", issued_token_type: ACCESS_TOKEN_TYPE };
-  }
-  if (requested !== KOPPELMIJ.launchCode) {
-    throw new OAuthError("invalid_request", `deze DVA volgt KoppelMij 2026: requested_token_type ${KOPPELMIJ.launchCode} met een actor_token (launch authorization code van /par en /authorize), of ${ACCESS_TOKEN_TYPE} met audience = de FHIR-base`);
   }
   if (form.get("actor_token_type") !== KOPPELMIJ.actorTokenType) throw new OAuthError("invalid_request", `actor_token_type moet ${KOPPELMIJ.actorTokenType} zijn`);
   const actorToken = form.get("actor_token");
