@@ -70,11 +70,15 @@ export async function redeem(as: oauth.AuthorizationServer, p: { clientId: strin
     // SD 3.7: the module passes the journey's X-Correlation-ID on; the DVA names it on its token response.
     const traceId = response.headers.get(CORRELATION_HEADER);
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
-    if (typeof tokens.patient !== "string" || typeof tokens.resource !== "string" || !/^Task\//.test(tokens.resource)) {
-      throw new LaunchError("invalid_request", "de launch-context mist patient of Task");
-    }
-    return { accessToken: tokens.access_token, patient: tokens.patient, task: tokens.resource,
-      returnUrl: typeof tokens.return_url === "string" ? tokens.return_url : null, traceId: traceId && SAFE_ID.test(traceId) ? traceId : null };
+    // Both flavours (issue 15): SD v0.2 gives `patient` as an id and return_url at the top; KoppelMij
+    // 2026 `Patient/<id>` and return_url inside authorization_details (type fhir_context).
+    const details = (Array.isArray(tokens.authorization_details) ? tokens.authorization_details : []) as { type?: unknown; return_url?: unknown; resource?: unknown }[];
+    const context = details.find((d) => d?.type === "fhir_context");
+    const resource = typeof tokens.resource === "string" ? tokens.resource : typeof context?.resource === "string" ? context.resource : null;
+    const patient = typeof tokens.patient === "string" ? tokens.patient.replace(/^Patient\//, "") : null;
+    if (!patient || !resource || !/^Task\//.test(resource)) throw new LaunchError("invalid_request", "de launch-context mist patient of Task");
+    const returnUrl = typeof tokens.return_url === "string" ? tokens.return_url : typeof context?.return_url === "string" ? context.return_url : null;
+    return { accessToken: tokens.access_token, patient, task: resource, returnUrl, traceId: traceId && SAFE_ID.test(traceId) ? traceId : null };
   } catch (e) {
     if (e instanceof LaunchError) throw e;
     throw new LaunchError(e instanceof oauth.ResponseBodyError ? e.error : "access_denied", e instanceof oauth.ResponseBodyError ? e.error_description ?? "" : (e as Error).message);

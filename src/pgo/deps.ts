@@ -17,7 +17,7 @@ import { LaunchFailed, TechnicalFailure, Unavailable } from "../../views/pgo/pro
 import { themes } from "../../views/theme.ts";
 import { PGO_SESSION_COOKIE, PGO_SESSION_TTL_MS } from "./account-routes.ts";
 import { authorizationRequest, tokenFailure } from "./connect.ts";
-import { launchTask, type LaunchOutcome } from "./launch.ts";
+import { exchangeLaunchAuthorization, flavourOfProvider, launchTask, type LaunchOutcome, type PendingLaunchAuthorization } from "./launch.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import { PgoStore, type Connection } from "./store.ts";
 import { freshToken, readTask, syncProvider, type SyncResult } from "./sync.ts";
@@ -148,6 +148,9 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
    * context (an expired launch code) knows no return_url, only the PGO's /launch_callback; the PGO
    * still knows which task it launched (SD 4.2.3 names its provider and DVA).
    */
+  /** KoppelMij 2026: launches waiting for the DVA's /callback_stepup, by the PAR's state (retained across rebuilds). */
+  const pendingLaunches = ctx.retained(`pgo:${pgo.clientId}:pendingLaunches`, () => new Map<string, PendingLaunchAuthorization & { accountId: string; zorgaanbieder: string; taskId: string;
+    traceId: string; launchRequestId: string; at: number }>());
   const lastLaunches = ctx.retained(`pgo:${pgo.clientId}:lastLaunches`, () => new Map<string, { zorgaanbieder: string; taskId: string; traceId: string; at: number }>());
   const lastLaunchOf = (accountId: string, maxAgeMs = 60 * 60_000) => {
     const launch = lastLaunches.get(accountId);
@@ -194,9 +197,44 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
       new Response(null, { status: 303, headers: { Location: await beginAuthorization(request, accountId, provider, traceId, allowStepUp ? taskId : null) } });
     if (!token) return reauthorize();
     const launchRequestId = newId();
+    const flavour = await flavourOfProvider(http, provider, trace);
     const outcome = await launchOutcome({ http, trace, provider, clientId: pgo.clientId, accessToken: token, taskId, launchRequestId,
-      returnUrl: returnUrlFor(provider.name, taskId), isRegisteredModule: (address, clientId) => isRegisteredModule(provider, address, clientId) });
+      returnUrl: returnUrlFor(provider.name, taskId), isRegisteredModule: (address, clientId) => isRegisteredModule(provider, address, clientId),
+      flavour, callbackStepUp: `${pgo.site.origin}/callback_stepup` });
+    return launched(request, accountId, provider, taskId, traceId, launchRequestId, outcome, allowStepUp, reauthorize);
+  }
+
+  /**
+   * KoppelMij 2026 step 3 (issue 15): the DVA's redirect to /callback_stepup with the launch
+   * authorization code; the launch this browser's account prepared by `state`, then the launch.
+   */
+  async function continueLaunch(request: Request, accountId: string, state: string, code: string | null, error: string | null): Promise<Response> {
+    const pending = pendingLaunches.get(state);
+    pendingLaunches.delete(state);
+    if (!pending || pending.accountId !== accountId || Date.now() - pending.at > 5 * 60_000) {
+      return failure(request, "Starten mislukt", "Deze terugkeer van de DVA hoort bij geen taak die u net startte. Start de taak opnieuw vanuit het overzicht.", 400);
+    }
+    const providers = await providersOr(request);
+    if (providers instanceof Response) return providers;
+    const provider = providers.find((p) => p.name === pending.zorgaanbieder);
+    const connection = store.connectionOf(accountId, pending.zorgaanbieder);
+    const trace = { traceId: pending.traceId, sessionId: sessionIdOf(request, PGO_SESSION_COOKIE) };
+    const token = provider && connection ? await freshToken(connection, provider, pgo.clientId, store, http, trace) : null;
+    if (!provider || !token) return failure(request, "Starten mislukt", "De verbinding met deze zorgaanbieder is er niet meer. Verbind opnieuw en start de taak dan nog eens.", 400);
+    const outcome = error || !code ? { kind: "refused" as const, error: error ?? "invalid_request", description: "de DVA gaf geen launch authorization code" }
+      : await exchangeLaunchAuthorization({ http, trace, provider, clientId: pgo.clientId, accessToken: token, taskId: pending.taskId, code, pending });
+    return launched(request, accountId, provider, pending.taskId, pending.traceId, pending.launchRequestId, outcome, false, async () => failure(request, "Starten mislukt", "Probeer het opnieuw.", 400));
+  }
+
+  /** What the PGO does with a launch's outcome: the module, the DVA's /authorize first (KoppelMij 2026), or a problem page. */
+  async function launched(request: Request, accountId: string, provider: Provider, taskId: string, traceId: string, launchRequestId: string,
+    outcome: LaunchOutcome, allowStepUp: boolean, reauthorize: () => Promise<Response>): Promise<Response> {
+    const sessionId = sessionIdOf(request, PGO_SESSION_COOKIE);
     switch (outcome.kind) {
+      case "authorize":
+        if (pendingLaunches.size > 10_000) pendingLaunches.clear();
+        pendingLaunches.set(outcome.state, { ...outcome.pending, accountId, zorgaanbieder: provider.name, taskId, traceId, launchRequestId, at: Date.now() });
+        return new Response(null, { status: 303, headers: { Location: outcome.url } });
       case "launch": {
         // SD 4.5.4.1.1: the browser goes to the module; the launch code appears by reference only (trace.ts logRef).
         const launchCode = logRef(outcome.launchCode);
@@ -232,7 +270,7 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
   return { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, startSession, displayName, failure, expired, providersOr, providerRows,
-    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launches, lastLaunchOf, beginAuthorization, start };
+    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launches, lastLaunchOf, beginAuthorization, start, continueLaunch };
 }
 
 export type PgoDeps = ReturnType<typeof createPgoDeps>;

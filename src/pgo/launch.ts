@@ -16,7 +16,21 @@ import type { Provider } from "./register.ts";
 export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const LAUNCH_CODE = "medmij:token-type:one-time-code";
 
+/** KoppelMij 2026 (issue 15; koppelmij-designs technical-walkthrough-pgo-launch-voorbereiden.md, 2026-04-16). */
+export const KOPPELMIJ = {
+  acr: "urn:medmij:oauth2:acr-value:launch-authorization",
+  actorTokenType: "urn:medmij:token-type:launch-authorization-code",
+  launchCode: "urn:medmij:token-type:launch-code",
+  /** The scope the walkthrough's PAR example carries for the module ("door de DVA voorgeschreven"). */
+  scope: "launch openid fhirUser patient/*.read",
+} as const;
+
+/** KoppelMij 2026: what the PGO keeps between its PAR and the DVA's redirect to /callback_stepup. */
+export interface PendingLaunchAuthorization { codeVerifier: string; audience: string; address: string }
+
 export type LaunchOutcome =
+  /** KoppelMij 2026: the browser goes to the DVA's /authorize first (after the PAR); `pending` is kept by `state`. */
+  | { kind: "authorize"; url: string; state: string; pending: PendingLaunchAuthorization }
   /** `launchCode` for the PGO's own log line (SD 4.5.4.1.1), which names it by reference only. */
   | { kind: "launch"; url: string; launchCode: string }
   | { kind: "step-up" }
@@ -36,7 +50,7 @@ export interface LaunchOptions {
   isRegisteredModule: (address: string, clientId: string) => boolean;
 }
 
-export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
+export async function launchTask(o: LaunchOptions & { flavour?: "sd-0.2" | "koppelmij-2026"; callbackStepUp?: string }): Promise<LaunchOutcome> {
   const { http, trace, provider } = o;
   const get = async (path: string): Promise<Res | null> => {
     const res = await http.send(`${provider.resourceEndpoint}/${path}`, { trace, headers: { Authorization: `Bearer ${o.accessToken}`, Accept: "application/fhir+json" },
@@ -69,6 +83,7 @@ export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
     } catch (e) {
       return { kind: "module-unreachable", reason: `HEAD ${address}: ${(e as Error).message}` };
     }
+    if (o.flavour === "koppelmij-2026") return await pushAuthorization(o, audience, address);
     const as = authorizationServer(provider);
     const client: oauth.Client = { client_id: o.clientId };
     const response = await oauth.genericTokenEndpointRequest(as, client, oauth.None(), TOKEN_EXCHANGE, {
@@ -91,14 +106,82 @@ export async function launchTask(o: LaunchOptions): Promise<LaunchOutcome> {
       }
       throw e;
     }
-    const target = new URL(address);
-    target.searchParams.set("iss", provider.resourceEndpoint);
-    target.searchParams.set("launch", code);
-    // The journey's trace, so the module's first calls (SMART discovery) join it (SD 3.7; an unknown parameter to other modules).
-    target.searchParams.set("X-Correlation-ID", trace.traceId);
-    return { kind: "launch", url: target.href, launchCode: code };
+    return launchAt(address, provider, trace, code);
   } catch (e) {
     if (e instanceof UnreachableError) return { kind: "dva-unreachable" };
     throw e;
+  }
+}
+
+/** `<launch address>?iss=<FHIR base>&launch=<code>`: the browser goes to the module. */
+function launchAt(address: string, provider: Provider, trace: Trace, code: string): LaunchOutcome {
+  const target = new URL(address);
+  target.searchParams.set("iss", provider.resourceEndpoint);
+  target.searchParams.set("launch", code);
+  // The journey's trace, so the module's first calls (SMART discovery) join it (SD 3.7; an unknown parameter to other modules).
+  target.searchParams.set("X-Correlation-ID", trace.traceId);
+  return { kind: "launch", url: target.href, launchCode: code };
+}
+
+const authOrigin = (p: Provider) => new URL(p.tokenEndpoint).origin;
+
+/**
+ * KoppelMij 2026 step 1 (RFC 9126): the PGO pushes the launch's authorization request with its
+ * collect token as subject_token and PKCE, and sends the browser to /authorize with the request_uri.
+ */
+async function pushAuthorization(o: LaunchOptions & { callbackStepUp?: string }, audience: string, address: string): Promise<LaunchOutcome> {
+  const state = oauth.generateRandomState();
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const body = new URLSearchParams({ response_type: "code", client_id: o.clientId, redirect_uri: o.callbackStepUp ?? "", audience,
+    subject_token: o.accessToken, subject_token_type: "urn:ietf:params:oauth:token-type:access_token", acr_values: KOPPELMIJ.acr, state,
+    scope: KOPPELMIJ.scope, code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: "S256", return_url: o.returnUrl });
+  const res = await o.http.send(`${authOrigin(o.provider)}/par`, { method: "POST", trace: o.trace, headers: { "Content-Type": "application/x-www-form-urlencoded" }, body,
+    // SD 4.5 has no event for a pushed authorization request: the call is sent without a chain line of its own.
+    availabilityCheck: "DVA niet beschikbaar voor de pushed authorization request" });
+  if (res.status === 503) return { kind: "dva-unreachable" };
+  const said = await res.json().catch(() => ({})) as { request_uri?: unknown; error?: string; error_description?: string };
+  if (res.status !== 201 || typeof said.request_uri !== "string") {
+    return { kind: "refused", error: said.error ?? `http_${res.status}`, description: said.error_description ?? "de DVA gaf geen request_uri op /par" };
+  }
+  const url = new URL(`${authOrigin(o.provider)}/authorize`);
+  url.searchParams.set("client_id", o.clientId);
+  url.searchParams.set("request_uri", said.request_uri);
+  url.searchParams.set("state", state);
+  return { kind: "authorize", url: url.href, state, pending: { codeVerifier, audience, address } };
+}
+
+/**
+ * KoppelMij 2026 step 3: the launch authorization code from /callback_stepup as actor_token, with
+ * the PKCE verifier and the Task as resource; the one-time launch code (`token_type` N_A).
+ */
+export async function exchangeLaunchAuthorization(o: { http: HttpClient; trace: Trace; provider: Provider; clientId: string; accessToken: string; taskId: string; code: string;
+  pending: PendingLaunchAuthorization }): Promise<LaunchOutcome> {
+  const as = authorizationServer(o.provider);
+  const client: oauth.Client = { client_id: o.clientId };
+  try {
+    const params = new URLSearchParams({ subject_token: o.accessToken, subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      actor_token: o.code, actor_token_type: KOPPELMIJ.actorTokenType, requested_token_type: KOPPELMIJ.launchCode, audience: o.pending.audience,
+      code_verifier: o.pending.codeVerifier, resource: `Task/${o.taskId}` });
+    const response = await oauth.genericTokenEndpointRequest(as, client, oauth.None(), TOKEN_EXCHANGE, params,
+      loggedFetch(o.http, o.trace, TOKEN_EXCHANGE, { request_token_type: KOPPELMIJ.launchCode }));
+    if (response.status === 503) return { kind: "dva-unreachable" };
+    const code = (await oauth.processGenericTokenEndpointResponse(as, client, response, { recognizedTokenTypes: { na: () => {}, n_a: () => {} } })).access_token;
+    return launchAt(o.pending.address, o.provider, o.trace, code);
+  } catch (e) {
+    if (e instanceof oauth.ResponseBodyError) return { kind: "refused", error: e.error, description: e.error_description ?? "" };
+    if (e instanceof UnreachableError) return { kind: "dva-unreachable" };
+    throw e;
+  }
+}
+
+/** Which design the provider's DVA follows, from its authorization server metadata (RFC 8414): a PAR endpoint means KoppelMij 2026. */
+export async function flavourOfProvider(http: HttpClient, provider: Provider, trace: Trace): Promise<"sd-0.2" | "koppelmij-2026"> {
+  try {
+    const res = await http.send(`${authOrigin(provider)}/.well-known/oauth-authorization-server`, { trace, timeoutMs: 3000 });
+    if (!res.ok) return "sd-0.2";
+    const meta = await res.json() as { pushed_authorization_request_endpoint?: unknown };
+    return typeof meta.pushed_authorization_request_endpoint === "string" ? "koppelmij-2026" : "sd-0.2";
+  } catch {
+    return "sd-0.2";
   }
 }

@@ -46,7 +46,7 @@ export function weekOf(week: string | null, rows: TaskRow[], now = new Date()): 
 }
 
 export function taskRoutes(d: PgoDeps) {
-  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, checkTask, dvaNameOf, problemProps, launches, start } = d;
+  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, checkTask, dvaNameOf, problemProps, launches, start, continueLaunch } = d;
   const sessionOf = (request: Request) => sessionIdOf(request, PGO_SESSION_COOKIE);
   return new Elysia({ name: `pgo-tasks:${pgo.clientId}` })
     // "Taken van zorgaanbieders" (SD 4.2.2): the central overview.
@@ -130,6 +130,13 @@ export function taskRoutes(d: PgoDeps) {
       const provider = providers.find((p) => p.name === row.zorgaanbieder);
       if (!provider) return htmlResponse(Unavailable({ ...problemProps(request, row.zorgaanbieder), what: "dva" }), { status: 503 });
       return start(request, account.id, provider, row.view.id, newId(), true);
+    })
+    // KoppelMij 2026 (issue 15): the DVA's redirect with the launch authorization code, then the launch.
+    .get("/callback_stepup", async ({ request }) => {
+      const account = accountOf(request);
+      if (!account) return toLogin(request);
+      const url = new URL(request.url);
+      return continueLaunch(request, account.id, (url.searchParams.get("state") ?? "").slice(0, 200), url.searchParams.get("code"), url.searchParams.get("error"));
     })
     // SD 3.8: back from the module, with or without error.
     .get("/launch_callback", async ({ request }) => {

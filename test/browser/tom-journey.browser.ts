@@ -32,9 +32,14 @@ async function answerRequired(page: Page, answers: Record<string, string>) {
   }
 }
 
-describe("Tom's journey (SD 4.6, patient journey 1) in Chromium", () => {
+/** The same journey against a DVA of each flavour (issue 15): the sandbox's PGO and module speak whichever the DVA speaks. */
+for (const flavour of ["sd-0.2", "koppelmij-2026"] as const) describe(`Tom's journey (SD 4.6, patient journey 1) in Chromium, DVA flavour ${flavour}`, () => {
   test("connect, start the intake, answer half, save, come back, finish, Klaar without logging in again, answers read-only", async () => {
+    await fetch(`${sandbox.url()}/api/reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect((await fetch(`${sandbox.url()}/api/dvas/zorgnet`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ flavour }) })).status).toBe(200);
     const page = await browser.newPage();
+    const visited: string[] = [];
+    page.on("request", (r) => { const u = new URL(r.url()); if (r.isNavigationRequest()) visited.push(`${u.host}${u.pathname}`); });
     const pgo = sandbox.url("pgo");
     const startIntake = async () => {
       await page.goto(`${pgo}/taken`);
@@ -47,12 +52,12 @@ describe("Tom's journey (SD 4.6, patient journey 1) in Chromium", () => {
     await pgoLogin(page, `${pgo}/verbind?zorgaanbieder=delinde@medmij`, "tom");
     await page.getByRole("button", { name: "Verbinden met Huisartsenpraktijk De Linde" }).click();
     await digidAndConsent(page, "Tom van Duinen");
-    await screenshot(page, "tom-01-overview");
+    await screenshot(page, `tom-${flavour}-01-overview`);
 
     await startIntake();
     const first = flatten(intake.item).find((i) => i.type === "string" && !i.enableWhen)!;
     await page.locator(`[name="${first.linkId}"]:not([type="hidden"])`).fill("Timmerman");
-    await screenshot(page, "tom-02-half");
+    await screenshot(page, `tom-${flavour}-02-half`);
     await page.getByRole("button", { name: "Tussentijds opslaan" }).click();
     await page.getByText("Uw antwoorden zijn opgeslagen").waitFor();
     await page.getByRole("button", { name: "Terug naar PGO" }).click();
@@ -62,22 +67,27 @@ describe("Tom's journey (SD 4.6, patient journey 1) in Chromium", () => {
     expect(await page.locator(`[name="${first.linkId}"]:not([type="hidden"])`).inputValue()).toBe("Timmerman");
     expect(await page.getByText(/Stap 1 van \d/).count()).toBe(1);
     await answerRequired(page, { [first.linkId]: "Timmerman" });
-    await screenshot(page, "tom-03-complete");
+    await screenshot(page, `tom-${flavour}-03-complete`);
     await page.getByRole("button", { name: "Afronden" }).click();
     await page.getByText("U heeft deze vragenlijst afgerond").waitFor();
-    await screenshot(page, "tom-04-done");
+    await screenshot(page, `tom-${flavour}-04-done`);
     await page.getByRole("button", { name: "Terug naar PGO" }).click();
     await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
     expect(new URL(page.url()).searchParams.get("groep")).toBe("klaar");
     await page.getByRole("link", { name: "Intakevragenlijst kortademigheid" }).waitFor();
-    await screenshot(page, "tom-05-klaar");
+    await screenshot(page, `tom-${flavour}-05-klaar`);
 
     // SD 4.6 step 17: open it again to see the answers.
     await page.getByRole("link", { name: "Intakevragenlijst kortademigheid" }).click();
     await page.getByRole("button", { name: "Antwoorden bekijken" }).click();
     await page.getByText("U heeft deze vragenlijst afgerond").waitFor();
     expect(await page.getByText("Timmerman").count()).toBe(1);
-    await screenshot(page, "tom-06-read-only");
+    await screenshot(page, `tom-${flavour}-06-read-only`);
+    // The way there: KoppelMij 2026 goes through the DVA's /authorize and the PGO's /callback_stepup (no DigiD); SD v0.2 straight to the module.
+    const auth = new URL(sandbox.url("auth.zorgnet")).host;
+    const pgoHost = new URL(pgo).host;
+    if (flavour === "koppelmij-2026") expect(visited).toEqual(expect.arrayContaining([`${auth}/authorize`, `${pgoHost}/callback_stepup`]));
+    else expect(visited.filter((v) => v === `${auth}/authorize` || v.endsWith("/callback_stepup"))).toEqual([]);
     await page.close();
   });
 });
