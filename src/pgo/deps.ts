@@ -20,6 +20,7 @@ import { authorizationRequest, tokenFailure } from "./connect.ts";
 import { exchangeLaunchAuthorization, flavourOfProvider, launchTask, type LaunchOutcome, type PendingLaunchAuthorization } from "./launch.ts";
 import { RegisterUnavailableError, createProviderDirectory, type Provider } from "./register.ts";
 import { PgoStore, type Connection } from "./store.ts";
+import type { Flavour } from "../shared/network.ts";
 import { freshToken, readTask, syncProvider, type SyncResult } from "./sync.ts";
 
 /** How old a connection's last full collection may be before the next collection is full again. */
@@ -197,7 +198,7 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
       new Response(null, { status: 303, headers: { Location: await beginAuthorization(request, accountId, provider, traceId, allowStepUp ? taskId : null) } });
     if (!token) return reauthorize();
     const launchRequestId = newId();
-    const flavour = await flavourOfProvider(http, provider, trace);
+    const flavour = (await flavoursOf([provider.name])).get(provider.name) ?? "sd-0.2";
     const outcome = await launchOutcome({ http, trace, provider, clientId: pgo.clientId, accessToken: token, taskId, launchRequestId,
       returnUrl: returnUrlFor(provider.name, taskId), isRegisteredModule: (address, clientId) => isRegisteredModule(provider, address, clientId),
       flavour, callbackStepUp: `${pgo.site.origin}/callback_stepup` });
@@ -266,11 +267,29 @@ export function createPgoDeps(ctx: SandboxContext, pgo: ResolvedPgo) {
     }
   }
 
+  /** Each provider's DVA flavour (issue 15), from its authorization server metadata, cached a minute per DVA. */
+  const flavourCache = new Map<string, { at: number; flavour: Flavour }>();
+  async function flavoursOf(zorgaanbieders: string[]): Promise<Map<string, Flavour>> {
+    const out = new Map<string, Flavour>();
+    if (zorgaanbieders.length === 0) return out;
+    let providers: Provider[];
+    try { providers = await directory.providers(); } catch { return out; }
+    await Promise.all(zorgaanbieders.map(async (name) => {
+      const provider = providers.find((p) => p.name === name);
+      if (!provider) return;
+      const key = new URL(provider.tokenEndpoint).origin;
+      let hit = flavourCache.get(key);
+      if (!hit || Date.now() - hit.at > 60_000) flavourCache.set(key, hit = { at: Date.now(), flavour: await flavourOfProvider(http, provider, { traceId: newId(), sessionId: null }) });
+      out.set(name, hit.flavour);
+    }));
+    return out;
+  }
+
   const expired = (request: Request) => htmlResponse(ErrorPage({ theme, heading: "Formulier verlopen", traceId: incomingIds(request).traceId,
     message: "Het formulier is verlopen of niet van deze pagina afkomstig. Probeer het opnieuw.", back: { href: "/", label: "Naar de startpagina" } }), { status: 403 });
 
   return { ctx, pgo, theme, store, http, directory, redirectUri, accountOf, startSession, displayName, failure, expired, providersOr, providerRows,
-    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launches, lastLaunchOf, beginAuthorization, start, continueLaunch };
+    lastResults, syncConnection, syncAll, checkTask, dvaNameOf, problemProps, launches, lastLaunchOf, beginAuthorization, start, continueLaunch, flavoursOf };
 }
 
 export type PgoDeps = ReturnType<typeof createPgoDeps>;

@@ -32,7 +32,7 @@ export function weekOf(week: string | null, rows: TaskRow[], now = new Date()): 
   const base = noon && !Number.isNaN(noon.getTime()) && noon.toISOString().startsWith(week!) ? week! : amsterdamDay(now);
   const monday = addDays(base, -((new Date(`${base}T12:00:00Z`).getUTCDay() + 6) % 7));
   const sunday = addDays(monday, 6);
-  const open = rows.filter((r) => groupOf(r.view.status) === "te-doen")
+  const open = rows.filter((r) => groupOf(r.view.status, r.flavour) === "te-doen")
     .map((r) => ({ r, start: dayOf(r.view.start), end: dayOf(r.view.end), at: r.view.start ? Date.parse(r.view.start) || 0 : 0 }))
     .sort((a, b) => a.at - b.at || a.r.view.title.localeCompare(b.r.view.title, "nl"));
   const today = amsterdamDay(now);
@@ -46,7 +46,7 @@ export function weekOf(week: string | null, rows: TaskRow[], now = new Date()): 
 }
 
 export function taskRoutes(d: PgoDeps) {
-  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, checkTask, dvaNameOf, problemProps, launches, start, continueLaunch } = d;
+  const { ctx, pgo, theme, store, accountOf, displayName, failure, expired, providersOr, lastResults, syncAll, checkTask, dvaNameOf, problemProps, launches, start, continueLaunch, flavoursOf } = d;
   const sessionOf = (request: Request) => sessionIdOf(request, PGO_SESSION_COOKIE);
   return new Elysia({ name: `pgo-tasks:${pgo.clientId}` })
     // "Taken van zorgaanbieders" (SD 4.2.2): the central overview.
@@ -60,9 +60,10 @@ export function taskRoutes(d: PgoDeps) {
       const from = dateParam("van");
       const to = dateParam("tot");
       const groupParam = url.searchParams.get("groep");
-      const group: TaskGroup = groupParam === "klaar" || groupParam === "gestopt" ? groupParam : "te-doen";
+      const group: TaskGroup = groupParam === "klaar" || groupParam === "gestopt" || groupParam === "overig" ? groupParam : "te-doen";
       const providerFilter = url.searchParams.get("zorgaanbieder");
-      const all: TaskRow[] = store.tasksOf(account.id).map((t) => ({ zorgaanbieder: t.zorgaanbieder, providerName: displayName(t.zorgaanbieder), view: t.view }));
+      const flavours = await flavoursOf(store.connectionsOf(account.id).map((c) => c.zorgaanbieder));
+      const all: TaskRow[] = store.tasksOf(account.id).map((t) => ({ zorgaanbieder: t.zorgaanbieder, providerName: displayName(t.zorgaanbieder), view: t.view, flavour: flavours.get(t.zorgaanbieder) }));
       if (url.searchParams.get("weergave") === "week") {
         const csrf = ctx.csrf.grant(request);
         return htmlResponse(WeekView({ theme, csrfToken: csrf.token, week: weekOf(url.searchParams.get("week"), all) }), { setCookies: [csrf.setCookie] });
@@ -70,16 +71,16 @@ export function taskRoutes(d: PgoDeps) {
       // Period filter: tasks whose executionPeriod overlaps [van, tot], in Amsterdam calendar days.
       const overlaps = (r: TaskRow) => (!from || (dayOf(r.view.end) ?? from) >= from) && (!to || (dayOf(r.view.start) ?? to) <= to);
       const visible = all.filter((r) => (!providerFilter || r.zorgaanbieder === providerFilter) && overlaps(r));
-      const counts = { "te-doen": 0, klaar: 0, gestopt: 0 } as Record<TaskGroup, number>;
-      for (const r of visible) counts[groupOf(r.view.status)]++;
+      const counts = { "te-doen": 0, klaar: 0, gestopt: 0, overig: 0 } as Record<TaskGroup, number>;
+      for (const r of visible) counts[groupOf(r.view.status, r.flavour)]++;
       // Open tasks earliest first; done and stopped most recent first (issue 5 item 3). Another
       // order (SPEC §7: provider, status, title) keeps that date order within equal values.
       const sortParam = url.searchParams.get("sorteer");
       const sort: TaskSort = TASK_SORTS.some(([v]) => v === sortParam) ? sortParam as TaskSort : "datum";
       const key = (r: TaskRow) => (group === "te-doen" ? r.view.start ?? "" : r.view.lastModified ?? r.view.end ?? "");
       const byDate = (a: TaskRow, b: TaskRow) => (group === "te-doen" ? 1 : -1) * key(a).localeCompare(key(b));
-      const first = (r: TaskRow) => sort === "zorgaanbieder" ? r.providerName : sort === "status" ? statusLabel(r.view.status) : sort === "titel" ? r.view.title : "";
-      const rows = visible.filter((r) => groupOf(r.view.status) === group).sort((a, b) => first(a).localeCompare(first(b), "nl") || byDate(a, b));
+      const first = (r: TaskRow) => sort === "zorgaanbieder" ? r.providerName : sort === "status" ? statusLabel(r.view.status, r.flavour) : sort === "titel" ? r.view.title : "";
+      const rows = visible.filter((r) => groupOf(r.view.status, r.flavour) === group).sort((a, b) => first(a).localeCompare(first(b), "nl") || byDate(a, b));
       const providers: ProviderState[] = store.connectionsOf(account.id).map((c) => {
         const state = store.syncState(account.id, c.zorgaanbieder);
         const result = lastResults.get(`${account.id} ${c.zorgaanbieder}`);
@@ -113,7 +114,7 @@ export function taskRoutes(d: PgoDeps) {
       if (!row) return failure(request, "Taak niet gevonden", "Deze taak staat niet (meer) in je overzicht.", 404);
       const csrf = ctx.csrf.grant(request);
       return htmlResponse(TaskDetail({ theme, csrfToken: csrf.token, dvaName: dvaNameOf(row.zorgaanbieder), now: Date.now(),
-        row: { zorgaanbieder: row.zorgaanbieder, providerName: displayName(row.zorgaanbieder), view: row.view } }), { setCookies: [csrf.setCookie] });
+        row: { zorgaanbieder: row.zorgaanbieder, providerName: displayName(row.zorgaanbieder), view: row.view, flavour: (await flavoursOf([row.zorgaanbieder])).get(row.zorgaanbieder) } }), { setCookies: [csrf.setCookie] });
     })
     .post("/taken/:zorgaanbieder/:id/starten", async ({ request, params }) => {
       const account = accountOf(request);
@@ -175,7 +176,7 @@ export function taskRoutes(d: PgoDeps) {
       }
       if (zorgaanbieder) await syncAll(account.id, { maxAgeMs: 0, only: zorgaanbieder, sessionId });
       const row = taskOf();
-      const group = row ? groupOf(row.view.status) : "te-doen";
+      const group = row ? groupOf(row.view.status, (await flavoursOf([zorgaanbieder])).get(zorgaanbieder)) : "te-doen";
       return new Response(null, { status: 303, headers: { Location: `/taken?groep=${group}&gemarkeerd=${encodeURIComponent(taskId)}` } });
     });
 }

@@ -4,7 +4,10 @@
  */
 import { formatDateTime, formatDay, clockTime } from "./time.ts";
 
-export type TaskGroup = "te-doen" | "klaar" | "gestopt";
+import type { Flavour } from "./network.ts";
+
+/** "overig": in no group — the KoppelMij 2026 display guideline's draft, accepted, rejected, on-hold and entered-in-error. */
+export type TaskGroup = "te-doen" | "klaar" | "gestopt" | "overig";
 
 export const STATUS_LABELS: Record<string, string> = {
   draft: "concept", requested: "aangevraagd", received: "ontvangen", accepted: "geaccepteerd", rejected: "afgewezen",
@@ -12,9 +15,22 @@ export const STATUS_LABELS: Record<string, string> = {
   completed: "voltooid", "entered-in-error": "foutief ingevoerd",
 };
 
-export const GROUP_LABELS: Record<TaskGroup, string> = { "te-doen": "Te doen", klaar: "Klaar", gestopt: "Gestopt" };
+export const GROUP_LABELS: Record<TaskGroup, string> = { "te-doen": "Te doen", klaar: "Klaar", gestopt: "Gestopt", overig: "Niet ingedeeld" };
 
-export function groupOf(status: string): TaskGroup {
+/**
+ * The ProviderTasks 1.0.0-alpha.2 display guideline (issue 15; MedMij-R4-AanbiedersModule
+ * Functional-Design/Display-guideline.page.md, the KoppelMij 2026 flavour): Te doen = ready,
+ * requested, received, in-progress; Klaar = completed; Gestopt = failed, cancelled; the rest in no group.
+ */
+const NO_GROUP_2026 = new Set(["draft", "accepted", "rejected", "on-hold", "entered-in-error"]);
+const LABELS_2026: Record<string, string> = { "on-hold": "in de wacht", "entered-in-error": "per ongeluk ingevoerd" };
+
+/** A status's group by the guideline of the provider's DVA flavour (SPEC §3's groups for sd-0.2). */
+export function groupOf(status: string, flavour: Flavour = "sd-0.2"): TaskGroup {
+  if (flavour === "koppelmij-2026") {
+    if (NO_GROUP_2026.has(status)) return "overig";
+    return status === "completed" ? "klaar" : status === "cancelled" || status === "failed" ? "gestopt" : "te-doen";
+  }
   if (status === "completed") return "klaar";
   if (["cancelled", "failed", "rejected", "entered-in-error"].includes(status)) return "gestopt";
   return "te-doen";
@@ -24,8 +40,8 @@ export function groupOf(status: string): TaskGroup {
 export const OPEN_STATUSES: readonly string[] = ["requested", "received", "accepted", "ready"];
 
 /** A status as every page shows it (SPEC §3 labels; an unknown code as it is). */
-export function statusLabel(status: string): string {
-  return STATUS_LABELS[status] ?? status;
+export function statusLabel(status: string, flavour: Flavour = "sd-0.2"): string {
+  return (flavour === "koppelmij-2026" ? LABELS_2026[status] : undefined) ?? STATUS_LABELS[status] ?? status;
 }
 
 /** From these a module may be launched: the open ones, and completed to view the answers (SD 4.6 step 17). */

@@ -75,4 +75,31 @@ describe.skipIf(!available)("the official Scenario 1 set in the PGO (SPEC §3 di
       expect(start.status).toBe(409);
     }
   });
+
+  // Issue 15: the ProviderTasks 1.0.0-alpha.2 display guideline (MedMij-R4-AanbiedersModule
+  // Functional-Design/Display-guideline.page.md) when the DVA follows KoppelMij 2026: draft,
+  // accepted, rejected, on-hold and entered-in-error are in no group.
+  test("with the DVA on KoppelMij 2026: Te doen 9, Klaar 3, Gestopt 2 and five rows in no group, labelled by the newer guideline", async () => {
+    const cookies = await newAccount("scenario1-2026");
+    await pgoConnect(sandbox, cookies, "delinde@medmij", bsn);
+    expect((await fetch(`${sandbox.url()}/api/dvas/zorgnet`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ flavour: "koppelmij-2026" }) })).status).toBe(200);
+    try {
+      const page = async (group: string) => (await (await get(`${sandbox.url("pgo")}/taken?groep=${group}`, { headers: { cookie: cookies } })).text());
+      const html = await page("te-doen");
+      expect(html).toContain("Te doen</a> <span class=\"hint\">(9)</span>");
+      expect(html).toContain("Klaar</a> <span class=\"hint\">(3)</span>");
+      expect(html).toContain("Gestopt</a> <span class=\"hint\">(2)</span>");
+      expect(html).toContain("Niet ingedeeld</a> <span class=\"hint\">(5)</span>");
+      for (const status of ["accepted", "on-hold", "draft"]) expect(html).not.toContain(`[${status}]`);
+      const stopped = await page("gestopt");
+      for (const status of ["cancelled", "failed"]) expect(stopped).toContain(`[${status}]`);
+      expect(stopped).not.toContain("[rejected]");
+      const other = await page("overig");
+      for (const status of ["draft", "accepted", "rejected", "on-hold", "entered-in-error"]) expect(other).toContain(`[${status}]`);
+      expect(other).toContain("in de wacht");
+      expect(other).toContain("per ongeluk ingevoerd");
+    } finally {
+      await fetch(`${sandbox.url()}/api/dvas/zorgnet`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ flavour: "sd-0.2" }) });
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { CSRF_FIELD } from "../../src/shared/csrf.ts";
 import { GROUP_LABELS, groupOf, notStartable, periodNote, statusLabel, type TaskGroup } from "../../src/shared/task-status.ts";
+import type { Flavour } from "../../src/shared/network.ts";
 import { formatDateTime, formatDay } from "../../src/shared/time.ts";
 import type { TaskView } from "../../src/pgo/store.ts";
 import { Layout } from "../layout.tsx";
@@ -7,16 +8,17 @@ import type { Theme } from "../theme.ts";
 import { LogoutButton } from "./account.tsx";
 
 export interface ProviderState { name: string; displayName: string; dvaName: string; syncedAt: string | null; problem: string | null; reconsent: boolean }
-export interface TaskRow { zorgaanbieder: string; providerName: string; view: TaskView }
+/** `flavour`: the provider's DVA's (issue 15), whose display guideline groups and labels the task. */
+export interface TaskRow { zorgaanbieder: string; providerName: string; view: TaskView; flavour?: Flavour }
 
 const day = formatDay;
 const taskHref = (r: TaskRow) => `/taken/${encodeURIComponent(r.zorgaanbieder)}/${encodeURIComponent(r.view.id)}`;
 
 /** AM-FE-026: when a done or stopped task was finished (Task.lastModified); null when the DVA does not say. */
-function finishedNote(v: TaskView): string | null {
+function finishedNote(v: TaskView, flavour?: Flavour): string | null {
   const when = formatDateTime(v.lastModified);
   if (!when) return null;
-  const group = groupOf(v.status);
+  const group = groupOf(v.status, flavour);
   return group === "klaar" ? `Afgerond op ${when}` : group === "gestopt" ? `Gestopt op ${when}` : null;
 }
 
@@ -93,7 +95,8 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
       <div id="tasks" hx-get={p.selfUrl} hx-trigger="every 60s" hx-select="#tasks" hx-swap="outerHTML" hx-vals='{"auto":"1"}'>
       <nav aria-label="Groepen">
         <ul class="actions" style="list-style:none;padding:0">
-          {(["te-doen", "klaar", "gestopt"] as TaskGroup[]).map((g) => (
+          {/* "Niet ingedeeld": what a KoppelMij 2026 guideline puts in no group, shown apart instead of hidden (README "Spec flavours"). */}
+          {(["te-doen", "klaar", "gestopt", ...(p.counts.overig > 0 || p.group === "overig" ? ["overig"] : [])] as TaskGroup[]).map((g) => (
             <li><a class={g === p.group ? "button" : "button secondary"} href={link(g)} aria-current={g === p.group ? "page" : undefined} safe>{GROUP_LABELS[g]}</a> <span class="hint" safe>{`(${p.counts[g]})`}</span></li>
           ))}
         </ul>
@@ -106,9 +109,9 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
             <li class="card">
               <h3 class="task-title"><a href={taskHref(r)} safe>{r.view.title}</a>
                 {r.view.id === p.highlight ? <span class="status up">bijgewerkt</span> : ""}</h3>
-              <p class="hint" safe>{`${r.providerName}${r.view.group ? ` · ${r.view.group}` : ""} · ${statusLabel(r.view.status)}`}</p>
+              <p class="hint" safe>{`${r.providerName}${r.view.group ? ` · ${r.view.group}` : ""} · ${statusLabel(r.view.status, r.flavour)}`}</p>
               {periodNote(r.view.status, r.view, p.now) ? <p class="period-note" safe>{periodNote(r.view.status, r.view, p.now)}</p> : ""}
-              {finishedNote(r.view) ? <p class="done-note" safe>{finishedNote(r.view)}</p> : ""}
+              {finishedNote(r.view, r.flavour) ? <p class="done-note" safe>{finishedNote(r.view, r.flavour)}</p> : ""}
               {r.view.description ? <p safe>{r.view.description}</p> : ""}
               {r.view.start || r.view.end ? <p class="hint" safe>{periodText(r.view)}</p> : ""}
               {r.view.module ? <p class="hint" safe>{`Via de module ${r.view.module}`}</p> : ""}
@@ -138,8 +141,8 @@ export function TaskDetail({ theme, csrfToken, row, dvaName, now }: { theme: The
       <h1 safe>{v.title}</h1>
       <dl class="error-ids">
         <dt>Zorgaanbieder</dt><dd safe>{row.providerName}</dd>
-        <dt>Status</dt><dd safe>{statusLabel(v.status)}</dd>
-        {finishedNote(v) ? <><dt>{groupOf(v.status) === "klaar" ? "Afgerond op" : "Gestopt op"}</dt><dd safe>{formatDateTime(v.lastModified)}</dd></> : ""}
+        <dt>Status</dt><dd safe>{statusLabel(v.status, row.flavour)}</dd>
+        {finishedNote(v, row.flavour) ? <><dt>{groupOf(v.status, row.flavour) === "klaar" ? "Afgerond op" : "Gestopt op"}</dt><dd safe>{formatDateTime(v.lastModified)}</dd></> : ""}
         {v.group ? <><dt>Onderdeel van</dt><dd safe>{v.group}</dd></> : ""}
         {v.requester ? <><dt>Klaargezet door</dt><dd safe>{v.requester}</dd></> : ""}
         {v.module ? <><dt>Module</dt><dd safe>{v.module}</dd></> : ""}

@@ -31,7 +31,7 @@ describe("Dutch dates", () => {
 
 describe("status labels and periods (SPEC §3)", () => {
   test("one label per status for every actor", () => {
-    expect(["requested", "received", "accepted", "ready", "in-progress", "completed", "cancelled", "failed"].map(statusLabel))
+    expect(["requested", "received", "accepted", "ready", "in-progress", "completed", "cancelled", "failed"].map((s) => statusLabel(s)))
       .toEqual(["aangevraagd", "ontvangen", "geaccepteerd", "gereed", "bezig", "voltooid", "geannuleerd", "mislukt"]);
     expect(statusLabel("something-else")).toBe("something-else");
   });
