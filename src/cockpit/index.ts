@@ -207,7 +207,8 @@ export function createCockpit(ctx: SandboxContext) {
     .post("/launch-link", async ({ request }) => {
       const form = await readForm(request);
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
-      const values = { task: String(form.task ?? ""), client: String(form.client ?? ""), launchUrl: String(form.launchUrl ?? "").trim(), simulate: String(form.simulate ?? "") };
+      const values = { task: String(form.task ?? ""), client: String(form.client ?? ""), launchUrl: String(form.launchUrl ?? "").trim(), simulate: String(form.simulate ?? ""),
+        kind: form.kind === "hti" ? "hti" : "code" };
       const [dva = "", task = ""] = values.task.split("|");
       let own: URL | null = null;
       if (values.launchUrl) {
@@ -215,7 +216,7 @@ export function createCockpit(ctx: SandboxContext) {
         if (!own || !/^https?:$/.test(own.protocol)) return launchPage(request, { values, error: "De eigen launch-URL is geen http(s)-URL." }, 422);
       }
       const returnUrl = `${ctx.network.cockpit.origin}/launch-link/terug${values.simulate === "return-unavailable" ? "?simulate=return-unavailable" : ""}`;
-      const made = await tokens.launch(dva, { task, ...(values.client ? { client_id: values.client } : {}), ...(values.simulate ? { simulate: values.simulate } : {}), return_url: returnUrl });
+      const made = await tokens.launch(dva, { task, kind: values.kind, ...(values.client ? { client_id: values.client } : {}), ...(values.simulate && values.kind === "code" ? { simulate: values.simulate } : {}), return_url: returnUrl });
       if (!made.ok) return launchPage(request, { values, error: made.error }, 422);
       const url = new URL(own?.href ?? String(made.body.launch_url));
       url.searchParams.set("iss", String(made.body.iss));

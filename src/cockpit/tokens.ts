@@ -56,7 +56,7 @@ export function tokenInspector(ctx: SandboxContext) {
       })));
       return lists.flat();
     },
-    async launch(dvaId: string, body: { task: string; client_id?: string; simulate?: string; return_url: string }): Promise<{ ok: true; body: Record<string, any> } | { ok: false; error: string }> {
+    async launch(dvaId: string, body: { task: string; kind?: string; client_id?: string; simulate?: string; return_url: string }): Promise<{ ok: true; body: Record<string, any> } | { ok: false; error: string }> {
       const d = dvas().find((x) => x.id === dvaId);
       if (!d) return { ok: false, error: "Onbekende DVA." };
       const res = await fetch(`${d.auth.origin}/_cockpit/launch`, { method: "POST", headers: { authorization: auth(), "content-type": "application/json" }, body: JSON.stringify(body) }).catch(() => null);

@@ -169,9 +169,17 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
     const callbackPath = new URL(m.clients[0]!.redirectUris[0]!).pathname;
 
     app
-      // SD 3.5: /launch?iss&launch → discovery → authorize (PKCE, state).
-      .get(launchPath, async ({ request }) => {
+      // SD 3.5: /launch?iss&launch → discovery → authorize (PKCE, state). Koppeltaal 2.0 POSTs the
+      // same two as a form, its launch an HTI token (issue 15 §3): both kinds go to the DVA as `launch`.
+      .post(launchPath, async ({ request }) => {
+        const form = await readForm(request);
         const url = new URL(request.url);
+        for (const k of ["iss", "launch"]) if (typeof form[k] === "string") url.searchParams.set(k, String(form[k]));
+        return beginLaunch(request, url);
+      })
+      .get(launchPath, ({ request }) => beginLaunch(request, new URL(request.url)));
+
+    async function beginLaunch(request: Request, url: URL): Promise<Response> {
         const iss = url.searchParams.get("iss") ?? "";
         const launch = url.searchParams.get("launch") ?? "";
         const dva = ctx.network.dvas.find((d) => d.fhirBase === iss);
@@ -193,7 +201,9 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
           if (e instanceof LaunchError) return fail(`De module kon niet starten: ${e.message}.`, null, e.code, 502);
           throw e;
         }
-      })
+    }
+
+    app
       // SD 3.6: code → token with the launch context.
       .get(callbackPath, async ({ request }) => {
         const session = sessionOf(request);

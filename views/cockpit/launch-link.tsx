@@ -51,7 +51,12 @@ export function LaunchLinkPage(p: { csrfToken: string; tasks: TaskChoice[]; clie
         </select>
         <label for="launch-url">Eigen launch-URL (leeg: die van de module)</label>
         <input id="launch-url" name="launchUrl" type="url" value={p.values.launchUrl ?? ""} placeholder="http://mijnteam.localhost:4000/launch" />
-        <label for="simulate">Gesimuleerde fout</label>
+        <label for="kind">Soort launch</label>
+        <select id="kind" name="kind">
+          <option value="code" selected={p.values.kind !== "hti"}>launch-code (zoals na de token exchange)</option>
+          <option value="hti" selected={p.values.kind === "hti"}>Koppeltaal 2.0: HTI-launchtoken (DVA met koppeltaal aan)</option>
+        </select>
+        <label for="simulate">Gesimuleerde fout (alleen bij een launch-code)</label>
         <select id="simulate" name="simulate">
           {Object.entries(SIMULATION_LABELS).map(([v, l]) => <option value={v} selected={v === (p.values.simulate ?? "")} safe>{l}</option>)}
         </select>

@@ -11,21 +11,17 @@ import { Elysia } from "elysia";
 import { constantTimeEqual } from "../../shared/crypto.ts";
 import { jsonResponse } from "../../shared/html.ts";
 import { NO_STORE } from "../../shared/oauth-error.ts";
-import { randomToken } from "../../shared/crypto.ts";
 import { BSN_SYSTEM } from "../../shared/fhir-profiles.ts";
-import { allows, orgRule, storedOrganisations } from "../fhir/access.ts";
+import { OAuthError } from "../../shared/oauth-error.ts";
 import type { AuthDeps } from "./deps.ts";
-import type { LaunchContext } from "./grants/token-exchange.ts";
+import { HTI_TTL_SECONDS, LAUNCH_SIMULATIONS, issueHtiToken, launchTarget, mintLaunch, type LaunchSimulation } from "./direct-launch.ts";
 import { moduleOfTask } from "./task-module.ts";
 import type { GrantKind } from "./store.ts";
 import { verifyAccessToken } from "./subject-token.ts";
 
 export const COCKPIT_CLIENT = "sandbox-cockpit";
 
-/** The errors a generated launch may simulate (issue 14 §4), each checked where a real one happens. */
-export const LAUNCH_SIMULATIONS = ["expired", "wrong-audience", "step-up", "dva-down", "return-unavailable"] as const;
-export type LaunchSimulation = (typeof LAUNCH_SIMULATIONS)[number];
-const LAUNCH_TTL_MS = 10 * 60_000;
+
 
 const GRANT_NAMES: Record<GrantKind, string> = { code: "autorisatiecode", refresh: "refresh token", launch: "launch-code" };
 
@@ -88,34 +84,25 @@ export function cockpitRoutes(d: AuthDeps) {
      */
     .post("/_cockpit/launch", async ({ request }) => {
       if (!allowed(request)) return denied();
-      let body: { task?: unknown; client_id?: unknown; simulate?: unknown; return_url?: unknown };
+      let body: { task?: unknown; client_id?: unknown; simulate?: unknown; return_url?: unknown; kind?: unknown };
       try { body = await request.json() as typeof body; } catch { return jsonResponse({ error: "invalid_request", error_description: "JSON" }, 400, NO_STORE); }
-      const now = Date.now();
-      const task = typeof body.task === "string" ? d.fhir.read(dva.id, "Task", body.task)?.resource : undefined;
-      if (!task) return jsonResponse({ error: "invalid_request", error_description: `Task ${String(body.task)} bestaat niet bij ${dva.name}` }, 400, NO_STORE);
       const simulate = typeof body.simulate === "string" && body.simulate ? body.simulate as LaunchSimulation : null;
       if (simulate && !LAUNCH_SIMULATIONS.includes(simulate)) return jsonResponse({ error: "invalid_request", error_description: `simulate is een van ${LAUNCH_SIMULATIONS.join(", ")}` }, 400, NO_STORE);
-      const patientRef = String((task.for as { reference?: string } | undefined)?.reference ?? "").replace(/^.*\/(Patient\/)/, "$1");
-      const patient = patientRef ? d.fhir.read(dva.id, "Patient", patientRef.replace(/^Patient\//, ""))?.resource : undefined;
-      const bsn = ((patient?.identifier ?? []) as { system?: string; value?: string }[]).find((i) => i.system === BSN_SYSTEM)?.value;
-      if (!patient || !bsn) return jsonResponse({ error: "invalid_request", error_description: "de taak hoort bij geen patiënt met een BSN" }, 400, NO_STORE);
-      const za = d.ctx.network.zorgaanbieders.filter((z) => z.dva === dva.id)
-        .find((z) => { const rule = orgRule(d.fhir, d.ctx.network, dva.id, z.name); return allows(rule, "Task", storedOrganisations({ fhir: d.fhir, dva: dva.id, rule }, "Task", String(task.id))); });
-      if (!za) return jsonResponse({ error: "invalid_request", error_description: "de taak hoort bij geen zorgaanbieder van deze DVA" }, 400, NO_STORE);
-      const module = moduleOfTask(d.fhir, dva.id, task);
-      const clientId = typeof body.client_id === "string" && body.client_id ? body.client_id : module?.clientId;
-      const networkModule = d.ctx.network.modules.find((m) => m.clients.some((c) => c.dva === dva.id && c.clientId === clientId));
-      if (!clientId || !networkModule) return jsonResponse({ error: "invalid_request", error_description: `${String(clientId)} is geen module bij ${dva.name}` }, 400, NO_STORE);
-      // "wrong-audience": the code is issued to another module than the one that will present it.
-      const other = d.ctx.network.modules.flatMap((m) => m.clients).find((c) => c.dva === dva.id && c.clientId !== clientId)?.clientId ?? `niet-${clientId}`;
-      const consent = store.createConsent({ bsn, clientId: COCKPIT_CLIENT, zorgaanbieder: za.name, kind: "once", createdAt: now, expiresAt: now + LAUNCH_TTL_MS });
-      const code = randomToken();
-      const returnUrl = typeof body.return_url === "string" ? body.return_url : null;
-      const data: LaunchContext & { simulate?: LaunchSimulation } = { bsn, patient: String(patient.id), task: `Task/${String(task.id)}`, intent: "startmodule", returnUrl,
-        audience: clientId, moduleId: networkModule.id, pgo: COCKPIT_CLIENT, scope: za.scope, zorgaanbieder: za.name, ...(simulate ? { simulate } : {}) };
-      store.saveGrant(code, { kind: "launch", clientId: simulate === "wrong-audience" ? other : clientId, consentId: consent.id, createdAt: now,
-        expiresAt: simulate === "expired" ? now - 1000 : now + LAUNCH_TTL_MS, data: { ...data } });
-      return jsonResponse({ launch: code, iss: dva.fhirBase, client_id: clientId, launch_url: networkModule.launchUrl, expires_at: new Date(now + LAUNCH_TTL_MS).toISOString(), simulate }, 201, NO_STORE);
+      try {
+        const target = launchTarget(d, body.task, body.client_id);
+        // A Koppeltaal 2.0 launch (issue 15 §3): an HTI token for a DVA that accepts them.
+        if (body.kind === "hti") {
+          if (!dva.koppeltaal) throw new OAuthError("invalid_request", `${dva.name} accepteert geen Koppeltaal-launches (koppeltaal staat uit)`);
+          return jsonResponse({ launch: await issueHtiToken(d, target), kind: "hti", iss: dva.fhirBase, client_id: target.clientId, launch_url: target.launchUrl,
+            expires_at: new Date(Date.now() + HTI_TTL_SECONDS * 1000).toISOString(), simulate: null }, 201, NO_STORE);
+        }
+        const code = mintLaunch(d, target, { launcher: COCKPIT_CLIENT, returnUrl: typeof body.return_url === "string" ? body.return_url : null, simulate });
+        return jsonResponse({ launch: code, kind: "code", iss: dva.fhirBase, client_id: target.clientId, launch_url: target.launchUrl,
+          expires_at: new Date(Date.now() + 10 * 60_000).toISOString(), simulate }, 201, NO_STORE);
+      } catch (e) {
+        if (e instanceof OAuthError) return jsonResponse({ error: e.error, error_description: e.description }, 400, NO_STORE);
+        throw e;
+      }
     })
     .get("/_cockpit/tokens", ({ request }) => {
       if (!allowed(request)) return denied();

@@ -19,6 +19,7 @@ import { type AuthRequest, type DvaSession } from "./store.ts";
 import { verifyAccessToken } from "./subject-token.ts";
 import { readTokenForm } from "./token-endpoint.ts";
 import { MODULE_AUTH_COOKIE } from "./koppelmij-routes.ts";
+import { launchFromHti } from "./direct-launch.ts";
 import { readCookie } from "../../shared/cookies.ts";
 
 interface SmartPending { launch: LaunchContext; consentId: string | null; codeChallenge: string; scope: string }
@@ -60,10 +61,6 @@ export function smartRoutes(d: AuthDeps) {
   const { ctx, dva, store, location } = d;
 
   /**
-   * Introspection and revocation: a form with `token`, from an authenticated client; errors as
-   * RFC 6749 §5.2. Introspection needs a client secret (RFC 7662 §2.1: against token scanning).
-   */
-  /**
    * KoppelMij 2026 ("via DigiD óf via de Module DVA Authentication cookie"): the cookie /authorize
    * set for this person and module, used once; not for a module that re-identifies the person.
    */
@@ -76,6 +73,10 @@ export function smartRoutes(d: AuthDeps) {
     return taken !== null && taken.clientId === clientId && taken.data.bsn === bsn;
   }
 
+  /**
+   * Introspection and revocation: a form with `token`, from an authenticated client; errors as
+   * RFC 6749 §5.2. Introspection needs a client secret (RFC 7662 §2.1: against token scanning).
+   */
   async function withToken(request: Request, need: { secret: boolean }, handle: (token: string, caller: TokenClient, now: number) => Promise<Response>): Promise<Response> {
     try {
       const form = await readTokenForm(request);
@@ -104,11 +105,19 @@ export function smartRoutes(d: AuthDeps) {
   }
 
   return new Elysia({ name: `dva-smart:${dva.id}` })
-    .get("/connect/authorize", ({ request }) => {
+    .get("/connect/authorize", async ({ request }) => {
       const url = new URL(request.url);
       // The browser carries no correlation id; the launch code does (the PGO's token exchange), so one journey is one trace.
       const launch = url.searchParams.get("launch");
-      const launchGrant = launch ? store.findGrant<LaunchContext>(launch, "launch") : null;
+      let launchGrant = launch ? store.findGrant<LaunchContext>(launch, "launch") : null;
+      // Koppeltaal 2.0 (issue 15 §3): with `koppeltaal` on, an HTI launch token is a launch too.
+      let htiProblem: string | null = null;
+      if (!launchGrant && launch && dva.koppeltaal && launch.split(".").length === 3) {
+        try { launchGrant = store.findGrant<LaunchContext>(await launchFromHti(d, launch, url.searchParams.get("client_id")), "launch"); } catch (e) {
+          if (!(e instanceof OAuthError)) throw e;
+          htiProblem = e.description;
+        }
+      }
       const browser = d.browserOf(request);
       // The launch code's reference (not the code) links this line to the PGO's send_smart_launch_request (SD 4.5.4.1.1).
       const received = logIncoming(ctx.chain, request, { type: "receive_authorize_request", location, initiatedBy: "person", sessionId: browser.sessionId,
@@ -127,7 +136,7 @@ export function smartRoutes(d: AuthDeps) {
         const checked = checkSmartAuthorize(url.searchParams, dva);
         const now = Date.now();
         const grant = launchGrant; // checked.launch is the single `launch` parameter read above
-        if (!grant) throw new OAuthError("invalid_request", "onbekende launch-code");
+        if (!grant) throw new OAuthError("invalid_request", htiProblem ?? "onbekende launch-code");
         if (grant.clientId !== client.client.clientId) throw new OAuthError("invalid_request", "de launch-code is voor een andere module uitgegeven");
         if (grant.expiresAt <= now) throw new OAuthError("invalid_request", "de launch-code is verlopen");
         if (grant.usedAt !== null || !store.useGrant(grant.hash, now)) throw new OAuthError("invalid_request", "de launch-code is al gebruikt");
