@@ -6,7 +6,7 @@ import type { Resource } from "../src/dva/fhir/store.ts";
 import {
   ACTIVITY_DEFINITION_PROFILE, AGB_SYSTEM, BSN_SYSTEM, ENDPOINT_PROFILE, EXT_MODULE_TYPE, EXT_QR_TASK, EXT_QUESTIONNAIRE,
 } from "../src/shared/fhir-profiles.ts";
-import { groupPlanResource, providerTaskResource } from "../src/shared/provider-task.ts";
+import { executionOrderResource, groupPlanResource, providerTaskResource } from "../src/shared/provider-task.ts";
 import type { ResolvedClinician, ResolvedModule, ResolvedNetwork, ResolvedPatient, ResolvedZorgaanbieder } from "../src/shared/resolved-network.ts";
 import type { CatalogueEntry, TaskSeed } from "./catalogue.ts";
 
@@ -132,6 +132,30 @@ export interface TaskInput {
   seed: TaskSeed;
   now: number;
   outputId?: string;
+  /** The series' pt-ExecutionOrder id (Task.focus). */
+  focus?: string;
+}
+
+/**
+ * A repeated activity within one plan (the weekly MRC, the GAD-7 rounds): its pt-ExecutionOrder
+ * with the weekly schedule from the first round and the first round's instruction (issue 15).
+ */
+export function executionOrder(p: ResolvedPatient, za: ResolvedZorgaanbieder, c: ResolvedClinician, planId: string, activitySlug: string, rounds: TaskSeed[], now: number): Resource | null {
+  const sorted = [...rounds].sort((a, b) => a.start - b.start);
+  const first = sorted[0]!;
+  // The rounds' spacing, when it is regular: every n weeks, else every n days; irregular rounds have no schedule.
+  const gaps = new Set(sorted.slice(1).map((r, i) => r.start - sorted[i]!.start));
+  const gap = gaps.size === 1 ? [...gaps][0]! : 0;
+  const every = gap > 0 ? (gap % 7 === 0 ? { period: gap / 7, unit: "wk" as const } : { period: gap, unit: "d" as const }) : null;
+  if (!every && !first.note) return null;
+  return executionOrderResource({
+    id: `order-${planId.replace(/^plan-/, "")}-${activitySlug}`,
+    identifier: { system: `https://medmij-sandbox.example/fhir/NamingSystem/${short(za.name)}/order`, value: `${p.id}-${planId}-${activitySlug}` },
+    patient: { reference: `Patient/${ids.patient(p.id)}`, display: p.fullName },
+    requester: { reference: `PractitionerRole/${ids.practitionerRole(c.id)}`, display: `${c.fullName}, ${c.role}` },
+    ...(every ? { weekly: { count: rounds.length, start: new Date(now + first.start * DAY), ...every } } : {}),
+    ...(first.note ? { instruction: first.note } : {}),
+  });
 }
 
 export function task(t: TaskInput): Resource {
@@ -152,6 +176,7 @@ export function task(t: TaskInput): Resource {
     requester: { reference: `PractitionerRole/${ids.practitionerRole(t.clinician.id)}`, display: `${t.clinician.fullName}, ${t.clinician.role}` },
     note: t.seed.note,
     outputId: t.outputId,
+    focus: t.focus,
   });
 }
 

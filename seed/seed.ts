@@ -141,6 +141,16 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
         const c = network.clinicians.find((x) => x.id === s.clinician) ?? clinician;
         const plan = build.groupPlan(p, za, c, s.plan.slug, s.plan.label);
         out.push(plan);
+        // A repeated activity's rounds share a pt-ExecutionOrder with the schedule (issue 15, Task.focus).
+        const orders = new Map<string, string>();
+        for (const activity of new Set(s.tasks.map((t) => t.activity))) {
+          const rounds = s.tasks.filter((t) => t.activity === activity);
+          if (rounds.length < 2 || !catalogue.some((e) => e.slug === activity)) continue;
+          const order = build.executionOrder(p, za, c, plan.id!, activity, rounds, now);
+          if (!order) continue;
+          out.push(order);
+          orders.set(activity, order.id!);
+        }
         for (const t of s.tasks) {
           const activity = catalogue.find((e) => e.slug === t.activity);
           if (!activity) continue;
@@ -148,7 +158,7 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
           const q = activity.questionnaire ? QUESTIONNAIRES.find((x) => x.id === activity.questionnaire) : undefined;
           const withAnswers = t.status === "completed" && q;
           if (withAnswers) out.push(build.questionnaireResponse(q as never, taskId, p, new Date(now + t.end * 86_400_000 - 3_600_000).toISOString()));
-          out.push(build.task({ patient: p, za, clinician: c, plan: { id: plan.id!, label: s.plan.label }, activity, seed: t, now,
+          out.push(build.task({ patient: p, za, clinician: c, plan: { id: plan.id!, label: s.plan.label }, activity, seed: t, now, focus: orders.get(t.activity),
             outputId: withAnswers ? build.ids.response(taskId) : undefined }));
           tasks++;
         }

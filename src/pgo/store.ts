@@ -13,6 +13,8 @@ export interface PgoAccount { id: string; pgo: string; username: string; display
 export interface TaskView {
   id: string; status: string; title: string; description: string | null; group: string | null; requester: string | null;
   start: string | null; end: string | null; lastModified: string | null; reason: string | null; note: string | null; module: string | null;
+  /** From the Task's pt-ExecutionOrder (issue 15): the schedule in words and the patient instruction. */
+  schedule?: string | null; instruction?: string | null;
 }
 /**
  * A cached view as the pages need it: a copy made before views were built with fhirText (issue 11)
@@ -23,7 +25,7 @@ function cachedView(json: string): TaskView {
   const text = (key: keyof TaskView) => fhirTextOrNull(v[key]);
   return { id: fhirText(v.id), status: fhirText(v.status), title: fhirText(v.title) || "Taak", description: text("description"), group: text("group"),
     requester: text("requester"), start: text("start"), end: text("end"), lastModified: text("lastModified"), reason: text("reason"), note: text("note"),
-    module: text("module") };
+    module: text("module"), schedule: text("schedule"), instruction: text("instruction") };
 }
 export interface CachedTask { key: string; taskId: string; status: string; title: string; sortDate: string | null; view: TaskView }
 export interface Connection {

@@ -12,6 +12,7 @@ import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS, ENDPOINT_EXTENSIONS, OTH
 import { fhirList, fhirObject, fhirText, fhirTextOrNull } from "../shared/fhir-text.ts";
 import type { HttpClient } from "../shared/http-client.ts";
 import { newId, type Trace } from "../shared/trace.ts";
+import { formatDay } from "../shared/time.ts";
 import { authorizationServer, loggedFetch } from "./connect.ts";
 import type { Provider } from "./register.ts";
 import type { CachedTask, Connection, PgoStore, TaskView } from "./store.ts";
@@ -44,9 +45,41 @@ export function taskView(task: Res, included: Map<string, Res>, moduleNames: Map
     note: fhirList(task.note).map((n) => fhirText(fhirObject(n).text)).filter(Boolean).join(" ") || null,
     // Who runs the module (AM-FE-024): the Endpoint's name, else the ActivityDefinition's publisher.
     module: (activity ? moduleNames.get(`ActivityDefinition/${fhirText(activity.id)}`) : undefined) ?? fhirTextOrNull(activity?.publisher),
+    ...executionOrderText(included.get(fhirText(fhirObject(task.focus).reference).replace(/^.*\/(\w+\/[^/]+)$/, "$1"))),
   };
   const key = identifier !== undefined ? `${fhirText(fhirObject(identifier).system)}|${fhirText(fhirObject(identifier).value)}` : `id|${view.id}`;
   return { key, taskId: view.id, status: view.status, title: view.title, sortDate: view.start, view };
+}
+
+const UNITS: Record<string, [string, string]> = { d: ["dag", "dagen"], wk: ["week", "weken"], mo: ["maand", "maanden"], h: ["uur", "uur"] };
+
+/**
+ * A pt-ExecutionOrder's schedule and instruction as the PGO shows them (issue 15): "Elke week, 3
+ * keer, vanaf 8 december 2026" from occurrenceTiming, a day from occurrenceDateTime, or a period;
+ * patientInstruction as it is. Another party's data: anything unreadable is left out.
+ */
+export function executionOrderText(order: Res | undefined): { schedule: string | null; instruction: string | null } {
+  if (!order || fhirText(order.resourceType) !== "ServiceRequest") return { schedule: null, instruction: null };
+  const repeat = fhirObject(fhirObject(order.occurrenceTiming).repeat);
+  const day = (iso: unknown) => { const t = Date.parse(fhirText(iso)); return Number.isNaN(t) ? null : formatDay(new Date(t).toISOString()); };
+  let schedule: string | null = null;
+  if (Object.keys(repeat).length) {
+    const period = Number(repeat.period ?? 1);
+    const unit = UNITS[fhirText(repeat.periodUnit)];
+    const frequency = Number(repeat.frequency ?? 1);
+    const count = Number(repeat.count);
+    const from = day(fhirObject(repeat.boundsPeriod).start);
+    if (unit && Number.isFinite(period) && period > 0) {
+      const every = period === 1 ? `Elke ${unit[0]}` : `Elke ${period} ${unit[1]}`;
+      schedule = [frequency > 1 ? `${every} ${frequency} keer` : every, Number.isInteger(count) && count > 0 ? `${count} keer` : null, from ? `vanaf ${from}` : null].filter(Boolean).join(", ");
+    }
+  } else if (order.occurrenceDateTime !== undefined) {
+    schedule = day(order.occurrenceDateTime) ? `Op ${day(order.occurrenceDateTime)}` : null;
+  } else if (order.occurrencePeriod !== undefined) {
+    const p = fhirObject(order.occurrencePeriod);
+    schedule = day(p.start) ? `Van ${day(p.start)}${day(p.end) ? ` tot ${day(p.end)}` : ""}` : null;
+  }
+  return { schedule, instruction: fhirTextOrNull(order.patientInstruction) };
 }
 
 /** Renewals in flight per PGO store and connection: concurrent callers share one (issue 11 item 3). */
@@ -131,6 +164,8 @@ function tasksUrl(provider: Provider): URL {
   url.searchParams.set("_tag", [DATA_SERVICE_TAG, ...OTHER_PROVIDER_TASK_TAGS].map((t) => `${t.system}|${t.code}`).join(","));
   url.searchParams.append("_include", "Task:digital-activity");
   url.searchParams.append("_include", "Task:based-on");
+  // ProviderTasks 1.0.0-alpha.2 (issue 15): the pt-ExecutionOrder with the schedule and instruction.
+  url.searchParams.append("_include", "Task:focus");
   url.searchParams.set("_count", "500");
   return url;
 }

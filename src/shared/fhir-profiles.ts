@@ -7,6 +7,8 @@ export const TASK_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-Task";
 export const ACTIVITY_DEFINITION_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-DigitalActivity";
 export const ENDPOINT_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-Endpoint";
 export const GROUP_PLAN_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-DigitalGroupPlan";
+/** ProviderTasks 1.0.0-alpha.2 (issue 15): the patient-specific schedule and instruction a Task names as `focus`. */
+export const EXECUTION_ORDER_PROFILE = "http://medmij.nl/fhir/StructureDefinition/pt-ExecutionOrder";
 
 /** meta.tag of every provider task: data service "Verzamelen Aanbiedertaken". */
 export const DATA_SERVICE_TAG = { system: "http://medmij.nl/fhir/CodeSystem/DataService", code: "urn:oid:2.16.528.1.1023.5.7" } as const;

@@ -7,7 +7,7 @@
  */
 import { AGB_SYSTEM, BSN_SYSTEM, DIGITAL_ACTIVITY_EXTENSIONS, EXT_QUESTIONNAIRE } from "../shared/fhir-profiles.ts";
 import { fhirList, fhirObject, fhirText, fhirTextOrNull } from "../shared/fhir-text.ts";
-import { groupPlanResource, providerTaskResource, type Ref } from "../shared/provider-task.ts";
+import { executionOrderResource, groupPlanResource, providerTaskResource, type Ref } from "../shared/provider-task.ts";
 import { OPEN_STATUSES, isOverdue, statusLabel } from "../shared/task-status.ts";
 import type { ResolvedClinician, ResolvedZorgaanbieder } from "../shared/resolved-network.ts";
 import type { Trace } from "../shared/trace.ts";
@@ -178,6 +178,12 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
       const once = (kind: string, value: string) => ({ identifier: { system: `${system}/${kind}`, value }, ifNoneExist: `identifier=${encodeURIComponent(`${system}/${kind}|${value}`)}` });
       const planId = once("plan", `${patient.id}-${a.request}`);
       const { resource: plan, created: fresh } = await dva.create(groupPlanResource({ identifier: planId.identifier, label: a.planLabel, patient: patientRef, requester: who }), trace, planId.ifNoneExist);
+      // The series' schedule and the instruction as a pt-ExecutionOrder the Tasks name as focus (issue 15, ProviderTasks 1.0.0-alpha.2).
+      const orderId = once("order", `${patient.id}-${a.request}`);
+      const order = a.times > 1 || a.instruction
+        ? (await dva.create(executionOrderResource({ identifier: orderId.identifier, patient: patientRef, requester: who,
+          ...(a.times > 1 ? { weekly: { count: a.times, start: a.start } } : {}), ...(a.instruction ? { instruction: a.instruction } : {}) }), trace, orderId.ifNoneExist)).resource
+        : null;
       const tasks: Resource[] = [];
       for (let i = 0; i < a.times; i++) {
         const taskId = once("task", `${patient.id}-${a.request}-${i + 1}`);
@@ -186,7 +192,7 @@ export function createPortal(dva: DvaClient, za: ResolvedZorgaanbieder, clinicia
           activity: activity.id!, plan: { id: plan.id!, label: a.planLabel }, status: "requested",
           description: a.times > 1 ? `${String(activity.description ?? activity.title)} (${i + 1} van ${a.times})` : String(activity.description ?? activity.title),
           patient: patientRef, start: new Date(a.start.getTime() + i * 7 * DAY), end: new Date(a.end.getTime() + i * 7 * DAY),
-          authoredOn: now, lastModified: now, requester: who, note: a.instruction || undefined,
+          authoredOn: now, lastModified: now, requester: who, note: a.instruction || undefined, ...(order?.id ? { focus: order.id } : {}),
         }) as Resource, trace, taskId.ifNoneExist)).resource);
       }
       return { tasks, fresh, patient };

@@ -116,6 +116,12 @@ describe("assigning a module (SD 3.1)", () => {
     }
     const plan = await (await fhir(made[0].basedOn[0].reference, token)).json();
     expect(plan).toMatchObject({ resourceType: "ServiceRequest", intent: "plan", code: { text: "Controle COPD 2027" } });
+    // Issue 15: the series' schedule and instruction as one pt-ExecutionOrder, the focus of all three.
+    expect(new Set(made.map((t: Record<string, any>) => t.focus?.reference)).size).toBe(1);
+    const order = await (await fhir(made[0].focus.reference, token)).json();
+    expect(order).toMatchObject({ resourceType: "ServiceRequest", intent: "order", status: "active", meta: { profile: ["http://medmij.nl/fhir/StructureDefinition/pt-ExecutionOrder"] },
+      occurrenceTiming: { repeat: { count: 3, frequency: 1, period: 1, periodUnit: "wk", boundsPeriod: { start: "2026-11-30T23:00:00.000Z" } } },
+      patientInstruction: "Vul dit in <voor> de controle.", subject: { reference: "Patient/patient-tom" } });
 
     // The PGO's collection (Tom's own token) finds them: what the clinician set out reaches the patient.
     const tom = (await collectTokens(sandbox)).access_token;

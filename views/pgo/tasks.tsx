@@ -112,6 +112,7 @@ export function TaskOverview(p: OverviewProps): JSX.Element {
               <p class="hint" safe>{`${r.providerName}${r.view.group ? ` · ${r.view.group}` : ""} · ${statusLabel(r.view.status, r.flavour)}`}</p>
               {periodNote(r.view.status, r.view, p.now) ? <p class="period-note" safe>{periodNote(r.view.status, r.view, p.now)}</p> : ""}
               {finishedNote(r.view, r.flavour) ? <p class="done-note" safe>{finishedNote(r.view, r.flavour)}</p> : ""}
+              {r.view.schedule ? <p class="hint" safe>{r.view.schedule}</p> : ""}
               {r.view.description ? <p safe>{r.view.description}</p> : ""}
               {r.view.start || r.view.end ? <p class="hint" safe>{periodText(r.view)}</p> : ""}
               {r.view.module ? <p class="hint" safe>{`Via de module ${r.view.module}`}</p> : ""}
@@ -151,7 +152,10 @@ export function TaskDetail({ theme, csrfToken, row, dvaName, now }: { theme: The
         {v.reason ? <><dt>Reden van stoppen</dt><dd safe>{v.reason}</dd></> : ""}
       </dl>
       {v.description ? <p safe>{v.description}</p> : ""}
-      {v.note ? <div class="card"><strong>Instructie:</strong> <span safe>{v.note}</span></div> : ""}
+      {v.schedule ? <p><strong>Schema:</strong> <span safe>{v.schedule}</span></p> : ""}
+      {/* The ExecutionOrder's patientInstruction (ProviderTasks 1.0.0-alpha.2), else the Task's note (SD v0.2, AM-FE-011); one, not both when equal. */}
+      {v.instruction ? <div class="card"><strong>Instructie:</strong> <span safe>{v.instruction}</span></div> : ""}
+      {v.note && v.note !== v.instruction ? <div class="card"><strong>{v.instruction ? "Notitie:" : "Instructie:"}</strong> <span safe>{v.note}</span></div> : ""}
       <div class="banner" role="note"><p safe>{`Deze taak opent een applicatie buiten deze PGO, bij ${dvaName}, onder verantwoordelijkheid van ${row.providerName}.`}</p></div>
       {refused ? <p class="period-note" safe>{refused}</p> : (
         <form method="post" action={`/taken/${encodeURIComponent(row.zorgaanbieder)}/${encodeURIComponent(v.id)}/starten`}>
