@@ -119,9 +119,10 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
   const send = (s: ModuleSession) => (path: string, init?: RequestInit) => fhir(s, path, init);
 
   /** Task.output of a finished questionnaire: the response, and the score with its band where the instrument has one. */
-  const outputsOf = (q: Questionnaire, answers: Answers, responseId: string) => {
+  const outputsOf = (q: Questionnaire, answers: Answers, responseId: string, flavour?: ModuleSession["flavour"]) => {
     const result = score(q, answers);
-    return [{ type: { text: "QuestionnaireResponse" }, valueReference: { reference: `QuestionnaireResponse/${responseId}` } },
+    // KoppelMij 2026 (technical-walkthrough-module-task-status-wijzigen.md): type.text "questionnaire-response".
+    return [{ type: { text: flavour === "koppelmij-2026" ? "questionnaire-response" : "QuestionnaireResponse" }, valueReference: { reference: `QuestionnaireResponse/${responseId}` } },
       ...(result ? [{ type: { text: result.band ? `Score (${result.band})` : "Score" }, valueInteger: result.total }] : [])];
   };
 
@@ -133,7 +134,7 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
   async function settle(s: ModuleSession, loaded: Awaited<ReturnType<typeof load>>): Promise<void> {
     const { task, questionnaire, response } = loaded;
     if (!task || !questionnaire || task.status !== "in-progress" || !isFinished(response) || !response?.id) return;
-    await completeTask(send(s), s.task!, task, outputsOf(questionnaire, fromResponseItems(response.item ?? []), String(response.id)), String(response.id));
+    await completeTask(send(s), s.task!, task, outputsOf(questionnaire, fromResponseItems(response.item ?? []), String(response.id), s.flavour), String(response.id));
   }
 
   /** Another session of this launch finished first (issue 11 item 3): write nothing, show the stored answers. */
@@ -215,7 +216,7 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
           const context = await redeem(as, { clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: client.redirectUris[0]!,
             callback: new URL(request.url), state: session.data.state, codeVerifier: session.data.codeVerifier! });
           const data: ModuleSession = { ...session.data, state: undefined, codeVerifier: undefined, server: undefined, accessToken: context.accessToken,
-            patient: context.patient, task: context.task, returnUrl: context.returnUrl, traceId: context.traceId ?? session.data.traceId };
+            patient: context.patient, task: context.task, returnUrl: context.returnUrl, flavour: context.flavour, traceId: context.traceId ?? session.data.traceId };
           store.update(session.id, data);
           if (ctx.faults.get().moduleFailAfterLaunch) {
             return new Response(null, { status: 303, headers: { Location: back(context.returnUrl, "temporarily_unavailable") ?? "/" } });
@@ -296,7 +297,7 @@ export function createModuleApp(ctx: SandboxContext, modules: ResolvedModule[]) 
       if (saved.kind === "failed") return fail("Uw antwoorden konden niet worden opgeslagen bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
       if (finish) {
         const id = String(saved.resource.id);
-        const done = await completeTask(send(s), s.task!, task, outputsOf(questionnaire, answers, id), id);
+        const done = await completeTask(send(s), s.task!, task, outputsOf(questionnaire, answers, id, s.flavour), id);
         if (done.kind === "taken") return alreadyCompleted(request, s);
         if (done.kind === "failed") return fail("De taak kon niet worden afgerond bij de zorgaanbieder.", s.returnUrl, "temporarily_unavailable", 502);
         return new Response(null, { status: 303, headers: { Location: "/taak" } });

@@ -50,6 +50,8 @@ export async function authorizationRequest(as: oauth.AuthorizationServer, p: { c
 
 export interface LaunchContext {
   accessToken: string; patient: string; task: string; returnUrl: string | null;
+  /** KoppelMij 2026 when the launch context came in authorization_details (issue 15). */
+  flavour: "sd-0.2" | "koppelmij-2026";
   /** The trace the DVA logged the launch under (its `X-Correlation-ID` response header), or null. */
   traceId: string | null;
 }
@@ -78,7 +80,8 @@ export async function redeem(as: oauth.AuthorizationServer, p: { clientId: strin
     const patient = typeof tokens.patient === "string" ? tokens.patient.replace(/^Patient\//, "") : null;
     if (!patient || !resource || !/^Task\//.test(resource)) throw new LaunchError("invalid_request", "de launch-context mist patient of Task");
     const returnUrl = typeof tokens.return_url === "string" ? tokens.return_url : typeof context?.return_url === "string" ? context.return_url : null;
-    return { accessToken: tokens.access_token, patient, task: resource, returnUrl, traceId: traceId && SAFE_ID.test(traceId) ? traceId : null };
+    return { accessToken: tokens.access_token, patient, task: resource, returnUrl, traceId: traceId && SAFE_ID.test(traceId) ? traceId : null,
+      flavour: context ? "koppelmij-2026" : "sd-0.2" };
   } catch (e) {
     if (e instanceof LaunchError) throw e;
     throw new LaunchError(e instanceof oauth.ResponseBodyError ? e.error : "access_denied", e instanceof oauth.ResponseBodyError ? e.error_description ?? "" : (e as Error).message);

@@ -12,6 +12,8 @@ export interface ModuleSession {
   patient?: string;
   task?: string;
   returnUrl?: string | null;
+  /** The design the DVA launched in (issue 15): KoppelMij 2026 names a response output `questionnaire-response`. */
+  flavour?: "sd-0.2" | "koppelmij-2026";
   revocationEndpoint?: string;
   /** The PGO that sent the browser (Referer, checked against the network): the way back before a return_url is known. */
   pgoOrigin?: string;

@@ -86,6 +86,11 @@ for (const flavour of ["sd-0.2", "koppelmij-2026"] as const) describe(`Tom's jou
     // The way there: KoppelMij 2026 goes through the DVA's /authorize and the PGO's /callback_stepup (no DigiD); SD v0.2 straight to the module.
     const auth = new URL(sandbox.url("auth.zorgnet")).host;
     const pgoHost = new URL(pgo).host;
+    // The module's Task.output follows the flavour (KoppelMij: type.text "questionnaire-response").
+    const his = await (await fetch(`${sandbox.url("auth.zorgnet")}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}` }, body: "grant_type=client_credentials" })).json() as { access_token: string };
+    const done = await (await fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task/task-tom-delinde-intake`, { headers: { authorization: `Bearer ${his.access_token}` } })).json() as { output: { type: { text: string } }[] };
+    expect(done.output[0]!.type.text).toBe(flavour === "koppelmij-2026" ? "questionnaire-response" : "QuestionnaireResponse");
     if (flavour === "koppelmij-2026") expect(visited).toEqual(expect.arrayContaining([`${auth}/authorize`, `${pgoHost}/callback_stepup`]));
     else expect(visited.filter((v) => v === `${auth}/authorize` || v.endsWith("/callback_stepup"))).toEqual([]);
     await page.close();

@@ -21,8 +21,10 @@ const dvas = async () => ((await (await fetch(`${sandbox.url()}/api/network`)).j
 const patch = (id: string, body: unknown, type = "application/json") => fetch(`${sandbox.url()}/api/dvas/${id}`, { method: "PATCH", headers: { "content-type": type }, body: typeof body === "string" ? body : JSON.stringify(body) });
 
 describe("a DVA's flavour", () => {
-  test("default sd-0.2 without Koppeltaal, in /api/network", async () => {
+  test("default sd-0.2 without Koppeltaal, in /api/network; the FHIR server claims pt-XIS", async () => {
     expect((await dvas()).map((d) => [d.id, d.flavour, d.koppeltaal])).toEqual([["zorgnet", "sd-0.2", false], ["ggzconnect", "sd-0.2", false]]);
+    const metadata = await (await fetch(`${sandbox.url("fhir.zorgnet")}/fhir/metadata`)).json() as { instantiates: string[] };
+    expect(metadata.instantiates).toEqual(["http://medmij.nl/fhir/CapabilityStatement/pt-XIS"]);
   });
 
   test("PATCH switches one DVA at once; the other stays; wrong values, unknown DVAs and non-JSON are refused", async () => {

@@ -15,6 +15,9 @@ export function capabilityStatement(dva: ResolvedDva, softwareVersion: string) {
     date: "2026-11-23",
     publisher: "MedMij Sandbox",
     kind: "instance",
+    // ProviderTasks 1.0.0-alpha.2 (issue 15): the XIS server role (the canonical SUSHI gives
+    // CapabilityStatements.fsh's pt-XIS instance; the IG sets no url of its own).
+    instantiates: ["http://medmij.nl/fhir/CapabilityStatement/pt-XIS"],
     software: { name: "MedMij Sandbox DVA FHIR server", version: softwareVersion },
     implementation: { description: `FHIR R4-server van ${dva.name}`, url: dva.fhirBase },
     fhirVersion: "4.0.1",
