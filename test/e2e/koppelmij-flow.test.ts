@@ -87,6 +87,20 @@ describe("KoppelMij 2026: PAR, launch authorization code, launch code, module la
     expect(JSON.parse(Buffer.from(token.id_token.split(".")[1], "base64url").toString()).fhirUser).toBe("Patient/patient-tom");
     expect((await fetch(`${fhirBase()}/Task/task-tom-delinde-intake`, { headers: { authorization: `Bearer ${token.access_token}` } })).status).toBe(200);
 
+    // The module keeps its session with rotating refresh tokens (900 s access tokens, at most 3 hours).
+    expect(token.expires_in).toBe(900);
+    expect(token.refresh_token).toBeString();
+    const moduleAuth = `Basic ${Buffer.from("zorgmodules-zorgnet:zorgmodules-zorgnet-secret").toString("base64")}`;
+    const refresh = (rt: string) => fetch(`${auth()}/connect/token`, { ...form({ grant_type: "refresh_token", refresh_token: rt }),
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: moduleAuth } });
+    const renewed = await (await refresh(token.refresh_token)).json() as Json;
+    expect(renewed).toMatchObject({ token_type: "Bearer", patient: "Patient/patient-tom", resource: "Task/task-tom-delinde-intake" });
+    expect(renewed.refresh_token).not.toBe(token.refresh_token);
+    expect((await fetch(`${fhirBase()}/Task/task-tom-delinde-intake`, { headers: { authorization: `Bearer ${renewed.access_token}` } })).status).toBe(200);
+    // A used refresh token again: refused, and what its lineage issued is revoked (RFC 9700 §4.14.2).
+    expect(await (await refresh(token.refresh_token)).json()).toMatchObject({ error: "invalid_grant" });
+    expect((await fetch(`${fhirBase()}/Task/task-tom-delinde-intake`, { headers: { authorization: `Bearer ${renewed.access_token}` } })).status).toBe(401);
+
     // Revocation at the walkthrough's /revoke; the token is dead at once.
     const revoked = await fetch(`${auth()}/revoke`, { ...form({ token: token.access_token, token_type_hint: "access_token" }), headers: { "content-type": "application/x-www-form-urlencoded",
       authorization: `Basic ${Buffer.from("zorgmodules-zorgnet:zorgmodules-zorgnet-secret").toString("base64")}` } });

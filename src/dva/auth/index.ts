@@ -15,7 +15,7 @@ import { handleAuthorizationCode, type CodeData } from "./grants/authorization-c
 import { handleClientCredentials } from "./grants/client-credentials.ts";
 import type { GrantHandler } from "./grants/context.ts";
 import { handleRefreshToken } from "./grants/refresh-token.ts";
-import { handleSmartCode, type SmartCodeData } from "./grants/smart-code.ts";
+import { handleModuleRefresh, handleSmartCode, type SmartCodeData } from "./grants/smart-code.ts";
 import { TOKEN_EXCHANGE, handleTokenExchange } from "./grants/token-exchange.ts";
 import { cockpitRoutes } from "./cockpit-routes.ts";
 import { koppelmijRoutes } from "./koppelmij-routes.ts";
@@ -29,7 +29,7 @@ const PGO_GRANTS: Record<string, GrantHandler> = {
   [TOKEN_EXCHANGE]: handleTokenExchange,
   client_credentials: handleClientCredentials,
 };
-const MODULE_GRANTS: Record<string, GrantHandler> = { authorization_code: handleSmartCode };
+const MODULE_GRANTS: Record<string, GrantHandler> = { authorization_code: handleSmartCode, refresh_token: handleModuleRefresh };
 
 export function createDvaAuth(ctx: SandboxContext, dva: ResolvedDva, index: number) {
   const d = createAuthDeps(ctx, dva, index);

@@ -7,8 +7,62 @@
 import { OAuthError } from "../../../shared/oauth-error.ts";
 import { pkceMatches } from "../smart.ts";
 import { pseudonym, signAccessToken, signIdToken } from "../tokens.ts";
-import type { ChainContext, GrantHandler } from "./context.ts";
+import type { ChainContext, GrantContext, GrantHandler } from "./context.ts";
+import { randomToken } from "../../../shared/crypto.ts";
 import type { LaunchContext } from "./token-exchange.ts";
+
+/** KoppelMij 2026, technical-walkthrough-module-terugkeer.md: access tokens of 900 s, a session of at most 10 800 s, 120 s grace. */
+export const MODULE_SESSION_MAX_MS = 10_800_000;
+export const MODULE_SESSION_GRACE_MS = 120_000;
+
+/** A module's refresh token (KoppelMij 2026): its launch context, scope and session end; `issuedBy` the code at the root of its lineage. */
+export interface ModuleRefreshData { moduleRefresh: true; launch: LaunchContext; scope: string; sessionEnd: number; issuedBy: string }
+
+/**
+ * A module's access token (with the launch context in its response, as the flavour says) and,
+ * in KoppelMij 2026, a rotating refresh token until the session's end.
+ */
+export async function moduleTokens(ctx: GrantContext, clientId: string, consentId: string | null, s: Omit<ModuleRefreshData, "moduleRefresh">, grantHash: string) {
+  const { launch } = s;
+  const ttl = Math.max(1, Math.min(900, Math.floor((s.sessionEnd - ctx.now) / 1000)));
+  const at = await signAccessToken(await ctx.signingKey(), {
+    issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now, ttlSeconds: ttl,
+    claims: { sub: pseudonym(ctx.dva.id, launch.bsn), patient: launch.patient, zorgaanbieder: launch.zorgaanbieder, client_id: clientId, scope: s.scope, resource: launch.task },
+  });
+  ctx.store.recordAccessToken({ jti: at.jti, clientId, consentId, issuedBy: s.issuedBy, expiresAt: at.expiresAt });
+  const refresh = randomToken();
+  ctx.store.saveGrant(refresh, { kind: "refresh", clientId, consentId, createdAt: ctx.now, expiresAt: s.sessionEnd + MODULE_SESSION_GRACE_MS,
+    data: { moduleRefresh: true, launch, scope: s.scope, sessionEnd: s.sessionEnd, issuedBy: s.issuedBy } satisfies ModuleRefreshData });
+  ctx.store.settleRedemption(grantHash, s.issuedBy, ctx.now);
+  const scopes = s.scope.split(" ");
+  const idToken = scopes.includes("openid") && scopes.includes("fhirUser")
+    ? await signIdToken(await ctx.signingKey(), { issuer: ctx.dva.auth.origin, clientId, sub: pseudonym(ctx.dva.id, launch.bsn), fhirUser: `Patient/${launch.patient}`, now: ctx.now })
+    : null;
+  return { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: s.scope, refresh_token: refresh, ...(idToken ? { id_token: idToken } : {}),
+    fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent, patient: `Patient/${launch.patient}`,
+    authorization_details: [{ type: "fhir_context", locations: [ctx.dva.fhirBase], patient: `Patient/${launch.patient}`, resource: launch.task,
+      ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) }] };
+}
+
+/** grant_type=refresh_token at /connect/token (KoppelMij 2026): rotating, within the session; a reuse revokes the lineage. */
+export const handleModuleRefresh: GrantHandler = async (ctx, client, form) => {
+  if (client.kind !== "module") throw new OAuthError("unauthorized_client", "alleen modules gebruiken /connect/token");
+  const token = form.get("refresh_token");
+  if (!token) throw new OAuthError("invalid_request", "refresh_token ontbreekt");
+  const grant = ctx.store.findGrant<ModuleRefreshData>(token, "refresh");
+  if (!grant || !grant.data.moduleRefresh) throw new OAuthError("invalid_grant", "onbekend refresh token");
+  if (grant.clientId !== client.clientId) throw new OAuthError("invalid_grant", "het refresh token is aan een andere client uitgegeven");
+  if (grant.revokedAt !== null) throw new OAuthError("invalid_grant", "het refresh token is ingetrokken");
+  if (grant.usedAt !== null || !ctx.store.useGrant(grant.hash, ctx.now)) {
+    ctx.store.replayDetected(grant.hash, grant.data.issuedBy, ctx.now);
+    throw new OAuthError("invalid_grant", "het refresh token is al gebruikt; de tokens van deze launch zijn ingetrokken");
+  }
+  if (grant.expiresAt <= ctx.now) throw new OAuthError("invalid_grant", "de sessie van de module is voorbij (ten hoogste 3 uur)");
+  const consent = grant.consentId ? ctx.store.findConsent(grant.consentId) : null;
+  if (!consent || consent.withdrawnAt !== null) throw new OAuthError("invalid_grant", "de toestemming is ingetrokken");
+  const sessionEnd = Math.max(ctx.now + 1000, grant.data.sessionEnd);
+  return moduleTokens(ctx, client.clientId, grant.consentId, { launch: grant.data.launch, scope: grant.data.scope, sessionEnd, issuedBy: grant.data.issuedBy }, grant.hash);
+};
 
 export interface SmartCodeData { smart: true; launch: LaunchContext; redirectUri: string; codeChallenge: string; scope: string; chain?: ChainContext }
 
@@ -30,6 +84,10 @@ export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
   if (!pkceMatches(form.get("code_verifier"), grant.data.codeChallenge)) throw new OAuthError("invalid_grant", "code_verifier past niet bij de code_challenge (PKCE)");
 
   const launch = grant.data.launch;
+  // KoppelMij 2026 (issue 15): the module keeps its session with refresh tokens, at most 3 hours.
+  if (launch.flavour === "koppelmij-2026") {
+    return moduleTokens(ctx, client.clientId, grant.consentId, { launch, scope: grant.data.scope, sessionEnd: ctx.now + MODULE_SESSION_MAX_MS, issuedBy: grant.hash }, grant.hash);
+  }
   const at = await signAccessToken(await ctx.signingKey(), {
     issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now,
     // The module sees what the PGO's consent covers: this patient, this zorgaanbieder (issue 10).
@@ -45,13 +103,6 @@ export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
     : null;
   const common = { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: grant.data.scope, ...(idToken ? { id_token: idToken } : {}),
     fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent };
-  // The flavour the launch was issued in (issue 15; README "Spec flavours"): KoppelMij 2026 names
-  // the patient as a reference and carries return_url in authorization_details (fhir_context,
-  // KoppelMij module_terugkeer.md option B); SD v0.2 a bare id and return_url at the top.
-  if (launch.flavour === "koppelmij-2026") {
-    return { ...common, patient: `Patient/${launch.patient}`,
-      authorization_details: [{ type: "fhir_context", locations: [ctx.dva.fhirBase], patient: `Patient/${launch.patient}`, resource: launch.task,
-        ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) }] };
-  }
+  // SD v0.2: the patient as an id and return_url at the top (KoppelMij 2026: moduleTokens above).
   return { ...common, patient: launch.patient, ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) };
 };
