@@ -136,6 +136,19 @@ describe("KoppelMij 2026: PAR, launch authorization code, launch code, module la
     expect((await (await bad({ return_url: "http://elders.example/terug" })).json() as Json).error_description).toContain("return_url");
   });
 
+  test("no step-up at the exchange; a re-identify module gets DigiD at its own authorize, the cookie does not count", async () => {
+    const tom = await collectTokens(sandbox, { bsn: "999991012" });
+    const { code, verifier, cookies } = await launchAuthorization(tom.access_token, { audience: "medicatiecheck-zorgnet" });
+    const res = await exchange(tom.access_token, code, verifier, { audience: "medicatiecheck-zorgnet", resource: "Task/task-tom-delinde-medicatiecheck" });
+    expect(res.status).toBe(200);
+    const launch = (await res.json() as Json).access_token;
+    const { challenge } = pkce();
+    const authorize = await get(`${auth()}/connect/authorize?${new URLSearchParams({ response_type: "code", client_id: "medicatiecheck-zorgnet",
+      redirect_uri: `${sandbox.url("module")}/secure/callback`, scope: "launch patient/*.read", state: "m2", aud: fhirBase(), launch,
+      code_challenge: challenge, code_challenge_method: "S256" })}`, { headers: { cookie: cookies } });
+    expect(authorize.headers.get("location")).toStartWith(sandbox.url("digid"));
+  });
+
   test("the older variant: audience = the FHIR base, requested_token_type access_token, resource=Task/…", async () => {
     const tom = await collectTokens(sandbox, { bsn: "999991012" });
     const res = await fetch(`${auth()}/token`, form({ grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", client_id: "pgo.localhost",
