@@ -34,14 +34,18 @@ export async function moduleTokens(ctx: GrantContext, clientId: string, consentI
   ctx.store.saveGrant(refresh, { kind: "refresh", clientId, consentId, createdAt: ctx.now, expiresAt: s.sessionEnd + MODULE_SESSION_GRACE_MS,
     data: { moduleRefresh: true, launch, scope: s.scope, sessionEnd: s.sessionEnd, issuedBy: s.issuedBy } satisfies ModuleRefreshData });
   ctx.store.settleRedemption(grantHash, s.issuedBy, ctx.now);
-  const scopes = s.scope.split(" ");
-  const idToken = scopes.includes("openid") && scopes.includes("fhirUser")
-    ? await signIdToken(await ctx.signingKey(), { issuer: ctx.dva.auth.origin, clientId, sub: pseudonym(ctx.dva.id, launch.bsn), fhirUser: `Patient/${launch.patient}`, now: ctx.now })
-    : null;
+  const idToken = await idTokenFor(ctx, clientId, launch, s.scope);
   return { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: s.scope, refresh_token: refresh, ...(idToken ? { id_token: idToken } : {}),
     fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent, patient: `Patient/${launch.patient}`,
     authorization_details: [{ type: "fhir_context", locations: [ctx.dva.fhirBase], patient: `Patient/${launch.patient}`, resource: launch.task,
       ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) }] };
+}
+
+/** SMART `openid fhirUser` (issue 15): an id_token naming the person, when both were granted. */
+async function idTokenFor(ctx: GrantContext, clientId: string, launch: LaunchContext, scope: string): Promise<string | null> {
+  const scopes = scope.split(" ");
+  if (!scopes.includes("openid") || !scopes.includes("fhirUser")) return null;
+  return signIdToken(await ctx.signingKey(), { issuer: ctx.dva.auth.origin, clientId, sub: pseudonym(ctx.dva.id, launch.bsn), fhirUser: `Patient/${launch.patient}`, now: ctx.now });
 }
 
 /** grant_type=refresh_token at /connect/token (KoppelMij 2026): rotating, within the session; a reuse revokes the lineage. */
@@ -97,10 +101,7 @@ export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
   ctx.store.recordAccessToken({ jti: at.jti, clientId: client.clientId, consentId: grant.consentId, issuedBy: grant.hash, expiresAt: at.expiresAt });
   // RFC 6749 §4.1.2 under concurrency: a replay while this token was signed revokes it now.
   ctx.store.settleRedemption(grant.hash, grant.hash, ctx.now);
-  const scopes = grant.data.scope.split(" ");
-  const idToken = scopes.includes("openid") && scopes.includes("fhirUser")
-    ? await signIdToken(await ctx.signingKey(), { issuer: ctx.dva.auth.origin, clientId: client.clientId, sub: pseudonym(ctx.dva.id, launch.bsn), fhirUser: `Patient/${launch.patient}`, now: ctx.now })
-    : null;
+  const idToken = await idTokenFor(ctx, client.clientId, launch, grant.data.scope);
   const common = { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: grant.data.scope, ...(idToken ? { id_token: idToken } : {}),
     fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent };
   // SD v0.2: the patient as an id and return_url at the top (KoppelMij 2026: moduleTokens above).
