@@ -149,6 +149,42 @@ describe("KoppelMij 2026: PAR, launch authorization code, launch code, module la
     expect(authorize.headers.get("location")).toStartWith(sandbox.url("digid"));
   });
 
+  test("launch-standalone with context-standalone-patient: the person's session decides the patient; one zorgaanbieder's data, no Task to write", async () => {
+    const config = await (await fetch(`${fhirBase()}/.well-known/smart-configuration`)).json() as Json;
+    expect(config.capabilities).toEqual(expect.arrayContaining(["launch-standalone", "context-standalone-patient"]));
+    const { cookies } = await collectTokens(sandbox, { bsn: "999991012" });
+    const { verifier, challenge } = pkce();
+    const standalone = (cookie: string, extra: Record<string, string> = {}) => get(`${auth()}/connect/authorize?${new URLSearchParams({ response_type: "code",
+      client_id: "zorgmodules-zorgnet", redirect_uri: `${sandbox.url("module")}/callback`, scope: "launch/patient openid fhirUser patient/*.read", state: "sa", aud: fhirBase(),
+      code_challenge: challenge, code_challenge_method: "S256", ...extra })}`, { headers: { cookie } });
+    // No session: DigiD first.
+    expect((await standalone("")).headers.get("location")).toStartWith(sandbox.url("digid"));
+    const back = new URL((await standalone(cookies)).headers.get("location")!);
+    expect(back.origin).toBe(sandbox.url("module"));
+    const token = await (await fetch(`${auth()}/connect/token`, { ...form({ grant_type: "authorization_code", code: back.searchParams.get("code")!,
+      redirect_uri: `${sandbox.url("module")}/callback`, code_verifier: verifier }), headers: { "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from("zorgmodules-zorgnet:zorgmodules-zorgnet-secret").toString("base64")}` } })).json() as Json;
+    expect(token).toMatchObject({ patient: "Patient/patient-tom", fhirUser: "Patient/patient-tom" });
+    expect(token.resource).toBeUndefined();
+    expect(token.scope).toContain("launch/patient");
+    const read = (path: string) => fetch(`${fhirBase()}/${path}`, { headers: { authorization: `Bearer ${token.access_token}` } });
+    expect((await read("Patient/patient-tom")).status).toBe(200);
+    expect((await read("Task/task-tom-delinde-intake")).status).toBe(200);
+    // De Linde's context (the first zorgaanbieder here that knows Tom and offers the module): De Berk's task is not visible.
+    const berk = await (await fetch(`${auth()}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from("epd-deberk:epd-deberk-secret").toString("base64")}` }, body: "grant_type=client_credentials" })).json() as Json;
+    expect((await fetch(`${fhirBase()}/Task/task-tom-fysiodeberk-ademhaling`, { headers: { authorization: `Bearer ${berk.access_token}` } })).status).toBe(200);
+    expect((await read("Task/task-tom-fysiodeberk-ademhaling")).status).toBe(404);
+    const patch = await fetch(`${fhirBase()}/Task/task-tom-delinde-intake`, { method: "PATCH", headers: { authorization: `Bearer ${token.access_token}`, "content-type": "application/json-patch+json" },
+      body: JSON.stringify([{ op: "replace", path: "/status", value: "in-progress" }]) });
+    expect(patch.status).toBeGreaterThanOrEqual(400);
+    // A DVA of the other flavour wants a launch.
+    const v02 = await get(`${sandbox.url("auth.ggzconnect")}/connect/authorize?${new URLSearchParams({ response_type: "code", client_id: "zorgmodules-ggzconnect",
+      redirect_uri: `${sandbox.url("module")}/callback`, scope: "launch/patient patient/*.read", state: "sb", aud: `${sandbox.url("fhir.ggzconnect")}/fhir`,
+      code_challenge: challenge, code_challenge_method: "S256" })}`);
+    expect(new URL(v02.headers.get("location")!).searchParams.get("error_description")).toContain("launch ontbreekt");
+  });
+
   test("the older variant: audience = the FHIR base, requested_token_type access_token, resource=Task/…", async () => {
     const tom = await collectTokens(sandbox, { bsn: "999991012" });
     const res = await fetch(`${auth()}/token`, form({ grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", client_id: "pgo.localhost",

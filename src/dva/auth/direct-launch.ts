@@ -59,6 +59,30 @@ export function mintLaunch(d: AuthDeps, t: LaunchTarget, o: { launcher: string; 
 }
 
 /**
+ * A standalone launch (KoppelMij 2026 `launch-standalone`, `context-standalone-patient`): after
+ * DigiD the person is known; the patient context is their Patient here, at the first zorgaanbieder
+ * of this DVA (network order) that knows them and offers this module (an Endpoint with its
+ * client_id); a once-consent with the module as its client. No Task: the token reads, it writes no Task.
+ */
+export function standaloneLaunch(d: AuthDeps, bsn: string, clientId: string): LaunchContext {
+  const { dva } = d;
+  const patient = d.fhir.findByIdentifier(dva.id, "Patient", BSN_SYSTEM, bsn)[0]?.resource;
+  const module = d.ctx.network.modules.find((m) => m.clients.some((c) => c.dva === dva.id && c.clientId === clientId));
+  if (!patient || !module) throw new OAuthError("access_denied", `deze persoon is bij ${dva.name} niet bekend`);
+  const offered = new Set(d.fhir.all(dva.id, "Endpoint").filter((e) => e.resource.status === "active" && ((e.resource.extension ?? []) as { valueString?: string }[]).some((x) => x.valueString === clientId))
+    .map((e) => String((e.resource.managingOrganization as { reference?: string } | undefined)?.reference ?? "")));
+  const za = d.ctx.network.zorgaanbieders.filter((z) => z.dva === dva.id).find((z) => {
+    const rule = orgRule(d.fhir, d.ctx.network, dva.id, z.name);
+    return allows(rule, "Patient", storedOrganisations({ fhir: d.fhir, dva: dva.id, rule }, "Patient", String(patient.id))) && [...offered].some((o) => rule.own.has(o));
+  });
+  if (!za) throw new OAuthError("access_denied", `geen zorgaanbieder bij ${dva.name} kent deze persoon en biedt deze module aan`);
+  const now = Date.now();
+  const consent = d.store.createConsent({ bsn, clientId, zorgaanbieder: za.name, kind: "once", createdAt: now, expiresAt: now + DIRECT_LAUNCH_TTL_MS });
+  return { bsn, patient: String(patient.id), task: "", intent: "", returnUrl: null, audience: clientId, moduleId: module.id, pgo: "standalone",
+    scope: za.scope, zorgaanbieder: za.name, flavour: dva.flavour, consentId: consent.id } as LaunchContext & { consentId: string };
+}
+
+/**
  * An HTI 2.0 launch token as a Koppeltaal platform issues it (GIDS-HTI-Protocol HTI_2.0.md;
  * Koppeltaal kop-kt-007): `resource` the Task, `definition` its ActivityDefinition, `sub` the
  * launching person (here the patient), `patient`, `intent`, `hti-version` 2.0, `aud` the module

@@ -19,10 +19,22 @@ import { type AuthRequest, type DvaSession } from "./store.ts";
 import { verifyAccessToken } from "./subject-token.ts";
 import { readTokenForm } from "./token-endpoint.ts";
 import { MODULE_AUTH_COOKIE } from "./koppelmij-routes.ts";
-import { launchFromHti } from "./direct-launch.ts";
+import { launchFromHti, standaloneLaunch } from "./direct-launch.ts";
 import { readCookie } from "../../shared/cookies.ts";
 
-interface SmartPending { launch: LaunchContext; consentId: string | null; codeChallenge: string; scope: string }
+/** `standalone`: no launch code; the patient context follows from the person's DigiD login (launch-standalone). */
+interface SmartPending { launch: LaunchContext; consentId: string | null; codeChallenge: string; scope: string; standalone?: boolean }
+
+/** A standalone launch's code once the person is known; an OAuth error back to the module when no zorgaanbieder here fits. */
+function standaloneCode(d: AuthDeps, bsn: string, p: Parameters<typeof issueSmartCode>[1]): Response {
+  try {
+    const launch = standaloneLaunch(d, bsn, p.clientId) as LaunchContext & { consentId: string };
+    return issueSmartCode(d, { ...p, pending: { ...p.pending, launch: { ...launch, traceId: p.authorize.traceId }, consentId: launch.consentId, standalone: true } });
+  } catch (e) {
+    if (!(e instanceof OAuthError)) throw e;
+    return errorRedirect(p.redirectUri, { error: e.error, description: e.description }, p.state, d.dva.auth.origin);
+  }
+}
 
 /** The journey of one authorize request at this DVA (SD 4.5.5.1.1): its trace, its id, the person's Session ID here. */
 interface Authorize { traceId: string; requestId: string; sessionId: string | null }
@@ -49,6 +61,8 @@ export function completeSmartLogin(d: AuthDeps, request: Request, pending: AuthR
   const smart = pending.data as unknown as SmartPending;
   const cookie = d.sessionCookie(session);
   const authorize: Authorize = { traceId: pending.traceId, requestId: pending.requestId, sessionId: d.sessionIdOf(request) };
+  // A standalone launch: who logged in decides the patient context.
+  if (smart.standalone) return standaloneCode(d, session.bsn, { clientId: pending.clientId, redirectUri: pending.redirectUri, state: pending.state, pending: smart, authorize, setCookie: cookie });
   if (session.bsn !== smart.launch.bsn) {
     d.ctx.chain.write({ type: "send_authorize_request_error", location: d.location, traceId: authorize.traceId, sessionId: authorize.sessionId,
       error: { request_id: authorize.requestId, code: "access_denied", description: "met DigiD ingelogd als een ander dan de persoon van de taak", status: 403 } });
@@ -135,6 +149,13 @@ export function smartRoutes(d: AuthDeps) {
       try {
         const checked = checkSmartAuthorize(url.searchParams, dva);
         const now = Date.now();
+        if (checked.launch === null) {
+          const pending: SmartPending = { launch: {} as LaunchContext, consentId: null, codeChallenge: checked.codeChallenge, scope: checked.scope, standalone: true };
+          const session = d.sessionOf(request);
+          if (session) return d.withBrowser(standaloneCode(d, session.bsn, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending, authorize }), browser);
+          return d.beginLogin(request, { kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
+            scope: checked.scope, state: checked.state, traceId, requestId: received.requestId }, browser);
+        }
         const grant = launchGrant; // checked.launch is the single `launch` parameter read above
         if (!grant) throw new OAuthError("invalid_request", htiProblem ?? "onbekende launch-code");
         if (grant.clientId !== client.client.clientId) throw new OAuthError("invalid_request", "de launch-code is voor een andere module uitgegeven");

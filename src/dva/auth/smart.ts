@@ -28,14 +28,15 @@ export const SMART_SCOPES = ["launch", "fhirUser", "patient/*.read", "patient/*.
  */
 export function grantedSmartScopes(requested: string[]): string[] {
   return requested.filter((s) => {
-    if (s === "launch" || s === "fhirUser" || s === "openid") return true;
+    if (s === "launch" || s === "launch/patient" || s === "fhirUser" || s === "openid") return true;
     const parsed = parseResourceScope(s);
     return !!parsed && parsed.context === "patient" && (parsed.type === "*" || (RESOURCE_TYPES as readonly string[]).includes(parsed.type));
   });
 }
 
 export interface SmartClient { module: ResolvedModule; client: ResolvedModuleClient; redirectUri: string }
-export interface SmartAuthorize { state: string; scope: string; codeChallenge: string; launch: string }
+/** `launch` null: a standalone launch (KoppelMij 2026, `launch/patient`: the person picks no task, DigiD says who). */
+export interface SmartAuthorize { state: string; scope: string; codeChallenge: string; launch: string | null }
 
 function single(params: URLSearchParams, name: string): string | null {
   const all = params.getAll(name);
@@ -67,7 +68,8 @@ export function checkSmartAuthorize(params: URLSearchParams, dva: ResolvedDva): 
   // SMART App Launch 2.x: aud is the FHIR base the app wants to talk to; a wrong one could leak the code.
   if (aud !== dva.fhirBase) throw new OAuthError("invalid_request", `aud moet ${dva.fhirBase} zijn`);
   const launch = single(params, "launch");
-  if (!launch) throw new OAuthError("invalid_request", "launch ontbreekt (EHR launch)");
+  const standalone = !launch && dva.flavour === "koppelmij-2026";
+  if (!launch && !standalone) throw new OAuthError("invalid_request", "launch ontbreekt (EHR launch)");
   // RFC 7636 §4.3; SMART 2.x requires S256 and forbids plain.
   const challenge = single(params, "code_challenge");
   const method = single(params, "code_challenge_method");
@@ -75,6 +77,11 @@ export function checkSmartAuthorize(params: URLSearchParams, dva: ResolvedDva): 
   if (method !== "S256") throw new OAuthError("invalid_request", `code_challenge_method moet S256 zijn${method ? `, niet ${method}` : ""}`);
   if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) throw new OAuthError("invalid_request", "code_challenge is geen base64url SHA-256");
   const scopes = scopeWords(single(params, "scope"));
+  if (standalone) {
+    // SMART launch-standalone + context-standalone-patient (the KoppelMij walkthrough's configuration lists them).
+    if (!scopes.includes("launch/patient")) throw new OAuthError("invalid_scope", "een standalone launch vraagt scope launch/patient (of geef launch voor een EHR launch)");
+    return { state, scope: grantedSmartScopes(scopes).join(" "), codeChallenge: challenge, launch: null };
+  }
   if (!scopes.includes("launch")) throw new OAuthError("invalid_scope", "scope moet launch bevatten (EHR launch)");
   return { state, scope: grantedSmartScopes(scopes).join(" "), codeChallenge: challenge, launch };
 }

@@ -54,8 +54,8 @@ export function smartConfiguration(dva: ResolvedDva) {
     // "none": a module registered without a secret (a public client; PKCE S256 is required of every module).
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     code_challenge_methods_supported: ["S256"],
-    scopes_supported: ["openid", ...SMART_SCOPES],
-    capabilities: ["launch-ehr", "context-ehr-patient", "client-confidential-symmetric", "client-public", "permission-patient", "permission-v1", "permission-v2"],
+    scopes_supported: ["openid", ...(dva.flavour === "koppelmij-2026" ? ["launch/patient"] : []), ...SMART_SCOPES],
+    capabilities: ["launch-ehr", "context-ehr-patient", "client-confidential-symmetric", "client-public", ...(dva.flavour === "koppelmij-2026" ? ["launch-standalone", "context-standalone-patient"] : []), "permission-patient", "permission-v1", "permission-v2"],
   };
 }
 

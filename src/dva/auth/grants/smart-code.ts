@@ -36,8 +36,10 @@ export async function moduleTokens(ctx: GrantContext, clientId: string, consentI
   ctx.store.settleRedemption(grantHash, s.issuedBy, ctx.now);
   const idToken = await idTokenFor(ctx, clientId, launch, s.scope);
   return { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: s.scope, refresh_token: refresh, ...(idToken ? { id_token: idToken } : {}),
-    fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent, patient: `Patient/${launch.patient}`,
-    authorization_details: [{ type: "fhir_context", locations: [ctx.dva.fhirBase], patient: `Patient/${launch.patient}`, resource: launch.task,
+    fhirUser: `Patient/${launch.patient}`, patient: `Patient/${launch.patient}`,
+    // A standalone launch has no Task (context-standalone-patient): no resource, no intent.
+    ...(launch.task ? { resource: launch.task, intent: launch.intent } : {}),
+    authorization_details: [{ type: "fhir_context", locations: [ctx.dva.fhirBase], patient: `Patient/${launch.patient}`, ...(launch.task ? { resource: launch.task } : {}),
       ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) }] };
 }
 
