@@ -81,7 +81,9 @@ export function endpoint(m: ResolvedModule, za: ResolvedZorgaanbieder): Resource
     meta: { profile: [ENDPOINT_PROFILE] },
     extension: [{ url: "http://medmij.nl/fhir/StructureDefinition/ext-Endpoint.ClientID", valueString: client.clientId }],
     status: "active",
-    connectionType: { system: "http://terminology.hl7.org/CodeSystem/endpoint-connection-type", code: "hl7-fhir-rest" },
+    // A module that authenticates as Koppeltaal 2.0 modules do (a JWK set, private_key_jwt): Koppeltaal's connection type (issue 15 §3).
+    connectionType: client.jwks ? { system: "http://vzvz.nl/fhir/CodeSystem/koppeltaal-endpoint-connection-type", code: "hti-smart-on-fhir" }
+      : { system: "http://terminology.hl7.org/CodeSystem/endpoint-connection-type", code: "hl7-fhir-rest" },
     name: m.name,
     managingOrganization: { reference: `Organization/${ids.organization(za.name)}` },
     payloadType: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/endpoint-payload-type", code: "any" }] }],

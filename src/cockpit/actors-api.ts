@@ -22,7 +22,8 @@ export function actorJson(actor: RegisteredActor, n: ResolvedNetwork) {
       case "module": return mine(n.modules).map((m) => ({ id: m.id, launchUrl: m.launchUrl,
         clients: m.clients.map((c) => {
           const dva = n.dvas.find((d) => d.id === c.dva);
-          return { dva: c.dva, clientId: c.clientId, clientSecret: c.clientSecret ?? null, public: c.clientSecret === undefined, redirectUris: c.redirectUris,
+          return { dva: c.dva, clientId: c.clientId, clientSecret: c.clientSecret ?? null, public: c.clientSecret === undefined && !c.jwks,
+            tokenEndpointAuthMethod: c.jwks ? "private_key_jwt" : c.clientSecret === undefined ? "none" : "client_secret_basic", redirectUris: c.redirectUris,
             iss: dva?.fhirBase ?? null, smartConfiguration: dva ? `${dva.fhirBase}/.well-known/smart-configuration` : null };
         }) }))[0];
       case "dva": return {

@@ -26,7 +26,7 @@ export function networkJson(n: ResolvedNetwork) {
       beheer: { username: g.beheer.username, password: g.beheer.password }, aanbiedermodules: g.aanbiedermodules, registered: g.registered ?? null })),
     modules: n.modules.map((m) => ({
       id: m.id, name: m.name, launchUrl: m.launchUrl, reIdentify: m.reIdentify,
-      clients: m.clients.map((c) => ({ dva: c.dva, clientId: c.clientId, clientSecret: c.clientSecret ?? null, public: c.clientSecret === undefined, redirectUris: c.redirectUris })),
+      clients: m.clients.map((c) => ({ dva: c.dva, clientId: c.clientId, clientSecret: c.clientSecret ?? null, public: c.clientSecret === undefined && !c.jwks, ...(c.jwks ? { jwks: c.jwks } : {}), redirectUris: c.redirectUris })),
       registered: m.registered ?? null,
     })),
     patients: n.patients.map((p) => ({

@@ -151,6 +151,11 @@ export interface ModuleClientDefinition {
    * PKCE S256 required, and the DVA answers CORS requests from the module's origin.
    */
   clientSecret?: string;
+  /**
+   * Instead of a secret: the public keys the module signs its client assertions with (RFC 7523,
+   * `private_key_jwt`, as Koppeltaal 2.0 modules authenticate; issue 15 §3).
+   */
+  jwks?: { keys: Record<string, unknown>[] };
   /** Paths on the module host (or absolute URLs). */
   redirectUris: string[];
 }
@@ -428,6 +433,13 @@ export function validateNetwork(input: unknown): NetworkDefinition {
       str(`${at}.clients[${j}].clientId`, c?.clientId);
       // No secret: a public client (PKCE S256 required at the DVA).
       if (c?.clientSecret !== undefined) str(`${at}.clients[${j}].clientSecret`, c.clientSecret, 8);
+      if (c?.jwks !== undefined) {
+        const keys = (c.jwks as { keys?: unknown } | null)?.keys;
+        if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === "object" && k !== null && typeof (k as { kty?: unknown }).kty === "string")) {
+          p(`${at}.clients[${j}].jwks`, "must be a JWK set {\"keys\": [{\"kty\": ...}, ...]} of the module's public keys");
+        }
+        if (c.clientSecret !== undefined) p(`${at}.clients[${j}].jwks`, "give either clientSecret or jwks, not both");
+      }
       const uris = list<string>(`${at}.clients[${j}].redirectUris`, c?.redirectUris);
       if (Array.isArray(c?.redirectUris) && uris.length === 0) p(`${at}.clients[${j}].redirectUris`, "needs at least one redirect URI");
       uris.forEach((u, k) => pathOrUrl(`${at}.clients[${j}].redirectUris[${k}]`, u));

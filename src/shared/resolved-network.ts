@@ -22,7 +22,7 @@ export interface ResolvedDva extends Omit<DvaDefinition, "beheer" | "flavour" | 
 export interface ResolvedZorgaanbieder extends Omit<ZorgaanbiederDefinition, "verbindCode"> { dvaSite: ResolvedDva; scope: string; verbindCode: string }
 export interface ResolvedPgo extends Omit<PgoDefinition, "redirectUris" | "beheer" | "aanbiedermodules"> { site: Site; clientId: string; redirectUris: string[]; beheer: BeheerCredentials; aanbiedermodules: boolean }
 /** `clientSecret` undefined: a public client (PKCE S256, CORS from the module's origin). */
-export interface ResolvedModuleClient { dva: string; clientId: string; clientSecret: string | undefined; redirectUris: string[] }
+export interface ResolvedModuleClient { dva: string; clientId: string; clientSecret: string | undefined; jwks?: { keys: Record<string, unknown>[] }; redirectUris: string[] }
 export interface ResolvedModule extends Omit<ModuleDefinition, "clients"> { site: Site; launchUrl: string; clients: ResolvedModuleClient[] }
 export interface ResolvedPatient extends PatientDefinition { fullName: string }
 export interface ResolvedClinician extends ClinicianDefinition { fullName: string }

@@ -5,6 +5,7 @@
  * gives a PGO a secret and the request has HTTP Basic credentials, they must match.
  * Modules and zorgaanbieder systems: client_secret_basic or client_secret_post (RFC 6749 §2.3.1).
  */
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
 import { constantTimeEqual as equal } from "../../shared/crypto.ts";
 import { OAuthError } from "../../shared/oauth-error.ts";
 import type { ResolvedDva, ResolvedNetwork, ResolvedPgo } from "../../shared/resolved-network.ts";
@@ -34,6 +35,38 @@ function basicCredentials(request: Request): { id: string; secret: string } | nu
  * `secretRequired`: the endpoint needs real client authentication (RFC 7662 §2.1 introspection),
  * so a PGO is accepted only with the secret the network gives it; one without a secret cannot call it.
  */
+export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/**
+ * RFC 7523 §2.2 / §3 (`private_key_jwt`, Koppeltaal 2.0 modules; issue 15 §3): a JWT the module
+ * signed with a key of its `jwks`, `iss` = `sub` = its client_id, `aud` this DVA's token (or
+ * introspection) endpoint or its issuer, unexpired, `jti` once. Else the secret-based rules below.
+ */
+export async function authenticateClientAsync(request: Request, form: URLSearchParams, dva: ResolvedDva, network: ResolvedNetwork, o: { secretRequired?: boolean; useAssertion?: (jti: string, expiresAt: number) => boolean } = {}): Promise<TokenClient> {
+  const assertion = form.get("client_assertion");
+  if (assertion === null && form.get("client_assertion_type") === null) return authenticateClient(request, form, dva, network, o);
+  if (form.get("client_assertion_type") !== CLIENT_ASSERTION_TYPE || !assertion) throw new OAuthError("invalid_client", `client_assertion_type moet ${CLIENT_ASSERTION_TYPE} zijn, met een client_assertion`);
+  if (request.headers.has("authorization") || form.get("client_secret") !== null) throw new OAuthError("invalid_request", "gebruik één methode van clientauthenticatie");
+  let claimed: string | undefined;
+  try { claimed = decodeJwt(assertion).iss; } catch { throw new OAuthError("invalid_client", "client_assertion is geen JWT"); }
+  const clientId = form.get("client_id") ?? claimed;
+  for (const m of network.modules) {
+    const c = m.clients.find((x) => x.dva === dva.id && x.clientId === clientId);
+    if (!c) continue;
+    if (!c.jwks) throw new OAuthError("invalid_client", `${clientId} heeft geen publieke sleutels (jwks) in het netwerk; gebruik het client secret`);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(assertion, createLocalJWKSet(c.jwks as unknown as JSONWebKeySet), { issuer: clientId, subject: clientId,
+        audience: [`${dva.auth.origin}/connect/token`, `${dva.auth.origin}/connect/introspect`, `${dva.auth.origin}/connect/revocation`, `${dva.auth.origin}/revoke`, dva.auth.origin], requiredClaims: ["exp", "jti"] }));
+    } catch (e) {
+      throw new OAuthError("invalid_client", `client_assertion is ongeldig: ${(e as Error).message}`);
+    }
+    if (o.useAssertion && !o.useAssertion(String(payload.jti), Number(payload.exp) * 1000)) throw new OAuthError("invalid_client", "client_assertion is al gebruikt (jti)");
+    return { kind: "module", clientId: clientId!, moduleId: m.id, public: false };
+  }
+  throw new OAuthError("invalid_client", `onbekende client ${clientId} bij ${dva.name}`);
+}
+
 export function authenticateClient(request: Request, form: URLSearchParams, dva: ResolvedDva, network: ResolvedNetwork, o: { secretRequired?: boolean } = {}): TokenClient {
   const basic = basicCredentials(request);
   const formId = form.get("client_id");
@@ -56,6 +89,7 @@ export function authenticateClient(request: Request, form: URLSearchParams, dva:
   for (const m of network.modules) {
     const c = m.clients.find((x) => x.dva === dva.id && x.clientId === clientId);
     if (c) {
+      if (c.jwks) throw new OAuthError("invalid_client", `${clientId} authenticeert met een client assertion (RFC 7523, private_key_jwt): stuur client_assertion_type en client_assertion`);
       if (c.clientSecret === undefined) {
         // A public client (RFC 6749 §2.1, SMART client-public): it names itself in the form and
         // proves nothing here; the authorization code it redeems is bound by PKCE S256 instead.

@@ -99,18 +99,28 @@ export async function issueHtiToken(d: AuthDeps, t: LaunchTarget): Promise<strin
 }
 
 /**
+ * An HTI token of this DVA for `clientId` (its `aud`: the client_id, or `Device/<client_id>` as
+ * Koppeltaal names the module), at most 5 minutes old: its claims; OAuthError with why not. The
+ * `jti` is not consumed here (introspection may look first; the launch takes it).
+ */
+export async function verifyHti(d: AuthDeps, token: string, clientId: string | null): Promise<Record<string, unknown>> {
+  const key = await d.signingKey();
+  try {
+    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [key.publicJwk] }), { issuer: d.dva.auth.origin,
+      audience: clientId ? [clientId, `Device/${clientId}`] : [], algorithms: ["ES256"], maxTokenAge: HTI_TTL_SECONDS });
+    return payload as Record<string, unknown>;
+  } catch (e) {
+    throw new OAuthError("invalid_request", `het HTI-launchtoken is ongeldig: ${(e as Error).message}`);
+  }
+}
+
+/**
  * A Koppeltaal launch at /connect/authorize (issue 15 §3, a DVA with `koppeltaal: true`): the HTI
  * token verified (this DVA's key, `aud` the module presenting it, at most 5 minutes, `jti` once),
  * then a launch grant as for any launch. Returns its code; OAuthError `invalid_request` with why not.
  */
 export async function launchFromHti(d: AuthDeps, token: string, clientId: string | null): Promise<string> {
-  const key = await d.signingKey();
-  let claims: Record<string, unknown>;
-  try {
-    ({ payload: claims } = await jwtVerify(token, createLocalJWKSet({ keys: [key.publicJwk] }), { issuer: d.dva.auth.origin, audience: clientId ?? "", algorithms: ["ES256"], maxTokenAge: HTI_TTL_SECONDS }));
-  } catch (e) {
-    throw new OAuthError("invalid_request", `het HTI-launchtoken is ongeldig: ${(e as Error).message}`);
-  }
+  const claims = await verifyHti(d, token, clientId);
   if (claims["hti-version"] !== undefined && claims["hti-version"] !== "2.0") throw new OAuthError("invalid_request", "hti-version moet 2.0 zijn");
   const resource = typeof claims.resource === "string" ? /^Task\/([A-Za-z0-9.-]{1,64})$/.exec(claims.resource)?.[1] : undefined;
   if (!resource) throw new OAuthError("invalid_request", "het HTI-launchtoken noemt geen Task als resource");

@@ -10,7 +10,7 @@ import { NO_STORE, OAuthError, errorRedirect, oauthErrorResponse } from "../../s
 import { logRef } from "../../shared/trace.ts";
 import { OtherPersonPage } from "../../../views/dva/pages.tsx";
 import { CODE_TTL_MS, UnverifiedClientError } from "./authorize.ts";
-import { authenticateClient, type TokenClient } from "./client-auth.ts";
+import { authenticateClientAsync, type TokenClient } from "./client-auth.ts";
 import type { AuthDeps } from "./deps.ts";
 import type { SmartCodeData } from "./grants/smart-code.ts";
 import type { LaunchContext } from "./grants/token-exchange.ts";
@@ -19,7 +19,7 @@ import { type AuthRequest, type DvaSession } from "./store.ts";
 import { verifyAccessToken } from "./subject-token.ts";
 import { readTokenForm } from "./token-endpoint.ts";
 import { MODULE_AUTH_COOKIE } from "./koppelmij-routes.ts";
-import { launchFromHti, standaloneLaunch } from "./direct-launch.ts";
+import { launchFromHti, standaloneLaunch, verifyHti } from "./direct-launch.ts";
 import { readCookie } from "../../shared/cookies.ts";
 
 /** `standalone`: no launch code; the patient context follows from the person's DigiD login (launch-standalone). */
@@ -94,7 +94,7 @@ export function smartRoutes(d: AuthDeps) {
   async function withToken(request: Request, need: { secret: boolean }, handle: (token: string, caller: TokenClient, now: number) => Promise<Response>): Promise<Response> {
     try {
       const form = await readTokenForm(request);
-      const caller = authenticateClient(request, form, dva, ctx.network, { secretRequired: need.secret });
+      const caller = await authenticateClientAsync(request, form, dva, ctx.network, { secretRequired: need.secret, useAssertion: (jti, exp) => store.useAssertion(`client:${jti}`, exp, Date.now()) });
       const token = form.get("token");
       if (!token) throw new OAuthError("invalid_request", "token ontbreekt");
       return await handle(token, caller, Date.now());
@@ -183,6 +183,11 @@ export function smartRoutes(d: AuthDeps) {
     // expired or revoked, and for a token the caller may not introspect: one issued to another client.
     .post("/connect/introspect", ({ request }) => withToken(request, { secret: true }, async (token, caller, now) => {
       const verified = await verifyAccessToken(token, { key: await d.signingKey(), issuer: dva.auth.origin, audience: dva.fhirBase, store, now });
+      // Koppeltaal 2.0 (issue 15 §3): a module validates its HTI launch token here (RFC 7662), before it uses it.
+      if (!verified && dva.koppeltaal && token.split(".").length === 3) {
+        const hti = await verifyHti(d, token, caller.clientId).catch(() => null);
+        if (hti) return jsonResponse({ active: true, ...hti, introspected_by: caller.clientId }, 200, NO_STORE);
+      }
       if (!verified || verified.client_id !== caller.clientId) return jsonResponse({ active: false }, 200, NO_STORE);
       return jsonResponse({ active: true, token_type: "Bearer", ...verified, introspected_by: caller.clientId }, 200, NO_STORE);
     }))

@@ -7,7 +7,7 @@ import { jsonResponse } from "../../shared/html.ts";
 import { logIncoming } from "../../shared/incoming.ts";
 import { NO_STORE, OAuthError, oauthErrorResponse } from "../../shared/oauth-error.ts";
 import { CORRELATION_HEADER } from "../../shared/trace.ts";
-import { authenticateClient } from "./client-auth.ts";
+import { authenticateClientAsync } from "./client-auth.ts";
 import type { AuthDeps } from "./deps.ts";
 import type { GrantContext, GrantHandler } from "./grants/context.ts";
 
@@ -61,7 +61,7 @@ export function tokenEndpoint(d: AuthDeps, grants: Record<string, GrantHandler>,
     try {
       if (parseError) throw parseError;
       if (!grantType) throw new OAuthError("invalid_request", "grant_type ontbreekt");
-      const client = authenticateClient(request, form, d.dva, d.ctx.network);
+      const client = await authenticateClientAsync(request, form, d.dva, d.ctx.network, { useAssertion: (jti, exp) => d.store.useAssertion(`client:${jti}`, exp, Date.now()) });
       const handler = grants[grantType];
       if (!handler) throw new OAuthError("unsupported_grant_type", `grant_type ${grantType} wordt hier niet ondersteund`);
       const grantCtx: GrantContext = { dva: d.dva, network: d.ctx.network, store: d.store, fhir: d.fhir, signingKey: d.signingKey,

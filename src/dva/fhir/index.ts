@@ -52,10 +52,11 @@ export function smartConfiguration(dva: ResolvedDva) {
     grant_types_supported: ["authorization_code"],
     response_types_supported: ["code"],
     // "none": a module registered without a secret (a public client; PKCE S256 is required of every module).
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+    token_endpoint_auth_signing_alg_values_supported: ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"],
     code_challenge_methods_supported: ["S256"],
     scopes_supported: ["openid", ...(dva.flavour === "koppelmij-2026" ? ["launch/patient"] : []), ...SMART_SCOPES],
-    capabilities: ["launch-ehr", "context-ehr-patient", "client-confidential-symmetric", "client-public", ...(dva.flavour === "koppelmij-2026" ? ["launch-standalone", "context-standalone-patient"] : []), "permission-patient", "permission-v1", "permission-v2"],
+    capabilities: ["launch-ehr", "context-ehr-patient", "client-confidential-symmetric", "client-confidential-asymmetric", "client-public", ...(dva.flavour === "koppelmij-2026" ? ["launch-standalone", "context-standalone-patient"] : []), "permission-patient", "permission-v1", "permission-v2"],
   };
 }
 
