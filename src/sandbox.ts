@@ -14,7 +14,8 @@ import { Csrf } from "./shared/csrf.ts";
 import { ExchangeLog } from "./shared/exchange-log.ts";
 import { Tickets } from "./shared/tickets.ts";
 import { FhirStore } from "./dva/fhir/store.ts";
-import { randomToken } from "./shared/crypto.ts";
+import { randomToken, sha256 } from "./shared/crypto.ts";
+import { COCKPIT_OWNER } from "./shared/actor-registry.ts";
 import { claimDataFile, DataFileInUse } from "./shared/data-lock.ts";
 import { DataFileError, dataFileError, migrate, openDataFile, quickCheckInBackground, type Database } from "./shared/db.ts";
 import { MIGRATIONS } from "./shared/migrations.ts";
@@ -265,11 +266,11 @@ function actorService(ctx: SandboxContext, registry: ActorRegistry, apply: (defi
     const pgo = ctx.network.pgos.find((g) => g.site.internal) ?? ctx.network.pgos[0];
     if (dva && pgo) void ctx.checks.probeDva(id, dva.auth.origin, pgo.clientId);
   };
-  const save = (actor: RegisteredActor, definition: NetworkDefinition) => {
+  const save = (actor: RegisteredActor, definition: NetworkDefinition, ownerHash: string | null = null) => {
     checkCatalogue(actor);
     const before = moduleOf(actor.id);
     const network = ctx.network;
-    ctx.db.transaction(() => registry.save(actor))();
+    ctx.db.transaction(() => registry.save(actor, ownerHash))();
     apply(definition);
     const after = moduleOf(actor.id);
     // A module that moved off a DVA leaves its entries there retired; the rest are (re)written.
@@ -278,18 +279,34 @@ function actorService(ctx: SandboxContext, registry: ActorRegistry, apply: (defi
     if (actor.kind === "dva") probe(actor.id);
     return actor;
   };
+  /** A team's actor runs elsewhere: not on a host name this sandbox serves (its PGO's client_id would be the team's). */
+  const notOurHost = (input: unknown) => {
+    const own = new Set([...actorSites(ctx.network).filter((a) => a.site.internal).map((a) => a.site.hostname), "127.0.0.1", "[::1]"]);
+    const e = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
+    const problems = ["host", "authHost", "fhirHost"].flatMap((f) => {
+      const name = typeof e[f] === "string" ? URL.parse(e[f] as string)?.hostname : undefined;
+      return name && own.has(name) ? [{ path: f, message: `${name} is a host of this sandbox; run your actor on a name of its own, e.g. http://<team>.localhost:<port>` }] : [];
+    });
+    if (problems.length) throw new ActorError(400, problems);
+  };
   return {
     list: () => registry.list(),
     get: (id) => registry.get(id),
     register(input) {
+      notOurHost(input);
       const { actor, definition } = registry.prepare(input);
-      return save(actor, definition);
+      const ownerToken = randomToken();
+      return { ...save(actor, definition, sha256(ownerToken)), ownerToken };
     },
-    change(id, input) {
+    change(id, input, owner) {
+      if (owner !== COCKPIT_OWNER && registry.get(id)) registry.checkOwner(id, owner);
+      notOurHost(input);
       const { actor, definition } = registry.prepare(input, id);
       return save(actor, definition);
     },
-    remove(id) {
+    checkOwner: (id, token) => registry.checkOwner(id, token),
+    remove(id, owner) {
+      if (owner !== COCKPIT_OWNER && registry.get(id)) registry.checkOwner(id, owner);
       const definition = registry.prepareRemoval(id);
       const module = moduleOf(id);
       if (module) retireModule(ctx.db, ctx.network, module);
@@ -313,7 +330,7 @@ function createContext(config: Config, db: Database, network: ResolvedNetwork): 
   const ctx: SandboxContext = {
     config, db, network, faults, chain, exchanges,
     checks: new Conformance(db, () => ctx.network),
-    actors: { list: () => [], get: () => null, register: unavailable, change: unavailable, remove: unavailable },
+    actors: { list: () => [], get: () => null, register: unavailable, change: unavailable, remove: unavailable, checkOwner: unavailable } as SandboxContext["actors"],
     setDvaFlavour: unavailable,
     retained<T>(key: string, make: () => T): T {
       if (!retained.has(key)) retained.set(key, make());

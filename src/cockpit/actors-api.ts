@@ -86,22 +86,30 @@ export function actorsApi(ctx: SandboxContext) {
       const actor = ctx.actors.get(id);
       return actor ? jsonResponse(actorJson(actor, ctx.network)) : actorErrorResponse(new ActorError(404, [{ path: "id", message: `no actor ${JSON.stringify(id)} is registered` }]));
     },
+    // The owner token is in this answer only (stored as SHA-256): PUT and DELETE need it as a Bearer token.
     create: (body: unknown) => attempt(() => {
-      const actor = ctx.actors.register(body);
-      return jsonResponse(actorJson(actor, ctx.network), 201, { Location: `/api/actors/${actor.id}` });
+      const { ownerToken, ...actor } = ctx.actors.register(body);
+      return jsonResponse({ ...actorJson(actor, ctx.network), owner_token: ownerToken }, 201, { Location: `/api/actors/${actor.id}` });
     }),
-    replace: (id: string, body: unknown) => attempt(() => jsonResponse(actorJson(ctx.actors.change(id, body), ctx.network))),
-    remove: (id: string) => attempt(() => { ctx.actors.remove(id); return jsonResponse({ id, removed: true }); }),
+    replace: (id: string, body: unknown, request: Request) => attempt(() => jsonResponse(actorJson(ctx.actors.change(id, body, bearerOf(request)), ctx.network))),
+    remove: (id: string, request: Request) => attempt(() => { ctx.actors.remove(id, bearerOf(request)); return jsonResponse({ id, removed: true }); }),
     check: (id: string) => {
       const actor = ctx.actors.get(id);
       return actor ? jsonResponse(checkJson(ctx, checkOf(ctx, actor))) : actorErrorResponse(new ActorError(404, [{ path: "id", message: `no actor ${JSON.stringify(id)} is registered` }]));
     },
-    resetCheck: (id: string) => {
+    resetCheck: (id: string, request: Request) => attempt(() => {
       const actor = ctx.actors.get(id);
-      if (!actor) return actorErrorResponse(new ActorError(404, [{ path: "id", message: `no actor ${JSON.stringify(id)} is registered` }]));
+      if (!actor) throw new ActorError(404, [{ path: "id", message: `no actor ${JSON.stringify(id)} is registered` }]);
+      ctx.actors.checkOwner(id, bearerOf(request));
       ctx.checks.reset(id);
       reprobe(ctx, actor);
       return jsonResponse(checkJson(ctx, checkOf(ctx, actor)));
-    },
+    }),
   };
+}
+
+/** `Authorization: Bearer <owner_token>`, or null. */
+function bearerOf(request: Request): string | null {
+  const header = request.headers.get("authorization") ?? "";
+  return /^bearer /i.test(header) ? header.slice(7).trim() : null;
 }

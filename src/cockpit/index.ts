@@ -24,7 +24,7 @@ import { tokenInspector } from "./tokens.ts";
 import { TokensPage } from "../../views/cockpit/tokens.tsx";
 import { LaunchLinkPage, LaunchReturnPage, type GeneratedLink } from "../../views/cockpit/launch-link.tsx";
 import { ACTOR_EXAMPLES, ActorsPage, CheckPage, CheckRules, checkMarkdown } from "../../views/cockpit/actors.tsx";
-import { ActorError } from "../shared/actor-registry.ts";
+import { ActorError, COCKPIT_OWNER } from "../shared/actor-registry.ts";
 import { DvaSettingError } from "../shared/dva-setting-error.ts";
 import { Mailbox, parseMail } from "./mailbox.ts";
 import { MailPage, MailboxPage } from "../../views/cockpit/mailbox.tsx";
@@ -89,6 +89,8 @@ export function createCockpit(ctx: SandboxContext) {
   const faultsJson = () => ({ faults: ctx.faults.get(), available: FAULTS.map((f) => f.key) });
   const actorApi = actorsApi(ctx);
   const tokens = tokenInspector(ctx);
+  /** An owner token registered from the page, until the check page has shown it once. */
+  const shownOnce = ctx.retained("cockpit:ownerTokens", () => new Map<string, string>());
   const launchPage = async (request: Request, extra: { values?: Record<string, string>; link?: GeneratedLink; error?: string }, status = 200) => {
     const csrf = ctx.csrf.grant(request);
     const tasks = (await tokens.tasks()).map((t) => ({ value: `${t.dva}|${t.id}`, label: `${t.title} (${t.status})`, group: `${t.person} — ${t.dvaName}` }));
@@ -247,6 +249,8 @@ export function createCockpit(ctx: SandboxContext) {
       let problems: { path: string; message: string }[];
       try {
         const actor = ctx.actors.register(JSON.parse(json));
+        // Shown once on the check page that follows (the page's operator registered it; the token is for scripts).
+        shownOnce.set(actor.id, actor.ownerToken);
         return redirectAfterPost(request, `/actors/${encodeURIComponent(actor.id)}/check?aangemeld`);
       } catch (e) {
         problems = e instanceof SyntaxError ? [{ path: "(json)", message: `geen geldige JSON: ${e.message}` }]
@@ -262,7 +266,7 @@ export function createCockpit(ctx: SandboxContext) {
       if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return forbidden(request);
       const actor = ctx.actors.get(params.id ?? "");
       if (!actor) return redirectAfterPost(request, "/actors");
-      try { ctx.actors.remove(actor.id); } catch (e) {
+      try { ctx.actors.remove(actor.id, COCKPIT_OWNER); } catch (e) {
         if (!(e instanceof ActorError)) throw e;
         const csrf = ctx.csrf.grant(request);
         return htmlResponse(ActorsPage({ actors: ctx.actors.list(), csrfToken: csrf.token, kind: "pgo", json: JSON.stringify(ACTOR_EXAMPLES.pgo, null, 2), problems: e.problems }),
@@ -274,7 +278,9 @@ export function createCockpit(ctx: SandboxContext) {
       const actor = ctx.actors.get(params.id ?? "");
       if (!actor) return unknownActor(request);
       const csrf = ctx.csrf.grant(request);
-      return htmlResponse(CheckPage({ check: checkOf(ctx, actor), csrfToken: csrf.token, cleared: new URL(request.url).searchParams.has("opnieuw") }), { setCookies: [csrf.setCookie] });
+      const ownerToken = shownOnce.get(actor.id) ?? null;
+      shownOnce.delete(actor.id);
+      return htmlResponse(CheckPage({ check: checkOf(ctx, actor), csrfToken: csrf.token, cleared: new URL(request.url).searchParams.has("opnieuw"), ownerToken }), { setCookies: [csrf.setCookie] });
     })
     .get("/actors/:id/check/rules", ({ params, request }) => {
       const actor = ctx.actors.get(params.id ?? "");
@@ -327,12 +333,12 @@ export function createCockpit(ctx: SandboxContext) {
     })
     .get("/api/actors/:id", ({ params }) => actorApi.get(params.id))
     .get("/api/actors/:id/check", ({ params }) => actorApi.check(params.id))
-    .delete("/api/actors/:id/check", ({ params }) => actorApi.resetCheck(params.id))
+    .delete("/api/actors/:id/check", ({ params, request }) => actorApi.resetCheck(params.id, request))
     .put("/api/actors/:id", async ({ params, request }) => {
       const body = await jsonBody(request);
-      return body.ok ? actorApi.replace(params.id, body.body) : body.response;
+      return body.ok ? actorApi.replace(params.id, body.body, request) : body.response;
     })
-    .delete("/api/actors/:id", ({ params }) => actorApi.remove(params.id))
+    .delete("/api/actors/:id", ({ params, request }) => actorApi.remove(params.id, request))
     // A DVA's flavour (issue 15): which design it follows for the token exchange and launch, switched without restart.
     .patch("/api/dvas/:id", async ({ params, request }) => {
       const body = await jsonBody(request);

@@ -7,11 +7,14 @@
  * about it.
  */
 import type { Database } from "bun:sqlite";
-import { randomToken } from "./crypto.ts";
+import { constantTimeEqual, randomToken, sha256 } from "./crypto.ts";
 import {
   NetworkError, validateNetwork, type DvaDefinition, type ModuleDefinition, type NetworkDefinition, type PgoDefinition,
   type SystemDefinition, type ZorgaanbiederDefinition,
 } from "./network.ts";
+
+/** The owner the cockpit's own page acts as: the sandbox's operator (its forms carry CSRF tokens). */
+export const COCKPIT_OWNER = "\u0000cockpit";
 
 export const ACTOR_KINDS = ["pgo", "module", "dva", "system"] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
@@ -38,7 +41,7 @@ export interface Problem { path: string; message: string }
 
 export class ActorError extends Error {
   override name = "ActorError";
-  constructor(readonly status: 400 | 404 | 409, readonly problems: Problem[]) {
+  constructor(readonly status: 400 | 403 | 404 | 409, readonly problems: Problem[]) {
     super(problems.map((p) => `${p.path}: ${p.message}`).join("; "));
   }
 }
@@ -173,10 +176,13 @@ function ownPrefixes(n: NetworkDefinition, actor: RegisteredActor): [string, str
 function derivedClash(base: NetworkDefinition, others: RegisteredActor[], actor: RegisteredActor, input: Record<string, unknown>): Problem[] {
   if (actor.kind !== "module" || !Array.isArray(actor.entry.clients)) return [];
   const n = withActors(base, others);
-  const given = Array.isArray(input.clients) ? input.clients as Record<string, unknown>[] : [];
+  const given = Array.isArray(input.clients) ? input.clients as unknown[] : [];
   const problems: Problem[] = [];
-  (actor.entry.clients as Record<string, unknown>[]).forEach((c, j) => {
-    if (given[j]?.clientId !== undefined) return; // an explicit one is the validation's to judge
+  (actor.entry.clients as unknown[]).forEach((raw, j) => {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return; // the validation names it
+    const c = raw as Record<string, unknown>;
+    const mine = given[j];
+    if (typeof mine === "object" && mine !== null && (mine as Record<string, unknown>).clientId !== undefined) return; // an explicit one is the validation's to judge
     const holder = n.modules.find((m) => m.clients?.some((x) => x.dva === c.dva && x.clientId === c.clientId))
       ?? n.zorgaanbieders.find((z) => z.dva === c.dva && z.systemClient?.clientId === c.clientId);
     if (holder) {
@@ -258,10 +264,23 @@ export class ActorRegistry {
     return { actor, definition: check(this.base, all, actor) };
   }
 
-  save(actor: RegisteredActor): void {
-    this.db.query(`INSERT INTO sandbox_actor (id, kind, entry, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+  /** Store a registration; `ownerHash` is kept from its first save (a change does not replace it). */
+  save(actor: RegisteredActor, ownerHash: string | null = null): void {
+    this.db.query(`INSERT INTO sandbox_actor (id, kind, entry, created_at, updated_at, owner_hash) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET entry = excluded.entry, updated_at = excluded.updated_at`)
-      .run(actor.id, actor.kind, JSON.stringify(actor.entry), actor.createdAt, actor.updatedAt);
+      .run(actor.id, actor.kind, JSON.stringify(actor.entry), actor.createdAt, actor.updatedAt, ownerHash);
+  }
+
+  /**
+   * May the caller with `token` change or remove `id`? Yes with its owner token; a registration
+   * made before owner tokens existed (NULL) has no owner. Throws ActorError 403 otherwise.
+   */
+  checkOwner(id: string, token: string | null): void {
+    const row = this.db.query<{ owner_hash: string | null }, [string]>("SELECT owner_hash FROM sandbox_actor WHERE id = ?").get(id);
+    if (!row || row.owner_hash === null) return;
+    if (!token || !constantTimeEqual(sha256(token), row.owner_hash)) {
+      throw new ActorError(403, [{ path: "Authorization", message: `only the team that registered ${id} may change or remove it: send its owner_token as Authorization: Bearer <owner_token> (or use the cockpit's Eigen actor page)` }]);
+    }
   }
 
   /** The network without `id`; throws ActorError 404, or 409 when others depend on it (a module's client at a DVA being removed). */

@@ -17,10 +17,13 @@ import type { Tickets } from "./tickets.ts";
 export interface ActorService {
   list(): RegisteredActor[];
   get(id: string): RegisteredActor | null;
-  /** Throws ActorError (400 with every problem, 409 when the id is taken). */
-  register(input: unknown): RegisteredActor;
-  change(id: string, input: unknown): RegisteredActor;
-  remove(id: string): void;
+  /** Throws ActorError (400 with every problem, 409 when the id is taken). `ownerToken`: shown once, needed for API changes. */
+  register(input: unknown): RegisteredActor & { ownerToken: string };
+  /** `owner`: the owner token (API), or "cockpit" for the sandbox's own page (its operator, CSRF-protected). */
+  change(id: string, input: unknown, owner: string | null): RegisteredActor;
+  remove(id: string, owner: string | null): void;
+  /** Throws ActorError 403 unless `token` is the registration's owner token. */
+  checkOwner(id: string, token: string | null): void;
 }
 
 export interface SandboxContext {

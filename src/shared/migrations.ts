@@ -420,4 +420,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 19,
+    name: "sandbox: who may change a registered actor",
+    sql: `
+      -- The SHA-256 of the owner token a registration answered once (issue 14): PUT and DELETE over the
+      -- API need it, so one team cannot rewrite another's redirect URIs. NULL: registered before.
+      ALTER TABLE sandbox_actor ADD COLUMN owner_hash TEXT;
+    `,
+  },
 ];

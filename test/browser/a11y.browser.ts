@@ -163,7 +163,7 @@ describe("accessibility and small screens, every page (axe-core, 1280 px and 375
     await page.getByRole("button", { name: "Aanmelden" }).click();
     await page.getByRole("alert").waitFor();
     problems.push(...await checkPage(page, "cockpit-eigen-actor-fout"));
-    await fetch(`${cockpit}/api/actors/pgo-a11y-localhost`, { method: "DELETE" });
+    await fetch(`${cockpit}/api/actors/pgo-a11y-localhost`, { method: "DELETE", headers: { authorization: `Bearer ${(await registered.json() as { owner_token: string }).owner_token}` } });
     // The token inspector and the launch link generator, each with a result.
     problems.push(...await visitAll(page, [["cockpit-tokens", `${cockpit}/tokens?bsn=999991012&client=`]]));
     await page.getByLabel("Token of code").fill("onbekend-token");

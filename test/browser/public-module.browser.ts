@@ -11,6 +11,7 @@ import type { Server } from "bun";
 import type { Browser, Request as PwRequest, Response as PwResponse } from "playwright-core";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { fhir, systemToken, type Json } from "../helpers/fhir.ts";
+import { actorApi } from "../helpers/actors.ts";
 import { startTestSandbox } from "../helpers/sandbox.ts";
 import { digidAndConsent, launch, pgoLogin, screenshot } from "./helpers.ts";
 
@@ -53,11 +54,7 @@ function serveTeamModule(): Server<unknown> {
   });
 }
 
-const api = async (path: string, method = "GET", body?: unknown): Promise<{ status: number; json: Json }> => {
-  const res = await fetch(`${sandbox.url()}${path}`, { method, headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, json: await res.json() as Json };
-};
+const api = (path: string, method = "GET", body?: unknown): Promise<{ status: number; json: Json }> => actorApi(sandbox.url(), path, method, body);
 
 /** A CORS preflight for the browser's token request, as Chromium would send it from `origin`. */
 const preflight = (origin: string) => fetch(`${sandbox.url("auth.zorgnet")}/connect/token`, { method: "OPTIONS",

@@ -11,13 +11,9 @@ import { join, resolve } from "node:path";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { fhir, systemToken, type Json } from "../helpers/fhir.ts";
 import { startTestSandbox } from "../helpers/sandbox.ts";
+import { actorApi } from "../helpers/actors.ts";
 
-type Api = { status: number; json: Json };
-const api = async (s: Sandbox, path: string, method = "GET", body?: unknown): Promise<Api> => {
-  const res = await fetch(`${s.url()}${path}`, { method, headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
-  return { status: res.status, json: await res.json() as Json };
-};
+const api = (s: Sandbox, path: string, method = "GET", body?: unknown, o: { owner?: string | null } = {}) => actorApi(s.url(), path, method, body, o);
 const list = async (s: Sandbox, name: string) => (await fetch(`${s.url("register")}/${name}.xml`)).text();
 const volgnummer = (xml: string) => Number(/<Volgnummer>(\d+)<\/Volgnummer>/.exec(xml)?.[1]);
 
@@ -140,6 +136,28 @@ describe("registering a team's actor", () => {
     // Not De Berk's tasks: the system is De Linde's.
     expect((await fhir(sandbox, token.access_token, "GET", "Task/task-tom-deberk-ademhaling")).status).toBe(404);
     expect((await api(sandbox, "/api/network")).json.systems).toContainEqual({ zorgaanbieder: "delinde@medmij", clientId: "team-epd", clientSecret, registered: "systeem-team-epd" });
+  });
+
+  test("only the team that registered an actor changes or removes it over the API (its owner token); another team's script gets 403", async () => {
+    const other = { kind: "system", zorgaanbieder: "delinde@medmij", clientId: "team-epd" };
+    for (const [method, path, body] of [["PUT", "/api/actors/systeem-team-epd", other], ["DELETE", "/api/actors/systeem-team-epd"], ["DELETE", "/api/actors/systeem-team-epd/check"]] as const) {
+      for (const owner of [null, "raden"]) {
+        const res = await api(sandbox, path, method, body, { owner });
+        expect(res.status).toBe(403);
+        expect(res.json.problems[0].message).toContain("owner_token");
+      }
+    }
+    expect((await api(sandbox, "/api/actors/systeem-team-epd")).status).toBe(200);
+  });
+
+  test("a team's actor on a host this sandbox serves is refused, and a malformed client list is a 400, not a 500", async () => {
+    for (const host of [sandbox.url("pgo"), sandbox.url(), sandbox.url("auth.zorgnet")]) {
+      const res = await api(sandbox, "/api/actors", "POST", { kind: "pgo", host, displayName: "Nep-PGO", redirectUris: ["http://evil.localhost/cb"] });
+      expect(res.status).toBe(400);
+      expect(res.json.problems[0]).toMatchObject({ path: "host", message: expect.stringContaining("host of this sandbox") });
+    }
+    const odd = await api(sandbox, "/api/actors", "POST", { kind: "module", name: 7, host: "http://q.localhost:1", clients: [null, 1, "x", [1]] });
+    expect(odd.status).toBe(400);
   });
 
   test("PUT changes an actor in place (its secret kept); a module keeps its id", async () => {

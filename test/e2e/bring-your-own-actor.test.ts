@@ -13,6 +13,7 @@ import { throughDva } from "../helpers/dva.ts";
 import type { Json } from "../helpers/fhir.ts";
 import { pgoLogin, pgoStartConnect } from "../helpers/pgo.ts";
 import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
+import { actorApi } from "../helpers/actors.ts";
 
 let sandbox: Sandbox;
 let teamPgo: TeamPgo;
@@ -24,10 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { teamPgo.stop(); teamDva.stop(); await sandbox.stop(); });
 
-const api = async (path: string, method = "GET", body?: unknown) => {
-  const res = await fetch(`${sandbox.url()}${path}`, { method, headers: body ? { "content-type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
-  return { status: res.status, json: await res.json() as Json };
-};
+const api = (path: string, method = "GET", body?: unknown) => actorApi(sandbox.url(), path, method, body);
 /** The check runs after each answer went out: wait until it saw what the test expects. */
 async function checkOf(id: string, until: (rules: Map<string, Json>) => boolean): Promise<Map<string, Json>> {
   for (let i = 0; i < 50; i++) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sandbox } from "../../src/sandbox.ts";
 import { collectTokens } from "../helpers/dva.ts";
 import type { Json } from "../helpers/fhir.ts";
-import { cookiesOf, get, startTestSandbox } from "../helpers/sandbox.ts";
+import { cookiesOf, get, hiddenInput, startTestSandbox } from "../helpers/sandbox.ts";
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -159,8 +159,23 @@ describe("KoppelMij 2026: PAR, launch authorization code, launch code, module la
       code_challenge: challenge, code_challenge_method: "S256", ...extra })}`, { headers: { cookie } });
     // No session: DigiD first.
     expect((await standalone("")).headers.get("location")).toStartWith(sandbox.url("digid"));
-    const back = new URL((await standalone(cookies)).headers.get("location")!);
+    // Logged in: no code yet — the person confirms first (a link alone gives a module nothing).
+    const asked = await standalone(cookies);
+    expect(asked.status).toBe(303);
+    expect(asked.headers.get("location")).toStartWith("/connect/standalone?request=");
+    const jar = cookiesOf(asked, cookies);
+    const confirm = await get(`${auth()}${asked.headers.get("location")}`, { headers: { cookie: jar } });
+    const page = await confirm.text();
+    expect(page).toContain("De module <strong>ZorgModules</strong> vraagt om uw gegevens bij <strong>Huisartsenpraktijk De Linde</strong> te lezen");
+    const answer = (action: string, cookie = cookiesOf(confirm, jar)) => get(`${auth()}/connect/standalone`, { method: "POST", headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: hiddenInput(page, "_csrf"), request: hiddenInput(page, "request"), action }) });
+    // Another browser (no dva_browser of this one) cannot answer for it.
+    expect((await answer("grant", cookiesOf(confirm, cookies.split("; ").filter((c) => !c.startsWith("dva_browser=")).join("; ")))).status).toBe(400);
+    const yes = await answer("grant");
+    const back = new URL(yes.headers.get("location")!);
     expect(back.origin).toBe(sandbox.url("module"));
+    // Once: the same confirmation again is unknown.
+    expect((await answer("grant")).status).toBe(400);
     const token = await (await fetch(`${auth()}/connect/token`, { ...form({ grant_type: "authorization_code", code: back.searchParams.get("code")!,
       redirect_uri: `${sandbox.url("module")}/callback`, code_verifier: verifier }), headers: { "content-type": "application/x-www-form-urlencoded",
       authorization: `Basic ${Buffer.from("zorgmodules-zorgnet:zorgmodules-zorgnet-secret").toString("base64")}` } })).json() as Json;

@@ -93,7 +93,7 @@ const STATUS_LABELS: Record<string, string> = { pass: "voldoet", fail: "voldoet 
 
 export interface CheckView { id: string; kind: string; name: string; rules: RuleResult[] }
 
-export function CheckPage({ check, csrfToken, cleared }: { check: CheckView; csrfToken: string; cleared: boolean }): JSX.Element {
+export function CheckPage({ check, csrfToken, cleared, ownerToken }: { check: CheckView; csrfToken: string; cleared: boolean; ownerToken?: string | null }): JSX.Element {
   const count = (s: string) => check.rules.filter((r) => r.status === s).length;
   return (
     <Layout theme={themes.cockpit} title={`MedMij-check — ${check.name}`}>
@@ -102,6 +102,8 @@ export function CheckPage({ check, csrfToken, cleared }: { check: CheckView; csr
       <p>Wat de actoren van de sandbox zagen toen ze met <span safe>{check.name}</span> (<span safe>{KIND_LABELS[check.kind] ?? check.kind}</span>) spraken.
         Een regel krijgt het oordeel van de laatste keer dat hij werd getoetst; zo ziet je team een reparatie meteen, en de laatste fout blijft erbij staan.</p>
       {cleared ? <div class="notice" role="status"><p>De check begint opnieuw.</p></div> : ""}
+      {ownerToken ? <div class="notice" role="status"><p>Aangemeld. Eigenaarstoken voor <code>PUT</code> en <code>DELETE /api/actors/<span safe>{check.id}</span></code> (wordt maar één keer getoond):
+        <code safe>{ownerToken}</code></p></div> : ""}
       <p role="status" aria-live="polite"><strong safe>{`${count("pass")} voldoet, ${count("fail")} voldoet niet, ${count("unseen")} nog niet gezien`}</strong></p>
       <div hx-get={`/actors/${encodeURIComponent(check.id)}/check/rules`} hx-trigger="every 5s" hx-swap="innerHTML" id="rules">
         <CheckRules check={check} />

@@ -153,3 +153,26 @@ export function ConsentOverview({ theme, personName, rows, csrfToken, withdrawn 
     </Layout>
   );
 }
+
+/**
+ * A standalone module launch (issue 15, KoppelMij `launch-standalone`): the person agrees first —
+ * the module names no task and no PGO asked, so nothing else shows who reads what.
+ */
+export function StandaloneConsentPage(p: { theme: Theme; csrfToken: string; requestId: string; personName: string; moduleName: string; zorgaanbieder: string }): JSX.Element {
+  return (
+    <Layout theme={p.theme} title="Toestemming voor een module">
+      <h1>Toestemming voor een module</h1>
+      <p>Ingelogd als <strong safe>{p.personName}</strong>.</p>
+      <p>De module <strong safe>{p.moduleName}</strong> vraagt om uw gegevens bij <strong safe>{p.zorgaanbieder}</strong> te lezen.
+        U start deze module zelf, zonder taak van uw zorgaanbieder.</p>
+      <form method="post" action="/connect/standalone">
+        <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
+        <input type="hidden" name="request" value={p.requestId} />
+        <div class="actions">
+          <button type="submit" name="action" value="grant">Toestemming geven</button>
+          <button type="submit" name="action" value="deny" class="secondary">Annuleren</button>
+        </div>
+      </form>
+    </Layout>
+  );
+}

@@ -66,6 +66,16 @@ export function mintLaunch(d: AuthDeps, t: LaunchTarget, o: { launcher: string; 
  */
 export function standaloneLaunch(d: AuthDeps, bsn: string, clientId: string): LaunchContext {
   const { dva } = d;
+  const { patient, module, za } = standaloneTarget(d, bsn, clientId);
+  const now = Date.now();
+  const consent = d.store.createConsent({ bsn, clientId, zorgaanbieder: za.name, kind: "once", createdAt: now, expiresAt: now + DIRECT_LAUNCH_TTL_MS });
+  return { bsn, patient, task: "", intent: "", returnUrl: null, audience: clientId, moduleId: module.id, pgo: "standalone",
+    scope: za.scope, zorgaanbieder: za.name, flavour: dva.flavour, consentId: consent.id } as LaunchContext & { consentId: string };
+}
+
+/** Whose data a standalone launch would read (for its confirmation page and the launch); OAuthError access_denied when none fits. */
+export function standaloneTarget(d: AuthDeps, bsn: string, clientId: string) {
+  const { dva } = d;
   const patient = d.fhir.findByIdentifier(dva.id, "Patient", BSN_SYSTEM, bsn)[0]?.resource;
   const module = d.ctx.network.modules.find((m) => m.clients.some((c) => c.dva === dva.id && c.clientId === clientId));
   if (!patient || !module) throw new OAuthError("access_denied", `deze persoon is bij ${dva.name} niet bekend`);
@@ -76,10 +86,7 @@ export function standaloneLaunch(d: AuthDeps, bsn: string, clientId: string): La
     return allows(rule, "Patient", storedOrganisations({ fhir: d.fhir, dva: dva.id, rule }, "Patient", String(patient.id))) && [...offered].some((o) => rule.own.has(o));
   });
   if (!za) throw new OAuthError("access_denied", `geen zorgaanbieder bij ${dva.name} kent deze persoon en biedt deze module aan`);
-  const now = Date.now();
-  const consent = d.store.createConsent({ bsn, clientId, zorgaanbieder: za.name, kind: "once", createdAt: now, expiresAt: now + DIRECT_LAUNCH_TTL_MS });
-  return { bsn, patient: String(patient.id), task: "", intent: "", returnUrl: null, audience: clientId, moduleId: module.id, pgo: "standalone",
-    scope: za.scope, zorgaanbieder: za.name, flavour: dva.flavour, consentId: consent.id } as LaunchContext & { consentId: string };
+  return { patient: String(patient.id), module, za, moduleName: module.name, zorgaanbiederName: za.displayName };
 }
 
 /**
@@ -108,6 +115,8 @@ export async function verifyHti(d: AuthDeps, token: string, clientId: string | n
   try {
     const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [key.publicJwk] }), { issuer: d.dva.auth.origin,
       audience: clientId ? [clientId, `Device/${clientId}`] : [], algorithms: ["ES256"], maxTokenAge: HTI_TTL_SECONDS });
+    // Only an HTI token: the DVA signs other JWTs with the same key (access and id tokens), none with these claims.
+    if (payload["hti-version"] !== "2.0" || typeof payload.resource !== "string") throw new Error("geen HTI 2.0-token (hti-version 2.0 en resource verplicht)");
     return payload as Record<string, unknown>;
   } catch (e) {
     throw new OAuthError("invalid_request", `het HTI-launchtoken is ongeldig: ${(e as Error).message}`);
@@ -121,7 +130,6 @@ export async function verifyHti(d: AuthDeps, token: string, clientId: string | n
  */
 export async function launchFromHti(d: AuthDeps, token: string, clientId: string | null): Promise<string> {
   const claims = await verifyHti(d, token, clientId);
-  if (claims["hti-version"] !== undefined && claims["hti-version"] !== "2.0") throw new OAuthError("invalid_request", "hti-version moet 2.0 zijn");
   const resource = typeof claims.resource === "string" ? /^Task\/([A-Za-z0-9.-]{1,64})$/.exec(claims.resource)?.[1] : undefined;
   if (!resource) throw new OAuthError("invalid_request", "het HTI-launchtoken noemt geen Task als resource");
   if (typeof claims.jti !== "string" || !d.store.useAssertion(`hti:${claims.jti}`, Number(claims.exp) * 1000, Date.now())) throw new OAuthError("invalid_request", "het HTI-launchtoken is al gebruikt (jti)");

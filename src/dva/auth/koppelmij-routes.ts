@@ -75,7 +75,7 @@ export function koppelmijRoutes(d: AuthDeps) {
       const clientId = url.searchParams.get("client_id") ?? "";
       const requestUri = url.searchParams.get("request_uri") ?? "";
       if (!requestUri.startsWith(REQUEST_URI_PREFIX)) return problem("request_uri ontbreekt of is geen request_uri van /par (RFC 9126 §4)");
-      const par = store.takeLaunchAuthorization<LaunchAuthorization & { bsn: string }>(requestUri, "par", now);
+      const par = store.takeLaunchAuthorization<LaunchAuthorization & { bsn: string }>(requestUri, "par", now, clientId);
       // Until the request_uri is known, nothing may be redirected (the redirect_uri is unverified).
       if (!par || par.clientId !== clientId) return problem("request_uri is onbekend, verlopen, al gebruikt of van een andere client (RFC 9126 §4)");
       const consent = store.findConsent(par.data.consentId);

@@ -8,7 +8,7 @@ import { htmlResponse, jsonResponse } from "../../shared/html.ts";
 import { logIncoming } from "../../shared/incoming.ts";
 import { NO_STORE, OAuthError, errorRedirect, oauthErrorResponse } from "../../shared/oauth-error.ts";
 import { logRef } from "../../shared/trace.ts";
-import { OtherPersonPage } from "../../../views/dva/pages.tsx";
+import { OtherPersonPage, StandaloneConsentPage } from "../../../views/dva/pages.tsx";
 import { CODE_TTL_MS, UnverifiedClientError } from "./authorize.ts";
 import { authenticateClientAsync, type TokenClient } from "./client-auth.ts";
 import type { AuthDeps } from "./deps.ts";
@@ -19,11 +19,24 @@ import { type AuthRequest, type DvaSession } from "./store.ts";
 import { verifyAccessToken } from "./subject-token.ts";
 import { readTokenForm } from "./token-endpoint.ts";
 import { MODULE_AUTH_COOKIE } from "./koppelmij-routes.ts";
-import { launchFromHti, standaloneLaunch, verifyHti } from "./direct-launch.ts";
+import { launchFromHti, standaloneLaunch, standaloneTarget, verifyHti } from "./direct-launch.ts";
+import { CSRF_FIELD } from "../../shared/csrf.ts";
+import { readForm } from "../../shared/html.ts";
 import { readCookie } from "../../shared/cookies.ts";
 
 /** `standalone`: no launch code; the patient context follows from the person's DigiD login (launch-standalone). */
 interface SmartPending { launch: LaunchContext; consentId: string | null; codeChallenge: string; scope: string; standalone?: boolean }
+
+/**
+ * A standalone launch waits for the person's yes (the module names no task and no PGO asked): the
+ * request kept bound to this browser, then the confirmation page (`/connect/standalone`).
+ */
+function askStandaloneConsent(d: AuthDeps, request: Request, pending: Omit<AuthRequest, "id" | "expiresAt" | "browser" | "sessionId">): Response {
+  const now = Date.now();
+  const id = randomToken();
+  d.store.saveAuthRequest({ ...pending, id, browser: d.browserOf(request).hash, sessionId: null, expiresAt: now + 15 * 60_000 }, now);
+  return new Response(null, { status: 303, headers: { Location: `/connect/standalone?request=${encodeURIComponent(id)}` } });
+}
 
 /** A standalone launch's code once the person is known; an OAuth error back to the module when no zorgaanbieder here fits. */
 function standaloneCode(d: AuthDeps, bsn: string, p: Parameters<typeof issueSmartCode>[1]): Response {
@@ -61,8 +74,12 @@ export function completeSmartLogin(d: AuthDeps, request: Request, pending: AuthR
   const smart = pending.data as unknown as SmartPending;
   const cookie = d.sessionCookie(session);
   const authorize: Authorize = { traceId: pending.traceId, requestId: pending.requestId, sessionId: d.sessionIdOf(request) };
-  // A standalone launch: who logged in decides the patient context.
-  if (smart.standalone) return standaloneCode(d, session.bsn, { clientId: pending.clientId, redirectUri: pending.redirectUri, state: pending.state, pending: smart, authorize, setCookie: cookie });
+  // A standalone launch: who logged in decides the patient context, after they agreed on the confirmation page.
+  if (smart.standalone) {
+    const confirm = askStandaloneConsent(d, request, { ...pending, data: pending.data ?? {} });
+    confirm.headers.append("Set-Cookie", cookie);
+    return confirm;
+  }
   if (session.bsn !== smart.launch.bsn) {
     d.ctx.chain.write({ type: "send_authorize_request_error", location: d.location, traceId: authorize.traceId, sessionId: authorize.sessionId,
       error: { request_id: authorize.requestId, code: "access_denied", description: "met DigiD ingelogd als een ander dan de persoon van de taak", status: 403 } });
@@ -119,6 +136,35 @@ export function smartRoutes(d: AuthDeps) {
   }
 
   return new Elysia({ name: `dva-smart:${dva.id}` })
+    // The standalone launch's confirmation (issue 15): same browser, logged in, CSRF; yes → the code, no → access_denied.
+    .get("/connect/standalone", ({ request }) => {
+      const pending = store.findAuthRequest(new URL(request.url).searchParams.get("request") ?? "", Date.now());
+      const session = d.sessionOf(request);
+      if (!pending || !(pending.data as { standalone?: boolean } | undefined)?.standalone || !d.sameBrowser(request, pending) || !session) {
+        return d.technicalError(request, "Dit verzoek is onbekend, verlopen of in een andere browser gestart. Start de module opnieuw.", 400);
+      }
+      let target;
+      try { target = standaloneTarget(d, session.bsn, pending.clientId); } catch (e) {
+        if (!(e instanceof OAuthError)) throw e;
+        store.deleteAuthRequest(pending.id);
+        return errorRedirect(pending.redirectUri, { error: e.error, description: e.description }, pending.state, dva.auth.origin);
+      }
+      const csrf = ctx.csrf.grant(request);
+      return htmlResponse(StandaloneConsentPage({ theme: d.theme, csrfToken: csrf.token, requestId: pending.id, moduleName: target.moduleName, zorgaanbieder: target.zorgaanbiederName,
+        personName: ctx.network.patients.find((p) => p.bsn === session.bsn)?.fullName ?? `BSN ${session.bsn}` }), { setCookies: [csrf.setCookie] });
+    })
+    .post("/connect/standalone", async ({ request }) => {
+      const form = await readForm(request);
+      if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return d.technicalError(request, "Het formulier is verlopen of niet van deze pagina afkomstig.", 403);
+      const pending = store.findAuthRequest(String(form.request ?? ""), Date.now());
+      const session = d.sessionOf(request);
+      if (!pending || !(pending.data as { standalone?: boolean } | undefined)?.standalone || !d.sameBrowser(request, pending) || !session || !store.deleteAuthRequest(pending.id)) {
+        return d.technicalError(request, "Dit verzoek is onbekend, verlopen of in een andere browser gestart. Start de module opnieuw.", 400);
+      }
+      if (form.action !== "grant") return errorRedirect(pending.redirectUri, { error: "access_denied", description: "de persoon gaf geen toestemming" }, pending.state, dva.auth.origin);
+      const authorize: Authorize = { traceId: pending.traceId, requestId: pending.requestId, sessionId: d.sessionIdOf(request) };
+      return standaloneCode(d, session.bsn, { clientId: pending.clientId, redirectUri: pending.redirectUri, state: pending.state, pending: pending.data as unknown as SmartPending, authorize });
+    })
     .get("/connect/authorize", async ({ request }) => {
       const url = new URL(request.url);
       // The browser carries no correlation id; the launch code does (the PGO's token exchange), so one journey is one trace.
@@ -151,10 +197,11 @@ export function smartRoutes(d: AuthDeps) {
         const now = Date.now();
         if (checked.launch === null) {
           const pending: SmartPending = { launch: {} as LaunchContext, consentId: null, codeChallenge: checked.codeChallenge, scope: checked.scope, standalone: true };
-          const session = d.sessionOf(request);
-          if (session) return d.withBrowser(standaloneCode(d, session.bsn, { clientId: client.client.clientId, redirectUri: client.redirectUri, state: checked.state, pending, authorize }), browser);
-          return d.beginLogin(request, { kind: "smart", data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
-            scope: checked.scope, state: checked.state, traceId, requestId: received.requestId }, browser);
+          const login = { kind: "smart" as const, data: { ...pending }, clientId: client.client.clientId, redirectUri: client.redirectUri,
+            scope: checked.scope, state: checked.state, traceId, requestId: received.requestId };
+          // Logged in here already: straight to the confirmation; else DigiD first, then the confirmation.
+          if (d.sessionOf(request)) return d.withBrowser(askStandaloneConsent(d, request, login), browser);
+          return d.beginLogin(request, login, browser);
         }
         const grant = launchGrant; // checked.launch is the single `launch` parameter read above
         if (!grant) throw new OAuthError("invalid_request", htiProblem ?? "onbekende launch-code");

@@ -181,10 +181,11 @@ export class DvaAuthStore {
   }
 
   /** Take one for use: unexpired, unused and of this kind; marked used in the same step (single use), else null. */
-  takeLaunchAuthorization<T>(secret: string, kind: LaunchAuthorizationKind, now: number): { clientId: string; data: T } | null {
-    const row = this.db.query<{ client_id: string; data: string }, [number, string, string, string, number]>(
-      "UPDATE dva_launch_authorization SET used_at = ? WHERE hash = ? AND dva = ? AND kind = ? AND used_at IS NULL AND expires_at > ? RETURNING client_id, data")
-      .get(now, sha256(secret), this.dva, kind, now);
+  takeLaunchAuthorization<T>(secret: string, kind: LaunchAuthorizationKind, now: number, clientId: string | null = null): { clientId: string; data: T } | null {
+    // `clientId`: only that client can take it (another's attempt must not burn it for the rightful one).
+    const row = this.db.query<{ client_id: string; data: string }, [number, string, string, string, number, string | null, string | null]>(
+      "UPDATE dva_launch_authorization SET used_at = ? WHERE hash = ? AND dva = ? AND kind = ? AND used_at IS NULL AND expires_at > ? AND (? IS NULL OR client_id = ?) RETURNING client_id, data")
+      .get(now, sha256(secret), this.dva, kind, now, clientId, clientId);
     return row ? { clientId: row.client_id, data: JSON.parse(row.data) as T } : null;
   }
 

@@ -165,7 +165,7 @@ async function koppelmijExchange(ctx: GrantContext, client: Extract<TokenClient,
   if (form.get("actor_token_type") !== KOPPELMIJ.actorTokenType) throw new OAuthError("invalid_request", `actor_token_type moet ${KOPPELMIJ.actorTokenType} zijn`);
   const actorToken = form.get("actor_token");
   if (!actorToken) throw new OAuthError("invalid_request", "actor_token ontbreekt: vraag eerst via POST /par en GET /authorize een launch authorization code");
-  const taken = ctx.store.takeLaunchAuthorization<LaunchAuthorization>(actorToken, "code", ctx.now);
+  const taken = ctx.store.takeLaunchAuthorization<LaunchAuthorization>(actorToken, "code", ctx.now, client.clientId);
   if (!taken || taken.clientId !== client.clientId) throw new OAuthError("invalid_grant", "actor_token is onbekend, verlopen, al gebruikt of aan een andere client uitgegeven");
   const auth = taken.data;
   if (auth.subjectJti !== subject.jti) throw new OAuthError("invalid_grant", "actor_token hoort bij een ander subject_token");
