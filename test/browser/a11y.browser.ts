@@ -53,6 +53,14 @@ describe("accessibility and small screens, every page (axe-core, 1280 px and 375
     await page.getByLabel("Langdurig (6 maanden)").check();
     await page.getByRole("button", { name: "Toestemming geven" }).click();
     await page.getByRole("heading", { name: "Taken van zorgaanbieders" }).waitFor();
+    // Issue 15: the DVA's confirmation of a standalone module launch (KoppelMij 2026), in this browser's DVA session.
+    await fetch(`${sandbox.url()}/api/dvas/zorgnet`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ flavour: "koppelmij-2026" }) });
+    await page.goto(`${sandbox.url("auth.zorgnet")}/connect/authorize?${new URLSearchParams({ response_type: "code", client_id: "zorgmodules-zorgnet",
+      redirect_uri: `${sandbox.url("module")}/callback`, scope: "launch/patient patient/*.read", state: "a11y", aud: `${sandbox.url("fhir.zorgnet")}/fhir`,
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256" })}`);
+    await page.getByRole("heading", { name: "Toestemming voor een module" }).waitFor();
+    problems.push(...await checkPage(page, "dva-standalone-toestemming"));
+    await fetch(`${sandbox.url()}/api/dvas/zorgnet`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ flavour: "sd-0.2" }) });
     const task = (id: string) => `${pgo}/taken/${encodeURIComponent("delinde@medmij")}/${id}`;
     problems.push(...await visitAll(page, [
       ["pgo-taken-te-doen", `${pgo}/taken`], ["pgo-taken-klaar", `${pgo}/taken?groep=klaar`], ["pgo-taken-gestopt", `${pgo}/taken?groep=gestopt`],
