@@ -19,13 +19,13 @@ import { themes } from "../../../views/theme.ts";
 import { SMART_SCOPES } from "../auth/smart.ts";
 import { DvaAuthStore } from "../auth/store.ts";
 import { FHIR_JSON, OperationOutcomeError, badRequest, notFound, outcomeResponse, tooLarge, unauthorized } from "../../shared/operation-outcome.ts";
-import { authenticate } from "./access.ts";
+import { authenticate, type Access } from "./access.ts";
 import { capabilityStatement } from "./capability.ts";
 import { RESOURCE_TYPES, patchTask, read, search, vread, type FhirContext, type FhirResult } from "./rest.ts";
 import { createRouter, type Params } from "./router.ts";
 import { create, history, parseJsonBody, update } from "./write.ts";
 import { mediaType, notAcceptable, unmodifiedSince, unsupportedMediaType } from "./negotiation.ts";
-import { FhirStore } from "./store.ts";
+import { FhirStore, fhirGeneration } from "./store.ts";
 import { STORAGE_RETRY_AFTER, logStorageFailure, storageFailure } from "../../shared/storage-error.ts";
 
 export const MAX_BODY = 1024 * 1024;
@@ -81,8 +81,17 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
   const location = dva.fhir.hostname;
   const networkAgbs = ctx.network.zorgaanbieders.filter((z) => z.dva === dva.id).map((z) => ({ zorgaanbieder: z.name, agb: z.agb }));
 
-  /** Authenticate, run one interaction, render the result or the OperationOutcome; log SD 4.5 lines. */
-  async function handle(request: Request, url: URL, run: (fctx: FhirContext) => FhirResult | Promise<FhirResult>): Promise<Response> {
+  /**
+   * A search's ETag by what decides its answer — the token's reach and the request — while nothing
+   * in the FHIR store was written since (`fhirGeneration`, bumped by every write, reset and reindex
+   * included): a revalidation with that ETag answers 304 before the search runs (issue 16). The
+   * token is verified first, so a revoked token or a withdrawn consent never reaches it.
+   */
+  const revalidations = new Map<string, { generation: number; etag: string }>();
+  const reachOf = (a: Access) => JSON.stringify([a.kind, a.clientId, a.zorgaanbieder, a.scopes, "patient" in a ? a.patient : null, "task" in a ? a.task : null]);
+
+  /** Authenticate, run one interaction, render the result or the OperationOutcome; log SD 4.5 lines. `searchKey`: a search GET, whose 304 may come from `revalidations`. */
+  async function handle(request: Request, url: URL, run: (fctx: FhirContext) => FhirResult | Promise<FhirResult>, searchKey: string | null = null): Promise<Response> {
     // Server to server (machine); the request line waits for the token, which names the client (its client_id).
     const received = logIncoming(ctx.chain, request, { type: "receive_resource_request", location, initiatedBy: "machine", deferred: true }, url);
     try {
@@ -94,7 +103,20 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       received.log({ client_id: access.clientId });
       const get = request.method === "GET" || request.method === "HEAD";
       const ifNoneMatch = get ? request.headers.get("if-none-match") : null;
+      const cacheKey = searchKey && get ? `${reachOf(access)} ${searchKey}` : null;
+      const generation = fhirGeneration();
+      if (cacheKey && ifNoneMatch) {
+        const hit = revalidations.get(cacheKey);
+        if (hit && hit.generation === generation && hit.etag === ifNoneMatch) {
+          received.respond("send_resource_response", 304);
+          return new Response(null, { status: 304, headers: { ETag: hit.etag, ...DATA } });
+        }
+      }
       const result = await run({ dva: dva.id, fhirBase: dva.fhirBase, store, access, now: () => new Date(), ifNoneMatch, networkAgbs });
+      if (cacheKey && result.etag && (result.status === 200 || result.status === 304) && fhirGeneration() === generation) {
+        if (revalidations.size >= 10_000) revalidations.clear();
+        revalidations.set(cacheKey, { generation, etag: result.etag });
+      }
       received.respond("send_resource_response", result.status);
       // http.html#cread: If-None-Match on read and search; If-Modified-Since on read (RFC 9110 §13.1.3, If-None-Match first).
       if (result.status === 304 || (result.etag && ifNoneMatch === result.etag) || (get && result.status === 200 && unmodifiedSince(request.headers, result.lastModified))) {
@@ -188,7 +210,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       return unacceptable ? outcomeResponse(unacceptable, CORS) : jsonResponse(capabilityStatement(dva, "0.1.0"), 200, { ...CORS, "Content-Type": FHIR_JSON });
     } },
     { method: "GET", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, (f) =>
-      search(f, p.type!, url.searchParams, selfUrl(url, url.searchParams), strict(request))) },
+      search(f, p.type!, url.searchParams, selfUrl(url, url.searchParams), strict(request)), `${url.pathname}${url.search} ${request.headers.get("prefer") ?? ""}`) },
     { method: "POST", path: "/fhir/:type/_search", handler: (request, url, p) => handle(request, url, async (f) => {
       const query = new URLSearchParams(url.searchParams);
       if (mediaType(request.headers.get("content-type")) !== "application/x-www-form-urlencoded") {
