@@ -260,12 +260,6 @@ function actorService(ctx: SandboxContext, registry: ActorRegistry, apply: (defi
     }
   };
   const moduleOf = (id: string) => ctx.network.modules.find((m) => m.registered === id);
-  /** The MedMij-check's probe of a team's DVA (an error must not go to an unregistered redirect_uri). */
-  const probe = (id: string) => {
-    const dva = ctx.network.dvas.find((d) => d.registered === id);
-    const pgo = ctx.network.pgos.find((g) => g.site.internal) ?? ctx.network.pgos[0];
-    if (dva && pgo) void ctx.checks.probeDva(id, dva.auth.origin, pgo.clientId);
-  };
   const save = (actor: RegisteredActor, definition: NetworkDefinition, ownerHash: string | null = null) => {
     checkCatalogue(actor);
     const before = moduleOf(actor.id);
@@ -276,7 +270,7 @@ function actorService(ctx: SandboxContext, registry: ActorRegistry, apply: (defi
     // A module that moved off a DVA leaves its entries there retired; the rest are (re)written.
     if (before) retireModule(ctx.db, network, { ...before, clients: before.clients.filter((c) => !after?.clients.some((x) => x.dva === c.dva)) });
     if (after) provisionModule(ctx.db, ctx.network, after);
-    if (actor.kind === "dva") probe(actor.id);
+    ctx.checks.probe(actor.id);
     return actor;
   };
   /** A team's actor runs elsewhere: not on a host name this sandbox serves (its PGO's client_id would be the team's). */

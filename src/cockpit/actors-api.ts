@@ -61,13 +61,6 @@ export function checkOf(ctx: SandboxContext, actor: RegisteredActor): CheckView 
   return { id: actor.id, kind: actor.kind, name: nameOf(actor), rules };
 }
 
-/** A check that starts over probes a team's DVA again (the probe is no traffic of the team's). */
-export function reprobe(ctx: SandboxContext, actor: RegisteredActor): void {
-  const dva = ctx.network.dvas.find((d) => d.registered === actor.id);
-  const pgo = ctx.network.pgos.find((g) => g.site.internal) ?? ctx.network.pgos[0];
-  if (dva && pgo) void ctx.checks.probeDva(actor.id, dva.auth.origin, pgo.clientId);
-}
-
 export function checkJson(ctx: SandboxContext, check: CheckView) {
   return {
     actor: { id: check.id, kind: check.kind, name: check.name },
@@ -102,7 +95,7 @@ export function actorsApi(ctx: SandboxContext) {
       if (!actor) throw new ActorError(404, [{ path: "id", message: `no actor ${JSON.stringify(id)} is registered` }]);
       ctx.actors.checkOwner(id, bearerOf(request));
       ctx.checks.reset(id);
-      reprobe(ctx, actor);
+      ctx.checks.probe(actor.id);
       return jsonResponse(checkJson(ctx, checkOf(ctx, actor)));
     }),
   };

@@ -19,7 +19,7 @@ import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
 import { traceExport } from "./trace-export.ts";
-import { actorsApi, checkOf, reprobe } from "./actors-api.ts";
+import { actorsApi, checkOf } from "./actors-api.ts";
 import { tokenInspector } from "./tokens.ts";
 import { TokensPage } from "../../views/cockpit/tokens.tsx";
 import { LaunchLinkPage, LaunchReturnPage, type GeneratedLink } from "../../views/cockpit/launch-link.tsx";
@@ -298,7 +298,8 @@ export function createCockpit(ctx: SandboxContext) {
       const actor = ctx.actors.get(params.id ?? "");
       if (!actor) return unknownActor(request);
       ctx.checks.reset(actor.id);
-      reprobe(ctx, actor);
+      // Starting over probes a team's DVA again (the probe is no traffic of the team's).
+      ctx.checks.probe(actor.id);
       return redirectAfterPost(request, `/actors/${encodeURIComponent(actor.id)}/check?opnieuw`);
     })
 

@@ -110,6 +110,14 @@ function tokenClaims(request: Request): Record<string, unknown> | null {
   try { const v = JSON.parse(Buffer.from(part, "base64url").toString("utf8")); return typeof v === "object" && v !== null ? v : null; } catch { return null; }
 }
 
+/** The user of HTTP Basic credentials (RFC 7617; form-urlencoded as RFC 6749 §2.3.1 has them unless `urlencoded` is false), or null. */
+function basicUser(request: Request, urlencoded = true): string | null {
+  const header = request.headers.get("authorization");
+  if (!header || !/^basic /i.test(header)) return null;
+  const user = Buffer.from(header.slice(6), "base64").toString("utf8").split(":")[0] ?? "";
+  try { return urlencoded ? decodeURIComponent(user.replace(/\+/g, " ")) : user; } catch { return null; }
+}
+
 const short = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 const TAG_SYSTEM = "http://medmij.nl/fhir/CodeSystem/DataService";
 
@@ -238,9 +246,7 @@ export class Conformance {
     }
 
     if (kind === "dva-auth" && form && url.pathname === "/token") {
-      const basic = request.headers.get("authorization");
-      const basicId = basic && /^basic /i.test(basic) ? Buffer.from(basic.slice(6), "base64").toString("utf8").split(":")[0] ?? null : null;
-      const pgo = pgoOf(form.get("client_id") ?? (basicId ? decodeURIComponent(basicId) : null));
+      const pgo = pgoOf(form.get("client_id") ?? basicUser(request));
       if (!pgo) return;
       backChannel(pgo.id);
       const grant = form.get("grant_type");
@@ -252,7 +258,7 @@ export class Conformance {
     }
 
     if (kind === "dva-auth" && url.pathname === "/connect/revocation" && form) {
-      const id = form.get("client_id") ?? (() => { const b = request.headers.get("authorization"); return b && /^basic /i.test(b) ? decodeURIComponent(Buffer.from(b.slice(6), "base64").toString("utf8").split(":")[0] ?? "") : null; })();
+      const id = form.get("client_id") ?? basicUser(request);
       const pgo = pgoOf(id);
       if (pgo && response.status < 300) this.record(pgo.id, "pgo-revoke", "pass", "POST /connect/revocation: token ingetrokken", traceId);
       const module = moduleOf(id);
@@ -284,8 +290,7 @@ export class Conformance {
     }
 
     if (kind === "dva-auth" && url.pathname === "/connect/token" && form) {
-      const b = request.headers.get("authorization");
-      const id = form.get("client_id") ?? (b && /^basic /i.test(b) ? decodeURIComponent(Buffer.from(b.slice(6), "base64").toString("utf8").split(":")[0] ?? "") : null);
+      const id = form.get("client_id") ?? basicUser(request);
       const module = moduleOf(id);
       if (module && response.status < 300) this.remember(this.moduleTokenAt, module.id, Date.now());
       return;
@@ -343,9 +348,7 @@ export class Conformance {
     }
 
     if (kind === "beheer" && url.pathname === "/eagleeye/v1/logs" && method === "POST") {
-      const b = request.headers.get("authorization");
-      const user = b && /^basic /i.test(b) ? Buffer.from(b.slice(6), "base64").toString("utf8").split(":")[0] ?? "" : "";
-      const actor = ix.beheerUser.get(user);
+      const actor = ix.beheerUser.get(basicUser(request, false) ?? "");
       if (!actor) return;
       const rule = ix.dvaByOrigin.size && [...ix.dvaByOrigin.values()].some((d) => d.id === actor) ? "dva-beheer" : "pgo-beheer";
       let said: { aanlevering?: unknown; technischOk?: unknown; regels?: { index: number; problemen: string[] }[] } = {};
@@ -381,9 +384,17 @@ export class Conformance {
 
   /**
    * A probe of a team's DVA (at registration and when its check starts over): an authorization
-   * request with a redirect_uri no PGO registered must not be answered with a redirect there.
+   * request with a redirect_uri no PGO registered must not be answered with a redirect there,
+   * sent as the sandbox's own PGO. Nothing for an actor that is no team DVA.
    */
-  async probeDva(actorId: string, authOrigin: string, clientId: string): Promise<void> {
+  probe(actorId: string): void {
+    const n = this.network();
+    const dva = n.dvas.find((d) => d.registered === actorId);
+    const pgo = n.pgos.find((g) => g.site.internal) ?? n.pgos[0];
+    if (dva && pgo) void this.probeDva(actorId, dva.auth.origin, pgo.clientId);
+  }
+
+  private async probeDva(actorId: string, authOrigin: string, clientId: string): Promise<void> {
     const trap = "http://niet-geregistreerd.invalid/callback";
     const url = `${authOrigin}/auth?${new URLSearchParams({ response_type: "code", client_id: clientId, redirect_uri: trap, scope: "probe", state: "medmij-check" })}`;
     try {

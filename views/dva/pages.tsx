@@ -48,6 +48,16 @@ export interface ConsentPageProps {
 
 
 /** The consent screen (SD 3.3 step 2, SPEC §12 names). */
+/** The DVA's two answers to a request for consent (SD 4.2): the collect consent and a standalone module launch. */
+function ConsentButtons(): JSX.Element {
+  return (
+    <div class="actions">
+      <button type="submit" name="action" value="grant">Toestemming geven</button>
+      <button type="submit" name="action" value="deny" class="secondary">Annuleren</button>
+    </div>
+  );
+}
+
 export function ConsentPage(p: ConsentPageProps): JSX.Element {
   const kind = p.current?.kind ?? "once";
   return (
@@ -79,10 +89,7 @@ export function ConsentPage(p: ConsentPageProps): JSX.Element {
             <span class="hint">De PGO mag 6 maanden automatisch verzamelen. Dit vervangt het opnieuw inloggen bij een volgend bezoek. U kunt de toestemming altijd intrekken.</span>
           </div>
         </fieldset>
-        <div class="actions">
-          <button type="submit" name="action" value="grant">Toestemming geven</button>
-          <button type="submit" name="action" value="deny" class="secondary">Annuleren</button>
-        </div>
+        <ConsentButtons />
       </form>
     </Layout>
   );
@@ -168,10 +175,7 @@ export function StandaloneConsentPage(p: { theme: Theme; csrfToken: string; requ
       <form method="post" action="/connect/standalone">
         <input type="hidden" name={CSRF_FIELD} value={p.csrfToken} />
         <input type="hidden" name="request" value={p.requestId} />
-        <div class="actions">
-          <button type="submit" name="action" value="grant">Toestemming geven</button>
-          <button type="submit" name="action" value="deny" class="secondary">Annuleren</button>
-        </div>
+        <ConsentButtons />
       </form>
     </Layout>
   );

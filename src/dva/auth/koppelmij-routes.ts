@@ -55,8 +55,7 @@ export function koppelmijRoutes(d: AuthDeps) {
         if (!challenge || form.get("code_challenge_method") !== "S256" || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) throw new OAuthError("invalid_request", "PKCE S256 is verplicht: code_challenge en code_challenge_method=S256");
         const audience = form.get("audience") ?? "";
         if (!d.ctx.network.modules.some((m) => m.clients.some((c) => c.dva === dva.id && c.clientId === audience))) throw new OAuthError("invalid_target", `audience ${audience || "(ontbreekt)"} is geen module bij ${dva.name}`);
-        const ctxLike = { dva, network: d.ctx.network, store, fhir: d.fhir, signingKey: d.signingKey, faults: d.ctx.faults.get(), stepUpSince: null, traceId: "", now, detail: {} };
-        const { subject, consent } = await checkSubject(ctxLike, client, form.get("subject_token"), form.get("subject_token_type"));
+        const { subject, consent } = await checkSubject({ dva, store, signingKey: d.signingKey, now }, client, form.get("subject_token"), form.get("subject_token_type"));
         const data: LaunchAuthorization = { pgo: client.clientId, redirectUri, audience, subjectJti: subject.jti!, consentId: consent.id, state, codeChallenge: challenge,
           scope: form.get("scope"), returnUrl: pgoReturnUrl(client, form.get("return_url") ?? undefined) };
         const requestUri = `${REQUEST_URI_PREFIX}${randomToken()}`;

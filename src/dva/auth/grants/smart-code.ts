@@ -6,7 +6,7 @@
  */
 import { OAuthError } from "../../../shared/oauth-error.ts";
 import { pkceMatches } from "../smart.ts";
-import { pseudonym, signAccessToken, signIdToken } from "../tokens.ts";
+import { ACCESS_TOKEN_TTL_SECONDS, pseudonym, signAccessToken, signIdToken } from "../tokens.ts";
 import type { ChainContext, GrantContext, GrantHandler } from "./context.ts";
 import { randomToken } from "../../../shared/crypto.ts";
 import type { LaunchContext } from "./token-exchange.ts";
@@ -19,24 +19,33 @@ export const MODULE_SESSION_GRACE_MS = 120_000;
 export interface ModuleRefreshData { moduleRefresh: true; launch: LaunchContext; scope: string; sessionEnd: number; issuedBy: string }
 
 /**
- * A module's access token (with the launch context in its response, as the flavour says) and,
- * in KoppelMij 2026, a rotating refresh token until the session's end.
+ * A module's access token, with the launch context in its response as the launch's flavour says
+ * (issue 15; README "Spec flavours"): SD v0.2 names the patient as an id and return_url at the top;
+ * KoppelMij 2026 names `Patient/<id>`, puts return_url in authorization_details (fhir_context,
+ * KoppelMij module_terugkeer.md option B) and adds a rotating refresh token until the session's end.
  */
 export async function moduleTokens(ctx: GrantContext, clientId: string, consentId: string | null, s: Omit<ModuleRefreshData, "moduleRefresh">, grantHash: string) {
   const { launch } = s;
-  const ttl = Math.max(1, Math.min(900, Math.floor((s.sessionEnd - ctx.now) / 1000)));
+  const ttl = Math.max(1, Math.min(ACCESS_TOKEN_TTL_SECONDS, Math.floor((s.sessionEnd - ctx.now) / 1000)));
   const at = await signAccessToken(await ctx.signingKey(), {
     issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now, ttlSeconds: ttl,
+    // The module sees what the PGO's consent covers: this patient, this zorgaanbieder (issue 10).
     claims: { sub: pseudonym(ctx.dva.id, launch.bsn), patient: launch.patient, zorgaanbieder: launch.zorgaanbieder, client_id: clientId, scope: s.scope, resource: launch.task },
   });
   ctx.store.recordAccessToken({ jti: at.jti, clientId, consentId, issuedBy: s.issuedBy, expiresAt: at.expiresAt });
-  const refresh = randomToken();
-  ctx.store.saveGrant(refresh, { kind: "refresh", clientId, consentId, createdAt: ctx.now, expiresAt: s.sessionEnd + MODULE_SESSION_GRACE_MS,
-    data: { moduleRefresh: true, launch, scope: s.scope, sessionEnd: s.sessionEnd, issuedBy: s.issuedBy } satisfies ModuleRefreshData });
+  const koppelmij = launch.flavour === "koppelmij-2026";
+  const refresh = koppelmij ? randomToken() : null;
+  if (refresh) {
+    ctx.store.saveGrant(refresh, { kind: "refresh", clientId, consentId, createdAt: ctx.now, expiresAt: s.sessionEnd + MODULE_SESSION_GRACE_MS,
+      data: { moduleRefresh: true, launch, scope: s.scope, sessionEnd: s.sessionEnd, issuedBy: s.issuedBy } satisfies ModuleRefreshData });
+  }
+  // RFC 6749 §4.1.2 under concurrency: a replay while these were signed revokes them now.
   ctx.store.settleRedemption(grantHash, s.issuedBy, ctx.now);
   const idToken = await idTokenFor(ctx, clientId, launch, s.scope);
-  return { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: s.scope, refresh_token: refresh, ...(idToken ? { id_token: idToken } : {}),
-    fhirUser: `Patient/${launch.patient}`, patient: `Patient/${launch.patient}`,
+  const common = { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: s.scope, ...(idToken ? { id_token: idToken } : {}),
+    fhirUser: `Patient/${launch.patient}` };
+  if (!koppelmij) return { ...common, patient: launch.patient, resource: launch.task, intent: launch.intent, ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) };
+  return { ...common, refresh_token: refresh, patient: `Patient/${launch.patient}`,
     // A standalone launch has no Task (context-standalone-patient): no resource, no intent.
     ...(launch.task ? { resource: launch.task, intent: launch.intent } : {}),
     authorization_details: [{ type: "fhir_context", locations: [ctx.dva.fhirBase], patient: `Patient/${launch.patient}`, ...(launch.task ? { resource: launch.task } : {}),
@@ -89,23 +98,6 @@ export const handleSmartCode: GrantHandler = async (ctx, client, form) => {
   if (grant.data.redirectUri !== redirectUri) throw new OAuthError("invalid_grant", "redirect_uri wijkt af van die in het autorisatieverzoek");
   if (!pkceMatches(form.get("code_verifier"), grant.data.codeChallenge)) throw new OAuthError("invalid_grant", "code_verifier past niet bij de code_challenge (PKCE)");
 
-  const launch = grant.data.launch;
-  // KoppelMij 2026 (issue 15): the module keeps its session with refresh tokens, at most 3 hours.
-  if (launch.flavour === "koppelmij-2026") {
-    return moduleTokens(ctx, client.clientId, grant.consentId, { launch, scope: grant.data.scope, sessionEnd: ctx.now + MODULE_SESSION_MAX_MS, issuedBy: grant.hash }, grant.hash);
-  }
-  const at = await signAccessToken(await ctx.signingKey(), {
-    issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now,
-    // The module sees what the PGO's consent covers: this patient, this zorgaanbieder (issue 10).
-    claims: { sub: pseudonym(ctx.dva.id, launch.bsn), patient: launch.patient, zorgaanbieder: launch.zorgaanbieder, client_id: client.clientId,
-      scope: grant.data.scope, resource: launch.task },
-  });
-  ctx.store.recordAccessToken({ jti: at.jti, clientId: client.clientId, consentId: grant.consentId, issuedBy: grant.hash, expiresAt: at.expiresAt });
-  // RFC 6749 §4.1.2 under concurrency: a replay while this token was signed revokes it now.
-  ctx.store.settleRedemption(grant.hash, grant.hash, ctx.now);
-  const idToken = await idTokenFor(ctx, client.clientId, launch, grant.data.scope);
-  const common = { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: grant.data.scope, ...(idToken ? { id_token: idToken } : {}),
-    fhirUser: `Patient/${launch.patient}`, resource: launch.task, intent: launch.intent };
-  // SD v0.2: the patient as an id and return_url at the top (KoppelMij 2026: moduleTokens above).
-  return { ...common, patient: launch.patient, ...(launch.returnUrl ? { return_url: launch.returnUrl } : {}) };
+  // The session of a KoppelMij 2026 module lasts at most 3 hours (its refresh tokens); an SD v0.2 token 900 s.
+  return moduleTokens(ctx, client.clientId, grant.consentId, { launch: grant.data.launch, scope: grant.data.scope, sessionEnd: ctx.now + MODULE_SESSION_MAX_MS, issuedBy: grant.hash }, grant.hash);
 };

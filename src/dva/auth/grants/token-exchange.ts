@@ -65,7 +65,7 @@ export interface LaunchAuthorization {
 const taskRef = (value: unknown) => (typeof value === "string" ? /^Task\/([A-Za-z0-9.-]{1,64})$/i.exec(value)?.[1] ?? null : null);
 
 /** The subject token: this DVA's, this PGO's, under a live consent for a known patient (SD 3.4 step 2; RFC 8693 §2.2.2). */
-export async function checkSubject(ctx: GrantContext, client: Extract<TokenClient, { kind: "pgo" }>, subjectToken: string | null, subjectTokenType: string | null) {
+export async function checkSubject(ctx: Pick<GrantContext, "dva" | "store" | "signingKey" | "now">, client: Extract<TokenClient, { kind: "pgo" }>, subjectToken: string | null, subjectTokenType: string | null) {
   if (subjectTokenType !== ACCESS_TOKEN_TYPE) throw new OAuthError("invalid_request", `subject_token_type moet ${ACCESS_TOKEN_TYPE} zijn`);
   if (!subjectToken) throw new OAuthError("invalid_request", "subject_token ontbreekt");
   const subject = await verifyAccessToken(subjectToken, { key: await ctx.signingKey(), issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, store: ctx.store, now: ctx.now });
