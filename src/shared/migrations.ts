@@ -429,4 +429,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sandbox_actor ADD COLUMN owner_hash TEXT;
     `,
   },
+  {
+    version: 20,
+    name: "dva fhir: ordered walks for large searches",
+    sql: `
+      -- Issue 16: a page of a search over a whole DVA walks an index in search order and stops at
+      -- the page (FhirStore.walk) — last updated with ties by id, or a Task's period start.
+      DROP INDEX fhir_resource_updated;
+      CREATE INDEX fhir_resource_updated ON fhir_resource (dva, type, last_updated, id);
+      CREATE INDEX fhir_search_date_start ON fhir_search_date (dva, type, param, start, id);
+    `,
+  },
 ];

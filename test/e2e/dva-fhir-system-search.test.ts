@@ -31,18 +31,32 @@ beforeAll(async () => {
   linde = await systemToken("his-delinde");
   noord = await systemToken("zis-noord");
 });
-afterAll(() => { searchTuning.indexFrom = 200; return sandbox.stop(); });
+const DEFAULT_TUNING = { ...searchTuning };
+afterAll(() => { Object.assign(searchTuning, DEFAULT_TUNING); return sandbox.stop(); });
 
-type Bundle = { total: number; link: { relation: string; url: string }[]; entry?: { resource: { resourceType: string; id: string }; search: { mode: string } }[] };
+type Bundle = { total?: number; link: { relation: string; url: string }[]; entry?: { resource: { resourceType: string; id: string }; search: { mode: string } }[] };
 
+async function get(token: string, query: string) {
+  const res = await fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task?${query}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return { etag: res.headers.get("etag"), bundle: await res.json() as Bundle };
+}
+
+/** The three paths of rest.ts: parse every candidate, match on the index, walk the index in order (steps of 7). */
 async function both(token: string, query: string) {
-  const run = async (indexFrom: number) => {
-    searchTuning.indexFrom = indexFrom;
-    const res = await fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task?${query}`, { headers: { authorization: `Bearer ${token}` } });
-    expect(res.status).toBe(200);
-    return { etag: res.headers.get("etag"), bundle: await res.json() as Bundle };
+  const run = (tuning: Partial<typeof searchTuning>) => {
+    Object.assign(searchTuning, DEFAULT_TUNING, tuning);
+    return get(token, query).finally(() => Object.assign(searchTuning, DEFAULT_TUNING));
   };
-  return { index: await run(0), parsed: await run(Number.MAX_SAFE_INTEGER) };
+  return {
+    index: await run({ indexFrom: 0, walkFrom: Number.MAX_SAFE_INTEGER }),
+    parsed: await run({ indexFrom: Number.MAX_SAFE_INTEGER, walkFrom: Number.MAX_SAFE_INTEGER }),
+    walked: await run({ walkFrom: 0, step: 7 }),
+  };
+}
+async function walked(token: string, query: string) {
+  Object.assign(searchTuning, DEFAULT_TUNING, { walkFrom: 0, step: 7 });
+  try { return await get(token, query); } finally { Object.assign(searchTuning, DEFAULT_TUNING); }
 }
 const entries = (b: Bundle) => (b.entry ?? []).map((e) => `${e.search.mode}:${e.resource.resourceType}/${e.resource.id}`);
 
@@ -64,11 +78,24 @@ describe("system searches on the index (issue 4)", () => {
   for (const query of queries) {
     test(`same answer both ways: ${query}`, async () => {
       for (const token of [linde, noord]) {
-        const { index, parsed } = await both(token, query);
+        const { index, parsed, walked: walk } = await both(token, query);
         expect(index.bundle.total).toBe(parsed.bundle.total);
         expect(entries(index.bundle)).toEqual(entries(parsed.bundle));
         expect(index.bundle.link).toEqual(parsed.bundle.link);
         expect(index.etag).toBe(parsed.etag!);
+        // The walk shows the same page and links; Bundle.total only where it reached the end or was asked to count.
+        expect(entries(walk.bundle)).toEqual(entries(parsed.bundle));
+        expect(walk.bundle.link).toEqual(parsed.bundle.link);
+        const last = !(parsed.bundle.link ?? []).some((l) => l.relation === "next");
+        if (last || query.includes("_summary=count")) {
+          expect(walk.bundle.total).toBe(parsed.bundle.total!);
+          expect(walk.etag).toBe(parsed.etag!);
+        } else {
+          expect(walk.bundle.total).toBeUndefined();
+        }
+        const accurate = await walked(token, `${query}&_total=accurate`);
+        expect(accurate.bundle.total).toBe(parsed.bundle.total!);
+        expect(entries(accurate.bundle)).toEqual(entries(parsed.bundle));
       }
     });
   }
@@ -80,5 +107,44 @@ describe("system searches on the index (issue 4)", () => {
     expect(other.bundle.total).toBeGreaterThan(100);
     const ids = new Set((index.bundle.entry ?? []).map((e) => e.resource.id));
     expect((other.bundle.entry ?? []).some((e) => ids.has(e.resource.id))).toBe(false);
+  });
+
+  test("a walked search keeps the organisations apart, pages to the end, and says the total on its last page", async () => {
+    const mine = new Set<string>();
+    let url: string | null = "status:not=completed&_count=40";
+    let pages = 0;
+    let total: number | undefined;
+    while (url) {
+      const { bundle } = await walked(linde, url);
+      for (const e of bundle.entry ?? []) { expect(mine.has(e.resource.id)).toBe(false); mine.add(e.resource.id); }
+      const next = bundle.link.find((l) => l.relation === "next");
+      if (next) expect(bundle.total).toBeUndefined(); else total = bundle.total;
+      url = next ? new URL(next.url).search.slice(1) : null;
+      pages++;
+    }
+    expect(pages).toBeGreaterThan(3);
+    expect(total).toBe(mine.size);
+    const { parsed } = await both(linde, "status:not=completed&_count=500");
+    expect(mine.size).toBe(parsed.bundle.total!);
+    const theirs = await walked(noord, "status:not=completed&_count=500&_total=accurate");
+    expect(theirs.bundle.total).toBeGreaterThan(100);
+    expect((theirs.bundle.entry ?? []).some((e) => mine.has(e.resource.id))).toBe(false);
+  });
+
+  test("a conditional create that walks finds the one Task it names, or more than one (412)", async () => {
+    Object.assign(searchTuning, DEFAULT_TUNING, { walkFrom: 0, step: 7 });
+    try {
+      const { bundle } = await get(linde, "status:not=completed&_count=1");
+      const task = bundle.entry![0]!.resource as unknown as { id: string; identifier?: { system: string; value: string }[] } & Record<string, unknown>;
+      const post = (ifNoneExist: string) => fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task`, { method: "POST",
+        headers: { authorization: `Bearer ${linde}`, "content-type": "application/fhir+json", "if-none-exist": ifNoneExist },
+        body: JSON.stringify({ ...task, id: undefined, meta: undefined }) });
+      const one = await post(`_id=${task.id}&status:not=completed`);
+      expect(one.status).toBe(200);
+      expect((await one.json()).id).toBe(task.id);
+      expect((await post("status:not=completed")).status).toBe(412);
+    } finally {
+      Object.assign(searchTuning, DEFAULT_TUNING);
+    }
   });
 });

@@ -171,6 +171,19 @@ function resourceRefs(resource: Resource, scope: OwnershipScope): RefSource {
   };
 }
 
+/** The references and registrations of a walk step's resources as read in one query each; others' from the index. */
+export function prefetchedRefs(scope: OwnershipScope, type: string, tokens: ReadonlyMap<string, TokenEntry[]>, registered: ReadonlyMap<string, string[]>): RefSource {
+  const stored = storedRefs(scope);
+  return {
+    ...stored,
+    refs: (t, id, param) => {
+      const own = t === type ? tokens.get(id) : undefined;
+      return own ? own.filter((e) => e.param === param).map((e) => e.value) : stored.refs(t, id, param);
+    },
+    registrations: (t, id) => (t === type ? registered.get(id) : undefined) ?? stored.registrations(t, id),
+  };
+}
+
 /** The whole DVA's references per (type, param), loaded once per search when first asked for. */
 export function indexRefs({ fhir, dva, rule }: OwnershipScope): RefSource {
   const forward = new Map<string, Map<string, string[]>>();

@@ -25,6 +25,11 @@ export function capabilityStatement(dva: ResolvedDva, softwareVersion: string) {
     patchFormat: ["application/json-patch+json", "application/fhir+json"],
     rest: [{
       mode: "server",
+      // search.html#total (issue 16): a zorgaanbieder's search over a large DVA walks an index in order and stops at the page.
+      documentation: "Bundle.total staat in een zoekresultaat wanneer de server het kent zonder de hele DVA te tellen: bij een patiënttoken, "
+        + "een selectieve zoekvraag, of een laatste pagina. _total=accurate en _summary=count tellen altijd; _total=estimate en none geven "
+        + "dan geen total. Zoekvragen van een systeemtoken over veel resources lopen de index in zoekvolgorde af en stoppen bij de pagina "
+        + "(_sort: _lastUpdated of period, gelijke waarden op id).",
       security: {
         cors: true,
         service: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/restful-security-service", code: "SMART-on-FHIR" }] }],

@@ -5,15 +5,15 @@
  */
 import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, forbidden, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { allows, answersLaunch, canRead, indexRefs, mayRefer, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, requireScope, scopeAllows, writable, type Access } from "./access.ts";
+import { allows, answersLaunch, canRead, indexRefs, mayRefer, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, prefetchedRefs, requireScope, scopeAllows, writable, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
-import { includeReferences, matchHeads, matches, sortHeads, sortResults } from "./search.ts";
+import { includeReferences, matchHeads, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
-import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
+import { VersionConflictError, type FhirStore, type Head, type StoredResource, type WalkHead, type WalkPosition } from "./store.ts";
 import { relationOf, validate } from "./write.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
@@ -66,11 +66,13 @@ export function vread(ctx: FhirContext, type: string, id: string, version: strin
 interface Hit extends Head { resource?: Resource }
 
 /**
- * From this many candidates on, a system token's search runs on the index (matchHeads) and only
- * the page is parsed; below it, parsing the candidates is cheaper than the index queries. An
- * object, so that a test can force either path and compare them.
+ * From `indexFrom` candidates on, a system token's search runs on the index (matchHeads) and only
+ * the page is parsed; below it, parsing the candidates is cheaper than the index queries. From
+ * `walkFrom` candidates on (counted no further), it walks the DVA in search order `step` heads at
+ * a time and stops at the page (walkHits). An object, so that a test can force each path and
+ * compare them.
  */
-export const searchTuning = { indexFrom: 200 };
+export const searchTuning = { indexFrom: 200, walkFrom: 2_000, step: 500 };
 
 /** The hits of a search, access-checked, matched and sorted. */
 function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
@@ -104,14 +106,104 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
 }
 
 /**
+ * Does this search walk (walkHits) rather than collect every hit? A system token's search whose
+ * candidates — the type, or the values of its first positive token condition — are many; counted
+ * to `walkFrom` at most, so the question itself is bounded.
+ */
+function walks(ctx: FhirContext, type: string, q: SearchQuery): boolean {
+  if (patientOf(ctx.access) !== undefined || q.patientFilter.length > 0) return false;
+  const narrowing = q.tokens.find((c) => !c.not);
+  if (narrowing?.param === "_id") return false;
+  const limit = searchTuning.walkFrom;
+  const candidates = narrowing ? ctx.store.countTokenUpTo(ctx.dva, type, narrowing.param, [...new Set(narrowing.values.map((v) => v.code))], limit)
+    : ctx.store.countUpTo(ctx.dva, type, limit);
+  return candidates >= limit;
+}
+
+/** What a walk found: the first `keep` hits, how many matched, and whether it reached the end. */
+interface Walked { hits: Head[]; matched: number; complete: boolean }
+
+/**
+ * Walk the DVA's resources of a type in search order (FhirStore.walk), a step at a time: match
+ * each step on its index rows, keep what the token may see, and stop once `keep` hits and one
+ * more are found — or, when `counting`, at the end. A generator that yields between steps, so
+ * that an async caller lets other requests run there (one thread: no search may hold the others
+ * up, issue 16). A resource written during the walk may move; it is kept once.
+ */
+function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number, counting: boolean): Generator<void, Walked> {
+  const order = q.sort ?? { key: "_lastUpdated" as const, descending: false };
+  const hits: Head[] = [];
+  const kept = new Set<string>();
+  let matched = 0;
+  let after: WalkPosition | null = null;
+  let step = Math.min(searchTuning.step, Math.max(50, 2 * (keep + 1)));
+  for (;;) {
+    const heads = ctx.store.walk(ctx.dva, type, order, after, step);
+    if (heads.length === 0) return { hits, matched, complete: true };
+    const last = heads[heads.length - 1]!;
+    after = { key: last.key, id: last.id };
+    for (const h of visibleInStep(ctx, type, heads, q)) {
+      if (kept.has(h.id)) continue;
+      matched++;
+      if (hits.length < keep) { hits.push(h); kept.add(h.id); }
+    }
+    if (heads.length < step) return { hits, matched, complete: true };
+    if (matched > keep && !counting) return { hits, matched, complete: false };
+    step = searchTuning.step;
+    yield;
+  }
+}
+
+/** The heads of one walk step that match and that the token may see, from one query per kind of row. */
+function visibleInStep(ctx: FhirContext, type: string, heads: WalkHead[], q: SearchQuery): Head[] {
+  const tokens = ctx.store.tokensOfMany(ctx.dva, type, heads.map((h) => h.id));
+  const matching = heads.filter((h) => matchesEntries(h, tokens.get(h.id) ?? [], q));
+  if (matching.length === 0) return [];
+  const src = prefetchedRefs(ctx.access, type, tokens, ctx.store.registrationsOfMany(ctx.dva, type, matching.map((h) => h.id)));
+  return matching.filter((h) => allows(ctx.access.rule, type, organisationsOf(type, h.id, src)));
+}
+
+/** Let the other requests run (between the steps of a walk). */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A page of a search: its hits, Bundle.total where known, and whether more follow. */
+interface Found { page: Hit[]; total: number | null; more: boolean }
+
+async function findPage(ctx: FhirContext, type: string, q: SearchQuery): Promise<Found> {
+  const end = q.summaryCount ? 0 : q.offset + q.count;
+  if (!walks(ctx, type, q)) {
+    const hits = findHits(ctx, type, q);
+    return { page: hits.slice(q.offset, end), total: hits.length, more: end < hits.length };
+  }
+  const walk = walkHits(ctx, type, q, end, q.summaryCount || q.total === "accurate");
+  for (let step = walk.next(); ; step = walk.next()) {
+    if (step.done) {
+      const { hits, matched, complete } = step.value;
+      return { page: hits.slice(q.offset, end), total: complete || q.summaryCount || q.total === "accurate" ? matched : null, more: matched > end };
+    }
+    await breathe();
+  }
+}
+
+/**
  * The resources a search finds for this token, for a conditional interaction (http.html#ccreate):
- * strict, so an unknown parameter is a 400 rather than a silent "no match".
+ * strict, so an unknown parameter is a 400 rather than a silent "no match". Two hits are as many
+ * as it needs to know (none, one, or several: 412).
  */
 export function conditionalMatches(ctx: FhirContext, type: string, params: URLSearchParams): StoredResource[] {
   const q = parseSearch(type, params);
   if (q.unknown.length) throw badRequest(`onbekende zoekparameters in If-None-Exist: ${q.unknown.join(", ")}`, q.unknown[0]);
   if (q.tokens.length + q.strings.length + q.lastUpdated.length + q.patientFilter.length === 0) throw badRequest("If-None-Exist noemt geen zoekparameters");
-  return findHits(ctx, type, q).map((h) => h.resource ? { resource: h.resource, versionId: h.versionId, lastUpdated: h.lastUpdated } : ctx.store.read(ctx.dva, type, h.id))
+  let hits: Hit[];
+  if (walks(ctx, type, q)) {
+    const walk = walkHits(ctx, type, q, 2, false);
+    let step = walk.next();
+    while (!step.done) step = walk.next();
+    hits = step.value.hits;
+  } else {
+    hits = findHits(ctx, type, q);
+  }
+  return hits.map((h) => h.resource ? { resource: h.resource, versionId: h.versionId, lastUpdated: h.lastUpdated } : ctx.store.read(ctx.dva, type, h.id))
     .filter((s): s is StoredResource => !!s);
 }
 
@@ -131,22 +223,26 @@ function ignoredIssues(type: string, q: SearchQuery): Issue[] {
   return issues;
 }
 
-/** @see https://hl7.org/fhir/R4/http.html#search */
-export function search(ctx: FhirContext, type: string, params: URLSearchParams, selfUrl: string, strict: boolean): FhirResult {
+/**
+ * @see https://hl7.org/fhir/R4/http.html#search — Bundle.total where it is known without counting
+ * a whole DVA, or asked for (`_total=accurate`, `_summary=count`); the CapabilityStatement says so.
+ */
+export async function search(ctx: FhirContext, type: string, params: URLSearchParams, selfUrl: string, strict: boolean): Promise<FhirResult> {
   checkType(type);
   requireScope(ctx.access, type, "s");
   const q = parseSearch(type, params);
   if (q.unknown.length && strict) throw badRequest(`onbekende zoekparameters: ${q.unknown.join(", ")}`, q.unknown[0]);
-  const hits = findHits(ctx, type, q);
+  const { page: hits, total, more } = await findPage(ctx, type, q);
+  // The ETag covers what the Bundle shows: the page's versions and its included ones, the total and the next link.
   const versions = hits.map((h) => `${type}/${h.id}@${h.versionId}`);
-  const bundleTag = () => `W/"${sha256(`${versions.join(",")}|${selfUrl}`, "base64url").slice(0, 22)}"`;
+  const bundleTag = () => `W/"${sha256(`${versions.join(",")}|${total ?? "-"}|${more}|${selfUrl}`, "base64url").slice(0, 22)}"`;
   const warning = q.unknown.length ? { resource: { resourceType: "OperationOutcome", issue: ignoredIssues(type, q) }, search: { mode: "outcome" } } : null;
   if (q.summaryCount) {
-    return { status: 200, body: { resourceType: "Bundle", type: "searchset", total: hits.length, ...(warning ? { entry: [warning] } : {}) }, etag: bundleTag() };
+    return { status: 200, body: { resourceType: "Bundle", type: "searchset", total, ...(warning ? { entry: [warning] } : {}) }, etag: bundleTag() };
   }
 
   // Only the page is parsed when the hits came from the index.
-  const page = hits.slice(q.offset, q.offset + q.count)
+  const page = hits
     .map((h) => h.resource ?? ctx.store.read(ctx.dva, type, h.id)?.resource)
     .filter((r): r is Resource => !!r);
   // Entries are kept as JSON text: included resources are embedded as stored, never re-serialised.
@@ -171,13 +267,13 @@ export function search(ctx: FhirContext, type: string, params: URLSearchParams, 
   if (ctx.ifNoneMatch === etag) return { status: 304, body: null, etag };
   if (warning) entries.push(JSON.stringify(warning));
   const links = [{ relation: "self", url: selfUrl }];
-  if (q.offset + q.count < hits.length) {
+  if (more) {
     const next = new URL(selfUrl);
     next.searchParams.set("_count", String(q.count));
     next.searchParams.set("_offset", String(q.offset + q.count));
     links.push({ relation: "next", url: next.href });
   }
-  const body = `{"resourceType":"Bundle","type":"searchset","total":${hits.length},"link":${JSON.stringify(links)},"entry":[${entries.join(",")}]}`;
+  const body = `{"resourceType":"Bundle","type":"searchset",${total === null ? "" : `"total":${total},`}"link":${JSON.stringify(links)},"entry":[${entries.join(",")}]}`;
   return { status: 200, body, etag };
 }
 

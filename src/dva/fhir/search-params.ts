@@ -22,6 +22,11 @@ export interface SearchQuery {
   offset: number;
   /** `_summary=count`, or `_count=0` (search.html#count: treated the same, so no entries and no next link). */
   summaryCount: boolean;
+  /**
+   * `_total` (search.html#total): `accurate` asks for Bundle.total also where the server would have
+   * to count a whole DVA for it; otherwise it is given where known without extra work (issue 16).
+   */
+  total: "none" | "estimate" | "accurate" | null;
   /** Patient named by patient/subject/for: checked against the token, never widening it. */
   patientFilter: string[];
   unknown: string[];
@@ -54,7 +59,7 @@ export const INCLUDES: Record<string, string[]> = {
 
 const PATIENT_PARAMS = ["patient", "subject", "for"];
 const REFERENCE_PARAMS = new Set(["owner", "requester", "based-on", "focus", "digital-activity", "part-of", "endpoint", "organization", "practitioner", "task", "general-practitioner"]);
-const RESULT_PARAMS = new Set(["_include", "_sort", "_count", "_offset", "_summary", "_format", "_lastUpdated"]);
+const RESULT_PARAMS = new Set(["_include", "_sort", "_count", "_offset", "_summary", "_total", "_format", "_lastUpdated"]);
 export const MAX_COUNT = 500;
 export const DEFAULT_COUNT = 50;
 
@@ -89,7 +94,7 @@ function tokenValue(param: string, raw: string): { system: string | null; code: 
 }
 
 export function parseSearch(type: string, params: URLSearchParams): SearchQuery {
-  const q: SearchQuery = { type, tokens: [], strings: [], lastUpdated: [], includes: [], sort: null, count: DEFAULT_COUNT, offset: 0, summaryCount: false, patientFilter: [], unknown: [], empty: [] };
+  const q: SearchQuery = { type, tokens: [], strings: [], lastUpdated: [], includes: [], sort: null, count: DEFAULT_COUNT, offset: 0, summaryCount: false, total: null, patientFilter: [], unknown: [], empty: [] };
   const known = new Set(TOKEN_PARAMS[type] ?? ["_id"]);
   for (const [rawKey, rawValue] of params) {
     const [param, modifier] = rawKey.split(":") as [string, string | undefined];
@@ -129,6 +134,9 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
     } else if (param === "_summary") {
       if (rawValue !== "count") throw badRequest("_summary ondersteunt alleen count", "_summary");
       q.summaryCount = true;
+    } else if (param === "_total") {
+      if (rawValue !== "none" && rawValue !== "estimate" && rawValue !== "accurate") throw badRequest("_total is none, estimate of accurate", "_total");
+      q.total = rawValue;
     } else if (param === "_format") {
       // http.html#mime: a format the server cannot give is 406 (also when it came in a POST _search form).
       if (!/json/i.test(rawValue)) throw new OperationOutcomeError(406, { severity: "error", code: "not-supported", diagnostics: `_format=${rawValue} wordt niet ondersteund: alleen JSON`, expression: ["_format"] });

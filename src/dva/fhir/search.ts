@@ -4,7 +4,7 @@
  * index entries the store writes (search-index.ts), so search and index can never disagree.
  */
 import type { FhirStore, Head, StoredResource } from "./store.ts";
-import { indexEntries, refs, type Resource } from "./search-index.ts";
+import { indexEntries, refs, type Resource, type TokenEntry } from "./search-index.ts";
 import type { DateCondition, SearchQuery, StringCondition, TokenCondition } from "./search-params.ts";
 
 /** One value of a token condition against index entries (search.html#token: `code`, `system|code`, `|code`). */
@@ -69,8 +69,18 @@ export function matchHeads(store: FhirStore, dva: string, heads: Head[], q: Sear
     }
     result = result.filter((h) => hitString(c, byId.get(h.id) ?? []));
   }
-  if (q.lastUpdated.length) result = result.filter((h) => { const t = Date.parse(h.lastUpdated); return q.lastUpdated.every((c) => matchesDate(t, c)); });
+  if (q.lastUpdated.length) result = result.filter((h) => matchesUpdated(h.lastUpdated, q));
   return result;
+}
+
+const matchesUpdated = (lastUpdated: string, q: SearchQuery) => { const t = Date.parse(lastUpdated); return q.lastUpdated.every((c) => matchesDate(t, c)); };
+
+/** Every condition on one resource's index rows (a walk's step: FhirStore.tokensOfMany). */
+export function matchesEntries(head: Head, tokens: readonly TokenEntry[], q: SearchQuery): boolean {
+  const of = (param: string) => tokens.filter((t) => t.param === param);
+  return q.tokens.every((c) => hitAny(c, c.param === "_id" ? [{ system: null, value: head.id }] : of(c.param)) !== c.not)
+    && q.strings.every((c) => hitString(c, of(c.param).map((t) => t.value)))
+    && (q.lastUpdated.length === 0 || matchesUpdated(head.lastUpdated, q));
 }
 
 /** An instant, or null when absent or not a date. */
@@ -83,15 +93,21 @@ function periodStart(r: Resource): number | null {
   return instant((r.executionPeriod as { start?: unknown } | undefined)?.start);
 }
 
-/** _sort by an instant, ties by id (a stable order for paging); without a value last either way. */
+/** Ids in binary order, as SQLite compares them (FhirStore.walk). */
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * _sort by an instant, ties by id; descending reverses both; without a value last either way. No
+ * _sort: last updated, oldest first. The order of FhirStore.walk, so a walked page and a sorted
+ * list agree.
+ */
 function sortBy<T>(list: T[], q: SearchQuery, key: (item: T) => number | null, id: (item: T) => string): T[] {
-  if (!q.sort) return list;
-  const sign = q.sort.descending ? -1 : 1;
+  const sign = q.sort?.descending ? -1 : 1;
   return [...list].sort((a, b) => {
     const x = key(a);
     const y = key(b);
-    if (x === null || y === null) return x === y ? id(a).localeCompare(id(b)) : x === null ? 1 : -1;
-    return sign * (x - y) || id(a).localeCompare(id(b));
+    if (x === null || y === null) return x === y ? sign * byId(id(a), id(b)) : x === null ? 1 : -1;
+    return sign * (x - y || byId(id(a), id(b)));
   });
 }
 
@@ -102,8 +118,7 @@ export function sortResults(list: StoredResource[], q: SearchQuery): StoredResou
 
 /** The same order for heads; the period comes from fhir_search_date (same instant as periodStart). */
 export function sortHeads(store: FhirStore, dva: string, list: Head[], q: SearchQuery): Head[] {
-  if (!q.sort) return list;
-  if (q.sort.key === "_lastUpdated") return sortBy(list, q, (h) => instant(h.lastUpdated), (h) => h.id);
+  if (q.sort?.key !== "period") return sortBy(list, q, (h) => instant(h.lastUpdated), (h) => h.id);
   const starts = store.dateStarts(dva, q.type, "period");
   return sortBy(list, q, (h) => instant(starts.get(h.id)), (h) => h.id);
 }

@@ -11,6 +11,11 @@ export type { Resource };
 
 /** A current resource without its JSON. */
 export interface Head { id: string; versionId: number; lastUpdated: string }
+/** The order of a walk (FhirStore.walk): a search's _sort, or last updated ascending by default. */
+export interface WalkOrder { key: "_lastUpdated" | "period"; descending: boolean }
+/** Where a walk stands: the sort key (null: among those without one) and id of the last head read. */
+export interface WalkPosition { key: string | null; id: string }
+export interface WalkHead extends Head { key: string | null }
 
 export interface StoredResource {
   resource: Resource;
@@ -71,7 +76,7 @@ export class FhirStore {
       deleteDates: db.query("DELETE FROM fhir_search_date WHERE dva = ? AND type = ? AND id = ?"),
       insertDate: db.query("INSERT INTO fhir_search_date (dva, type, id, param, start, end) VALUES (?, ?, ?, ?, ?, ?)"),
       byPatient: db.query(`SELECT json, version_id, last_updated FROM fhir_resource
-                           WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated`),
+                           WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated, id`),
       count: db.query("SELECT count(*) AS n FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0"),
     };
   }
@@ -122,14 +127,14 @@ export class FhirStore {
 
   /** Every current resource of a type (catalogue types; system tokens). */
   all(dva: string, type: string): StoredResource[] {
-    return this.db.query<Row, [string, string]>("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated")
+    return this.db.query<Row, [string, string]>("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated, id")
       .all(dva, type).map((r) => toStored(r)!);
   }
 
   /** Current resources of a type without their JSON (index-first search of large sets). */
   heads(dva: string, type: string): Head[] {
     return this.db.query<Head, [string, string]>(
-      "SELECT id, version_id AS versionId, last_updated AS lastUpdated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated",
+      "SELECT id, version_id AS versionId, last_updated AS lastUpdated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated, id",
     ).all(dva, type);
   }
 
@@ -140,8 +145,70 @@ export class FhirStore {
       `SELECT DISTINCT r.id, r.version_id AS versionId, r.last_updated AS lastUpdated FROM fhir_search_token t
          JOIN fhir_resource r ON r.dva = t.dva AND r.type = t.type AND r.id = t.id AND r.deleted = 0
         WHERE t.dva = ? AND t.type = ? AND t.param = ? AND t.value IN (${values.map(() => "?").join(",")})
-        ORDER BY r.last_updated`,
+        ORDER BY r.last_updated, r.id`,
     ).all(dva, type, param, ...values);
+  }
+
+  /**
+   * One step of an ordered walk over a type's current resources (a large search's page, issue 16):
+   * the next `limit` heads after `after` in search order — last updated, or a Task's period start
+   * with the resources without one last — ties by id, either direction. Keyset paging on
+   * fhir_resource_updated / fhir_search_date_start: each step reads `limit` index entries, whatever
+   * the size of the DVA.
+   */
+  walk(dva: string, type: string, order: WalkOrder, after: WalkPosition | null, limit: number): WalkHead[] {
+    const d = order.descending;
+    const [cmp, dir] = d ? ["<", "DESC"] : [">", "ASC"];
+    if (order.key === "_lastUpdated") {
+      const sql = `SELECT id, version_id AS versionId, last_updated AS lastUpdated, last_updated AS key FROM fhir_resource INDEXED BY fhir_resource_updated
+                    WHERE dva = ? AND type = ? AND (last_updated, id) ${cmp} (?, ?) AND deleted = 0 ORDER BY last_updated ${dir}, id ${dir} LIMIT ?`;
+      return this.db.query<WalkHead, [string, string, string, string, number]>(sql).all(dva, type, after?.key ?? (d ? "~" : ""), after?.id ?? "", limit);
+    }
+    const join = `SELECT d.id AS id, r.version_id AS versionId, r.last_updated AS lastUpdated, d.start AS key FROM fhir_search_date d INDEXED BY fhir_search_date_start
+                    JOIN fhir_resource r ON r.dva = d.dva AND r.type = d.type AND r.id = d.id AND r.deleted = 0
+                   WHERE d.dva = ? AND d.type = ? AND d.param = ?`;
+    if (after === null || after.key !== null) {
+      const dated = this.db.query<WalkHead, [string, string, string, string, string, number]>(
+        `${join} AND d.start IS NOT NULL AND (d.start, d.id) ${cmp} (?, ?) ORDER BY d.start ${dir}, d.id ${dir} LIMIT ?`,
+      ).all(dva, type, order.key, after?.key ?? (d ? "~" : ""), after?.id ?? "", limit);
+      if (dated.length === limit) return dated;
+      const rest = this.db.query<WalkHead, [string, string, string, string, number]>(
+        `${join} AND d.start IS NULL AND d.id ${cmp} ? ORDER BY d.id ${dir} LIMIT ?`).all(dva, type, order.key, d ? "~" : "", limit - dated.length);
+      return [...dated, ...rest];
+    }
+    return this.db.query<WalkHead, [string, string, string, string, number]>(
+      `${join} AND d.start IS NULL AND d.id ${cmp} ? ORDER BY d.id ${dir} LIMIT ?`).all(dva, type, order.key, after.id, limit);
+  }
+
+  /** How many current resources of a type there are, counted to at most `limit` (a bounded "is it large?"). */
+  countUpTo(dva: string, type: string, limit: number): number {
+    return this.db.query<{ n: number }, [string, string, number]>(
+      "SELECT count(*) AS n FROM (SELECT 1 FROM fhir_resource INDEXED BY fhir_resource_updated WHERE dva = ? AND type = ? LIMIT ?)").get(dva, type, limit)?.n ?? 0;
+  }
+
+  /** The same for the index rows with one of these values of a token parameter. */
+  countTokenUpTo(dva: string, type: string, param: string, values: string[], limit: number): number {
+    return this.db.query<{ n: number }, [string, string, string, string, number]>(
+      "SELECT count(*) AS n FROM (SELECT 1 FROM fhir_search_token WHERE dva = ? AND type = ? AND param = ? AND value IN (SELECT value FROM json_each(?)) LIMIT ?)",
+    ).get(dva, type, param, JSON.stringify(values), limit)?.n ?? 0;
+  }
+
+  /** Every index row of these resources (one query for a walk's step). */
+  tokensOfMany(dva: string, type: string, ids: string[]): Map<string, TokenEntry[]> {
+    const out = new Map<string, TokenEntry[]>(ids.map((id) => [id, []]));
+    const rows = this.db.query<TokenEntry & { id: string }, [string, string, string]>(
+      "SELECT id, param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?))").all(dva, type, JSON.stringify(ids));
+    for (const r of rows) out.get(r.id)?.push({ param: r.param, system: r.system, value: r.value });
+    return out;
+  }
+
+  /** The registrations of these resources (one query for a walk's step). */
+  registrationsOfMany(dva: string, type: string, ids: string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>(ids.map((id) => [id, []]));
+    const rows = this.db.query<{ id: string; organisation: string }, [string, string, string]>(
+      "SELECT id, organisation FROM fhir_registration WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?))").all(dva, type, JSON.stringify(ids));
+    for (const r of rows) out.get(r.id)?.push(r.organisation);
+    return out;
   }
 
   /** Index rows of one token parameter of a type, all or only these values. */
