@@ -13,6 +13,7 @@ import { benchHttp } from "./http.ts";
 import { cleanupAll, removeTempDir, tempDir } from "./processes.ts";
 import { failedRow, pending, printTable, seconds, type Row } from "./report.ts";
 import { benchSchema } from "./schema.ts";
+import { benchServerCpu } from "./server-cpu.ts";
 import { benchStartup } from "./startup.ts";
 import { benchStore } from "./store.ts";
 
@@ -33,12 +34,12 @@ const root = join(import.meta.dir, "..");
 const began = performance.now();
 const log = (line: string) => console.error(`[${seconds(performance.now() - began).padStart(6)}] ${line}`);
 
-// Nothing may keep the bench alive for ever: after 5 minutes, clean up and report what is known.
+// Nothing may keep the bench alive for ever: after 7 minutes, clean up and report what is known.
 const watchdog = setTimeout(() => {
   console.error("bench: time limit reached, cleaning up");
   cleanupAll();
   process.exit(0);
-}, 300_000);
+}, 420_000);
 watchdog.unref();
 
 const find = (rows: readonly Row[], prefix: string): Row | undefined => rows.find((r) => r.measure.startsWith(prefix));
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   const popPath = join(popDir, "population.db");
   let store: Awaited<ReturnType<typeof benchStore>>;
   let fhir: FhirResult = { rows: [], notes: [], read: null };
+  let cpu: { rows: Row[]; notes: string[] } = { rows: [], notes: [] };
   try {
     store = await benchStore(popPath, sizes.patients, sizes.samples, log).catch((e) => ({
       seedRows: [failedRow("seeding", e)], seedNotes: [] as string[], queryRows: [failedRow("store queries", e)], queryNotes: [] as string[], tasks: 0,
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
     if (store.tasks > 0) {
       fhir = await benchFhir(popPath, { samples: sizes.samples, patients: sizes.patients, tasks: store.tasks, people: sizes.people, systemSamples: sizes.systemSamples, httpMs: sizes.httpMs }, log)
         .catch((e) => ({ rows: [failedRow("FHIR server over HTTP (in-process sandbox)", e)], notes: [] as string[], read: { error: e } }));
+      cpu = await benchServerCpu(root, popPath, { seconds: quick ? 1 : 2, rounds: quick ? 1 : 3 }, log)
+        .catch((e) => ({ rows: [failedRow("server CPU per request (wrk)", e)], notes: [] as string[] }));
     } else {
       fhir.rows.push({ measure: "FHIR server over HTTP", value: "—", target: "", result: "not measured (no population database)" });
     }
@@ -83,6 +87,8 @@ async function main(): Promise<void> {
 
   const delivery = await benchDelivery(quick ? 2_000 : 10_000, log).catch((e) => ({ rows: [failedRow("log delivery to MedMij Beheer", e)], notes: [] as string[] }));
   printTable("9. Delivering the SD 4.5 lines to MedMij Beheer (issue 13), CPU of this process (info)", delivery.rows, delivery.notes);
+
+  printTable("10. Server CPU per request with wrk, against the floor and hello world (issue 16; measured on table 4's population)", cpu.rows, cpu.notes);
 
   const pick = (rows: readonly Row[], prefix: string, label: string): Row =>
     ({ ...(find(rows, prefix) ?? { value: "—", target: "", result: "not measured" }), measure: label });

@@ -76,7 +76,7 @@ export async function collectTokens(sandbox: SandboxUrls, o: ConsentFlowOptions 
 }
 
 /** A module's SMART token for a Task, through token exchange, /connect/authorize (PKCE) and /connect/token. */
-export async function moduleToken(sandbox: Sandbox, o: { task: string; dva?: string; scope?: string; bsn?: string; module?: string;
+export async function moduleToken(sandbox: SandboxUrls & { ctx: Pick<Sandbox["ctx"], "network"> }, o: { task: string; dva?: string; scope?: string; bsn?: string; module?: string;
   /** The SMART scopes the module asks for at /connect/authorize. */
   moduleScope?: string }) {
   const dva = o.dva ?? "zorgnet";

@@ -75,7 +75,8 @@ export class FhirStore {
       insertToken: db.query("INSERT INTO fhir_search_token (dva, type, id, param, system, value) VALUES (?, ?, ?, ?, ?, ?)"),
       deleteDates: db.query("DELETE FROM fhir_search_date WHERE dva = ? AND type = ? AND id = ?"),
       insertDate: db.query("INSERT INTO fhir_search_date (dva, type, id, param, start, end) VALUES (?, ?, ?, ?, ?, ?)"),
-      byPatient: db.query(`SELECT json, version_id, last_updated FROM fhir_resource
+      // INDEXED BY: without statistics SQLite would rather walk fhir_resource_updated for the ORDER BY (every resource of the type).
+      byPatient: db.query(`SELECT json, version_id, last_updated FROM fhir_resource INDEXED BY fhir_resource_patient
                            WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated, id`),
       count: db.query("SELECT count(*) AS n FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0"),
     };

@@ -1,0 +1,182 @@
+/**
+ * Issue 16: server CPU per request, measured the way the issue measured it — wrk from Debian (one
+ * thread, 16 connections) as a light client in its own process, and the server's own CPU time
+ * (utime + stime of its process from /proc over the run) divided by the requests it answered.
+ * Every sandbox row is judged against a floor measured in the same run: Bun's hello world, and
+ * bench/peers/floor-server.ts — Bun.serve + bun:sqlite reading the same Task by primary key from the
+ * same database file. The sandbox runs as its users run it (`bun src/main.ts --data <file>`).
+ *
+ * Rows: FHIR read with a PGO, a system and a module token; the PGO's Task collection; a selective
+ * system search; a page of a non-selective system search; a 304 revalidation; the token endpoint
+ * (client_credentials); a FHIR write (POST Task). Without wrk on PATH the table says so.
+ */
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import defaultNetwork from "../seed/network.ts";
+import { validateNetwork } from "../src/shared/network.ts";
+import { resolveNetwork } from "../src/shared/resolved-network.ts";
+import { bsnSequence } from "../src/shared/bsn.ts";
+import { collectTokens, moduleToken } from "../test/helpers/dva.ts";
+import { systemToken } from "../test/helpers/fhir.ts";
+import { COLLECTION_QUERY } from "./fhir.ts";
+import { freePort, startTimed, stopChild, type Child } from "./processes.ts";
+import { count, failedRow, type Row } from "./report.ts";
+
+export interface CpuOptions { seconds: number; rounds: number }
+
+/** One wrk run: what wrk counted, and what the server's process spent. */
+interface Run { rate: number; requests: number; cpuUs: number; p99: string; errors: number }
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux x86-64 and arm64 (getconf CLK_TCK)
+
+/** utime + stime of a process, in µs (/proc/<pid>/stat fields 14 and 15). */
+async function cpuOf(pid: number): Promise<number> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6;
+}
+
+interface Target { url: string; headers?: Record<string, string>; method?: string; body?: string; connections?: number }
+
+/**
+ * wrk against one target for `seconds`; loopback with the Host header (wrk's getaddrinfo knows no
+ * *.localhost subdomains, and the sandbox routes by Host). POSTs through a Lua script.
+ */
+async function wrk(target: Target, pid: number, seconds: number, scratch: string): Promise<Run> {
+  const url = new URL(target.url);
+  const host = url.host;
+  url.hostname = "127.0.0.1";
+  const args = ["-t1", `-c${target.connections ?? 16}`, `-d${seconds}s`, "--latency", "-H", `Host: ${host}`];
+  for (const [k, v] of Object.entries(target.headers ?? {})) args.push("-H", `${k}: ${v}`);
+  if (target.method && target.method !== "GET") {
+    const script = join(scratch, `${crypto.randomUUID()}.lua`);
+    writeFileSync(script, `wrk.method = ${JSON.stringify(target.method)}\nwrk.body = ${JSON.stringify(target.body ?? "")}\n`);
+    args.push("-s", script);
+  }
+  const before = await cpuOf(pid);
+  const proc = Bun.spawn(["wrk", ...args, url.href], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  const spent = (await cpuOf(pid)) - before;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+) timeout/.exec(out)?.[1] ?? 0);
+  return { rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), requests, cpuUs: requests ? spent / requests : Number.NaN,
+    p99: /\s99%\s+(\S+)/.exec(out)?.[1] ?? "—", errors };
+}
+
+/** Several runs of one target (after a one-second warm-up), the median by CPU per request. */
+async function measured(target: Target, pid: number, o: CpuOptions, scratch: string, rounds = o.rounds): Promise<Run> {
+  await wrk(target, pid, 1, scratch);
+  const runs: Run[] = [];
+  for (let i = 0; i < rounds; i++) runs.push(await wrk(target, pid, o.seconds, scratch));
+  return [...runs].sort((a, b) => a.cpuUs - b.cpuUs)[Math.floor(runs.length / 2)]!;
+}
+
+const us = (v: number) => Number.isFinite(v) ? `${v < 100 ? v.toFixed(1) : Math.round(v)} µs` : "—";
+
+export async function benchServerCpu(root: string, populationPath: string, o: CpuOptions, log: (line: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  if (!Bun.which("wrk")) {
+    return { rows: [{ measure: "server CPU per request (wrk)", value: "—", target: "", result: "not measured: no wrk on PATH (apt-get install -y wrk)" }], notes };
+  }
+  const scratch = mkdtempSync(join(tmpdir(), "medmij-bench-wrk-"));
+  const children: Child[] = [];
+  const start = async (cmd: (port: number) => string[]) => {
+    const port = freePort();
+    const { child } = await startTimed(cmd(port), root, port);
+    children.push(child);
+    return { port, pid: child.proc.pid };
+  };
+  try {
+    // What to ask for: a synthetic patient of De Linde (seed/population.ts: zorgaanbieder n mod those with a clinician, the n-th BSN), and its Tasks.
+    const resolved = resolveNetwork(validateNetwork(defaultNetwork), "localhost", 0);
+    const zas = resolved.zorgaanbieders.filter((z) => resolved.clinicians.some((c) => c.zorgaanbieder === z.name));
+    const n = zas.findIndex((z) => z.name === "delinde@medmij");
+    const bsns = bsnSequence(100_000_000);
+    let bsn = "";
+    for (let i = 0; i <= n; i++) bsn = bsns.next().value!;
+    const patient = `Patient/patient-synth-${n}`;
+    const db = new Database(populationPath, { readonly: true });
+    const patientTasks = db.query<{ id: string }, [string]>("SELECT id FROM fhir_resource WHERE dva = 'zorgnet' AND type = 'Task' AND patient = ? ORDER BY id").all(patient).map((r) => r.id);
+    db.close();
+    const task = { id: patientTasks[0]!, patient };
+    if (n < 0 || patientTasks.length === 0) throw new Error(`no Tasks of ${patient} at zorgnet in the population file`);
+
+    log("server CPU: hello world and the floor (children) …");
+    const hello = await start((port) => [process.execPath, join(root, "bench", "hello-server.ts"), String(port)]);
+    const floor = await start((port) => [process.execPath, join(root, "bench", "peers", "floor-server.ts"), String(port), populationPath]);
+    log("server CPU: the sandbox (child on the population file) and its tokens …");
+    const sandbox = await start((port) => [process.execPath, "src/main.ts", "--port", String(port), "--data", populationPath, "--quiet"]);
+    const urls = { url: (label = "") => `http://${label ? `${label}.` : ""}localhost:${sandbox.port}` };
+    const network = resolveNetwork(validateNetwork(defaultNetwork), "localhost", sandbox.port);
+    const fhirBase = `${urls.url("fhir.zorgnet")}/fhir`;
+    const pgo = await collectTokens(urls, { bsn, dva: "zorgnet", scope: "delinde" });
+    const system = await systemToken(urls, "his-delinde");
+    // A module token needs a Task of the module: try the patient's Tasks until the exchange takes one.
+    let module: string | null = null;
+    for (const id of patientTasks) {
+      try {
+        const t = await moduleToken({ ...urls, ctx: { network } }, { task: id, bsn, scope: "delinde" });
+        if (typeof t.module.access_token === "string") { module = t.module.access_token; break; }
+      } catch { /* not this module's Task */ }
+    }
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+    const collection = await fetch(`${fhirBase}/Task?${COLLECTION_QUERY}`, { headers: bearer(pgo.access_token) });
+    await collection.arrayBuffer();
+    const etag = collection.headers.get("etag") ?? "";
+    const written = await (await fetch(`${fhirBase}/Task/${task.id}`, { headers: bearer(system) })).json() as Record<string, unknown>;
+    const { id: _id, meta: _meta, ...newTask } = written;
+
+    const baseHello = await measured({ url: `http://localhost:${hello.port}/` }, hello.pid, o, scratch);
+    const baseFloor = await measured({ url: `http://localhost:${floor.port}/zorgnet/Task/${task.id}` }, floor.pid, o, scratch);
+    const judge = (label: string, run: Run, goal: string, ok: (r: Run) => boolean) => rows.push({
+      measure: label,
+      value: `${us(run.cpuUs)} CPU · ${(run.cpuUs / baseFloor.cpuUs).toFixed(1)}× floor · ${count(run.rate)} req/s · ${(run.rate / baseHello.rate).toFixed(2)}× hello · p99 ${run.p99}${run.errors ? ` · ${run.errors} errors` : ""}`,
+      target: goal, result: run.errors ? "failed (non-2xx answers)" : ok(run) ? "pass" : "OVER" });
+    rows.push({ measure: "Bun hello world (child)", value: `${us(baseHello.cpuUs)} CPU · ${count(baseHello.rate)} req/s · p99 ${baseHello.p99}`, target: "baseline", result: "info" });
+    rows.push({ measure: "floor: Bun.serve + bun:sqlite read by primary key (bench/peers)", value: `${us(baseFloor.cpuUs)} CPU · ${count(baseFloor.rate)} req/s · ${(baseFloor.rate / baseHello.rate).toFixed(2)}× hello · p99 ${baseFloor.p99}`, target: "floor", result: "info" });
+    const floorGoal = (factor: number) => (r: Run) => r.cpuUs <= factor * baseFloor.cpuUs;
+    const absolute = (limitUs: number) => (r: Run) => r.cpuUs <= limitUs;
+
+    log("server CPU: FHIR reads …");
+    const read = (token: string) => measured({ url: `${fhirBase}/Task/${task.id}`, headers: bearer(token) }, sandbox.pid, o, scratch);
+    judge("FHIR read GET /fhir/Task/<id>, PGO token", await read(pgo.access_token), "≤ 1.5× floor CPU", floorGoal(1.5));
+    judge("FHIR read, system token (client_credentials)", await read(system), "≤ 1.5× floor CPU", floorGoal(1.5));
+    if (module) judge("FHIR read, module token (SMART launch)", await read(module), "≤ 1.5× floor CPU", floorGoal(1.5));
+    else rows.push({ measure: "FHIR read, module token (SMART launch)", value: "—", target: "≤ 1.5× floor CPU", result: "not measured: no Task of the patient took a module launch" });
+
+    log("server CPU: searches …");
+    const one = { rounds: 1 };
+    judge("PGO Task collection (_tag, status:not, 2 _includes)", await measured({ url: `${fhirBase}/Task?${COLLECTION_QUERY}`, headers: bearer(pgo.access_token) }, sandbox.pid, o, scratch, one.rounds),
+      "≤ 400 µs CPU", absolute(400));
+    judge("304 revalidation of that collection (If-None-Match)", await measured({ url: `${fhirBase}/Task?${COLLECTION_QUERY}`, headers: { ...bearer(pgo.access_token), "If-None-Match": etag } }, sandbox.pid, o, scratch, one.rounds),
+      "≤ 200 µs CPU", absolute(200));
+    judge("selective system search Task?patient=<a patient>", await measured({ url: `${fhirBase}/Task?patient=${encodeURIComponent(patient)}`, headers: bearer(system) }, sandbox.pid, o, scratch, one.rounds),
+      "≤ 400 µs CPU", absolute(400));
+    judge("non-selective system search Task?status:not=completed&_count=10", await measured({ url: `${fhirBase}/Task?status:not=completed&_count=10`, headers: bearer(system), connections: 4 }, sandbox.pid, o, scratch, one.rounds),
+      "≤ 5 ms (flat in the DVA size)", absolute(5000));
+
+    log("server CPU: token endpoint and writes …");
+    const basic = `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}`;
+    const tokenRun = await measured({ url: `${urls.url("auth.zorgnet")}/token`, method: "POST", body: "grant_type=client_credentials&scope=system%2F*.*",
+      headers: { Authorization: basic, "Content-Type": "application/x-www-form-urlencoded" } }, sandbox.pid, o, scratch, one.rounds);
+    judge("token endpoint POST /token (client_credentials, ES256)", tokenRun, "≥ 3 800 req/s (1.5× oidc-provider on Bun)", (r) => r.rate >= 3800);
+    const writeRun = await measured({ url: `${fhirBase}/Task`, method: "POST", body: JSON.stringify(newTask),
+      headers: { ...bearer(system), "Content-Type": "application/fhir+json", Prefer: "return=minimal" } }, sandbox.pid, o, scratch, one.rounds);
+    judge("FHIR write POST /fhir/Task (system token, validated)", writeRun, "≥ 3 000/s · ≤ 300 µs CPU", (r) => r.rate >= 3000 && r.cpuUs <= 300);
+
+    notes.push(`wrk -t1 -c16 (-c4 for the non-selective search) -d${o.seconds}s --latency after 1 s of warm-up, loopback with the Host header; ${o.rounds} runs of hello, floor and the reads (median by CPU), 1 of the others`);
+    notes.push("CPU = utime + stime of the server process (/proc/<pid>/stat, all its threads) over the run ÷ the requests wrk counted: the figure the issue trusts on a noisy machine; req/s is wrk's");
+    notes.push(`floor = bench/peers/floor-server.ts: GET of the same Task by primary key from the same file, JSON as stored, no auth and no log; the sandbox = bun src/main.ts --data <population file> (${patientTasks.length} Tasks of ${task.patient})`);
+    notes.push("the write row POSTs the same Task body (a copy of a stored Task without id and meta) over and over: each is a new Task with its history, index rows and chain-log lines");
+  } catch (e) {
+    rows.push(failedRow("server CPU per request (wrk)", e));
+  } finally {
+    for (const child of children) await stopChild(child);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return { rows, notes };
+}
