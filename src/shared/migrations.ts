@@ -440,4 +440,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX fhir_search_date_start ON fhir_search_date (dva, type, param, start, id);
     `,
   },
+  {
+    version: 21,
+    name: "dva fhir: the history holds superseded versions only",
+    sql: `
+      -- Issue 16: the current version is the fhir_resource row; fhir_history keeps the versions it
+      -- superseded (vread and _history read both). A copy of every current version was 1.5 KB per Task.
+      DELETE FROM fhir_history WHERE EXISTS (SELECT 1 FROM fhir_resource r
+        WHERE r.dva = fhir_history.dva AND r.type = fhir_history.type AND r.id = fhir_history.id AND r.version_id = fhir_history.version_id);
+    `,
+  },
 ];

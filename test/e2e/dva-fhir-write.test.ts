@@ -67,6 +67,28 @@ describe("create, update, history (clinician system token)", () => {
     expect(hist.entry[0].resource.meta.versionId).toBe("2");
   });
 
+  test("the history stores superseded versions only (issue 16): vread and _history read the current row too, a created id is a UUID v7", async () => {
+    const created = await (await send("POST", "/Endpoint", { resourceType: "Endpoint", status: "active", address: "http://module.localhost/launch",
+      connectionType: { code: "hl7-fhir-rest" }, payloadType: [{ text: "any" }] })).json();
+    expect(created.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const rows = () => sandbox.ctx.db.query<{ v: number }, [string]>("SELECT version_id AS v FROM fhir_history WHERE type = 'Endpoint' AND id = ? ORDER BY 1").all(created.id).map((r) => r.v);
+    expect(rows()).toEqual([]);
+    const read = (path: string) => fetch(`${base()}/Endpoint/${created.id}${path}`, { headers: { authorization: `Bearer ${system}` } });
+    expect((await (await read("/_history/1")).json()).meta.versionId).toBe("1");
+    for (const name of ["v2", "v3"]) expect((await send("PUT", `/Endpoint/${created.id}`, { ...created, name })).status).toBe(200);
+    expect(rows()).toEqual([1, 2]);
+    for (const [v, name] of [["1", undefined], ["2", "v2"], ["3", "v3"]] as const) {
+      const res = await read(`/_history/${v}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("etag")).toBe(`W/"${v}"`);
+      expect((await res.json()).name).toBe(name);
+    }
+    expect((await read("/_history/4")).status).toBe(404);
+    const hist = await (await read("/_history")).json();
+    expect(hist.total).toBe(3);
+    expect(hist.entry.map((e: { resource: { meta: { versionId: string } } }) => e.resource.meta.versionId)).toEqual(["3", "2", "1"]);
+  });
+
   test.each([
     ["resourceType does not match the URL", "POST", "/Task", { resourceType: "Patient" }, 400, "invalid"],
     ["bad id", "PUT", "/Patient/bad%20id", { resourceType: "Patient", id: "bad id" }, 400, "invalid"],

@@ -50,6 +50,7 @@ export class FhirStore {
     raw: Statement<Row & { patient: string | null }, [string, string, string]>;
     version: Statement<Row, [string, string, string, number]>;
     history: Statement<Row, [string, string, string]>;
+    currentRow: Statement<Row & { deleted: number }, [string, string, string]>;
     upsert: Statement<unknown, [string, string, string, number, string, string | null, string]>;
     insertHistory: Statement<unknown, [string, string, string, number, string, string]>;
     deleteTokens: Statement<unknown, [string, string, string]>;
@@ -64,8 +65,12 @@ export class FhirStore {
     this.q = {
       current: db.query("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND id = ? AND deleted = 0"),
       raw: db.query("SELECT json, version_id, last_updated, patient FROM fhir_resource WHERE dva = ? AND type = ? AND id = ? AND deleted = 0"),
-      version: db.query("SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ? AND type = ? AND id = ? AND version_id = ?"),
-      history: db.query("SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ? AND type = ? AND id = ? ORDER BY version_id DESC"),
+      // fhir_history holds the superseded versions only; the current one is the fhir_resource row (issue 16: one copy, not two).
+      version: db.query(`SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ?1 AND type = ?2 AND id = ?3 AND version_id = ?4 AND deleted = 0
+                         UNION ALL SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ?1 AND type = ?2 AND id = ?3 AND version_id = ?4 LIMIT 1`),
+      history: db.query(`SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ?1 AND type = ?2 AND id = ?3 AND deleted = 0
+                         UNION ALL SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ?1 AND type = ?2 AND id = ?3 ORDER BY version_id DESC`),
+      currentRow: db.query("SELECT json, version_id, last_updated, deleted FROM fhir_resource WHERE dva = ? AND type = ? AND id = ?"),
       upsert: db.query(`INSERT INTO fhir_resource (dva, type, id, version_id, last_updated, patient, deleted, json)
                         VALUES (?, ?, ?, ?, ?, ?, 0, ?)
                         ON CONFLICT (dva, type, id) DO UPDATE SET version_id = excluded.version_id,
@@ -295,20 +300,23 @@ export class FhirStore {
   private write(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date }): StoredResource {
     writeGeneration++;
     if (input.resourceType === "Organization") organizationGeneration++;
-    const id = input.id ?? crypto.randomUUID();
+    // UUID v7 (RFC 9562): ordered by time, so a created resource lands at the end of every index on its id (one hot page) instead of a random page per index.
+    const id = input.id ?? Bun.randomUUIDv7();
     if (!ID_PATTERN.test(id)) throw new Error(`invalid resource id ${JSON.stringify(id)}`);
     const type = input.resourceType;
-    const current = this.q.current.get(dva, type, id);
+    const row = this.q.currentRow.get(dva, type, id);
+    const current = row && row.deleted === 0 ? row : null;
     if (opts.ifMatch !== undefined && current?.version_id !== opts.ifMatch) {
       throw new VersionConflictError(opts.ifMatch, current?.version_id ?? null);
     }
-    const versionId = (current?.version_id ?? this.latestVersion(dva, type, id)) + 1;
+    const versionId = (row?.version_id ?? this.latestVersion(dva, type, id)) + 1;
     const lastUpdated = (opts.now ?? new Date()).toISOString();
     const resource: Resource = { ...input, id, meta: { ...input.meta, versionId: String(versionId), lastUpdated } };
     const json = JSON.stringify(resource);
     const entries = indexEntries(resource);
+    // The version this one supersedes goes to the history; the new one is only the current row.
+    if (row) this.q.insertHistory.run(dva, type, id, row.version_id, row.last_updated, row.json);
     this.q.upsert.run(dva, type, id, versionId, lastUpdated, entries.patient, json);
-    this.q.insertHistory.run(dva, type, id, versionId, lastUpdated, json);
     this.writeIndex(dva, type, id, entries);
     return { resource, versionId, lastUpdated };
   }
