@@ -12,6 +12,7 @@ import { ChainLog } from "./shared/chain-log.ts";
 import type { SandboxContext } from "./shared/context.ts";
 import { Csrf } from "./shared/csrf.ts";
 import { ExchangeLog } from "./shared/exchange-log.ts";
+import { startExpiryPruning } from "./shared/expiry.ts";
 import { Tickets } from "./shared/tickets.ts";
 import { FhirStore } from "./dva/fhir/store.ts";
 import { randomToken, sha256 } from "./shared/crypto.ts";
@@ -193,6 +194,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   // SD 4.5.1: the PGO and the DVAs deliver their lines to MedMij Beheer, as real participants do.
   const logDelivery = startLogDelivery(network, chain, db);
   exchanges.startPruning();
+  const expiry = startExpiryPruning(db);
   // A large file is checked after start, in a worker: its findings are a warning, not a refusal.
   // Reading every page of a large file costs seconds of disk and a core, so it is read only after a
   // run that did not stop cleanly (a kill -9, a crash: `clean_stop` stayed "0") or when it was found
@@ -223,6 +225,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       await logDelivery.stop();
       await server.stop(true);
       check?.stop();
+      expiry.stop();
       chain.stop();
       exchanges.stop();
       if (config.dataPath !== ":memory:") setMeta("clean_stop", "1");

@@ -90,6 +90,11 @@ export class BeheerStore {
   private readonly insertDelivery;
   private readonly insertLine;
   private readonly setRange;
+  /**
+   * Per participant, what totals() answers: read once, then kept up to date by saveDelivery and
+   * prune (issue 16: a GROUP BY over every delivery on each poll of the overview grew with the log).
+   */
+  private totalsCache: Map<string, ParticipantTotals> | null = null;
 
   constructor(private readonly db: Database, private readonly retention: ChainRetention) {
     this.insertDelivery = db.query<{ seq: number }, (string | number)[]>(
@@ -120,6 +125,12 @@ export class BeheerStore {
       this.setRange.run(first, last, d);
       return d;
     })();
+    if (this.totalsCache) {
+      const t = this.totalsCache.get(deelnemer) ?? { deelnemer, aanleveringen: 0, ok: 0, regels: 0, functioneleFouten: 0, laatste: null };
+      const received = localDateTime(new Date(now), true);
+      this.totalsCache.set(deelnemer, { ...t, aanleveringen: t.aanleveringen + 1, ok: t.ok + (checked.technischOk ? 1 : 0), regels: t.regels + checked.lines.length,
+        functioneleFouten: t.functioneleFouten + functional, laatste: t.laatste === null || received > t.laatste ? received : t.laatste });
+    }
     this.prune(now, Math.max(PRUNE_BATCH, 2 * checked.lines.length));
     return this.delivery(id)!;
   }
@@ -159,6 +170,14 @@ export class BeheerStore {
     if (timed) { where.push("r.at_ms >= ? AND r.at_ms < ?"); args.push(f.fromMs ?? -8.64e15, f.toMs ?? 8.64e15); }
     if (f.valid !== undefined) { where.push("r.functionele_fout = ?"); args.push(f.valid ? 0 : 1); }
     args.push(f.count);
+    if (!timed && !f.delivery) {
+      // In delivery order: the participant's deliveries in order (beheer_aanlevering_deelnemer), each
+      // one range of lines — stops at `count` lines instead of sorting all of the participant's (issue 16).
+      return this.db.query<LineRow, (string | number)[]>(
+        `SELECT ${LINE_COLUMNS} FROM beheer_aanlevering a JOIN beheer_regel r NOT INDEXED ON r.seq BETWEEN a.eerste_regel AND a.laatste_regel
+          WHERE a.deelnemer = ? AND ${where.join(" AND ")} ORDER BY a.seq, r.seq LIMIT ?`,
+      ).all(deelnemer, ...args).map(lineOf);
+    }
     return this.db.query<LineRow, (string | number)[]>(
       `SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE ${where.join(" AND ")} ORDER BY ${timed ? "r.at_ms, r.seq" : "r.seq"} LIMIT ?`,
     ).all(...args).map(lineOf);
@@ -197,18 +216,38 @@ export class BeheerStore {
 
   /** Per participant that ever delivered (within the retention): deliveries, how many OK, lines, functional errors, the last. */
   totals(): ParticipantTotals[] {
-    return this.db.query<ParticipantTotals, []>(
+    this.totalsCache ??= new Map(this.db.query<ParticipantTotals, []>(
       `SELECT deelnemer, count(*) AS aanleveringen, sum(technisch_ok) AS ok, sum(regels) AS regels, sum(functionele_fouten) AS functioneleFouten,
               max(ontvangen) AS laatste FROM beheer_aanlevering GROUP BY deelnemer`,
-    ).all();
+    ).all().map((t) => [t.deelnemer, t]));
+    return [...this.totalsCache.values()].map((t) => ({ ...t }));
+  }
+
+  /**
+   * The first delivery received at or after `ms` (deliveries are numbered in the order they
+   * arrive): a binary search on the primary key, whatever the number of deliveries.
+   */
+  private firstDeliveryAtOrAfter(ms: number): number {
+    const bounds = this.db.query<{ low: number | null; high: number | null }, []>("SELECT min(seq) AS low, max(seq) AS high FROM beheer_aanlevering").get();
+    if (!bounds || bounds.low === null || bounds.high === null) return 0;
+    const at = this.db.query<{ seq: number; ms: number }, [number]>("SELECT seq, ontvangen_ms AS ms FROM beheer_aanlevering WHERE seq >= ? ORDER BY seq LIMIT 1");
+    let low = bounds.low;
+    let high = bounds.high + 1;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      const row = at.get(mid);
+      if (!row) { high = mid; continue; }
+      if (row.ms < ms) low = row.seq + 1; else high = mid;
+    }
+    return low;
   }
 
   /** A participant's deliveries since `sinceMs` counted per `bucketMs`: [bucket index, OK, niet OK]. */
   deliveriesPerBucket(deelnemer: string, sinceMs: number, bucketMs: number): { bucket: number; ok: number; nietOk: number }[] {
-    return this.db.query<{ bucket: number; ok: number; nietOk: number }, [number, number, string, number]>(
+    return this.db.query<{ bucket: number; ok: number; nietOk: number }, [number, number, string, number, number]>(
       `SELECT (ontvangen_ms - ?) / ? AS bucket, sum(technisch_ok) AS ok, count(*) - sum(technisch_ok) AS nietOk
-         FROM beheer_aanlevering WHERE deelnemer = ? AND ontvangen_ms >= ? GROUP BY bucket ORDER BY bucket`,
-    ).all(sinceMs, bucketMs, deelnemer, sinceMs);
+         FROM beheer_aanlevering WHERE deelnemer = ? AND seq >= ? AND ontvangen_ms >= ? GROUP BY bucket ORDER BY bucket`,
+    ).all(sinceMs, bucketMs, deelnemer, this.firstDeliveryAtOrAfter(sinceMs), sinceMs);
   }
 
   /** A participant's newest lines with a functional error (of one event type, if given). */
@@ -241,9 +280,17 @@ export class BeheerStore {
       // Lines of deliveries that went in an earlier batch.
       || (ends.firstLinesDelivery !== null && (ends.firstDelivery === null || ends.firstLinesDelivery < ends.firstDelivery));
     if (!due) return 0;
-    const deliveries = this.db.query<unknown, [number, number, number]>(
-      `DELETE FROM beheer_aanlevering WHERE seq IN (SELECT seq FROM beheer_aanlevering ORDER BY seq LIMIT ?) AND (seq <= ? OR ontvangen_ms < ?)`,
-    ).run(batch, keepLines > 0 ? newestDelivery - keepLines : 0, cutoff).changes;
+    const gone = this.db.query<{ deelnemer: string; ok: number; regels: number; fouten: number }, [number, number, number]>(
+      `DELETE FROM beheer_aanlevering WHERE seq IN (SELECT seq FROM beheer_aanlevering ORDER BY seq LIMIT ?) AND (seq <= ? OR ontvangen_ms < ?)
+       RETURNING deelnemer, technisch_ok AS ok, regels, functionele_fouten AS fouten`,
+    ).all(batch, keepLines > 0 ? newestDelivery - keepLines : 0, cutoff);
+    const deliveries = gone.length;
+    for (const g of gone) {
+      const t = this.totalsCache?.get(g.deelnemer);
+      if (!t) continue;
+      if (t.aanleveringen <= 1) { this.totalsCache!.delete(g.deelnemer); continue; }
+      this.totalsCache!.set(g.deelnemer, { ...t, aanleveringen: t.aanleveringen - 1, ok: t.ok - g.ok, regels: t.regels - g.regels, functioneleFouten: t.functioneleFouten - g.fouten });
+    }
     const lines = this.db.query<unknown, [number, number]>(
       `DELETE FROM beheer_regel WHERE seq IN (SELECT seq FROM beheer_regel ORDER BY seq LIMIT ?)
           AND (seq <= ? OR aanlevering < (SELECT coalesce(min(seq), 9007199254740991) FROM beheer_aanlevering))`,

@@ -119,8 +119,14 @@ export interface TraceListFilter {
 export const JOURNEY_EVENTS = ["send_authorization_request", "receive_authorization_request", "send_smart_launch_request", "receive_smart_launch_request_error",
   "receive_authorize_request", "receive_redirect_to_pgo_request"] as const;
 const JOURNEY_SQL = JOURNEY_EVENTS.map((t) => `'${t}'`).join(", ");
-/** Lines a trace-list page looks back through at most; the next page goes on below them. */
+/** Matching lines a trace-list page looks back through at most; the next page goes on below them. */
 const LIST_WINDOW = 5_000;
+/**
+ * Issue 16, no request may hold the others up: `listSpan` lines (matching or not) a trace-list page
+ * looks through at most (one range, ~10 ms); `sessionSpan` the newest lines a session search looks
+ * through. An object, so that a test can make them small.
+ */
+export const chainLogTuning = { listSpan: 50_000, sessionSpan: 100_000 };
 
 interface SummaryRow { traceId: string; first: string; last: string; lines: number; locations: string; types: string; errors: number; lastSeq: number }
 const summaryOf = (r: SummaryRow): TraceSummary => ({ ...r, locations: r.locations.split(","), types: r.types.split(",") });
@@ -233,8 +239,11 @@ export class ChainLog {
   /** What the cockpit shows: how much is kept, since when, the limits, and what was dropped. */
   stats(): ChainLogStats {
     this.flush();
+    // Lines are numbered in a row and pruned from the oldest: the span of the numbers is the count
+    // (two primary-key lookups; a count(*) read the whole table). Lines lost to a full disk leave gaps, counted as dropped.
     const row = this.db.query<{ lines: number; since: string | null }, []>(
-      "SELECT count(*) AS lines, (SELECT datetime FROM chain_log ORDER BY seq LIMIT 1) AS since FROM chain_log",
+      `SELECT coalesce((SELECT max(seq) FROM chain_log) - (SELECT min(seq) FROM chain_log) + 1, 0) AS lines,
+              (SELECT datetime FROM chain_log ORDER BY seq LIMIT 1) AS since`,
     ).get();
     return { lines: row?.lines ?? 0, since: row?.since ?? null, retention: { ...this.retention }, dropped: this.dropped };
   }
@@ -265,6 +274,26 @@ export class ChainLog {
     return stored;
   }
 
+  /**
+   * The first line written at or after this instant (to the second, so clock jitter within a second
+   * is no matter): about twenty primary-key lookups, whatever the size of the log.
+   */
+  private firstSeqAtOrAfter(datetime: string): number {
+    const target = Date.parse(datetime);
+    const bounds = this.db.query<{ low: number | null; high: number | null }, []>("SELECT min(seq) AS low, max(seq) AS high FROM chain_log").get();
+    if (!bounds || bounds.low === null || bounds.high === null || Number.isNaN(target)) return 0;
+    const at = this.db.query<{ seq: number; datetime: string }, [number]>("SELECT seq, datetime FROM chain_log WHERE seq >= ? ORDER BY seq LIMIT 1");
+    let low = bounds.low;
+    let high = bounds.high + 1;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      const row = at.get(mid);
+      if (!row) { high = mid; continue; }
+      if (Date.parse(row.datetime) < target - 1000) low = row.seq + 1; else high = mid;
+    }
+    return low;
+  }
+
   /** Lines in write order; `since` is a sequence number (exclusive) or an xs:dateTime (exclusive). */
   query(filter: { traceId?: string; since?: string; limit?: number } = {}): StoredChainLine[] {
     this.flush();
@@ -273,7 +302,12 @@ export class ChainLog {
     if (filter.traceId) { where.push("trace_id = ?"); args.push(filter.traceId); }
     if (filter.since) {
       if (/^\d+$/.test(filter.since)) { where.push("seq > ?"); args.push(Number(filter.since)); }
-      else { where.push("julianday(datetime) > julianday(?)"); args.push(filter.since); }
+      else {
+        // Lines are written in time order: start at the first line of that second (a binary search on
+        // the primary key), not with a scan of the whole table; the exact comparison does the rest.
+        where.push("seq >= ?", "julianday(datetime) > julianday(?)");
+        args.push(this.firstSeqAtOrAfter(filter.since), filter.since);
+      }
     }
     args.push(Math.min(Math.max(filter.limit ?? 1000, 1), 10_000));
     const rows = this.db.query<{ seq: number; line: string }, (string | number)[]>(
@@ -283,39 +317,26 @@ export class ChainLog {
   }
 
   /**
-   * Most recent traces with their first event, for the cockpit: the traces of the last
-   * RECENT_WINDOW lines, each counted in full through the trace index — a GROUP BY over the whole
-   * table took 0.4 s at the default retention of 500 000 lines.
-   */
-  recentTraces(limit = 20): { traceId: string; first: string; last: string; lines: number; locations: string }[] {
-    this.flush();
-    return this.db.query<{ traceId: string; first: string; last: string; lines: number; locations: string }, [number, number]>(
-      `WITH recent AS (
-         SELECT trace_id, max(seq) AS last_seq FROM (SELECT trace_id, seq FROM chain_log ORDER BY seq DESC LIMIT ?)
-          GROUP BY trace_id ORDER BY last_seq DESC LIMIT ?)
-       SELECT r.trace_id AS traceId, min(c.datetime) AS first, max(c.datetime) AS last, count(*) AS lines,
-              group_concat(DISTINCT c.location) AS locations
-         FROM recent r JOIN chain_log c ON c.trace_id = r.trace_id
-        GROUP BY r.trace_id ORDER BY max(r.last_seq) DESC`,
-    ).all(RECENT_WINDOW, limit);
-  }
-
-  /**
    * The lines these actors (host names) wrote after sequence number `after`, oldest first, as
    * stored (JSON text): what a participant delivers to MedMij Beheer (issue 13, SD 4.5.1). One
    * range on the primary key, at most `limit` lines (1–10 000). `upTo` is the sequence number
    * through which it looked — the last line when the limit was reached, else the newest line of
-   * any actor — so the next call starts there and never scans other actors' lines twice.
+   * any actor — so the next call starts there and never scans other actors' lines twice; `done`
+   * when it reached the newest line.
    */
-  linesAfter(after: number, locations: readonly string[], limit: number): { lines: { seq: number; line: string }[]; upTo: number } {
+  linesAfter(after: number, locations: readonly string[], limit: number): { lines: { seq: number; line: string }[]; upTo: number; done: boolean } {
     this.flush();
     const newest = this.nextSeq - 1;
     const max = Math.min(Math.max(Math.trunc(limit), 1), 10_000);
-    if (locations.length === 0) return { lines: [], upTo: Math.max(after, newest) };
+    if (locations.length === 0) return { lines: [], upTo: Math.max(after, newest), done: true };
+    // At most chainLogTuning.listSpan lines are looked through (one primary-key range): a participant
+    // that wrote little, or a first delivery over a long log, moves on a span per call (issue 16).
+    const end = Math.min(newest, after + chainLogTuning.listSpan);
     const lines = this.db.query<{ seq: number; line: string }, (string | number)[]>(
-      `SELECT seq, line FROM chain_log WHERE seq > ? AND location IN (${locations.map(() => "?").join(", ")}) ORDER BY seq LIMIT ?`,
-    ).all(after, ...locations, max);
-    return { lines, upTo: lines.length === max ? lines.at(-1)!.seq : Math.max(after, newest) };
+      `SELECT seq, line FROM chain_log WHERE seq > ? AND seq <= ? AND location IN (${locations.map(() => "?").join(", ")}) ORDER BY seq LIMIT ?`,
+    ).all(after, end, ...locations, max);
+    const upTo = lines.length === max ? lines.at(-1)!.seq : Math.max(after, end);
+    return { lines, upTo, done: upTo >= newest };
   }
 
   /** Does any line carry this trace id? (The cockpit's search: a Trace ID pasted from an error page.) */
@@ -335,14 +356,21 @@ export class ChainLog {
     const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 30), 1), 100);
     const before = filter.before !== undefined && Number.isFinite(filter.before) ? filter.before : Number.MAX_SAFE_INTEGER;
     const kind = filter.kind ?? "all";
-    const where = ["seq < ?"];
-    const args: (string | number)[] = [before];
+    // At most chainLogTuning.listSpan lines below `before` are looked through (one primary-key range), matching or
+    // not: a filter on a rare actor or type must not read the whole log (issue 16).
+    const oldest = this.db.query<{ low: number | null }, []>("SELECT min(seq) AS low FROM chain_log").get()?.low ?? null;
+    const newest = Math.min(before - 1, this.nextSeq - 1);
+    if (oldest === null || newest < oldest) return { traces: [], next: null };
+    const floor = Math.max(oldest, newest - chainLogTuning.listSpan + 1);
+    const where = ["seq < ?", "seq >= ?"];
+    const args: (string | number)[] = [before, floor];
     if (filter.location) { where.push("location = ?"); args.push(filter.location); }
     if (filter.type) { where.push("type = ?"); args.push(filter.type); }
     const window = this.db.query<{ n: number; low: number | null }, (string | number)[]>(
       `SELECT count(*) AS n, min(seq) AS low FROM (SELECT seq FROM chain_log WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?)`,
     ).get(...args, LIST_WINDOW);
-    if (!window || window.low === null) return { traces: [], next: null };
+    // Nothing matched in this span: the next page looks further back, below it.
+    if (!window || window.low === null) return { traces: [], next: floor > oldest ? floor : null };
     const rows = this.db.query<SummaryRow, (string | number)[]>(
       `WITH candidates AS (SELECT DISTINCT trace_id FROM chain_log WHERE ${where.join(" AND ")} AND seq >= ?)
        SELECT ${SUMMARY_COLUMNS}
@@ -352,22 +380,23 @@ export class ChainLog {
         ORDER BY max(c.seq) DESC LIMIT ?`,
     ).all(...args, window.low, before, kind, kind, limit + 1);
     const page = rows.slice(0, limit).map(summaryOf);
-    const next = rows.length > limit ? page.at(-1)!.lastSeq : window.n >= LIST_WINDOW ? window.low : null;
+    const next = rows.length > limit ? page.at(-1)!.lastSeq : window.n >= LIST_WINDOW ? window.low : floor > oldest ? floor : null;
     return { traces: page, next };
   }
 
   /**
-   * The traces whose lines carry this session id (SD 4.5 `event.session_id`), newest first. The
-   * column has no index (a search by hand, not a hot path): a scan, ~0.1 s at 500 000 lines.
+   * The traces whose lines carry this session id (SD 4.5 `event.session_id`), newest first, among
+   * the newest chainLogTuning.sessionSpan lines. The column has no index (a search by hand, not a hot path, and
+   * an index would cost every line written): one primary-key range, bounded like every request.
    */
   tracesOfSession(sessionId: string, limit = 100): TraceSummary[] {
     this.flush();
-    return this.db.query<SummaryRow, [string, number]>(
-      `WITH candidates AS (SELECT trace_id FROM chain_log WHERE session_id = ? GROUP BY trace_id ORDER BY max(seq) DESC LIMIT ?)
+    return this.db.query<SummaryRow, [number, string, number]>(
+      `WITH candidates AS (SELECT trace_id FROM chain_log WHERE seq > ? AND session_id = ? GROUP BY trace_id ORDER BY max(seq) DESC LIMIT ?)
        SELECT ${SUMMARY_COLUMNS}
          FROM candidates r JOIN chain_log c ON c.trace_id = r.trace_id
         GROUP BY c.trace_id ORDER BY max(c.seq) DESC`,
-    ).all(sessionId, limit).map(summaryOf);
+    ).all(this.nextSeq - 1 - chainLogTuning.sessionSpan, sessionId, limit).map(summaryOf);
   }
 
   /** The actors and event types in the newest lines, for the cockpit's filters. */

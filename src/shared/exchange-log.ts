@@ -320,14 +320,14 @@ export class ExchangeLog {
     while (this.reading.size) await Promise.all(this.reading);
   }
 
-  /** A trace's exchanges in the order they arrived. */
-  ofTrace(traceId: string): Exchange[] {
+  /** A trace's exchanges in the order they arrived, the first `limit` (a runaway trace is bounded like every read). */
+  ofTrace(traceId: string, limit = 10_000): Exchange[] {
     this.flush();
-    return this.db.query<{ exchange: string }, [string, string]>(
+    return this.db.query<{ exchange: string }, [string, string, number]>(
       `SELECT exchange, started_ms, seq FROM exchange_log WHERE trace_id = ?
        UNION ALL SELECT exchange, started_ms, seq FROM exchange_log WHERE also_trace_id = ?
-       ORDER BY started_ms, seq`,
-    ).all(traceId, traceId).map((r) => JSON.parse(r.exchange) as Exchange);
+       ORDER BY started_ms, seq LIMIT ?`,
+    ).all(traceId, traceId, limit).map((r) => JSON.parse(r.exchange) as Exchange);
   }
 
   hasTrace(traceId: string): boolean {

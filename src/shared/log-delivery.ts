@@ -23,7 +23,8 @@ export const DELIVERY_BATCH_LINES = 5_000;
  */
 const BATCHES_PER_TICK = 2;
 
-export interface DeliveryOutcome { delivered: number; deliveries: number; failed: string | null }
+/** `caughtUp`: the run reached the newest line (a run looks through a bounded span of the log per batch). */
+export interface DeliveryOutcome { delivered: number; deliveries: number; failed: string | null; caughtUp: boolean }
 
 export class LogDeliverer {
   private cursor: number;
@@ -56,7 +57,7 @@ export class LogDeliverer {
   }
 
   private async run(timeoutMs: number, batches: number): Promise<DeliveryOutcome> {
-    const outcome: DeliveryOutcome = { delivered: 0, deliveries: 0, failed: null };
+    const outcome: DeliveryOutcome = { delivered: 0, deliveries: 0, failed: null, caughtUp: false };
     try {
       await this.batches(outcome, timeoutMs, batches);
     } catch (e) {
@@ -69,8 +70,12 @@ export class LogDeliverer {
 
   private async batches(outcome: DeliveryOutcome, timeoutMs: number, batches: number): Promise<void> {
     for (let i = 0; i < batches; i++) {
-      const { lines, upTo } = this.chain.linesAfter(this.cursor, this.participant.internalHosts, this.batch);
-      if (lines.length === 0) { this.advance(upTo); break; }
+      const { lines, upTo, done } = this.chain.linesAfter(this.cursor, this.participant.internalHosts, this.batch);
+      if (lines.length === 0) {
+        this.advance(upTo);
+        if (done) { outcome.caughtUp = true; break; }
+        continue;
+      }
       const status = await this.post(lines.map((l) => l.line).join("\n") + "\n", timeoutMs);
       if (status === 413 && this.batch > 1) { this.batch = Math.max(1, Math.floor(this.batch / 2)); i--; continue; }
       if (typeof status === "string" || status < 200 || status >= 300) {
@@ -80,7 +85,7 @@ export class LogDeliverer {
       this.advance(lines.length === this.batch ? lines.at(-1)!.seq : upTo);
       outcome.delivered += lines.length;
       outcome.deliveries++;
-      if (lines.length < this.batch) break;
+      if (lines.length < this.batch && done) { outcome.caughtUp = true; break; }
     }
   }
 
@@ -137,7 +142,7 @@ export function startLogDelivery(network: ResolvedNetwork, chain: ChainLog, db: 
     await Promise.all(deliverers.map(async (d) => {
       for (let i = 0; i < 100; i++) {
         const outcome = await d.deliver(timeoutMs, 10);
-        if (outcome.failed || outcome.deliveries < 10) break;
+        if (outcome.failed || outcome.caughtUp) break;
       }
     }));
   };

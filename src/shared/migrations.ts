@@ -450,4 +450,26 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE r.dva = fhir_history.dva AND r.type = fhir_history.type AND r.id = fhir_history.id AND r.version_id = fhir_history.version_id);
     `,
   },
+  {
+    version: 22,
+    name: "expiry: indexes to find and prune what expired, and to revoke without a scan",
+    sql: `
+      -- Issue 16: no request may hold the others up. Expired sessions, requests, codes and tokens are
+      -- pruned in small batches (shared/expiry.ts), found by expiry; revocation and step-up find their
+      -- rows by index instead of reading every token.
+      CREATE INDEX dva_access_token_expiry ON dva_access_token (expires_at);
+      CREATE INDEX dva_access_token_consent ON dva_access_token (consent_id) WHERE consent_id IS NOT NULL;
+      CREATE INDEX dva_grant_expiry ON dva_grant (expires_at);
+      CREATE INDEX dva_grant_issued_by ON dva_grant (json_extract(data, '$.issuedBy')) WHERE kind = 'refresh';
+      CREATE INDEX dva_session_person ON dva_session (dva, bsn, digid_login_at);
+      CREATE INDEX dva_session_expiry ON dva_session (expires_at);
+      CREATE INDEX dva_auth_request_expiry ON dva_auth_request (expires_at);
+      CREATE INDEX dva_launch_authorization_expiry ON dva_launch_authorization (expires_at);
+      CREATE INDEX dva_used_assertion_expiry ON dva_used_assertion (expires_at);
+      CREATE INDEX sandbox_used_ticket_expiry ON sandbox_used_ticket (expires_at);
+      CREATE INDEX pgo_session_expiry ON pgo_session (expires_at);
+      CREATE INDEX module_session_expiry ON module_session (expires_at);
+      CREATE INDEX xis_session_expiry ON xis_session (expires_at);
+    `,
+  },
 ];

@@ -1,4 +1,4 @@
-import type { ChainLogStats, StoredChainLine, TraceSummary } from "../../src/shared/chain-log.ts";
+import { chainLogTuning, type ChainLogStats, type StoredChainLine, type TraceSummary } from "../../src/shared/chain-log.ts";
 import { Layout } from "../layout.tsx";
 import { themes } from "../theme.ts";
 
@@ -233,7 +233,7 @@ function SearchResult({ search, lanes }: { search: LogsSearch; lanes: readonly L
   }
   return (
     <div class="error" role="status">
-      <p>Geen trace en geen sessie gevonden voor <code safe>{search.value}</code>.</p>
+      <p>Geen trace en geen sessie gevonden voor <code safe>{search.value}</code> (een sessie zoekt de cockpit in de nieuwste {chainLogTuning.sessionSpan.toLocaleString("nl-NL")} regels).</p>
       <p>Een Trace ID staat hier zolang de regels bewaard worden (zie hierboven). Een Session ID vindt u alleen als de actor
         die hem toonde zijn logregels met die <code>session_id</code> schrijft; de PGO en de DVA's van de sandbox schrijven
         hun regels zonder session_id. Zoek dan op de Trace ID van dezelfde foutpagina.</p>
@@ -267,7 +267,9 @@ export function LogsPage(p: LogsPageProps): JSX.Element {
       {p.search ? <SearchResult search={p.search} lanes={p.lanes} /> : ""}
       <h2>{filter.voor !== null ? `${heading} (oudere)` : heading}</h2>
       {list.traces.length === 0
-        ? <p class="hint">{filter.actor || filter.type || filter.voor !== null ? "Geen traces die hierbij passen." : "Nog geen verkeer gelogd. Doorloop een patiëntreis en kom terug."}</p>
+        ? <p class="hint">{filter.actor || filter.type || filter.voor !== null
+          ? list.next !== null ? "Geen traces die hierbij passen in dit stuk van de log; Oudere traces kijkt verder terug." : "Geen traces die hierbij passen."
+          : "Nog geen verkeer gelogd. Doorloop een patiëntreis en kom terug."}</p>
         : <TraceTable traces={list.traces} lanes={p.lanes} caption="Nieuwste eerst; de link opent de trace als tijdlijn over de actoren." />}
       <nav aria-label="Pagina's" class="actions">
         {filter.voor !== null ? <a href={queryOf(filter, { voor: null })}>Nieuwste</a> : ""}

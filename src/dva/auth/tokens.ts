@@ -40,7 +40,8 @@ export async function signIdToken(key: SigningKey, p: { issuer: string; clientId
 export async function signAccessToken(key: SigningKey, p: { issuer: string; audience: string; claims: AccessTokenClaims; now: number; ttlSeconds?: number }) {
   const iat = Math.floor(p.now / 1000);
   const exp = iat + (p.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS);
-  const jti = crypto.randomUUID();
+  // UUID v7: ordered by time, so the dva_access_token rows land at the end of their primary key (issue 16).
+  const jti = Bun.randomUUIDv7();
   const { sub, ...rest } = p.claims;
   const token = await new SignJWT({ ...rest })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: "at+jwt" })

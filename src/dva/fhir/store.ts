@@ -301,15 +301,16 @@ export class FhirStore {
     writeGeneration++;
     if (input.resourceType === "Organization") organizationGeneration++;
     // UUID v7 (RFC 9562): ordered by time, so a created resource lands at the end of every index on its id (one hot page) instead of a random page per index.
+    const generated = input.id === undefined;
     const id = input.id ?? Bun.randomUUIDv7();
     if (!ID_PATTERN.test(id)) throw new Error(`invalid resource id ${JSON.stringify(id)}`);
     const type = input.resourceType;
-    const row = this.q.currentRow.get(dva, type, id);
+    const row = generated ? null : this.q.currentRow.get(dva, type, id);
     const current = row && row.deleted === 0 ? row : null;
     if (opts.ifMatch !== undefined && current?.version_id !== opts.ifMatch) {
       throw new VersionConflictError(opts.ifMatch, current?.version_id ?? null);
     }
-    const versionId = (row?.version_id ?? this.latestVersion(dva, type, id)) + 1;
+    const versionId = (row?.version_id ?? (generated ? 0 : this.latestVersion(dva, type, id))) + 1;
     const lastUpdated = (opts.now ?? new Date()).toISOString();
     const resource: Resource = { ...input, id, meta: { ...input.meta, versionId: String(versionId), lastUpdated } };
     const json = JSON.stringify(resource);

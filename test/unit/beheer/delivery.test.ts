@@ -83,4 +83,31 @@ describe("the store keeps lines like the chain log", () => {
     expect(lines()).toBe(5);
     expect(store.deliveriesOf("pgo.localhost").length).toBe(2);
   });
+
+  test("bounded reads (issue 16): totals kept in step with deliveries and pruning, lines in delivery order per delivery range, buckets by arrival", () => {
+    const db = openDatabase(":memory:");
+    const store = new BeheerStore(db, { keepLines: 0, keepHours: 1 });
+    const other: Participant = { ...pgo, username: "other.localhost", hosts: ["other.localhost"], origin: "http://other.localhost" };
+    const bad = JSON.stringify(line("send_token_request"));
+    const now = Date.now();
+    const fromScratch = () => db.query<{ deelnemer: string; n: number; ok: number; regels: number; fouten: number }, []>(
+      "SELECT deelnemer, count(*) AS n, sum(technisch_ok) AS ok, sum(regels) AS regels, sum(functionele_fouten) AS fouten FROM beheer_aanlevering GROUP BY deelnemer ORDER BY deelnemer").all();
+    const totals = () => store.totals().sort((a, b) => a.deelnemer.localeCompare(b.deelnemer)).map((t) => ({ deelnemer: t.deelnemer, n: t.aanleveringen, ok: t.ok, regels: t.regels, fouten: t.functioneleFouten }));
+    expect(totals()).toEqual([]);
+    store.saveDelivery("pgo.localhost", checkDelivery(`${JSON.stringify(tokenResponse)}\n${bad}`, pgo), now - 2 * 3_600_000);
+    for (let i = 0; i < 3; i++) store.saveDelivery(i === 1 ? "other.localhost" : "pgo.localhost",
+      checkDelivery(Array.from({ length: 2 }, () => JSON.stringify({ ...tokenResponse, event: { ...tokenResponse.event, location: i === 1 ? "other.localhost" : "pgo.localhost" } })).join("\n"), i === 1 ? other : pgo), now - i);
+    expect(totals()).toEqual(fromScratch()); // the old delivery was pruned by keepHours, and subtracted
+    expect(totals().find((t) => t.deelnemer === "pgo.localhost")!.n).toBe(2);
+    // Lines of one participant in delivery order: both of its deliveries, never the other's.
+    const lines = store.linesOf("pgo.localhost", { count: 10 });
+    expect(lines.length).toBe(4);
+    expect(lines.every((l) => l.deelnemer === "pgo.localhost")).toBe(true);
+    expect(lines.map((l) => l.seq)).toEqual([...lines.map((l) => l.seq)].sort((a, b) => a - b));
+    expect(store.linesOf("pgo.localhost", { count: 3 }).length).toBe(3);
+    expect(store.linesOf("pgo.localhost", { count: 10, valid: false })).toEqual([]);
+    const buckets = store.deliveriesPerBucket("pgo.localhost", now - 60_000, 60_000);
+    expect(buckets.reduce((n, b) => n + b.ok + b.nietOk, 0)).toBe(2);
+    expect(store.deliveriesPerBucket("pgo.localhost", now + 60_000, 60_000)).toEqual([]);
+  });
 });

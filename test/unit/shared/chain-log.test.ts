@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ChainLog } from "../../../src/shared/chain-log.ts";
+import { chainLogTuning, ChainLog } from "../../../src/shared/chain-log.ts";
 import { openDatabase } from "../../../src/shared/db.ts";
 import { UnreachableError, createHttpClient } from "../../../src/shared/http-client.ts";
 import { incomingIds } from "../../../src/shared/trace.ts";
@@ -112,7 +112,54 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     expect(got).toEqual(["a", "b"]);
     expect(chain.query({ since: String(a.seq) }).map((l) => l.event.type)).toEqual(["b", "c"]);
     expect(chain.query({ since: "2000-01-01T00:00:00+01:00", limit: 1 }).map((l) => l.event.type)).toEqual(["a"]);
-    expect(chain.recentTraces().map((t) => t.traceId)).toEqual(["u", "t"]);
+    expect(chain.traces().traces.map((t) => t.traceId)).toEqual(["u", "t"]);
+  });
+
+  test("bounded reads (issue 16): since a datetime by binary search, the trace list looks through a span at a time, stats without a count", () => {
+    const db = openDatabase(":memory:");
+    const chain = new ChainLog(db);
+    for (let i = 0; i < 3000; i++) chain.write({ type: i < 100 ? "rare" : "often", location: i < 100 ? "old.host" : "new.host", traceId: `t${Math.floor(i / 3)}` });
+    chain.flush();
+    // One line every 10 s from 2026-01-01T00:00:00Z: seq n at 10·n s.
+    db.exec("UPDATE chain_log SET datetime = strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01T00:00:00Z', '+' || (seq * 10) || ' seconds')");
+    const at = (seq: number) => new Date(Date.parse("2026-01-01T00:00:00Z") + seq * 10_000).toISOString().replace(".000Z", "+00:00");
+    for (const seq of [1, 2, 777, 2999, 3000]) {
+      const got = chain.query({ since: at(seq), limit: 5 }).map((l) => l.seq);
+      expect(got).toEqual(Array.from({ length: Math.max(0, Math.min(5, 3000 - seq)) }, (_, i) => seq + 1 + i));
+    }
+    expect(chain.query({ since: "2030-01-01T00:00:00+00:00" })).toEqual([]);
+    expect(chain.query({ since: "2000-01-01T00:00:00+00:00", limit: 2 }).map((l) => l.seq)).toEqual([1, 2]);
+    expect(chain.stats().lines).toBe(3000);
+    // A filter that matches only the oldest lines: the newest spans have none, "older" pages reach them.
+    expect(chain.traces({ type: "rare" }).traces.length).toBeGreaterThan(0);
+    const saved = { ...chainLogTuning };
+    try {
+      chainLogTuning.listSpan = 500;
+      let page = chain.traces({ type: "rare" });
+      let pages = 1;
+      while (page.traces.length === 0 && page.next !== null) { page = chain.traces({ type: "rare", before: page.next }); pages++; }
+      expect(pages).toBe(6); // seqs 3000..2501, .., 500..1: the sixth span holds lines 1–100
+      expect(page.traces.length).toBeGreaterThan(0);
+      expect(page.traces.every((t) => t.types.includes("rare"))).toBe(true);
+      // Delivery reads a span at a time: a participant whose lines are all old gets them in a few calls, never a scan of the rest.
+      let after = 0;
+      const got: number[] = [];
+      for (let calls = 0; calls < 10; calls++) {
+        const { lines, upTo, done } = chain.linesAfter(after, ["old.host"], 1000);
+        got.push(...lines.map((l) => l.seq));
+        after = upTo;
+        if (done) break;
+      }
+      expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(chain.linesAfter(0, ["new.host"], 1000)).toMatchObject({ upTo: 500, done: false });
+      chainLogTuning.sessionSpan = 10;
+      db.exec("UPDATE chain_log SET session_id = 's-old' WHERE seq = 5");
+      expect(chain.tracesOfSession("s-old")).toEqual([]);
+      chainLogTuning.sessionSpan = 10_000;
+      expect(chain.tracesOfSession("s-old").map((t) => t.traceId)).toEqual(["t1"]);
+    } finally {
+      Object.assign(chainLogTuning, saved);
+    }
   });
 
   test("incoming ids: header, then query parameter; malformed ids are replaced", () => {

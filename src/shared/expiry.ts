@@ -1,0 +1,56 @@
+/**
+ * Expired sessions, authorization requests, codes, launch authorizations and access tokens are
+ * deleted in small batches (issue 16): a day of load leaves millions of rows that nothing will ever
+ * accept again, and every query over them grows. An hour of grace after expiry, so that a code
+ * presented again just after it expired still finds the grant it came from (and its lineage is
+ * revoked, RFC 6749 §4.1.2). Consents stay: a person's overview of permissions shows them.
+ *
+ * A revoked or expired token can never pass once its row is gone: the FHIR server rejects an
+ * expired JWT before it looks, and a token without a row reads as revoked (DvaAuthStore).
+ */
+import type { Database } from "bun:sqlite";
+
+/** Tables with an `expires_at` in ms and an index on it (migration 22), and their key. */
+const EXPIRING: readonly { table: string; key: string }[] = [
+  { table: "dva_access_token", key: "jti" },
+  { table: "dva_grant", key: "hash" },
+  { table: "dva_session", key: "id" },
+  { table: "dva_auth_request", key: "id" },
+  { table: "dva_launch_authorization", key: "hash" },
+  { table: "dva_used_assertion", key: "jti" },
+  { table: "sandbox_used_ticket", key: "nonce" },
+  { table: "pgo_session", key: "id" },
+  { table: "module_session", key: "id" },
+  { table: "xis_session", key: "id" },
+];
+export const EXPIRY_GRACE_MS = 3_600_000;
+const BATCH = 1_000;
+const EVERY_MS = 60_000;
+const CATCH_UP_MS = 200;
+
+/** Delete at most `batch` expired rows per table (expired more than the grace ago); how many went. */
+export function pruneExpired(db: Database, now = Date.now(), batch = BATCH): number {
+  let deleted = 0;
+  for (const { table, key } of EXPIRING) {
+    // dva_used_assertion's key is (dva, jti): its rows go by rowid-free IN on the pair.
+    const where = table === "dva_used_assertion"
+      ? `(dva, jti) IN (SELECT dva, jti FROM ${table} WHERE expires_at < ? LIMIT ?)`
+      : `${key} IN (SELECT ${key} FROM ${table} WHERE expires_at < ? LIMIT ?)`;
+    deleted += db.query<unknown, [number, number]>(`DELETE FROM ${table} WHERE ${where}`).run(now - EXPIRY_GRACE_MS, batch).changes;
+  }
+  return deleted;
+}
+
+/** Prune on a timer (unref'd), faster while a batch came back full; `stop` before the database closes. */
+export function startExpiryPruning(db: Database, everyMs = EVERY_MS): { stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const tick = () => {
+    let deleted = 0;
+    try { deleted = pruneExpired(db); } catch { /* a busy or full disk: try again next time */ }
+    timer = setTimeout(tick, deleted >= BATCH ? CATCH_UP_MS : everyMs);
+    timer.unref?.();
+  };
+  timer = setTimeout(tick, everyMs);
+  timer.unref?.();
+  return { stop() { if (timer) clearTimeout(timer); timer = null; } };
+}
