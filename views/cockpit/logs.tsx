@@ -233,7 +233,7 @@ function SearchResult({ search, lanes }: { search: LogsSearch; lanes: readonly L
   }
   return (
     <div class="error" role="status">
-      <p>Geen trace en geen sessie gevonden voor <code safe>{search.value}</code> (een sessie zoekt de cockpit in de nieuwste {chainLogTuning.sessionSpan.toLocaleString("nl-NL")} regels).</p>
+      <p>Geen trace en geen sessie gevonden voor <code safe>{search.value}</code> <span safe>{` (een sessie zoekt de cockpit in de nieuwste ${chainLogTuning.sessionSpan.toLocaleString("nl-NL")} regels).`}</span></p>
       <p>Een Trace ID staat hier zolang de regels bewaard worden (zie hierboven). Een Session ID vindt u alleen als de actor
         die hem toonde zijn logregels met die <code>session_id</code> schrijft; de PGO en de DVA's van de sandbox schrijven
         hun regels zonder session_id. Zoek dan op de Trace ID van dezelfde foutpagina.</p>
