@@ -76,6 +76,14 @@ export async function benchStore(path: string, patients: number, samples: number
       "SELECT (SELECT count(*) FROM fhir_resource) AS resources, (SELECT count(*) FROM fhir_search_token) AS tokens").get()!;
     seedRows.push({ measure: "database file after population", value: mb(statSync(path).size), target: "—",
       result: `info (${count(counts.resources)} resources ≈ ${(statSync(path).size / counts.resources / 1024).toFixed(1)} KB each, ${count(counts.tokens)} search tokens)` });
+    // Issue 16: storage per Task, history and index rows included — the FHIR tables' pages (dbstat) over the Tasks,
+    // so the population's Patients and ServiceRequests (1 of each per 10 Tasks) count against the Tasks too.
+    const pages = db.query<{ name: string; bytes: number }, []>(
+      "SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'fhir_%' OR name LIKE 'sqlite_autoindex_fhir_%' GROUP BY name ORDER BY bytes DESC").all();
+    const fhirBytes = pages.reduce((n, p) => n + p.bytes, 0);
+    const perTask = fhirBytes / Math.max(1, added.tasks);
+    seedRows.push({ measure: "storage per Task (FHIR tables: resources, history, search index)", value: `${(perTask / 1024).toFixed(2)} KB`, target: "≤ 2.5 KB (issue 16)",
+      result: `${perTask <= 2.5 * 1024 ? "pass" : "OVER"} (${pages.slice(0, 4).map((p) => `${p.name} ${(p.bytes / Math.max(1, added.tasks)).toFixed(0)} B`).join(", ")}, …)` });
     seedNotes.push("temp file database opened with openDatabase (WAL, synchronous=NORMAL); addPopulation writes batches of 20 000 tasks per transaction");
 
     log(`store: ${count(samples)} Task collections and reads …`);

@@ -5,13 +5,18 @@
  */
 import type { Participant } from "../shared/participants.ts";
 import { CHAIN_KINDS, classifyChain, graceFor, type ChainKind, type ChainVerdict } from "./chains.ts";
-import { flowFigures, type FlowFigure } from "./flows.ts";
+import { flowFiguresOf, parseLines, type FlowFigure } from "./flows.ts";
+import type { ParsedLine } from "./exchanges.ts";
 import type { BeheerStore, DeliveryRecord, LineRecord } from "./store.ts";
+import { yieldToOthers } from "../shared/yield.ts";
 
 /** Chains and flows are computed over the newest lines: enough for a day of hackathon traffic, cheap to parse. */
 export const WINDOW_LINES = 20_000;
 /** Chains a list page classifies at most (newest first), before its filter. */
 const CHAIN_CANDIDATES = 200;
+/** Chains classified, and lines read, between two yields to the other requests (issue 16). */
+const CHAINS_PER_STEP = 25;
+const LINES_PER_STEP = 2_500;
 /** The deliveries chart: the last hour in 5-minute bars. */
 export const CHART_SPAN_MS = 60 * 60_000;
 export const CHART_BUCKET_MS = 5 * 60_000;
@@ -60,12 +65,16 @@ export class Dashboard {
     return { verdict: classifyChain(traceId, lines, this.options(now)), lines };
   }
 
-  /** The newest chains with their verdict, optionally of one kind; `limit` after the filter. */
-  chains(kind: ChainKind | null, limit: number, now = Date.now()): ChainList {
+  /**
+   * The newest chains with their verdict, optionally of one kind; `limit` after the filter. Done
+   * CHAINS_PER_STEP chains at a time, letting the other requests run between (issue 16).
+   */
+  async chains(kind: ChainKind | null, limit: number, now = Date.now()): Promise<ChainList> {
     const ids = this.store.recentChains(WINDOW_LINES, CHAIN_CANDIDATES);
     const counts = Object.fromEntries(CHAIN_KINDS.map((k) => [k, 0])) as Record<ChainKind, number>;
     const verdicts: ChainVerdict[] = [];
-    for (const id of ids) {
+    for (const [i, id] of ids.entries()) {
+      if (i > 0 && i % CHAINS_PER_STEP === 0) await yieldToOthers();
       const v = classifyChain(id, this.store.chainLines(id), this.options(now));
       counts[v.kind]++;
       if ((kind === null || v.kind === kind) && verdicts.length < limit) verdicts.push(v);
@@ -73,11 +82,29 @@ export class Dashboard {
     return { verdicts, counts, looked: ids.length };
   }
 
-  flows(now = Date.now()): FlowFigure[] {
-    return flowFigures(this.store.recentLines(WINDOW_LINES), this.participants, { now, graceMs: this.graceMs, abandonAfterMs: this.abandonAfterMs });
+  async flows(now = Date.now()): Promise<FlowFigure[]> {
+    const parsed: ParsedLine[] = [];
+    await this.recentLines((step) => { parsed.push(...parseLines(step)); });
+    return flowFiguresOf(parsed, this.participants, { now, graceMs: this.graceMs, abandonAfterMs: this.abandonAfterMs });
   }
 
-  detail(username: string, now = Date.now()): ParticipantDetail | null {
+  /**
+   * The newest WINDOW_LINES lines, read LINES_PER_STEP at a time; `each` works on a step before
+   * the other requests are let through (issue 16).
+   */
+  private async recentLines(each: (step: LineRecord[]) => void = () => {}): Promise<LineRecord[]> {
+    const newest = this.store.lastLineSeq();
+    const lines: LineRecord[] = [];
+    for (let from = newest - WINDOW_LINES; from < newest; from += LINES_PER_STEP) {
+      const step = this.store.linesBetween(from, Math.min(newest, from + LINES_PER_STEP));
+      each(step);
+      lines.push(...step);
+      await yieldToOthers();
+    }
+    return lines;
+  }
+
+  async detail(username: string, now = Date.now()): Promise<ParticipantDetail | null> {
     const summary = this.summaries().find((s) => s.participant.username === username);
     if (!summary) return null;
     const since = Math.floor((now - CHART_SPAN_MS) / CHART_BUCKET_MS) * CHART_BUCKET_MS + CHART_BUCKET_MS;
@@ -86,7 +113,7 @@ export class Dashboard {
       startMs: since + i * CHART_BUCKET_MS, ok: counted.get(i)?.ok ?? 0, nietOk: counted.get(i)?.nietOk ?? 0,
     }));
     const hosts = new Set(summary.participant.hosts);
-    const recent = this.store.recentLines(WINDOW_LINES).filter((l) => l.deelnemer === username && l.location !== null && hosts.has(l.location));
+    const recent = (await this.recentLines()).filter((l) => l.deelnemer === username && l.location !== null && hosts.has(l.location));
     const checks = recent.filter((l) => l.type !== null && l.type.startsWith("send_") && l.type.endsWith("_request")).length;
     const availabilityErrors = recent.filter((l) => l.type === "receive_availability_check_error");
     return {

@@ -51,7 +51,17 @@ const label = (s: StepDef) => `${s.role === "pgo" ? "PGO" : "DVA"}: ${s.request}
 
 export interface FlowOptions { now: number; graceMs: number; abandonAfterMs: number }
 
-export function flowFigures(records: readonly LineRecord[], participants: readonly Participant[], o: FlowOptions): FlowFigure[] {
+/** The lines that carry a trace, parsed (a caller may parse a window in steps and join the results). */
+export function parseLines(records: readonly LineRecord[]): ParsedLine[] {
+  const out: ParsedLine[] = [];
+  for (const r of records) {
+    const l = r.traceId ? parseLine(r) : null;
+    if (l) out.push(l);
+  }
+  return out;
+}
+
+export function flowFiguresOf(parsed: readonly ParsedLine[], participants: readonly Participant[], o: FlowOptions): FlowFigure[] {
   const role = new Map(participants.flatMap((p) => p.hosts.map((h) => [h, p.role] as const)));
   const pgoHosts = new Set(participants.filter((p) => p.role === "pgo").flatMap((p) => p.hosts));
   // Keyed by flow and label: the same request and answer can be a step of two flows (a token request).
@@ -59,10 +69,9 @@ export function flowFigures(records: readonly LineRecord[], participants: readon
   const steps = new Map<string, StepFigure>([...STEPS.map((s) => fresh(s.flow, label(s))), fresh(RETURN_STEP.flow, RETURN_STEP.label)]);
   const step = (flow: FlowName, text: string) => steps.get(`${flow} ${text}`)!;
   const byTrace = new Map<string, ParsedLine[]>();
-  for (const r of records) {
-    const l = r.traceId ? parseLine(r) : null;
-    if (!l) continue;
-    (byTrace.get(r.traceId!) ?? byTrace.set(r.traceId!, []).get(r.traceId!)!).push(l);
+  for (const l of parsed) {
+    const trace = l.rec.traceId!;
+    (byTrace.get(trace) ?? byTrace.set(trace, []).get(trace)!).push(l);
   }
   const count = (step: StepFigure, request: ParsedLine, answer: ParsedLine | null, ok: boolean, waitMs = o.graceMs) => {
     if (!answer) {

@@ -48,11 +48,15 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
   const kindOf = (raw: string | null): ChainKind | null => (CHAIN_KINDS as readonly string[]).includes(raw ?? "") ? raw as ChainKind : null;
   // The overview parses the newest lines (tens of ms at 20 000): every open page polls it, so it is
   // computed once per new delivery and at most every 2 s (the verdicts depend on the clock too).
-  let cached: { key: string; value: OverviewProps } | null = null;
-  const overview = (): OverviewProps => {
+  // Computed in steps (the dashboard yields between them, issue 16); pages asking meanwhile share the computation.
+  let cached: { key: string; value: Promise<OverviewProps> } | null = null;
+  const overview = (): Promise<OverviewProps> => {
     const key = `${store.lastDeliverySeq()} ${Math.floor(Date.now() / 2000)}`;
     if (cached?.key !== key) {
-      cached = { key, value: { participants: dashboard.summaries(), chains: dashboard.chains(null, OVERVIEW_CHAINS), flows: dashboard.flows(), abandonAfterMs: dashboard.abandonAfterMs } };
+      const value = (async () => ({ participants: dashboard.summaries(), chains: await dashboard.chains(null, OVERVIEW_CHAINS), flows: await dashboard.flows(),
+        abandonAfterMs: dashboard.abandonAfterMs }))();
+      cached = { key, value };
+      value.catch(() => { if (cached?.value === value) cached = null; }); // a failure is not kept: the next poll tries again
     }
     return cached.value;
   };
@@ -60,15 +64,15 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
     traceId: incomingIds(request).traceId, back: { href: "/", label: "Naar de ketenmonitoring" } }), { status: 404 });
 
   const pages = createActorApp("beheer", themes.beheer)
-    .get("/", () => htmlResponse(BeheerHome({ ...overview(), endpoint: logsEndpoint(ctx.network) })))
-    .get("/partials/overzicht", () => htmlResponse(Overview(overview())))
-    .get("/ketens", ({ request }) => {
+    .get("/", async () => htmlResponse(BeheerHome({ ...await overview(), endpoint: logsEndpoint(ctx.network) })))
+    .get("/partials/overzicht", async () => htmlResponse(Overview(await overview())))
+    .get("/ketens", async ({ request }) => {
       const kind = kindOf(new URL(request.url).searchParams.get("soort"));
-      return htmlResponse(ChainsPage({ list: dashboard.chains(kind, LIST_LIMIT), kind }));
+      return htmlResponse(ChainsPage({ list: await dashboard.chains(kind, LIST_LIMIT), kind }));
     })
-    .get("/partials/ketens", ({ request }) => {
+    .get("/partials/ketens", async ({ request }) => {
       const kind = kindOf(new URL(request.url).searchParams.get("soort"));
-      const list = dashboard.chains(kind, LIST_LIMIT);
+      const list = await dashboard.chains(kind, LIST_LIMIT);
       return htmlResponse(ChainsTable({ verdicts: list.verdicts, caption: `Nieuwste eerst, uit de laatste ${list.looked} ketens.` }));
     })
     .get("/ketens/:traceId", ({ params, request }) => {
@@ -89,13 +93,13 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
       if (!found) return htmlResponse("<p class=\"hint\">Nog geen regels in deze keten.</p>");
       return htmlResponse(ChainDetail({ verdict: found.verdict, lines: timelineLines(found.lines), lanes: lanes() }));
     })
-    .get("/deelnemers/:username", ({ params, request }) => {
-      const d = dashboard.detail(param(params.username));
+    .get("/deelnemers/:username", async ({ params, request }) => {
+      const d = await dashboard.detail(param(params.username));
       if (!d) return notFound(request, "Deelnemer niet gevonden", "Deze PGO of DVA staat niet in het netwerk.");
       return htmlResponse(ParticipantPage({ d }));
     })
-    .get("/partials/deelnemer", ({ request }) => {
-      const d = dashboard.detail(new URL(request.url).searchParams.get("u") ?? "");
+    .get("/partials/deelnemer", async ({ request }) => {
+      const d = await dashboard.detail(new URL(request.url).searchParams.get("u") ?? "");
       return d ? htmlResponse(ParticipantDetailView({ d })) : htmlResponse("", { status: 404 });
     })
     .get("/aanleveringen/:id", ({ params, request }) => {

@@ -198,10 +198,10 @@ export class BeheerStore {
     ).all(window, limit).map((r) => r.trace_id);
   }
 
-  /** The newest `limit` lines of every participant, oldest first (what the flow figures are computed on). */
-  recentLines(limit: number): LineRecord[] {
-    return this.db.query<LineRow, [number]>(`SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.seq > (SELECT coalesce(max(seq), 0) FROM beheer_regel) - ? ORDER BY r.seq`)
-      .all(limit).map(lineOf);
+  /** The lines numbered after `after` through `through`, oldest first (the dashboards read the newest lines a range at a time). */
+  linesBetween(after: number, through: number): LineRecord[] {
+    return this.db.query<LineRow, [number, number]>(`SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.seq > ? AND r.seq <= ? ORDER BY r.seq`)
+      .all(after, through).map(lineOf);
   }
 
   /** The newest line's number: the dashboards recompute only when it moves. */
@@ -228,7 +228,7 @@ export class BeheerStore {
    * arrive): a binary search on the primary key, whatever the number of deliveries.
    */
   private firstDeliveryAtOrAfter(ms: number): number {
-    const bounds = this.db.query<{ low: number | null; high: number | null }, []>("SELECT min(seq) AS low, max(seq) AS high FROM beheer_aanlevering").get();
+    const bounds = this.db.query<{ low: number | null; high: number | null }, []>("SELECT (SELECT min(seq) FROM beheer_aanlevering) AS low, (SELECT max(seq) FROM beheer_aanlevering) AS high").get();
     if (!bounds || bounds.low === null || bounds.high === null) return 0;
     const at = this.db.query<{ seq: number; ms: number }, [number]>("SELECT seq, ontvangen_ms AS ms FROM beheer_aanlevering WHERE seq >= ? ORDER BY seq LIMIT 1");
     let low = bounds.low;

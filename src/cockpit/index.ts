@@ -19,6 +19,7 @@ import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
 import { traceExport } from "./trace-export.ts";
+import { yieldToOthers } from "../shared/yield.ts";
 import { actorsApi, checkOf } from "./actors-api.ts";
 import { tokenInspector } from "./tokens.ts";
 import { TokensPage } from "../../views/cockpit/tokens.tsx";
@@ -173,7 +174,7 @@ export function createCockpit(ctx: SandboxContext) {
       return redirectAfterPost(request, "/faults?opgeslagen");
     })
     // The chain log as people look for it (issue 12 §4): a pasted Trace ID or Session ID, filters, journeys first, pages.
-    .get("/logs", ({ request }) => {
+    .get("/logs", async ({ request }) => {
       const url = new URL(request.url);
       const filter = logsFilter(url.searchParams);
       const traceId = url.searchParams.get("trace_id") || undefined;
@@ -181,14 +182,20 @@ export function createCockpit(ctx: SandboxContext) {
       if (filter.q) {
         // A Trace ID opens its trace (a link to share); else a Session ID lists its traces.
         if (ctx.chain.hasTrace(filter.q)) return new Response(null, { status: 303, headers: { Location: `/logs?trace_id=${encodeURIComponent(filter.q)}` } });
-        const traces = ctx.chain.tracesOfSession(filter.q);
+        const traces = await ctx.chain.tracesOfSession(filter.q);
         search = traces.length ? { kind: "session", sessionId: filter.q, traces } : { kind: "none", value: filter.q };
       }
+      // Each part is one bounded read; the other requests run between them (issue 16).
       const kind = filter.soort === "reizen" ? "journeys" : filter.soort === "overige" ? "other" : "all";
       const list = ctx.chain.traces({ kind, location: filter.actor || undefined, type: filter.type || undefined, before: filter.voor ?? undefined });
+      await yieldToOthers();
       const plain = filter.soort === "reizen" && !filter.actor && !filter.type && filter.voor === null;
+      const singles = plain ? ctx.chain.traces({ kind: "other", limit: 10 }).traces : null;
+      await yieldToOthers();
+      const facets = ctx.chain.recentFacets();
+      await yieldToOthers();
       return htmlResponse(LogsPage({ traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes(), stats: ctx.chain.stats(),
-        filter, facets: ctx.chain.recentFacets(), list, singles: plain ? ctx.chain.traces({ kind: "other", limit: 10 }).traces : null, search }));
+        filter, facets, list, singles, search }));
     })
     .get("/partials/trace", ({ request }) => {
       const url = new URL(request.url);
@@ -384,9 +391,10 @@ export function createCockpit(ctx: SandboxContext) {
         return jsonResponse({ error: "invalid_request", error_description: (e as Error).message }, 400);
       }
       if (limitRaw && !/^\d{1,5}$/.test(limitRaw)) return jsonResponse({ error: "invalid_request", error_description: "limit must be a whole number" }, 400);
-      const lines = ctx.chain.query({ traceId: url.searchParams.get("trace_id") || undefined, since, limit: limitRaw ? Number(limitRaw) : undefined });
+      // The stored text is the line's JSON: served as is (issue 16: 10 000 lines parsed and serialised again held everyone up).
+      const lines = ctx.chain.queryText({ traceId: url.searchParams.get("trace_id") || undefined, since, limit: limitRaw ? Number(limitRaw) : undefined });
       const last = lines.at(-1)?.seq;
-      return new Response(lines.map(({ seq: _seq, ...line }) => JSON.stringify(line)).join("\n") + (lines.length ? "\n" : ""), {
+      return new Response(lines.map((l) => l.line).join("\n") + (lines.length ? "\n" : ""), {
         headers: { "Content-Type": "application/x-ndjson", ...(last ? { "X-Last-Seq": String(last) } : {}) },
       });
     });

@@ -8,6 +8,7 @@ import type { SandboxContext } from "../shared/context.ts";
 import type { StoredChainLine } from "../shared/chain-log.ts";
 import { buildHar } from "../shared/har.ts";
 import { jsonResponse } from "../shared/html.ts";
+import { yieldToOthers } from "../shared/yield.ts";
 import { version } from "../../package.json" with { type: "json" };
 
 /** As trace.ts takes a trace id over from a caller: anything else was never a trace. */
@@ -30,7 +31,7 @@ async function linesOf(ctx: SandboxContext, traceId: string): Promise<{ lines: S
     if (page.length < PAGE) return { lines, cut: false };
     if (lines.length >= MAX_LINES) return { lines, cut: true };
     since = String(page.at(-1)!.seq);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToOthers();
   }
 }
 

@@ -4,6 +4,7 @@
  * status}, error{...} — stored in SQLite and served as NDJSON by the cockpit.
  */
 import type { Database } from "bun:sqlite";
+import { yieldToOthers } from "./yield.ts";
 import { localDateTime } from "./time.ts";
 
 export interface ChainEvent {
@@ -127,6 +128,8 @@ const LIST_WINDOW = 5_000;
  * through. An object, so that a test can make them small.
  */
 export const chainLogTuning = { listSpan: 50_000, sessionSpan: 100_000 };
+/** Lines a session search reads between two yields. */
+const SESSION_STEP = 20_000;
 
 interface SummaryRow { traceId: string; first: string; last: string; lines: number; locations: string; types: string; errors: number; lastSeq: number }
 const summaryOf = (r: SummaryRow): TraceSummary => ({ ...r, locations: r.locations.split(","), types: r.types.split(",") });
@@ -280,7 +283,7 @@ export class ChainLog {
    */
   private firstSeqAtOrAfter(datetime: string): number {
     const target = Date.parse(datetime);
-    const bounds = this.db.query<{ low: number | null; high: number | null }, []>("SELECT min(seq) AS low, max(seq) AS high FROM chain_log").get();
+    const bounds = this.db.query<{ low: number | null; high: number | null }, []>("SELECT (SELECT min(seq) FROM chain_log) AS low, (SELECT max(seq) FROM chain_log) AS high").get();
     if (!bounds || bounds.low === null || bounds.high === null || Number.isNaN(target)) return 0;
     const at = this.db.query<{ seq: number; datetime: string }, [number]>("SELECT seq, datetime FROM chain_log WHERE seq >= ? ORDER BY seq LIMIT 1");
     let low = bounds.low;
@@ -296,6 +299,11 @@ export class ChainLog {
 
   /** Lines in write order; `since` is a sequence number (exclusive) or an xs:dateTime (exclusive). */
   query(filter: { traceId?: string; since?: string; limit?: number } = {}): StoredChainLine[] {
+    return this.queryText(filter).map((r) => ({ seq: r.seq, ...(JSON.parse(r.line) as ChainLine) }));
+  }
+
+  /** The same lines as stored (each its SD 4.5 JSON text): an export without parsing and serialising again. */
+  queryText(filter: { traceId?: string; since?: string; limit?: number } = {}): { seq: number; line: string }[] {
     this.flush();
     const where: string[] = [];
     const args: (string | number)[] = [];
@@ -310,10 +318,9 @@ export class ChainLog {
       }
     }
     args.push(Math.min(Math.max(filter.limit ?? 1000, 1), 10_000));
-    const rows = this.db.query<{ seq: number; line: string }, (string | number)[]>(
+    return this.db.query<{ seq: number; line: string }, (string | number)[]>(
       `SELECT seq, line FROM chain_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq LIMIT ?`,
     ).all(...args);
-    return rows.map((r) => ({ seq: r.seq, ...(JSON.parse(r.line) as ChainLine) }));
   }
 
   /**
@@ -386,17 +393,26 @@ export class ChainLog {
 
   /**
    * The traces whose lines carry this session id (SD 4.5 `event.session_id`), newest first, among
-   * the newest chainLogTuning.sessionSpan lines. The column has no index (a search by hand, not a hot path, and
-   * an index would cost every line written): one primary-key range, bounded like every request.
+   * the newest chainLogTuning.sessionSpan lines. The column has no index (a search by hand, not a
+   * hot path, and an index would cost every line written): primary-key ranges of SESSION_STEP
+   * lines, newest first, with the other requests let through between them (issue 16).
    */
-  tracesOfSession(sessionId: string, limit = 100): TraceSummary[] {
+  async tracesOfSession(sessionId: string, limit = 100): Promise<TraceSummary[]> {
     this.flush();
-    return this.db.query<SummaryRow, [number, string, number]>(
-      `WITH candidates AS (SELECT trace_id FROM chain_log WHERE seq > ? AND session_id = ? GROUP BY trace_id ORDER BY max(seq) DESC LIMIT ?)
-       SELECT ${SUMMARY_COLUMNS}
-         FROM candidates r JOIN chain_log c ON c.trace_id = r.trace_id
-        GROUP BY c.trace_id ORDER BY max(c.seq) DESC`,
-    ).all(this.nextSeq - 1 - chainLogTuning.sessionSpan, sessionId, limit).map(summaryOf);
+    const newest = this.nextSeq - 1;
+    const floor = Math.max(0, newest - chainLogTuning.sessionSpan);
+    const step = this.db.query<{ trace_id: string; last: number }, [number, number, string]>(
+      "SELECT trace_id, max(seq) AS last FROM chain_log WHERE seq > ? AND seq <= ? AND session_id = ? GROUP BY trace_id");
+    const found = new Map<string, number>();
+    for (let high = newest; high > floor && found.size < limit; high -= SESSION_STEP) {
+      for (const r of step.all(Math.max(floor, high - SESSION_STEP), high, sessionId)) found.set(r.trace_id, Math.max(found.get(r.trace_id) ?? 0, r.last));
+      await yieldToOthers();
+    }
+    const ids = [...found].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([id]) => id);
+    if (ids.length === 0) return [];
+    return this.db.query<SummaryRow, [string]>(
+      `SELECT ${SUMMARY_COLUMNS} FROM json_each(?) r JOIN chain_log c ON c.trace_id = r.value GROUP BY c.trace_id ORDER BY max(c.seq) DESC`,
+    ).all(JSON.stringify(ids)).map(summaryOf);
   }
 
   /** The actors and event types in the newest lines, for the cockpit's filters. */

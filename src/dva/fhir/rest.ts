@@ -8,6 +8,7 @@ import { badRequest, forbidden, notFound, notSupported, preconditionFailed, unpr
 import { allows, answersLaunch, canRead, indexRefs, mayRefer, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, prefetchedRefs, requireScope, scopeAllows, writable, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
+import { yieldToOthers } from "../../shared/yield.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
 import { includeReferences, matchHeads, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
@@ -163,9 +164,6 @@ function visibleInStep(ctx: FhirContext, type: string, heads: WalkHead[], q: Sea
   return matching.filter((h) => allows(ctx.access.rule, type, organisationsOf(type, h.id, src)));
 }
 
-/** Let the other requests run (between the steps of a walk). */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /** A page of a search: its hits, Bundle.total where known, and whether more follow. */
 interface Found { page: Hit[]; total: number | null; more: boolean }
 
@@ -181,7 +179,7 @@ async function findPage(ctx: FhirContext, type: string, q: SearchQuery): Promise
       const { hits, matched, complete } = step.value;
       return { page: hits.slice(q.offset, end), total: complete || q.summaryCount || q.total === "accurate" ? matched : null, more: matched > end };
     }
-    await breathe();
+    await yieldToOthers();
   }
 }
 

@@ -115,7 +115,7 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     expect(chain.traces().traces.map((t) => t.traceId)).toEqual(["u", "t"]);
   });
 
-  test("bounded reads (issue 16): since a datetime by binary search, the trace list looks through a span at a time, stats without a count", () => {
+  test("bounded reads (issue 16): since a datetime by binary search, the trace list looks through a span at a time, stats without a count", async () => {
     const db = openDatabase(":memory:");
     const chain = new ChainLog(db);
     for (let i = 0; i < 3000; i++) chain.write({ type: i < 100 ? "rare" : "often", location: i < 100 ? "old.host" : "new.host", traceId: `t${Math.floor(i / 3)}` });
@@ -154,9 +154,9 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
       expect(chain.linesAfter(0, ["new.host"], 1000)).toMatchObject({ upTo: 500, done: false });
       chainLogTuning.sessionSpan = 10;
       db.exec("UPDATE chain_log SET session_id = 's-old' WHERE seq = 5");
-      expect(chain.tracesOfSession("s-old")).toEqual([]);
+      expect(await chain.tracesOfSession("s-old")).toEqual([]);
       chainLogTuning.sessionSpan = 10_000;
-      expect(chain.tracesOfSession("s-old").map((t) => t.traceId)).toEqual(["t1"]);
+      expect((await chain.tracesOfSession("s-old")).map((t) => t.traceId)).toEqual(["t1"]);
     } finally {
       Object.assign(chainLogTuning, saved);
     }

@@ -1,0 +1,167 @@
+/**
+ * Issue 16: no request may hold the others up. Everything runs on one thread with synchronous
+ * SQLite, so a slow request is a stall for every actor. This row loads the sandbox's heaviest
+ * requests one after another — the searches without a selective parameter, the cockpit's trace
+ * list with and without filters, a session search, a time-based log export, a trace export, MedMij
+ * Beheer's dashboards and its logs API — while a probe asks another host's GET /health every 2 ms,
+ * and reports the probe's latency during each (goal: the worst under 50 ms).
+ *
+ * The database is table 4's population (Tasks) with a chain log of `lines` lines added straight
+ * into the file (a day of traffic at the retention cap is ~3 M lines; `--large` adds that many);
+ * the own participants' delivery cursors are set past them, so no delivery runs over them.
+ */
+import { Database } from "bun:sqlite";
+import { closeSync, fsyncSync, openSync } from "node:fs";
+import defaultNetwork from "../seed/network.ts";
+import { validateNetwork } from "../src/shared/network.ts";
+import { participantsOf } from "../src/shared/participants.ts";
+import { resolveNetwork } from "../src/shared/resolved-network.ts";
+import { systemToken } from "../test/helpers/fhir.ts";
+import { freePort, startTimed, stopChild, type Child } from "./processes.ts";
+import { count, failedRow, max, ms, percentile, type Row } from "./report.ts";
+
+const STALL_LIMIT_MS = 50;
+const PROBE_EVERY_MS = 2;
+
+/** A chain log of `n` lines like the sandbox writes (two per FHIR read, journeys between), straight into the file. */
+export function addChainLog(path: string, n: number): void {
+  const db = new Database(path);
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF");
+  const start = (db.query<{ s: number | null }, []>("SELECT max(seq) AS s FROM chain_log").get()?.s ?? 0) + 1;
+  const insert = db.query("INSERT INTO chain_log (seq, trace_id, session_id, type, location, datetime, line) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  const began = Date.now() - 86_400_000;
+  const kinds = [["receive_resource_request", "fhir.zorgnet.localhost"], ["send_resource_response", "fhir.zorgnet.localhost"],
+    ["send_token_request", "pgo.localhost"], ["receive_token_request", "auth.zorgnet.localhost"], ["send_token_response", "auth.zorgnet.localhost"]] as const;
+  const stamp = (at: number) => new Date(at).toISOString().replace("Z", "+00:00");
+  db.transaction(() => {
+    let trace = Bun.randomUUIDv7();
+    for (let i = 0; i < n; i++) {
+      if (i % 2 === 0) trace = Bun.randomUUIDv7();
+      const [type, location] = kinds[i % kinds.length]!;
+      const datetime = stamp(began + Math.floor((i / n) * 86_400_000));
+      const line = JSON.stringify({ event: { type, location, datetime, session_id: null, trace_id: trace },
+        request: { id: Bun.randomUUIDv7(), method: "get", client_id: "pgo.localhost", uri: `http://${location}/fhir/Task/${i}`, initiated_by: "machine" } });
+      insert.run(start + i, trace, null, type, location, datetime, line);
+    }
+    const network = resolveNetwork(validateNetwork(defaultNetwork), "localhost", 8080);
+    const participants = participantsOf(network);
+    const mark = db.query("INSERT INTO chain_delivery (participant, delivered_seq) VALUES (?, ?) ON CONFLICT (participant) DO UPDATE SET delivered_seq = excluded.delivered_seq");
+    for (const p of participants) mark.run(p.username, start + n - 1);
+    // MedMij Beheer holds what was delivered: the newest fifth of these lines, in deliveries of 5 000 per participant.
+    const delivery = db.query<{ seq: number }, [string, string, string, number, number]>(
+      `INSERT INTO beheer_aanlevering (id, deelnemer, ontvangen, ontvangen_ms, tekens, regels, regels_met_problemen, functionele_fouten, technisch_ok, problemen)
+       VALUES (?, ?, ?, ?, 0, ?, 0, 0, 1, '[]') RETURNING seq`);
+    const regel = db.query(`INSERT INTO beheer_regel (aanlevering, idx, deelnemer, trace_id, type, location, datetime, at_ms, functionele_fout, problemen, line)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)`);
+    const range = db.query("UPDATE beheer_aanlevering SET eerste_regel = ?, laatste_regel = ? WHERE seq = ?");
+    const rows = db.query<{ trace_id: string; type: string; location: string; datetime: string; line: string }, [number]>(
+      "SELECT trace_id, type, location, datetime, line FROM chain_log WHERE seq >= ? ORDER BY seq").all(start + Math.floor(n * 0.8));
+    for (const p of participants) {
+      const mine = rows.filter((r) => p.hosts.includes(r.location));
+      for (let i = 0; i < mine.length; i += 5_000) {
+        const batch = mine.slice(i, i + 5_000);
+        const at = Date.parse(batch.at(-1)!.datetime);
+        const d = delivery.get(Bun.randomUUIDv7(), p.username, batch.at(-1)!.datetime, at, batch.length)!.seq;
+        let first = 0;
+        let last = 0;
+        batch.forEach((r, idx) => {
+          last = Number(regel.run(d, idx, p.username, r.trace_id, r.type, r.location, r.datetime, Date.parse(r.datetime), r.line).lastInsertRowid);
+          first ||= last;
+        });
+        range.run(first, last, d);
+      }
+    }
+  })();
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  db.close();
+  // The bench just wrote this file: flush it to disk now, or the sandbox's first checkpoint waits for
+  // the operating system to write out every dirty page of it (a stall that is the bench's, not the sandbox's).
+  const fd = openSync(path, "r+");
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+interface Probe { stop(): Promise<number[]> }
+
+/** GET /health on `url` every PROBE_EVERY_MS, one at a time; the latencies when stopped. */
+function probe(url: string): Probe {
+  const times: number[] = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const t = performance.now();
+      try { await (await fetch(url)).arrayBuffer(); } catch { /* counted as slow: the time it took */ }
+      times.push(performance.now() - t);
+      await Bun.sleep(PROBE_EVERY_MS);
+    }
+  })();
+  return { async stop() { running = false; await done; return times; } };
+}
+
+export async function benchBlocking(root: string, populationPath: string, o: { lines: number; repeats: number }, log: (line: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  let child: Child | null = null;
+  try {
+    log(`blocking: adding ${count(o.lines)} chain-log lines to the population file …`);
+    let t = performance.now();
+    addChainLog(populationPath, o.lines);
+    notes.push(`chain log: ${count(o.lines)} lines added in ${ms(performance.now() - t)} (a day at the retention cap is ~3 M; bun run bench -- --large adds that many)`);
+    const port = freePort();
+    child = (await startTimed([process.execPath, "src/main.ts", "--port", String(port), "--data", populationPath, "--quiet"], root, port, 60_000)).child;
+    const urls = { url: (label = "") => `http://${label ? `${label}.` : ""}localhost:${port}` };
+    const system = await systemToken(urls, "his-delinde");
+    const fhir = `${urls.url("fhir.zorgnet")}/fhir`;
+    const cockpit = urls.url();
+    const network = resolveNetwork(validateNetwork(defaultNetwork), "localhost", port);
+    const pgo = participantsOf(network).find((p) => p.role === "pgo")!;
+    const beheer = `http://beheer.localhost:${port}`;
+    const basic = `Basic ${Buffer.from(`${pgo.username}:${pgo.password}`).toString("base64")}`;
+    const trace = new Database(populationPath, { readonly: true }).query<{ t: string }, []>("SELECT trace_id AS t FROM chain_log ORDER BY seq DESC LIMIT 1").get()?.t ?? "x";
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace("Z", "+00:00");
+    const heavy: { label: string; url: string; headers?: Record<string, string> }[] = [
+      { label: "system search, no selective parameter, _count=10", url: `${fhir}/Task?status:not=completed&_count=10`, headers: { authorization: `Bearer ${system}` } },
+      { label: "the same with _total=accurate (walks the whole DVA)", url: `${fhir}/Task?status:not=completed&_count=10&_total=accurate`, headers: { authorization: `Bearer ${system}` } },
+      { label: "system search _sort=-period&_count=50", url: `${fhir}/Task?_sort=-period&_count=50`, headers: { authorization: `Bearer ${system}` } },
+      { label: "cockpit /logs (trace list)", url: `${cockpit}/logs` },
+      { label: "cockpit /logs?type=<rare event>", url: `${cockpit}/logs?type=send_smart_configuration_request_error` },
+      { label: "cockpit /logs?q=<no such session>", url: `${cockpit}/logs?q=geen-sessie` },
+      { label: "GET /api/logs?since=<an hour ago>&limit=1000", url: `${cockpit}/api/logs?since=${encodeURIComponent(hourAgo)}&limit=1000` },
+      { label: "trace export /api/traces/<id>.har", url: `${cockpit}/api/traces/${trace}.har` },
+      { label: "Beheer overview, chains and a participant", url: `${beheer}/` },
+      { label: "Beheer /ketens", url: `${beheer}/ketens` },
+      { label: "Beheer /deelnemers/<pgo>", url: `${beheer}/deelnemers/${encodeURIComponent(pgo.username)}` },
+      { label: "Beheer GET /eagleeye/v1/logs?count=1000", url: `${beheer}/eagleeye/v1/logs?count=1000`, headers: { authorization: basic } },
+    ];
+    const health = `${urls.url("register")}/health`;
+    log("blocking: the heaviest requests, with a /health probe on another host …");
+    const baseline = probe(health);
+    await Bun.sleep(1000);
+    const idle = await baseline.stop();
+    rows.push({ measure: "GET register /health, nothing else running (probe)", value: `p50 ${ms(percentile(idle, 50))} · max ${ms(max(idle))}`, target: "baseline", result: "info" });
+    for (const h of heavy) {
+      const times: number[] = [];
+      let status = 0;
+      const p = probe(health);
+      await Bun.sleep(20);
+      for (let i = 0; i < o.repeats; i++) {
+        t = performance.now();
+        const res = await fetch(h.url, { headers: h.headers });
+        await res.arrayBuffer();
+        status = res.status;
+        times.push(performance.now() - t);
+      }
+      await Bun.sleep(20);
+      const probed = await p.stop();
+      const worst = max(probed);
+      rows.push({ measure: `${h.label} (HTTP ${status})`, value: `itself p50 ${ms(percentile(times, 50))} · /health during it p99 ${ms(percentile(probed, 99))} · max ${ms(worst)}`,
+        target: `/health max < ${STALL_LIMIT_MS} ms`, result: status >= 500 ? `failed (HTTP ${status})` : worst < STALL_LIMIT_MS ? "pass" : "OVER" });
+    }
+    notes.push(`each request ${o.repeats}× in a row while GET register.localhost/health is probed every ${PROBE_EVERY_MS} ms (one at a time, from this process); the worst probe is the longest any other request waited`);
+    notes.push("the sandbox = bun src/main.ts --data <table 4's population + that chain log>; the search walks (rest.ts walkHits) yield between steps of 500, the log queries read bounded spans");
+  } catch (e) {
+    rows.push(failedRow("no request holds the others up", e));
+  } finally {
+    if (child) await stopChild(child);
+  }
+  return { rows, notes };
+}
