@@ -11,8 +11,8 @@ import { sha256 } from "../../shared/crypto.ts";
 import { yieldToOthers } from "../../shared/yield.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
-import { includeReferences, matchHeads, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
-import { indexEntries, normalizeReference, type Resource } from "./search-index.ts";
+import { includeReferences, includeReferencesOf, matchHeads, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
+import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource, type WalkHead, type WalkPosition } from "./store.ts";
 import { relationOf, validate } from "./write.ts";
@@ -63,8 +63,8 @@ export function vread(ctx: FhirContext, type: string, id: string, version: strin
   return { status: 200, body: stored.resource, etag: etagOf(stored), lastModified: httpDate(stored.lastUpdated) };
 }
 
-/** A search hit: its head, and the resource when the search already parsed it. */
-interface Hit extends Head { resource?: Resource }
+/** A search hit: its head, and the resource, its stored text or its index rows when the search already read them. */
+interface Hit extends Head { resource?: Resource; json?: string; tokens?: TokenEntry[] }
 
 /**
  * From `indexFrom` candidates on, a system token's search runs on the index (matchHeads) and only
@@ -78,15 +78,23 @@ export const searchTuning = { indexFrom: 200, walkFrom: 2_000, step: 500 };
 /** The hits of a search, access-checked, matched and sorted. */
 function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
   const patient = patientOf(ctx.access);
-  const parsed = (list: StoredResource[]): Hit[] => sortResults(list.filter((s) =>
-    mayReadStored(ctx.access, type, s.resource.id!, indexEntries(s.resource).patient) && matches(s, q)), q)
-    .map((s) => ({ id: s.resource.id!, versionId: s.versionId, lastUpdated: s.lastUpdated, resource: s.resource }));
+  // Each candidate's index entries are computed once, for the access rule and every condition.
+  const parsed = (list: StoredResource[]): Hit[] => sortResults(list.filter((s) => {
+    const entries = indexEntries(s.resource);
+    return mayReadStored(ctx.access, type, s.resource.id!, entries.patient) && matches(s, q, entries.tokens);
+  }), q).map((s) => ({ id: s.resource.id!, versionId: s.versionId, lastUpdated: s.lastUpdated, resource: s.resource, json: s.json }));
   if (patient !== undefined) {
     // Patient tokens: the compartment only. A patient/subject/for naming someone else finds nothing.
     if (isShared(type)) return parsed(ctx.store.all(ctx.dva, type));
     if (patient === null || q.patientFilter.some((p) => p !== `Patient/${patient}`)) return [];
     if (type === "Patient") return parsed([ctx.store.read(ctx.dva, "Patient", patient)].filter((s): s is StoredResource => !!s));
-    return parsed(ctx.store.byPatient(ctx.dva, type, `Patient/${patient}`));
+    // The compartment's rows and their index rows, no JSON parsed (the PGO's collection, issue 16).
+    const compartment = `Patient/${patient}`;
+    const rows = ctx.store.byPatientRaw(ctx.dva, type, compartment);
+    const tokens = ctx.store.tokensOfMany(ctx.dva, type, rows.map((r) => r.id));
+    const hits: Hit[] = rows.map((r) => ({ ...r, tokens: tokens.get(r.id) ?? [] }))
+      .filter((h) => mayReadStored(ctx.access, type, h.id, compartment) && matchesEntries(h, h.tokens, q));
+    return sortHeads(ctx.store, ctx.dva, hits, q);
   }
   // System tokens (a zorgaanbieder): narrow through an index when the query allows it — a
   // patient, _id, or the first positive token condition — else every resource of the type.
@@ -239,16 +247,22 @@ export async function search(ctx: FhirContext, type: string, params: URLSearchPa
     return { status: 200, body: { resourceType: "Bundle", type: "searchset", total, ...(warning ? { entry: [warning] } : {}) }, etag: bundleTag() };
   }
 
-  // Only the page is parsed when the hits came from the index.
+  // Only the page is read when the hits came from the index; a hit with its text and index rows is not parsed at all.
   const page = hits
-    .map((h) => h.resource ?? ctx.store.read(ctx.dva, type, h.id)?.resource)
-    .filter((r): r is Resource => !!r);
-  // Entries are kept as JSON text: included resources are embedded as stored, never re-serialised.
-  const entries: string[] = page.map((r) => `{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${type}/${r.id}`)},"resource":${JSON.stringify(r)},"search":{"mode":"match"}}`);
-  const seen = new Set(page.map((r) => `${type}/${r.id}`));
+    .map((h): { id: string; json: string; refs: (include: string) => string[] } | null => {
+      if (h.json !== undefined && h.tokens) { const tokens = h.tokens; return { id: h.id, json: h.json, refs: (i) => includeReferencesOf(tokens, i) }; }
+      const s = h.resource ? { resource: h.resource, json: h.json } : ctx.store.read(ctx.dva, type, h.id);
+      if (!s) return null;
+      const resource = s.resource;
+      return { id: h.id, json: s.json ?? JSON.stringify(resource), refs: (i) => includeReferences(resource, i) };
+    })
+    .filter((p): p is NonNullable<typeof p> => p !== null);
+  // Entries are kept as JSON text: resources are embedded as stored, never re-serialised.
+  const entries: string[] = page.map((p) => `{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${type}/${p.id}`)},"resource":${p.json},"search":{"mode":"match"}}`);
+  const seen = new Set(page.map((p) => `${type}/${p.id}`));
   for (const include of q.includes) {
-    for (const r of page) {
-      for (const ref of includeReferences(r, include)) {
+    for (const p of page) {
+      for (const ref of p.refs(include)) {
         if (seen.has(ref)) continue;
         seen.add(ref);
         const [t, id] = ref.split("/") as [string, string];

@@ -12,10 +12,10 @@ function hitAny(c: TokenCondition, entries: readonly { system: string | null; va
   return c.values.some((v) => entries.some((e) => e.value === v.code && (v.system === null || (v.system === "" ? e.system === null : e.system === v.system))));
 }
 
-function matchesToken(stored: StoredResource, c: TokenCondition): boolean {
+function matchesToken(stored: StoredResource, c: TokenCondition, tokens: readonly TokenEntry[]): boolean {
   const entries = c.param === "_id"
     ? [{ system: null as string | null, value: stored.resource.id! }]
-    : indexEntries(stored.resource).tokens.filter((t) => t.param === c.param);
+    : tokens.filter((t) => t.param === c.param);
   return hitAny(c, entries) !== c.not;
 }
 
@@ -36,10 +36,10 @@ function hitString(c: StringCondition, values: readonly string[]): boolean {
   return c.values.some((v) => values.some((x) => c.mode === "exact" ? x === v : c.mode === "contains" ? x.includes(v) : x.startsWith(v) || x.includes(` ${v}`)));
 }
 
-export function matches(stored: StoredResource, q: SearchQuery): boolean {
+/** `tokens`: the resource's index entries, when the caller has them already (computed once per candidate). */
+export function matches(stored: StoredResource, q: SearchQuery, tokens: readonly TokenEntry[] = indexEntries(stored.resource).tokens): boolean {
   const updated = Date.parse(stored.lastUpdated);
-  const tokens = q.strings.length ? indexEntries(stored.resource).tokens : [];
-  return q.tokens.every((c) => matchesToken(stored, c)) && q.lastUpdated.every((c) => matchesDate(updated, c))
+  return q.tokens.every((c) => matchesToken(stored, c, tokens)) && q.lastUpdated.every((c) => matchesDate(updated, c))
     && q.strings.every((c) => hitString(c, tokens.filter((t) => t.param === c.param).map((t) => t.value)));
 }
 
@@ -119,8 +119,19 @@ export function sortResults(list: StoredResource[], q: SearchQuery): StoredResou
 /** The same order for heads; the period comes from fhir_search_date (same instant as periodStart). */
 export function sortHeads(store: FhirStore, dva: string, list: Head[], q: SearchQuery): Head[] {
   if (q.sort?.key !== "period") return sortBy(list, q, (h) => instant(h.lastUpdated), (h) => h.id);
-  const starts = store.dateStarts(dva, q.type, "period");
+  const starts = store.dateStarts(dva, q.type, "period", list.map((h) => h.id));
   return sortBy(list, q, (h) => instant(starts.get(h.id)), (h) => h.id);
+}
+
+/** The index parameter holding what a Task's _include follows (the same references includeReferences reads). */
+const INCLUDE_PARAM: Record<string, string> = {
+  "Task:based-on": "based-on", "Task:focus": "focus", "Task:patient": "patient", "Task:owner": "owner", "Task:requester": "requester", "Task:digital-activity": "digital-activity",
+};
+
+/** What an _include follows, from a resource's index rows (in the order they were written: the resource's own). */
+export function includeReferencesOf(tokens: readonly TokenEntry[], include: string): string[] {
+  const param = INCLUDE_PARAM[include];
+  return param ? tokens.filter((t) => t.param === param).map((t) => t.value) : [];
 }
 
 /** References a Task's _include follows (search.html#include). */

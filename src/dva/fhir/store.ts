@@ -21,6 +21,8 @@ export interface StoredResource {
   resource: Resource;
   versionId: number;
   lastUpdated: string;
+  /** The stored JSON text of `resource`, when it came from the store (served as is: no second serialisation). */
+  json?: string;
 }
 
 export class VersionConflictError extends Error {
@@ -58,6 +60,7 @@ export class FhirStore {
     deleteDates: Statement<unknown, [string, string, string]>;
     insertDate: Statement<unknown, [string, string, string, string, string | null, string | null]>;
     byPatient: Statement<Row, [string, string, string]>;
+    byPatientRaw: Statement<Head & { json: string }, [string, string, string]>;
     count: Statement<{ n: number }, [string, string]>;
   };
 
@@ -83,6 +86,8 @@ export class FhirStore {
       // INDEXED BY: without statistics SQLite would rather walk fhir_resource_updated for the ORDER BY (every resource of the type).
       byPatient: db.query(`SELECT json, version_id, last_updated FROM fhir_resource INDEXED BY fhir_resource_patient
                            WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated, id`),
+      byPatientRaw: db.query(`SELECT id, version_id AS versionId, last_updated AS lastUpdated, json FROM fhir_resource INDEXED BY fhir_resource_patient
+                           WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated, id`),
       count: db.query("SELECT count(*) AS n FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0"),
     };
   }
@@ -105,6 +110,11 @@ export class FhirStore {
   /** Newest first. @see https://hl7.org/fhir/R4/http.html#history */
   history(dva: string, type: string, id: string): StoredResource[] {
     return this.q.history.all(dva, type, id).map((r) => toStored(r)!);
+  }
+
+  /** The same as heads with their stored text, unparsed (a patient token's search matches on the index rows). */
+  byPatientRaw(dva: string, type: string, patientRef: string): (Head & { json: string })[] {
+    return this.q.byPatientRaw.all(dva, type, patientRef);
   }
 
   /** A patient's resources of one type, oldest change first (the patient compartment). */
@@ -232,11 +242,11 @@ export class FhirStore {
     ).all(dva, type, id);
   }
 
-  /** Start of a date parameter per resource (Task period, for _sort=period). */
-  dateStarts(dva: string, type: string, param: string): Map<string, string | null> {
-    const rows = this.db.query<{ id: string; start: string | null }, [string, string, string]>(
-      "SELECT id, start FROM fhir_search_date WHERE dva = ? AND type = ? AND param = ?",
-    ).all(dva, type, param);
+  /** Start of a date parameter of these resources (Task period, for _sort=period). */
+  dateStarts(dva: string, type: string, param: string, ids: readonly string[]): Map<string, string | null> {
+    const rows = this.db.query<{ id: string; start: string | null }, [string, string, string, string]>(
+      "SELECT id, start FROM fhir_search_date WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?)) AND param = ?",
+    ).all(dva, type, JSON.stringify(ids), param);
     return new Map(rows.map((r) => [r.id, r.start]));
   }
 
@@ -369,5 +379,5 @@ export class FhirStore {
 }
 
 function toStored(row: Row | null): StoredResource | null {
-  return row ? { resource: JSON.parse(row.json) as Resource, versionId: row.version_id, lastUpdated: row.last_updated } : null;
+  return row ? { resource: JSON.parse(row.json) as Resource, versionId: row.version_id, lastUpdated: row.last_updated, json: row.json } : null;
 }
