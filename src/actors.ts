@@ -39,11 +39,20 @@ function appFor(ctx: SandboxContext, a: ActorSite): Handler {
   }
 }
 
+/**
+ * The actor's app is built on its first request (issue 16: building every app took a quarter of a
+ * cold start; /health is answered by the dispatcher, not the app), and once.
+ */
+function lazyApp(make: () => Handler): Handler {
+  let handler: Handler | null = null;
+  return (request, url) => (handler ??= make())(request, url);
+}
+
 export function buildHostMap(ctx: SandboxContext): HostMap {
   const hosts: HostMap = new Map();
   for (const a of actorSites(ctx.network)) {
     if (!a.site.internal) continue;
-    const route: HostRoute = { kind: a.kind, title: a.title, origin: a.site.origin, dvaId: a.dvaId, handle: appFor(ctx, a) };
+    const route: HostRoute = { kind: a.kind, title: a.title, origin: a.site.origin, dvaId: a.dvaId, handle: lazyApp(() => appFor(ctx, a)) };
     hosts.set(a.site.hostname, route);
     if (a.kind === "cockpit") for (const alias of ["127.0.0.1", "[::1]"]) hosts.set(alias, route);
   }

@@ -72,7 +72,6 @@ function withPragmas(db: Database): Database {
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA busy_timeout = 5000");
-  if (process.env.SANDBOX_DEV_PRAGMAS) db.exec(process.env.SANDBOX_DEV_PRAGMAS); // TEMP measuring
   return db;
 }
 

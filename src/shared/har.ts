@@ -4,7 +4,6 @@
  * order they arrived, built from the redacted exchanges of exchange-log.ts. Opens in browser
  * devtools (Chromium's Network panel: "Import HAR file"). Pure: the cockpit passes the data in.
  */
-import { STATUS_CODES } from "node:http";
 import type { StoredChainLine } from "./chain-log.ts";
 import { BODY_LIMIT, type CapturedBody, type Exchange } from "./exchange-log.ts";
 import type { HeaderMap } from "./redact.ts";
@@ -121,7 +120,18 @@ function bodyComment(body: CapturedBody): string | undefined {
   return undefined;
 }
 
-const statusText = (status: number) => STATUS_CODES[status] ?? "";
+/**
+ * The reason phrases of RFC 9110 §15 the sandbox answers with (node:http's table would load the
+ * whole http module at start, issue 16); others have none, which HAR allows ("").
+ */
+const REASONS: Record<number, string> = {
+  200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+  307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+  405: "Method Not Allowed", 406: "Not Acceptable", 409: "Conflict", 410: "Gone", 412: "Precondition Failed", 413: "Content Too Large",
+  415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
+  502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout", 507: "Insufficient Storage",
+};
+const statusText = (status: number) => REASONS[status] ?? "";
 
 function resourceType(mimeType: string): string {
   return /html/i.test(mimeType) ? "document" : "fetch";

@@ -5,15 +5,35 @@
 
 const ZONE = "Europe/Amsterdam";
 
-const offsetFormat = new Intl.DateTimeFormat("en-US", { timeZone: ZONE, timeZoneName: "longOffset" });
-const partsFormat = new Intl.DateTimeFormat("en-CA", {
+/** An Intl formatter built on first use: building one for a time zone loads ICU's zone data (~15 ms of a cold start, issue 16). */
+function lazy(make: () => Intl.DateTimeFormat): () => Intl.DateTimeFormat {
+  let format: Intl.DateTimeFormat | null = null;
+  return () => (format ??= make());
+}
+const offsetFormat = lazy(() => new Intl.DateTimeFormat("en-US", { timeZone: ZONE, timeZoneName: "longOffset" }));
+const partsFormat = lazy(() => new Intl.DateTimeFormat("en-CA", {
   timeZone: ZONE, hourCycle: "h23",
   year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
-});
+}));
 
-/** "+01:00" or "+02:00": the Amsterdam offset at that instant. */
+/** 01:00 UTC on the last Sunday of a month (month 0–11): when EU summer time starts (March) or ends (October). */
+function lastSundayOneUtc(year: number, month: number): number {
+  const last = new Date(Date.UTC(year, month + 1, 0, 1));
+  return last.getTime() - last.getUTCDay() * 86_400_000;
+}
+
+/**
+ * "+01:00" or "+02:00": the Amsterdam offset at that instant. Since 1996 the EU rule (summer time
+ * from the last Sunday of March to the last Sunday of October, 01:00 UTC) — no Intl needed on the
+ * hot path or at start; earlier instants ask Intl's zone data.
+ */
 export function amsterdamOffset(date: Date): string {
-  const name = offsetFormat.formatToParts(date).find((p) => p.type === "timeZoneName")?.value ?? "GMT";
+  const year = date.getUTCFullYear();
+  if (year >= 1996) {
+    const t = date.getTime();
+    return t >= lastSundayOneUtc(year, 2) && t < lastSundayOneUtc(year, 9) ? "+02:00" : "+01:00";
+  }
+  const name = offsetFormat().formatToParts(date).find((p) => p.type === "timeZoneName")?.value ?? "GMT";
   const match = /GMT([+-]\d{2}):?(\d{2})?/.exec(name);
   return match ? `${match[1]}:${match[2] ?? "00"}` : "+00:00";
 }
@@ -41,15 +61,15 @@ export function localDateTime(date: Date = new Date(), ms = false): string {
 
 /** "HH:MM" in Amsterdam time, as the PGO shows "bijgewerkt om HH:MM" (AM-FE-040). */
 export function clockTime(date: Date): string {
-  const p = Object.fromEntries(partsFormat.formatToParts(date).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(partsFormat().formatToParts(date).map((x) => [x.type, x.value]));
   return `${p.hour}:${p.minute}`;
 }
 
 // Dates as pages show them (issue 12 §3): one format per language, never ISO in a page.
 // Dutch: "1 december 2026", times "20:13", both "1 december 2026 om 20:13"; calendar days in Amsterdam.
-const dayFormat = new Intl.DateTimeFormat("nl-NL", { timeZone: ZONE, day: "numeric", month: "long", year: "numeric" });
-const calendarFormat = new Intl.DateTimeFormat("nl-NL", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
-const weekdayFormat = new Intl.DateTimeFormat("nl-NL", { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" });
+const dayFormat = lazy(() => new Intl.DateTimeFormat("nl-NL", { timeZone: ZONE, day: "numeric", month: "long", year: "numeric" }));
+const calendarFormat = lazy(() => new Intl.DateTimeFormat("nl-NL", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" }));
+const weekdayFormat = lazy(() => new Intl.DateTimeFormat("nl-NL", { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" }));
 const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** An instant (or FHIR date/dateTime text) as a Date; a FHIR `date` ("1962-03-14") is that calendar day, not a UTC instant. */
@@ -64,17 +84,17 @@ export function formatDay(value: Date | string | null | undefined): string {
   if (value === null || value === undefined || value === "") return "";
   if (typeof value === "string" && CALENDAR_DAY.test(value)) {
     const d = instant(value);
-    return d ? calendarFormat.format(d) : "";
+    return d ? calendarFormat().format(d) : "";
   }
   const d = instant(value);
-  return d ? dayFormat.format(d) : "";
+  return d ? dayFormat().format(d) : "";
 }
 
 /** "1 december 2026 om 20:13" in Amsterdam time. */
 export function formatDateTime(value: Date | string | null | undefined): string {
   if (value === null || value === undefined || value === "") return "";
   const d = instant(value);
-  return d ? `${dayFormat.format(d)} om ${clockTime(d)}` : "";
+  return d ? `${dayFormat().format(d)} om ${clockTime(d)}` : "";
 }
 
 /** "2026-12-01": the Amsterdam calendar day of an instant, for comparing and for URLs (not for reading). */
@@ -96,5 +116,5 @@ export function addDays(day: string, days: number): string {
 
 /** "maandag 30 november" for a calendar day "YYYY-MM-DD". */
 export function weekdayLabel(day: string): string {
-  return weekdayFormat.format(new Date(`${day}T12:00:00Z`));
+  return weekdayFormat().format(new Date(`${day}T12:00:00Z`));
 }

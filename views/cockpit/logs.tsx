@@ -1,6 +1,7 @@
 import { chainLogTuning, type ChainLogStats, type StoredChainLine, type TraceSummary } from "../../src/shared/chain-log.ts";
 import { Layout } from "../layout.tsx";
 import { themes } from "../theme.ts";
+import { formatDay } from "../../src/shared/time.ts";
 
 /** An actor column of the timeline: its name and colour (views/theme.ts). */
 export interface Lane { host: string; title: string; color: string }
@@ -107,10 +108,9 @@ export function traceKind(types: readonly string[]): string {
   return types[0] ?? "Trace";
 }
 
-const dayFormat = new Intl.DateTimeFormat("nl-NL", { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
 /** A chain-log datetime (Amsterdam local time with offset) as "1 december 2026 21:59:31": as written, no ISO in the page. */
 function when(datetime: string): string {
-  const day = /^\d{4}-\d{2}-\d{2}/.test(datetime) ? dayFormat.format(new Date(`${datetime.slice(0, 10)}T12:00:00Z`)) : "";
+  const day = /^\d{4}-\d{2}-\d{2}/.test(datetime) ? formatDay(datetime.slice(0, 10)) : "";
   return `${day} ${datetime.slice(11, 19)}`.trim();
 }
 
