@@ -32,10 +32,23 @@ export async function benchJourney(runs: number, log: (line: string) => void): P
     }
     times.sort((a, b) => a - b);
     const p50 = times[Math.floor(times.length / 2)]!;
+    // A browser-like journey of a new person also logs in at the PGO once: argon2id at the OWASP minimum.
+    const logins: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await pgoSession(sandbox, "tom");
+      logins.push(performance.now() - t);
+    }
+    logins.sort((a, b) => a - b);
+    const login = logins[2]!;
+    const perSecond = 1000 / (p50 + login);
     return {
       rows: [{ measure: "full journey over HTTP (consent, collect, exchange, SMART launch, complete, return)", value: pcts(times, [50, 95]),
-        target: "p50 < 40 ms", result: under(p50, 40) }],
-      notes: [`${runs} runs after 2 warm-ups; ~25 HTTP requests per journey (DigiD, consent, collection incl. includes and Endpoint names, exchange, SMART authorize and token, two Task PATCHes, revocation, re-collection); argon2id login once before timing`],
+        target: "p50 < 40 ms", result: under(p50, 40) },
+      { measure: "journeys per second, each with a PGO login (one after another, client in the same process)", value: `${perSecond.toFixed(1)}/s (journey p50 ${p50.toFixed(1)} ms + login ${login.toFixed(1)} ms)`,
+        target: "≥ 40/s on one core (issue 16)", result: perSecond >= 40 ? "pass" : "UNDER" }],
+      notes: [`${runs} runs after 2 warm-ups; ~25 HTTP requests per journey (DigiD, consent, collection incl. includes and Endpoint names, exchange, SMART authorize and token, two Task PATCHes, revocation, re-collection); argon2id login once before timing`,
+        "login = GET /login + POST /login at the PGO (argon2id m = 19 MiB, t = 2, p = 1: the OWASP minimum, shared/login-guard.ts), median of 5; the client shares the server's core, so one core serves both"],
       p50,
     };
   } finally {

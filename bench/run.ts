@@ -5,6 +5,7 @@
  *   --quick   smoke run: 1 repeat, 1 000 patients, 200 samples, 10 token holders, 0.5 s per HTTP row
  *   --large   1 000 000 Tasks (100 000 patients) and a day's chain log (3 000 000 lines): ~5 GB of
  *             disk and ~10 minutes, for the "flat in the DVA size" and "no request holds the others up" rows
+ *   --peers   table 10 also runs Medplum's FHIR engine and oidc-provider 9 (bench/peers) beside the floor
  */
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -23,13 +24,15 @@ import { benchStore } from "./store.ts";
 const args = Bun.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   console.log("Usage: bun run bench [-- --quick | --large]\n\n  --quick   smoke run with small sizes (1 repeat, 1 000 patients, short HTTP rows)\n"
-    + "  --large   1 000 000 Tasks and a day's chain log (3 000 000 lines): ~5 GB of disk, ~10 minutes");
+    + "  --large   1 000 000 Tasks and a day's chain log (3 000 000 lines): ~5 GB of disk, ~10 minutes\n"
+    + "  --peers   also Medplum's FHIR engine and oidc-provider (bench/peers, dev dependencies) beside the floor");
   process.exit(0);
 }
-const unknown = args.filter((a) => a !== "--quick" && a !== "--large");
+const unknown = args.filter((a) => a !== "--quick" && a !== "--large" && a !== "--peers");
 if (unknown.length) console.error(`bench: ignoring unknown option(s) ${unknown.join(" ")}`);
 const quick = args.includes("--quick");
 const large = !quick && args.includes("--large");
+const peers = args.includes("--peers");
 
 const sizes = quick
   ? { repeats: 1, patients: 1_000, samples: 200, httpMs: 500, people: 10, systemSamples: 2, chainLines: 100_000 }
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
     if (store.tasks > 0) {
       fhir = await benchFhir(popPath, { samples: sizes.samples, patients: sizes.patients, tasks: store.tasks, people: sizes.people, systemSamples: sizes.systemSamples, httpMs: sizes.httpMs }, log)
         .catch((e) => ({ rows: [failedRow("FHIR server over HTTP (in-process sandbox)", e)], notes: [] as string[], read: { error: e } }));
-      cpu = await benchServerCpu(root, popPath, { seconds: quick ? 1 : 2, rounds: quick ? 1 : 3 }, log)
+      cpu = await benchServerCpu(root, popPath, { seconds: quick ? 1 : 2, rounds: quick ? 1 : 3, peers }, log)
         .catch((e) => ({ rows: [failedRow("server CPU per request (wrk)", e)], notes: [] as string[] }));
       // Last of the population's users: it adds a chain log to the file.
       blocking = await benchBlocking(root, popPath, { lines: sizes.chainLines, repeats: 3 }, log)

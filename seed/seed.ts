@@ -3,6 +3,7 @@
  * Idempotent: it wipes the data tables and writes the same state again (dates relative to now),
  * in one transaction, so a failure leaves the previous state intact.
  */
+import { flushAccessTokens } from "../src/dva/auth/store.ts";
 import type { Database } from "bun:sqlite";
 import { FhirStore, type Resource } from "../src/dva/fhir/store.ts";
 import { tablesChildrenFirst } from "../src/shared/db.ts";
@@ -169,6 +170,7 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
   const fhir = new FhirStore(db);
   const pgo = new PgoStore(db);
   let resources = 0;
+  flushAccessTokens(db); // issued just before the reset: written now, so that the reset deletes them too
   db.transaction(() => {
     for (const table of tablesChildrenFirst(db)) if (!keptOnReset(table)) db.exec(`DELETE FROM "${table}"`);
     const at = new Date(now);

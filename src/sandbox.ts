@@ -13,6 +13,7 @@ import type { SandboxContext } from "./shared/context.ts";
 import { Csrf } from "./shared/csrf.ts";
 import { ExchangeLog } from "./shared/exchange-log.ts";
 import { startExpiryPruning } from "./shared/expiry.ts";
+import { flushAccessTokens } from "./dva/auth/store.ts";
 import { Tickets } from "./shared/tickets.ts";
 import { FhirStore } from "./dva/fhir/store.ts";
 import { randomToken, sha256 } from "./shared/crypto.ts";
@@ -226,6 +227,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       await server.stop(true);
       check?.stop();
       expiry.stop();
+      flushAccessTokens(db);
       chain.stop();
       exchanges.stop();
       if (config.dataPath !== ":memory:") setMeta("clean_stop", "1");

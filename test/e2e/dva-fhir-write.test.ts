@@ -34,6 +34,26 @@ describe("metadata", () => {
   });
 });
 
+describe("issued tokens are written together (issue 16)", () => {
+  test("20 concurrent client_credentials requests: each token works at once, one revoked at once is revoked", async () => {
+    const basic = `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}`;
+    const tokens = await Promise.all(Array.from({ length: 20 }, async () => {
+      const res = await fetch(`${sandbox.url("auth.zorgnet")}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic },
+        body: "grant_type=client_credentials&scope=system%2F*.*" });
+      expect(res.status).toBe(200);
+      return (await res.json()).access_token as string;
+    }));
+    expect(new Set(tokens).size).toBe(20);
+    const reads = await Promise.all(tokens.map((t) => fetch(`${base()}/Task?_count=1`, { headers: { authorization: `Bearer ${t}` } })));
+    expect(reads.map((r) => r.status)).toEqual(tokens.map(() => 200));
+    const revoked = await fetch(`${sandbox.url("auth.zorgnet")}/revoke`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic },
+      body: new URLSearchParams({ token: tokens[3]! }) });
+    expect(revoked.status).toBe(200);
+    expect((await fetch(`${base()}/Task?_count=1`, { headers: { authorization: `Bearer ${tokens[3]}` } })).status).toBe(401);
+    expect((await fetch(`${base()}/Task?_count=1`, { headers: { authorization: `Bearer ${tokens[4]}` } })).status).toBe(200);
+  });
+});
+
 describe("create, update, history (clinician system token)", () => {
   test.skipIf(!existsSync(examples))("every official MedMij example resource can be PUT and POSTed unchanged (SPEC §3)", async () => {
     let n = 0;

@@ -34,6 +34,34 @@ export function tokensMayHaveChanged(): void {
 
 import { randomToken, sha256 } from "../../shared/crypto.ts";
 
+/**
+ * Issued access tokens waiting to be written, per database: written together at the end of the
+ * event-loop turn that issued them (one commit for the tokens of concurrent requests: a commit per
+ * token wrote four B-tree pages each, a quarter of the token endpoint, issue 16), and at once
+ * before anything reads or changes dva_access_token, before a reset and before the database
+ * closes. The token endpoint answers only once its token is written (recordAccessToken's promise):
+ * a full disk is still its 507, and a token whose row is missing reads as revoked.
+ */
+type TokenRow = [string, string, string, string | null, string | null, number];
+interface PendingTokens { rows: TokenRow[]; waiting: { resolve: () => void; reject: (e: unknown) => void }[]; scheduled: boolean }
+const pendingTokens = new WeakMap<Database, PendingTokens>();
+
+export function flushAccessTokens(db: Database): void {
+  const pending = pendingTokens.get(db);
+  if (!pending || pending.rows.length === 0) return;
+  const { rows, waiting } = pending;
+  pending.rows = [];
+  pending.waiting = [];
+  try {
+    const insert = db.query<unknown, TokenRow>("INSERT INTO dva_access_token (jti, dva, client_id, consent_id, issued_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
+    db.transaction(() => { for (const r of rows) insert.run(...r); })();
+  } catch (e) {
+    for (const w of waiting) w.reject(e);
+    return;
+  }
+  for (const w of waiting) w.resolve();
+}
+
 export class DvaAuthStore {
   constructor(private readonly db: Database, private readonly dva: string) {}
 
@@ -125,6 +153,7 @@ export class DvaAuthStore {
 
   /** Withdraw a consent and kill everything issued under it. */
   withdrawConsent(id: string, now: number): void {
+    flushAccessTokens(this.db);
     tokensMayHaveChanged();
     this.db.transaction(() => {
       this.db.query("UPDATE dva_consent SET withdrawn_at = ? WHERE id = ? AND dva = ? AND withdrawn_at IS NULL").run(now, id, this.dva);
@@ -161,6 +190,7 @@ export class DvaAuthStore {
    * token inspector: ids and owners only, never a secret (the store has none).
    */
   liveTokens(f: { bsn: string | null; clientId: string | null }, now: number, limit = 200): { kind: "access" | GrantKind; id: string; clientId: string; bsn: string | null; zorgaanbieder: string | null; expiresAt: string }[] {
+    flushAccessTokens(this.db);
     const rows = this.db.query<{ kind: string; id: string; client_id: string; bsn: string | null; zorgaanbieder: string | null; expires_at: number }, [string, number, string | null, string | null, string, number, string | null, string | null, number]>(`
       SELECT 'access' AS kind, t.jti AS id, t.client_id, c.bsn, c.zorgaanbieder, t.expires_at FROM dva_access_token t LEFT JOIN dva_consent c ON c.id = t.consent_id
         WHERE t.dva = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND (?3 IS NULL OR c.bsn = ?3) AND (?4 IS NULL OR t.client_id = ?4)
@@ -191,13 +221,23 @@ export class DvaAuthStore {
 
   // Access tokens ---------------------------------------------------------------------------------
 
-  recordAccessToken(t: { jti: string; clientId: string; consentId: string | null; issuedBy: string | null; expiresAt: number }): void {
-    this.db.query("INSERT INTO dva_access_token (jti, dva, client_id, consent_id, issued_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(t.jti, this.dva, t.clientId, t.consentId, t.issuedBy, t.expiresAt);
+  /** Record an issued token's id (for revocation); resolves once it is written, rejects with the storage error. */
+  recordAccessToken(t: { jti: string; clientId: string; consentId: string | null; issuedBy: string | null; expiresAt: number }): Promise<void> {
+    let pending = pendingTokens.get(this.db);
+    if (!pending) pendingTokens.set(this.db, pending = { rows: [], waiting: [], scheduled: false });
+    pending.rows.push([t.jti, this.dva, t.clientId, t.consentId, t.issuedBy, t.expiresAt]);
+    const written = new Promise<void>((resolve, reject) => pending.waiting.push({ resolve, reject }));
+    if (!pending.scheduled) {
+      pending.scheduled = true;
+      const p = pending;
+      setImmediate(() => { p.scheduled = false; flushAccessTokens(this.db); });
+    }
+    return written;
   }
 
   /** The consent an access token was issued under (its person), if any. */
   consentOfAccessToken(jti: string): Consent | null {
+    flushAccessTokens(this.db);
     const row = this.db.query<{ consent_id: string | null }, [string, string]>("SELECT consent_id FROM dva_access_token WHERE jti = ? AND dva = ?").get(jti, this.dva);
     return row?.consent_id ? this.findConsent(row.consent_id) : null;
   }
@@ -205,6 +245,7 @@ export class DvaAuthStore {
   isAccessTokenRevoked(jti: string): boolean {
     const key = `${this.dva} ${jti}`;
     if (activeTokens.get(key) === revocationGeneration) return false;
+    flushAccessTokens(this.db);
     const row = this.db.query<{ revoked_at: number | null }, [string, string]>("SELECT revoked_at FROM dva_access_token WHERE jti = ? AND dva = ?").get(jti, this.dva);
     const revoked = !row || row.revoked_at !== null;
     if (!revoked) {
@@ -215,6 +256,7 @@ export class DvaAuthStore {
   }
 
   revokeAccessToken(jti: string, now: number): void {
+    flushAccessTokens(this.db);
     tokensMayHaveChanged();
     this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE jti = ? AND dva = ? AND revoked_at IS NULL").run(now, jti, this.dva);
   }
@@ -256,6 +298,7 @@ export class DvaAuthStore {
   }
 
   private revokeLineage(rootHash: string, now: number): void {
+    flushAccessTokens(this.db);
     this.db.query("UPDATE dva_access_token SET revoked_at = ? WHERE issued_by = ? AND revoked_at IS NULL").run(now, rootHash);
     this.db.query("UPDATE dva_grant SET revoked_at = ? WHERE kind = 'refresh' AND json_extract(data, '$.issuedBy') = ? AND revoked_at IS NULL").run(now, rootHash);
   }

@@ -18,6 +18,6 @@ export const handleClientCredentials: GrantHandler = async (ctx, client, form) =
     issuer: ctx.dva.auth.origin, audience: ctx.dva.fhirBase, now: ctx.now,
     claims: { sub: client.clientId, zorgaanbieder: client.zorgaanbieder, client_id: client.clientId, scope },
   });
-  ctx.store.recordAccessToken({ jti: at.jti, clientId: client.clientId, consentId: null, issuedBy: null, expiresAt: at.expiresAt });
+  await ctx.store.recordAccessToken({ jti: at.jti, clientId: client.clientId, consentId: null, issuedBy: null, expiresAt: at.expiresAt });
   return { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope };
 };

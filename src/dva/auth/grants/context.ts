@@ -62,7 +62,7 @@ export async function issueCollectTokens(ctx: GrantContext, clientId: string, co
     ttlSeconds: Math.max(1, Math.min(900, Math.floor((consent.expiresAt - ctx.now) / 1000))),
     claims: { sub: pseudonym(ctx.dva.id, data.bsn), ...(patient ? { patient } : {}), zorgaanbieder: data.zorgaanbieder, client_id: clientId, scope: data.scope },
   });
-  ctx.store.recordAccessToken({ jti: at.jti, clientId, consentId: consent.id, issuedBy: rootHash, expiresAt: at.expiresAt });
+  await ctx.store.recordAccessToken({ jti: at.jti, clientId, consentId: consent.id, issuedBy: rootHash, expiresAt: at.expiresAt });
   const body: Record<string, unknown> = { access_token: at.token, token_type: "Bearer", expires_in: at.expiresIn, scope: data.scope };
   if (patient) body.patient = patient;
   if (consent.kind === "long") {

@@ -32,7 +32,7 @@ export async function moduleTokens(ctx: GrantContext, clientId: string, consentI
     // The module sees what the PGO's consent covers: this patient, this zorgaanbieder (issue 10).
     claims: { sub: pseudonym(ctx.dva.id, launch.bsn), patient: launch.patient, zorgaanbieder: launch.zorgaanbieder, client_id: clientId, scope: s.scope, resource: launch.task },
   });
-  ctx.store.recordAccessToken({ jti: at.jti, clientId, consentId, issuedBy: s.issuedBy, expiresAt: at.expiresAt });
+  await ctx.store.recordAccessToken({ jti: at.jti, clientId, consentId, issuedBy: s.issuedBy, expiresAt: at.expiresAt });
   const koppelmij = launch.flavour === "koppelmij-2026";
   const refresh = koppelmij ? randomToken() : null;
   if (refresh) {
