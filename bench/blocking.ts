@@ -157,7 +157,7 @@ export async function benchBlocking(root: string, populationPath: string, o: { l
         target: `/health max < ${STALL_LIMIT_MS} ms`, result: status >= 500 ? `failed (HTTP ${status})` : worst < STALL_LIMIT_MS ? "pass" : "OVER" });
     }
     notes.push(`each request ${o.repeats}× in a row while GET register.localhost/health is probed every ${PROBE_EVERY_MS} ms (one at a time, from this process); the worst probe is the longest any other request waited`);
-    notes.push("the sandbox = bun src/main.ts --data <table 4's population + that chain log>; the search walks (rest.ts walkHits) yield between steps of 500, the log queries read bounded spans");
+    notes.push("the sandbox = bun src/main.ts --data <table 4's population + that chain log>; the search walks (rest.ts walkHits) yield between steps of 250, the log queries read bounded spans");
   } catch (e) {
     rows.push(failedRow("no request holds the others up", e));
   } finally {

@@ -12,6 +12,11 @@ import { yieldToOthers } from "../shared/yield.ts";
 
 /** Chains and flows are computed over the newest lines: enough for a day of hackathon traffic, cheap to parse. */
 export const WINDOW_LINES = 20_000;
+/**
+ * The flow figures and a participant's bereikbaarheid read the newest FLOW_WINDOW_LINES of them:
+ * their figures are computed in one piece after the steps, which must stay well under 50 ms (issue 16).
+ */
+const FLOW_WINDOW_LINES = 10_000;
 /** Chains a list page classifies at most (newest first), before its filter. */
 const CHAIN_CANDIDATES = 200;
 /** Chains classified, and lines read, between two yields to the other requests (issue 16). */
@@ -89,13 +94,13 @@ export class Dashboard {
   }
 
   /**
-   * The newest WINDOW_LINES lines, read LINES_PER_STEP at a time; `each` works on a step before
+   * The newest FLOW_WINDOW_LINES lines, read LINES_PER_STEP at a time; `each` works on a step before
    * the other requests are let through (issue 16).
    */
   private async recentLines(each: (step: LineRecord[]) => void = () => {}): Promise<LineRecord[]> {
     const newest = this.store.lastLineSeq();
     const lines: LineRecord[] = [];
-    for (let from = newest - WINDOW_LINES; from < newest; from += LINES_PER_STEP) {
+    for (let from = newest - FLOW_WINDOW_LINES; from < newest; from += LINES_PER_STEP) {
       const step = this.store.linesBetween(from, Math.min(newest, from + LINES_PER_STEP));
       each(step);
       lines.push(...step);

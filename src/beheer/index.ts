@@ -46,7 +46,7 @@ export function createBeheer(ctx: SandboxContext): (request: Request, url: URL) 
   const dashboard = new Dashboard(store, participants, ctx.network.beheer.abandonAfterMs);
   const lanes = (): Lane[] => actorSites(ctx.network).map((a) => ({ host: a.site.hostname, title: a.title, color: actorColor(a.kind, a.dvaIndex, a.pgoIndex) }));
   const kindOf = (raw: string | null): ChainKind | null => (CHAIN_KINDS as readonly string[]).includes(raw ?? "") ? raw as ChainKind : null;
-  // The overview parses the newest lines (tens of ms at 20 000): every open page polls it, so it is
+  // The overview parses the newest lines (in steps, tens of ms in all): every open page polls it, so it is
   // computed once per new delivery and at most every 2 s (the verdicts depend on the clock too).
   // Computed in steps (the dashboard yields between them, issue 16); pages asking meanwhile share the computation.
   let cached: { key: string; value: Promise<OverviewProps> } | null = null;

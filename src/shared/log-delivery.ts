@@ -14,14 +14,18 @@ import { newId } from "./trace.ts";
 
 /** Every this often a participant delivers what it wrote since its last delivery. */
 export const DELIVERY_INTERVAL_MS = 2_000;
-/** Lines per delivery (≈ 2 MB of NDJSON, far below the 60 MB a delivery may be). */
-export const DELIVERY_BATCH_LINES = 5_000;
+/**
+ * Lines per delivery (≈ 1 MB of NDJSON, far below the 60 MB a delivery may be): MedMij Beheer checks
+ * and stores a delivery in one go, ~6 µs a line, so a delivery holds the other requests up ~12 ms
+ * at most (issue 16).
+ */
+export const DELIVERY_BATCH_LINES = 2_000;
 /**
  * Deliveries per participant per tick: bounds the work under a flood of lines (a FHIR read
  * writes two), at 5 000 lines a second per participant. Beyond that it falls behind and
  * catches up when the flood ends; lines the chain log's retention drops first are not delivered.
  */
-const BATCHES_PER_TICK = 2;
+const BATCHES_PER_TICK = 5;
 
 /** `caughtUp`: the run reached the newest line (a run looks through a bounded span of the log per batch). */
 export interface DeliveryOutcome { delivered: number; deliveries: number; failed: string | null; caughtUp: boolean }

@@ -73,7 +73,7 @@ interface Hit extends Head { resource?: Resource; json?: string; tokens?: TokenE
  * a time and stops at the page (walkHits). An object, so that a test can force each path and
  * compare them.
  */
-export const searchTuning = { indexFrom: 200, walkFrom: 2_000, step: 500 };
+export const searchTuning = { indexFrom: 200, walkFrom: 2_000, step: 250 };
 
 /** The hits of a search, access-checked, matched and sorted. */
 function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
