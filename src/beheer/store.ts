@@ -7,6 +7,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { ChainRetention } from "../shared/chain-log.ts";
+import { firstSeqReaching } from "../shared/db.ts";
 import { localDateTime } from "../shared/time.ts";
 import { newId } from "../shared/trace.ts";
 import type { CheckedDelivery } from "./delivery.ts";
@@ -228,18 +229,7 @@ export class BeheerStore {
    * arrive): a binary search on the primary key, whatever the number of deliveries.
    */
   private firstDeliveryAtOrAfter(ms: number): number {
-    const bounds = this.db.query<{ low: number | null; high: number | null }, []>("SELECT (SELECT min(seq) FROM beheer_aanlevering) AS low, (SELECT max(seq) FROM beheer_aanlevering) AS high").get();
-    if (!bounds || bounds.low === null || bounds.high === null) return 0;
-    const at = this.db.query<{ seq: number; ms: number }, [number]>("SELECT seq, ontvangen_ms AS ms FROM beheer_aanlevering WHERE seq >= ? ORDER BY seq LIMIT 1");
-    let low = bounds.low;
-    let high = bounds.high + 1;
-    while (low < high) {
-      const mid = Math.floor((low + high) / 2);
-      const row = at.get(mid);
-      if (!row) { high = mid; continue; }
-      if (row.ms < ms) low = row.seq + 1; else high = mid;
-    }
-    return low;
+    return firstSeqReaching<number>(this.db, "beheer_aanlevering", "ontvangen_ms", (at) => at >= ms);
   }
 
   /** A participant's deliveries since `sinceMs` counted per `bucketMs`: [bucket index, OK, niet OK]. */

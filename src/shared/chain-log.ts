@@ -4,6 +4,7 @@
  * status}, error{...} — stored in SQLite and served as NDJSON by the cockpit.
  */
 import type { Database } from "bun:sqlite";
+import { firstSeqReaching } from "./db.ts";
 import { yieldToOthers } from "./yield.ts";
 import { localDateTime } from "./time.ts";
 
@@ -283,18 +284,7 @@ export class ChainLog {
    */
   private firstSeqAtOrAfter(datetime: string): number {
     const target = Date.parse(datetime);
-    const bounds = this.db.query<{ low: number | null; high: number | null }, []>("SELECT (SELECT min(seq) FROM chain_log) AS low, (SELECT max(seq) FROM chain_log) AS high").get();
-    if (!bounds || bounds.low === null || bounds.high === null || Number.isNaN(target)) return 0;
-    const at = this.db.query<{ seq: number; datetime: string }, [number]>("SELECT seq, datetime FROM chain_log WHERE seq >= ? ORDER BY seq LIMIT 1");
-    let low = bounds.low;
-    let high = bounds.high + 1;
-    while (low < high) {
-      const mid = Math.floor((low + high) / 2);
-      const row = at.get(mid);
-      if (!row) { high = mid; continue; }
-      if (Date.parse(row.datetime) < target - 1000) low = row.seq + 1; else high = mid;
-    }
-    return low;
+    return Number.isNaN(target) ? 0 : firstSeqReaching<string>(this.db, "chain_log", "datetime", (d) => Date.parse(d) >= target - 1000);
   }
 
   /** Lines in write order; `since` is a sequence number (exclusive) or an xs:dateTime (exclusive). */

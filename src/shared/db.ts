@@ -192,3 +192,25 @@ export function tablesChildrenFirst(db: Database): string[] {
   return ordered;
 }
 
+/**
+ * In a table numbered by `seq` (its integer primary key) in the order a `column` rises — a log's
+ * time — the first `seq` whose value has `reached` the target: a binary search on the primary key
+ * (about twenty lookups), whatever the table's size; one past the newest when none has (issue 16).
+ * Table and column names come from the caller's code, never from a request.
+ */
+export function firstSeqReaching<T>(db: Database, table: string, column: string, reached: (value: T) => boolean): number {
+  const bounds = db.query<{ low: number | null; high: number | null }, []>(
+    // Two subqueries: SQLite answers a lone min() or max() from the primary key, both in one SELECT by a scan.
+    `SELECT (SELECT min(seq) FROM ${table}) AS low, (SELECT max(seq) FROM ${table}) AS high`).get();
+  if (!bounds || bounds.low === null || bounds.high === null) return 0;
+  const at = db.query<{ seq: number; value: T }, [number]>(`SELECT seq, ${column} AS value FROM ${table} WHERE seq >= ? ORDER BY seq LIMIT 1`);
+  let low = bounds.low;
+  let high = bounds.high + 1;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    const row = at.get(mid);
+    if (!row) { high = mid; continue; }
+    if (reached(row.value)) high = mid; else low = row.seq + 1;
+  }
+  return low;
+}
