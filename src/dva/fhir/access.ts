@@ -77,7 +77,7 @@ const MAX_CACHED = 5000;
 /**
  * Where references come from when deciding ownership: for one resource its own index entries
  * (it may be a version or not stored yet) and the index for the resources it points at; for a
- * large search the index of the whole DVA. One rule (organisationsOf) serves both.
+ * search the index rows of its candidates, read in one query. One rule (organisationsOf) serves all.
  */
 export interface RefSource {
   /** The references (or normalized texts) a resource's parameter holds. */
@@ -181,33 +181,6 @@ export function prefetchedRefs(scope: OwnershipScope, type: string, tokens: Read
       return own ? own.filter((e) => e.param === param).map((e) => e.value) : stored.refs(t, id, param);
     },
     registrations: (t, id) => (t === type ? registered.get(id) : undefined) ?? stored.registrations(t, id),
-  };
-}
-
-/** The whole DVA's references per (type, param), loaded once per search when first asked for. */
-export function indexRefs({ fhir, dva, rule }: OwnershipScope): RefSource {
-  const forward = new Map<string, Map<string, string[]>>();
-  const reverse = new Map<string, Map<string, string[]>>();
-  const registered = new Map<string, Map<string, string[]>>();
-  const group = <T>(rows: T[], key: (r: T) => string, value: (r: T) => string) => {
-    const out = new Map<string, string[]>();
-    for (const row of rows) {
-      const k = key(row);
-      const list = out.get(k);
-      if (list) list.push(value(row)); else out.set(k, [value(row)]);
-    }
-    return out;
-  };
-  const loaded = <T>(cache: Map<string, Map<string, string[]>>, key: string, load: () => Map<string, string[]>) => {
-    let map = cache.get(key);
-    if (!map) cache.set(key, map = load());
-    return map;
-  };
-  return {
-    refs: (type, id, param) => loaded(forward, `${type} ${param}`, () => group(fhir.tokenRows(dva, type, param), (r) => r.id, (r) => r.value)).get(id) ?? [],
-    referrers: (type, param, value) => loaded(reverse, `${type} ${param}`, () => group(fhir.tokenRows(dva, type, param), (r) => r.value, (r) => r.id)).get(value) ?? [],
-    registrations: (type, id) => loaded(registered, type, () => group(fhir.registrationRows(dva, type), (r) => r.id, (r) => r.organisation)).get(id) ?? [],
-    publishers: (name) => rule.publishers.get(name) ?? [],
   };
 }
 

@@ -5,16 +5,16 @@
  */
 import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, forbidden, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { allows, answersLaunch, canRead, indexRefs, mayRefer, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, prefetchedRefs, requireScope, scopeAllows, writable, type Access } from "./access.ts";
+import { allows, answersLaunch, canRead, mayRefer, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, prefetchedRefs, requireScope, scopeAllows, writable, type Access } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
 import { yieldToOthers } from "../../shared/yield.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
-import { includeReferences, includeReferencesOf, matchHeads, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
+import { includeReferences, includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
 import { parseSearch, type SearchQuery } from "./search-params.ts";
-import { VersionConflictError, type FhirStore, type Head, type StoredResource, type WalkHead, type WalkPosition } from "./store.ts";
+import { VersionConflictError, type FhirStore, type Head, type StoredResource, type WalkPosition } from "./store.ts";
 import { relationOf, validate } from "./write.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
@@ -67,7 +67,7 @@ export function vread(ctx: FhirContext, type: string, id: string, version: strin
 interface Hit extends Head { resource?: Resource; json?: string; tokens?: TokenEntry[] }
 
 /**
- * From `indexFrom` candidates on, a system token's search runs on the index (matchHeads) and only
+ * From `indexFrom` candidates on, a system token's search runs on their index rows and only
  * the page is parsed; below it, parsing the candidates is cheaper than the index queries. From
  * `walkFrom` candidates on (counted no further), it walks the DVA in search order `step` heads at
  * a time and stops at the page (walkHits). An object, so that a test can force each path and
@@ -109,9 +109,8 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
   if (heads.length < searchTuning.indexFrom) {
     return parsed(heads.map((h) => ctx.store.read(ctx.dva, type, h.id)).filter((s): s is StoredResource => !!s));
   }
-  const refs = indexRefs(ctx.access);
-  const visible = matchHeads(ctx.store, ctx.dva, heads, q).filter((h) => allows(ctx.access.rule, type, organisationsOf(type, h.id, refs)));
-  return sortHeads(ctx.store, ctx.dva, visible, q);
+  // The candidates' own index rows (one query), never a parameter's rows of the whole DVA (issue 16).
+  return sortHeads(ctx.store, ctx.dva, visibleOf(ctx, type, heads, q), q);
 }
 
 /**
@@ -151,7 +150,7 @@ function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number,
     if (heads.length === 0) return { hits, matched, complete: true };
     const last = heads[heads.length - 1]!;
     after = { key: last.key, id: last.id };
-    for (const h of visibleInStep(ctx, type, heads, q)) {
+    for (const h of visibleOf(ctx, type, heads, q)) {
       if (kept.has(h.id)) continue;
       matched++;
       if (hits.length < keep) { hits.push(h); kept.add(h.id); }
@@ -163,8 +162,8 @@ function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number,
   }
 }
 
-/** The heads of one walk step that match and that the token may see, from one query per kind of row. */
-function visibleInStep(ctx: FhirContext, type: string, heads: WalkHead[], q: SearchQuery): Head[] {
+/** The heads (a walk's step, or a narrowed set of candidates) that match and that the token may see, from one query per kind of row. */
+function visibleOf(ctx: FhirContext, type: string, heads: readonly Head[], q: SearchQuery): Head[] {
   const tokens = ctx.store.tokensOfMany(ctx.dva, type, heads.map((h) => h.id));
   const matching = heads.filter((h) => matchesEntries(h, tokens.get(h.id) ?? [], q));
   if (matching.length === 0) return [];

@@ -43,36 +43,6 @@ export function matches(stored: StoredResource, q: SearchQuery, tokens: readonly
     && q.strings.every((c) => hitString(c, tokens.filter((t) => t.param === c.param).map((t) => t.value)));
 }
 
-/**
- * The same conditions on the index alone, for large candidate sets (a zorgaanbieder's search over
- * all its Tasks): each token condition is one query on fhir_search_token, no JSON is parsed.
- */
-export function matchHeads(store: FhirStore, dva: string, heads: Head[], q: SearchQuery): Head[] {
-  let result = heads;
-  for (const c of q.tokens) {
-    if (c.param === "_id") {
-      result = result.filter((h) => hitAny(c, [{ system: null, value: h.id }]) !== c.not);
-      continue;
-    }
-    const byId = new Map<string, { system: string | null; value: string }[]>();
-    for (const row of store.tokenRows(dva, q.type, c.param, [...new Set(c.values.map((v) => v.code))])) {
-      const list = byId.get(row.id);
-      if (list) list.push(row); else byId.set(row.id, [row]);
-    }
-    result = result.filter((h) => hitAny(c, byId.get(h.id) ?? []) !== c.not);
-  }
-  for (const c of q.strings) {
-    const byId = new Map<string, string[]>();
-    for (const row of store.tokenRows(dva, q.type, c.param)) {
-      const list = byId.get(row.id);
-      if (list) list.push(row.value); else byId.set(row.id, [row.value]);
-    }
-    result = result.filter((h) => hitString(c, byId.get(h.id) ?? []));
-  }
-  if (q.lastUpdated.length) result = result.filter((h) => matchesUpdated(h.lastUpdated, q));
-  return result;
-}
-
 const matchesUpdated = (lastUpdated: string, q: SearchQuery) => { const t = Date.parse(lastUpdated); return q.lastUpdated.every((c) => matchesDate(t, c)); };
 
 /** Every condition on one resource's index rows (a walk's step: FhirStore.tokensOfMany). */

@@ -227,14 +227,6 @@ export class FhirStore {
     return out;
   }
 
-  /** Index rows of one token parameter of a type, all or only these values. */
-  tokenRows(dva: string, type: string, param: string, values?: string[]): { id: string; system: string | null; value: string }[] {
-    if (values && values.length === 0) return [];
-    return this.db.query<{ id: string; system: string | null; value: string }, string[]>(
-      `SELECT id, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND param = ?${values ? ` AND value IN (${values.map(() => "?").join(",")})` : ""}`,
-    ).all(dva, type, param, ...(values ?? []));
-  }
-
   /** Index rows of one resource (what its token parameters hold). */
   tokensOf(dva: string, type: string, id: string): TokenEntry[] {
     return this.db.query<TokenEntry, [string, string, string]>(
@@ -287,12 +279,6 @@ export class FhirStore {
   registrations(dva: string, type: string, id: string): string[] {
     return this.db.query<{ organisation: string }, [string, string, string]>(
       "SELECT organisation FROM fhir_registration WHERE dva = ? AND type = ? AND id = ?").all(dva, type, id).map((r) => r.organisation);
-  }
-
-  /** Every registration of a type at a DVA (a large search's ownership check). */
-  registrationRows(dva: string, type: string): { id: string; organisation: string }[] {
-    return this.db.query<{ id: string; organisation: string }, [string, string]>(
-      "SELECT id, organisation FROM fhir_registration WHERE dva = ? AND type = ?").all(dva, type);
   }
 
   /** Ids of the resources of a type whose reference parameter points at `value` (a reverse lookup). */
