@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { FhirStore, VersionConflictError } from "../../../src/dva/fhir/store.ts";
 import { indexEntries, normalizeReference } from "../../../src/dva/fhir/search-index.ts";
-import { openDatabase } from "../../../src/shared/db.ts";
+import { migrate, openDatabase } from "../../../src/shared/db.ts";
+import { MIGRATIONS } from "../../../src/shared/migrations.ts";
 
 const examples = `${import.meta.dir}/../../../../shared/medmij-examples`;
 
@@ -137,3 +138,24 @@ describe("search index entries", () => {
     expect(count).toBeGreaterThan(100);
   });
 });
+
+describe("a database from before issue 16 (migration 21)", () => {
+  test("the copy of each current version leaves the history; vread, _history and the next write go on as before", () => {
+    const db = openDatabase(":memory:", MIGRATIONS.filter((m) => m.version < 21));
+    // As the older store wrote it: every version in fhir_history, the current one also in fhir_resource.
+    const json = (v: number) => JSON.stringify({ ...task("t1", v === 1 ? "requested" : "in-progress"), meta: { versionId: String(v), lastUpdated: `2026-11-2${v}T10:00:00.000Z` } });
+    db.query("INSERT INTO fhir_resource (dva, type, id, version_id, last_updated, patient, deleted, json) VALUES ('zorgnet', 'Task', 't1', 2, '2026-11-22T10:00:00.000Z', 'Patient/p1', 0, ?)").run(json(2));
+    for (const v of [1, 2]) db.query("INSERT INTO fhir_history (dva, type, id, version_id, last_updated, deleted, json) VALUES ('zorgnet', 'Task', 't1', ?, ?, 0, ?)").run(v, `2026-11-2${v}T10:00:00.000Z`, json(v));
+    migrate(db, MIGRATIONS);
+    expect(db.query<{ v: number }, []>("SELECT version_id AS v FROM fhir_history").all().map((r) => r.v)).toEqual([1]);
+    const store = new FhirStore(db);
+    expect(store.vread("zorgnet", "Task", "t1", 1)?.resource.status).toBe("requested");
+    expect(store.vread("zorgnet", "Task", "t1", 2)?.resource.status).toBe("in-progress");
+    expect(store.history("zorgnet", "Task", "t1").map((h) => h.versionId)).toEqual([2, 1]);
+    const v3 = store.save("zorgnet", { ...task("t1", "completed") }, { ifMatch: 2 });
+    expect(v3.versionId).toBe(3);
+    expect(store.history("zorgnet", "Task", "t1").map((h) => h.versionId)).toEqual([3, 2, 1]);
+    expect(store.vread("zorgnet", "Task", "t1", 2)?.resource.status).toBe("in-progress");
+  });
+});
+
