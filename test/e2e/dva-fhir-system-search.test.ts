@@ -131,18 +131,47 @@ describe("system searches on the index (issue 4)", () => {
     expect((theirs.bundle.entry ?? []).some((e) => mine.has(e.resource.id))).toBe(false);
   });
 
-  test("a conditional create that walks finds the one Task it names, or more than one (412)", async () => {
+  test("a conditional create narrows through its most selective parameter; criteria that would walk the DVA are refused (412), never scanned", async () => {
     Object.assign(searchTuning, DEFAULT_TUNING, { walkFrom: 0, step: 7 });
     try {
       const { bundle } = await get(linde, "status:not=completed&_count=1");
-      const task = bundle.entry![0]!.resource as unknown as { id: string; identifier?: { system: string; value: string }[] } & Record<string, unknown>;
-      const post = (ifNoneExist: string) => fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task`, { method: "POST",
+      const task = bundle.entry![0]!.resource as unknown as { id: string } & Record<string, unknown>;
+      const post = (ifNoneExist: string, identifier = "urn:x|none") => fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task`, { method: "POST",
         headers: { authorization: `Bearer ${linde}`, "content-type": "application/fhir+json", "if-none-exist": ifNoneExist },
-        body: JSON.stringify({ ...task, id: undefined, meta: undefined }) });
+        body: JSON.stringify({ ...task, id: undefined, meta: undefined, identifier: [{ system: identifier.split("|")[0], value: identifier.split("|")[1] }] }) });
       const one = await post(`_id=${task.id}&status:not=completed`);
       expect(one.status).toBe(200);
       expect((await one.json()).id).toBe(task.id);
-      expect((await post("status:not=completed")).status).toBe(412);
+      const vague = await post("status:not=completed");
+      expect(vague.status).toBe(412);
+      expect((await vague.json()).issue[0].diagnostics).toContain("niet selectief genoeg");
+      // status first, identifier second: the identifier (no candidates yet) narrows, so nothing walks.
+      Object.assign(searchTuning, { walkFrom: 5 });
+      const created = await post("status=requested,in-progress,completed,cancelled&identifier=urn:x|new-1", "urn:x|new-1");
+      expect(created.status).toBe(201);
+      const again = await post("status=requested,in-progress,completed,cancelled&identifier=urn:x|new-1", "urn:x|new-1");
+      expect(again.status).toBe(200);
+    } finally {
+      Object.assign(searchTuning, DEFAULT_TUNING);
+    }
+  });
+
+  test("a count over the walk is exact while the Tasks it passed are written (each counted once)", async () => {
+    const truth = (await get(linde, "_summary=count")).bundle.total!;
+    Object.assign(searchTuning, DEFAULT_TUNING, { walkFrom: 0, step: 3 });
+    try {
+      const all = ((await get(linde, "status:not=nothing&_count=60")).bundle.entry ?? []).map((e) => e.resource as unknown as Record<string, unknown>);
+      const writer = (async () => {
+        for (const [k, t] of all.slice(0, 40).entries()) {
+          const res = await fetch(`${sandbox.url("fhir.zorgnet")}/fhir/Task/${t.id}`, { method: "PUT",
+            headers: { authorization: `Bearer ${linde}`, "content-type": "application/fhir+json" }, body: JSON.stringify({ ...t, meta: undefined, note: [{ text: `touch ${k}` }] }) });
+          expect(res.status).toBe(200);
+        }
+      })();
+      const [count, accurate] = await Promise.all([get(linde, "_summary=count"), get(linde, "_total=accurate&_count=1")]);
+      await writer;
+      expect(count.bundle.total).toBe(truth);
+      expect(accurate.bundle.total).toBe(truth);
     } finally {
       Object.assign(searchTuning, DEFAULT_TUNING);
     }

@@ -13,7 +13,7 @@ import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
 import { includeReferences, includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
-import { parseSearch, type SearchQuery } from "./search-params.ts";
+import { parseSearch, type SearchQuery, type TokenCondition } from "./search-params.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource, type WalkPosition } from "./store.ts";
 import { relationOf, validate } from "./write.ts";
 
@@ -97,14 +97,15 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
     return sortHeads(ctx.store, ctx.dva, hits, q);
   }
   // System tokens (a zorgaanbieder): narrow through an index when the query allows it — a
-  // patient, _id, or the first positive token condition — else every resource of the type.
+  // patient, _id, or the positive token condition with the fewest candidates — else every resource of the type.
   if (q.patientFilter.length > 0) {
     return parsed(type === "Patient"
       ? q.patientFilter.map((p) => ctx.store.read(ctx.dva, "Patient", p.replace(/^Patient\//, ""))).filter((s): s is StoredResource => !!s)
       : ctx.store.findByToken(ctx.dva, type, "patient", q.patientFilter));
   }
-  const narrowing = q.tokens.find((c) => !c.not);
-  if (narrowing?.param === "_id") return parsed(narrowing.values.map((v) => ctx.store.read(ctx.dva, type, v.code)).filter((s): s is StoredResource => !!s));
+  const byId = q.tokens.find((c) => !c.not && c.param === "_id");
+  if (byId) return parsed(byId.values.map((v) => ctx.store.read(ctx.dva, type, v.code)).filter((s): s is StoredResource => !!s));
+  const narrowing = narrowest(ctx, type, q)?.condition;
   const heads = narrowing ? ctx.store.headsByToken(ctx.dva, type, narrowing.param, narrowing.values.map((v) => v.code)) : ctx.store.heads(ctx.dva, type);
   if (heads.length < searchTuning.indexFrom) {
     return parsed(heads.map((h) => ctx.store.read(ctx.dva, type, h.id)).filter((s): s is StoredResource => !!s));
@@ -114,17 +115,28 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
 }
 
 /**
+ * The positive token condition with the fewest candidates (each counted to `walkFrom` at most, so
+ * the question is bounded): a search narrows through it (`identifier` before `status`).
+ */
+function narrowest(ctx: FhirContext, type: string, q: SearchQuery): { condition: TokenCondition; candidates: number } | null {
+  let best: { condition: TokenCondition; candidates: number } | null = null;
+  for (const condition of q.tokens) {
+    if (condition.not || condition.param === "_id") continue;
+    const candidates = ctx.store.countTokenUpTo(ctx.dva, type, condition.param, [...new Set(condition.values.map((v) => v.code))], searchTuning.walkFrom);
+    if (!best || candidates < best.candidates) best = { condition, candidates };
+  }
+  return best;
+}
+
+/**
  * Does this search walk (walkHits) rather than collect every hit? A system token's search whose
- * candidates — the type, or the values of its first positive token condition — are many; counted
- * to `walkFrom` at most, so the question itself is bounded.
+ * candidates — the type, or its narrowest positive token condition's — are many (`walkFrom` or more).
  */
 function walks(ctx: FhirContext, type: string, q: SearchQuery): boolean {
   if (patientOf(ctx.access) !== undefined || q.patientFilter.length > 0) return false;
-  const narrowing = q.tokens.find((c) => !c.not);
-  if (narrowing?.param === "_id") return false;
+  if (q.tokens.some((c) => !c.not && c.param === "_id")) return false;
   const limit = searchTuning.walkFrom;
-  const candidates = narrowing ? ctx.store.countTokenUpTo(ctx.dva, type, narrowing.param, [...new Set(narrowing.values.map((v) => v.code))], limit)
-    : ctx.store.countUpTo(ctx.dva, type, limit);
+  const candidates = narrowest(ctx, type, q)?.candidates ?? ctx.store.countUpTo(ctx.dva, type, limit);
   return candidates >= limit;
 }
 
@@ -141,6 +153,8 @@ interface Walked { hits: Head[]; matched: number; complete: boolean }
 function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number, counting: boolean): Generator<void, Walked> {
   const order = q.sort ?? { key: "_lastUpdated" as const, descending: false };
   const hits: Head[] = [];
+  // Every hit counted once: a resource written during the walk moves on in the order and is met
+  // again (a count remembers every id it counted; a page only the ones it keeps).
   const kept = new Set<string>();
   let matched = 0;
   let after: WalkPosition | null = null;
@@ -153,7 +167,7 @@ function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number,
     for (const h of visibleOf(ctx, type, heads, q)) {
       if (kept.has(h.id)) continue;
       matched++;
-      if (hits.length < keep) { hits.push(h); kept.add(h.id); }
+      if (hits.length < keep) { hits.push(h); kept.add(h.id); } else if (counting) kept.add(h.id);
     }
     if (heads.length < step) return { hits, matched, complete: true };
     if (matched > keep && !counting) return { hits, matched, complete: false };
@@ -192,23 +206,19 @@ async function findPage(ctx: FhirContext, type: string, q: SearchQuery): Promise
 
 /**
  * The resources a search finds for this token, for a conditional interaction (http.html#ccreate):
- * strict, so an unknown parameter is a 400 rather than a silent "no match". Two hits are as many
- * as it needs to know (none, one, or several: 412).
+ * strict, so an unknown parameter is a 400 rather than a silent "no match".
  */
 export function conditionalMatches(ctx: FhirContext, type: string, params: URLSearchParams): StoredResource[] {
   const q = parseSearch(type, params);
   if (q.unknown.length) throw badRequest(`onbekende zoekparameters in If-None-Exist: ${q.unknown.join(", ")}`, q.unknown[0]);
   if (q.tokens.length + q.strings.length + q.lastUpdated.length + q.patientFilter.length === 0) throw badRequest("If-None-Exist noemt geen zoekparameters");
-  let hits: Hit[];
+  // A conditional write decides and writes in one turn of the event loop (two concurrent ones must
+  // not both create): it cannot walk with yields, so criteria that would walk the DVA are refused
+  // as not selective enough (http.html#ccreate: 412), never scanned while everyone waits.
   if (walks(ctx, type, q)) {
-    const walk = walkHits(ctx, type, q, 2, false);
-    let step = walk.next();
-    while (!step.done) step = walk.next();
-    hits = step.value.hits;
-  } else {
-    hits = findHits(ctx, type, q);
+    throw preconditionFailed(`If-None-Exist is niet selectief genoeg (${searchTuning.walkFrom} of meer ${type}-resources om na te lopen); noem een identifier`);
   }
-  return hits.map((h) => h.resource ? { resource: h.resource, versionId: h.versionId, lastUpdated: h.lastUpdated } : ctx.store.read(ctx.dva, type, h.id))
+  return findHits(ctx, type, q).map((h) => h.resource ? { resource: h.resource, versionId: h.versionId, lastUpdated: h.lastUpdated } : ctx.store.read(ctx.dva, type, h.id))
     .filter((s): s is StoredResource => !!s);
 }
 
