@@ -6,7 +6,7 @@
 import { flushAccessTokens } from "../src/dva/auth/store.ts";
 import type { Database } from "bun:sqlite";
 import { FhirStore, type Resource } from "../src/dva/fhir/store.ts";
-import { tablesChildrenFirst } from "../src/shared/db.ts";
+import { dataWasReset, tablesChildrenFirst } from "../src/shared/db.ts";
 import { PASSWORD_OPTIONS, PgoStore } from "../src/pgo/store.ts";
 import type { ResolvedModule, ResolvedNetwork, ResolvedZorgaanbieder } from "../src/shared/resolved-network.ts";
 import { CATALOGUE, PERSONA_TASKS, type CatalogueEntry, type TaskSeed } from "./catalogue.ts";
@@ -183,6 +183,7 @@ export async function seedDatabase(db: Database, network: ResolvedNetwork, now =
     meta.run("seeded_for", seededFor(network));
     meta.run("seeded_network", networkFingerprint(network));
   })();
+  dataWasReset(db);
   return { resources, tasks, accounts: accounts.length };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { ChainRetention } from "../shared/chain-log.ts";
-import { firstSeqReaching } from "../shared/db.ts";
+import { dataEpoch, firstSeqReaching } from "../shared/db.ts";
 import { localDateTime } from "../shared/time.ts";
 import { newId } from "../shared/trace.ts";
 import type { CheckedDelivery } from "./delivery.ts";
@@ -96,6 +96,15 @@ export class BeheerStore {
    * prune (issue 16: a GROUP BY over every delivery on each poll of the overview grew with the log).
    */
   private totalsCache: Map<string, ParticipantTotals> | null = null;
+  /** The reset the cache belongs to: a reset empties the deliveries, and the cache with them. */
+  private totalsEpoch = -1;
+
+  /** The kept totals, or null when there are none or a reset made them stale. */
+  private keptTotals(): Map<string, ParticipantTotals> | null {
+    const epoch = dataEpoch(this.db);
+    if (epoch !== this.totalsEpoch) { this.totalsCache = null; this.totalsEpoch = epoch; }
+    return this.totalsCache;
+  }
 
   constructor(private readonly db: Database, private readonly retention: ChainRetention) {
     this.insertDelivery = db.query<{ seq: number }, (string | number)[]>(
@@ -126,10 +135,11 @@ export class BeheerStore {
       this.setRange.run(first, last, d);
       return d;
     })();
-    if (this.totalsCache) {
-      const t = this.totalsCache.get(deelnemer) ?? { deelnemer, aanleveringen: 0, ok: 0, regels: 0, functioneleFouten: 0, laatste: null };
+    const kept = this.keptTotals();
+    if (kept) {
+      const t = kept.get(deelnemer) ?? { deelnemer, aanleveringen: 0, ok: 0, regels: 0, functioneleFouten: 0, laatste: null };
       const received = localDateTime(new Date(now), true);
-      this.totalsCache.set(deelnemer, { ...t, aanleveringen: t.aanleveringen + 1, ok: t.ok + (checked.technischOk ? 1 : 0), regels: t.regels + checked.lines.length,
+      kept.set(deelnemer, { ...t, aanleveringen: t.aanleveringen + 1, ok: t.ok + (checked.technischOk ? 1 : 0), regels: t.regels + checked.lines.length,
         functioneleFouten: t.functioneleFouten + functional, laatste: t.laatste === null || received > t.laatste ? received : t.laatste });
     }
     this.prune(now, Math.max(PRUNE_BATCH, 2 * checked.lines.length));
@@ -217,7 +227,7 @@ export class BeheerStore {
 
   /** Per participant that ever delivered (within the retention): deliveries, how many OK, lines, functional errors, the last. */
   totals(): ParticipantTotals[] {
-    this.totalsCache ??= new Map(this.db.query<ParticipantTotals, []>(
+    this.totalsCache = this.keptTotals() ?? new Map(this.db.query<ParticipantTotals, []>(
       `SELECT deelnemer, count(*) AS aanleveringen, sum(technisch_ok) AS ok, sum(regels) AS regels, sum(functionele_fouten) AS functioneleFouten,
               max(ontvangen) AS laatste FROM beheer_aanlevering GROUP BY deelnemer`,
     ).all().map((t) => [t.deelnemer, t]));
@@ -275,11 +285,12 @@ export class BeheerStore {
        RETURNING deelnemer, technisch_ok AS ok, regels, functionele_fouten AS fouten`,
     ).all(batch, keepLines > 0 ? newestDelivery - keepLines : 0, cutoff);
     const deliveries = gone.length;
+    const kept = this.keptTotals();
     for (const g of gone) {
-      const t = this.totalsCache?.get(g.deelnemer);
+      const t = kept?.get(g.deelnemer);
       if (!t) continue;
-      if (t.aanleveringen <= 1) { this.totalsCache!.delete(g.deelnemer); continue; }
-      this.totalsCache!.set(g.deelnemer, { ...t, aanleveringen: t.aanleveringen - 1, ok: t.ok - g.ok, regels: t.regels - g.regels, functioneleFouten: t.functioneleFouten - g.fouten });
+      if (t.aanleveringen <= 1) { kept!.delete(g.deelnemer); continue; }
+      kept!.set(g.deelnemer, { ...t, aanleveringen: t.aanleveringen - 1, ok: t.ok - g.ok, regels: t.regels - g.regels, functioneleFouten: t.functioneleFouten - g.fouten });
     }
     const lines = this.db.query<unknown, [number, number]>(
       `DELETE FROM beheer_regel WHERE seq IN (SELECT seq FROM beheer_regel ORDER BY seq LIMIT ?)

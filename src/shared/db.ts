@@ -214,3 +214,13 @@ export function firstSeqReaching<T>(db: Database, table: string, column: string,
   }
   return low;
 }
+
+const epochs = new WeakMap<Database, number>();
+/** How many resets emptied this database's data tables: what keeps figures of stored rows in memory compares it. */
+export function dataEpoch(db: Database): number {
+  return epochs.get(db) ?? 0;
+}
+/** Called by the seed after it emptied the data tables (a reset). */
+export function dataWasReset(db: Database): void {
+  epochs.set(db, dataEpoch(db) + 1);
+}
