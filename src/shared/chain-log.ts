@@ -368,17 +368,24 @@ export class ChainLog {
     ).get(...args, LIST_WINDOW);
     // Nothing matched in this span: the next page looks further back, below it.
     if (!window || window.low === null) return { traces: [], next: floor > oldest ? floor : null };
-    const rows = this.db.query<SummaryRow, (string | number)[]>(
+    // A trace is listed by its newest line that matches the filter (its newest line without one): on
+    // the one page whose range holds that line, so paging to the end shows every trace once, however
+    // far apart its lines are.
+    const matching: string[] = [];
+    const matchArgs: string[] = [];
+    if (filter.location) { matching.push("c.location = ?"); matchArgs.push(filter.location); }
+    if (filter.type) { matching.push("c.type = ?"); matchArgs.push(filter.type); }
+    const rows = this.db.query<SummaryRow & { pageSeq: number }, (string | number)[]>(
       `WITH candidates AS (SELECT DISTINCT trace_id FROM chain_log WHERE ${where.join(" AND ")} AND seq >= ?)
-       SELECT ${SUMMARY_COLUMNS}
+       SELECT ${SUMMARY_COLUMNS}, max(CASE WHEN ${matching.length ? matching.join(" AND ") : "1"} THEN c.seq END) AS pageSeq
          FROM candidates r JOIN chain_log c ON c.trace_id = r.trace_id
         GROUP BY c.trace_id
-       HAVING max(c.seq) < ? AND (? = 'all' OR (sum(c.type IN (${JOURNEY_SQL})) > 0 OR errors > 0) = (? = 'journeys'))
-        ORDER BY max(c.seq) DESC LIMIT ?`,
-    ).all(...args, window.low, before, kind, kind, limit + 1);
-    const page = rows.slice(0, limit).map(summaryOf);
-    const next = rows.length > limit ? page.at(-1)!.lastSeq : window.n >= LIST_WINDOW ? window.low : floor > oldest ? floor : null;
-    return { traces: page, next };
+       HAVING pageSeq < ? AND (? = 'all' OR (sum(c.type IN (${JOURNEY_SQL})) > 0 OR errors > 0) = (? = 'journeys'))
+        ORDER BY pageSeq DESC LIMIT ?`,
+    ).all(...args, window.low, ...matchArgs, before, kind, kind, limit + 1);
+    const page = rows.slice(0, limit);
+    const next = rows.length > limit ? page.at(-1)!.pageSeq : window.n >= LIST_WINDOW ? window.low : floor > oldest ? floor : null;
+    return { traces: page.map(({ pageSeq: _pageSeq, ...row }) => summaryOf(row)), next };
   }
 
   /**

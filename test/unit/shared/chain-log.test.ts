@@ -162,6 +162,42 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     }
   });
 
+  test("the trace list pages to the end showing every matching trace once, its lines however far apart (issue 16)", () => {
+    const chain = new ChainLog(openDatabase(":memory:"));
+    const w = (trace: string, location: string, type = "send_resource_request") => chain.write({ type, location, traceId: trace });
+    // Trace a: one line at the PGO, then thirty lines of others, then its newest line at the DVA.
+    w("a", "pgo.localhost");
+    for (let i = 0; i < 30; i++) w(`f${i}`, "fhir.zorgnet.localhost");
+    w("a", "fhir.zorgnet.localhost", "receive_resource_request");
+    for (let i = 0; i < 30; i++) w(`g${i}`, "fhir.zorgnet.localhost");
+    w("b", "pgo.localhost");
+    const pageAll = (filter: Parameters<ChainLog["traces"]>[0]) => {
+      const ids: string[] = [];
+      let before: number | undefined;
+      for (let pages = 0; pages < 100; pages++) {
+        const page = chain.traces({ ...filter, before, limit: 5 });
+        ids.push(...page.traces.map((t) => t.traceId));
+        if (page.next === null) break;
+        before = page.next;
+      }
+      return ids;
+    };
+    const saved = { ...chainLogTuning };
+    try {
+      for (const span of [50_000, 10, 3]) {
+        chainLogTuning.listSpan = span;
+        expect(pageAll({ location: "pgo.localhost" })).toEqual(["b", "a"]);
+        expect(pageAll({ location: "pgo.localhost", type: "send_resource_request" })).toEqual(["b", "a"]);
+        const all = pageAll({});
+        expect(all.length).toBe(new Set(all).size);
+        expect(all).toHaveLength(62);
+        expect(all.slice(0, 2)).toEqual(["b", "g29"]);
+      }
+    } finally {
+      Object.assign(chainLogTuning, saved);
+    }
+  });
+
   test("incoming ids: header, then query parameter; malformed ids are replaced", () => {
     expect(incomingIds(new Request("http://x/auth?X-Correlation-ID=abc-1&MedMij-Request-ID=r1"))).toEqual({ traceId: "abc-1", requestId: "r1", fromCaller: true });
     expect(incomingIds(new Request("http://x/", { headers: { "X-Correlation-ID": "h-1" } })).traceId).toBe("h-1");
