@@ -12,6 +12,7 @@
  */
 import { Database } from "bun:sqlite";
 import { closeSync, fsyncSync, openSync } from "node:fs";
+import { join } from "node:path";
 import defaultNetwork from "../seed/network.ts";
 import { validateNetwork } from "../src/shared/network.ts";
 import { participantsOf } from "../src/shared/participants.ts";
@@ -82,19 +83,24 @@ export function addChainLog(path: string, n: number): void {
 
 interface Probe { stop(): Promise<number[]> }
 
-/** GET /health on `url` every PROBE_EVERY_MS, one at a time; the latencies when stopped. */
-function probe(url: string): Probe {
-  const times: number[] = [];
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const t = performance.now();
-      try { await (await fetch(url)).arrayBuffer(); } catch { /* counted as slow: the time it took */ }
-      times.push(performance.now() - t);
-      await Bun.sleep(PROBE_EVERY_MS);
-    }
-  })();
-  return { async stop() { running = false; await done; return times; } };
+/**
+ * GET /health on `url` every PROBE_EVERY_MS, one at a time, from a process of its own
+ * (bench/health-probe.ts: the bench's own collections must not delay it); the latencies when stopped.
+ */
+async function probe(url: string): Promise<Probe> {
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, "health-probe.ts"), url, String(PROBE_EVERY_MS)], { stdout: "pipe", stderr: "pipe" });
+  // Started once it says so (its first request goes out right after).
+  const reader = child.stderr.getReader();
+  await reader.read();
+  reader.releaseLock();
+  return {
+    async stop() {
+      child.kill("SIGTERM");
+      const out = await new Response(child.stdout).text();
+      await child.exited;
+      return JSON.parse(out.trim() || "[]") as number[];
+    },
+  };
 }
 
 export async function benchBlocking(root: string, populationPath: string, o: { lines: number; repeats: number }, log: (line: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
@@ -134,14 +140,14 @@ export async function benchBlocking(root: string, populationPath: string, o: { l
     ];
     const health = `${urls.url("register")}/health`;
     log("blocking: the heaviest requests, with a /health probe on another host …");
-    const baseline = probe(health);
+    const baseline = await probe(health);
     await Bun.sleep(1000);
     const idle = await baseline.stop();
     rows.push({ measure: "GET register /health, nothing else running (probe)", value: `p50 ${ms(percentile(idle, 50))} · max ${ms(max(idle))}`, target: "baseline", result: "info" });
     for (const h of heavy) {
       const times: number[] = [];
       let status = 0;
-      const p = probe(health);
+      const p = await probe(health);
       await Bun.sleep(20);
       for (let i = 0; i < o.repeats; i++) {
         t = performance.now();
@@ -156,7 +162,7 @@ export async function benchBlocking(root: string, populationPath: string, o: { l
       rows.push({ measure: `${h.label} (HTTP ${status})`, value: `itself p50 ${ms(percentile(times, 50))} · /health during it p99 ${ms(percentile(probed, 99))} · max ${ms(worst)}`,
         target: `/health max < ${STALL_LIMIT_MS} ms`, result: status >= 500 ? `failed (HTTP ${status})` : worst < STALL_LIMIT_MS ? "pass" : "OVER" });
     }
-    notes.push(`each request ${o.repeats}× in a row while GET register.localhost/health is probed every ${PROBE_EVERY_MS} ms (one at a time, from this process); the worst probe is the longest any other request waited`);
+    notes.push(`each request ${o.repeats}× in a row while GET register.localhost/health is probed every ${PROBE_EVERY_MS} ms (one at a time, from a process of its own: bench/health-probe.ts); the worst probe is the longest any other request waited`);
     notes.push("the sandbox = bun src/main.ts --data <table 4's population + that chain log>; the search walks (rest.ts walkHits) yield between steps of 250, the log queries read bounded spans");
   } catch (e) {
     rows.push(failedRow("no request holds the others up", e));
