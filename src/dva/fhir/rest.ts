@@ -119,14 +119,19 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
  * the question is bounded): a search narrows through it (`identifier` before `status`).
  */
 function narrowest(ctx: FhirContext, type: string, q: SearchQuery): { condition: TokenCondition; candidates: number } | null {
+  const known = narrowed.get(q);
+  if (known !== undefined) return known;
   let best: { condition: TokenCondition; candidates: number } | null = null;
   for (const condition of q.tokens) {
     if (condition.not || condition.param === "_id") continue;
     const candidates = ctx.store.countTokenUpTo(ctx.dva, type, condition.param, [...new Set(condition.values.map((v) => v.code))], searchTuning.walkFrom);
     if (!best || candidates < best.candidates) best = { condition, candidates };
   }
+  narrowed.set(q, best);
   return best;
 }
+/** Per parsed query (one request): walks() and findHits() ask the same question. */
+const narrowed = new WeakMap<SearchQuery, { condition: TokenCondition; candidates: number } | null>();
 
 /**
  * Does this search walk (walkHits) rather than collect every hit? A system token's search whose
