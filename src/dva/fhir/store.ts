@@ -314,16 +314,17 @@ export class FhirStore {
     // The version this one supersedes goes to the history; the new one is only the current row.
     if (row) this.q.insertHistory.run(dva, type, id, row.version_id, row.last_updated, row.json);
     this.q.upsert.run(dva, type, id, versionId, lastUpdated, entries.patient, json);
-    this.writeIndex(dva, type, id, entries);
+    this.writeIndex(dva, type, id, entries, generated);
     return { resource, versionId, lastUpdated };
   }
 
-  private writeIndex(dva: string, type: string, id: string, entries: IndexEntries): void {
+  /** `fresh`: an id this store just made up, so there are no earlier rows to delete. */
+  private writeIndex(dva: string, type: string, id: string, entries: IndexEntries, fresh = false): void {
     writeGeneration++;
     if (type === "Organization") organizationGeneration++;
-    this.q.deleteTokens.run(dva, type, id);
+    if (!fresh) this.q.deleteTokens.run(dva, type, id);
     for (const t of entries.tokens) this.q.insertToken.run(dva, type, id, t.param, t.system, t.value);
-    this.q.deleteDates.run(dva, type, id);
+    if (!fresh) this.q.deleteDates.run(dva, type, id);
     for (const d of entries.dates) this.q.insertDate.run(dva, type, id, d.param, d.start, d.end);
   }
 
