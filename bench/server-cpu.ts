@@ -21,13 +21,16 @@ import { bsnSequence } from "../src/shared/bsn.ts";
 import { collectTokens, moduleToken } from "../test/helpers/dva.ts";
 import { systemToken } from "../test/helpers/fhir.ts";
 import { COLLECTION_QUERY } from "./fhir.ts";
-import { freePort, startTimed, stopChild, type Child } from "./processes.ts";
-import { count, failedRow, type Row } from "./report.ts";
+import { freePort, rssOf, startTimed, stopChild, type Child } from "./processes.ts";
+import { count, failedRow, mb, type Row } from "./report.ts";
 
 export interface CpuOptions { seconds: number; rounds: number; /** Also Medplum's FHIR engine and oidc-provider (bench/peers), `--peers`. */ peers?: boolean }
 
 /** One wrk run: what wrk counted, and what the server's process spent. */
 interface Run { rate: number; requests: number; cpuUs: number; p99: string; errors: number }
+
+/** The largest RSS each server process had at the end of a wrk run (issue 16: RSS under load ≤ 120 MB and flat). */
+const peakRss = new Map<number, number>();
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux x86-64 and arm64 (getconf CLK_TCK)
 
@@ -60,6 +63,7 @@ async function wrk(target: Target, pid: number, seconds: number, scratch: string
   const out = await new Response(proc.stdout).text();
   await proc.exited;
   const spent = (await cpuOf(pid)) - before;
+  peakRss.set(pid, Math.max(peakRss.get(pid) ?? 0, await rssOf(pid).catch(() => 0)));
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+) timeout/.exec(out)?.[1] ?? 0);
   return { rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), requests, cpuUs: requests ? spent / requests : Number.NaN,
@@ -186,6 +190,11 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
       headers: { ...bearer(system), "Content-Type": "application/fhir+json", Prefer: "return=minimal" } }, sandbox.pid, o, scratch, one.rounds);
     judge("FHIR write POST /fhir/Task (system token, validated)", writeRun, "≥ 3 000/s · ≤ 300 µs CPU", (r) => r.rate >= 3000 && r.cpuUs <= 300);
 
+    const peak = peakRss.get(sandbox.pid) ?? Number.NaN;
+    await Bun.sleep(3_000);
+    const settled = await rssOf(sandbox.pid).catch(() => Number.NaN);
+    rows.push({ measure: "sandbox RSS at the end of each run above (max), and 3 s after the last", value: `max ${mb(peak)} · after ${mb(settled)}`,
+      target: "≤ 120 MB under load, flat", result: peak <= 120 * 1024 * 1024 ? "pass" : "OVER" });
     notes.push(`wrk -t1 -c16 (-c4 for the non-selective search) -d${o.seconds}s --latency after 1 s of warm-up, loopback with the Host header; ${o.rounds} runs of hello, floor and the reads (median by CPU), 1 of the others`);
     notes.push("CPU = utime + stime of the server process (/proc/<pid>/stat, all its threads) over the run ÷ the requests wrk counted: the figure the issue trusts on a noisy machine; req/s is wrk's");
     notes.push(`floor = bench/peers/floor-server.ts: GET of the same Task by primary key from the same file, JSON as stored, no auth and no log; the sandbox = bun src/main.ts --data <population file> (${patientTasks.length} Tasks of ${task.patient})`);
