@@ -23,6 +23,7 @@ import { measure, type FhirRead, type Load } from "./http.ts";
 import { freePort, startTimed, stopChild, type Child } from "./processes.ts";
 import { count, failedRow, max, median, min, ms, pcts, percentile, random, sampled, under, type Row } from "./report.ts";
 import { TaskCollection } from "./task-collection.ts";
+import { wrk } from "./wrk.ts";
 
 const COLLECTION_P95_LIMIT_MS = 5;
 const REVALIDATE_P95_LIMIT_MS = 1;
@@ -219,26 +220,14 @@ export async function benchFhir(path: string, o: FhirOptions, log: (line: string
 export interface ChildRead { read: Load; hello: Load; runs: number; ratios: number[]; wrk: WrkPairs | null }
 export interface WrkPairs { read: number; hello: number; ratios: number[]; options: string }
 
-const WRK_OPTIONS = ["-t1", "-c16", "-d3s"];
+const WRK_OPTIONS = "-t1 -c16 -d3s";
 
-/**
- * Requests per second as wrk measures them (issue 16: a light client in its own process, so the
- * client's cost is not the server's): `wrk -t1 -c16 -d3s`, one URL with its header. Null without wrk.
- */
-async function wrkRate(url: string, header: string | null): Promise<number | null> {
-  const wrk = Bun.which("wrk");
-  if (!wrk) return null;
-  // wrk resolves names with getaddrinfo, which knows no *.localhost subdomains: loopback with the Host header (the sandbox routes by Host).
-  const target = new URL(url);
-  const host = target.host;
-  target.hostname = "127.0.0.1";
-  const proc = Bun.spawn([wrk, ...WRK_OPTIONS, "-H", `Host: ${host}`, ...(header ? ["-H", header] : []), target.href], { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  const rate = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1];
-  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1];
-  if (non2xx && Number(non2xx) > 0) throw new Error(`wrk ${url}: ${non2xx} answers were not 2xx`);
-  return rate ? Number(rate) : null;
+/** Requests per second as wrk measures them (bench/wrk.ts, 3 s), one URL with its headers; null without wrk. */
+async function wrkRate(url: string, headers: Record<string, string> = {}): Promise<number | null> {
+  if (!Bun.which("wrk")) return null;
+  const run = await wrk({ url, headers }, null, 3);
+  if (run.errors > 0) throw new Error(`wrk ${url}: ${run.errors} answers were not 2xx`);
+  return run.rate || null;
 }
 
 const PAIRED_RUNS = 3;
@@ -278,22 +267,22 @@ async function measureChildRead(path: string, taskIds: Map<Person, string[]>, du
     }
     const medianRun = (loads: Load[]) => [...loads].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(loads.length / 2)]!;
     // The same pairs with wrk (one URL with its PGO token, 16 connections), when wrk is installed.
-    let wrk: WrkPairs | null = null;
-    const header = (reads[0]!.init.headers as Record<string, string>).authorization;
+    let pairs: WrkPairs | null = null;
+    const header = (reads[0]!.init.headers as Record<string, string>).authorization ?? "";
     const wrkHellos: number[] = [];
     const wrkReads: number[] = [];
     for (let run = 0; run < PAIRED_RUNS; run++) {
-      const h = await wrkRate(`http://localhost:${helloPort}/`, null);
-      const r = await wrkRate(reads[0]!.url, `Authorization: ${header}`);
+      const h = await wrkRate(`http://localhost:${helloPort}/`);
+      const r = await wrkRate(reads[0]!.url, { Authorization: header });
       if (h === null || r === null) break;
       wrkHellos.push(h);
       wrkReads.push(r);
     }
     if (wrkReads.length === PAIRED_RUNS) {
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-      wrk = { read: median(wrkReads), hello: median(wrkHellos), ratios: wrkReads.map((r, i) => r / wrkHellos[i]!), options: WRK_OPTIONS.join(" ") };
+      pairs = { read: median(wrkReads), hello: median(wrkHellos), ratios: wrkReads.map((r, i) => r / wrkHellos[i]!), options: WRK_OPTIONS };
     }
-    return { read: medianRun(sandboxReads), hello: medianRun(hellos), runs: PAIRED_RUNS, ratios: sandboxReads.map((r, i) => r.perSecond / hellos[i]!.perSecond), wrk };
+    return { read: medianRun(sandboxReads), hello: medianRun(hellos), runs: PAIRED_RUNS, ratios: sandboxReads.map((r, i) => r.perSecond / hellos[i]!.perSecond), wrk: pairs };
   } finally {
     if (helloChild) await stopChild(helloChild);
     if (child) await stopChild(child);

@@ -22,53 +22,10 @@ import { collectTokens, moduleToken } from "../test/helpers/dva.ts";
 import { systemToken } from "../test/helpers/fhir.ts";
 import { COLLECTION_QUERY } from "./fhir.ts";
 import { freePort, rssOf, startTimed, stopChild, type Child } from "./processes.ts";
+import { peakRss, wrk, type Run, type Target } from "./wrk.ts";
 import { count, failedRow, mb, type Row } from "./report.ts";
 
 export interface CpuOptions { seconds: number; rounds: number; /** Also Medplum's FHIR engine and oidc-provider (bench/peers), `--peers`. */ peers?: boolean }
-
-/** One wrk run: what wrk counted, and what the server's process spent. */
-interface Run { rate: number; requests: number; cpuUs: number; p99: string; errors: number }
-
-/** The largest RSS each server process had at the end of a wrk run (issue 16: RSS under load ≤ 120 MB and flat). */
-const peakRss = new Map<number, number>();
-
-const CLOCK_TICKS = 100; // USER_HZ on Linux x86-64 and arm64 (getconf CLK_TCK)
-
-/** utime + stime of a process, in µs (/proc/<pid>/stat fields 14 and 15). */
-async function cpuOf(pid: number): Promise<number> {
-  const stat = await Bun.file(`/proc/${pid}/stat`).text();
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6;
-}
-
-interface Target { url: string; headers?: Record<string, string>; method?: string; body?: string; connections?: number }
-
-/**
- * wrk against one target for `seconds`; loopback with the Host header (wrk's getaddrinfo knows no
- * *.localhost subdomains, and the sandbox routes by Host). POSTs through a Lua script.
- */
-async function wrk(target: Target, pid: number, seconds: number, scratch: string): Promise<Run> {
-  const url = new URL(target.url);
-  const host = url.host;
-  url.hostname = "127.0.0.1";
-  const args = ["-t1", `-c${target.connections ?? 16}`, `-d${seconds}s`, "--latency", "-H", `Host: ${host}`];
-  for (const [k, v] of Object.entries(target.headers ?? {})) args.push("-H", `${k}: ${v}`);
-  if (target.method && target.method !== "GET") {
-    const script = join(scratch, `${crypto.randomUUID()}.lua`);
-    writeFileSync(script, `wrk.method = ${JSON.stringify(target.method)}\nwrk.body = ${JSON.stringify(target.body ?? "")}\n`);
-    args.push("-s", script);
-  }
-  const before = await cpuOf(pid);
-  const proc = Bun.spawn(["wrk", ...args, url.href], { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(proc.stdout).text();
-  await proc.exited;
-  const spent = (await cpuOf(pid)) - before;
-  peakRss.set(pid, Math.max(peakRss.get(pid) ?? 0, await rssOf(pid).catch(() => 0)));
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+) timeout/.exec(out)?.[1] ?? 0);
-  return { rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), requests, cpuUs: requests ? spent / requests : Number.NaN,
-    p99: /\s99%\s+(\S+)/.exec(out)?.[1] ?? "—", errors };
-}
 
 /** Several runs of one target (after a one-second warm-up), the median by CPU per request. */
 async function measured(target: Target, pid: number, o: CpuOptions, scratch: string, rounds = o.rounds): Promise<Run> {
@@ -153,21 +110,20 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
     else rows.push({ measure: "FHIR read, module token (SMART launch)", value: "—", target: "≤ 1.5× floor CPU", result: "not measured: no Task of the patient took a module launch" });
 
     log("server CPU: searches …");
-    const one = { rounds: 1 };
-    judge("PGO Task collection (_tag, status:not, 2 _includes)", await measured({ url: `${fhirBase}/Task?${COLLECTION_QUERY}`, headers: bearer(pgo.access_token) }, sandbox.pid, o, scratch, one.rounds),
+    judge("PGO Task collection (_tag, status:not, 2 _includes)", await measured({ url: `${fhirBase}/Task?${COLLECTION_QUERY}`, headers: bearer(pgo.access_token) }, sandbox.pid, o, scratch, 1),
       "≤ 400 µs CPU", absolute(400));
-    judge("304 revalidation of that collection (If-None-Match)", await measured({ url: `${fhirBase}/Task?${COLLECTION_QUERY}`, headers: { ...bearer(pgo.access_token), "If-None-Match": etag } }, sandbox.pid, o, scratch, one.rounds),
+    judge("304 revalidation of that collection (If-None-Match)", await measured({ url: `${fhirBase}/Task?${COLLECTION_QUERY}`, headers: { ...bearer(pgo.access_token), "If-None-Match": etag } }, sandbox.pid, o, scratch, 1),
       "≤ 200 µs CPU", absolute(200));
-    judge("selective system search Task?patient=<a patient>", await measured({ url: `${fhirBase}/Task?patient=${encodeURIComponent(patient)}`, headers: bearer(system) }, sandbox.pid, o, scratch, one.rounds),
+    judge("selective system search Task?patient=<a patient>", await measured({ url: `${fhirBase}/Task?patient=${encodeURIComponent(patient)}`, headers: bearer(system) }, sandbox.pid, o, scratch, 1),
       "≤ 400 µs CPU", absolute(400));
-    judge("non-selective system search Task?status:not=completed&_count=10", await measured({ url: `${fhirBase}/Task?status:not=completed&_count=10`, headers: bearer(system), connections: 4 }, sandbox.pid, o, scratch, one.rounds),
+    judge("non-selective system search Task?status:not=completed&_count=10", await measured({ url: `${fhirBase}/Task?status:not=completed&_count=10`, headers: bearer(system), connections: 4 }, sandbox.pid, o, scratch, 1),
       "≤ 5 ms (flat in the DVA size)", absolute(5000));
 
     log("server CPU: token endpoint and writes …");
     const basic = `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}`;
     const tokenRequest = (url: string): Target => ({ url, method: "POST", body: "grant_type=client_credentials&scope=system%2F*.*",
       headers: { Authorization: basic, "Content-Type": "application/x-www-form-urlencoded" } });
-    const tokenRun = await measured(tokenRequest(`${urls.url("auth.zorgnet")}/token`), sandbox.pid, o, scratch, one.rounds);
+    const tokenRun = await measured(tokenRequest(`${urls.url("auth.zorgnet")}/token`), sandbox.pid, o, scratch, 1);
     // The peers (`--peers`): Medplum's FHIR engine reading the same Task, oidc-provider issuing the same kind of token.
     let oidc: Run | null = null;
     if (o.peers) {
@@ -180,14 +136,14 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
       rows.push({ measure: "peer: Medplum's FHIR engine (@medplum/fhir-router, in-memory repository, Bun.serve), GET Task/<id>",
         value: `${us(medplumRead.cpuUs)} CPU · ${(medplumRead.cpuUs / baseFloor.cpuUs).toFixed(1)}× floor · ${count(medplumRead.rate)} req/s`, target: "peer", result: "info" });
       const provider = await start((port) => [process.execPath, join(root, "bench", "peers", "oidc-provider-server.ts"), String(port)]);
-      oidc = await measured(tokenRequest(`http://localhost:${provider.port}/token`), provider.pid, o, scratch, one.rounds);
+      oidc = await measured(tokenRequest(`http://localhost:${provider.port}/token`), provider.pid, o, scratch, 1);
       rows.push({ measure: "peer: oidc-provider 9 on Bun, POST /token (client_credentials, ES256 JWT)", value: `${us(oidc.cpuUs)} CPU · ${count(oidc.rate)} req/s`, target: "peer", result: "info" });
     }
     const tokenGoal = oidc ? 1.5 * oidc.rate : 3800;
     judge("token endpoint POST /token (client_credentials, ES256)", tokenRun, oidc ? `≥ ${count(tokenGoal)} req/s (1.5× oidc-provider, this run)` : "≥ 3 800 req/s (1.5× oidc-provider on Bun; --peers measures it)",
       (r) => r.rate >= tokenGoal);
     const writeRun = await measured({ url: `${fhirBase}/Task`, method: "POST", body: JSON.stringify(newTask),
-      headers: { ...bearer(system), "Content-Type": "application/fhir+json", Prefer: "return=minimal" } }, sandbox.pid, o, scratch, one.rounds);
+      headers: { ...bearer(system), "Content-Type": "application/fhir+json", Prefer: "return=minimal" } }, sandbox.pid, o, scratch, 1);
     judge("FHIR write POST /fhir/Task (system token, validated)", writeRun, "≥ 3 000/s · ≤ 300 µs CPU", (r) => r.rate >= 3000 && r.cpuUs <= 300);
 
     const peak = peakRss.get(sandbox.pid) ?? Number.NaN;

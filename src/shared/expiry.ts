@@ -10,14 +10,14 @@
  */
 import type { Database } from "bun:sqlite";
 
-/** Tables with an `expires_at` in ms and an index on it (migration 22), and their key. */
+/** Tables with an `expires_at` in ms and an index on it (migration 22), and their key's columns. */
 const EXPIRING: readonly { table: string; key: string }[] = [
   { table: "dva_access_token", key: "jti" },
   { table: "dva_grant", key: "hash" },
   { table: "dva_session", key: "id" },
   { table: "dva_auth_request", key: "id" },
   { table: "dva_launch_authorization", key: "hash" },
-  { table: "dva_used_assertion", key: "jti" },
+  { table: "dva_used_assertion", key: "dva, jti" },
   { table: "sandbox_used_ticket", key: "nonce" },
   { table: "pgo_session", key: "id" },
   { table: "module_session", key: "id" },
@@ -32,11 +32,8 @@ const CATCH_UP_MS = 200;
 export function pruneExpired(db: Database, now = Date.now(), batch = BATCH): number {
   let deleted = 0;
   for (const { table, key } of EXPIRING) {
-    // dva_used_assertion's key is (dva, jti): its rows go by rowid-free IN on the pair.
-    const where = table === "dva_used_assertion"
-      ? `(dva, jti) IN (SELECT dva, jti FROM ${table} WHERE expires_at < ? LIMIT ?)`
-      : `${key} IN (SELECT ${key} FROM ${table} WHERE expires_at < ? LIMIT ?)`;
-    deleted += db.query<unknown, [number, number]>(`DELETE FROM ${table} WHERE ${where}`).run(now - EXPIRY_GRACE_MS, batch).changes;
+    deleted += db.query<unknown, [number, number]>(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE expires_at < ? LIMIT ?)`)
+      .run(now - EXPIRY_GRACE_MS, batch).changes;
   }
   return deleted;
 }

@@ -11,7 +11,7 @@ import { sha256 } from "../../shared/crypto.ts";
 import { yieldToOthers } from "../../shared/yield.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
-import { includeReferences, includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
+import { includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
 import { parseSearch, type SearchQuery, type TokenCondition } from "./search-params.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource, type WalkPosition } from "./store.ts";
@@ -261,22 +261,24 @@ export async function search(ctx: FhirContext, type: string, params: URLSearchPa
     return { status: 200, body: { resourceType: "Bundle", type: "searchset", total, ...(warning ? { entry: [warning] } : {}) }, etag: bundleTag() };
   }
 
-  // Only the page is read when the hits came from the index; a hit with its text and index rows is not parsed at all.
+  // Only the page is read when the hits came from the index; a hit with its text and index rows is
+  // not parsed at all. An _include follows the index rows of its resource (includeReferencesOf).
   const page = hits
-    .map((h): { id: string; json: string; refs: (include: string) => string[] } | null => {
-      if (h.json !== undefined && h.tokens) { const tokens = h.tokens; return { id: h.id, json: h.json, refs: (i) => includeReferencesOf(tokens, i) }; }
+    .map((h): { id: string; json: string; tokens: () => readonly TokenEntry[] } | null => {
+      if (h.json !== undefined && h.tokens) { const tokens = h.tokens; return { id: h.id, json: h.json, tokens: () => tokens }; }
       const s = h.resource ? { resource: h.resource, json: h.json } : ctx.store.read(ctx.dva, type, h.id);
       if (!s) return null;
       const resource = s.resource;
-      return { id: h.id, json: s.json ?? JSON.stringify(resource), refs: (i) => includeReferences(resource, i) };
+      return { id: h.id, json: s.json ?? JSON.stringify(resource), tokens: () => indexEntries(resource).tokens };
     })
     .filter((p): p is NonNullable<typeof p> => p !== null);
   // Entries are kept as JSON text: resources are embedded as stored, never re-serialised.
   const entries: string[] = page.map((p) => `{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${type}/${p.id}`)},"resource":${p.json},"search":{"mode":"match"}}`);
   const seen = new Set(page.map((p) => `${type}/${p.id}`));
+  const pageTokens = q.includes.length ? page.map((p) => p.tokens()) : [];
   for (const include of q.includes) {
-    for (const p of page) {
-      for (const ref of p.refs(include)) {
+    for (const [i, p] of page.entries()) {
+      for (const ref of includeReferencesOf(pageTokens[i]!, include)) {
         if (seen.has(ref)) continue;
         seen.add(ref);
         const [t, id] = ref.split("/") as [string, string];

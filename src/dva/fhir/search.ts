@@ -4,7 +4,7 @@
  * index entries the store writes (search-index.ts), so search and index can never disagree.
  */
 import type { FhirStore, Head, StoredResource } from "./store.ts";
-import { indexEntries, refs, type Resource, type TokenEntry } from "./search-index.ts";
+import { indexEntries, type Resource, type TokenEntry } from "./search-index.ts";
 import type { DateCondition, SearchQuery, StringCondition, TokenCondition } from "./search-params.ts";
 
 /** One value of a token condition against index entries (search.html#token: `code`, `system|code`, `|code`). */
@@ -93,26 +93,13 @@ export function sortHeads(store: FhirStore, dva: string, list: Head[], q: Search
   return sortBy(list, q, (h) => instant(starts.get(h.id)), (h) => h.id);
 }
 
-/** The index parameter holding what a Task's _include follows (the same references includeReferences reads). */
+/** The index parameter holding what a Task's _include follows (search.html#include): `Task:patient` is `for`, the others their element. */
 const INCLUDE_PARAM: Record<string, string> = {
   "Task:based-on": "based-on", "Task:focus": "focus", "Task:patient": "patient", "Task:owner": "owner", "Task:requester": "requester", "Task:digital-activity": "digital-activity",
 };
 
-/** What an _include follows, from a resource's index rows (in the order they were written: the resource's own). */
+/** What an _include follows, from a resource's index rows (in the order indexEntries wrote them: the resource's own). */
 export function includeReferencesOf(tokens: readonly TokenEntry[], include: string): string[] {
   const param = INCLUDE_PARAM[include];
   return param ? tokens.filter((t) => t.param === param).map((t) => t.value) : [];
-}
-
-/** References a Task's _include follows (search.html#include). */
-export function includeReferences(task: Resource, include: string): string[] {
-  switch (include) {
-    case "Task:based-on": return refs(task.basedOn);
-    case "Task:focus": return refs(task.focus);
-    case "Task:patient": return refs(task.for);
-    case "Task:owner": return refs(task.owner);
-    case "Task:requester": return refs(task.requester);
-    case "Task:digital-activity": return indexEntries(task).tokens.filter((t) => t.param === "digital-activity").map((t) => t.value);
-    default: return [];
-  }
 }
