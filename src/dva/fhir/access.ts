@@ -162,16 +162,10 @@ function storedRefs({ fhir, dva, rule }: OwnershipScope): RefSource {
 
 /** One resource's references from its own entries (a version, or not stored yet); others' from the index. */
 function resourceRefs(resource: Resource, scope: OwnershipScope): RefSource {
-  const own = indexEntries(resource).tokens;
-  const stored = storedRefs(scope);
-  return {
-    ...stored,
-    refs: (type, id, param) => type === resource.resourceType && id === (resource.id ?? "")
-      ? own.filter((t) => t.param === param).map((t) => t.value) : stored.refs(type, id, param),
-  };
+  return prefetchedRefs(scope, resource.resourceType, new Map([[resource.id ?? "", indexEntries(resource).tokens]]), new Map());
 }
 
-/** The references and registrations of a walk step's resources as read in one query each; others' from the index. */
+/** The references (and registrations) of these resources as given — read in one query each for a search; others' from the index. */
 export function prefetchedRefs(scope: OwnershipScope, type: string, tokens: ReadonlyMap<string, TokenEntry[]>, registered: ReadonlyMap<string, string[]>): RefSource {
   const stored = storedRefs(scope);
   return {

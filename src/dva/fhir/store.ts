@@ -59,8 +59,7 @@ export class FhirStore {
     insertToken: Statement<unknown, [string, string, string, string, string | null, string]>;
     deleteDates: Statement<unknown, [string, string, string]>;
     insertDate: Statement<unknown, [string, string, string, string, string | null, string | null]>;
-    byPatient: Statement<Row, [string, string, string]>;
-    byPatientRaw: Statement<Head & { json: string }, [string, string, string]>;
+    byPatient: Statement<Head & { json: string }, [string, string, string]>;
     count: Statement<{ n: number }, [string, string]>;
   };
 
@@ -84,9 +83,7 @@ export class FhirStore {
       deleteDates: db.query("DELETE FROM fhir_search_date WHERE dva = ? AND type = ? AND id = ?"),
       insertDate: db.query("INSERT INTO fhir_search_date (dva, type, id, param, start, end) VALUES (?, ?, ?, ?, ?, ?)"),
       // INDEXED BY: without statistics SQLite would rather walk fhir_resource_updated for the ORDER BY (every resource of the type).
-      byPatient: db.query(`SELECT json, version_id, last_updated FROM fhir_resource INDEXED BY fhir_resource_patient
-                           WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated, id`),
-      byPatientRaw: db.query(`SELECT id, version_id AS versionId, last_updated AS lastUpdated, json FROM fhir_resource INDEXED BY fhir_resource_patient
+      byPatient: db.query(`SELECT id, version_id AS versionId, last_updated AS lastUpdated, json FROM fhir_resource INDEXED BY fhir_resource_patient
                            WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated, id`),
       count: db.query("SELECT count(*) AS n FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0"),
     };
@@ -114,12 +111,12 @@ export class FhirStore {
 
   /** The same as heads with their stored text, unparsed (a patient token's search matches on the index rows). */
   byPatientRaw(dva: string, type: string, patientRef: string): (Head & { json: string })[] {
-    return this.q.byPatientRaw.all(dva, type, patientRef);
+    return this.q.byPatient.all(dva, type, patientRef);
   }
 
   /** A patient's resources of one type, oldest change first (the patient compartment). */
   byPatient(dva: string, type: string, patientRef: string): StoredResource[] {
-    return this.q.byPatient.all(dva, type, patientRef).map((r) => toStored(r)!);
+    return this.byPatientRaw(dva, type, patientRef).map((r) => ({ resource: JSON.parse(r.json) as Resource, versionId: r.versionId, lastUpdated: r.lastUpdated, json: r.json }));
   }
 
   /** Resources of a type with this identifier (system|value), e.g. a Patient by BSN. */
@@ -183,17 +180,13 @@ export class FhirStore {
     const join = `SELECT d.id AS id, r.version_id AS versionId, r.last_updated AS lastUpdated, d.start AS key FROM fhir_search_date d INDEXED BY fhir_search_date_start
                     JOIN fhir_resource r ON r.dva = d.dva AND r.type = d.type AND r.id = d.id AND r.deleted = 0
                    WHERE d.dva = ? AND d.type = ? AND d.param = ?`;
-    if (after === null || after.key !== null) {
-      const dated = this.db.query<WalkHead, [string, string, string, string, string, number]>(
-        `${join} AND d.start IS NOT NULL AND (d.start, d.id) ${cmp} (?, ?) ORDER BY d.start ${dir}, d.id ${dir} LIMIT ?`,
-      ).all(dva, type, order.key, after?.key ?? (d ? "~" : ""), after?.id ?? "", limit);
-      if (dated.length === limit) return dated;
-      const rest = this.db.query<WalkHead, [string, string, string, string, number]>(
-        `${join} AND d.start IS NULL AND d.id ${cmp} ? ORDER BY d.id ${dir} LIMIT ?`).all(dva, type, order.key, d ? "~" : "", limit - dated.length);
-      return [...dated, ...rest];
-    }
-    return this.db.query<WalkHead, [string, string, string, string, number]>(
-      `${join} AND d.start IS NULL AND d.id ${cmp} ? ORDER BY d.id ${dir} LIMIT ?`).all(dva, type, order.key, after.id, limit);
+    const undated = (afterId: string, n: number) => this.db.query<WalkHead, [string, string, string, string, number]>(
+      `${join} AND d.start IS NULL AND d.id ${cmp} ? ORDER BY d.id ${dir} LIMIT ?`).all(dva, type, order.key, afterId, n);
+    if (after !== null && after.key === null) return undated(after.id, limit);
+    const dated = this.db.query<WalkHead, [string, string, string, string, string, number]>(
+      `${join} AND d.start IS NOT NULL AND (d.start, d.id) ${cmp} (?, ?) ORDER BY d.start ${dir}, d.id ${dir} LIMIT ?`,
+    ).all(dva, type, order.key, after?.key ?? (d ? "~" : ""), after?.id ?? "", limit);
+    return dated.length === limit ? dated : [...dated, ...undated(d ? "~" : "", limit - dated.length)];
   }
 
   /** How many current resources of a type there are, counted to at most `limit` (a bounded "is it large?"). */
