@@ -89,7 +89,7 @@ export class Dashboard {
 
   async flows(now = Date.now()): Promise<FlowFigure[]> {
     const parsed: ParsedLine[] = [];
-    await this.recentLines((step) => { parsed.push(...parseLines(step)); });
+    await this.recentSteps((step) => { parsed.push(...parseLines(step)); });
     return flowFiguresOf(parsed, this.participants, { now, graceMs: this.graceMs, abandonAfterMs: this.abandonAfterMs });
   }
 
@@ -97,16 +97,12 @@ export class Dashboard {
    * The newest FLOW_WINDOW_LINES lines, read LINES_PER_STEP at a time; `each` works on a step before
    * the other requests are let through (issue 16).
    */
-  private async recentLines(each: (step: LineRecord[]) => void = () => {}): Promise<LineRecord[]> {
+  private async recentSteps(each: (step: LineRecord[]) => void): Promise<void> {
     const newest = this.store.lastLineSeq();
-    const lines: LineRecord[] = [];
     for (let from = newest - FLOW_WINDOW_LINES; from < newest; from += LINES_PER_STEP) {
-      const step = this.store.linesBetween(from, Math.min(newest, from + LINES_PER_STEP));
-      each(step);
-      lines.push(...step);
+      each(this.store.linesBetween(from, Math.min(newest, from + LINES_PER_STEP)));
       await yieldToOthers();
     }
-    return lines;
   }
 
   async detail(username: string, now = Date.now()): Promise<ParticipantDetail | null> {
@@ -118,7 +114,8 @@ export class Dashboard {
       startMs: since + i * CHART_BUCKET_MS, ok: counted.get(i)?.ok ?? 0, nietOk: counted.get(i)?.nietOk ?? 0,
     }));
     const hosts = new Set(summary.participant.hosts);
-    const recent = (await this.recentLines()).filter((l) => l.deelnemer === username && l.location !== null && hosts.has(l.location));
+    const recent: LineRecord[] = [];
+    await this.recentSteps((step) => { recent.push(...step.filter((l) => l.deelnemer === username && l.location !== null && hosts.has(l.location))); });
     const checks = recent.filter((l) => l.type !== null && l.type.startsWith("send_") && l.type.endsWith("_request")).length;
     const availabilityErrors = recent.filter((l) => l.type === "receive_availability_check_error");
     return {
