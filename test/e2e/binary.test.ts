@@ -10,7 +10,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("single binary (bun run build)", () => {
   test("builds, starts from a directory without node_modules, keeps its data next to the working directory", async () => {
     const outfile = join(dir, "medmij-sandbox");
-    const build = await run(["bun", "build", "--compile", "--minify", "src/main.ts", "--outfile", outfile]);
+    // The build exactly as `bun run build` runs it (bytecode, ESM), with the output elsewhere.
+    const script: string = (await Bun.file(join(ROOT, "package.json")).json()).scripts.build;
+    const args = script.slice(script.indexOf("bun build")).split(/\s+/);
+    args[args.indexOf("--outfile") + 1] = outfile;
+    const build = await run(args);
     expect(build.code).toBe(0);
     const cwd = join(dir, "work");
     await Bun.write(join(cwd, ".keep"), "");
@@ -25,6 +29,14 @@ describe("single binary (bun run build)", () => {
       const zal = await (await fetch(`http://register.localhost:${port}/MedMij_Zorgaanbiederslijst.xml`)).text();
       expect(zal).toContain("delinde@medmij");
       expect((await fetch(`http://localhost:${port}/`)).status).toBe(200);
+      // Every actor's app is imported on its first request: each must load from the bundle.
+      for (const h of DEFAULT_HOSTS) {
+        const res = await fetch(`http://${h}localhost:${port}/${h.startsWith("fhir.") ? "fhir/metadata" : ""}`, { redirect: "manual" });
+        expect([200, 302, 303, 401]).toContain(res.status);
+        expect(await res.text()).not.toContain("at /");
+      }
+      const metadata = await (await fetch(`http://fhir.zorgnet.localhost:${port}/fhir/metadata`)).json();
+      expect(metadata.resourceType).toBe("CapabilityStatement");
     } finally {
       proc.kill();
       await proc.exited;
