@@ -10,7 +10,7 @@ import { AGB_SYSTEM, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
 import { extensionReference, indexEntries, normalizeReference, normalizeText, type Resource, type TokenEntry } from "./search-index.ts";
-import { fhirGeneration, organizationsGeneration, type FhirStore } from "./store.ts";
+import { organizationsGeneration, type FhirStore } from "./store.ts";
 
 /** What every token kind carries: its client, scopes, and the zorgaanbieder whose data it may see. */
 interface AccessBase {
@@ -144,19 +144,23 @@ export function organisationsOf(type: string, id: string, src: RefSource): strin
   return [...new Set([...src.registrations(type, id), ...named()])];
 }
 
-/** References from the index, one query per resource (memoised for one decision). */
-function storedRefs({ fhir, dva, rule }: OwnershipScope): RefSource {
+/**
+ * References from the index, one query per resource (memoised for one decision); `read` collects
+ * the rows consulted (DerivedCache dependencies: a resource's rows, or a query over a type).
+ */
+function storedRefs({ fhir, dva, rule }: OwnershipScope, read?: Set<string>): RefSource {
   const tokens = new Map<string, TokenEntry[]>();
   return {
-    publishers: (name) => rule.publishers.get(name) ?? [],
+    publishers: (name) => { read?.add(`${dva} ?Organization`); return rule.publishers.get(name) ?? []; },
     refs(type, id, param) {
       const key = `${type}/${id}`;
+      read?.add(`${dva} ${key}`);
       let list = tokens.get(key);
       if (!list) tokens.set(key, list = fhir.tokensOf(dva, type, id));
       return list.filter((t) => t.param === param).map((t) => t.value);
     },
-    referrers: (type, param, value) => fhir.referrers(dva, type, param, value),
-    registrations: (type, id) => fhir.registrations(dva, type, id),
+    referrers: (type, param, value) => { read?.add(`${dva} ?${type}`); return fhir.referrers(dva, type, param, value); },
+    registrations: (type, id) => { read?.add(`${dva} ${type}/${id}`); return fhir.registrations(dva, type, id); },
   };
 }
 
@@ -206,16 +210,11 @@ export function writable(rule: OrgRule, orgs: readonly string[]): boolean {
 }
 
 /**
- * Derived from stored resources: who owns what is valid while nothing is written
- * (fhirGeneration), a zorgaanbieder's Organizations while no Organization is (organizationsGeneration).
+ * Derived from stored resources: a zorgaanbieder's Organizations, valid while no Organization is
+ * written (organizationsGeneration). (The organisations of each resource: FhirStore.derived.)
  */
-const derived = { generation: -1, orgGeneration: -1, rules: new Map<string, OrgRule>(), orgs: new Map<string, string[]>() };
+const derived = { orgGeneration: -1, rules: new Map<string, OrgRule>() };
 function fresh(): typeof derived {
-  const generation = fhirGeneration();
-  if (derived.generation !== generation || derived.orgs.size > 50_000) {
-    derived.generation = generation;
-    derived.orgs.clear();
-  }
   const orgGeneration = organizationsGeneration();
   if (derived.orgGeneration !== orgGeneration) {
     derived.orgGeneration = orgGeneration;
@@ -236,17 +235,22 @@ export function orgRule(fhir: FhirStore, network: ResolvedNetwork, dva: string, 
       others: new Set(here.filter((z) => z.name !== zorgaanbieder).flatMap((z) => orgsOf(z.agb))),
       publishers: new Map(here.map((z) => [normalizeText(z.displayName), orgsOf(z.agb)])),
     };
-    cache.rules.set(key, rule);
+    if (!fhir.inTransaction) cache.rules.set(key, rule);
   }
   return rule;
 }
 
-/** The organisations of a stored resource (its current version), cached until the next write. */
+/** The organisations of a stored resource (its current version), kept until a row they were read from changes (DerivedCache). */
 export function storedOrganisations(scope: OwnershipScope, type: string, id: string): string[] {
-  const cache = fresh();
-  const key = `${scope.dva} ${type} ${id}`;
-  let orgs = cache.orgs.get(key);
-  if (!orgs) cache.orgs.set(key, orgs = organisationsOf(type, id, storedRefs(scope)));
+  fresh();
+  const cache = scope.fhir.derived;
+  const key = `${scope.dva} ${type}/${id}`;
+  let orgs = cache.get(key);
+  if (!orgs) {
+    const read = new Set<string>();
+    orgs = organisationsOf(type, id, storedRefs(scope, read));
+    cache.set(key, orgs, read);
+  }
   return orgs;
 }
 
@@ -372,11 +376,13 @@ export function referencesIn(resource: Resource): { path: string; ref: string }[
  */
 export function refusedReference(access: Access, resource: Resource, previous: Resource | null): { path: string; ref: string } | null {
   const before = new Set(previous ? referencesIn(previous).map((r) => r.ref) : []);
+  // Each reference once (a Task names its patient in `for` and `owner`); the first place it stands is the one named.
   for (const { path, ref } of referencesIn(resource)) {
     if (before.has(ref) || ref === `${resource.resourceType}/${resource.id}`) continue;
+    before.add(ref);
     const [type, id] = ref.split("/") as [string, string];
-    const raw = access.fhir.readRaw(access.dva, type, id);
-    if (raw && !mayReadStored(access, type, id, raw.patient)) return { path, ref };
+    const stored = access.fhir.compartmentOf(access.dva, type, id);
+    if (stored && !mayReadStored(access, type, id, stored.patient)) return { path, ref };
   }
   return null;
 }

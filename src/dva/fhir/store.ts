@@ -5,6 +5,7 @@
  * (fhir_resource_patient), token searches use fhir_search_token_value.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { dataEpoch } from "../../shared/db.ts";
 import { INDEX_VERSION, indexEntries, type IndexEntries, type Resource, type TokenEntry } from "./search-index.ts";
 
 export type { Resource };
@@ -46,10 +47,62 @@ export const fhirGeneration = (): number => writeGeneration;
 let organizationGeneration = 0;
 export const organizationsGeneration = (): number => organizationGeneration;
 
+/**
+ * Values derived from stored resources and kept in memory (who owns what, access.ts), per
+ * database, each with the rows it was read from: `${dva} ${type}/${id}` for a resource's rows
+ * (its index entries and registrations), `${dva} ?${type}` for a query over a type. A write drops
+ * exactly the values that read what it changed, so a stream of Task writes keeps the
+ * organisations of the Patients, PractitionerRoles and ActivityDefinitions they refer to (it
+ * dropped them all on every write, a quarter of a write's CPU: issue 16). A value is kept only
+ * when read outside a transaction, i.e. from committed rows: a rolled-back write leaves none
+ * behind; a reset (dataEpoch) drops all.
+ */
+export class DerivedCache<V> {
+  private readonly values = new Map<string, V>();
+  private readonly dependents = new Map<string, Set<string>>();
+  private epoch = -1;
+  constructor(private readonly db: Database, private readonly max = 50_000) {}
+
+  get(key: string): V | undefined {
+    if (this.epoch !== dataEpoch(this.db)) { this.clear(); this.epoch = dataEpoch(this.db); }
+    return this.values.get(key);
+  }
+
+  /** Keep `value`, read from the rows `deps` — unless a transaction is open (its rows may yet roll back). */
+  set(key: string, value: V, deps: Iterable<string>): void {
+    if (this.db.inTransaction) return;
+    if (this.values.size >= this.max) this.clear();
+    this.values.set(key, value);
+    for (const dep of deps) {
+      let keys = this.dependents.get(dep);
+      if (!keys) this.dependents.set(dep, keys = new Set());
+      keys.add(key);
+    }
+  }
+
+  /** Rows of `dep` changed: drop what was read from them. */
+  changed(dep: string): void {
+    const keys = this.dependents.get(dep);
+    if (!keys) return;
+    this.dependents.delete(dep);
+    for (const key of keys) this.values.delete(key);
+  }
+
+  clear(): void {
+    this.values.clear();
+    this.dependents.clear();
+  }
+
+  get size(): number { return this.values.size; }
+}
+
+const derivedCaches = new WeakMap<Database, DerivedCache<string[]>>();
+
 export class FhirStore {
   private readonly q: {
     current: Statement<Row, [string, string, string]>;
     raw: Statement<Row & { patient: string | null }, [string, string, string]>;
+    compartment: Statement<{ patient: string | null }, [string, string, string]>;
     version: Statement<Row, [string, string, string, number]>;
     history: Statement<Row, [string, string, string]>;
     currentRow: Statement<Row & { deleted: number }, [string, string, string]>;
@@ -67,6 +120,7 @@ export class FhirStore {
     this.q = {
       current: db.query("SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ? AND type = ? AND id = ? AND deleted = 0"),
       raw: db.query("SELECT json, version_id, last_updated, patient FROM fhir_resource WHERE dva = ? AND type = ? AND id = ? AND deleted = 0"),
+      compartment: db.query("SELECT patient FROM fhir_resource WHERE dva = ? AND type = ? AND id = ? AND deleted = 0"),
       // fhir_history holds the superseded versions only; the current one is the fhir_resource row (issue 16: one copy, not two).
       version: db.query(`SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ?1 AND type = ?2 AND id = ?3 AND version_id = ?4 AND deleted = 0
                          UNION ALL SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ?1 AND type = ?2 AND id = ?3 AND version_id = ?4 LIMIT 1`),
@@ -89,11 +143,35 @@ export class FhirStore {
     };
   }
 
+  /** The organisations of stored resources (access.ts), kept per database until what they were read from changes. */
+  get derived(): DerivedCache<string[]> {
+    let cache = derivedCaches.get(this.db);
+    if (!cache) derivedCaches.set(this.db, cache = new DerivedCache(this.db));
+    return cache;
+  }
+
+  /** Inside a transaction its writes may still roll back: nothing read now is kept in memory. */
+  get inTransaction(): boolean { return this.db.inTransaction; }
+
+  /** A resource's rows changed (written, indexed, registered): what was derived from them, or from a query over its type, goes. */
+  private changed(dva: string, type: string, id: string): void {
+    writeGeneration++;
+    if (type === "Organization") organizationGeneration++;
+    const cache = derivedCaches.get(this.db);
+    cache?.changed(`${dva} ${type}/${id}`);
+    cache?.changed(`${dva} ?${type}`);
+  }
+
   read(dva: string, type: string, id: string): StoredResource | null {
     return toStored(this.q.current.get(dva, type, id));
   }
 
   /** The stored JSON text as is, with the patient compartment: a read without parse and re-serialise. */
+  /** Whether a current resource exists, and its patient compartment ("Patient/<id>" or null) — without its JSON. */
+  compartmentOf(dva: string, type: string, id: string): { patient: string | null } | null {
+    return this.q.compartment.get(dva, type, id);
+  }
+
   readRaw(dva: string, type: string, id: string): { json: string; versionId: number; lastUpdated: string; patient: string | null } | null {
     const row = this.q.raw.get(dva, type, id);
     return row ? { json: row.json, versionId: row.version_id, lastUpdated: row.last_updated, patient: row.patient } : null;
@@ -263,7 +341,7 @@ export class FhirStore {
    * that registered the person), or the creator of any other resource. Idempotent.
    */
   register(dva: string, type: string, id: string, organisation: string, now = new Date()): void {
-    writeGeneration++;
+    this.changed(dva, type, id);
     this.db.query("INSERT INTO fhir_registration (dva, type, id, organisation, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
       .run(dva, type, id, organisation, now.toISOString());
   }
@@ -287,8 +365,6 @@ export class FhirStore {
   }
 
   private write(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date }): StoredResource {
-    writeGeneration++;
-    if (input.resourceType === "Organization") organizationGeneration++;
     // UUID v7 (RFC 9562): ordered by time, so a created resource lands at the end of every index on its id (one hot page) instead of a random page per index.
     const generated = input.id === undefined;
     const id = input.id ?? Bun.randomUUIDv7();
@@ -313,8 +389,7 @@ export class FhirStore {
 
   /** `fresh`: an id this store just made up, so there are no earlier rows to delete. */
   private writeIndex(dva: string, type: string, id: string, entries: IndexEntries, fresh = false): void {
-    writeGeneration++;
-    if (type === "Organization") organizationGeneration++;
+    this.changed(dva, type, id);
     if (!fresh) this.q.deleteTokens.run(dva, type, id);
     for (const t of entries.tokens) this.q.insertToken.run(dva, type, id, t.param, t.system, t.value);
     if (!fresh) this.q.deleteDates.run(dva, type, id);

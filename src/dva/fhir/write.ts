@@ -95,7 +95,7 @@ export function validate(ctx: FhirContext, type: string, r: Resource, previous?:
           if (ref && x.includes("://") && !x.startsWith(`${ctx.fhirBase}/`)) {
             // Search, includes, the patient compartment and ownership read references by type and id.
             warnings.push({ severity: "warning", code: "value", diagnostics: `verwijzing ${x} wijst naar een andere server; de sandbox leest hem als ${ref} bij deze DVA`, expression: [path] });
-          } else if (ref && !x.includes("://") && !ctx.store.read(ctx.dva, ref.split("/")[0]!, ref.split("/")[1]!) && ref !== `${type}/${r.id}`) {
+          } else if (ref && !x.includes("://") && !ctx.store.compartmentOf(ctx.dva, ref.split("/")[0]!, ref.split("/")[1]!) && ref !== `${type}/${r.id}`) {
             warnings.push({ severity: "warning", code: "not-found", diagnostics: `verwijzing ${ref} bestaat (nog) niet bij deze DVA`, expression: [path] });
           }
         } else walk(x, `${path}.${k}`);

@@ -1,0 +1,99 @@
+/**
+ * The organisations of stored resources are kept in memory until a row they were read from
+ * changes (FhirStore.derived, issue 16): these tests change each kind of row an ownership
+ * decision reads and check that the next decision sees it — and that a rolled-back write, a
+ * reset and a second database leave nothing stale behind.
+ */
+import { describe, expect, test } from "bun:test";
+import { storedOrganisations, type OwnershipScope } from "../../../src/dva/fhir/access.ts";
+import { FhirStore } from "../../../src/dva/fhir/store.ts";
+import { dataWasReset, openDatabase } from "../../../src/shared/db.ts";
+import { EXT_QR_TASK } from "../../../src/shared/fhir-profiles.ts";
+
+const DVA = "zorgnet";
+const rule = { own: new Set<string>(), others: new Set<string>(), publishers: new Map([["de linde", ["Organization/linde"]]]) };
+
+function setup() {
+  const db = openDatabase(":memory:");
+  const fhir = new FhirStore(db);
+  const scope: OwnershipScope = { fhir, dva: DVA, rule };
+  const orgs = (type: string, id: string) => [...storedOrganisations(scope, type, id)].sort();
+  for (const id of ["a", "b", "c"]) fhir.save(DVA, { resourceType: "Organization", id });
+  fhir.save(DVA, { resourceType: "PractitionerRole", id: "role", practitioner: { reference: "Practitioner/doc" }, organization: { reference: "Organization/a" } });
+  fhir.save(DVA, { resourceType: "Practitioner", id: "doc" });
+  fhir.save(DVA, { resourceType: "Patient", id: "p" }, { registeredBy: "Organization/a" });
+  fhir.save(DVA, { resourceType: "Task", id: "t", status: "requested", intent: "order", for: { reference: "Patient/p" }, requester: { reference: "PractitionerRole/role" } });
+  fhir.save(DVA, { resourceType: "QuestionnaireResponse", id: "qr", status: "in-progress",
+    extension: [{ url: EXT_QR_TASK, valueReference: { reference: "Task/t" } }] });
+  return { db, fhir, orgs };
+}
+
+describe("organisations of stored resources, kept until what they were read from changes", () => {
+  test("a Task write keeps what it did not touch, and drops what it did", () => {
+    const { fhir, orgs } = setup();
+    expect(orgs("Task", "t")).toEqual(["Organization/a"]);
+    expect(orgs("Patient", "p")).toEqual(["Organization/a"]);
+    expect(fhir.derived.size).toBe(2);
+    // Another Task for the Patient, written by b's system: the Patient's registrations change, the first Task's rows do not.
+    fhir.save(DVA, { resourceType: "Task", status: "requested", intent: "order", for: { reference: "Patient/p" } }, { registeredBy: "Organization/b", relates: "Organization/b" });
+    expect(fhir.derived.size).toBe(1);
+    expect(orgs("Patient", "p")).toEqual(["Organization/a", "Organization/b"]);
+    expect(orgs("Task", "t")).toEqual(["Organization/a"]);
+  });
+
+  test("a PractitionerRole that moves moves the Tasks it requested and its Practitioner", () => {
+    const { fhir, orgs } = setup();
+    expect(orgs("Task", "t")).toEqual(["Organization/a"]);
+    expect(orgs("Practitioner", "doc")).toEqual(["Organization/a"]);
+    fhir.save(DVA, { resourceType: "PractitionerRole", id: "role", practitioner: { reference: "Practitioner/doc" }, organization: { reference: "Organization/b" } });
+    expect(orgs("Task", "t")).toEqual(["Organization/b"]);
+    expect(orgs("Practitioner", "doc")).toEqual(["Organization/b"]);
+  });
+
+  test("a new PractitionerRole of a Practitioner adds its organisation (a query over the type)", () => {
+    const { fhir, orgs } = setup();
+    expect(orgs("Practitioner", "doc")).toEqual(["Organization/a"]);
+    fhir.save(DVA, { resourceType: "PractitionerRole", practitioner: { reference: "Practitioner/doc" }, organization: { reference: "Organization/c" } });
+    expect(orgs("Practitioner", "doc")).toEqual(["Organization/a", "Organization/c"]);
+  });
+
+  test("a QuestionnaireResponse follows its Task, two steps away", () => {
+    const { fhir, orgs } = setup();
+    expect(orgs("QuestionnaireResponse", "qr")).toEqual(["Organization/a"]);
+    fhir.save(DVA, { resourceType: "Task", id: "t", status: "requested", intent: "order", for: { reference: "Patient/p" }, requester: { reference: "Organization/c" } });
+    expect(orgs("QuestionnaireResponse", "qr")).toEqual(["Organization/c"]);
+  });
+
+  test("an ActivityDefinition's publisher follows the Organizations", () => {
+    const { fhir, orgs } = setup();
+    fhir.save(DVA, { resourceType: "ActivityDefinition", id: "ad", status: "active", publisher: "De Linde" });
+    expect(orgs("ActivityDefinition", "ad")).toEqual(["Organization/linde"]);
+    expect(fhir.derived.size).toBe(1);
+    fhir.save(DVA, { resourceType: "Organization", id: "d" });
+    expect(fhir.derived.size).toBe(0);
+  });
+
+  test("what is read inside a transaction is not kept: a rolled-back registration leaves nothing behind", () => {
+    const { db, fhir, orgs } = setup();
+    expect(orgs("Patient", "p")).toEqual(["Organization/a"]);
+    expect(() => db.transaction(() => {
+      fhir.register(DVA, "Patient", "p", "Organization/b");
+      expect(orgs("Patient", "p")).toEqual(["Organization/a", "Organization/b"]);
+      throw new Error("a later entry of the Bundle fails");
+    })()).toThrow("a later entry");
+    expect(orgs("Patient", "p")).toEqual(["Organization/a"]);
+  });
+
+  test("a reset drops everything; a second database has its own", () => {
+    const first = setup();
+    const second = setup();
+    expect(first.orgs("Patient", "p")).toEqual(["Organization/a"]);
+    second.fhir.register(DVA, "Patient", "p", "Organization/c");
+    expect(second.orgs("Patient", "p")).toEqual(["Organization/a", "Organization/c"]);
+    expect(first.orgs("Patient", "p")).toEqual(["Organization/a"]);
+    // A reset empties the tables by SQL, past the store: the epoch tells the cache.
+    first.db.exec("DELETE FROM fhir_registration");
+    dataWasReset(first.db);
+    expect(first.orgs("Patient", "p")).toEqual([]);
+  });
+});
