@@ -14,6 +14,7 @@ import { Csrf } from "./shared/csrf.ts";
 import { ExchangeLog } from "./shared/exchange-log.ts";
 import { startExpiryPruning } from "./shared/expiry.ts";
 import { flushAccessTokens } from "./dva/auth/store.ts";
+import { flushFhirWrites } from "./dva/fhir/store.ts";
 import { Tickets } from "./shared/tickets.ts";
 import { FhirStore } from "./dva/fhir/store.ts";
 import { randomToken, sha256 } from "./shared/crypto.ts";
@@ -228,6 +229,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       check?.stop();
       expiry.stop();
       flushAccessTokens(db);
+      flushFhirWrites(db);
       chain.stop();
       exchanges.stop();
       if (config.dataPath !== ":memory:") setMeta("clean_stop", "1");
@@ -340,6 +342,8 @@ function createContext(config: Config, db: Database, network: ResolvedNetwork): 
     tickets: new Tickets(secret(db, "ticket_secret"), db),
     startedAt: Date.now(),
     async reset() {
+      // FHIR writes that arrived before the reset are written (and answered) before it.
+      flushFhirWrites(db);
       chain.flush();
       exchanges.reset();
       await seedDatabase(db, ctx.network);

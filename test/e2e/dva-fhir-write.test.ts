@@ -234,3 +234,43 @@ describe("conditional create (http.html#ccreate)", () => {
     expect(empty.status).toBe(400);
   });
 });
+
+describe("the writes of one event-loop turn share a commit (issue 16), each with its own outcome", () => {
+  const task = (value: string, status = "requested") => ({ resourceType: "Task", status, intent: "order", for: { reference: "Patient/patient-tom" },
+    identifier: [{ system: "https://xis.example/task", value }] });
+  const count = async (value: string) => (await (await fetch(`${base()}/Task?identifier=${encodeURIComponent(`https://xis.example/task|${value}`)}&_summary=count`,
+    { headers: { authorization: `Bearer ${system}` } })).json()).total;
+
+  test("concurrent creates: the valid ones are all stored, the refused ones none, and neither changes the other's answer", async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 2 ? send("POST", "/Task", task("turn-mixed", "bogus")) : send("POST", "/Task", task("turn-mixed"))));
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(20);
+    expect(answers.filter((r) => r.status === 422)).toHaveLength(10);
+    const ids = await Promise.all(answers.filter((r) => r.status === 201).map(async (r) => (await r.json()).id as string));
+    expect(new Set(ids).size).toBe(20);
+    expect(await count("turn-mixed")).toBe(20);
+    // Each answered write is readable at once, by any request.
+    const reads = await Promise.all(ids.map((id) => fetch(`${base()}/Task/${id}`, { headers: { authorization: `Bearer ${system}` } })));
+    expect(reads.map((r) => r.status)).toEqual(ids.map(() => 200));
+  });
+
+  test("concurrent conditional creates of one identifier: one 201, the others 200 with that Task (they run one after another)", async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () =>
+      send("POST", "/Task", task("turn-once"), system, { "If-None-Exist": "identifier=https://xis.example/task|turn-once" })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    const ids = await Promise.all(answers.map(async (r) => (await r.json()).id));
+    expect(new Set(ids).size).toBe(1);
+    expect(await count("turn-once")).toBe(1);
+  });
+
+  test("concurrent updates with one If-Match: one wins, the others 412; the winner's version is the one stored", async () => {
+    const created = await (await send("POST", "/Task", task("turn-match"))).json();
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) =>
+      send("PUT", `/Task/${created.id}`, { ...task("turn-match"), id: created.id, description: `schrijver ${i}` }, system, { "If-Match": 'W/"1"' })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 412, 412, 412, 412, 412]);
+    const winner = answers.findIndex((r) => r.status === 200);
+    const stored = await (await fetch(`${base()}/Task/${created.id}`, { headers: { authorization: `Bearer ${system}` } })).json();
+    expect(stored.description).toBe(`schrijver ${winner}`);
+    expect(stored.meta.versionId).toBe("2");
+  });
+});

@@ -220,10 +220,15 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       return search(f, p.type!, query, selfUrl(url, query), strict(request));
     }) },
     { method: "GET", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, (f) => read(f, p.type!, p.id!)) },
-    { method: "POST", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, async (f) =>
-      create(f, p.type!, await readJson(request), request.headers.get("if-none-exist"))) },
-    { method: "PUT", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, async (f) =>
-      update(f, p.type!, p.id!, await readJson(request), request.headers.get("if-match"))) },
+    // Writes run with the others of their event-loop turn: checks and save in one savepoint, one commit for all (FhirStore.grouped).
+    { method: "POST", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, async (f) => {
+      const text = await readJson(request);
+      return store.grouped(() => create(f, p.type!, text, request.headers.get("if-none-exist")));
+    }) },
+    { method: "PUT", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, async (f) => {
+      const text = await readJson(request);
+      return store.grouped(() => update(f, p.type!, p.id!, text, request.headers.get("if-match")));
+    }) },
     { method: "GET", path: "/fhir/:type/:id/_history", handler: (request, url, p) => handle(request, url, (f) => history(f, p.type!, p.id!, selfUrl(url, new URLSearchParams()))) },
     { method: "GET", path: "/fhir/:type/:id/_history/:vid", handler: (request, url, p) => handle(request, url, (f) => vread(f, p.type!, p.id!, p.vid!)) },
     // PATCH on Task only: on another type the router answers 405 with that path's Allow.
@@ -233,7 +238,8 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       if (type !== "application/json-patch+json" && type !== FHIR_JSON) {
         throw unsupportedMediaType(`PATCH vraagt application/json-patch+json of (FHIRPath Patch) ${FHIR_JSON}, niet ${type || "(geen Content-Type)"}`, { "Accept-Patch": ACCEPT_PATCH });
       }
-      return patchTask(f, p.id!, parseJsonBody(await readBody(request)), request.headers.get("if-match"));
+      const patch = parseJsonBody(await readBody(request));
+      return store.grouped(() => patchTask(f, p.id!, patch, request.headers.get("if-match")));
     }) },
   ]);
 
