@@ -3,8 +3,7 @@
  * when and at which level the person authenticated. The DVA verifies it with the simulator's JWKS
  * over HTTP (`/.well-known/jwks.json`); `aud` is the DVA's origin and `state` binds it to the flow.
  */
-import { SignJWT } from "jose";
-import { SIGNING_ALG, type SigningKey } from "../shared/keys.ts";
+import { signJwt, type SigningKey } from "../shared/keys.ts";
 
 export const ASSERTION_TTL_SECONDS = 120;
 /** DigiD betrouwbaarheidsniveau the simulator asserts. */
@@ -19,13 +18,6 @@ export interface DigidAssertionClaims {
 
 export async function signAssertion(key: SigningKey, p: { issuer: string; audience: string; bsn: string; state: string; now?: Date }): Promise<string> {
   const now = Math.floor((p.now ?? new Date()).getTime() / 1000);
-  return new SignJWT({ bsn: p.bsn, auth_time: now, level: DIGID_LEVEL, state: p.state } satisfies DigidAssertionClaims)
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: "JWT" })
-    .setIssuer(p.issuer)
-    .setAudience(p.audience)
-    .setSubject(p.bsn)
-    .setIssuedAt(now)
-    .setExpirationTime(now + ASSERTION_TTL_SECONDS)
-    .setJti(crypto.randomUUID())
-    .sign(key.privateKey);
+  const claims: DigidAssertionClaims = { bsn: p.bsn, auth_time: now, level: DIGID_LEVEL, state: p.state };
+  return signJwt(key, "JWT", { ...claims, iss: p.issuer, aud: p.audience, sub: p.bsn, iat: now, exp: now + ASSERTION_TTL_SECONDS, jti: crypto.randomUUID() });
 }

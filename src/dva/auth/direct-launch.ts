@@ -4,7 +4,8 @@
  * the Task (its patient with a BSN, its zorgaanbieder here, the module) and mints a launch grant as
  * the token exchange would, with a once-consent of the person whose client is the launcher.
  */
-import { jwtVerify, createLocalJWKSet, SignJWT } from "jose";
+import { jwtVerify, createLocalJWKSet } from "jose";
+import { signJwt } from "../../shared/keys.ts";
 import { randomToken } from "../../shared/crypto.ts";
 import { BSN_SYSTEM } from "../../shared/fhir-profiles.ts";
 import { OAuthError } from "../../shared/oauth-error.ts";
@@ -99,10 +100,8 @@ export function standaloneTarget(d: AuthDeps, bsn: string, clientId: string) {
 export async function issueHtiToken(d: AuthDeps, t: LaunchTarget): Promise<string> {
   const key = await d.signingKey();
   const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ resource: `Task/${t.taskId}`, ...(t.definition ? { definition: t.definition } : {}), patient: `Patient/${t.patient}`, intent: "plan", "hti-version": "2.0" })
-    .setProtectedHeader({ alg: "ES256", kid: key.kid, typ: "JWT" })
-    .setIssuer(d.dva.auth.origin).setAudience(t.clientId).setSubject(`Patient/${t.patient}`).setJti(crypto.randomUUID()).setIssuedAt(iat).setExpirationTime(iat + HTI_TTL_SECONDS)
-    .sign(key.privateKey);
+  return signJwt(key, "JWT", { resource: `Task/${t.taskId}`, ...(t.definition ? { definition: t.definition } : {}), patient: `Patient/${t.patient}`, intent: "plan", "hti-version": "2.0",
+    iss: d.dva.auth.origin, aud: t.clientId, sub: `Patient/${t.patient}`, jti: crypto.randomUUID(), iat, exp: iat + HTI_TTL_SECONDS });
 }
 
 /**

@@ -3,9 +3,8 @@
  * iss = the DVA auth origin, aud = the DVA FHIR base, sub (a per-DVA pseudonym, not the BSN),
  * patient, zorgaanbieder, client_id, scope, exp, jti (issue 3 item 1).
  */
-import { SignJWT } from "jose";
 import { sha256 } from "../../shared/crypto.ts";
-import { SIGNING_ALG, type SigningKey } from "../../shared/keys.ts";
+import { signJwt, type SigningKey } from "../../shared/keys.ts";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 900;
 
@@ -31,10 +30,7 @@ export function pseudonym(dva: string, bsn: string): string {
  */
 export async function signIdToken(key: SigningKey, p: { issuer: string; clientId: string; sub: string; fhirUser: string; now: number; ttlSeconds?: number }): Promise<string> {
   const iat = Math.floor(p.now / 1000);
-  return new SignJWT({ fhirUser: p.fhirUser })
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: "JWT" })
-    .setIssuer(p.issuer).setAudience(p.clientId).setSubject(p.sub).setIssuedAt(iat).setExpirationTime(iat + (p.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS))
-    .sign(key.privateKey);
+  return signJwt(key, "JWT", { fhirUser: p.fhirUser, iss: p.issuer, aud: p.clientId, sub: p.sub, iat, exp: iat + (p.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS) });
 }
 
 export async function signAccessToken(key: SigningKey, p: { issuer: string; audience: string; claims: AccessTokenClaims; now: number; ttlSeconds?: number }) {
@@ -43,9 +39,6 @@ export async function signAccessToken(key: SigningKey, p: { issuer: string; audi
   // UUID v7: ordered by time, so the dva_access_token rows land at the end of their primary key (issue 16).
   const jti = Bun.randomUUIDv7();
   const { sub, ...rest } = p.claims;
-  const token = await new SignJWT({ ...rest })
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: "at+jwt" })
-    .setIssuer(p.issuer).setAudience(p.audience).setSubject(sub).setIssuedAt(iat).setExpirationTime(exp).setJti(jti)
-    .sign(key.privateKey);
+  const token = signJwt(key, "at+jwt", { ...rest, iss: p.issuer, aud: p.audience, sub, iat, exp, jti });
   return { token, jti, expiresAt: exp * 1000, expiresIn: exp - iat };
 }

@@ -424,10 +424,9 @@ export class FhirStore {
    */
   save(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date; registeredBy?: string; relates?: string } = {}): StoredResource {
     return this.db.transaction(() => {
-      const saved = this.write(dva, input, opts);
+      const { patient, ...saved } = this.write(dva, input, opts);
       if (opts.registeredBy) this.register(dva, saved.resource.resourceType, saved.resource.id!, opts.registeredBy, opts.now);
-      const patient = opts.relates ? indexEntries(saved.resource).patient : null;
-      if (patient) this.register(dva, "Patient", patient.slice("Patient/".length), opts.relates!, opts.now);
+      if (opts.relates && patient) this.register(dva, "Patient", patient.slice("Patient/".length), opts.relates, opts.now);
       return saved;
     })();
   }
@@ -460,7 +459,8 @@ export class FhirStore {
     return inputs.length;
   }
 
-  private write(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date }): StoredResource {
+  /** Also the written version's patient compartment (from the index entries it computed). */
+  private write(dva: string, input: Resource, opts: { ifMatch?: number; now?: Date }): StoredResource & { patient: string | null } {
     // UUID v7 (RFC 9562): ordered by time, so a created resource lands at the end of every index on its id (one hot page) instead of a random page per index.
     const generated = input.id === undefined;
     const id = input.id ?? Bun.randomUUIDv7();
@@ -480,7 +480,7 @@ export class FhirStore {
     if (row) this.q.insertHistory.run(dva, type, id, row.version_id, row.last_updated, row.json);
     this.q.upsert.run(dva, type, id, versionId, lastUpdated, entries.patient, json);
     this.writeIndex(dva, type, id, entries, generated);
-    return { resource, versionId, lastUpdated };
+    return { resource, versionId, lastUpdated, patient: entries.patient };
   }
 
   /** `fresh`: an id this store just made up, so there are no earlier rows to delete. */
