@@ -17,6 +17,8 @@ import { startSandbox, type Sandbox } from "../src/sandbox.ts";
 import { searchTuning } from "../src/dva/fhir/rest.ts";
 import { bsnSequence } from "../src/shared/bsn.ts";
 import { DATA_SERVICE_TAG } from "../src/shared/fhir-profiles.ts";
+import { dlopen, FFIType } from "bun:ffi";
+import { closeSync, existsSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { collectTokens } from "../test/helpers/dva.ts";
 import { measure, type FhirRead, type Load } from "./http.ts";
@@ -109,6 +111,30 @@ async function checkCollection(p: Person, collection: TaskCollection): Promise<s
   return null;
 }
 
+/** Patients held out of the warm rows: each one's first collection after the file left the OS page cache. */
+const COLD_PATIENTS = 20;
+
+/**
+ * Drop a file's pages from the OS page cache (posix_fadvise POSIX_FADV_DONTNEED after fsync; no root
+ * needed, clean pages only): what a first read after a reboot or under memory pressure meets.
+ * False where libc or the call is not there.
+ */
+function evictFromPageCache(file: string): boolean {
+  try {
+    const libc = dlopen("libc.so.6", { posix_fadvise: { args: [FFIType.i32, FFIType.i64, FFIType.i64, FFIType.i32], returns: FFIType.i32 } });
+    let ok = true;
+    for (const f of [file, `${file}-wal`]) {
+      if (!existsSync(f)) continue;
+      const fd = openSync(f, "r");
+      try { fsyncSync(fd); ok = libc.symbols.posix_fadvise(fd, 0, 0, 4) === 0 && ok; } finally { closeSync(fd); }
+    }
+    libc.close();
+    return ok;
+  } catch {
+    return false;
+  }
+}
+
 export async function benchFhir(path: string, o: FhirOptions, log: (line: string) => void): Promise<FhirResult> {
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -122,7 +148,7 @@ export async function benchFhir(path: string, o: FhirOptions, log: (line: string
     // A few distinct random patients of the population, each with a PGO token (long-term consent).
     const next = random(20251124);
     const numbers = new Set<number>();
-    while (numbers.size < Math.min(o.people, o.patients)) numbers.add(Math.floor(next() * o.patients));
+    while (numbers.size < Math.min(o.people + COLD_PATIENTS, o.patients)) numbers.add(Math.floor(next() * o.patients));
     log(`fhir: PGO tokens for ${numbers.size} synthetic patients (consent flow over HTTP) …`);
     const people: Person[] = [];
     const flowTimes: number[] = [];
@@ -147,6 +173,8 @@ export async function benchFhir(path: string, o: FhirOptions, log: (line: string
         result: `info (/auth → DigiD → consent → code → token${flowProblems.length ? `; ${flowProblems.length} failed` : ""})` }
       : failedRow("PGO collect consent flow over HTTP", flowProblems[0] ?? "no patient"));
     for (const problem of flowProblems.slice(0, 3)) notes.push(`WARNING: no token for ${problem}`);
+    // The last ones are held out for the cold-cache row (never collected before it).
+    const cold = people.length > COLD_PATIENTS ? people.splice(people.length - COLD_PATIENTS) : [];
     if (people.length === 0) throw new Error(`no PGO token for any patient: ${flowProblems[0] ?? "time budget"}`);
 
     // Sanity: every patient's Bundle is a searchset with the Tasks the store's SQL finds.
@@ -180,6 +208,20 @@ export async function benchFhir(path: string, o: FhirOptions, log: (line: string
       ? { measure: "304 revalidation, same request with If-None-Match: <Bundle ETag>", value: pcts(revalidations.times, [50, 95]) + sampled(revalidations.times, o.samples) + errorText(revalidations),
         target: `< ${REVALIDATE_P95_LIMIT_MS} ms (issue 4), here p95`, result: under(percentile(revalidations.times, 95), REVALIDATE_P95_LIMIT_MS) }
       : failedRow("304 revalidation", revalidations.firstError ?? "no sample", `< ${REVALIDATE_P95_LIMIT_MS} ms (issue 4)`));
+    // Cold: the database file out of the OS page cache, each held-out patient's first collection (SQLite's own 2 MB cache holds none of their pages).
+    if (cold.length && evictFromPageCache(path)) {
+      const times: number[] = [];
+      for (const p of cold) {
+        const t0 = performance.now();
+        const res = await fetch(`${p.fhir}/Task?${COLLECTION_QUERY}`, { headers: auth(p) });
+        await res.arrayBuffer();
+        if (res.status === 200) times.push(performance.now() - t0);
+      }
+      rows.push({ measure: `Task collection, cold cache: the file evicted from the OS page cache, each patient's first (${times.length} patients)`,
+        value: times.length ? pcts(times, [50, 95]) + ` · max ${ms(max(times))}` : "—", target: "say what it costs (issue 16)", result: "info" });
+    } else {
+      rows.push({ measure: "Task collection, cold cache", value: "—", target: "say what it costs (issue 16)", result: "not measured: posix_fadvise unavailable or too few patients" });
+    }
     notes.push(`one request at a time after ${warmup} warm-up requests, round-robin over the patients, keep-alive; each with its patient's Bearer token; the in-process fetch client's own cost is included`);
     notes.push(`query: GET /fhir/Task?${decodeURIComponent(COLLECTION_QUERY)}`);
     for (const problem of problems.slice(0, 3)) notes.push(`WARNING: ${problem}`);
