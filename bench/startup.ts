@@ -60,22 +60,31 @@ async function fileSeries(command: Command, cwd: string, data: string, repeats: 
 
 const spread = (times: number[]) => times.length ? `median ${ms(median(times))} · min ${ms(min(times))} (n=${times.length})` : "—";
 
+/** Issue 16's bars for the compiled binary: start from an existing file, from :memory: (seeding), idle RSS. */
+const GOAL_RESTART_MS = 60;
+const GOAL_MEMORY_MS = 150;
+const GOAL_RSS = 45 * 1024 * 1024;
+
 function startRows(label: string, mem: Series, file: Series & { first: number | null }, isBinary: boolean): Row[] {
-  const target = isBinary ? `< ${START_LIMIT_MS} ms` : `(binary < ${START_LIMIT_MS} ms)`;
-  const verdict = (v: number) => isBinary ? under(v, START_LIMIT_MS) : `info (${under(v, START_LIMIT_MS) === "pass" ? "under" : "over"} the binary's bar)`;
+  const targetOf = (goal: number) => isBinary ? `< ${START_LIMIT_MS} ms (SPEC) · ≤ ${goal} ms (issue 16)` : `(binary < ${START_LIMIT_MS} ms · ≤ ${goal} ms)`;
+  const verdictOf = (goal: number) => (v: number) => {
+    if (!isBinary) return `info (${v <= goal ? "under" : "over"} the binary's bars)`;
+    return under(v, START_LIMIT_MS) !== "pass" ? under(v, START_LIMIT_MS) : v <= goal ? "pass" : "SPEC pass · issue 16 OVER";
+  };
   const rows: Row[] = [];
   const errorNote = (s: Series) => s.errors.length ? ` — ${s.errors.length} failed: ${s.errors[0]!.slice(0, 120)}` : "";
   rows.push(mem.times.length
-    ? { measure: `${label}: cold start, --data :memory: (seeds)`, value: spread(mem.times), target, result: verdict(median(mem.times)) + errorNote(mem) }
-    : failedRow(`${label}: cold start, --data :memory: (seeds)`, mem.errors[0] ?? "no run", target));
+    ? { measure: `${label}: cold start, --data :memory: (seeds)`, value: spread(mem.times), target: targetOf(GOAL_MEMORY_MS), result: verdictOf(GOAL_MEMORY_MS)(median(mem.times)) + errorNote(mem) }
+    : failedRow(`${label}: cold start, --data :memory: (seeds)`, mem.errors[0] ?? "no run", targetOf(GOAL_MEMORY_MS)));
   rows.push(file.first !== null
     ? { measure: `${label}: first start, new database file (seeds)`, value: ms(file.first), target: "—", result: "info" }
     : failedRow(`${label}: first start, new database file (seeds)`, file.errors[0] ?? "no run"));
   rows.push(file.times.length
-    ? { measure: `${label}: restart, existing database file`, value: spread(file.times), target, result: verdict(median(file.times)) + errorNote(file) }
-    : failedRow(`${label}: restart, existing database file`, file.errors.at(-1) ?? "no run", target));
+    ? { measure: `${label}: restart, existing database file`, value: spread(file.times), target: targetOf(GOAL_RESTART_MS), result: verdictOf(GOAL_RESTART_MS)(median(file.times)) + errorNote(file) }
+    : failedRow(`${label}: restart, existing database file`, file.errors.at(-1) ?? "no run", targetOf(GOAL_RESTART_MS)));
+  const rssVerdict = (v: number) => under(v, RSS_LIMIT) !== "pass" ? under(v, RSS_LIMIT) : v <= GOAL_RSS ? "pass" : `SPEC pass · issue 16 ${isBinary ? "OVER" : "info: over"}`;
   rows.push(file.rss.length
-    ? { measure: `${label}: RSS idle (existing file, +1 s)`, value: `median ${mb(median(file.rss))} · max ${mb(max(file.rss))}`, target: "< 150 MB", result: under(max(file.rss), RSS_LIMIT) }
+    ? { measure: `${label}: RSS idle (existing file, +1 s)`, value: `median ${mb(median(file.rss))} · max ${mb(max(file.rss))}`, target: "< 150 MB (SPEC) · ≤ 45 MB (issue 16)", result: rssVerdict(median(file.rss)) }
     : failedRow(`${label}: RSS idle (existing file, +1 s)`, "no restart succeeded", "< 150 MB"));
   return rows;
 }
