@@ -4,10 +4,40 @@
  * file that cannot serve — a directory, not a database, another program's database, damaged,
  * read-only — is a DataFileError with a clear message (exit 2), never a stack trace (issue 11).
  */
-import { Database } from "bun:sqlite";
+import { Database, type SQLQueryBindings, type Statement } from "bun:sqlite";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
+
+/**
+ * bun:sqlite's Database with a statement cache that holds every statement the sandbox runs:
+ * `query()` keeps only the last 20 prepared statements, and the actors on one file run hundreds
+ * of different ones, so nearly every `db.query(sql)` prepared its statement again (~5 % of a
+ * journey's CPU, issue 16). Statements stay prepared until the database closes; SQL built from
+ * data (an IN list of n placeholders) could grow the cache, so past MAX_STATEMENTS the oldest
+ * are let go (not finalized: a caller may still hold one).
+ */
+/** bun:sqlite's own mapping of a query's parameter type. */
+type Params<P> = P extends any[] ? P : [P];
+
+class CachingDatabase extends Database {
+  static readonly MAX_STATEMENTS = 2_000;
+  private readonly statements = new Map<string, Statement<unknown, SQLQueryBindings[]>>();
+
+  override query<ReturnType, ParamsType extends SQLQueryBindings | SQLQueryBindings[]>(sql: string): Statement<ReturnType, Params<ParamsType>> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      if (this.statements.size >= CachingDatabase.MAX_STATEMENTS) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(sql, statement = this.prepare(sql));
+    }
+    return statement as unknown as Statement<ReturnType, Params<ParamsType>>;
+  }
+
+  override close(throwOnError?: boolean): void {
+    this.statements.clear();
+    super.close(throwOnError);
+  }
+}
 
 export type { Database };
 
@@ -39,7 +69,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
  * quick_check now.
  */
 export function openDataFile(path: string): { db: Database; checkLater: boolean } {
-  if (path === ":memory:") return { db: withPragmas(new Database(path, { strict: true })), checkLater: false };
+  if (path === ":memory:") return { db: withPragmas(new CachingDatabase(path, { strict: true })), checkLater: false };
   const size = fileSize(path);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -50,7 +80,7 @@ export function openDataFile(path: string): { db: Database; checkLater: boolean 
   }
   let db: Database | null = null;
   try {
-    db = withPragmas(new Database(path, { create: true, strict: true }));
+    db = withPragmas(new CachingDatabase(path, { create: true, strict: true }));
     const tables = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name);
     if (tables.length > 0 && !tables.includes("schema_migration")) {
       throw new DataFileError(`${path} is a SQLite database of another program (it has no schema_migration table); give the sandbox its own --data file`);

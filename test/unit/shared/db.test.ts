@@ -46,3 +46,15 @@ describe("database", () => {
     expect(() => migrate(db, [MIGRATIONS[1]!, MIGRATIONS[0]!])).toThrow(/out of order/);
   });
 });
+
+describe("statement cache (issue 16)", () => {
+  test("every statement the sandbox runs stays prepared: bun:sqlite's query() keeps 20, the sandbox runs hundreds", () => {
+    const db = openDatabase(":memory:");
+    const sqls = Array.from({ length: 300 }, (_, i) => `SELECT ${i} AS v`);
+    const first = sqls.map((s) => db.query<{ v: number }, []>(s));
+    const again = sqls.map((s) => db.query<{ v: number }, []>(s));
+    expect(again.every((q, i) => q === first[i])).toBe(true);
+    expect(again[123]!.get()!.v).toBe(123);
+    db.close();
+  });
+});
