@@ -4,6 +4,8 @@ import type { Sandbox } from "../../src/sandbox.ts";
 import { collectTokens, moduleToken } from "../helpers/dva.ts";
 import { EXT_QR_TASK } from "../../src/shared/fhir-profiles.ts";
 import { startTestSandbox } from "../helpers/sandbox.ts";
+import { DvaAuthStore } from "../../src/dva/auth/store.ts";
+import { FhirStore } from "../../src/dva/fhir/store.ts";
 
 const examples = `${import.meta.dir}/../../../shared/medmij-examples`;
 let sandbox: Sandbox;
@@ -273,4 +275,39 @@ describe("the writes of one event-loop turn share a commit (issue 16), each with
     expect(stored.description).toBe(`schrijver ${winner}`);
     expect(stored.meta.versionId).toBe("2");
   });
+
+  test("a write whose token is revoked while it waits for its turn's commit is refused (401): nothing is saved after a revocation", async () => {
+    const basic = `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}`;
+    // Spies on the order of events (the real methods run): a revocation, a save.
+    const events: string[] = [];
+    const revoke = DvaAuthStore.prototype.revokeAccessToken;
+    const save = FhirStore.prototype.save;
+    DvaAuthStore.prototype.revokeAccessToken = function (jti, now) { revoke.call(this, jti, now); events.push(`revoked ${jti}`); };
+    FhirStore.prototype.save = function (dva, input, opts) { events.push(`saved ${String((input.identifier as { value?: string }[] | undefined)?.[0]?.value)}`); return save.call(this, dva, input, opts); };
+    const statuses: number[] = [];
+    try {
+      for (let i = 0; i < 30; i++) {
+        const token = (await (await fetch(`${sandbox.url("auth.zorgnet")}/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic },
+          body: "grant_type=client_credentials&scope=system%2F*.*" })).json()).access_token as string;
+        const jti = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).jti as string;
+        events.length = 0;
+        const [write] = await Promise.all([
+          send("POST", "/Task", task(`turn-revoked-${i}`), token),
+          fetch(`${sandbox.url("auth.zorgnet")}/revoke`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic }, body: new URLSearchParams({ token }) }),
+        ]);
+        statuses.push(write.status);
+        const revokedAt = events.indexOf(`revoked ${jti}`);
+        const savedAt = events.indexOf(`saved turn-revoked-${i}`);
+        expect(revokedAt).toBeGreaterThanOrEqual(0);
+        if (write.status === 201) expect(savedAt).toBeLessThan(revokedAt);
+        else expect(savedAt).toBe(-1);
+        expect(await count(`turn-revoked-${i}`)).toBe(write.status === 201 ? 1 : 0);
+      }
+    } finally {
+      DvaAuthStore.prototype.revokeAccessToken = revoke;
+      FhirStore.prototype.save = save;
+    }
+    expect(statuses.every((s) => s === 201 || s === 401)).toBe(true);
+  });
 });
+

@@ -22,6 +22,8 @@ interface AccessBase {
   rule: OrgRule;
   fhir: FhirStore;
   dva: string;
+  /** The access token's id (its revocation is looked up again before a grouped write runs). */
+  jti?: string;
 }
 
 export type Access =
@@ -191,6 +193,8 @@ export interface OrgRule {
   others: ReadonlySet<string>;
   /** Each zorgaanbieder of this DVA by its name as a publisher (normalized) → its Organizations. */
   publishers: ReadonlyMap<string, string[]>;
+  /** The organizationsGeneration it was read in (a rule of before an Organization write is stale). */
+  generation?: number;
 }
 
 /**
@@ -231,6 +235,7 @@ export function orgRule(fhir: FhirStore, network: ResolvedNetwork, dva: string, 
     const orgsOf = (agb: string) => fhir.findByIdentifier(dva, "Organization", AGB_SYSTEM, agb).map((o) => `Organization/${o.resource.id}`);
     const here = network.zorgaanbieders.filter((z) => z.dva === dva);
     rule = {
+      generation: organizationsGeneration(),
       own: new Set(network.zorgaanbieders.filter((z) => z.name === zorgaanbieder).flatMap((z) => orgsOf(z.agb))),
       others: new Set(here.filter((z) => z.name !== zorgaanbieder).flatMap((z) => orgsOf(z.agb))),
       publishers: new Map(here.map((z) => [normalizeText(z.displayName), orgsOf(z.agb)])),
@@ -249,7 +254,8 @@ export function storedOrganisations(scope: OwnershipScope, type: string, id: str
   if (!orgs) {
     const read = new Set<string>();
     orgs = organisationsOf(type, id, storedRefs(scope, read));
-    cache.set(key, orgs, read);
+    // Not from a rule of before an Organization write (a request that waited, a walk that yielded): its publishers may be gone.
+    if (scope.rule.generation === undefined || scope.rule.generation === organizationsGeneration()) cache.set(key, orgs, read);
   }
   return orgs;
 }
@@ -291,9 +297,21 @@ export async function authenticate(request: Request, dva: ResolvedDva, store: Dv
   if (typeof payload.jti !== "string" || store.isAccessTokenRevoked(payload.jti)) throw unauthorized("het token is ingetrokken");
   const { kind, clientId, scopes, zorgaanbieder, patient, task } = claims;
   const rule = orgRule(fhir, network, dva.id, zorgaanbieder);
-  if (kind === "module") return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id, patient: patient!, task };
-  if (kind === "system") return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id };
-  return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id, patient };
+  const jti = payload.jti;
+  if (kind === "module") return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id, jti, patient: patient!, task };
+  if (kind === "system") return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id, jti };
+  return { kind, clientId, scopes, zorgaanbieder, rule, fhir, dva: dva.id, jti, patient };
+}
+
+/**
+ * The same access, confirmed again when a write runs after its request waited (FhirStore.grouped
+ * runs it at the end of the turn): a token revoked meanwhile — by /revoke, a withdrawn consent,
+ * a reset — is 401, and the organisation rule is read again if an Organization was written.
+ */
+export function reconfirmed(access: Access, store: DvaAuthStore, network: ResolvedNetwork): Access {
+  if (access.jti !== undefined && store.isAccessTokenRevoked(access.jti)) throw unauthorized("het token is ingetrokken");
+  if (access.rule.generation === organizationsGeneration()) return access;
+  return { ...access, rule: orgRule(access.fhir, network, access.dva, access.zorgaanbieder) };
 }
 
 /** The patient a token is confined to, or null for system tokens. */

@@ -19,7 +19,7 @@ import { themes } from "../../../views/theme.ts";
 import { SMART_SCOPES } from "../auth/smart.ts";
 import { DvaAuthStore } from "../auth/store.ts";
 import { FHIR_JSON, OperationOutcomeError, badRequest, notFound, outcomeResponse, tooLarge, unauthorized } from "../../shared/operation-outcome.ts";
-import { authenticate, type Access } from "./access.ts";
+import { authenticate, reconfirmed, type Access } from "./access.ts";
 import { capabilityStatement } from "./capability.ts";
 import { RESOURCE_TYPES, patchTask, read, search, vread, type FhirContext, type FhirResult } from "./rest.ts";
 import { createRouter, type Params } from "./router.ts";
@@ -88,6 +88,8 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
    * token is verified first, so a revoked token or a withdrawn consent never reaches it.
    */
   const revalidations = new Map<string, { generation: number; etag: string }>();
+  /** A write's context once it runs (grouped at the end of the turn): its token not revoked since, its rule current. */
+  const confirmed = (f: FhirContext): FhirContext => ({ ...f, access: reconfirmed(f.access, authStore, ctx.network) });
   const reachOf = (a: Access) => JSON.stringify([a.kind, a.clientId, a.zorgaanbieder, a.scopes, "patient" in a ? a.patient : null, "task" in a ? a.task : null]);
 
   /** Authenticate, run one interaction, render the result or the OperationOutcome; log SD 4.5 lines. `searchKey`: a search GET, whose 304 may come from `revalidations`. */
@@ -220,14 +222,15 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
       return search(f, p.type!, query, selfUrl(url, query), strict(request));
     }) },
     { method: "GET", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, (f) => read(f, p.type!, p.id!)) },
-    // Writes run with the others of their event-loop turn: checks and save in one savepoint, one commit for all (FhirStore.grouped).
+    // Writes run with the others of their event-loop turn: checks and save in one savepoint, one commit for all (FhirStore.grouped),
+    // with the token confirmed again when it runs.
     { method: "POST", path: "/fhir/:type", handler: (request, url, p) => handle(request, url, async (f) => {
       const text = await readJson(request);
-      return store.grouped(() => create(f, p.type!, text, request.headers.get("if-none-exist")));
+      return store.grouped(() => create(confirmed(f), p.type!, text, request.headers.get("if-none-exist")));
     }) },
     { method: "PUT", path: "/fhir/:type/:id", handler: (request, url, p) => handle(request, url, async (f) => {
       const text = await readJson(request);
-      return store.grouped(() => update(f, p.type!, p.id!, text, request.headers.get("if-match")));
+      return store.grouped(() => update(confirmed(f), p.type!, p.id!, text, request.headers.get("if-match")));
     }) },
     { method: "GET", path: "/fhir/:type/:id/_history", handler: (request, url, p) => handle(request, url, (f) => history(f, p.type!, p.id!, selfUrl(url, new URLSearchParams()))) },
     { method: "GET", path: "/fhir/:type/:id/_history/:vid", handler: (request, url, p) => handle(request, url, (f) => vread(f, p.type!, p.id!, p.vid!)) },
@@ -239,7 +242,7 @@ export function createDvaFhir(ctx: SandboxContext, dva: ResolvedDva, index: numb
         throw unsupportedMediaType(`PATCH vraagt application/json-patch+json of (FHIRPath Patch) ${FHIR_JSON}, niet ${type || "(geen Content-Type)"}`, { "Accept-Patch": ACCEPT_PATCH });
       }
       const patch = parseJsonBody(await readBody(request));
-      return store.grouped(() => patchTask(f, p.id!, patch, request.headers.get("if-match")));
+      return store.grouped(() => patchTask(confirmed(f), p.id!, patch, request.headers.get("if-match")));
     }) },
   ]);
 

@@ -59,7 +59,9 @@ export const organizationsGeneration = (): number => organizationGeneration;
  */
 export class DerivedCache<V> {
   private readonly values = new Map<string, V>();
+  /** dependency → the keys read from it, and key → its dependencies (to take a dropped key out of every set it is in). */
   private readonly dependents = new Map<string, Set<string>>();
+  private readonly depsOf = new Map<string, readonly string[]>();
   /** During grouped writes (FhirStore.grouped): values read inside their transaction, kept once it commits. */
   private tentative: Map<string, { value: V; deps: string[] }> | null = null;
   private epoch = -1;
@@ -80,12 +82,27 @@ export class DerivedCache<V> {
   }
 
   private keep(key: string, value: V, deps: Iterable<string>): void {
+    this.drop(key);
     if (this.values.size >= this.max) this.clear();
+    const list = [...new Set(deps)];
     this.values.set(key, value);
-    for (const dep of deps) {
+    this.depsOf.set(key, list);
+    for (const dep of list) {
       let keys = this.dependents.get(dep);
       if (!keys) this.dependents.set(dep, keys = new Set());
       keys.add(key);
+    }
+  }
+
+  private drop(key: string): void {
+    const deps = this.depsOf.get(key);
+    if (!deps) return;
+    this.values.delete(key);
+    this.depsOf.delete(key);
+    for (const dep of deps) {
+      const keys = this.dependents.get(dep);
+      keys?.delete(key);
+      if (keys?.size === 0) this.dependents.delete(dep);
     }
   }
 
@@ -93,9 +110,14 @@ export class DerivedCache<V> {
   changed(dep: string): void {
     if (this.tentative) for (const [key, t] of this.tentative) if (t.deps.includes(dep)) this.tentative.delete(key);
     const keys = this.dependents.get(dep);
-    if (!keys) return;
-    this.dependents.delete(dep);
-    for (const key of keys) this.values.delete(key);
+    if (keys) for (const key of [...keys]) this.drop(key);
+  }
+
+  /** How many dependency entries are kept (bounded by the values kept; tests). */
+  get dependencyEntries(): number {
+    let n = 0;
+    for (const keys of this.dependents.values()) n += keys.size;
+    return n;
   }
 
   /** Grouped writes begin: what is read in their transaction is kept as tentative. */
@@ -113,6 +135,7 @@ export class DerivedCache<V> {
   clear(): void {
     this.values.clear();
     this.dependents.clear();
+    this.depsOf.clear();
     this.tentative?.clear();
   }
 

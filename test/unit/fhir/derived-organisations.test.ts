@@ -97,3 +97,29 @@ describe("organisations of stored resources, kept until what they were read from
     expect(first.orgs("Patient", "p")).toEqual([]);
   });
 });
+
+describe("the dependency index stays as large as what is kept", () => {
+  test("values read and dropped again and again leave no entries behind (an update's ownership check, then its save)", () => {
+    const { fhir, orgs } = setup();
+    for (let i = 0; i < 2_000; i++) {
+      const t = fhir.save(DVA, { resourceType: "Task", status: "requested", intent: "order", requester: { reference: "PractitionerRole/role" } });
+      expect(orgs("Task", t.resource.id!)).toEqual(["Organization/a"]);
+      fhir.save(DVA, t.resource);
+    }
+    expect(fhir.derived.size).toBe(0);
+    expect(fhir.derived.dependencyEntries).toBe(0);
+    // What is kept has its entries, and only those: a Task reads its own rows and its PractitionerRole's.
+    expect(orgs("Task", "t")).toEqual(["Organization/a"]);
+    expect(fhir.derived.dependencyEntries).toBe(2);
+    fhir.save(DVA, { resourceType: "PractitionerRole", id: "role", practitioner: { reference: "Practitioner/doc" }, organization: { reference: "Organization/b" } });
+    expect(fhir.derived.dependencyEntries).toBe(0);
+  });
+
+  test("a value read under a rule of before an Organization write is not kept (its publishers may be gone)", () => {
+    const { fhir } = setup();
+    fhir.save(DVA, { resourceType: "ActivityDefinition", id: "ad", status: "active", publisher: "De Linde" });
+    const stale = { fhir, dva: DVA, rule: { ...rule, generation: -1 } };
+    expect(storedOrganisations(stale, "ActivityDefinition", "ad")).toEqual(["Organization/linde"]);
+    expect(fhir.derived.size).toBe(0);
+  });
+});
