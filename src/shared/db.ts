@@ -89,6 +89,8 @@ export function openDataFile(path: string): { db: Database; checkLater: boolean 
     if (!checkLater) {
       const problems = quickCheck(db);
       if (problems) throw new DataFileError(damaged(path, problems));
+      // The check read every page into this connection's cache: let those go (idle RSS, issue 16); the pages a request needs come back.
+      db.exec("PRAGMA shrink_memory");
     }
     return { db, checkLater };
   } catch (e) {
