@@ -151,6 +151,8 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
     const settled = await rssOf(sandbox.pid).catch(() => Number.NaN);
     rows.push({ measure: "sandbox RSS at the end of each run above (max), and 3 s after the last", value: `max ${mb(peak)} · after ${mb(settled)}`,
       target: "≤ 120 MB under load, flat", result: peak <= 120 * 1024 * 1024 ? "pass" : "OVER" });
+    rows.push({ measure: "the same for hello world and the floor (their runs above)", value: `hello max ${mb(peakRss.get(hello.pid) ?? Number.NaN)} · floor max ${mb(peakRss.get(floor.pid) ?? Number.NaN)}`,
+      target: "baseline", result: "info" });
     notes.push(`wrk -t1 -c16 (-c4 for the non-selective search) -d${o.seconds}s --latency after 1 s of warm-up, loopback with the Host header; ${o.rounds} runs of hello, floor and the reads (median by CPU), 1 of the others`);
     notes.push("CPU = utime + stime of the server process (/proc/<pid>/stat, all its threads) over the run ÷ the requests wrk counted: the figure the issue trusts on a noisy machine; req/s is wrk's");
     notes.push(`floor = bench/peers/floor-server.ts: GET of the same Task by primary key from the same file, JSON as stored, no auth and no log; the sandbox = bun src/main.ts --data <population file> (${patientTasks.length} Tasks of ${task.patient})`);

@@ -148,6 +148,19 @@ export async function benchStartup(root: string, repeats: number, log: (line: st
   } catch (e) {
     rows.push(failedRow("binary: build and start", e, `< ${START_LIMIT_MS} ms`));
   }
+  // The floor: Bun's hello world (it answers every host), from source and compiled the same way.
+  try {
+    const helloDir = tempDir("hello");
+    const hello = await memorySeries((port) => [process.execPath, join(root, "bench", "hello-server.ts"), String(port)], root, repeats);
+    const helloBin = join(helloDir, "hello");
+    const build = Bun.spawnSync([process.execPath, "build", "--compile", "--bytecode", "--format=esm", join(root, "bench", "hello-server.ts"), "--outfile", helloBin], { stdout: "ignore", stderr: "pipe" });
+    const compiled = build.exitCode === 0 ? await memorySeries((port) => [helloBin, String(port)], helloDir, repeats) : null;
+    rows.push({ measure: "floor: Bun hello world start to every host answering, source / compiled", value: `${spread(hello.times)} / ${compiled ? spread(compiled.times) : "not built"}`,
+      target: "floor", result: "info" });
+    removeTempDir(helloDir);
+  } catch (e) {
+    rows.push(failedRow("floor: Bun hello world start", e));
+  }
   notes.push("start = spawn until all 10 hosts (cockpit, register, digid, auth/fhir × 2 DVAs, pgo, module, xis) answer GET /health 200, polled every ~1 ms");
   notes.push(":memory: starts seed every time (seedDatabase, incl. argon2id hashes of the PGO accounts; its in-process time is in table 4)");
   notes.push("restarts reuse the port of the first start, so the seeded Endpoint URLs stay valid (no relocation writes)");

@@ -70,10 +70,10 @@ interface Hit extends Head { resource?: Resource; json?: string; tokens?: TokenE
  * From `indexFrom` candidates on, a system token's search runs on their index rows and only
  * the page is parsed; below it, parsing the candidates is cheaper than the index queries. From
  * `walkFrom` candidates on (counted no further), it walks the DVA in search order `step` heads at
- * a time and stops at the page (walkHits). An object, so that a test can force each path and
- * compare them.
+ * a time — fewer, down to `minStep`, while a step takes longer than `stepMs` (a cold disk) — and
+ * stops at the page (walkHits). An object, so that a test can force each path and compare them.
  */
-export const searchTuning = { indexFrom: 200, walkFrom: 2_000, step: 250 };
+export const searchTuning = { indexFrom: 200, walkFrom: 2_000, step: 250, minStep: 10, stepMs: 10 };
 
 /** The hits of a search, access-checked, matched and sorted. */
 function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
@@ -164,7 +164,9 @@ function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number,
   let matched = 0;
   let after: WalkPosition | null = null;
   let step = Math.min(searchTuning.step, Math.max(50, 2 * (keep + 1)));
+  let ramp = step < searchTuning.step;
   for (;;) {
+    const began = performance.now();
     const heads = ctx.store.walk(ctx.dva, type, order, after, step);
     if (heads.length === 0) return { hits, matched, complete: true };
     const last = heads[heads.length - 1]!;
@@ -176,7 +178,13 @@ function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number,
     }
     if (heads.length < step) return { hits, matched, complete: true };
     if (matched > keep && !counting) return { hits, matched, complete: false };
-    step = searchTuning.step;
+    // Steps of bounded time, not only of bounded size: from a cold disk (after a reboot, a file
+    // larger than the page cache) a step of 250 read ~200 ms from disk while everyone waited.
+    const took = performance.now() - began;
+    if (took > searchTuning.stepMs) step = Math.max(searchTuning.minStep, Math.floor(step / 2));
+    else if (ramp) step = searchTuning.step;
+    else if (took < searchTuning.stepMs / 4) step = Math.min(searchTuning.step, step * 2);
+    ramp = false;
     yield;
   }
 }
