@@ -63,13 +63,14 @@ export async function benchStore(path: string, patients: number, samples: number
     const populationMs = performance.now() - started;
     if (progress) process.stderr.write("\r\x1b[K");
     const rate = added.tasks / (populationMs / 1000);
-    const full = added.tasks >= TARGET_TASKS;
+    const full = added.tasks === TARGET_TASKS;
+    // Fewer (--quick) or more (--large) than the bar's 100 000: judged at the rate measured.
     const projected = full ? populationMs : (TARGET_TASKS / rate) * 1000;
     seedRows.push({
       measure: `addPopulation ${count(added.patients)} patients × ${TASKS_PER_PATIENT} = ${count(added.tasks)} tasks`,
       value: `${seconds(populationMs)} · ${count(rate)} tasks/s`,
       target: "100 000 tasks well under a minute",
-      result: full ? under(populationMs, SEED_LIMIT_MS) : `${under(projected, SEED_LIMIT_MS)} (≈ ${seconds(projected)} for 100 000, extrapolated)`,
+      result: full ? under(populationMs, SEED_LIMIT_MS) : `${under(projected, SEED_LIMIT_MS)} (≈ ${seconds(projected)} for 100 000 at this rate)`,
     });
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const counts = db.query<{ resources: number; tokens: number }, []>(

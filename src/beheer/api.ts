@@ -70,6 +70,7 @@ export function createLoggingApi(store: BeheerStore, participants: readonly Part
     const body = await readBounded(request);
     if (body === null) return tooLarge();
     const d = store.saveDelivery(p.username, checkDelivery(body, p));
+    await store.pruneDue(2 * d.regels);
     return jsonResponse(result(d), 201, { Location: `${API_BASE}/aanleveringen/${d.id}` });
   }
 

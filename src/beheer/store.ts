@@ -5,6 +5,8 @@
  * lines and deliveries, none received more than `keepHours` ago, pruned in small batches as
  * deliveries arrive.
  */
+import { TimedBatch } from "../shared/batch.ts";
+import { yieldToOthers } from "../shared/yield.ts";
 import type { Database } from "bun:sqlite";
 import type { ChainRetention } from "../shared/chain-log.ts";
 import { dataEpoch, firstSeqReaching } from "../shared/db.ts";
@@ -86,6 +88,8 @@ const LINE_COLUMNS = "r.seq, a.id AS aanlevering_id, r.idx, r.deelnemer, r.trace
 const LINES_FROM = "beheer_regel r JOIN beheer_aanlevering a ON a.seq = r.aanlevering";
 /** Oldest rows looked at per prune: a delivery's worth of work, so no delivery waits long. */
 const PRUNE_BATCH = 2_000;
+/** The most one prune batch deletes (deliveries and lines each); fewer while a batch takes over 10 ms. */
+const PRUNE_MAX = 2 * PRUNE_BATCH;
 
 export class BeheerStore {
   private readonly insertDelivery;
@@ -97,6 +101,7 @@ export class BeheerStore {
    */
   private totalsCache: Map<string, ParticipantTotals> | null = null;
   /** The reset the cache belongs to: a reset empties the deliveries, and the cache with them. */
+  private readonly pruning = new TimedBatch(PRUNE_MAX, 50);
   private totalsEpoch = -1;
 
   /** The kept totals, or null when there are none or a reset made them stale. */
@@ -142,8 +147,24 @@ export class BeheerStore {
       kept.set(deelnemer, { ...t, aanleveringen: t.aanleveringen + 1, ok: t.ok + (checked.technischOk ? 1 : 0), regels: t.regels + checked.lines.length,
         functioneleFouten: t.functioneleFouten + functional, laatste: t.laatste === null || received > t.laatste ? received : t.laatste });
     }
-    this.prune(now, Math.max(PRUNE_BATCH, 2 * checked.lines.length));
+    // One batch here, of bounded time; the logging API prunes on in steps (pruneDue) before it answers.
+    this.pruning.run((size) => this.prune(now, size));
     return this.delivery(id)!;
+  }
+
+  /**
+   * Prune what the retention lets go in batches of bounded time (TimedBatch: deleting the oldest
+   * lines of a table of millions dirties a random index page per line), yielding to the other
+   * requests between them, until `want` rows went or nothing more is due: after a delivery of n
+   * lines, 2n, so the tables keep pace with what comes in.
+   */
+  async pruneDue(want: number, now = Date.now()): Promise<void> {
+    for (let gone = 0; gone < want;) {
+      const { done, full } = this.pruning.run((size) => this.prune(now, size));
+      gone += done;
+      if (!full) return;
+      await yieldToOthers();
+    }
   }
 
   delivery(id: string): DeliveryRecord | null {

@@ -3,6 +3,7 @@
  * — event{type, location, datetime, session_id, trace_id}, request{...}, response{request_id,
  * status}, error{...} — stored in SQLite and served as NDJSON by the cockpit.
  */
+import { PRUNE_BATCH, startPruning, TimedBatch } from "./batch.ts";
 import type { Database } from "bun:sqlite";
 import { firstSeqReaching } from "./db.ts";
 import { yieldToOthers } from "./yield.ts";
@@ -72,10 +73,6 @@ export interface ChainRetention {
   keepHours: number;
 }
 
-/** Oldest rows deleted per prune tick, and the ticks: small batches, so no request waits long. */
-const PRUNE_BATCH = 2000;
-const PRUNE_EVERY_MS = 1000;
-const PRUNE_CATCH_UP_MS = 50;
 /** The cockpit's "recent traces" come from this many newest lines. */
 const RECENT_WINDOW = 20_000;
 
@@ -163,9 +160,11 @@ export class ChainLog {
   /** Lines given up on because the database could not store them; `failing` until a batch is stored again. */
   private dropped = 0;
   private failing = false;
-  private pruneTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopPruning: (() => void) | null = null;
   /** After stop() the database is closing: late lines of requests still finishing are let go. */
   private stopped = false;
+
+  private readonly pruning = new TimedBatch(PRUNE_BATCH, 50);
 
   constructor(private readonly db: Database, readonly retention: ChainRetention = { keepLines: 0, keepHours: 0 }) {
     this.insert = db.query<unknown, [number, string, string | null, string, string, string, string]>(
@@ -205,37 +204,33 @@ export class ChainLog {
    * `seq`, the primary key, so each batch is one index range). Returns how many went.
    */
   prune(now = Date.now()): number {
+    return this.pruning.run((size) => this.pruneUpTo(size, now)).done;
+  }
+
+  private pruneUpTo(size: number, now = Date.now()): number {
     const { keepLines, keepHours } = this.retention;
     if (keepLines <= 0 && keepHours <= 0) return 0;
     this.flush();
     // Lines are kept from `keepFrom` on (by count); older than `cutoff` (by age) go as well.
     const keepFrom = keepLines > 0 ? this.nextSeq - keepLines : 0;
     const cutoff = keepHours > 0 ? new Date(now - keepHours * 3_600_000).toISOString() : null;
-    const result = this.db.query<unknown, [number, number, string | null, string | null]>(
+    return this.db.query<unknown, [number, number, string | null, string | null]>(
       `DELETE FROM chain_log WHERE seq IN (
          SELECT seq FROM chain_log ORDER BY seq LIMIT ?
        ) AND (seq < ? OR (? IS NOT NULL AND julianday(datetime) < julianday(?)))`,
-    ).run(PRUNE_BATCH, keepFrom, cutoff, cutoff);
-    return result.changes;
+    ).run(size, keepFrom, cutoff, cutoff).changes;
   }
 
-  /** Prune in the background: every PRUNE_EVERY_MS, sooner while a full batch went (catching up). */
+  /** Prune in the background (shared/batch.ts startPruning). */
   startPruning(): void {
-    if (this.pruneTimer || (this.retention.keepLines <= 0 && this.retention.keepHours <= 0)) return;
-    const tick = () => {
-      let deleted = 0;
-      try { deleted = this.prune(); } catch { /* a full disk can refuse a delete too; try again next tick */ }
-      this.pruneTimer = setTimeout(tick, deleted >= PRUNE_BATCH ? PRUNE_CATCH_UP_MS : PRUNE_EVERY_MS);
-      this.pruneTimer.unref?.();
-    };
-    this.pruneTimer = setTimeout(tick, 0);
-    this.pruneTimer.unref?.();
+    if (this.stopPruning || (this.retention.keepLines <= 0 && this.retention.keepHours <= 0)) return;
+    this.stopPruning = startPruning(this.pruning, (size) => this.pruneUpTo(size));
   }
 
   /** Stop pruning and write what is pending (before the database closes). */
   stop(): void {
-    if (this.pruneTimer) clearTimeout(this.pruneTimer);
-    this.pruneTimer = null;
+    this.stopPruning?.();
+    this.stopPruning = null;
     this.flush();
     this.stopped = true;
   }

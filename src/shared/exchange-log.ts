@@ -15,6 +15,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Database } from "bun:sqlite";
+import { PRUNE_BATCH, startPruning, TimedBatch } from "./batch.ts";
 import type { ChainLog, ChainRetention } from "./chain-log.ts";
 import { redactBody, redactHeaders, redactUrl, type HeaderMap } from "./redact.ts";
 import { CORRELATION_HEADER } from "./trace.ts";
@@ -60,9 +61,6 @@ export const BODY_LIMIT = 16 * 1024;
 const READ_LIMIT = 1024 * 1024;
 const FLUSH_MS = 10;
 const FLUSH_ROWS = 500;
-const PRUNE_BATCH = 2000;
-const PRUNE_EVERY_MS = 1000;
-const PRUNE_CATCH_UP_MS = 50;
 /** Redirects and cookies link a browser's next request to a trace for this long, for this many keys. */
 const REDIRECT_TTL_MS = 2 * 60_000;
 const COOKIE_TTL_MS = 15 * 60_000;
@@ -156,7 +154,8 @@ export class ExchangeLog {
   private flushScheduled = false;
   /** Exchanges whose bodies are still being read. */
   private readonly reading = new Set<Promise<void>>();
-  private pruneTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopPruning: (() => void) | null = null;
+  private readonly pruning = new TimedBatch(PRUNE_BATCH, 50);
   private stopped = false;
   /** Exchanges not stored because the database refused them (disk full), since start. */
   dropped = 0;
@@ -340,6 +339,10 @@ export class ExchangeLog {
    * `keepLines` exchanges, or older than `keepHours`. Returns how many went.
    */
   prune(now = Date.now()): number {
+    return this.pruning.run((size) => this.pruneUpTo(size, now)).done;
+  }
+
+  private pruneUpTo(size: number, now = Date.now()): number {
     const { keepLines, keepHours } = this.retention;
     if (keepLines <= 0 && keepHours <= 0) return 0;
     this.flush();
@@ -348,19 +351,12 @@ export class ExchangeLog {
     const cutoff = keepHours > 0 ? now - keepHours * 3_600_000 : 0;
     return this.db.query<unknown, [number, number, number]>(
       `DELETE FROM exchange_log WHERE seq IN (SELECT seq FROM exchange_log ORDER BY seq LIMIT ?) AND (seq < ? OR started_ms < ?)`,
-    ).run(PRUNE_BATCH, keepFrom, cutoff).changes;
+    ).run(size, keepFrom, cutoff).changes;
   }
 
   startPruning(): void {
-    if (this.pruneTimer || (this.retention.keepLines <= 0 && this.retention.keepHours <= 0)) return;
-    const tick = () => {
-      let deleted = 0;
-      try { deleted = this.prune(); } catch { /* a full disk can refuse a delete too; next tick */ }
-      this.pruneTimer = setTimeout(tick, deleted >= PRUNE_BATCH ? PRUNE_CATCH_UP_MS : PRUNE_EVERY_MS);
-      this.pruneTimer.unref?.();
-    };
-    this.pruneTimer = setTimeout(tick, 0);
-    this.pruneTimer.unref?.();
+    if (this.stopPruning || (this.retention.keepLines <= 0 && this.retention.keepHours <= 0)) return;
+    this.stopPruning = startPruning(this.pruning, (size) => this.pruneUpTo(size));
   }
 
   /** Before a reset: what is queued is written (and then emptied with the rest), and no browser stays linked to an old trace. */
@@ -371,8 +367,8 @@ export class ExchangeLog {
   }
 
   stop(): void {
-    if (this.pruneTimer) clearTimeout(this.pruneTimer);
-    this.pruneTimer = null;
+    this.stopPruning?.();
+    this.stopPruning = null;
     this.flush();
     this.stopped = true;
   }

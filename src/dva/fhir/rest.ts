@@ -3,6 +3,7 @@
  * each takes the request context and returns a FhirResult or throws an OperationOutcomeError.
  * @see https://hl7.org/fhir/R4/http.html
  */
+import { TimedBatch } from "../../shared/batch.ts";
 import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, forbidden, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
 import { allows, answersLaunch, canRead, mayRefer, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, prefetchedRefs, requireScope, scopeAllows, writable, type Access } from "./access.ts";
@@ -163,10 +164,14 @@ function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number,
   const kept = new Set<string>();
   let matched = 0;
   let after: WalkPosition | null = null;
-  let step = Math.min(searchTuning.step, Math.max(50, 2 * (keep + 1)));
-  let ramp = step < searchTuning.step;
+  // Steps of bounded time, not only of bounded size (TimedBatch): from a cold disk (after a reboot,
+  // a file larger than the page cache) a step of 250 read ~200 ms while everyone waited. A page's
+  // first step is small.
+  const steps = new TimedBatch(searchTuning.step, searchTuning.minStep, searchTuning.stepMs);
+  steps.size = Math.min(searchTuning.step, Math.max(50, 2 * (keep + 1)));
   for (;;) {
     const began = performance.now();
+    const step = steps.size;
     const heads = ctx.store.walk(ctx.dva, type, order, after, step);
     if (heads.length === 0) return { hits, matched, complete: true };
     const last = heads[heads.length - 1]!;
@@ -178,13 +183,7 @@ function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number,
     }
     if (heads.length < step) return { hits, matched, complete: true };
     if (matched > keep && !counting) return { hits, matched, complete: false };
-    // Steps of bounded time, not only of bounded size: from a cold disk (after a reboot, a file
-    // larger than the page cache) a step of 250 read ~200 ms from disk while everyone waited.
-    const took = performance.now() - began;
-    if (took > searchTuning.stepMs) step = Math.max(searchTuning.minStep, Math.floor(step / 2));
-    else if (ramp) step = searchTuning.step;
-    else if (took < searchTuning.stepMs / 4) step = Math.min(searchTuning.step, step * 2);
-    ramp = false;
+    steps.took(performance.now() - began);
     yield;
   }
 }

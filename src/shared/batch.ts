@@ -1,0 +1,50 @@
+/**
+ * A batch size held near a time budget (issue 16: one thread, so a batch is time every other
+ * request waits): halved while a batch takes longer than `budgetMs`, doubled (up to `max`) while
+ * one takes under a quarter of it. A batch's cost is not its size alone — deleting the oldest 2 000
+ * chain-log lines of a table of millions dirtied a random index page per line and its commit wrote
+ * them all (~200 ms) — so the size follows what was measured.
+ */
+export class TimedBatch {
+  size: number;
+  constructor(readonly max: number, readonly min = 1, readonly budgetMs = 10) {
+    this.size = max;
+  }
+
+  /** Run one batch (`work` gets the size and returns how many it did); `full`: it did a whole batch (more may wait). */
+  run(work: (size: number) => number): { done: number; full: boolean } {
+    const size = this.size;
+    const began = performance.now();
+    const done = work(size);
+    this.took(performance.now() - began);
+    return { done, full: done >= size };
+  }
+
+  /** Adjust the size by how long a batch of it took. */
+  took(ms: number): void {
+    if (ms > this.budgetMs) this.size = Math.max(this.min, Math.floor(this.size / 2));
+    else if (ms < this.budgetMs / 4) this.size = Math.min(this.max, this.size * 2);
+  }
+}
+
+/** Rows deleted per prune batch at most (the chain log, the exchange log), and how often: every second, every 50 ms while catching up. */
+export const PRUNE_BATCH = 2000;
+const PRUNE_EVERY_MS = 1000;
+const PRUNE_CATCH_UP_MS = 50;
+
+/**
+ * Prune in the background: one batch every second, sooner while a batch was full (catching up),
+ * each batch's size held to the time budget by `batch`. Returns the stop function.
+ */
+export function startPruning(batch: TimedBatch, prune: (size: number) => number): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const tick = () => {
+    let full = false;
+    try { ({ full } = batch.run(prune)); } catch { /* a full disk can refuse a delete too; try again next tick */ }
+    timer = setTimeout(tick, full ? PRUNE_CATCH_UP_MS : PRUNE_EVERY_MS);
+    timer.unref?.();
+  };
+  timer = setTimeout(tick, 0);
+  timer.unref?.();
+  return () => { if (timer) clearTimeout(timer); timer = null; };
+}
