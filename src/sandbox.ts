@@ -20,7 +20,7 @@ import { FhirStore } from "./dva/fhir/store.ts";
 import { randomToken, sha256 } from "./shared/crypto.ts";
 import { COCKPIT_OWNER } from "./shared/actor-registry.ts";
 import { claimDataFile, DataFileInUse } from "./shared/data-lock.ts";
-import { DataFileError, dataFileError, migrate, openDataFile, quickCheckInBackground, type Database } from "./shared/db.ts";
+import { checkpointInBackground, DataFileError, dataFileError, migrate, openDataFile, quickCheckInBackground, type Database } from "./shared/db.ts";
 import { MIGRATIONS } from "./shared/migrations.ts";
 import { FaultRegistry } from "./shared/faults.ts";
 import { flavourProblems, type Flavour, type NetworkDefinition } from "./shared/network.ts";
@@ -209,6 +209,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
   if (config.dataPath !== ":memory:") setMeta("clean_stop", "0");
   if (!checkLater && config.dataPath !== ":memory:") setMeta("quick_check", "ok");
   const check = checkLater && !soundBefore ? quickCheckInBackground(config.dataPath) : null;
+  const checkpoints = config.dataPath === ":memory:" ? null : checkpointInBackground(db, config.dataPath);
   void check?.damage.then((message) => {
     if (message === undefined) return; // stopped before it finished: check again next time
     setMeta("quick_check", message ? "damaged" : "ok");
@@ -228,6 +229,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       await server.stop(true);
       check?.stop();
       expiry.stop();
+      await checkpoints?.stop();
       flushAccessTokens(db);
       flushFhirWrites(db);
       chain.stop();

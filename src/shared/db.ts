@@ -175,6 +175,76 @@ self.onmessage = (event) => {
   return { damage, stop };
 }
 
+/**
+ * WAL checkpoints in a worker thread with a connection of its own (issue 16): with SQLite's
+ * automatic checkpoint, the commit that pushed the WAL past 1 000 pages copied them all into the
+ * database file and synced it, on the event loop — a prune of the oldest chain-log lines at a few
+ * million lines stalled every request 300–450 ms that way. Here the main connection does not
+ * checkpoint (`wal_autocheckpoint = 0`); once the WAL passes WORKER_FROM_BYTES (a sandbox in use,
+ * not one idling: the worker's own VM is ~5 MB), a worker runs a PASSIVE checkpoint (it waits for
+ * no reader or writer) every `everyMs`. On stop a last one; SQLite checkpoints on close too.
+ * Where the worker cannot start, the automatic checkpoint comes back.
+ */
+const WORKER_FROM_BYTES = 4 * 1024 * 1024;
+
+export function checkpointInBackground(db: Database, path: string, everyMs = 200): { stop(): Promise<void> } {
+  const automatic = () => { try { db.exec("PRAGMA wal_autocheckpoint = 1000"); } catch { /* closed already */ } };
+  db.exec("PRAGMA wal_autocheckpoint = 0");
+  let worker: Worker | null = null;
+  let url: string | null = null;
+  let stopped: () => void = () => {};
+  const start = () => {
+    const source = `import { Database } from "bun:sqlite";
+let db = null;
+let timer = null;
+self.onmessage = (event) => {
+  if (event.data.stop) { clearInterval(timer); try { db?.exec("PRAGMA wal_checkpoint(PASSIVE)"); db?.close(); } catch {} postMessage("stopped"); return; }
+  try { db = new Database(event.data.path); } catch (e) { postMessage("failed"); return; }
+  timer = setInterval(() => { try { db.exec("PRAGMA wal_checkpoint(PASSIVE)"); } catch {} }, event.data.everyMs);
+};`;
+    url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
+    try {
+      worker = new Worker(url);
+    } catch {
+      automatic();
+      return;
+    }
+    (worker as unknown as { unref?: () => void }).unref?.();
+    worker.onmessage = (event: MessageEvent<string>) => {
+      if (event.data === "failed") automatic();
+      if (event.data === "stopped") stopped();
+    };
+    worker.onerror = automatic;
+    worker.postMessage({ path, everyMs });
+  };
+  const watch = setInterval(() => {
+    let size = 0;
+    try { size = statSync(`${path}-wal`).size; } catch { /* no WAL yet */ }
+    if (size < WORKER_FROM_BYTES) return;
+    clearInterval(watch);
+    start();
+  }, 500);
+  watch.unref?.();
+  return {
+    /** A last checkpoint and the worker's connection closed (at most 2 s), before the main connection closes. */
+    async stop() {
+      clearInterval(watch);
+      automatic();
+      const w = worker;
+      worker = null;
+      if (w) {
+        await new Promise<void>((resolve) => {
+          const timeout = setTimeout(resolve, 2_000);
+          stopped = () => { clearTimeout(timeout); resolve(); };
+          w.postMessage({ stop: true });
+        });
+        w.terminate();
+      }
+      if (url) URL.revokeObjectURL(url);
+    },
+  };
+}
+
 /** Apply every migration newer than the database, each in its own transaction. Returns the versions applied. */
 export function migrate(db: Database, migrations: readonly Migration[]): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migration (

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dataTables, migrate, openDatabase } from "../../../src/shared/db.ts";
+import { checkpointInBackground, dataTables, migrate, openDatabase } from "../../../src/shared/db.ts";
 import { MIGRATIONS } from "../../../src/shared/migrations.ts";
 
 describe("database", () => {
@@ -56,5 +56,33 @@ describe("statement cache (issue 16)", () => {
     expect(again.every((q, i) => q === first[i])).toBe(true);
     expect(again[123]!.get()!.v).toBe(123);
     db.close();
+  });
+});
+
+describe("WAL checkpoints off the event loop (issue 16)", () => {
+  test("the main connection does not checkpoint; once the WAL is large a worker does, and stops cleanly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "checkpoint-"));
+    try {
+      const path = join(dir, "s.db");
+      const db = openDatabase(path);
+      const checkpoints = checkpointInBackground(db, path, 50);
+      expect(db.query<{ wal_autocheckpoint: number }, []>("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint).toBe(0);
+      db.exec("CREATE TABLE t (x TEXT)");
+      const before = statSync(path).size;
+      const insert = db.query("INSERT INTO t (x) VALUES (?)");
+      db.transaction(() => { for (let i = 0; i < 6_000; i++) insert.run("x".repeat(1_000)); })();
+      // Written to the WAL only: the database file has not grown.
+      expect(statSync(path).size).toBeLessThan(before + 1024 * 1024);
+      const deadline = Date.now() + 5_000;
+      while (statSync(path).size < before + 5 * 1024 * 1024 && Date.now() < deadline) await Bun.sleep(50);
+      expect(statSync(path).size).toBeGreaterThan(before + 5 * 1024 * 1024);
+      await checkpoints.stop();
+      db.close();
+      const again = openDatabase(path);
+      expect(again.query<{ n: number }, []>("SELECT count(*) AS n FROM t").get()!.n).toBe(6_000);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
