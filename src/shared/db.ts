@@ -176,20 +176,19 @@ self.onmessage = (event) => {
 }
 
 /**
- * WAL checkpoints in a worker thread with a connection of its own (issue 16): with SQLite's
- * automatic checkpoint, the commit that pushed the WAL past 1 000 pages copied them all into the
- * database file and synced it, on the event loop — a prune of the oldest chain-log lines at a few
- * million lines stalled every request 300–450 ms that way. Here the main connection does not
- * checkpoint (`wal_autocheckpoint = 0`); once the WAL passes WORKER_FROM_BYTES (a sandbox in use,
- * not one idling: the worker's own VM is ~5 MB), a worker runs a PASSIVE checkpoint (it waits for
- * no reader or writer) every `everyMs`. On stop a last one; SQLite checkpoints on close too.
- * Where the worker cannot start, the automatic checkpoint comes back.
+ * WAL checkpoints mostly in a worker thread with a connection of its own (issue 16): with SQLite's
+ * automatic checkpoint alone, the commit that pushed the WAL past 1 000 pages copied them all into
+ * the database file and synced it, on the event loop — a prune of the oldest chain-log lines at a
+ * few million lines stalled every request 300–450 ms that way. Once the WAL passes
+ * WORKER_FROM_BYTES (a sandbox in use, not one idling: the worker's own VM is ~5 MB), a worker runs
+ * a PASSIVE checkpoint (it waits for no reader or writer) every `everyMs`, so that what the main
+ * connection's automatic checkpoint still finds to copy is what came in since. The automatic one
+ * stays on: only a checkpoint right after a commit lets the next writer start the WAL from the
+ * beginning, so without it a busy sandbox's WAL grew to 1 GB. On stop a last one.
  */
 const WORKER_FROM_BYTES = 4 * 1024 * 1024;
 
 export function checkpointInBackground(db: Database, path: string, everyMs = 200): { stop(): Promise<void> } {
-  const automatic = () => { try { db.exec("PRAGMA wal_autocheckpoint = 1000"); } catch { /* closed already */ } };
-  db.exec("PRAGMA wal_autocheckpoint = 0");
   let worker: Worker | null = null;
   let url: string | null = null;
   let stopped: () => void = () => {};
@@ -206,15 +205,10 @@ self.onmessage = (event) => {
     try {
       worker = new Worker(url);
     } catch {
-      automatic();
-      return;
+      return; // the automatic checkpoint does it all, as before
     }
     (worker as unknown as { unref?: () => void }).unref?.();
-    worker.onmessage = (event: MessageEvent<string>) => {
-      if (event.data === "failed") automatic();
-      if (event.data === "stopped") stopped();
-    };
-    worker.onerror = automatic;
+    worker.onmessage = (event: MessageEvent<string>) => { if (event.data === "stopped") stopped(); };
     worker.postMessage({ path, everyMs });
   };
   const watch = setInterval(() => {
@@ -229,7 +223,6 @@ self.onmessage = (event) => {
     /** A last checkpoint and the worker's connection closed (at most 2 s), before the main connection closes. */
     async stop() {
       clearInterval(watch);
-      automatic();
       const w = worker;
       worker = null;
       if (w) {
