@@ -6,9 +6,10 @@
  * them all (~200 ms) — so the size follows what was measured.
  */
 export class TimedBatch {
+  /** Starts at the least: the first batch must not be the one that finds out (a prune's first batch at 2 000 stalled 200 ms). */
   size: number;
   constructor(readonly max: number, readonly min = 1, readonly budgetMs = 10) {
-    this.size = max;
+    this.size = min;
   }
 
   /** Run one batch (`work` gets the size and returns how many it did); `full`: it did a whole batch (more may wait). */
@@ -16,14 +17,21 @@ export class TimedBatch {
     const size = this.size;
     const began = performance.now();
     const done = work(size);
-    this.took(performance.now() - began);
+    this.took(performance.now() - began, size);
     return { done, full: done >= size };
   }
 
-  /** Adjust the size by how long a batch of it took. */
-  took(ms: number): void {
-    if (ms > this.budgetMs) this.size = Math.max(this.min, Math.floor(this.size / 2));
-    else if (ms < this.budgetMs / 4) this.size = Math.min(this.max, this.size * 2);
+  /**
+   * Adjust the size by how long a batch of `size` took: halved when over the budget; while under a
+   * quarter of it, grown — at most doubled, and no further than the time per item measured
+   * predicts for half the budget (doubling into a batch that costs 20× its size was the stall).
+   */
+  took(ms: number, size = this.size): void {
+    if (ms > this.budgetMs) this.size = Math.max(this.min, Math.floor(size / 2));
+    else if (ms < this.budgetMs / 4) {
+      const predicted = ms > 0 ? Math.floor((this.budgetMs / 2) * (size / ms)) : Number.POSITIVE_INFINITY;
+      this.size = Math.max(this.min, Math.min(this.max, size * 2, predicted));
+    }
   }
 }
 

@@ -36,14 +36,14 @@ describe("chain log retention", () => {
     expect(chain.query().map((l) => l.event.trace_id)).toEqual(["recent-0", "recent-1"]);
   });
 
-  test("at most 2 000 lines a batch (fewer while a batch takes over 10 ms), so a request never waits on a long delete", () => {
+  test("at most 2 000 lines a batch (from 50, growing while a batch stays well under 10 ms), so a request never waits on a long delete", () => {
     const chain = new ChainLog(openDatabase(":memory:"), { keepLines: 1, keepHours: 0 });
     write(chain, 4_500);
     const batches: number[] = [];
     for (let n = chain.prune(); n > 0; n = chain.prune()) batches.push(n);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(4_499);
     expect(Math.max(...batches)).toBeLessThanOrEqual(2_000);
-    expect(batches[0]).toBe(2_000);
+    expect(batches[0]).toBe(50); // the first batch is the smallest; they grow while fast
     expect(chain.stats().lines).toBe(1);
   });
 
