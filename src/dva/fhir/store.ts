@@ -166,8 +166,16 @@ export function flushFhirWrites(db: Database): void {
   if (!group || group.writes.length === 0) return;
   const writes = group.writes;
   group.writes = [];
+  let inTransaction: boolean;
+  try {
+    inTransaction = db.inTransaction;
+  } catch (error) {
+    // The database closed meanwhile (a request still in flight when the sandbox stopped): each write gets the error.
+    for (const w of writes) w.reject(error);
+    return;
+  }
   // Not inside another's transaction (the turn's end is outside any; a flush from inside one runs each write in it as before).
-  if (db.inTransaction) {
+  if (inTransaction) {
     for (const w of writes) { try { w.resolve(db.transaction(w.run)()); } catch (e) { w.reject(e); } }
     return;
   }
@@ -190,7 +198,7 @@ export function flushFhirWrites(db: Database): void {
     cache.keepTentative();
   } catch (error) {
     cache.discardTentative();
-    if (db.inTransaction) db.run("ROLLBACK");
+    try { if (db.inTransaction) db.run("ROLLBACK"); } catch { /* closed */ }
     for (const w of writes) w.reject(error);
     return;
   } finally {

@@ -95,4 +95,13 @@ describe("grouped FHIR writes", () => {
     expect(store.read("zorgnet", "Patient", "waiting")).not.toBeNull();
     expect((await written).versionId).toBe(1);
   });
+
+  test("a write still waiting when the database closes (a request in flight at stop) gets the error; nothing throws at the turn's end", async () => {
+    const { db, store } = setup();
+    const written = settled(store.grouped(() => store.save("zorgnet", patient("late"))));
+    db.close();
+    const outcome = await written;
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? "" : String(outcome.error)).toContain("closed");
+  });
 });
