@@ -1,9 +1,9 @@
 /**
  * A batch size held near a time budget (issue 16: one thread, so a batch is time every other
- * request waits): halved while a batch takes longer than `budgetMs`, doubled (up to `max`) while
+ * request waits): halved while a batch takes longer than `budgetMs`, grown (up to `max`) while
  * one takes under a quarter of it. A batch's cost is not its size alone — deleting the oldest 2 000
- * chain-log lines of a table of millions dirtied a random index page per line and its commit wrote
- * them all (~200 ms) — so the size follows what was measured.
+ * chain-log lines of a table of millions took ~200 ms where 2 000 of a small one take 2 ms — so
+ * the size follows what was measured.
  */
 export class TimedBatch {
   /** Starts at the least: the first batch must not be the one that finds out (a prune's first batch at 2 000 stalled 200 ms). */
@@ -17,7 +17,8 @@ export class TimedBatch {
     const size = this.size;
     const began = performance.now();
     const done = work(size);
-    this.took(performance.now() - began, size);
+    // Only a batch that did something says what a batch costs (an idle prune would grow it to the most unseen).
+    if (done > 0) this.took(performance.now() - began, Math.min(size, Math.max(done, 1)));
     return { done, full: done >= size };
   }
 

@@ -42,3 +42,14 @@ describe("TimedBatch (issue 16: a batch is time the other requests wait)", () =>
     expect(batch.size).toBe(50);
   });
 });
+
+describe("TimedBatch and idle batches", () => {
+  test("a batch that did nothing does not grow the size (an idle prune must not end at the most, unmeasured)", () => {
+    const batch = new TimedBatch(2_000, 50, 10);
+    for (let i = 0; i < 10; i++) batch.run(() => 0);
+    expect(batch.size).toBe(50);
+    // A partial batch is measured by what it did: 10 items in 1 ms do not predict 50 items' worth more.
+    batch.run(() => 10);
+    expect(batch.size).toBeLessThanOrEqual(100);
+  });
+});
