@@ -247,7 +247,6 @@ export function orgRule(fhir: FhirStore, network: ResolvedNetwork, dva: string, 
 
 /** The organisations of a stored resource (its current version), kept until a row they were read from changes (DerivedCache). */
 export function storedOrganisations(scope: OwnershipScope, type: string, id: string): string[] {
-  fresh();
   const cache = scope.fhir.derived;
   const key = `${scope.dva} ${type}/${id}`;
   let orgs = cache.get(key);
