@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     pick(http.rows, "sandbox FHIR read GET /fhir/Task/<id> (in-process", "FHIR read vs hello world (in-process, info)"),
     pick(http.rows, "sandbox GET fhir.zorgnet /health", "/health vs hello world (dispatcher floor)"),
     pick(startup.rows, "binary: RSS idle", "RSS idle, compiled binary"),
-    pick(store.seedRows, "addPopulation", "seed 100 000 tasks"),
+    pick(store.seedRows, "addPopulation", "seed the population (judged at the rate, for 100 000 tasks)"),
   ], [`total bench time ${seconds(performance.now() - began)}${quick ? "; --quick sizes: use the full run for real numbers" : ""}`]);
 }
 
