@@ -107,6 +107,16 @@ function withPragmas(db: Database): Database {
   return db;
 }
 
+/**
+ * A second, read-only connection to a data file for another thread (the walk worker, walk.ts): the
+ * same statement cache, reading in WAL a snapshot of what was committed when each query began.
+ */
+export function openReader(path: string): Database {
+  const db = new CachingDatabase(path, { readonly: true, strict: true });
+  db.exec("PRAGMA busy_timeout = 5000");
+  return db;
+}
+
 /** The file's size in bytes, 0 when it does not exist yet; a directory is refused. */
 function fileSize(path: string): number {
   try {

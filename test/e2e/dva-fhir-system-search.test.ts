@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import network from "../../seed/network.ts";
 import { addPopulation } from "../../seed/population.ts";
 import { searchTuning } from "../../src/dva/fhir/rest.ts";
@@ -25,14 +28,16 @@ async function systemToken(id: string) {
   return (await res.json()).access_token as string;
 }
 
+// A data file, not :memory:, so that every walk runs in the walk worker (walk.ts) as it does for a user.
+const dir = mkdtempSync(join(tmpdir(), "system-search-"));
 beforeAll(async () => {
-  sandbox = await startTestSandbox({}, def);
+  sandbox = await startTestSandbox({ dataPath: join(dir, "sandbox.db") }, def);
   addPopulation(sandbox.ctx.db, sandbox.ctx.network, { patients: 120, tasksPerPatient: 10 });
   linde = await systemToken("his-delinde");
   noord = await systemToken("zis-noord");
 });
 const DEFAULT_TUNING = { ...searchTuning };
-afterAll(() => { Object.assign(searchTuning, DEFAULT_TUNING); return sandbox.stop(); });
+afterAll(async () => { Object.assign(searchTuning, DEFAULT_TUNING); await sandbox.stop(); rmSync(dir, { recursive: true, force: true }); });
 
 type Bundle = { total?: number; link: { relation: string; url: string }[]; entry?: { resource: { resourceType: string; id: string }; search: { mode: string } }[] };
 

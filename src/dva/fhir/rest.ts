@@ -3,10 +3,9 @@
  * each takes the request context and returns a FhirResult or throws an OperationOutcomeError.
  * @see https://hl7.org/fhir/R4/http.html
  */
-import { TimedBatch } from "../../shared/batch.ts";
 import { applyPatch, type Operation } from "fast-json-patch";
 import { badRequest, forbidden, notFound, notSupported, preconditionFailed, unprocessable, type Issue } from "../../shared/operation-outcome.ts";
-import { allows, answersLaunch, canRead, mayRefer, isShared, mayReadStored, organisationsOf, organisationsOfResource, patientOf, prefetchedRefs, requireScope, scopeAllows, writable, type Access } from "./access.ts";
+import { answersLaunch, canRead, mayRefer, isShared, mayReadStored, organisationsOfResource, patientOf, requireScope, scopeAllows, writable, type Access, type OrgRule, type OwnershipScope } from "./access.ts";
 import { fhirPathPatchToJsonPatch, isFhirPathPatch } from "./fhirpath-patch.ts";
 import { sha256 } from "../../shared/crypto.ts";
 import { yieldToOthers } from "../../shared/yield.ts";
@@ -15,7 +14,8 @@ import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
 import { includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
 import { parseSearch, type SearchQuery, type TokenCondition } from "./search-params.ts";
-import { VersionConflictError, type FhirStore, type Head, type StoredResource, type WalkPosition } from "./store.ts";
+import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
+import { visibleOf, walkHits, walkWorkerOf, type Walked } from "./walk.ts";
 import { relationOf, validate } from "./write.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
@@ -112,7 +112,7 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
     return parsed(heads.map((h) => ctx.store.read(ctx.dva, type, h.id)).filter((s): s is StoredResource => !!s));
   }
   // The candidates' own index rows (one query), never a parameter's rows of the whole DVA (issue 16).
-  return sortHeads(ctx.store, ctx.dva, visibleOf(ctx, type, heads, q), q);
+  return sortHeads(ctx.store, ctx.dva, visibleOf(scopeOf(ctx), type, heads, q), q);
 }
 
 /**
@@ -146,57 +146,6 @@ function walks(ctx: FhirContext, type: string, q: SearchQuery): boolean {
   return candidates >= limit;
 }
 
-/** What a walk found: the first `keep` hits, how many matched, and whether it reached the end. */
-interface Walked { hits: Head[]; matched: number; complete: boolean }
-
-/**
- * Walk the DVA's resources of a type in search order (FhirStore.walk), a step at a time: match
- * each step on its index rows, keep what the token may see, and stop once `keep` hits and one
- * more are found — or, when `counting`, at the end. A generator that yields between steps, so
- * that an async caller lets other requests run there (one thread: no search may hold the others
- * up, issue 16). A resource written during the walk may move; it is kept once.
- */
-function* walkHits(ctx: FhirContext, type: string, q: SearchQuery, keep: number, counting: boolean): Generator<void, Walked> {
-  const order = q.sort ?? { key: "_lastUpdated" as const, descending: false };
-  const hits: Head[] = [];
-  // Every hit counted once: a resource written during the walk moves on in the order and is met
-  // again (a count remembers every id it counted; a page only the ones it keeps).
-  const kept = new Set<string>();
-  let matched = 0;
-  let after: WalkPosition | null = null;
-  // Steps of bounded time, not only of bounded size (TimedBatch): from a cold disk (after a reboot,
-  // a file larger than the page cache) a step of 250 read ~200 ms while everyone waited. A page's
-  // first step is small.
-  const steps = new TimedBatch(searchTuning.step, searchTuning.minStep, searchTuning.stepMs);
-  steps.size = Math.min(searchTuning.step, Math.max(50, 2 * (keep + 1)));
-  for (;;) {
-    const began = performance.now();
-    const step = steps.size;
-    const heads = ctx.store.walk(ctx.dva, type, order, after, step);
-    if (heads.length === 0) return { hits, matched, complete: true };
-    const last = heads[heads.length - 1]!;
-    after = { key: last.key, id: last.id };
-    for (const h of visibleOf(ctx, type, heads, q)) {
-      if (kept.has(h.id)) continue;
-      matched++;
-      if (hits.length < keep) { hits.push(h); kept.add(h.id); } else if (counting) kept.add(h.id);
-    }
-    if (heads.length < step) return { hits, matched, complete: true };
-    if (matched > keep && !counting) return { hits, matched, complete: false };
-    steps.took(performance.now() - began);
-    yield;
-  }
-}
-
-/** The heads (a walk's step, or a narrowed set of candidates) that match and that the token may see, from one query per kind of row. */
-function visibleOf(ctx: FhirContext, type: string, heads: readonly Head[], q: SearchQuery): Head[] {
-  const tokens = ctx.store.tokensOfMany(ctx.dva, type, heads.map((h) => h.id));
-  const matching = heads.filter((h) => matchesEntries(h, tokens.get(h.id) ?? [], q));
-  if (matching.length === 0) return [];
-  const src = prefetchedRefs(ctx.access, type, tokens, ctx.store.registrationsOfMany(ctx.dva, type, matching.map((h) => h.id)));
-  return matching.filter((h) => allows(ctx.access.rule, type, organisationsOf(type, h.id, src)));
-}
-
 /** A page of a search: its hits, Bundle.total where known, and whether more follow. */
 interface Found { page: Hit[]; total: number | null; more: boolean }
 
@@ -206,15 +155,36 @@ async function findPage(ctx: FhirContext, type: string, q: SearchQuery): Promise
     const hits = findHits(ctx, type, q);
     return { page: hits.slice(q.offset, end), total: hits.length, more: end < hits.length };
   }
-  const walk = walkHits(ctx, type, q, end, q.summaryCount || q.total === "accurate");
+  const counting = q.summaryCount || q.total === "accurate";
+  const { hits, matched, complete } = await walked(ctx, type, q, end, counting);
+  // The page once more, as it is now: a hit written since the walk met it (another owner, another status) is not shown.
+  const page = hits.length > q.offset ? visibleOf(scopeOf(ctx), type, hits.slice(q.offset, end), q) : [];
+  return { page, total: complete || counting ? matched : null, more: matched > end };
+}
+
+/**
+ * A walk, in the walk worker where the data is a file (walk.ts: the disk it waits for is never the
+ * event loop's), else here a step at a time with yields between. The worker reads what was
+ * committed; this thread commits every write before it answers, so a search never misses one a
+ * client was told is stored.
+ */
+async function walked(ctx: FhirContext, type: string, q: SearchQuery, keep: number, counting: boolean): Promise<Walked> {
+  const tuning = { step: searchTuning.step, minStep: searchTuning.minStep, stepMs: searchTuning.stepMs };
+  const inWorker = ctx.store.inTransaction ? null : walkWorkerOf(ctx.store.database)?.walk({ dva: ctx.dva, type, q, keep, counting, rule: plainRule(ctx.access.rule), tuning });
+  if (inWorker) {
+    try { return await inWorker; } catch { /* the worker failed (walk.ts stops using it): the walk is made here */ }
+  }
+  const walk = walkHits(scopeOf(ctx), type, q, keep, counting, tuning);
   for (let step = walk.next(); ; step = walk.next()) {
-    if (step.done) {
-      const { hits, matched, complete } = step.value;
-      return { page: hits.slice(q.offset, end), total: complete || q.summaryCount || q.total === "accurate" ? matched : null, more: matched > end };
-    }
+    if (step.done) return step.value;
     await yieldToOthers();
   }
 }
+
+/** Where ownership is decided for this request: its store, its DVA, its token's organisation rule. */
+const scopeOf = (ctx: FhirContext): OwnershipScope => ({ fhir: ctx.store, dva: ctx.dva, rule: ctx.access.rule });
+/** The rule as data for the worker: its generation (a counter of this thread) means nothing there. */
+const plainRule = (rule: OrgRule): OrgRule => ({ own: rule.own, others: rule.others, publishers: rule.publishers });
 
 /**
  * The resources a search finds for this token, for a conditional interaction (http.html#ccreate):
@@ -261,7 +231,7 @@ export async function search(ctx: FhirContext, type: string, params: URLSearchPa
   if (q.unknown.length && strict) throw badRequest(`onbekende zoekparameters: ${q.unknown.join(", ")}`, q.unknown[0]);
   const { page: hits, total, more } = await findPage(ctx, type, q);
   // The ETag covers what the Bundle shows: the page's versions and its included ones, the total and the next link.
-  const versions = hits.map((h) => `${type}/${h.id}@${h.versionId}`);
+  const versions: string[] = [];
   const bundleTag = () => `W/"${sha256(`${versions.join(",")}|${total ?? "-"}|${more}|${selfUrl}`, "base64url").slice(0, 22)}"`;
   const warning = q.unknown.length ? { resource: { resourceType: "OperationOutcome", issue: ignoredIssues(type, q) }, search: { mode: "outcome" } } : null;
   if (q.summaryCount) {
@@ -270,15 +240,17 @@ export async function search(ctx: FhirContext, type: string, params: URLSearchPa
 
   // Only the page is read when the hits came from the index; a hit with its text and index rows is
   // not parsed at all. An _include follows the index rows of its resource (includeReferencesOf).
+  // A walked hit is read here, in its version of now (the walk worker may have seen the one before): the ETag names what is shown.
   const page = hits
-    .map((h): { id: string; json: string; tokens: () => readonly TokenEntry[] } | null => {
-      if (h.json !== undefined && h.tokens) { const tokens = h.tokens; return { id: h.id, json: h.json, tokens: () => tokens }; }
-      const s = h.resource ? { resource: h.resource, json: h.json } : ctx.store.read(ctx.dva, type, h.id);
+    .map((h): { id: string; versionId: number; json: string; tokens: () => readonly TokenEntry[] } | null => {
+      if (h.json !== undefined && h.tokens) { const tokens = h.tokens; return { id: h.id, versionId: h.versionId, json: h.json, tokens: () => tokens }; }
+      const s = h.resource ? { resource: h.resource, json: h.json, versionId: h.versionId } : ctx.store.read(ctx.dva, type, h.id);
       if (!s) return null;
       const resource = s.resource;
-      return { id: h.id, json: s.json ?? JSON.stringify(resource), tokens: () => indexEntries(resource).tokens };
+      return { id: h.id, versionId: s.versionId, json: s.json ?? JSON.stringify(resource), tokens: () => indexEntries(resource).tokens };
     })
     .filter((p): p is NonNullable<typeof p> => p !== null);
+  versions.push(...page.map((p) => `${type}/${p.id}@${p.versionId}`));
   // Entries are kept as JSON text: resources are embedded as stored, never re-serialised.
   const entries: string[] = page.map((p) => `{"fullUrl":${JSON.stringify(`${ctx.fhirBase}/${type}/${p.id}`)},"resource":${p.json},"search":{"mode":"match"}}`);
   const seen = new Set(page.map((p) => `${type}/${p.id}`));

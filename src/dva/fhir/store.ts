@@ -255,6 +255,9 @@ export class FhirStore {
     };
   }
 
+  /** The connection it reads and writes (walk.ts: which file a walk worker opens). */
+  get database(): Database { return this.db; }
+
   /** The organisations of stored resources (access.ts), kept per database until what they were read from changes. */
   get derived(): DerivedCache<string[]> { return derivedOf(this.db); }
 
