@@ -6,6 +6,7 @@
  *   --large   1 000 000 Tasks (100 000 patients) and a day's chain log (3 000 000 lines): ~5 GB of
  *             disk and ~10 minutes, for the "flat in the DVA size" and "no request holds the others up" rows
  *   --peers   table 10 also runs Medplum's FHIR engine and oidc-provider 9 (bench/peers) beside the floor
+ *   --why     table 11 samples the main thread's kernel waits (bench/why-probe.ts): where a stall waited
  */
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -25,14 +26,16 @@ const args = Bun.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   console.log("Usage: bun run bench [-- --quick | --large]\n\n  --quick   smoke run with small sizes (1 repeat, 1 000 patients, short HTTP rows)\n"
     + "  --large   1 000 000 Tasks and a day's chain log (3 000 000 lines): ~5 GB of disk, ~10 minutes\n"
-    + "  --peers   also Medplum's FHIR engine and oidc-provider (bench/peers, dev dependencies) beside the floor");
+    + "  --peers   also Medplum's FHIR engine and oidc-provider (bench/peers, dev dependencies) beside the floor\n"
+    + "  --why     table 11 also samples where the sandbox's main thread waited in the kernel (Linux /proc)");
   process.exit(0);
 }
-const unknown = args.filter((a) => a !== "--quick" && a !== "--large" && a !== "--peers");
+const unknown = args.filter((a) => a !== "--quick" && a !== "--large" && a !== "--peers" && a !== "--why");
 if (unknown.length) console.error(`bench: ignoring unknown option(s) ${unknown.join(" ")}`);
 const quick = args.includes("--quick");
 const large = !quick && args.includes("--large");
 const peers = args.includes("--peers");
+const why = args.includes("--why");
 
 const sizes = quick
   ? { repeats: 1, patients: 1_000, samples: 200, httpMs: 500, people: 10, systemSamples: 2, chainLines: 100_000 }
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
       cpu = await benchServerCpu(root, popPath, { seconds: quick ? 1 : 2, rounds: quick ? 1 : 3, peers }, log)
         .catch((e) => ({ rows: [failedRow("server CPU per request (wrk)", e)], notes: [] as string[] }));
       // Last of the population's users: it adds a chain log to the file.
-      blocking = await benchBlocking(root, popPath, { lines: sizes.chainLines, repeats: 3 }, log)
+      blocking = await benchBlocking(root, popPath, { lines: sizes.chainLines, repeats: 3, why }, log)
         .catch((e) => ({ rows: [failedRow("no request holds the others up", e)], notes: [] as string[] }));
     } else {
       fhir.rows.push({ measure: "FHIR server over HTTP", value: "—", target: "", result: "not measured (no population database)" });

@@ -20,7 +20,7 @@ import { FhirStore } from "./dva/fhir/store.ts";
 import { randomToken, sha256 } from "./shared/crypto.ts";
 import { COCKPIT_OWNER } from "./shared/actor-registry.ts";
 import { claimDataFile, DataFileInUse } from "./shared/data-lock.ts";
-import { stopWalkWorker } from "./dva/fhir/walk.ts";
+import { stopReader } from "./shared/reader.ts";
 import { checkpointInBackground, DataFileError, dataFileError, migrate, openDataFile, quickCheckInBackground, type Database } from "./shared/db.ts";
 import { MIGRATIONS } from "./shared/migrations.ts";
 import { FaultRegistry } from "./shared/faults.ts";
@@ -230,7 +230,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       await server.stop(true);
       check?.stop();
       expiry.stop();
-      stopWalkWorker(db);
+      stopReader(db);
       await checkpoints?.stop();
       flushAccessTokens(db);
       flushFhirWrites(db);

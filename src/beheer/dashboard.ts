@@ -8,7 +8,6 @@ import { CHAIN_KINDS, classifyChain, graceFor, type ChainKind, type ChainVerdict
 import { flowFiguresOf, parseLines, type FlowFigure } from "./flows.ts";
 import type { ParsedLine } from "./exchanges.ts";
 import type { BeheerStore, DeliveryRecord, LineRecord } from "./store.ts";
-import { yieldToOthers } from "../shared/yield.ts";
 
 /** Chains and flows are computed over the newest lines: enough for a day of hackathon traffic, cheap to parse. */
 export const WINDOW_LINES = 20_000;
@@ -75,14 +74,17 @@ export class Dashboard {
    * CHAINS_PER_STEP chains at a time, letting the other requests run between (issue 16).
    */
   async chains(kind: ChainKind | null, limit: number, now = Date.now()): Promise<ChainList> {
-    const ids = this.store.recentChains(WINDOW_LINES, CHAIN_CANDIDATES);
+    const ids = await this.store.recentChains(WINDOW_LINES, CHAIN_CANDIDATES);
     const counts = Object.fromEntries(CHAIN_KINDS.map((k) => [k, 0])) as Record<ChainKind, number>;
     const verdicts: ChainVerdict[] = [];
-    for (const [i, id] of ids.entries()) {
-      if (i > 0 && i % CHAINS_PER_STEP === 0) await yieldToOthers();
-      const v = classifyChain(id, this.store.chainLines(id), this.options(now));
-      counts[v.kind]++;
-      if ((kind === null || v.kind === kind) && verdicts.length < limit) verdicts.push(v);
+    for (let i = 0; i < ids.length; i += CHAINS_PER_STEP) {
+      const step = ids.slice(i, i + CHAINS_PER_STEP);
+      const lines = await this.store.chainLinesOf(step);
+      for (const id of step) {
+        const v = classifyChain(id, lines.get(id) ?? [], this.options(now));
+        counts[v.kind]++;
+        if ((kind === null || v.kind === kind) && verdicts.length < limit) verdicts.push(v);
+      }
     }
     return { verdicts, counts, looked: ids.length };
   }
@@ -100,8 +102,7 @@ export class Dashboard {
   private async recentSteps(each: (step: LineRecord[]) => void): Promise<void> {
     const newest = this.store.lastLineSeq();
     for (let from = newest - FLOW_WINDOW_LINES; from < newest; from += LINES_PER_STEP) {
-      each(this.store.linesBetween(from, Math.min(newest, from + LINES_PER_STEP)));
-      await yieldToOthers();
+      each(await this.store.linesBetween(from, Math.min(newest, from + LINES_PER_STEP)));
     }
   }
 

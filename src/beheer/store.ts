@@ -6,6 +6,7 @@
  * deliveries arrive.
  */
 import { TimedBatch } from "../shared/batch.ts";
+import { readerOf } from "../shared/reader.ts";
 import { yieldToOthers } from "../shared/yield.ts";
 import type { Database } from "bun:sqlite";
 import type { ChainRetention } from "../shared/chain-log.ts";
@@ -91,6 +92,9 @@ const PRUNE_BATCH = 2_000;
 /** The most one prune batch deletes (deliveries and lines each); fewer while a batch takes over 10 ms. */
 const PRUNE_MAX = 2 * PRUNE_BATCH;
 
+/** A chain's lines in the order the participants wrote them: time, then delivery. */
+const chainOrder = (a: LineRecord, b: LineRecord) => (a.atMs ?? Number.MAX_SAFE_INTEGER) - (b.atMs ?? Number.MAX_SAFE_INTEGER) || a.seq - b.seq;
+
 export class BeheerStore {
   private readonly insertDelivery;
   private readonly insertLine;
@@ -147,8 +151,7 @@ export class BeheerStore {
       kept.set(deelnemer, { ...t, aanleveringen: t.aanleveringen + 1, ok: t.ok + (checked.technischOk ? 1 : 0), regels: t.regels + checked.lines.length,
         functioneleFouten: t.functioneleFouten + functional, laatste: t.laatste === null || received > t.laatste ? received : t.laatste });
     }
-    // One batch here, of bounded time; the logging API prunes on in steps (pruneDue) before it answers.
-    this.pruning.run((size) => this.prune(now, size));
+    // The logging API prunes what is due (pruneDue) before it answers: its pages first read in the reader worker.
     return this.delivery(id)!;
   }
 
@@ -160,6 +163,10 @@ export class BeheerStore {
    */
   async pruneDue(want: number, now = Date.now()): Promise<void> {
     for (let gone = 0; gone < want;) {
+      if (!this.due(now)) return;
+      // The pages the batch will change are read in the reader worker first (shared/reader.ts): the delete here waits for no disk.
+      const reader = readerOf(this.db);
+      await Promise.all([reader.warmOldest("beheer_aanlevering", this.pruning.size), reader.warmOldest("beheer_regel", this.pruning.size)]);
       const { done, full } = this.pruning.run((size) => this.prune(now, size));
       gone += done;
       if (!full) return;
@@ -218,22 +225,35 @@ export class BeheerStore {
   /** Every delivered line of a chain (trace), in the order the participants wrote them (time, then delivery). */
   chainLines(traceId: string): LineRecord[] {
     return this.db.query<LineRow, [string]>(`SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.trace_id = ? ORDER BY r.seq LIMIT 5000`)
-      .all(traceId).map(lineOf)
-      .sort((a, b) => (a.atMs ?? Number.MAX_SAFE_INTEGER) - (b.atMs ?? Number.MAX_SAFE_INTEGER) || a.seq - b.seq);
+      .all(traceId).map(lineOf).sort(chainOrder);
   }
 
+  // The dashboards' windows (the newest lines, their chains) are read in the reader worker
+  // (shared/reader.ts): spans of thousands of lines and hundreds of chains are, on a cold page
+  // cache, pages of the disk, which the event loop must not wait for (issue 16).
+
   /** The chains of the newest `window` lines, newest first. */
-  recentChains(window: number, limit: number): string[] {
-    return this.db.query<{ trace_id: string }, [number, number]>(
+  async recentChains(window: number, limit: number): Promise<string[]> {
+    return (await readerOf(this.db).all<{ trace_id: string }>(
       `SELECT trace_id FROM (SELECT trace_id, seq FROM beheer_regel ORDER BY seq DESC LIMIT ?)
-        WHERE trace_id IS NOT NULL GROUP BY trace_id ORDER BY max(seq) DESC LIMIT ?`,
-    ).all(window, limit).map((r) => r.trace_id);
+        WHERE trace_id IS NOT NULL GROUP BY trace_id ORDER BY max(seq) DESC LIMIT ?`, [window, limit])).map((r) => r.trace_id);
+  }
+
+  /** Every delivered line of each of these chains (chainLines, for many at once). */
+  async chainLinesOf(traceIds: readonly string[]): Promise<Map<string, LineRecord[]>> {
+    const rows = await readerOf(this.db).all<LineRow>(
+      `SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.trace_id IN (SELECT value FROM json_each(?)) ORDER BY r.seq LIMIT ?`,
+      [JSON.stringify(traceIds), 5000 * traceIds.length]);
+    const byChain = new Map<string, LineRecord[]>(traceIds.map((id) => [id, []]));
+    for (const row of rows) byChain.get(row.trace_id!)?.push(lineOf(row));
+    for (const lines of byChain.values()) lines.sort(chainOrder);
+    return byChain;
   }
 
   /** The lines numbered after `after` through `through`, oldest first (the dashboards read the newest lines a range at a time). */
-  linesBetween(after: number, through: number): LineRecord[] {
-    return this.db.query<LineRow, [number, number]>(`SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.seq > ? AND r.seq <= ? ORDER BY r.seq`)
-      .all(after, through).map(lineOf);
+  async linesBetween(after: number, through: number): Promise<LineRecord[]> {
+    return (await readerOf(this.db).all<LineRow>(`SELECT ${LINE_COLUMNS} FROM ${LINES_FROM} WHERE r.seq > ? AND r.seq <= ? ORDER BY r.seq`, [after, through]))
+      .map(lineOf);
   }
 
   /** The newest line's number: the dashboards recompute only when it moves. */
@@ -278,14 +298,10 @@ export class BeheerStore {
     ).all(...(type ? [deelnemer, type, limit] : [deelnemer, limit])).map(lineOf);
   }
 
-  /**
-   * Retention: delete at most `batch` of the oldest lines and deliveries beyond the limits — more
-   * than `keepLines` newer ones, or received more than `keepHours` ago (a delivery's lines go
-   * with it). Returns how many rows went.
-   */
-  prune(now = Date.now(), batch = PRUNE_BATCH): number {
+  /** Is anything due to go? From the ends of both tables (primary keys); what prune needs of them, or null. */
+  private due(now: number): { cutoff: number; newestDelivery: number } | null {
     const { keepLines, keepHours } = this.retention;
-    if (keepLines <= 0 && keepHours <= 0) return 0;
+    if (keepLines <= 0 && keepHours <= 0) return null;
     const cutoff = keepHours > 0 ? now - keepHours * 3_600_000 : -1;
     // Most deliveries find nothing to do: ask the ends of both tables (primary keys) before deleting.
     const ends = this.db.query<{ oldestMs: number | null; newestDelivery: number | null; firstDelivery: number | null; firstLine: number | null; lastLine: number | null;
@@ -300,7 +316,19 @@ export class BeheerStore {
       || (keepLines > 0 && (ends.lastLine ?? 0) - (ends.firstLine ?? ends.lastLine ?? 0) + 1 > keepLines)
       // Lines of deliveries that went in an earlier batch.
       || (ends.firstLinesDelivery !== null && (ends.firstDelivery === null || ends.firstLinesDelivery < ends.firstDelivery));
-    if (!due) return 0;
+    return due ? { cutoff, newestDelivery } : null;
+  }
+
+  /**
+   * Retention: delete at most `batch` of the oldest lines and deliveries beyond the limits — more
+   * than `keepLines` newer ones, or received more than `keepHours` ago (a delivery's lines go
+   * with it). Returns how many rows went.
+   */
+  prune(now = Date.now(), batch = PRUNE_BATCH): number {
+    const ends = this.due(now);
+    if (!ends) return 0;
+    const { keepLines } = this.retention;
+    const { cutoff, newestDelivery } = ends;
     const gone = this.db.query<{ deelnemer: string; ok: number; regels: number; fouten: number }, [number, number, number]>(
       `DELETE FROM beheer_aanlevering WHERE seq IN (SELECT seq FROM beheer_aanlevering ORDER BY seq LIMIT ?) AND (seq <= ? OR ontvangen_ms < ?)
        RETURNING deelnemer, technisch_ok AS ok, regels, functionele_fouten AS fouten`,

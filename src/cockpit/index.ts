@@ -187,11 +187,9 @@ export function createCockpit(ctx: SandboxContext) {
       }
       // Each part is one bounded read; the other requests run between them (issue 16).
       const kind = filter.soort === "reizen" ? "journeys" : filter.soort === "overige" ? "other" : "all";
-      const list = ctx.chain.traces({ kind, location: filter.actor || undefined, type: filter.type || undefined, before: filter.voor ?? undefined });
-      await yieldToOthers();
       const plain = filter.soort === "reizen" && !filter.actor && !filter.type && filter.voor === null;
-      const singles = plain ? ctx.chain.traces({ kind: "other", limit: 10 }).traces : null;
-      await yieldToOthers();
+      const [list, singles] = await Promise.all([ctx.chain.traces({ kind, location: filter.actor || undefined, type: filter.type || undefined, before: filter.voor ?? undefined }),
+        plain ? ctx.chain.traces({ kind: "other", limit: 10 }).then((p) => p.traces) : null]);
       const facets = ctx.chain.recentFacets();
       await yieldToOthers();
       return htmlResponse(LogsPage({ traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes(), stats: ctx.chain.stats(),

@@ -43,17 +43,25 @@ const PRUNE_CATCH_UP_MS = 50;
 
 /**
  * Prune in the background: one batch every second, sooner while a batch was full (catching up),
- * each batch's size held to the time budget by `batch`. Returns the stop function.
+ * each batch's size held to the time budget by `batch`. `warm(size)`, when given, first reads the
+ * pages the batch will change in the reader worker (shared/reader.ts), so that the delete on the
+ * event loop waits for no disk — it resolves at once when nothing is due. Returns the stop function.
  */
-export function startPruning(batch: TimedBatch, prune: (size: number) => number): () => void {
+export function startPruning(batch: TimedBatch, prune: (size: number) => number, warm?: (size: number) => Promise<void>): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const tick = () => {
+  let stopped = false;
+  const tick = async () => {
     let full = false;
-    try { ({ full } = batch.run(prune)); } catch { /* a full disk can refuse a delete too; try again next tick */ }
+    try {
+      await warm?.(batch.size);
+      if (stopped) return;
+      ({ full } = batch.run(prune));
+    } catch { /* a full disk can refuse a delete too; try again next tick */ }
+    if (stopped) return;
     timer = setTimeout(tick, full ? PRUNE_CATCH_UP_MS : PRUNE_EVERY_MS);
     timer.unref?.();
   };
   timer = setTimeout(tick, 0);
   timer.unref?.();
-  return () => { if (timer) clearTimeout(timer); timer = null; };
+  return () => { stopped = true; if (timer) clearTimeout(timer); timer = null; };
 }

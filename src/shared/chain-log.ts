@@ -4,6 +4,7 @@
  * status}, error{...} — stored in SQLite and served as NDJSON by the cockpit.
  */
 import { PRUNE_BATCH, startPruning, TimedBatch } from "./batch.ts";
+import { readerOf } from "./reader.ts";
 import type { Database } from "bun:sqlite";
 import { firstSeqReaching } from "./db.ts";
 import { yieldToOthers } from "./yield.ts";
@@ -207,13 +208,24 @@ export class ChainLog {
     return this.pruning.run((size) => this.pruneUpTo(size, now)).done;
   }
 
+  /** Lines are kept from `keepFrom` on (by count); older than `cutoff` (by age) go as well. */
+  private limits(now: number): { keepFrom: number; cutoff: string | null } {
+    const { keepLines, keepHours } = this.retention;
+    return { keepFrom: keepLines > 0 ? this.nextSeq - keepLines : 0, cutoff: keepHours > 0 ? new Date(now - keepHours * 3_600_000).toISOString() : null };
+  }
+
+  /** Is the oldest line due to go? (One primary-key lookup.) */
+  private pruneIsDue(now = Date.now()): boolean {
+    const { keepFrom, cutoff } = this.limits(now);
+    const oldest = this.db.query<{ seq: number; datetime: string }, []>("SELECT seq, datetime FROM chain_log ORDER BY seq LIMIT 1").get();
+    return !!oldest && (oldest.seq < keepFrom || (cutoff !== null && Date.parse(oldest.datetime) < Date.parse(cutoff)));
+  }
+
   private pruneUpTo(size: number, now = Date.now()): number {
     const { keepLines, keepHours } = this.retention;
     if (keepLines <= 0 && keepHours <= 0) return 0;
     this.flush();
-    // Lines are kept from `keepFrom` on (by count); older than `cutoff` (by age) go as well.
-    const keepFrom = keepLines > 0 ? this.nextSeq - keepLines : 0;
-    const cutoff = keepHours > 0 ? new Date(now - keepHours * 3_600_000).toISOString() : null;
+    const { keepFrom, cutoff } = this.limits(now);
     return this.db.query<unknown, [number, number, string | null, string | null]>(
       `DELETE FROM chain_log WHERE seq IN (
          SELECT seq FROM chain_log ORDER BY seq LIMIT ?
@@ -224,7 +236,8 @@ export class ChainLog {
   /** Prune in the background (shared/batch.ts startPruning). */
   startPruning(): void {
     if (this.stopPruning || (this.retention.keepLines <= 0 && this.retention.keepHours <= 0)) return;
-    this.stopPruning = startPruning(this.pruning, (size) => this.pruneUpTo(size));
+    this.stopPruning = startPruning(this.pruning, (size) => this.pruneUpTo(size),
+      async (size) => { if (this.pruneIsDue()) await readerOf(this.db).warmOldest("chain_log", size); });
   }
 
   /** Stop pruning and write what is pending (before the database closes). */
@@ -343,7 +356,7 @@ export class ChainLog {
    * on `seq`), then counts each candidate trace in full through the trace index. `next` is the
    * `before` of the following page, or null when nothing older is left.
    */
-  traces(filter: TraceListFilter = {}): { traces: TraceSummary[]; next: number | null } {
+  async traces(filter: TraceListFilter = {}): Promise<{ traces: TraceSummary[]; next: number | null }> {
     this.flush();
     const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 30), 1), 100);
     const before = filter.before !== undefined && Number.isFinite(filter.before) ? filter.before : Number.MAX_SAFE_INTEGER;
@@ -358,9 +371,11 @@ export class ChainLog {
     const args: (string | number)[] = [before, floor];
     if (filter.location) { where.push("location = ?"); args.push(filter.location); }
     if (filter.type) { where.push("type = ?"); args.push(filter.type); }
-    const window = this.db.query<{ n: number; low: number | null }, (string | number)[]>(
-      `SELECT count(*) AS n, min(seq) AS low FROM (SELECT seq FROM chain_log WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?)`,
-    ).get(...args, LIST_WINDOW);
+    // The span and its traces are read in the reader worker (shared/reader.ts): on a cold page cache
+    // they are pages of the disk (the list waited 113 ms for them at 3 M lines, and everyone with it).
+    const reader = readerOf(this.db);
+    const [window] = await reader.all<{ n: number; low: number | null }>(
+      `SELECT count(*) AS n, min(seq) AS low FROM (SELECT seq FROM chain_log WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?)`, [...args, LIST_WINDOW]);
     // Nothing matched in this span: the next page looks further back, below it.
     if (!window || window.low === null) return { traces: [], next: floor > oldest ? floor : null };
     // A trace is listed by its newest line that matches the filter (its newest line without one): on
@@ -370,14 +385,13 @@ export class ChainLog {
     const matchArgs: string[] = [];
     if (filter.location) { matching.push("c.location = ?"); matchArgs.push(filter.location); }
     if (filter.type) { matching.push("c.type = ?"); matchArgs.push(filter.type); }
-    const rows = this.db.query<SummaryRow & { pageSeq: number }, (string | number)[]>(
+    const rows = await reader.all<SummaryRow & { pageSeq: number }>(
       `WITH candidates AS (SELECT DISTINCT trace_id FROM chain_log WHERE ${where.join(" AND ")} AND seq >= ?)
        SELECT ${SUMMARY_COLUMNS}, max(CASE WHEN ${matching.length ? matching.join(" AND ") : "1"} THEN c.seq END) AS pageSeq
          FROM candidates r JOIN chain_log c ON c.trace_id = r.trace_id
         GROUP BY c.trace_id
        HAVING pageSeq < ? AND (? = 'all' OR (sum(c.type IN (${JOURNEY_SQL})) > 0 OR errors > 0) = (? = 'journeys'))
-        ORDER BY pageSeq DESC LIMIT ?`,
-    ).all(...args, window.low, ...matchArgs, before, kind, kind, limit + 1);
+        ORDER BY pageSeq DESC LIMIT ?`, [...args, window.low, ...matchArgs, before, kind, kind, limit + 1]);
     const page = rows.slice(0, limit);
     const next = rows.length > limit ? page.at(-1)!.pageSeq : window.n >= LIST_WINDOW ? window.low : floor > oldest ? floor : null;
     return { traces: page.map(({ pageSeq: _pageSeq, ...row }) => summaryOf(row)), next };

@@ -108,7 +108,7 @@ function withPragmas(db: Database): Database {
 }
 
 /**
- * A second, read-only connection to a data file for another thread (the walk worker, walk.ts): the
+ * A second, read-only connection to a data file for another thread (the reader worker, shared/reader.ts): the
  * same statement cache, reading in WAL a snapshot of what was committed when each query began.
  */
 export function openReader(path: string): Database {

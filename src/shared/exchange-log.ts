@@ -16,6 +16,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Database } from "bun:sqlite";
 import { PRUNE_BATCH, startPruning, TimedBatch } from "./batch.ts";
+import { readerOf } from "./reader.ts";
 import type { ChainLog, ChainRetention } from "./chain-log.ts";
 import { redactBody, redactHeaders, redactUrl, type HeaderMap } from "./redact.ts";
 import { CORRELATION_HEADER } from "./trace.ts";
@@ -342,13 +343,25 @@ export class ExchangeLog {
     return this.pruning.run((size) => this.pruneUpTo(size, now)).done;
   }
 
+  /** Exchanges are kept from `keepFrom` on (by count); those started before `cutoff` go as well. */
+  private limits(now: number): { keepFrom: number; cutoff: number } {
+    const { keepLines, keepHours } = this.retention;
+    const newest = this.db.query<{ s: number | null }, []>("SELECT max(seq) AS s FROM exchange_log").get()?.s ?? 0;
+    return { keepFrom: keepLines > 0 ? newest - keepLines + 1 : 0, cutoff: keepHours > 0 ? now - keepHours * 3_600_000 : 0 };
+  }
+
+  /** Is the oldest exchange due to go? (Two primary-key lookups.) */
+  private pruneIsDue(now = Date.now()): boolean {
+    const { keepFrom, cutoff } = this.limits(now);
+    const oldest = this.db.query<{ seq: number; started: number }, []>("SELECT seq, started_ms AS started FROM exchange_log ORDER BY seq LIMIT 1").get();
+    return !!oldest && (oldest.seq < keepFrom || oldest.started < cutoff);
+  }
+
   private pruneUpTo(size: number, now = Date.now()): number {
     const { keepLines, keepHours } = this.retention;
     if (keepLines <= 0 && keepHours <= 0) return 0;
     this.flush();
-    const newest = this.db.query<{ s: number | null }, []>("SELECT max(seq) AS s FROM exchange_log").get()?.s ?? 0;
-    const keepFrom = keepLines > 0 ? newest - keepLines + 1 : 0;
-    const cutoff = keepHours > 0 ? now - keepHours * 3_600_000 : 0;
+    const { keepFrom, cutoff } = this.limits(now);
     return this.db.query<unknown, [number, number, number]>(
       `DELETE FROM exchange_log WHERE seq IN (SELECT seq FROM exchange_log ORDER BY seq LIMIT ?) AND (seq < ? OR started_ms < ?)`,
     ).run(size, keepFrom, cutoff).changes;
@@ -356,7 +369,8 @@ export class ExchangeLog {
 
   startPruning(): void {
     if (this.stopPruning || (this.retention.keepLines <= 0 && this.retention.keepHours <= 0)) return;
-    this.stopPruning = startPruning(this.pruning, (size) => this.pruneUpTo(size));
+    this.stopPruning = startPruning(this.pruning, (size) => this.pruneUpTo(size),
+      async (size) => { this.flush(); if (this.pruneIsDue()) await readerOf(this.db).warmOldest("exchange_log", size); });
   }
 
   /** Before a reset: what is queued is written (and then emptied with the rest), and no browser stays linked to an old trace. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import network from "../../seed/network.ts";
 import { addPopulation } from "../../seed/population.ts";
 import { searchTuning } from "../../src/dva/fhir/rest.ts";
+import { readerOf } from "../../src/shared/reader.ts";
 import type { Sandbox } from "../../src/sandbox.ts";
 import type { NetworkDefinition } from "../../src/shared/network.ts";
 import { startTestSandbox } from "../helpers/sandbox.ts";
@@ -28,7 +29,7 @@ async function systemToken(id: string) {
   return (await res.json()).access_token as string;
 }
 
-// A data file, not :memory:, so that every walk runs in the walk worker (walk.ts) as it does for a user.
+// A data file, not :memory:, so that every walk runs in the reader worker (shared/reader.ts) as it does for a user.
 const dir = mkdtempSync(join(tmpdir(), "system-search-"));
 beforeAll(async () => {
   sandbox = await startTestSandbox({ dataPath: join(dir, "sandbox.db") }, def);
@@ -182,6 +183,34 @@ describe("system searches on the index (issue 4)", () => {
       await writer;
       expect(count.bundle.total).toBe(truth);
       expect(accurate.bundle.total).toBe(truth);
+    } finally {
+      Object.assign(searchTuning, DEFAULT_TUNING);
+    }
+  });
+
+  test("walks run in the reader worker, take turns there (a long count does not hold up a page), and a worker that goes away costs no answer", async () => {
+    const worker = readerOf(sandbox.ctx.db);
+    const truth = (await get(linde, "_summary=count")).bundle.total!;
+    Object.assign(searchTuning, DEFAULT_TUNING, { walkFrom: 0, step: 2, minStep: 2 });
+    try {
+      const before = worker.answered;
+      const order: string[] = [];
+      const count = get(linde, "_summary=count").then((r) => { order.push("count"); return r; });
+      await Bun.sleep(5);
+      const page = get(linde, "status:not=nothing&_count=1").then((r) => { order.push("page"); return r; });
+      const [counted, paged] = await Promise.all([count, page]);
+      expect(counted.bundle.total).toBe(truth);
+      expect(paged.bundle.entry).toHaveLength(1);
+      expect(order).toEqual(["page", "count"]);
+      expect(worker.answered - before).toBe(2);
+      // Stopped mid-walk (as on a crash): the request is answered on the event loop, and the next walk starts a new worker.
+      const again = get(linde, "_summary=count");
+      await Bun.sleep(5);
+      worker.stop();
+      expect((await again).bundle.total).toBe(truth);
+      const after = worker.answered;
+      expect((await get(linde, "_summary=count")).bundle.total).toBe(truth);
+      expect(worker.answered).toBe(after + 1);
     } finally {
       Object.assign(searchTuning, DEFAULT_TUNING);
     }

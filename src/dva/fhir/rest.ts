@@ -15,7 +15,8 @@ import { includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } 
 import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
 import { parseSearch, type SearchQuery, type TokenCondition } from "./search-params.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
-import { visibleOf, walkHits, walkWorkerOf, type Walked } from "./walk.ts";
+import { visibleOf, walkHits, type Walked } from "./walk.ts";
+import { readerOf } from "../../shared/reader.ts";
 import { relationOf, validate } from "./write.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
@@ -163,16 +164,17 @@ async function findPage(ctx: FhirContext, type: string, q: SearchQuery): Promise
 }
 
 /**
- * A walk, in the walk worker where the data is a file (walk.ts: the disk it waits for is never the
- * event loop's), else here a step at a time with yields between. The worker reads what was
+ * A walk, in the reader worker where the data is a file (shared/reader.ts: the disk it waits for is
+ * never the event loop's), else here a step at a time with yields between. The worker reads what was
  * committed; this thread commits every write before it answers, so a search never misses one a
  * client was told is stored.
  */
 async function walked(ctx: FhirContext, type: string, q: SearchQuery, keep: number, counting: boolean): Promise<Walked> {
   const tuning = { step: searchTuning.step, minStep: searchTuning.minStep, stepMs: searchTuning.stepMs };
-  const inWorker = ctx.store.inTransaction ? null : walkWorkerOf(ctx.store.database)?.walk({ dva: ctx.dva, type, q, keep, counting, rule: plainRule(ctx.access.rule), tuning });
+  const inWorker = ctx.store.inTransaction ? null
+    : readerOf(ctx.store.database).call<Walked>({ kind: "walk", dva: ctx.dva, type, q, keep, counting, rule: plainRule(ctx.access.rule), tuning });
   if (inWorker) {
-    try { return await inWorker; } catch { /* the worker failed (walk.ts stops using it): the walk is made here */ }
+    try { return await inWorker; } catch { /* the worker failed (the reader stops using it): the walk is made here */ }
   }
   const walk = walkHits(scopeOf(ctx), type, q, keep, counting, tuning);
   for (let step = walk.next(); ; step = walk.next()) {
@@ -240,7 +242,7 @@ export async function search(ctx: FhirContext, type: string, params: URLSearchPa
 
   // Only the page is read when the hits came from the index; a hit with its text and index rows is
   // not parsed at all. An _include follows the index rows of its resource (includeReferencesOf).
-  // A walked hit is read here, in its version of now (the walk worker may have seen the one before): the ETag names what is shown.
+  // A walked hit is read here, in its version of now (the reader worker may have seen the one before): the ETag names what is shown.
   const page = hits
     .map((h): { id: string; versionId: number; json: string; tokens: () => readonly TokenEntry[] } | null => {
       if (h.json !== undefined && h.tokens) { const tokens = h.tokens; return { id: h.id, versionId: h.versionId, json: h.json, tokens: () => tokens }; }

@@ -255,7 +255,7 @@ export class FhirStore {
     };
   }
 
-  /** The connection it reads and writes (walk.ts: which file a walk worker opens). */
+  /** The connection it reads and writes (shared/reader.ts: which file a reader worker opens). */
   get database(): Database { return this.db; }
 
   /** The organisations of stored resources (access.ts), kept per database until what they were read from changes. */

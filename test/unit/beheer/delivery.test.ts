@@ -68,23 +68,30 @@ describe("checking a delivery", () => {
 });
 
 describe("the store keeps lines like the chain log", () => {
-  test("the newest keepLines lines and deliveries; a delivery older than keepHours goes with its lines", () => {
+  /** As the logging API does: store a delivery, then prune what is due (BeheerStore.pruneDue). */
+  const saved = async (store: BeheerStore, ...args: Parameters<BeheerStore["saveDelivery"]>) => {
+    const d = store.saveDelivery(...args);
+    await store.pruneDue(2 * d.regels, args[2]);
+    return d;
+  };
+
+  test("the newest keepLines lines and deliveries; a delivery older than keepHours goes with its lines", async () => {
     const db = openDatabase(":memory:");
     const store = new BeheerStore(db, { keepLines: 5, keepHours: 1 });
     const batch = (n: number) => checkDelivery(Array.from({ length: n }, () => JSON.stringify(tokenResponse)).join("\n"), pgo);
     const now = Date.now();
-    const old = store.saveDelivery("pgo.localhost", batch(3), now - 2 * 3_600_000);
-    store.saveDelivery("pgo.localhost", batch(3), now);
+    const old = await saved(store, "pgo.localhost", batch(3), now - 2 * 3_600_000);
+    await saved(store, "pgo.localhost", batch(3), now);
     const lines = () => db.query<{ n: number }, []>("SELECT count(*) AS n FROM beheer_regel").get()!.n;
     // The second delivery pruned: the old delivery (and its lines) is beyond keepHours; 3 lines are left.
     expect(store.delivery(old.id)).toBeNull();
     expect(lines()).toBe(3);
-    store.saveDelivery("pgo.localhost", batch(4), now);
+    await saved(store, "pgo.localhost", batch(4), now);
     expect(lines()).toBe(5);
     expect(store.deliveriesOf("pgo.localhost").length).toBe(2);
   });
 
-  test("bounded reads (issue 16): totals kept in step with deliveries and pruning, lines in delivery order per delivery range, buckets by arrival", () => {
+  test("bounded reads (issue 16): totals kept in step with deliveries and pruning, lines in delivery order per delivery range, buckets by arrival", async () => {
     const db = openDatabase(":memory:");
     const store = new BeheerStore(db, { keepLines: 0, keepHours: 1 });
     const other: Participant = { ...pgo, username: "other.localhost", hosts: ["other.localhost"], origin: "http://other.localhost" };
@@ -94,8 +101,8 @@ describe("the store keeps lines like the chain log", () => {
       "SELECT deelnemer, count(*) AS n, sum(technisch_ok) AS ok, sum(regels) AS regels, sum(functionele_fouten) AS fouten FROM beheer_aanlevering GROUP BY deelnemer ORDER BY deelnemer").all();
     const totals = () => store.totals().sort((a, b) => a.deelnemer.localeCompare(b.deelnemer)).map((t) => ({ deelnemer: t.deelnemer, n: t.aanleveringen, ok: t.ok, regels: t.regels, fouten: t.functioneleFouten }));
     expect(totals()).toEqual([]);
-    store.saveDelivery("pgo.localhost", checkDelivery(`${JSON.stringify(tokenResponse)}\n${bad}`, pgo), now - 2 * 3_600_000);
-    for (let i = 0; i < 3; i++) store.saveDelivery(i === 1 ? "other.localhost" : "pgo.localhost",
+    await saved(store, "pgo.localhost", checkDelivery(`${JSON.stringify(tokenResponse)}\n${bad}`, pgo), now - 2 * 3_600_000);
+    for (let i = 0; i < 3; i++) await saved(store, i === 1 ? "other.localhost" : "pgo.localhost",
       checkDelivery(Array.from({ length: 2 }, () => JSON.stringify({ ...tokenResponse, event: { ...tokenResponse.event, location: i === 1 ? "other.localhost" : "pgo.localhost" } })).join("\n"), i === 1 ? other : pgo), now - i);
     expect(totals()).toEqual(fromScratch()); // the old delivery was pruned by keepHours, and subtracted
     expect(totals().find((t) => t.deelnemer === "pgo.localhost")!.n).toBe(2);

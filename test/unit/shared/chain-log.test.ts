@@ -101,7 +101,7 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     }
   });
 
-  test("query by since (sequence or datetime) and limit; subscribe", () => {
+  test("query by since (sequence or datetime) and limit; subscribe", async () => {
     const chain = new ChainLog(openDatabase(":memory:"));
     const got: string[] = [];
     const stop = chain.subscribe((l) => got.push(l.event.type));
@@ -112,7 +112,7 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     expect(got).toEqual(["a", "b"]);
     expect(chain.query({ since: String(a.seq) }).map((l) => l.event.type)).toEqual(["b", "c"]);
     expect(chain.query({ since: "2000-01-01T00:00:00+01:00", limit: 1 }).map((l) => l.event.type)).toEqual(["a"]);
-    expect(chain.traces().traces.map((t) => t.traceId)).toEqual(["u", "t"]);
+    expect((await chain.traces()).traces.map((t) => t.traceId)).toEqual(["u", "t"]);
   });
 
   test("bounded reads (issue 16): since a datetime by binary search, the trace list looks through a span at a time, stats without a count", async () => {
@@ -131,13 +131,13 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     expect(chain.query({ since: "2000-01-01T00:00:00+00:00", limit: 2 }).map((l) => l.seq)).toEqual([1, 2]);
     expect(chain.stats().lines).toBe(3000);
     // A filter that matches only the oldest lines: the newest spans have none, "older" pages reach them.
-    expect(chain.traces({ type: "rare" }).traces.length).toBeGreaterThan(0);
+    expect((await chain.traces({ type: "rare" })).traces.length).toBeGreaterThan(0);
     const saved = { ...chainLogTuning };
     try {
       chainLogTuning.listSpan = 500;
-      let page = chain.traces({ type: "rare" });
+      let page = await chain.traces({ type: "rare" });
       let pages = 1;
-      while (page.traces.length === 0 && page.next !== null) { page = chain.traces({ type: "rare", before: page.next }); pages++; }
+      while (page.traces.length === 0 && page.next !== null) { page = await chain.traces({ type: "rare", before: page.next }); pages++; }
       expect(pages).toBe(6); // seqs 3000..2501, .., 500..1: the sixth span holds lines 1–100
       expect(page.traces.length).toBeGreaterThan(0);
       expect(page.traces.every((t) => t.types.includes("rare"))).toBe(true);
@@ -162,7 +162,7 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     }
   });
 
-  test("the trace list pages to the end showing every matching trace once, its lines however far apart (issue 16)", () => {
+  test("the trace list pages to the end showing every matching trace once, its lines however far apart (issue 16)", async () => {
     const chain = new ChainLog(openDatabase(":memory:"));
     const w = (trace: string, location: string, type = "send_resource_request") => chain.write({ type, location, traceId: trace });
     // Trace a: one line at the PGO, then thirty lines of others, then its newest line at the DVA.
@@ -171,11 +171,11 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     w("a", "fhir.zorgnet.localhost", "receive_resource_request");
     for (let i = 0; i < 30; i++) w(`g${i}`, "fhir.zorgnet.localhost");
     w("b", "pgo.localhost");
-    const pageAll = (filter: Parameters<ChainLog["traces"]>[0]) => {
+    const pageAll = async (filter: Parameters<ChainLog["traces"]>[0]) => {
       const ids: string[] = [];
       let before: number | undefined;
       for (let pages = 0; pages < 100; pages++) {
-        const page = chain.traces({ ...filter, before, limit: 5 });
+        const page = await chain.traces({ ...filter, before, limit: 5 });
         ids.push(...page.traces.map((t) => t.traceId));
         if (page.next === null) break;
         before = page.next;
@@ -186,9 +186,9 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     try {
       for (const span of [50_000, 10, 3]) {
         chainLogTuning.listSpan = span;
-        expect(pageAll({ location: "pgo.localhost" })).toEqual(["b", "a"]);
-        expect(pageAll({ location: "pgo.localhost", type: "send_resource_request" })).toEqual(["b", "a"]);
-        const all = pageAll({});
+        expect(await pageAll({ location: "pgo.localhost" })).toEqual(["b", "a"]);
+        expect(await pageAll({ location: "pgo.localhost", type: "send_resource_request" })).toEqual(["b", "a"]);
+        const all = await pageAll({});
         expect(all.length).toBe(new Set(all).size);
         expect(all).toHaveLength(62);
         expect(all.slice(0, 2)).toEqual(["b", "g29"]);

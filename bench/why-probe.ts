@@ -1,0 +1,32 @@
+/**
+ * Where the sandbox's main thread waited (bench table 11 with `--why`, Linux only): every <every>
+ * ms it reads /proc/<pid>/stat (state) and /proc/<pid>/wchan (the kernel function a sleeping thread
+ * waits in) of the main thread, until SIGTERM; then one JSON line on stdout: per wchan, how many
+ * samples found the thread there while it was not idle in epoll. An uninterruptible sleep (D) in
+ * `submit_bio_wait` or `folio_wait_bit` is a disk read on the event loop — what a TimedBatch
+ * cannot bound. `bun bench/why-probe.ts <pid> [every-ms]`.
+ */
+import { readFileSync } from "node:fs";
+
+const pid = Bun.argv[2]!;
+const every = Number(Bun.argv[3] ?? 1);
+const waits: Record<string, number> = {};
+let samples = 0;
+let running = true;
+process.on("SIGTERM", () => { running = false; });
+console.error("sampling");
+while (running) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    const wchan = state === "R" ? "running" : readFileSync(`/proc/${pid}/wchan`, "utf8").trim() || "?";
+    samples++;
+    // Idle (waiting for the next request) is no stall; running JavaScript is not the disk.
+    if (!/^(ep_poll|do_epoll_wait|running)$/.test(wchan)) waits[`${state} ${wchan}`] = (waits[`${state} ${wchan}`] ?? 0) + 1;
+  } catch {
+    break; // the process is gone
+  }
+  await Bun.sleep(every);
+}
+process.stdout.write(`${JSON.stringify({ samples, every, waits })}\n`);
+process.exit(0);

@@ -1,0 +1,54 @@
+/**
+ * The reader worker (shared/reader.ts): reads that may wait for the disk, on a read-only connection
+ * of its own, off the event loop that serves every actor (issue 16). Plain queries (`all`) and the
+ * DVA's whole-DVA walks (`walk`, dva/fhir/walk.ts). Walks in progress take turns a step at a time,
+ * so a long count (a `_total=accurate` over a million Tasks) holds up no other read behind it.
+ */
+import type { SQLQueryBindings } from "bun:sqlite";
+import { openReader, type Database } from "./shared/db.ts";
+import type { ReaderAnswer } from "./shared/reader.ts";
+import { FhirStore } from "./dva/fhir/store.ts";
+import { walkHits, type WalkRequest, type Walked } from "./dva/fhir/walk.ts";
+
+declare const self: Worker;
+
+let db: Database | null = null;
+let store: FhirStore | null = null;
+let failed: string | null = null;
+const running: { id: number; walk: Generator<void, Walked> }[] = [];
+let turning = false;
+
+const answer = (message: ReaderAnswer) => self.postMessage(message);
+const why = (e: unknown) => (e as Error)?.message ?? String(e);
+
+/** One step of each walk in turn, then a macrotask (new requests are taken in between). */
+function turn(): void {
+  turning = false;
+  for (const entry of running.splice(0)) {
+    try {
+      const step = entry.walk.next();
+      if (step.done) answer({ id: entry.id, value: step.value });
+      else running.push(entry);
+    } catch (e) {
+      answer({ id: entry.id, error: why(e) });
+    }
+  }
+  if (running.length && !turning) { turning = true; setImmediate(turn); }
+}
+
+type Message = { path: string } | { id: number; kind: "all"; sql: string; params: SQLQueryBindings[] } | ({ kind: "walk" } & WalkRequest);
+
+self.onmessage = (event: MessageEvent<Message>) => {
+  const data = event.data;
+  if ("path" in data) {
+    try { db = openReader(data.path); store = new FhirStore(db); } catch (e) { failed = why(e); }
+    return;
+  }
+  if (!db || !store) { answer({ id: data.id, error: failed ?? "de leesthread heeft geen database" }); return; }
+  if (data.kind === "all") {
+    try { answer({ id: data.id, value: db.query<unknown, SQLQueryBindings[]>(data.sql).all(...data.params) }); } catch (e) { answer({ id: data.id, error: why(e) }); }
+    return;
+  }
+  running.push({ id: data.id, walk: walkHits({ fhir: store, dva: data.dva, rule: data.rule }, data.type, data.q, data.keep, data.counting, data.tuning) });
+  if (!turning) { turning = true; setImmediate(turn); }
+};

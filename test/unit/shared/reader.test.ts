@@ -1,0 +1,85 @@
+/**
+ * The reader worker (shared/reader.ts, issue 16): reads that may wait for the disk run on a
+ * connection of their own in another thread, so the event loop waits only for a message. A
+ * database in memory has no other thread's connection: there they run here, after a yield.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChainLog } from "../../../src/shared/chain-log.ts";
+import { openDatabase, type Database } from "../../../src/shared/db.ts";
+import { readerOf, stopReader } from "../../../src/shared/reader.ts";
+import { ExchangeLog } from "../../../src/shared/exchange-log.ts";
+
+const cleanup: (() => void)[] = [];
+afterEach(() => { for (const c of cleanup.splice(0)) c(); });
+
+function fileDatabase(): Database {
+  const dir = mkdtempSync(join(tmpdir(), "reader-"));
+  const db = openDatabase(join(dir, "sandbox.db"));
+  cleanup.push(() => { stopReader(db); db.close(); rmSync(dir, { recursive: true, force: true }); });
+  return db;
+}
+
+describe("the reader worker", () => {
+  test("reads in the worker what was committed; in memory here, after a yield", async () => {
+    const db = fileDatabase();
+    db.exec("CREATE TABLE t (seq INTEGER PRIMARY KEY, v TEXT)");
+    db.query("INSERT INTO t (v) VALUES (?), (?)").run("a", "b");
+    const reader = readerOf(db);
+    expect(await reader.all<{ v: string }>("SELECT v FROM t ORDER BY seq", [])).toEqual([{ v: "a" }, { v: "b" }]);
+    expect(reader.answered).toBe(1);
+    // A write this thread committed is seen by the next read there.
+    db.query("INSERT INTO t (v) VALUES (?)").run("c");
+    expect((await reader.all<{ n: number }>("SELECT count(*) AS n FROM t"))[0]!.n).toBe(3);
+    // A query it cannot run is the caller's error, read here again (the same error as without a worker).
+    const failed = await reader.all("SELECT nope FROM t").then(() => null, (e: Error) => e);
+    expect(failed?.message).toContain("no such column");
+
+    const memory = openDatabase(":memory:");
+    memory.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('m')");
+    const here = readerOf(memory);
+    let yielded = false;
+    setImmediate(() => { yielded = true; });
+    expect(await here.all<{ v: string }>("SELECT v FROM t")).toEqual([{ v: "m" }]);
+    expect(yielded).toBe(true);
+    expect(here.answered).toBe(0);
+    expect(here.call({ kind: "all", sql: "SELECT 1", params: [] })).toBeNull();
+  });
+
+  test("a worker stopped mid-read: the read is made here; the next one starts a worker again", async () => {
+    const db = fileDatabase();
+    db.exec("CREATE TABLE t (seq INTEGER PRIMARY KEY, v TEXT)");
+    db.query("INSERT INTO t (v) VALUES ('x')").run();
+    const reader = readerOf(db);
+    const pending = reader.all<{ v: string }>("SELECT v FROM t");
+    reader.stop();
+    expect(await pending).toEqual([{ v: "x" }]);
+    const before = reader.answered;
+    expect(await reader.all<{ v: string }>("SELECT v FROM t")).toEqual([{ v: "x" }]);
+    expect(reader.answered).toBe(before + 1);
+  });
+
+  test("the retention prunes of the logs first read the oldest rows and their index entries there, then delete here", async () => {
+    const db = fileDatabase();
+    const chain = new ChainLog(db, { keepLines: 10, keepHours: 0 });
+    for (let i = 0; i < 500; i++) chain.write({ type: "send_test", location: "pgo.localhost", traceId: `t-${i}` });
+    chain.flush();
+    const reader = readerOf(db);
+    const before = reader.answered;
+    chain.startPruning();
+    for (let i = 0; i < 100 && chain.stats().lines > 10; i++) await Bun.sleep(20);
+    chain.stop();
+    expect(chain.stats().lines).toBe(10);
+    // One read of the rows and one of the trace index per batch.
+    expect(reader.answered - before).toBeGreaterThanOrEqual(2);
+    // Every index of a table, partial ones under their own condition (the exchange log's also_trace_id).
+    new ExchangeLog(db, chain);
+    await reader.warmOldest("exchange_log", 100);
+    const reads = (reader as unknown as { warm: Map<string, string[]> }).warm.get("exchange_log")!;
+    expect(reads).toHaveLength(3);
+    expect(reads.some((r) => r.includes('INDEXED BY "exchange_log_also_trace"') && r.includes("also_trace_id IS NOT NULL"))).toBe(true);
+    for (const sql of reads) expect(() => db.query(sql).all(100)).not.toThrow();
+  });
+});
