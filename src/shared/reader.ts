@@ -16,7 +16,7 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { yieldToOthers } from "./yield.ts";
 
-/** What the worker answers to: a plain query, or a task a module registered there (src/reader-worker.ts). */
+/** What the worker answers to: a plain query, or a task a module registered there (reader-worker.ts). */
 export type ReaderRequest = { id: number; kind: "all"; sql: string; params: SQLQueryBindings[] } | { id: number; kind: string; [field: string]: unknown };
 export type ReaderAnswer = { id: number; value: unknown } | { id: number; error: string };
 
@@ -81,7 +81,7 @@ export class Reader {
     return reads;
   }
 
-  /** A task of the worker (src/reader-worker.ts) by kind; null where there is no worker (the caller does it itself), rejected when it failed. */
+  /** A task of the worker (reader-worker.ts) by kind; null where there is no worker (the caller does it itself), rejected when it failed. */
   call<T>(request: { kind: string; [field: string]: unknown }): Promise<T> | null {
     const worker = this.started();
     if (!worker) return null;
@@ -106,17 +106,23 @@ export class Reader {
   private started(): Worker | null {
     if (this.worker || this.broken || !this.path) return this.worker;
     try {
-      // An entrypoint of the compiled binary too (package.json "build").
-      const worker = new Worker(new URL("../reader-worker.ts", import.meta.url).href);
+      const worker = new Worker(workerUrl());
       (worker as unknown as { unref?: () => void }).unref?.();
       worker.onmessage = (event: MessageEvent<ReaderAnswer>) => this.settled(event.data);
-      worker.onerror = (event) => { event.preventDefault?.(); this.broken = true; this.stop(); };
+      worker.onerror = (event) => { event.preventDefault?.(); this.failed(event.message); };
       worker.postMessage({ path: this.path });
       this.worker = worker;
-    } catch {
-      this.broken = true;
+    } catch (e) {
+      this.failed((e as Error).message);
     }
     return this.worker;
+  }
+
+  /** The worker cannot start or died: said once, and from now on every read runs on the event loop. */
+  private failed(why: string): void {
+    if (!this.broken) console.error(`sandbox: the reader thread failed (${why}); reads that may wait for the disk now run on the event loop`);
+    this.broken = true;
+    this.stop();
   }
 
   private settled(answer: ReaderAnswer): void {
@@ -130,6 +136,16 @@ export class Reader {
       this.idle.unref?.();
     }
   }
+}
+
+/**
+ * The worker's module: beside this one when run from source; in the compiled binary, where the
+ * chunks sit at the bundle's root and the worker is an entrypoint of its own (package.json
+ * "build"), at shared/ under that root (`bun build` keeps entrypoints' paths below src/).
+ */
+function workerUrl(): string {
+  const beside = new URL("./reader-worker.ts", import.meta.url);
+  return beside.pathname.startsWith("/$bunfs/") ? new URL("./shared/reader-worker.ts", beside).href : beside.href;
 }
 
 const readers = new WeakMap<Database, Reader>();

@@ -37,10 +37,16 @@ describe("single binary (bun run build)", () => {
       }
       const metadata = await (await fetch(`http://fhir.zorgnet.localhost:${port}/fhir/metadata`)).json();
       expect(metadata.resourceType).toBe("CapabilityStatement");
+      // The reader worker (shared/reader-worker.ts, an entrypoint of the build) starts from the bundle:
+      // the trace list (of the lines a refused FHIR search wrote) reads there, and nothing on stderr
+      // says it failed (a worker that cannot load is said once, and the read is made on the event loop).
+      expect((await fetch(`http://fhir.zorgnet.localhost:${port}/fhir/Task`)).status).toBe(401);
+      expect((await fetch(`http://localhost:${port}/logs`)).status).toBe(200);
     } finally {
       proc.kill();
       await proc.exited;
     }
+    expect(await new Response(proc.stderr).text()).not.toContain("reader thread failed");
     expect(existsSync(join(cwd, ".sandbox", "sandbox.db"))).toBe(true);
   }, 120_000);
 });

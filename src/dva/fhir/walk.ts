@@ -61,5 +61,5 @@ export function* walkHits(scope: OwnershipScope, type: string, q: SearchQuery, k
   }
 }
 
-/** What the main thread asks of the reader worker (src/reader-worker.ts, kind "walk"); `rule` and `q` are plain data (structured clone). */
+/** What the main thread asks of the reader worker (shared/reader-worker.ts, kind "walk"); `rule` and `q` are plain data (structured clone). */
 export interface WalkRequest { id: number; dva: string; type: string; q: SearchQuery; keep: number; counting: boolean; rule: OrgRule; tuning: WalkTuning }

@@ -3,12 +3,15 @@
  * of its own, off the event loop that serves every actor (issue 16). Plain queries (`all`) and the
  * DVA's whole-DVA walks (`walk`, dva/fhir/walk.ts). Walks in progress take turns a step at a time,
  * so a long count (a `_total=accurate` over a million Tasks) holds up no other read behind it.
+ * The one module of shared/ that imports an actor's code: a thread's entrypoint composes what it
+ * runs, as sandbox.ts does for the process (it sits beside reader.ts so that the compiled binary,
+ * where every chunk is at the bundle's root, finds it by the same relative URL).
  */
 import type { SQLQueryBindings } from "bun:sqlite";
-import { openReader, type Database } from "./shared/db.ts";
-import type { ReaderAnswer } from "./shared/reader.ts";
-import { FhirStore } from "./dva/fhir/store.ts";
-import { walkHits, type WalkRequest, type Walked } from "./dva/fhir/walk.ts";
+import { openReader, type Database } from "./db.ts";
+import type { ReaderAnswer } from "./reader.ts";
+import { FhirStore } from "../dva/fhir/store.ts";
+import { walkHits, type WalkRequest, type Walked } from "../dva/fhir/walk.ts";
 
 declare const self: Worker;
 
