@@ -105,9 +105,11 @@ async function why(pid: number): Promise<{ stop(): Promise<string> }> {
       child.kill("SIGTERM");
       const out = await new Response(child.stdout).text();
       await child.exited;
-      const { waits } = JSON.parse(out.trim() || '{"waits":{}}') as { waits: Record<string, number> };
-      const top = Object.entries(waits).sort((a, b) => b[1] - a[1]).slice(0, 3);
-      return top.length ? top.map(([w, n]) => `~${n} ms ${w}`).join(", ") : "none";
+      const { waits, cpuMs, queuedMs } = JSON.parse(out.trim() || '{"waits":{}}') as { waits: Record<string, number>; cpuMs?: number; queuedMs?: number };
+      // "S 0": asleep with no wait channel named, read as the thread was between two states: not a wait.
+      const top = Object.entries(waits).filter(([w]) => w !== "S 0").sort((a, b) => b[1] - a[1]).slice(0, 3);
+      const disk = top.length ? top.map(([w, n]) => `~${n} ms ${w}`).join(", ") : "none";
+      return `${disk}; on the CPU ${ms(cpuMs ?? 0)}, waiting for one ${ms(queuedMs ?? 0)}`;
     },
   };
 }

@@ -2,7 +2,8 @@
  * Where the sandbox's main thread waited (bench table 11 with `--why`, Linux only): every <every>
  * ms it reads /proc/<pid>/stat (state) and /proc/<pid>/wchan (the kernel function a sleeping thread
  * waits in) of the main thread, until SIGTERM; then one JSON line on stdout: per wchan, how many
- * samples found the thread there while it was not idle in epoll. An uninterruptible sleep (D) in
+ * samples found the thread there while it was not idle in epoll, and its CPU time and the time it
+ * was runnable but waited for a CPU (/proc/<pid>/schedstat). An uninterruptible sleep (D) in
  * `submit_bio_wait` or `folio_wait_bit` is a disk read on the event loop — what a TimedBatch
  * cannot bound. `bun bench/why-probe.ts <pid> [every-ms]`.
  */
@@ -14,12 +15,22 @@ const waits: Record<string, number> = {};
 let samples = 0;
 let running = true;
 process.on("SIGTERM", () => { running = false; });
+
+/** The main thread's CPU time (utime + stime, ms) and time runnable but waiting for a CPU (schedstat, ms). */
+function times(): { cpu: number; queued: number } {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const tick = 1000 / 100; // USER_HZ
+  const [, queued] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").trim().split(" ").map(Number);
+  return { cpu: (Number(fields[11]) + Number(fields[12])) * tick, queued: (queued ?? 0) / 1e6 };
+}
+const start = times();
 console.error("sampling");
 while (running) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
     const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    const wchan = state === "R" ? "running" : readFileSync(`/proc/${pid}/wchan`, "utf8").trim() || "?";
+    const wchan = state === "R" ? "running" : readFileSync(`/proc/${pid}/task/${pid}/wchan`, "utf8").trim() || "?";
     samples++;
     // Idle (waiting for the next request) is no stall; running JavaScript is not the disk.
     if (!/^(ep_poll|do_epoll_wait|running)$/.test(wchan)) waits[`${state} ${wchan}`] = (waits[`${state} ${wchan}`] ?? 0) + 1;
@@ -28,5 +39,7 @@ while (running) {
   }
   await Bun.sleep(every);
 }
-process.stdout.write(`${JSON.stringify({ samples, every, waits })}\n`);
+let end = start;
+try { end = times(); } catch { /* gone */ }
+process.stdout.write(`${JSON.stringify({ samples, every, waits, cpuMs: end.cpu - start.cpu, queuedMs: end.queued - start.queued })}\n`);
 process.exit(0);

@@ -19,7 +19,6 @@ import { incomingIds } from "../shared/trace.ts";
 import { parseSince } from "../shared/chain-log.ts";
 import { networkJson } from "./network-json.ts";
 import { traceExport } from "./trace-export.ts";
-import { yieldToOthers } from "../shared/yield.ts";
 import { actorsApi, checkOf } from "./actors-api.ts";
 import { tokenInspector } from "./tokens.ts";
 import { TokensPage } from "../../views/cockpit/tokens.tsx";
@@ -190,8 +189,7 @@ export function createCockpit(ctx: SandboxContext) {
       const plain = filter.soort === "reizen" && !filter.actor && !filter.type && filter.voor === null;
       const [list, singles] = await Promise.all([ctx.chain.traces({ kind, location: filter.actor || undefined, type: filter.type || undefined, before: filter.voor ?? undefined }),
         plain ? ctx.chain.traces({ kind: "other", limit: 10 }).then((p) => p.traces) : null]);
-      const facets = ctx.chain.recentFacets();
-      await yieldToOthers();
+      const facets = await ctx.chain.recentFacets();
       return htmlResponse(LogsPage({ traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes(), stats: ctx.chain.stats(),
         filter, facets, list, singles, search }));
     })

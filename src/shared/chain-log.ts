@@ -7,7 +7,6 @@ import { PRUNE_BATCH, startPruning, TimedBatch } from "./batch.ts";
 import { readerOf } from "./reader.ts";
 import type { Database } from "bun:sqlite";
 import { firstSeqReaching } from "./db.ts";
-import { yieldToOthers } from "./yield.ts";
 import { localDateTime } from "./time.ts";
 
 export interface ChainEvent {
@@ -407,26 +406,26 @@ export class ChainLog {
     this.flush();
     const newest = this.nextSeq - 1;
     const floor = Math.max(0, newest - chainLogTuning.sessionSpan);
-    const step = this.db.query<{ trace_id: string; last: number }, [number, number, string]>(
-      "SELECT trace_id, max(seq) AS last FROM chain_log WHERE seq > ? AND seq <= ? AND session_id = ? GROUP BY trace_id");
+    // Each step in the reader worker (shared/reader.ts): a span of the log the disk may first have to read.
+    const reader = readerOf(this.db);
     const found = new Map<string, number>();
     for (let high = newest; high > floor && found.size < limit; high -= SESSION_STEP) {
-      for (const r of step.all(Math.max(floor, high - SESSION_STEP), high, sessionId)) found.set(r.trace_id, Math.max(found.get(r.trace_id) ?? 0, r.last));
-      await yieldToOthers();
+      const step = await reader.all<{ trace_id: string; last: number }>(
+        "SELECT trace_id, max(seq) AS last FROM chain_log WHERE seq > ? AND seq <= ? AND session_id = ? GROUP BY trace_id", [Math.max(floor, high - SESSION_STEP), high, sessionId]);
+      for (const r of step) found.set(r.trace_id, Math.max(found.get(r.trace_id) ?? 0, r.last));
     }
     const ids = [...found].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([id]) => id);
     if (ids.length === 0) return [];
-    return this.db.query<SummaryRow, [string]>(
-      `SELECT ${SUMMARY_COLUMNS} FROM json_each(?) r JOIN chain_log c ON c.trace_id = r.value GROUP BY c.trace_id ORDER BY max(c.seq) DESC`,
-    ).all(JSON.stringify(ids)).map(summaryOf);
+    return (await reader.all<SummaryRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM json_each(?) r JOIN chain_log c ON c.trace_id = r.value GROUP BY c.trace_id ORDER BY max(c.seq) DESC`, [JSON.stringify(ids)]))
+      .map(summaryOf);
   }
 
   /** The actors and event types in the newest lines, for the cockpit's filters. */
-  recentFacets(): { locations: string[]; types: string[] } {
+  async recentFacets(): Promise<{ locations: string[]; types: string[] }> {
     this.flush();
-    const rows = this.db.query<{ location: string; type: string }, [number]>(
-      "SELECT DISTINCT location, type FROM (SELECT location, type FROM chain_log ORDER BY seq DESC LIMIT ?)",
-    ).all(RECENT_WINDOW);
+    const rows = await readerOf(this.db).all<{ location: string; type: string }>(
+      "SELECT DISTINCT location, type FROM (SELECT location, type FROM chain_log ORDER BY seq DESC LIMIT ?)", [RECENT_WINDOW]);
     return { locations: [...new Set(rows.map((r) => r.location))].sort(), types: [...new Set(rows.map((r) => r.type))].sort() };
   }
 

@@ -9,9 +9,10 @@
  * expired JWT before it looks, and a token without a row reads as revoked (DvaAuthStore).
  */
 import type { Database } from "bun:sqlite";
+import { readerOf } from "./reader.ts";
 
 /** Tables with an `expires_at` in ms and an index on it (migration 22), and their key's columns. */
-const EXPIRING: readonly { table: string; key: string }[] = [
+export const EXPIRING: readonly { table: string; key: string }[] = [
   { table: "dva_access_token", key: "jti" },
   { table: "dva_grant", key: "hash" },
   { table: "dva_session", key: "id" },
@@ -38,16 +39,28 @@ export function pruneExpired(db: Database, now = Date.now(), batch = BATCH): num
   return deleted;
 }
 
-/** Prune on a timer (unref'd), faster while a batch came back full; `stop` before the database closes. */
+/**
+ * Prune on a timer (unref'd), faster while a batch came back full; `stop` before the database
+ * closes. Each batch's rows and index entries are first read in the reader worker
+ * (shared/reader.ts), so the deletes here wait for no disk.
+ */
 export function startExpiryPruning(db: Database, everyMs = EVERY_MS): { stop(): void } {
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const tick = () => {
+  let stopped = false;
+  const reader = readerOf(db);
+  const tick = async () => {
     let deleted = 0;
-    try { deleted = pruneExpired(db); } catch { /* a busy or full disk: try again next time */ }
+    try {
+      const before = Date.now() - EXPIRY_GRACE_MS;
+      await Promise.all(EXPIRING.map(({ table }) => reader.warmRows(table, `SELECT * FROM ${table} WHERE expires_at < ?1 LIMIT ?2`, [before, BATCH])));
+      if (stopped) return;
+      deleted = pruneExpired(db);
+    } catch { /* a busy or full disk: try again next time */ }
+    if (stopped) return;
     timer = setTimeout(tick, deleted >= BATCH ? CATCH_UP_MS : everyMs);
     timer.unref?.();
   };
   timer = setTimeout(tick, everyMs);
   timer.unref?.();
-  return { stop() { if (timer) clearTimeout(timer); timer = null; } };
+  return { stop() { stopped = true; if (timer) clearTimeout(timer); timer = null; } };
 }

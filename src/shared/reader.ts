@@ -52,21 +52,26 @@ export class Reader {
    * deleted 800 lines in 41 ms cold, most of it waiting for reads). Nothing where there is no worker.
    * `table` comes from code, never from a request.
    */
-  async warmOldest(table: string, rows: number): Promise<void> {
+  warmOldest(table: string, rows: number): Promise<void> {
+    return this.warmRows(table, `SELECT * FROM "${table}" ORDER BY seq LIMIT ?1`, [rows]);
+  }
+
+  /** The same for the rows `select` (a SELECT * of `table`, from code) picks: what a delete of those rows will change. */
+  async warmRows(table: string, select: string, params: SQLQueryBindings[]): Promise<void> {
     if (!this.path || this.broken) return;
-    const reads = this.warmReads(table);
+    const reads = this.warmReads(table, select);
     try {
-      await Promise.all(reads.map((sql) => this.call({ kind: "all", sql, params: [rows] })));
+      await Promise.all(reads.map((sql) => this.call({ kind: "all", sql, params })));
     } catch { /* only a warm-up: the delete reads what it needs */ }
   }
 
-  /** Per table: one read of its oldest rows' pages, one per index of their entries there (PRAGMA index_list / index_info). */
+  /** Per table and selection: one read of the rows' pages, one per index of their entries there (PRAGMA index_list / index_info). */
   private readonly warm = new Map<string, string[]>();
-  private warmReads(table: string): string[] {
-    let reads = this.warm.get(table);
+  private warmReads(table: string, select: string): string[] {
+    const key = `${table}\n${select}`;
+    let reads = this.warm.get(key);
     if (reads) return reads;
-    const oldest = `SELECT * FROM "${table}" ORDER BY seq LIMIT ?1`;
-    reads = [`SELECT count(*) FROM (${oldest})`];
+    reads = [`SELECT count(*) FROM (${select})`];
     const indexes = this.db.query<{ name: string; partial: number }, []>(`PRAGMA index_list("${table}")`).all();
     for (const index of indexes) {
       const columns = this.db.query<{ name: string | null }, []>(`PRAGMA index_info("${index.name}")`).all().map((c) => c.name);
@@ -75,9 +80,9 @@ export class Reader {
       // A partial index is used only under its own condition (sqlite_master holds it).
       const condition = index.partial ? /\sWHERE\s([\s\S]+)$/i.exec(this.db.query<{ sql: string }, [string]>("SELECT sql FROM sqlite_master WHERE name = ?").get(index.name)?.sql ?? "")?.[1] : null;
       if (index.partial && !condition) continue;
-      reads.push(`SELECT count(*) FROM "${table}" INDEXED BY "${index.name}" WHERE (${list}) IN (SELECT ${list} FROM (${oldest}))${condition ? ` AND (${condition})` : ""}`);
+      reads.push(`SELECT count(*) FROM "${table}" INDEXED BY "${index.name}" WHERE (${list}) IN (SELECT ${list} FROM (${select}))${condition ? ` AND (${condition})` : ""}`);
     }
-    this.warm.set(table, reads);
+    this.warm.set(key, reads);
     return reads;
   }
 

@@ -11,6 +11,7 @@ import { ChainLog } from "../../../src/shared/chain-log.ts";
 import { openDatabase, type Database } from "../../../src/shared/db.ts";
 import { readerOf, stopReader } from "../../../src/shared/reader.ts";
 import { ExchangeLog } from "../../../src/shared/exchange-log.ts";
+import { EXPIRING, startExpiryPruning } from "../../../src/shared/expiry.ts";
 
 const cleanup: (() => void)[] = [];
 afterEach(() => { for (const c of cleanup.splice(0)) c(); });
@@ -77,9 +78,19 @@ describe("the reader worker", () => {
     // Every index of a table, partial ones under their own condition (the exchange log's also_trace_id).
     new ExchangeLog(db, chain);
     await reader.warmOldest("exchange_log", 100);
-    const reads = (reader as unknown as { warm: Map<string, string[]> }).warm.get("exchange_log")!;
+    const reads = [...(reader as unknown as { warm: Map<string, string[]> }).warm].find(([key]) => key.startsWith("exchange_log\n"))![1];
     expect(reads).toHaveLength(3);
     expect(reads.some((r) => r.includes('INDEXED BY "exchange_log_also_trace"') && r.includes("also_trace_id IS NOT NULL"))).toBe(true);
     for (const sql of reads) expect(() => db.query(sql).all(100)).not.toThrow();
+    // And the expiry's deletes: each table's expired rows and their index entries, every read valid SQL there.
+    const before2 = reader.answered;
+    const expiry = startExpiryPruning(db, 1);
+    for (let i = 0; i < 100 && reader.answered - before2 < EXPIRING.length * 2; i++) await Bun.sleep(10);
+    expiry.stop();
+    expect(reader.answered - before2).toBeGreaterThanOrEqual(EXPIRING.length * 2);
+    for (const { table } of EXPIRING) {
+      const [, warmed] = [...(reader as unknown as { warm: Map<string, string[]> }).warm].find(([key]) => key.startsWith(`${table}\n`))!;
+      for (const sql of warmed) expect(() => db.query(sql).all(Date.now(), 10)).not.toThrow();
+    }
   });
 });
