@@ -11,14 +11,14 @@ import type { SQLQueryBindings } from "bun:sqlite";
 import { openReader, type Database } from "./db.ts";
 import type { ReaderAnswer } from "./reader.ts";
 import { FhirStore } from "../dva/fhir/store.ts";
-import { walkHits, type WalkRequest, type Walked } from "../dva/fhir/walk.ts";
+import { pageOf, walkHits, type WalkRequest, type Walked, type WalkedPage } from "../dva/fhir/walk.ts";
 
 declare const self: Worker;
 
 let db: Database | null = null;
 let store: FhirStore | null = null;
 let failed: string | null = null;
-const running: { id: number; walk: Generator<void, Walked> }[] = [];
+const running: { id: number; walk: Generator<void, Walked>; done: (walked: Walked) => WalkedPage }[] = [];
 let turning = false;
 
 const answer = (message: ReaderAnswer) => self.postMessage(message);
@@ -30,7 +30,7 @@ function turn(): void {
   for (const entry of running.splice(0)) {
     try {
       const step = entry.walk.next();
-      if (step.done) answer({ id: entry.id, value: step.value });
+      if (step.done) answer({ id: entry.id, value: entry.done(step.value) });
       else running.push(entry);
     } catch (e) {
       answer({ id: entry.id, error: why(e) });
@@ -52,6 +52,10 @@ self.onmessage = (event: MessageEvent<Message>) => {
     try { answer({ id: data.id, value: db.query<unknown, SQLQueryBindings[]>(data.sql).all(...data.params) }); } catch (e) { answer({ id: data.id, error: why(e) }); }
     return;
   }
-  running.push({ id: data.id, walk: walkHits({ fhir: store, dva: data.dva, rule: data.rule }, data.type, data.q, data.keep, data.counting, data.tuning) });
+  const scope = { fhir: store, dva: data.dva, rule: data.rule };
+  const reading = db;
+  running.push({ id: data.id, walk: walkHits(scope, data.type, data.q, data.keep, data.counting, data.tuning),
+    // The page in one read transaction: its checks and its JSON from one snapshot.
+    done: ({ hits, matched, complete }) => ({ page: reading.transaction(() => pageOf(scope, data.type, hits.slice(data.offset), data.q))(), matched, complete }) });
   if (!turning) { turning = true; setImmediate(turn); }
 };

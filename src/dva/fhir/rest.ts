@@ -15,7 +15,7 @@ import { includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } 
 import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
 import { parseSearch, type SearchQuery, type TokenCondition } from "./search-params.ts";
 import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
-import { visibleOf, walkHits, type Walked } from "./walk.ts";
+import { pageOf, visibleOf, walkHits, type WalkedPage } from "./walk.ts";
 import { readerOf } from "../../shared/reader.ts";
 import { relationOf, validate } from "./write.ts";
 
@@ -157,9 +157,7 @@ async function findPage(ctx: FhirContext, type: string, q: SearchQuery): Promise
     return { page: hits.slice(q.offset, end), total: hits.length, more: end < hits.length };
   }
   const counting = q.summaryCount || q.total === "accurate";
-  const { hits, matched, complete } = await walked(ctx, type, q, end, counting);
-  // The page once more, as it is now: a hit written since the walk met it (another owner, another status) is not shown.
-  const page = hits.length > q.offset ? visibleOf(scopeOf(ctx), type, hits.slice(q.offset, end), q) : [];
+  const { page, matched, complete } = await walked(ctx, type, q, end, counting);
   return { page, total: complete || counting ? matched : null, more: matched > end };
 }
 
@@ -169,16 +167,19 @@ async function findPage(ctx: FhirContext, type: string, q: SearchQuery): Promise
  * committed; this thread commits every write before it answers, so a search never misses one a
  * client was told is stored.
  */
-async function walked(ctx: FhirContext, type: string, q: SearchQuery, keep: number, counting: boolean): Promise<Walked> {
+async function walked(ctx: FhirContext, type: string, q: SearchQuery, keep: number, counting: boolean): Promise<WalkedPage> {
   const tuning = { step: searchTuning.step, minStep: searchTuning.minStep, stepMs: searchTuning.stepMs };
-  const inWorker = ctx.store.inTransaction ? null
-    : readerOf(ctx.store.database).call<Walked>({ kind: "walk", dva: ctx.dva, type, q, keep, counting, rule: plainRule(ctx.access.rule), tuning });
+  const inWorker = ctx.store.inTransaction ? null : readerOf(ctx.store.database)
+    .call<WalkedPage>({ kind: "walk", dva: ctx.dva, type, q, offset: q.offset, keep, counting, rule: plainRule(ctx.access.rule), tuning });
   if (inWorker) {
     try { return await inWorker; } catch { /* the worker failed (the reader stops using it): the walk is made here */ }
   }
   const walk = walkHits(scopeOf(ctx), type, q, keep, counting, tuning);
   for (let step = walk.next(); ; step = walk.next()) {
-    if (step.done) return step.value;
+    if (step.done) {
+      const { hits, matched, complete } = step.value;
+      return { page: pageOf(scopeOf(ctx), type, hits.slice(q.offset), q), matched, complete };
+    }
     await yieldToOthers();
   }
 }
@@ -242,7 +243,6 @@ export async function search(ctx: FhirContext, type: string, params: URLSearchPa
 
   // Only the page is read when the hits came from the index; a hit with its text and index rows is
   // not parsed at all. An _include follows the index rows of its resource (includeReferencesOf).
-  // A walked hit is read here, in its version of now (the reader worker may have seen the one before): the ETag names what is shown.
   const page = hits
     .map((h): { id: string; versionId: number; json: string; tokens: () => readonly TokenEntry[] } | null => {
       if (h.json !== undefined && h.tokens) { const tokens = h.tokens; return { id: h.id, versionId: h.versionId, json: h.json, tokens: () => tokens }; }

@@ -8,21 +8,46 @@ import { TimedBatch } from "../../shared/batch.ts";
 import { allows, organisationsOf, prefetchedRefs, type OwnershipScope, type OrgRule } from "./access.ts";
 import { matchesEntries } from "./search.ts";
 import type { SearchQuery } from "./search-params.ts";
+import type { TokenEntry } from "./search-index.ts";
 import type { Head, WalkPosition } from "./store.ts";
 
 /** What a walk found: the first `keep` hits, how many matched, and whether it reached the end. */
 export interface Walked { hits: Head[]; matched: number; complete: boolean }
+/** A walk and its page (hits from `offset` on, pageOf). */
+export interface WalkedPage { page: PageHit[]; matched: number; complete: boolean }
 
 /** A walk's step size (`step`, down to `minStep` while a step takes longer than `stepMs`). */
 export interface WalkTuning { step: number; minStep: number; stepMs: number }
 
 /** The heads (a walk's step, or a narrowed set of candidates) that match and that the token may see, from one query per kind of row. */
 export function visibleOf(scope: OwnershipScope, type: string, heads: readonly Head[], q: SearchQuery): Head[] {
+  return visibleWithTokens(scope, type, heads, q).visible;
+}
+
+function visibleWithTokens(scope: OwnershipScope, type: string, heads: readonly Head[], q: SearchQuery): { visible: Head[]; tokens: Map<string, TokenEntry[]> } {
   const tokens = scope.fhir.tokensOfMany(scope.dva, type, heads.map((h) => h.id));
   const matching = heads.filter((h) => matchesEntries(h, tokens.get(h.id) ?? [], q));
-  if (matching.length === 0) return [];
+  if (matching.length === 0) return { visible: [], tokens };
   const src = prefetchedRefs(scope, type, tokens, scope.fhir.registrationsOfMany(scope.dva, type, matching.map((h) => h.id)));
-  return matching.filter((h) => allows(scope.rule, type, organisationsOf(type, h.id, src)));
+  return { visible: matching.filter((h) => allows(scope.rule, type, organisationsOf(type, h.id, src))), tokens };
+}
+
+/** A hit of a page as the bundle embeds it: its stored JSON and its index rows (for `_include`). */
+export interface PageHit extends Head { json: string; tokens: TokenEntry[] }
+
+/**
+ * The page of a walk as it is now, in one snapshot (the caller's read transaction): each hit
+ * checked again — one written since the walk met it (another owner, another status) is left out
+ * — with its current version's JSON and index rows, so the thread that builds the bundle reads
+ * nothing more for it.
+ */
+export function pageOf(scope: OwnershipScope, type: string, heads: readonly Head[], q: SearchQuery): PageHit[] {
+  if (heads.length === 0) return [];
+  const { visible, tokens } = visibleWithTokens(scope, type, heads, q);
+  return visible.flatMap((h) => {
+    const raw = scope.fhir.readRaw(scope.dva, type, h.id);
+    return raw ? [{ id: h.id, versionId: raw.versionId, lastUpdated: raw.lastUpdated, json: raw.json, tokens: tokens.get(h.id) ?? [] }] : [];
+  });
 }
 
 /**
@@ -62,4 +87,4 @@ export function* walkHits(scope: OwnershipScope, type: string, q: SearchQuery, k
 }
 
 /** What the main thread asks of the reader worker (shared/reader-worker.ts, kind "walk"); `rule` and `q` are plain data (structured clone). */
-export interface WalkRequest { id: number; dva: string; type: string; q: SearchQuery; keep: number; counting: boolean; rule: OrgRule; tuning: WalkTuning }
+export interface WalkRequest { id: number; dva: string; type: string; q: SearchQuery; offset: number; keep: number; counting: boolean; rule: OrgRule; tuning: WalkTuning }
