@@ -95,11 +95,12 @@ function dropPageCache(): boolean {
   }
 }
 
-interface Probe { stop(): Promise<number[]> }
-
-/** The main thread's waits in the kernel during one heavy request (bench/why-probe.ts), as "12 ms submit_bio_wait, …". */
-async function why(pid: number): Promise<{ stop(): Promise<string> }> {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "why-probe.ts"), String(pid), "1"], { stdout: "pipe", stderr: "pipe" });
+/**
+ * A probe in a process of its own (so that the bench's own collections cannot delay it), started
+ * once it says so on stderr; `stop` ends it (SIGTERM) and gives the one line it then prints.
+ */
+async function spawnProbe(script: string, args: string[]): Promise<{ stop(): Promise<string> }> {
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, script), ...args], { stdout: "pipe", stderr: "pipe" });
   const reader = child.stderr.getReader();
   await reader.read();
   reader.releaseLock();
@@ -108,31 +109,27 @@ async function why(pid: number): Promise<{ stop(): Promise<string> }> {
       child.kill("SIGTERM");
       const out = await new Response(child.stdout).text();
       await child.exited;
-      const { waits, cpuMs, queuedMs } = JSON.parse(out.trim() || '{"waits":{}}') as { waits: Record<string, number>; cpuMs?: number; queuedMs?: number };
-      // "S 0": asleep with no wait channel named, read as the thread was between two states: not a wait.
-      const top = Object.entries(waits).filter(([w]) => w !== "S 0").sort((a, b) => b[1] - a[1]).slice(0, 3);
-      const disk = top.length ? top.map(([w, n]) => `~${n} ms ${w}`).join(", ") : "none";
-      return `${disk}; on the CPU ${ms(cpuMs ?? 0)}, waiting for one ${ms(queuedMs ?? 0)}`;
+      return out.trim();
     },
   };
 }
 
-/**
- * GET /health on `url` every PROBE_EVERY_MS, one at a time, from a process of its own
- * (bench/health-probe.ts: the bench's own collections must not delay it); the latencies when stopped.
- */
-async function probe(url: string): Promise<Probe> {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "health-probe.ts"), url, String(PROBE_EVERY_MS)], { stdout: "pipe", stderr: "pipe" });
-  // Started once it says so (its first request goes out right after).
-  const reader = child.stderr.getReader();
-  await reader.read();
-  reader.releaseLock();
+/** GET /health on `url` every PROBE_EVERY_MS, one at a time (bench/health-probe.ts); the latencies when stopped. */
+async function probe(url: string): Promise<{ stop(): Promise<number[]> }> {
+  const p = await spawnProbe("health-probe.ts", [url, String(PROBE_EVERY_MS)]);
+  return { stop: async () => JSON.parse((await p.stop()) || "[]") as number[] };
+}
+
+/** Where the main thread waited during one heavy request (bench/why-probe.ts), as "~12 ms D submit_bio_wait, …; on the CPU …". */
+async function why(pid: number): Promise<{ stop(): Promise<string> }> {
+  const p = await spawnProbe("why-probe.ts", [String(pid), "1"]);
   return {
     async stop() {
-      child.kill("SIGTERM");
-      const out = await new Response(child.stdout).text();
-      await child.exited;
-      return JSON.parse(out.trim() || "[]") as number[];
+      const { waits, cpuMs, queuedMs } = JSON.parse((await p.stop()) || '{"waits":{}}') as { waits: Record<string, number>; cpuMs?: number; queuedMs?: number };
+      // "S 0": asleep with no wait channel named, read as the thread was between two states: not a wait.
+      const top = Object.entries(waits).filter(([w]) => w !== "S 0").sort((a, b) => b[1] - a[1]).slice(0, 3);
+      const disk = top.length ? top.map(([w, n]) => `~${n} ms ${w}`).join(", ") : "none";
+      return `${disk}; on the CPU ${ms(cpuMs ?? 0)}, waiting for one ${ms(queuedMs ?? 0)}`;
     },
   };
 }
