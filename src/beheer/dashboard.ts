@@ -6,6 +6,7 @@
 import type { Participant } from "../shared/participants.ts";
 import { CHAIN_KINDS, classifyChain, graceFor, type ChainKind, type ChainVerdict } from "./chains.ts";
 import { flowFiguresOf, parseLines, type FlowFigure } from "./flows.ts";
+import { yieldToOthers } from "../shared/yield.ts";
 import type { ParsedLine } from "./exchanges.ts";
 import type { BeheerStore, DeliveryRecord, LineRecord } from "./store.ts";
 
@@ -21,6 +22,8 @@ const CHAIN_CANDIDATES = 200;
 /** Chains classified, and lines read, between two yields to the other requests (issue 16). */
 const CHAINS_PER_STEP = 25;
 const LINES_PER_STEP = 2_500;
+/** Lines parsed between two yields. */
+const PARSE_STEP = 250;
 /** The deliveries chart: the last hour in 5-minute bars. */
 export const CHART_SPAN_MS = 60 * 60_000;
 export const CHART_BUCKET_MS = 5 * 60_000;
@@ -96,13 +99,18 @@ export class Dashboard {
   }
 
   /**
-   * The newest FLOW_WINDOW_LINES lines, read LINES_PER_STEP at a time; `each` works on a step before
-   * the other requests are let through (issue 16).
+   * The newest FLOW_WINDOW_LINES lines, read LINES_PER_STEP at a time (in the reader worker); `each`
+   * works on PARSE_STEP of them before the other requests are let through (issue 16: parsing a
+   * read of 2 500 lines at once held everyone up 50–60 ms on a slow machine).
    */
   private async recentSteps(each: (step: LineRecord[]) => void): Promise<void> {
     const newest = this.store.lastLineSeq();
     for (let from = newest - FLOW_WINDOW_LINES; from < newest; from += LINES_PER_STEP) {
-      each(await this.store.linesBetween(from, Math.min(newest, from + LINES_PER_STEP)));
+      const lines = await this.store.linesBetween(from, Math.min(newest, from + LINES_PER_STEP));
+      for (let i = 0; i < lines.length; i += PARSE_STEP) {
+        if (i > 0) await yieldToOthers();
+        each(lines.slice(i, i + PARSE_STEP));
+      }
     }
   }
 

@@ -22,6 +22,15 @@ export class TimedBatch {
     return { done, full: done >= size };
   }
 
+  /** The same for a batch done elsewhere (the reader worker): its time is the wait for its answer. */
+  async runAsync(work: (size: number) => Promise<number>): Promise<{ done: number; full: boolean }> {
+    const size = this.size;
+    const began = performance.now();
+    const done = await work(size);
+    if (done > 0) this.took(performance.now() - began, Math.min(size, Math.max(done, 1)));
+    return { done, full: done >= size };
+  }
+
   /**
    * Adjust the size by how long a batch of `size` took: halved when over the budget; while under a
    * quarter of it, grown — at most doubled, and no further than the time per item measured
@@ -43,19 +52,17 @@ const PRUNE_CATCH_UP_MS = 50;
 
 /**
  * Prune in the background: one batch every second, sooner while a batch was full (catching up),
- * each batch's size held to the time budget by `batch`. `warm(size)`, when given, first reads the
- * pages the batch will change in the reader worker (shared/reader.ts), so that the delete on the
- * event loop waits for no disk — it resolves at once when nothing is due. Returns the stop function.
+ * each batch's size held to the time budget by `batch`. `prune` may run its delete in the reader
+ * worker (shared/reader.ts: its reads and writes, and the checkpoint after its commit, wait for the
+ * disk there, not on the event loop). Returns the stop function.
  */
-export function startPruning(batch: TimedBatch, prune: (size: number) => number, warm?: (size: number) => Promise<void>): () => void {
+export function startPruning(batch: TimedBatch, prune: (size: number) => number | Promise<number>): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
   const tick = async () => {
     let full = false;
     try {
-      await warm?.(batch.size);
-      if (stopped) return;
-      ({ full } = batch.run(prune));
+      ({ full } = await batch.runAsync(async (size) => stopped ? 0 : prune(size)));
     } catch { /* a full disk can refuse a delete too; try again next tick */ }
     if (stopped) return;
     timer = setTimeout(tick, full ? PRUNE_CATCH_UP_MS : PRUNE_EVERY_MS);

@@ -220,23 +220,28 @@ export class ChainLog {
     return !!oldest && (oldest.seq < keepFrom || (cutoff !== null && Date.parse(oldest.datetime) < Date.parse(cutoff)));
   }
 
-  private pruneUpTo(size: number, now = Date.now()): number {
+  /** The delete of at most `size` of the oldest lines beyond the limits; null without limits. */
+  private pruneStatement(size: number, now = Date.now()): { sql: string; params: (number | string | null)[] } | null {
     const { keepLines, keepHours } = this.retention;
-    if (keepLines <= 0 && keepHours <= 0) return 0;
+    if (keepLines <= 0 && keepHours <= 0) return null;
     this.flush();
     const { keepFrom, cutoff } = this.limits(now);
-    return this.db.query<unknown, [number, number, string | null, string | null]>(
-      `DELETE FROM chain_log WHERE seq IN (
-         SELECT seq FROM chain_log ORDER BY seq LIMIT ?
-       ) AND (seq < ? OR (? IS NOT NULL AND julianday(datetime) < julianday(?)))`,
-    ).run(size, keepFrom, cutoff, cutoff).changes;
+    return { sql: `DELETE FROM chain_log WHERE seq IN (SELECT seq FROM chain_log ORDER BY seq LIMIT ?)
+                    AND (seq < ? OR (? IS NOT NULL AND julianday(datetime) < julianday(?)))`, params: [size, keepFrom, cutoff, cutoff] };
   }
 
-  /** Prune in the background (shared/batch.ts startPruning). */
+  private pruneUpTo(size: number, now = Date.now()): number {
+    const statement = this.pruneStatement(size, now);
+    return statement ? this.db.query<unknown, (number | string | null)[]>(statement.sql).run(...statement.params).changes : 0;
+  }
+
+  /** Prune in the background (shared/batch.ts startPruning), the deletes in the reader worker (shared/reader.ts deleteRows). */
   startPruning(): void {
     if (this.stopPruning || (this.retention.keepLines <= 0 && this.retention.keepHours <= 0)) return;
-    this.stopPruning = startPruning(this.pruning, (size) => this.pruneUpTo(size),
-      async (size) => { if (this.pruneIsDue()) await readerOf(this.db).warmOldest("chain_log", size); });
+    this.stopPruning = startPruning(this.pruning, (size) => {
+      const statement = this.pruneIsDue() ? this.pruneStatement(size) : null;
+      return statement ? readerOf(this.db).deleteRows(statement.sql, statement.params) : 0;
+    });
   }
 
   /** Stop pruning and write what is pending (before the database closes). */

@@ -117,6 +117,11 @@ export function openReader(path: string): Database {
   return db;
 }
 
+/** A second writing connection to a data file, with the sandbox's pragmas (the reader worker's retention deletes). */
+export function openWriter(path: string): Database {
+  return withPragmas(new CachingDatabase(path, { strict: true }));
+}
+
 /** The file's size in bytes, 0 when it does not exist yet; a directory is refused. */
 function fileSize(path: string): number {
   try {

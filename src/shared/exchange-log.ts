@@ -357,20 +357,27 @@ export class ExchangeLog {
     return !!oldest && (oldest.seq < keepFrom || oldest.started < cutoff);
   }
 
-  private pruneUpTo(size: number, now = Date.now()): number {
+  /** The delete of at most `size` of the oldest exchanges beyond the limits; null without limits. */
+  private pruneStatement(size: number, now = Date.now()): { sql: string; params: number[] } | null {
     const { keepLines, keepHours } = this.retention;
-    if (keepLines <= 0 && keepHours <= 0) return 0;
+    if (keepLines <= 0 && keepHours <= 0) return null;
     this.flush();
     const { keepFrom, cutoff } = this.limits(now);
-    return this.db.query<unknown, [number, number, number]>(
-      `DELETE FROM exchange_log WHERE seq IN (SELECT seq FROM exchange_log ORDER BY seq LIMIT ?) AND (seq < ? OR started_ms < ?)`,
-    ).run(size, keepFrom, cutoff).changes;
+    return { sql: "DELETE FROM exchange_log WHERE seq IN (SELECT seq FROM exchange_log ORDER BY seq LIMIT ?) AND (seq < ? OR started_ms < ?)", params: [size, keepFrom, cutoff] };
   }
 
+  private pruneUpTo(size: number, now = Date.now()): number {
+    const statement = this.pruneStatement(size, now);
+    return statement ? this.db.query<unknown, number[]>(statement.sql).run(...statement.params).changes : 0;
+  }
+
+  /** Prune in the background, the deletes in the reader worker (shared/reader.ts deleteRows). */
   startPruning(): void {
     if (this.stopPruning || (this.retention.keepLines <= 0 && this.retention.keepHours <= 0)) return;
-    this.stopPruning = startPruning(this.pruning, (size) => this.pruneUpTo(size),
-      async (size) => { this.flush(); if (this.pruneIsDue()) await readerOf(this.db).warmOldest("exchange_log", size); });
+    this.stopPruning = startPruning(this.pruning, (size) => {
+      const statement = this.pruneStatement(size);
+      return statement && this.pruneIsDue() ? readerOf(this.db).deleteRows(statement.sql, statement.params) : 0;
+    });
   }
 
   /** Before a reset: what is queued is written (and then emptied with the rest), and no browser stays linked to an old trace. */

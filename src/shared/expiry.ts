@@ -29,20 +29,23 @@ const BATCH = 1_000;
 const EVERY_MS = 60_000;
 const CATCH_UP_MS = 200;
 
+/** Per table, the delete of at most `batch` rows expired more than the grace ago. */
+function expiryDeletes(now: number, batch: number): { sql: string; params: number[] }[] {
+  return EXPIRING.map(({ table, key }) => ({
+    sql: `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE expires_at < ? LIMIT ?)`, params: [now - EXPIRY_GRACE_MS, batch] }));
+}
+
 /** Delete at most `batch` expired rows per table (expired more than the grace ago); how many went. */
 export function pruneExpired(db: Database, now = Date.now(), batch = BATCH): number {
   let deleted = 0;
-  for (const { table, key } of EXPIRING) {
-    deleted += db.query<unknown, [number, number]>(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE expires_at < ? LIMIT ?)`)
-      .run(now - EXPIRY_GRACE_MS, batch).changes;
-  }
+  for (const { sql, params } of expiryDeletes(now, batch)) deleted += db.query<unknown, number[]>(sql).run(...params).changes;
   return deleted;
 }
 
 /**
  * Prune on a timer (unref'd), faster while a batch came back full; `stop` before the database
- * closes. Each batch's rows and index entries are first read in the reader worker
- * (shared/reader.ts), so the deletes here wait for no disk.
+ * closes. The deletes run in the reader worker (shared/reader.ts deleteRows): what they read and
+ * write waits for the disk there.
  */
 export function startExpiryPruning(db: Database, everyMs = EVERY_MS): { stop(): void } {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -51,10 +54,10 @@ export function startExpiryPruning(db: Database, everyMs = EVERY_MS): { stop(): 
   const tick = async () => {
     let deleted = 0;
     try {
-      const before = Date.now() - EXPIRY_GRACE_MS;
-      await Promise.all(EXPIRING.map(({ table }) => reader.warmRows(table, `SELECT * FROM ${table} WHERE expires_at < ?1 LIMIT ?2`, [before, BATCH])));
-      if (stopped) return;
-      deleted = pruneExpired(db);
+      for (const { sql, params } of expiryDeletes(Date.now(), BATCH)) {
+        if (stopped) return;
+        deleted = Math.max(deleted, await reader.deleteRows(sql, params));
+      }
     } catch { /* a busy or full disk: try again next time */ }
     if (stopped) return;
     timer = setTimeout(tick, deleted >= BATCH ? CATCH_UP_MS : everyMs);

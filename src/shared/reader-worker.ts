@@ -1,14 +1,15 @@
 /**
  * The reader worker (shared/reader.ts): reads that may wait for the disk, on a read-only connection
- * of its own, off the event loop that serves every actor (issue 16). Plain queries (`all`) and the
- * DVA's whole-DVA walks (`walk`, dva/fhir/walk.ts). Walks in progress take turns a step at a time,
+ * of its own, off the event loop that serves every actor (issue 16). Plain queries (`all`), the
+ * DVA's whole-DVA walks (`walk`, dva/fhir/walk.ts), and on a second, writing connection the
+ * retention deletes (`delete`). Walks in progress take turns a step at a time,
  * so a long count (a `_total=accurate` over a million Tasks) holds up no other read behind it.
  * The one module of shared/ that imports an actor's code: a thread's entrypoint composes what it
  * runs, as sandbox.ts does for the process (it sits beside reader.ts so that the compiled binary,
  * where every chunk is at the bundle's root, finds it by the same relative URL).
  */
 import type { SQLQueryBindings } from "bun:sqlite";
-import { openReader, type Database } from "./db.ts";
+import { openReader, openWriter, type Database } from "./db.ts";
 import type { ReaderAnswer } from "./reader.ts";
 import { FhirStore } from "../dva/fhir/store.ts";
 import { pageOf, walkHits, type WalkRequest, type Walked, type WalkedPage } from "../dva/fhir/walk.ts";
@@ -16,6 +17,9 @@ import { pageOf, walkHits, type WalkRequest, type Walked, type WalkedPage } from
 declare const self: Worker;
 
 let db: Database | null = null;
+let path: string | null = null;
+/** The connection for deleteRows (opened on first use): the retention deletes. */
+let writer: Database | null = null;
 let store: FhirStore | null = null;
 let failed: string | null = null;
 const running: { id: number; walk: Generator<void, Walked>; done: (walked: Walked) => WalkedPage }[] = [];
@@ -39,15 +43,23 @@ function turn(): void {
   if (running.length && !turning) { turning = true; setImmediate(turn); }
 }
 
-type Message = { path: string } | { id: number; kind: "all"; sql: string; params: SQLQueryBindings[] } | ({ kind: "walk" } & WalkRequest);
+type Message = { path: string } | { id: number; kind: "all"; sql: string; params: SQLQueryBindings[] }
+  | { id: number; kind: "delete"; sql: string; params: SQLQueryBindings[] } | ({ kind: "walk" } & WalkRequest);
 
 self.onmessage = (event: MessageEvent<Message>) => {
   const data = event.data;
   if ("path" in data) {
-    try { db = openReader(data.path); store = new FhirStore(db); } catch (e) { failed = why(e); }
+    try { path = data.path; db = openReader(data.path); store = new FhirStore(db); } catch (e) { failed = why(e); }
     return;
   }
   if (!db || !store) { answer({ id: data.id, error: failed ?? "de leesthread heeft geen database" }); return; }
+  if (data.kind === "delete") {
+    try {
+      writer ??= openWriter(path!);
+      answer({ id: data.id, value: writer.query<unknown, SQLQueryBindings[]>(data.sql).run(...data.params).changes });
+    } catch (e) { answer({ id: data.id, error: why(e) }); }
+    return;
+  }
   if (data.kind === "all") {
     try { answer({ id: data.id, value: db.query<unknown, SQLQueryBindings[]>(data.sql).all(...data.params) }); } catch (e) { answer({ id: data.id, error: why(e) }); }
     return;

@@ -46,6 +46,22 @@ export class Reader {
   }
 
   /**
+   * Run a delete of rows nothing waits for — a retention prune, expired rows — in the worker, on a
+   * writing connection of its own: the pages it reads and writes, its WAL writes and the checkpoint
+   * SQLite runs after its commit all wait for the disk there (a prune catching up a backlog held
+   * the event loop up to 0.6 s in `folio_wait_bit`, `rq_qos_wait` and an fsync of the file). The
+   * event loop only waits for it when it writes itself while the delete commits. Resolves to the
+   * rows deleted; where there is no worker, or it failed, the delete runs here. `sql` is from code.
+   */
+  async deleteRows(sql: string, params: SQLQueryBindings[]): Promise<number> {
+    const answer = this.call<number>({ kind: "delete", sql, params });
+    if (answer) {
+      try { return await answer; } catch { /* the worker failed: delete here */ }
+    }
+    return this.db.query<unknown, SQLQueryBindings[]>(sql).run(...params).changes;
+  }
+
+  /**
    * Read, in the worker, the pages that deleting the oldest `rows` rows of `table` (by its integer
    * primary key `seq`) will change — the rows and their entries in each index — so that the delete
    * itself, on the event loop, finds them in the page cache (a retention prune of a log of millions
