@@ -230,7 +230,7 @@ export async function startSandbox(config: Config, definition: NetworkDefinition
       await server.stop(true);
       check?.stop();
       expiry.stop();
-      stopReader(db);
+      await stopReader(db);
       await checkpoints?.stop();
       flushAccessTokens(db);
       flushFhirWrites(db);

@@ -5,6 +5,7 @@
  * lines and deliveries, none received more than `keepHours` ago, pruned in small batches as
  * deliveries arrive.
  */
+import type { SQLQueryBindings } from "bun:sqlite";
 import { TimedBatch } from "../shared/batch.ts";
 import { readerOf } from "../shared/reader.ts";
 import { yieldToOthers } from "../shared/yield.ts";
@@ -164,13 +165,12 @@ export class BeheerStore {
   async pruneDue(want: number, now = Date.now()): Promise<void> {
     for (let gone = 0; gone < want;) {
       if (!this.due(now)) return;
-      // The pages the batch will change are read in the reader worker first (shared/reader.ts): the delete here waits for no disk.
+      // The deletes in the reader worker (shared/reader.ts deleteRows): what they read and write waits for the disk there.
       const reader = readerOf(this.db);
-      await Promise.all([reader.warmOldest("beheer_aanlevering", this.pruning.size), reader.warmOldest("beheer_regel", this.pruning.size)]);
-      const { done, full } = this.pruning.run((size) => this.prune(now, size));
+      const { done, full } = await this.pruning.runAsync((size) => this.pruneWith(now, size,
+        (sql, params) => reader.deleteReturning(sql, params), (sql, params) => reader.deleteRows(sql, params)));
       gone += done;
       if (!full) return;
-      await yieldToOthers();
     }
   }
 
@@ -322,18 +322,18 @@ export class BeheerStore {
   /**
    * Retention: delete at most `batch` of the oldest lines and deliveries beyond the limits — more
    * than `keepLines` newer ones, or received more than `keepHours` ago (a delivery's lines go
-   * with it). Returns how many rows went.
+   * with it). Returns how many rows went. Its two deletes are run by `returning` and `run` (the
+   * reader worker's); the totals kept in memory follow what went.
    */
-  prune(now = Date.now(), batch = PRUNE_BATCH): number {
+  private async pruneWith(now: number, batch: number, returning: <T>(sql: string, params: SQLQueryBindings[]) => Promise<T[]>,
+    run: (sql: string, params: SQLQueryBindings[]) => Promise<number>): Promise<number> {
     const ends = this.due(now);
     if (!ends) return 0;
     const { keepLines } = this.retention;
     const { cutoff, newestDelivery } = ends;
-    const gone = this.db.query<{ deelnemer: string; ok: number; regels: number; fouten: number }, [number, number, number]>(
+    const gone = await returning<{ deelnemer: string; ok: number; regels: number; fouten: number }>(
       `DELETE FROM beheer_aanlevering WHERE seq IN (SELECT seq FROM beheer_aanlevering ORDER BY seq LIMIT ?) AND (seq <= ? OR ontvangen_ms < ?)
-       RETURNING deelnemer, technisch_ok AS ok, regels, functionele_fouten AS fouten`,
-    ).all(batch, keepLines > 0 ? newestDelivery - keepLines : 0, cutoff);
-    const deliveries = gone.length;
+       RETURNING deelnemer, technisch_ok AS ok, regels, functionele_fouten AS fouten`, [batch, keepLines > 0 ? newestDelivery - keepLines : 0, cutoff]);
     const kept = this.keptTotals();
     for (const g of gone) {
       const t = kept?.get(g.deelnemer);
@@ -341,10 +341,8 @@ export class BeheerStore {
       if (t.aanleveringen <= 1) { kept!.delete(g.deelnemer); continue; }
       kept!.set(g.deelnemer, { ...t, aanleveringen: t.aanleveringen - 1, ok: t.ok - g.ok, regels: t.regels - g.regels, functioneleFouten: t.functioneleFouten - g.fouten });
     }
-    const lines = this.db.query<unknown, [number, number]>(
-      `DELETE FROM beheer_regel WHERE seq IN (SELECT seq FROM beheer_regel ORDER BY seq LIMIT ?)
-          AND (seq <= ? OR aanlevering < (SELECT coalesce(min(seq), 9007199254740991) FROM beheer_aanlevering))`,
-    ).run(batch, keepLines > 0 ? this.lastLineSeq() - keepLines : 0).changes;
-    return deliveries + lines;
+    const lines = await run(`DELETE FROM beheer_regel WHERE seq IN (SELECT seq FROM beheer_regel ORDER BY seq LIMIT ?)
+          AND (seq <= ? OR aanlevering < (SELECT coalesce(min(seq), 9007199254740991) FROM beheer_aanlevering))`, [batch, keepLines > 0 ? this.lastLineSeq() - keepLines : 0]);
+    return gone.length + lines;
   }
 }

@@ -43,11 +43,19 @@ function turn(): void {
   if (running.length && !turning) { turning = true; setImmediate(turn); }
 }
 
-type Message = { path: string } | { id: number; kind: "all"; sql: string; params: SQLQueryBindings[] }
-  | { id: number; kind: "delete"; sql: string; params: SQLQueryBindings[] } | ({ kind: "walk" } & WalkRequest);
+type Message = { close: true } | { path: string } | { id: number; kind: "all"; sql: string; params: SQLQueryBindings[] }
+  | { id: number; kind: "delete"; sql: string; params: SQLQueryBindings[]; returning: boolean } | ({ kind: "walk" } & WalkRequest);
 
 self.onmessage = (event: MessageEvent<Message>) => {
   const data = event.data;
+  if ("close" in data) {
+    running.length = 0;
+    try { writer?.close(); db?.close(); } catch { /* closing anyway */ }
+    writer = db = store = null;
+    failed = "de leesthread is gesloten";
+    self.postMessage("closed");
+    return;
+  }
   if ("path" in data) {
     try { path = data.path; db = openReader(data.path); store = new FhirStore(db); } catch (e) { failed = why(e); }
     return;
@@ -56,7 +64,8 @@ self.onmessage = (event: MessageEvent<Message>) => {
   if (data.kind === "delete") {
     try {
       writer ??= openWriter(path!);
-      answer({ id: data.id, value: writer.query<unknown, SQLQueryBindings[]>(data.sql).run(...data.params).changes });
+      const statement = writer.query<unknown, SQLQueryBindings[]>(data.sql);
+      answer({ id: data.id, value: data.returning ? statement.all(...data.params) : statement.run(...data.params).changes });
     } catch (e) { answer({ id: data.id, error: why(e) }); }
     return;
   }

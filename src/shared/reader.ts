@@ -54,52 +54,20 @@ export class Reader {
    * rows deleted; where there is no worker, or it failed, the delete runs here. `sql` is from code.
    */
   async deleteRows(sql: string, params: SQLQueryBindings[]): Promise<number> {
-    const answer = this.call<number>({ kind: "delete", sql, params });
+    const answer = this.call<number>({ kind: "delete", sql, params, returning: false });
     if (answer) {
       try { return await answer; } catch { /* the worker failed: delete here */ }
     }
     return this.db.query<unknown, SQLQueryBindings[]>(sql).run(...params).changes;
   }
 
-  /**
-   * Read, in the worker, the pages that deleting the oldest `rows` rows of `table` (by its integer
-   * primary key `seq`) will change — the rows and their entries in each index — so that the delete
-   * itself, on the event loop, finds them in the page cache (a retention prune of a log of millions
-   * deleted 800 lines in 41 ms cold, most of it waiting for reads). Nothing where there is no worker.
-   * `table` comes from code, never from a request.
-   */
-  warmOldest(table: string, rows: number): Promise<void> {
-    return this.warmRows(table, `SELECT * FROM "${table}" ORDER BY seq LIMIT ?1`, [rows]);
-  }
-
-  /** The same for the rows `select` (a SELECT * of `table`, from code) picks: what a delete of those rows will change. */
-  async warmRows(table: string, select: string, params: SQLQueryBindings[]): Promise<void> {
-    if (!this.path || this.broken) return;
-    const reads = this.warmReads(table, select);
-    try {
-      await Promise.all(reads.map((sql) => this.call({ kind: "all", sql, params })));
-    } catch { /* only a warm-up: the delete reads what it needs */ }
-  }
-
-  /** Per table and selection: one read of the rows' pages, one per index of their entries there (PRAGMA index_list / index_info). */
-  private readonly warm = new Map<string, string[]>();
-  private warmReads(table: string, select: string): string[] {
-    const key = `${table}\n${select}`;
-    let reads = this.warm.get(key);
-    if (reads) return reads;
-    reads = [`SELECT count(*) FROM (${select})`];
-    const indexes = this.db.query<{ name: string; partial: number }, []>(`PRAGMA index_list("${table}")`).all();
-    for (const index of indexes) {
-      const columns = this.db.query<{ name: string | null }, []>(`PRAGMA index_info("${index.name}")`).all().map((c) => c.name);
-      if (columns.length === 0 || columns.some((c) => c === null)) continue; // an index on an expression: not warmed
-      const list = columns.map((c) => `"${c}"`).join(", ");
-      // A partial index is used only under its own condition (sqlite_master holds it).
-      const condition = index.partial ? /\sWHERE\s([\s\S]+)$/i.exec(this.db.query<{ sql: string }, [string]>("SELECT sql FROM sqlite_master WHERE name = ?").get(index.name)?.sql ?? "")?.[1] : null;
-      if (index.partial && !condition) continue;
-      reads.push(`SELECT count(*) FROM "${table}" INDEXED BY "${index.name}" WHERE (${list}) IN (SELECT ${list} FROM (${select}))${condition ? ` AND (${condition})` : ""}`);
+  /** The same for a delete with RETURNING: the rows it returns. */
+  async deleteReturning<T>(sql: string, params: SQLQueryBindings[]): Promise<T[]> {
+    const answer = this.call<T[]>({ kind: "delete", sql, params, returning: true });
+    if (answer) {
+      try { return await answer; } catch { /* the worker failed: delete here */ }
     }
-    this.warm.set(key, reads);
-    return reads;
+    return this.db.query<T, SQLQueryBindings[]>(sql).all(...params);
   }
 
   /** A task of the worker (reader-worker.ts) by kind; null where there is no worker (the caller does it itself), rejected when it failed. */
@@ -112,6 +80,20 @@ export class Reader {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.postMessage({ ...request, id });
     });
+  }
+
+  /** Close the worker's connections (it answers "closed"), then stop it; at most `waitMs`. */
+  async close(waitMs = 2_000): Promise<void> {
+    const worker = this.worker;
+    if (worker) {
+      await new Promise<void>((resolve) => {
+        const timeout = setTimeout(resolve, waitMs);
+        worker.addEventListener("message", (event: MessageEvent) => { if (event.data === "closed") { clearTimeout(timeout); resolve(); } });
+        worker.postMessage({ close: true });
+      });
+    }
+    this.broken = true; // closed for good: what comes late runs here, on a connection its caller still holds
+    this.stop();
   }
 
   /** Stop the worker; what it was reading is answered here instead (each caller falls back). */
@@ -181,8 +163,13 @@ export function readerOf(db: Database): Reader {
   return reader;
 }
 
-/** Stop the reader of a database before it closes (sandbox stop). */
-export function stopReader(db: Database): void {
-  readers.get(db)?.stop();
+/**
+ * Stop the reader of a database before it closes (sandbox stop): the worker closes its connections
+ * between two messages — never inside a delete's transaction, whose lock would outlive a killed
+ * thread — within 2 s, or is stopped.
+ */
+export async function stopReader(db: Database): Promise<void> {
+  const reader = readers.get(db);
   readers.delete(db);
+  await reader?.close();
 }

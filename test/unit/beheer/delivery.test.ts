@@ -6,7 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import { MAX_DELIVERY_CHARS, checkDelivery } from "../../../src/beheer/delivery.ts";
 import { BeheerStore } from "../../../src/beheer/store.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openDatabase } from "../../../src/shared/db.ts";
+import { stopReader } from "../../../src/shared/reader.ts";
 import type { Participant } from "../../../src/shared/participants.ts";
 
 const pgo: Participant = { username: "pgo.localhost", password: "x-beheer-secret", role: "pgo", name: "MijnGezondheid PGO", hosts: ["pgo.localhost"], internalHosts: [], origin: "http://pgo.localhost" };
@@ -75,20 +79,29 @@ describe("the store keeps lines like the chain log", () => {
     return d;
   };
 
-  test("the newest keepLines lines and deliveries; a delivery older than keepHours goes with its lines", async () => {
-    const db = openDatabase(":memory:");
-    const store = new BeheerStore(db, { keepLines: 5, keepHours: 1 });
-    const batch = (n: number) => checkDelivery(Array.from({ length: n }, () => JSON.stringify(tokenResponse)).join("\n"), pgo);
-    const now = Date.now();
-    const old = await saved(store, "pgo.localhost", batch(3), now - 2 * 3_600_000);
-    await saved(store, "pgo.localhost", batch(3), now);
-    const lines = () => db.query<{ n: number }, []>("SELECT count(*) AS n FROM beheer_regel").get()!.n;
-    // The second delivery pruned: the old delivery (and its lines) is beyond keepHours; 3 lines are left.
-    expect(store.delivery(old.id)).toBeNull();
-    expect(lines()).toBe(3);
-    await saved(store, "pgo.localhost", batch(4), now);
-    expect(lines()).toBe(5);
-    expect(store.deliveriesOf("pgo.localhost").length).toBe(2);
+  // In memory the deletes run here; with a file in the reader worker (shared/reader.ts): the same rows go, the same totals stay.
+  for (const where of ["in memory", "in a file"] as const) test(`the newest keepLines lines and deliveries; a delivery older than keepHours goes with its lines (${where})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "beheer-"));
+    const db = openDatabase(where === "in memory" ? ":memory:" : join(dir, "sandbox.db"));
+    try {
+      const store = new BeheerStore(db, { keepLines: 5, keepHours: 1 });
+      const batch = (n: number) => checkDelivery(Array.from({ length: n }, () => JSON.stringify(tokenResponse)).join("\n"), pgo);
+      const now = Date.now();
+      const old = await saved(store, "pgo.localhost", batch(3), now - 2 * 3_600_000);
+      await saved(store, "pgo.localhost", batch(3), now);
+      const lines = () => db.query<{ n: number }, []>("SELECT count(*) AS n FROM beheer_regel").get()!.n;
+      // The second delivery pruned: the old delivery (and its lines) is beyond keepHours; 3 lines are left.
+      expect(store.delivery(old.id)).toBeNull();
+      expect(lines()).toBe(3);
+      await saved(store, "pgo.localhost", batch(4), now);
+      expect(lines()).toBe(5);
+      expect(store.deliveriesOf("pgo.localhost").length).toBe(2);
+      expect(store.totals()).toMatchObject([{ deelnemer: "pgo.localhost", aanleveringen: 2, regels: 7 }]);
+    } finally {
+      await stopReader(db);
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("bounded reads (issue 16): totals kept in step with deliveries and pruning, lines in delivery order per delivery range, buckets by arrival", async () => {

@@ -13,13 +13,13 @@ import { readerOf, stopReader } from "../../../src/shared/reader.ts";
 import { ExchangeLog } from "../../../src/shared/exchange-log.ts";
 import { EXPIRING, startExpiryPruning } from "../../../src/shared/expiry.ts";
 
-const cleanup: (() => void)[] = [];
-afterEach(() => { for (const c of cleanup.splice(0)) c(); });
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => { for (const c of cleanup.splice(0)) await c(); });
 
 function fileDatabase(): Database {
   const dir = mkdtempSync(join(tmpdir(), "reader-"));
   const db = openDatabase(join(dir, "sandbox.db"));
-  cleanup.push(() => { stopReader(db); db.close(); rmSync(dir, { recursive: true, force: true }); });
+  cleanup.push(async () => { await stopReader(db); db.close(); rmSync(dir, { recursive: true, force: true }); });
   return db;
 }
 
@@ -86,17 +86,13 @@ describe("the reader worker", () => {
     expect(await reader.deleteRows("DELETE FROM sandbox_used_ticket WHERE nonce = ?", ["new"])).toBe(1);
     reader.stop();
     expect(await reader.deleteRows("DELETE FROM sandbox_used_ticket WHERE nonce = ?", ["none"])).toBe(0);
+    // Closed as the sandbox stops, right after a delete was sent: the worker finishes it and closes
+    // between two messages, so no lock of its outlives it and this connection writes on at once.
+    const last = readerOf(db).deleteRows("DELETE FROM sandbox_used_ticket WHERE expires_at < ?", [0]);
+    await stopReader(db);
+    await last;
+    db.exec("PRAGMA busy_timeout = 0");
+    expect(() => db.query("INSERT INTO sandbox_used_ticket (nonce, expires_at) VALUES ('after', 1)").run()).not.toThrow();
   });
 
-  test("the pages a delete here will change are read there first: the rows and every index, partial ones under their own condition", async () => {
-    const db = fileDatabase();
-    const chain = new ChainLog(db);
-    new ExchangeLog(db, chain);
-    const reader = readerOf(db);
-    await reader.warmOldest("exchange_log", 100);
-    const reads = [...(reader as unknown as { warm: Map<string, string[]> }).warm].find(([key]) => key.startsWith("exchange_log\n"))![1];
-    expect(reads).toHaveLength(3);
-    expect(reads.some((r) => r.includes('INDEXED BY "exchange_log_also_trace"') && r.includes("also_trace_id IS NOT NULL"))).toBe(true);
-    for (const sql of reads) expect(() => db.query(sql).all(100)).not.toThrow();
-  });
 });
