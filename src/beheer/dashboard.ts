@@ -20,7 +20,7 @@ const FLOW_WINDOW_LINES = 10_000;
 /** Chains a list page classifies at most (newest first), before its filter. */
 const CHAIN_CANDIDATES = 200;
 /** Chains classified, and lines read, between two yields to the other requests (issue 16). */
-const CHAINS_PER_STEP = 25;
+const CHAINS_PER_STEP = 10;
 const LINES_PER_STEP = 2_500;
 /** Lines parsed between two yields. */
 const PARSE_STEP = 250;

@@ -12,7 +12,7 @@ import type { Database } from "bun:sqlite";
 import { readerOf } from "./reader.ts";
 
 /** Tables with an `expires_at` in ms and an index on it (migration 22), and their key's columns. */
-export const EXPIRING: readonly { table: string; key: string }[] = [
+const EXPIRING: readonly { table: string; key: string }[] = [
   { table: "dva_access_token", key: "jti" },
   { table: "dva_grant", key: "hash" },
   { table: "dva_session", key: "id" },
@@ -29,10 +29,11 @@ const BATCH = 1_000;
 const EVERY_MS = 60_000;
 const CATCH_UP_MS = 200;
 
-/** Per table, the delete of at most `batch` rows expired more than the grace ago. */
-function expiryDeletes(now: number, batch: number): { sql: string; params: number[] }[] {
+/** Per table, the delete of at most `batch` rows expired more than the grace ago, and whether one is (an index lookup). */
+function expiryDeletes(now: number, batch: number): { sql: string; params: number[]; any: string }[] {
   return EXPIRING.map(({ table, key }) => ({
-    sql: `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE expires_at < ? LIMIT ?)`, params: [now - EXPIRY_GRACE_MS, batch] }));
+    sql: `DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE expires_at < ? LIMIT ?)`, params: [now - EXPIRY_GRACE_MS, batch],
+    any: `SELECT 1 FROM ${table} WHERE expires_at < ? LIMIT 1` }));
 }
 
 /** Delete at most `batch` expired rows per table (expired more than the grace ago); how many went. */
@@ -54,8 +55,10 @@ export function startExpiryPruning(db: Database, everyMs = EVERY_MS): { stop(): 
   const tick = async () => {
     let deleted = 0;
     try {
-      for (const { sql, params } of expiryDeletes(Date.now(), BATCH)) {
+      for (const { sql, params, any } of expiryDeletes(Date.now(), BATCH)) {
         if (stopped) return;
+        // Only what is due goes to the worker: an idle sandbox does not start it every minute.
+        if (!db.query<{ 1: number }, [number]>(any).get(params[0]!)) continue;
         deleted = Math.max(deleted, await reader.deleteRows(sql, params));
       }
     } catch { /* a busy or full disk: try again next time */ }

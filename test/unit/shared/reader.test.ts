@@ -4,14 +4,14 @@
  * database in memory has no other thread's connection: there they run here, after a yield.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChainLog } from "../../../src/shared/chain-log.ts";
 import { openDatabase, type Database } from "../../../src/shared/db.ts";
 import { readerOf, stopReader } from "../../../src/shared/reader.ts";
 import { ExchangeLog } from "../../../src/shared/exchange-log.ts";
-import { EXPIRING, startExpiryPruning } from "../../../src/shared/expiry.ts";
+import { startExpiryPruning } from "../../../src/shared/expiry.ts";
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => { for (const c of cleanup.splice(0)) await c(); });
@@ -31,6 +31,12 @@ describe("the reader worker", () => {
     const reader = readerOf(db);
     expect(await reader.all<{ v: string }>("SELECT v FROM t ORDER BY seq", [])).toEqual([{ v: "a" }, { v: "b" }]);
     expect(reader.answered).toBe(1);
+    // Its thread runs below the event loop's priority (Linux: nice 10), this one as it was.
+    if (existsSync("/proc/self/task")) {
+      const nice = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+      const here = nice(String(process.pid));
+      expect(readdirSync("/proc/self/task").map(nice).some((n) => n >= Math.max(10, here) && (here >= 10 || n > here))).toBe(true);
+    }
     // A write this thread committed is seen by the next read there.
     db.query("INSERT INTO t (v) VALUES (?)").run("c");
     expect((await reader.all<{ n: number }>("SELECT count(*) AS n FROM t"))[0]!.n).toBe(3);
@@ -76,12 +82,15 @@ describe("the reader worker", () => {
     expect(reader.answered - before).toBeGreaterThanOrEqual(1);
     // This thread writes on at once after them (the worker's transactions are over); the expiry's deletes too, each table's: an expired ticket goes, a valid one stays.
     db.query("INSERT INTO sandbox_used_ticket (nonce, expires_at) VALUES ('old', 1), ('new', ?)").run(Date.now() + 3_600_000);
+    // Only a table with expired rows is sent to the worker (an idle sandbox does not start it every minute).
     const before2 = reader.answered;
+    const tickets = () => db.query<{ nonce: string }, []>("SELECT nonce FROM sandbox_used_ticket ORDER BY nonce").all();
     const expiry = startExpiryPruning(db, 1);
-    for (let i = 0; i < 100 && reader.answered - before2 < EXPIRING.length; i++) await Bun.sleep(10);
+    for (let i = 0; i < 100 && tickets().length > 1; i++) await Bun.sleep(10);
+    await Bun.sleep(20);
     expiry.stop();
-    expect(reader.answered - before2).toBeGreaterThanOrEqual(EXPIRING.length);
-    expect(db.query<{ nonce: string }, []>("SELECT nonce FROM sandbox_used_ticket").all()).toEqual([{ nonce: "new" }]);
+    expect(tickets()).toEqual([{ nonce: "new" }]);
+    expect(reader.answered - before2).toBe(1);
     // A delete the worker cannot run is made here (the same result, or the same error).
     expect(await reader.deleteRows("DELETE FROM sandbox_used_ticket WHERE nonce = ?", ["new"])).toBe(1);
     reader.stop();
