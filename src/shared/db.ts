@@ -34,6 +34,9 @@ class CachingDatabase extends Database {
   }
 
   override close(throwOnError?: boolean): void {
+    // Finalized, or SQLite keeps the connection open as a "zombie" until each is collected (a
+    // worker closing its connections must not leave them, nor their locks, behind).
+    for (const statement of this.statements.values()) { try { statement.finalize(); } catch { /* already */ } }
     this.statements.clear();
     super.close(throwOnError);
   }

@@ -20,14 +20,14 @@ import { yieldToOthers } from "./yield.ts";
 export type ReaderRequest = { id: number; kind: "all"; sql: string; params: SQLQueryBindings[] } | { id: number; kind: string; [field: string]: unknown };
 export type ReaderAnswer = { id: number; value: unknown } | { id: number; error: string };
 
-/** A reader worker idle this long is stopped; the next read starts one again. */
-const IDLE_MS = 30_000;
+/** A reader worker idle this long (`idleMs`) is closed; the next read starts one again. An object, so that a test can shorten it. */
+export const readerTuning = { idleMs: 30_000 };
 
 export class Reader {
   private worker: Worker | null = null;
   private broken = false;
   private next = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { worker: Worker; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private idle: ReturnType<typeof setTimeout> | null = null;
   /** Reads the worker answered (tests and the bench see that reads really ran there). */
   answered = 0;
@@ -77,33 +77,51 @@ export class Reader {
     if (this.idle) { clearTimeout(this.idle); this.idle = null; }
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { worker, resolve: resolve as (v: unknown) => void, reject });
       worker.postMessage({ ...request, id });
     });
   }
 
-  /** Close the worker's connections (it answers "closed"), then stop it; at most `waitMs`. */
-  async close(waitMs = 2_000): Promise<void> {
+  /**
+   * End the worker gracefully: it answers what it was sent, closes its connections between two
+   * messages (never inside a delete, whose lock would outlive a killed thread; a killed thread
+   * also keeps its connections open for good) and says "closed"; then it is ended — after
+   * `waitMs` at the latest, what it left unanswered made here. `forGood` (the sandbox stops): no
+   * worker after it; else (idle) the next call starts a new one.
+   */
+  async close(waitMs = 2_000, forGood = true): Promise<void> {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = null;
+    if (forGood) this.broken = true;
     const worker = this.worker;
-    if (worker) {
-      await new Promise<void>((resolve) => {
-        const timeout = setTimeout(resolve, waitMs);
-        worker.addEventListener("message", (event: MessageEvent) => { if (event.data === "closed") { clearTimeout(timeout); resolve(); } });
-        worker.postMessage({ close: true });
-      });
-    }
-    this.broken = true; // closed for good: what comes late runs here, on a connection its caller still holds
-    this.stop();
+    this.worker = null;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const timeout = setTimeout(resolve, waitMs);
+      worker.addEventListener("message", (event: MessageEvent) => { if (event.data === "closed") { clearTimeout(timeout); resolve(); } });
+      worker.postMessage({ close: true });
+    });
+    worker.terminate();
+    this.fail(worker, "de leesthread is gestopt");
   }
 
-  /** Stop the worker; what it was reading is answered here instead (each caller falls back). */
+  /** Stop the worker at once (it failed; tests): what it was doing is answered here instead (each caller falls back). */
   stop(): void {
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
-    this.worker?.terminate();
+    const worker = this.worker;
     this.worker = null;
-    for (const waiting of this.pending.values()) waiting.reject(new Error("de leesthread is gestopt"));
-    this.pending.clear();
+    worker?.terminate();
+    if (worker) this.fail(worker, "de leesthread is gestopt");
+  }
+
+  /** Reject what is still waiting for this worker. */
+  private fail(worker: Worker, why: string): void {
+    for (const [id, waiting] of this.pending) {
+      if (waiting.worker !== worker) continue;
+      this.pending.delete(id);
+      waiting.reject(new Error(why));
+    }
   }
 
   private started(): Worker | null {
@@ -135,7 +153,7 @@ export class Reader {
     this.answered++;
     if ("error" in answer) waiting.reject(new Error(answer.error)); else waiting.resolve(answer.value);
     if (this.pending.size === 0) {
-      this.idle = setTimeout(() => { if (this.pending.size === 0) { this.worker?.terminate(); this.worker = null; } }, IDLE_MS);
+      this.idle = setTimeout(() => { if (this.pending.size === 0) void this.close(2_000, false); }, readerTuning.idleMs);
       this.idle.unref?.();
     }
   }

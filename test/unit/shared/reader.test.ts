@@ -4,12 +4,12 @@
  * database in memory has no other thread's connection: there they run here, after a yield.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChainLog } from "../../../src/shared/chain-log.ts";
 import { openDatabase, type Database } from "../../../src/shared/db.ts";
-import { readerOf, stopReader } from "../../../src/shared/reader.ts";
+import { readerOf, readerTuning, stopReader } from "../../../src/shared/reader.ts";
 import { ExchangeLog } from "../../../src/shared/exchange-log.ts";
 import { startExpiryPruning } from "../../../src/shared/expiry.ts";
 
@@ -93,15 +93,39 @@ describe("the reader worker", () => {
     expect(reader.answered - before2).toBe(1);
     // A delete the worker cannot run is made here (the same result, or the same error).
     expect(await reader.deleteRows("DELETE FROM sandbox_used_ticket WHERE nonce = ?", ["new"])).toBe(1);
-    reader.stop();
-    expect(await reader.deleteRows("DELETE FROM sandbox_used_ticket WHERE nonce = ?", ["none"])).toBe(0);
-    // Closed as the sandbox stops, right after a delete was sent: the worker finishes it and closes
-    // between two messages, so no lock of its outlives it and this connection writes on at once.
-    const last = readerOf(db).deleteRows("DELETE FROM sandbox_used_ticket WHERE expires_at < ?", [0]);
-    await stopReader(db);
-    await last;
-    db.exec("PRAGMA busy_timeout = 0");
-    expect(() => db.query("INSERT INTO sandbox_used_ticket (nonce, expires_at) VALUES ('after', 1)").run()).not.toThrow();
+  });
+
+  test("closed when idle and when the sandbox stops: after what it was sent, between two messages, its connections with it", async () => {
+    const db = fileDatabase();
+    const path = db.filename;
+    // The file descriptors of this process open on the data file (SQLite keeps a closed connection's
+    // for the next one while another holds locks on the file: they may stay, but never grow).
+    const open = () => existsSync("/proc/self/fd")
+      ? readdirSync("/proc/self/fd").filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path); } catch { return false; } }).length : 0;
+    const write = (nonce: string) => db.query("INSERT INTO sandbox_used_ticket (nonce, expires_at) VALUES (?, 1)").run(nonce);
+    const saved = { ...readerTuning };
+    readerTuning.idleMs = 30;
+    db.exec("PRAGMA busy_timeout = 0"); // a lock the worker left would fail a write here at once
+    try {
+      const reader = readerOf(db);
+      const cycles: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        write(`a${i}`);
+        expect(await reader.deleteRows("DELETE FROM sandbox_used_ticket WHERE nonce = ?", [`a${i}`])).toBe(1);
+        await Bun.sleep(200); // idle: closed
+        expect(() => write(`idle${i}`)).not.toThrow();
+        cycles.push(open());
+      }
+      expect(cycles[2]).toBeLessThanOrEqual(cycles[0]!);
+      // Closed as the sandbox stops right after a delete was sent: it answers that first.
+      write("b");
+      const last = reader.deleteRows("DELETE FROM sandbox_used_ticket WHERE nonce = ?", ["b"]);
+      await stopReader(db);
+      expect(await last).toBe(1);
+      expect(() => write("after")).not.toThrow();
+    } finally {
+      Object.assign(readerTuning, saved);
+    }
   });
 
 });
