@@ -14,7 +14,7 @@ import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
 import { includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
 import { parseSearch, type SearchQuery, type TokenCondition } from "./search-params.ts";
-import { VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
+import { COUNT_TOKEN_UP_TO, COUNT_UP_TO, VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
 import { pageOf, visibleOf, walkHits, type WalkedPage } from "./walk.ts";
 import { readerOf } from "../../shared/reader.ts";
 import { relationOf, validate } from "./write.ts";
@@ -123,28 +123,55 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
 function narrowest(ctx: FhirContext, type: string, q: SearchQuery): { condition: TokenCondition; candidates: number } | null {
   const known = narrowed.get(q);
   if (known !== undefined) return known;
-  let best: { condition: TokenCondition; candidates: number } | null = null;
-  for (const condition of q.tokens) {
-    if (condition.not || condition.param === "_id") continue;
-    const candidates = ctx.store.countTokenUpTo(ctx.dva, type, condition.param, [...new Set(condition.values.map((v) => v.code))], searchTuning.walkFrom);
-    if (!best || candidates < best.candidates) best = { condition, candidates };
-  }
+  const conditions = narrowing(q);
+  const best = fewest(conditions, conditions.map((c) => ctx.store.countTokenUpTo(ctx.dva, type, c.param, codesOf(c), searchTuning.walkFrom)));
   narrowed.set(q, best);
   return best;
 }
 /** Per parsed query (one request): walks() and findHits() ask the same question. */
 const narrowed = new WeakMap<SearchQuery, { condition: TokenCondition; candidates: number } | null>();
+/** Per parsed query: the resources of its type, counted to `walkFrom` (when no condition narrows). */
+const typeCounted = new WeakMap<SearchQuery, number>();
+
+/** The conditions a search may narrow through, and the codes each names. */
+const narrowing = (q: SearchQuery) => q.tokens.filter((c) => !c.not && c.param !== "_id");
+const codesOf = (c: TokenCondition) => [...new Set(c.values.map((v) => v.code))];
+function fewest(conditions: TokenCondition[], counts: number[]): { condition: TokenCondition; candidates: number } | null {
+  let best: { condition: TokenCondition; candidates: number } | null = null;
+  conditions.forEach((condition, i) => { if (!best || counts[i]! < best.candidates) best = { condition, candidates: counts[i]! }; });
+  return best;
+}
+
+/** Might this search walk? Only a system token's, with no patient and no _id (those are answered from their own rows). */
+function mayWalk(ctx: FhirContext, q: SearchQuery): boolean {
+  return patientOf(ctx.access) === undefined && q.patientFilter.length === 0 && !q.tokens.some((c) => !c.not && c.param === "_id");
+}
 
 /**
  * Does this search walk (walkHits) rather than collect every hit? A system token's search whose
  * candidates — the type, or its narrowest positive token condition's — are many (`walkFrom` or more).
  */
 function walks(ctx: FhirContext, type: string, q: SearchQuery): boolean {
-  if (patientOf(ctx.access) !== undefined || q.patientFilter.length > 0) return false;
-  if (q.tokens.some((c) => !c.not && c.param === "_id")) return false;
+  if (!mayWalk(ctx, q)) return false;
   const limit = searchTuning.walkFrom;
-  const candidates = narrowest(ctx, type, q)?.candidates ?? ctx.store.countUpTo(ctx.dva, type, limit);
+  const candidates = narrowest(ctx, type, q)?.candidates ?? typeCounted.get(q) ?? ctx.store.countUpTo(ctx.dva, type, limit);
   return candidates >= limit;
+}
+
+/**
+ * The counts walks() decides by, read in the reader worker (shared/reader.ts) before it asks: on a
+ * cold disk the first non-selective search read ~50 index pages for them on the event loop (57 ms).
+ */
+async function countInReader(ctx: FhirContext, type: string, q: SearchQuery): Promise<void> {
+  if (!mayWalk(ctx, q) || narrowed.has(q)) return;
+  const reader = readerOf(ctx.store.database);
+  const limit = searchTuning.walkFrom;
+  const conditions = narrowing(q);
+  const counts = await Promise.all(conditions.map(async (c) =>
+    (await reader.all<{ n: number }>(COUNT_TOKEN_UP_TO, [ctx.dva, type, c.param, JSON.stringify(codesOf(c)), limit]))[0]?.n ?? 0));
+  const best = fewest(conditions, counts);
+  narrowed.set(q, best);
+  if (!best) typeCounted.set(q, (await reader.all<{ n: number }>(COUNT_UP_TO, [ctx.dva, type, limit]))[0]?.n ?? 0);
 }
 
 /** A page of a search: its hits, Bundle.total where known, and whether more follow. */
@@ -152,6 +179,7 @@ interface Found { page: Hit[]; total: number | null; more: boolean }
 
 async function findPage(ctx: FhirContext, type: string, q: SearchQuery): Promise<Found> {
   const end = q.summaryCount ? 0 : q.offset + q.count;
+  if (!ctx.store.inTransaction) await countInReader(ctx, type, q);
   if (!walks(ctx, type, q)) {
     const hits = findHits(ctx, type, q);
     return { page: hits.slice(q.offset, end), total: hits.length, more: end < hits.length };

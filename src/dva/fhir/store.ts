@@ -18,6 +18,14 @@ export interface WalkOrder { key: "_lastUpdated" | "period"; descending: boolean
 export interface WalkPosition { key: string | null; id: string }
 export interface WalkHead extends Head { key: string | null }
 
+/**
+ * The counts a search decides by (countUpTo, countTokenUpTo), as SQL for a reader that is not this
+ * store's (rest.ts asks the reader worker: on a cold disk they are index pages to read).
+ * Parameters: dva, type, limit; dva, type, param, the values as a JSON array, limit.
+ */
+export const COUNT_UP_TO = "SELECT count(*) AS n FROM (SELECT 1 FROM fhir_resource INDEXED BY fhir_resource_updated WHERE dva = ? AND type = ? LIMIT ?)";
+export const COUNT_TOKEN_UP_TO = "SELECT count(*) AS n FROM (SELECT 1 FROM fhir_search_token WHERE dva = ? AND type = ? AND param = ? AND value IN (SELECT value FROM json_each(?)) LIMIT ?)";
+
 export interface StoredResource {
   resource: Resource;
   versionId: number;
@@ -399,15 +407,12 @@ export class FhirStore {
 
   /** How many current resources of a type there are, counted to at most `limit` (a bounded "is it large?"). */
   countUpTo(dva: string, type: string, limit: number): number {
-    return this.db.query<{ n: number }, [string, string, number]>(
-      "SELECT count(*) AS n FROM (SELECT 1 FROM fhir_resource INDEXED BY fhir_resource_updated WHERE dva = ? AND type = ? LIMIT ?)").get(dva, type, limit)?.n ?? 0;
+    return this.db.query<{ n: number }, [string, string, number]>(COUNT_UP_TO).get(dva, type, limit)?.n ?? 0;
   }
 
   /** The same for the index rows with one of these values of a token parameter. */
   countTokenUpTo(dva: string, type: string, param: string, values: string[], limit: number): number {
-    return this.db.query<{ n: number }, [string, string, string, string, number]>(
-      "SELECT count(*) AS n FROM (SELECT 1 FROM fhir_search_token WHERE dva = ? AND type = ? AND param = ? AND value IN (SELECT value FROM json_each(?)) LIMIT ?)",
-    ).get(dva, type, param, JSON.stringify(values), limit)?.n ?? 0;
+    return this.db.query<{ n: number }, [string, string, string, string, number]>(COUNT_TOKEN_UP_TO).get(dva, type, param, JSON.stringify(values), limit)?.n ?? 0;
   }
 
   /** Every index row of these resources (one query for a walk's step). */
