@@ -95,7 +95,11 @@ export class Dashboard {
   async flows(now = Date.now()): Promise<FlowFigure[]> {
     const parsed: ParsedLine[] = [];
     await this.recentSteps((step) => { parsed.push(...parseLines(step)); });
-    return flowFiguresOf(parsed, this.participants, { now, graceMs: this.graceMs, abandonAfterMs: this.abandonAfterMs });
+    const figures = flowFiguresOf(parsed, this.participants, { now, graceMs: this.graceMs, abandonAfterMs: this.abandonAfterMs });
+    for (let step = figures.next(); ; step = figures.next()) {
+      if (step.done) return step.value;
+      await yieldToOthers();
+    }
   }
 
   /**

@@ -61,7 +61,15 @@ export function parseLines(records: readonly LineRecord[]): ParsedLine[] {
   return out;
 }
 
-export function flowFiguresOf(parsed: readonly ParsedLine[], participants: readonly Participant[], o: FlowOptions): FlowFigure[] {
+/** Traces worked on between two yields of flowFiguresOf. */
+const TRACES_PER_STEP = 100;
+
+/**
+ * The figures per flow of these lines, a generator that yields every TRACES_PER_STEP traces: its
+ * caller lets the other requests run there (issue 16: the 10 000 newest lines in one go held the
+ * event loop up to ~50 ms on a slow machine).
+ */
+export function* flowFiguresOf(parsed: readonly ParsedLine[], participants: readonly Participant[], o: FlowOptions): Generator<void, FlowFigure[]> {
   const role = new Map(participants.flatMap((p) => p.hosts.map((h) => [h, p.role] as const)));
   const pgoHosts = new Set(participants.filter((p) => p.role === "pgo").flatMap((p) => p.hosts));
   // Keyed by flow and label: the same request and answer can be a step of two flows (a token request).
@@ -83,7 +91,9 @@ export function flowFiguresOf(parsed: readonly ParsedLine[], participants: reado
     if (ok) step.ok++;
     if (request.atMs !== null && answer.atMs !== null) step.latencies.push(Math.max(0, answer.atMs - request.atMs));
   };
+  let traces = 0;
   for (const lines of byTrace.values()) {
+    if (++traces % TRACES_PER_STEP === 0) yield;
     lines.sort((a, b) => (a.atMs ?? 0) - (b.atMs ?? 0) || a.rec.seq - b.rec.seq);
     for (const e of exchangesOf(lines)) {
       const def = STEPS.find((s) => s.request === e.request.type && role.get(e.request.location) === s.role && (!s.when || s.when(e.request, pgoHosts)));
