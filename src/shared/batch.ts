@@ -16,17 +16,18 @@ export class TimedBatch {
   run(work: (size: number) => number): { done: number; full: boolean } {
     const size = this.size;
     const began = performance.now();
-    const done = work(size);
-    // Only a batch that did something says what a batch costs (an idle prune would grow it to the most unseen).
-    if (done > 0) this.took(performance.now() - began, Math.min(size, Math.max(done, 1)));
-    return { done, full: done >= size };
+    return this.measured(size, began, work(size));
   }
 
   /** The same for a batch done elsewhere (the reader worker): its time is the wait for its answer. */
   async runAsync(work: (size: number) => Promise<number>): Promise<{ done: number; full: boolean }> {
     const size = this.size;
     const began = performance.now();
-    const done = await work(size);
+    return this.measured(size, began, await work(size));
+  }
+
+  private measured(size: number, began: number, done: number): { done: number; full: boolean } {
+    // Only a batch that did something says what a batch costs (an idle prune would grow it to the most unseen).
     if (done > 0) this.took(performance.now() - began, Math.min(size, Math.max(done, 1)));
     return { done, full: done >= size };
   }

@@ -16,8 +16,7 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { yieldToOthers } from "./yield.ts";
 
-/** What the worker answers to: a plain query, or a task a module registered there (reader-worker.ts). */
-export type ReaderRequest = { id: number; kind: "all"; sql: string; params: SQLQueryBindings[] } | { id: number; kind: string; [field: string]: unknown };
+/** What the worker answers (reader-worker.ts). */
 export type ReaderAnswer = { id: number; value: unknown } | { id: number; error: string };
 
 /** A reader worker idle this long (`idleMs`) is closed; the next read starts one again. An object, so that a test can shorten it. */
@@ -35,14 +34,9 @@ export class Reader {
   constructor(private readonly db: Database, private readonly path: string | null) {}
 
   /** The rows of a read-only query, from the worker where there is one. Its SQL comes from code, never from a request. */
-  async all<T>(sql: string, params: SQLQueryBindings[] = []): Promise<T[]> {
-    const answer = this.call<T[]>({ kind: "all", sql, params });
-    if (answer) {
-      try { return await answer; } catch { /* the worker failed: read here */ }
-    }
+  all<T>(sql: string, params: SQLQueryBindings[] = []): Promise<T[]> {
     // Here, after the other requests had their turn (as a step of a walk would: shared/yield.ts).
-    await yieldToOthers();
-    return this.db.query<T, SQLQueryBindings[]>(sql).all(...params);
+    return this.thereOrHere({ kind: "all", sql, params }, async () => { await yieldToOthers(); return this.db.query<T, SQLQueryBindings[]>(sql).all(...params); });
   }
 
   /**
@@ -53,21 +47,22 @@ export class Reader {
    * event loop only waits for it when it writes itself while the delete commits. Resolves to the
    * rows deleted; where there is no worker, or it failed, the delete runs here. `sql` is from code.
    */
-  async deleteRows(sql: string, params: SQLQueryBindings[]): Promise<number> {
-    const answer = this.call<number>({ kind: "delete", sql, params, returning: false });
-    if (answer) {
-      try { return await answer; } catch { /* the worker failed: delete here */ }
-    }
-    return this.db.query<unknown, SQLQueryBindings[]>(sql).run(...params).changes;
+  deleteRows(sql: string, params: SQLQueryBindings[]): Promise<number> {
+    return this.thereOrHere({ kind: "delete", sql, params, returning: false }, async () => this.db.query<unknown, SQLQueryBindings[]>(sql).run(...params).changes);
   }
 
   /** The same for a delete with RETURNING: the rows it returns. */
-  async deleteReturning<T>(sql: string, params: SQLQueryBindings[]): Promise<T[]> {
-    const answer = this.call<T[]>({ kind: "delete", sql, params, returning: true });
+  deleteReturning<T>(sql: string, params: SQLQueryBindings[]): Promise<T[]> {
+    return this.thereOrHere({ kind: "delete", sql, params, returning: true }, async () => this.db.query<T, SQLQueryBindings[]>(sql).all(...params));
+  }
+
+  /** A task in the worker, or `here` where there is none or it failed. */
+  private async thereOrHere<T>(request: { kind: string; [field: string]: unknown }, here: () => Promise<T>): Promise<T> {
+    const answer = this.call<T>(request);
     if (answer) {
-      try { return await answer; } catch { /* the worker failed: delete here */ }
+      try { return await answer; } catch { /* the worker failed: here */ }
     }
-    return this.db.query<T, SQLQueryBindings[]>(sql).all(...params);
+    return here();
   }
 
   /** A task of the worker (reader-worker.ts) by kind; null where there is no worker (the caller does it itself), rejected when it failed. */

@@ -211,6 +211,11 @@ describe("system searches on the index (issue 4)", () => {
       const after = worker.answered;
       expect((await get(linde, "_summary=count")).bundle.total).toBe(truth);
       expect(worker.answered).toBe(after + 2);
+      // A selective search is decided by a few index pages here: no message to the worker.
+      Object.assign(searchTuning, DEFAULT_TUNING);
+      const quiet = worker.answered;
+      expect((await get(linde, "identifier=urn:x|nobody&status:not=completed")).bundle.entry ?? []).toEqual([]);
+      expect(worker.answered).toBe(quiet);
     } finally {
       Object.assign(searchTuning, DEFAULT_TUNING);
     }

@@ -159,14 +159,24 @@ function walks(ctx: FhirContext, type: string, q: SearchQuery): boolean {
 }
 
 /**
- * The counts walks() decides by, read in the reader worker (shared/reader.ts) before it asks: on a
- * cold disk the first non-selective search read ~50 index pages for them on the event loop (57 ms).
+ * The counts walks() decides by. First here up to `indexFrom` (a few index pages, those findHits
+ * reads next anyway): a selective search is decided without a message to the worker. Only where
+ * that many are found are they counted on to `walkFrom` in the reader worker (shared/reader.ts): on
+ * a cold disk the first non-selective search read ~50 index pages for them on the event loop (57 ms).
  */
 async function countInReader(ctx: FhirContext, type: string, q: SearchQuery): Promise<void> {
   if (!mayWalk(ctx, q) || narrowed.has(q)) return;
+  const small = Math.min(searchTuning.indexFrom, searchTuning.walkFrom);
+  const conditions = narrowing(q);
+  const few = conditions.map((c) => ctx.store.countTokenUpTo(ctx.dva, type, c.param, codesOf(c), small));
+  // A condition under the cap has the fewest candidates of all (the others have at least the cap): exact.
+  if (few.some((n) => n < small)) { narrowed.set(q, fewest(conditions, few)); return; }
+  if (conditions.length === 0) {
+    const n = ctx.store.countUpTo(ctx.dva, type, small);
+    if (n < small) { narrowed.set(q, null); typeCounted.set(q, n); return; }
+  }
   const reader = readerOf(ctx.store.database);
   const limit = searchTuning.walkFrom;
-  const conditions = narrowing(q);
   const counts = await Promise.all(conditions.map(async (c) =>
     (await reader.all<{ n: number }>(COUNT_TOKEN_UP_TO, [ctx.dva, type, c.param, JSON.stringify(codesOf(c)), limit]))[0]?.n ?? 0));
   const best = fewest(conditions, counts);
