@@ -16,6 +16,16 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { yieldToOthers } from "./yield.ts";
 
+/**
+ * A read that was waiting for the worker when the sandbox stopped: it is not made again here on a
+ * connection about to close (it would fail there and read as an unexpected error); the request it
+ * belongs to gets a 503 (shared/storage-error.ts), if it can still be answered at all.
+ */
+export class ReaderStopped extends Error {
+  readonly code = "SANDBOX_STOPPING";
+  constructor() { super("de sandbox stopt"); }
+}
+
 /** What the worker answers (reader-worker.ts). */
 export type ReaderAnswer = { id: number; value: unknown } | { id: number; error: string };
 
@@ -60,7 +70,7 @@ export class Reader {
   private async thereOrHere<T>(request: { kind: string; [field: string]: unknown }, here: () => Promise<T>): Promise<T> {
     const answer = this.call<T>(request);
     if (answer) {
-      try { return await answer; } catch { /* the worker failed: here */ }
+      try { return await answer; } catch (e) { if (e instanceof ReaderStopped) throw e; /* the worker failed: here */ }
     }
     return here();
   }
@@ -97,7 +107,7 @@ export class Reader {
       worker.postMessage({ close: true });
     });
     worker.terminate();
-    this.fail(worker, "de leesthread is gestopt");
+    this.fail(worker, forGood ? null : "de leesthread is gestopt");
   }
 
   /** Stop the worker at once (it failed; tests): what it was doing is answered here instead (each caller falls back). */
@@ -110,12 +120,12 @@ export class Reader {
     if (worker) this.fail(worker, "de leesthread is gestopt");
   }
 
-  /** Reject what is still waiting for this worker. */
-  private fail(worker: Worker, why: string): void {
+  /** Reject what is still waiting for this worker: with `why` (the caller reads here instead), or null as the sandbox stops (ReaderStopped). */
+  private fail(worker: Worker, why: string | null): void {
     for (const [id, waiting] of this.pending) {
       if (waiting.worker !== worker) continue;
       this.pending.delete(id);
-      waiting.reject(new Error(why));
+      waiting.reject(why === null ? new ReaderStopped() : new Error(why));
     }
   }
 

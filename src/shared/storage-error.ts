@@ -24,10 +24,13 @@ export const STORAGE_RETRY_AFTER = "30";
 const UNAVAILABLE = ["SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_PROTOCOL", "SQLITE_NOMEM"];
 const FULL = ["SQLITE_FULL", "ENOSPC", "EDQUOT"];
 
+/** The code of a read cut off because the sandbox stops (shared/reader.ts ReaderStopped): a 503, not logged. */
+const STOPPING = "SANDBOX_STOPPING";
+
 function codeOf(e: unknown): string | null {
   for (let cause = e, depth = 0; cause && typeof cause === "object" && depth < 3; cause = (cause as { cause?: unknown }).cause, depth++) {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === "string" && (code.startsWith("SQLITE_") || code === "ENOSPC" || code === "EDQUOT" || code === "EROFS" || code === "EIO")) return code;
+    if (typeof code === "string" && (code.startsWith("SQLITE_") || code === STOPPING || code === "ENOSPC" || code === "EDQUOT" || code === "EROFS" || code === "EIO")) return code;
     const message = (cause as { message?: unknown }).message;
     if (typeof message === "string" && /database or disk is full/.test(message)) return "SQLITE_FULL";
   }
@@ -38,6 +41,7 @@ function codeOf(e: unknown): string | null {
 export function storageFailure(e: unknown): StorageFailure | null {
   const code = codeOf(e);
   if (!code) return null;
+  if (code === STOPPING) return { status: 503, full: false, code, message: "De sandbox stopt: dit verzoek is afgebroken. Probeer het opnieuw als hij weer draait." };
   if (FULL.some((c) => code === c || code.startsWith(`${c}_`))) {
     return { status: 507, full: true, code,
       message: "De schijf van de sandbox is vol: deze wijziging is niet opgeslagen. Maak ruimte vrij en probeer het opnieuw; lezen werkt gewoon." };
@@ -69,6 +73,7 @@ const logged = new Map<string, { at: number; since: number }>();
  * full disk under load does not flood the terminal.
  */
 export function logStorageFailure(where: string, f: StorageFailure, traceId: string, now = Date.now()): void {
+  if (f.code === STOPPING) return; // the sandbox stops: nothing to tell
   const key = `${where} ${f.code}`;
   const last = logged.get(key);
   if (last && now - last.at < LOG_EVERY_MS) { last.since++; return; }

@@ -16,7 +16,7 @@ import { indexEntries, normalizeReference, type Resource, type TokenEntry } from
 import { parseSearch, type SearchQuery, type TokenCondition } from "./search-params.ts";
 import { COUNT_TOKEN_UP_TO, COUNT_UP_TO, VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
 import { pageOf, visibleOf, walkHits, type WalkedPage } from "./walk.ts";
-import { readerOf } from "../../shared/reader.ts";
+import { readerOf, ReaderStopped } from "../../shared/reader.ts";
 import { relationOf, validate } from "./write.ts";
 
 export const RESOURCE_TYPES = ["Patient", "Practitioner", "PractitionerRole", "Organization", "Task", "ActivityDefinition", "ServiceRequest",
@@ -210,7 +210,7 @@ async function walked(ctx: FhirContext, type: string, q: SearchQuery, keep: numb
   const inWorker = ctx.store.inTransaction ? null : readerOf(ctx.store.database)
     .call<WalkedPage>({ kind: "walk", dva: ctx.dva, type, q, offset: q.offset, keep, counting, rule: plainRule(ctx.access.rule), tuning });
   if (inWorker) {
-    try { return await inWorker; } catch { /* the worker failed (the reader stops using it): the walk is made here */ }
+    try { return await inWorker; } catch (e) { if (e instanceof ReaderStopped) throw e; /* the worker failed (the reader stops using it): the walk is made here */ }
   }
   const walk = walkHits(scopeOf(ctx), type, q, keep, counting, tuning);
   for (let step = walk.next(); ; step = walk.next()) {

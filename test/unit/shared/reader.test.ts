@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChainLog } from "../../../src/shared/chain-log.ts";
 import { openDatabase, type Database } from "../../../src/shared/db.ts";
-import { readerOf, readerTuning, stopReader } from "../../../src/shared/reader.ts";
+import { readerOf, readerTuning, ReaderStopped, stopReader } from "../../../src/shared/reader.ts";
+import { storageFailure } from "../../../src/shared/storage-error.ts";
 import { ExchangeLog } from "../../../src/shared/exchange-log.ts";
 import { startExpiryPruning } from "../../../src/shared/expiry.ts";
 
@@ -126,6 +127,22 @@ describe("the reader worker", () => {
     } finally {
       Object.assign(readerTuning, saved);
     }
+  });
+
+  test("a read still running when the sandbox stops is cut off with a 503, never made again here on the closing connection", async () => {
+    const db = fileDatabase();
+    const reader = readerOf(db);
+    const long = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000000) SELECT count(*) AS c FROM n";
+    const started = performance.now();
+    const cut = reader.all<{ c: number }>(long).then(() => null, (e: unknown) => e);
+    await Bun.sleep(50);
+    await reader.close(50);
+    const error = await cut;
+    expect(error).toBeInstanceOf(ReaderStopped);
+    expect(performance.now() - started).toBeLessThan(2_000); // not counted to the end here
+    expect(storageFailure(error)).toMatchObject({ status: 503, code: "SANDBOX_STOPPING" });
+    // Closed for good: what comes after reads here.
+    expect(await reader.all<{ v: number }>("SELECT 1 AS v")).toEqual([{ v: 1 }]);
   });
 
 });
