@@ -20,9 +20,18 @@ import { MIGRATIONS, type Migration } from "./migrations.ts";
 /** bun:sqlite's own mapping of a query's parameter type. */
 type Params<P> = P extends any[] ? P : [P];
 
+/** What `Database.transaction` returns. */
+type Transaction<A extends any[], T> = { (...args: A): T; deferred: (...args: A) => T; immediate: (...args: A) => T; exclusive: (...args: A) => T };
+
 class CachingDatabase extends Database {
   static readonly MAX_STATEMENTS = 2_000;
   private readonly statements = new Map<string, Statement<unknown, SQLQueryBindings[]>>();
+  private readonly writable: boolean;
+
+  constructor(filename: string, options: { readonly?: boolean; create?: boolean; strict?: boolean }) {
+    super(filename, options);
+    this.writable = options.readonly !== true;
+  }
 
   override query<ReturnType, ParamsType extends SQLQueryBindings | SQLQueryBindings[]>(sql: string): Statement<ReturnType, Params<ParamsType>> {
     let statement = this.statements.get(sql);
@@ -31,6 +40,21 @@ class CachingDatabase extends Database {
       this.statements.set(sql, statement = this.prepare(sql));
     }
     return statement as unknown as Statement<ReturnType, Params<ParamsType>>;
+  }
+
+  /**
+   * A transaction of a writing connection begins IMMEDIATE: it takes the write lock at BEGIN,
+   * waiting for it (busy_timeout) while the reader worker's writing connection deletes. A deferred
+   * one that read first could not wait: when the other connection committed after its read, its
+   * first write failed at once with SQLITE_BUSY_SNAPSHOT (or SQLITE_BUSY) — a fifth of the FHIR
+   * writes answered 503 under load while the retention prune ran (bench table 10). Nested, it is a
+   * savepoint as before; a read-only connection's stay deferred (they take no write lock).
+   */
+  override transaction<A extends any[], T>(fn: (...args: A) => T): Transaction<A, T> {
+    const wrapped: Transaction<A, T> = super.transaction(fn);
+    if (!this.writable) return wrapped;
+    const { deferred, immediate, exclusive } = wrapped;
+    return Object.assign((...args: A) => immediate(...args), { deferred, immediate, exclusive });
   }
 
   override close(throwOnError?: boolean): void {

@@ -191,7 +191,7 @@ export function flushFhirWrites(db: Database): void {
   const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
   cache.beginTentative();
   try {
-    db.run("BEGIN");
+    db.run("BEGIN IMMEDIATE"); // the write lock first: see CachingDatabase.transaction (shared/db.ts)
     for (const w of writes) {
       try {
         outcomes.push({ ok: true, value: db.transaction(w.run)() });

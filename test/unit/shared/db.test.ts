@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkpointInBackground, dataTables, migrate, openDatabase } from "../../../src/shared/db.ts";
+import { checkpointInBackground, dataTables, migrate, openDatabase, openReader, openWriter } from "../../../src/shared/db.ts";
 import { MIGRATIONS } from "../../../src/shared/migrations.ts";
 
 describe("database", () => {
@@ -83,6 +83,43 @@ describe("WAL checkpoints off the event loop (issue 16)", () => {
       const again = openDatabase(path);
       expect(again.query<{ n: number }, []>("SELECT count(*) AS n FROM t").get()!.n).toBe(6_000);
       again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("two writing connections on one file (the reader worker's deletes, issue 16)", () => {
+  test("a transaction that reads before it writes takes the write lock at BEGIN: another connection's commit in between cannot fail it (SQLITE_BUSY_SNAPSHOT)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "db-writers-"));
+    try {
+      const path = join(dir, "s.db");
+      const db = openDatabase(path);
+      db.exec("CREATE TABLE t (seq INTEGER PRIMARY KEY, v TEXT)");
+      db.query("INSERT INTO t (v) VALUES ('a'), ('old')").run();
+      const other = openWriter(path);
+      other.exec("PRAGMA busy_timeout = 0");
+      const otherWrote: string[] = [];
+      const readThenWrite = db.transaction(() => {
+        const n = db.query<{ n: number }, []>("SELECT count(*) AS n FROM t").get()!.n;
+        // The reader worker's prune commits here, between this transaction's read and its write.
+        try { other.query("DELETE FROM t WHERE v = 'old'").run(); otherWrote.push("committed"); } catch (e) { otherWrote.push((e as { code?: string }).code ?? String(e)); }
+        db.query("INSERT INTO t (v) VALUES (?)").run(`after ${n}`);
+      });
+      expect(() => readThenWrite()).not.toThrow();
+      // The other connection waited for the lock instead (here: busy_timeout 0, so it was told at once; the worker's waits 5 s).
+      expect(otherWrote).toEqual(["SQLITE_BUSY"]);
+      expect(db.query<{ v: string }, []>("SELECT v FROM t ORDER BY seq").all().map((r) => r.v)).toEqual(["a", "old", "after 2"]);
+      // Its variants stay: .deferred, .immediate, .exclusive.
+      const tx = db.transaction(() => db.query<{ n: number }, []>("SELECT count(*) AS n FROM t").get()!.n);
+      expect([tx.deferred(), tx.immediate(), tx.exclusive()]).toEqual([3, 3, 3]);
+      // Nested, it is a savepoint as before; a read-only connection's transactions stay deferred (it cannot take the write lock).
+      expect(() => db.transaction(() => db.transaction(() => db.query("INSERT INTO t (v) VALUES ('nested')").run())())()).not.toThrow();
+      const reading = openReader(path);
+      expect(reading.transaction(() => reading.query<{ n: number }, []>("SELECT count(*) AS n FROM t").get()!.n)()).toBe(4);
+      reading.close();
+      other.close();
+      db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
