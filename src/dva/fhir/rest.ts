@@ -11,7 +11,7 @@ import { sha256 } from "../../shared/crypto.ts";
 import { yieldToOthers } from "../../shared/yield.ts";
 import { OPEN_STATUSES } from "../../shared/task-status.ts";
 import { DATA_SERVICE_TAG } from "../../shared/fhir-profiles.ts";
-import { includeReferencesOf, matches, matchesEntries, sortHeads, sortResults } from "./search.ts";
+import { includeReferencesOf, matches, matchesEntries, paramsRead, sortHeads, sortResults } from "./search.ts";
 import { indexEntries, normalizeReference, type Resource, type TokenEntry } from "./search-index.ts";
 import { parseSearch, type SearchQuery, type TokenCondition } from "./search-params.ts";
 import { COUNT_TOKEN_UP_TO, COUNT_UP_TO, VersionConflictError, type FhirStore, type Head, type StoredResource } from "./store.ts";
@@ -93,7 +93,7 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
     // The compartment's rows and their index rows, no JSON parsed (the PGO's collection, issue 16).
     const compartment = `Patient/${patient}`;
     const rows = ctx.store.byPatientRaw(ctx.dva, type, compartment);
-    const tokens = ctx.store.tokensOfMany(ctx.dva, type, rows.map((r) => r.id));
+    const tokens = ctx.store.tokensOfMany(ctx.dva, type, rows.map((r) => r.id), paramsRead(q));
     const hits: Hit[] = rows.map((r) => ({ ...r, tokens: tokens.get(r.id) ?? [] }))
       .filter((h) => mayReadStored(ctx.access, type, h.id, compartment) && matchesEntries(h, h.tokens, q));
     return sortHeads(ctx.store, ctx.dva, hits, q);

@@ -98,6 +98,15 @@ const INCLUDE_PARAM: Record<string, string> = {
   "Task:based-on": "based-on", "Task:focus": "focus", "Task:patient": "patient", "Task:owner": "owner", "Task:requester": "requester", "Task:digital-activity": "digital-activity",
 };
 
+/** The index parameters a query reads of a hit: its token and string conditions' and what its _includes follow (_id is the hit's own). */
+export function paramsRead(q: SearchQuery): string[] {
+  const params = new Set<string>();
+  for (const c of q.tokens) if (c.param !== "_id") params.add(c.param);
+  for (const c of q.strings) params.add(c.param);
+  for (const include of q.includes) { const param = INCLUDE_PARAM[include]; if (param) params.add(param); }
+  return [...params];
+}
+
 /** What an _include follows, from a resource's index rows (in the order indexEntries wrote them: the resource's own). */
 export function includeReferencesOf(tokens: readonly TokenEntry[], include: string): string[] {
   const param = INCLUDE_PARAM[include];

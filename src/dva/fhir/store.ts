@@ -415,12 +415,20 @@ export class FhirStore {
     return this.db.query<{ n: number }, [string, string, string, string, number]>(COUNT_TOKEN_UP_TO).get(dva, type, param, JSON.stringify(values), limit)?.n ?? 0;
   }
 
-  /** Every index row of these resources (one query for a walk's step). */
-  tokensOfMany(dva: string, type: string, ids: string[]): Map<string, TokenEntry[]> {
+  /**
+   * Every index row of these resources (one query for a walk's step), or only those of `params`
+   * (a patient's collection matches and includes on 4 of a Task's 9 parameters: fewer rows made
+   * into objects, issue 16).
+   */
+  tokensOfMany(dva: string, type: string, ids: string[], params?: readonly string[]): Map<string, TokenEntry[]> {
     const out = new Map<string, TokenEntry[]>(ids.map((id) => [id, []]));
-    const rows = this.db.query<TokenEntry & { id: string }, [string, string, string]>(
-      "SELECT id, param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?))").all(dva, type, JSON.stringify(ids));
-    for (const r of rows) out.get(r.id)?.push({ param: r.param, system: r.system, value: r.value });
+    const rows = params
+      ? this.db.query<TokenEntry & { id: string }, [string, string, string, string]>(
+        "SELECT id, param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?)) AND param IN (SELECT value FROM json_each(?))")
+        .all(dva, type, JSON.stringify(ids), JSON.stringify(params))
+      : this.db.query<TokenEntry & { id: string }, [string, string, string]>(
+        "SELECT id, param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?))").all(dva, type, JSON.stringify(ids));
+    for (const r of rows) out.get(r.id)?.push(r);
     return out;
   }
 

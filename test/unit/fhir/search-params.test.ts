@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { allowedTransition } from "../../../src/dva/fhir/rest.ts";
 import { dateRange, parseSearch } from "../../../src/dva/fhir/search-params.ts";
+import { paramsRead } from "../../../src/dva/fhir/search.ts";
 
 const parse = (q: string, type = "Task") => parseSearch(type, new URLSearchParams(q));
 
@@ -83,5 +84,15 @@ describe("Task status transitions (SPEC §6)", () => {
     ["cancelled", "requested", false], ["failed", "completed", false], ["in-progress", "requested", false],
   ] as [string, string, boolean][])("%s → %s: %p", (from, to, ok) => {
     expect(allowedTransition(from, to)).toBe(ok);
+  });
+});
+
+describe("the index parameters a patient's search reads of its hits (issue 16: only those rows are fetched)", () => {
+  test("token and string conditions and what the _includes follow; never _id (the hit's own)", () => {
+    expect(paramsRead(parse("_tag=http://x|y&status:not=completed&_include=Task:based-on&_include=Task:digital-activity")).sort())
+      .toEqual(["_tag", "based-on", "digital-activity", "status"]);
+    expect(paramsRead(parse("_id=t1&_include=Task:patient"))).toEqual(["patient"]);
+    expect(paramsRead(parse("name=jan", "Patient"))).toEqual(["name"]);
+    expect(paramsRead(parse("_count=5"))).toEqual([]);
   });
 });
