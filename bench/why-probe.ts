@@ -3,7 +3,8 @@
  * ms it reads /proc/<pid>/stat (state) and /proc/<pid>/wchan (the kernel function a sleeping thread
  * waits in) of the main thread, until SIGTERM; then one JSON line on stdout: per wchan, how many
  * samples found the thread there while it was not idle in epoll, and its CPU time and the time it
- * was runnable but waited for a CPU (/proc/<pid>/schedstat). An uninterruptible sleep (D) in
+ * was runnable but waited for a CPU (/proc/<pid>/schedstat), and the CPU time the hypervisor took
+ * from the whole VM meanwhile (/proc/stat steal). An uninterruptible sleep (D) in
  * `submit_bio_wait` or `folio_wait_bit` is a disk read on the event loop — what a TimedBatch
  * cannot bound. `bun bench/why-probe.ts <pid> [every-ms]`.
  */
@@ -24,7 +25,13 @@ function times(): { cpu: number; queued: number } {
   const [, queued] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").trim().split(" ").map(Number);
   return { cpu: (Number(fields[11]) + Number(fields[12])) * tick, queued: (queued ?? 0) / 1e6 };
 }
+/** CPU time the hypervisor took from this VM, all CPUs (ms; /proc/stat "steal"): a wait no code of ours can shorten. */
+function steal(): number {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (cpu[7] ?? 0) * (1000 / 100);
+}
 const start = times();
+const stolenBefore = steal();
 console.error("sampling");
 while (running) {
   try {
@@ -41,5 +48,5 @@ while (running) {
 }
 let end = start;
 try { end = times(); } catch { /* gone */ }
-process.stdout.write(`${JSON.stringify({ samples, every, waits, cpuMs: end.cpu - start.cpu, queuedMs: end.queued - start.queued })}\n`);
+process.stdout.write(`${JSON.stringify({ samples, every, waits, cpuMs: end.cpu - start.cpu, queuedMs: end.queued - start.queued, stolenMs: steal() - stolenBefore })}\n`);
 process.exit(0);

@@ -189,8 +189,8 @@ export function createCockpit(ctx: SandboxContext) {
       const plain = filter.soort === "reizen" && !filter.actor && !filter.type && filter.voor === null;
       const [list, singles] = await Promise.all([ctx.chain.traces({ kind, location: filter.actor || undefined, type: filter.type || undefined, before: filter.voor ?? undefined }),
         plain ? ctx.chain.traces({ kind: "other", limit: 10 }).then((p) => p.traces) : null]);
-      const facets = await ctx.chain.recentFacets();
-      return htmlResponse(LogsPage({ traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes(), stats: ctx.chain.stats(),
+      const [facets, stats] = await Promise.all([ctx.chain.recentFacets(), ctx.chain.stats()]);
+      return htmlResponse(LogsPage({ traceId, lines: traceId ? ctx.chain.query({ traceId }) : [], lanes: lanes(), stats,
         filter, facets, list, singles, search }));
     })
     .get("/partials/trace", ({ request }) => {

@@ -253,14 +253,15 @@ export class ChainLog {
   }
 
   /** What the cockpit shows: how much is kept, since when, the limits, and what was dropped. */
-  stats(): ChainLogStats {
+  async stats(): Promise<ChainLogStats> {
     this.flush();
     // Lines are numbered in a row and pruned from the oldest: the span of the numbers is the count
     // (two primary-key lookups; a count(*) read the whole table). Lines lost to a full disk leave gaps, counted as dropped.
-    const row = this.db.query<{ lines: number; since: string | null }, []>(
+    // In the reader worker: the oldest lines' pages are the ones a prune just rewrote, or on a cold
+    // start pages of the disk (the cockpit's /logs waited ~25 ms a request for them, issue 16).
+    const [row] = await readerOf(this.db).all<{ lines: number; since: string | null }>(
       `SELECT coalesce((SELECT max(seq) FROM chain_log) - (SELECT min(seq) FROM chain_log) + 1, 0) AS lines,
-              (SELECT datetime FROM chain_log ORDER BY seq LIMIT 1) AS since`,
-    ).get();
+              (SELECT datetime FROM chain_log ORDER BY seq LIMIT 1) AS since`);
     return { lines: row?.lines ?? 0, since: row?.since ?? null, retention: { ...this.retention }, dropped: this.dropped };
   }
 
@@ -367,21 +368,24 @@ export class ChainLog {
     const kind = filter.kind ?? "all";
     // At most chainLogTuning.listSpan lines below `before` are looked through (one primary-key range), matching or
     // not: a filter on a rare actor or type must not read the whole log (issue 16).
-    const oldest = this.db.query<{ low: number | null }, []>("SELECT min(seq) AS low FROM chain_log").get()?.low ?? null;
     const newest = Math.min(before - 1, this.nextSeq - 1);
-    if (oldest === null || newest < oldest) return { traces: [], next: null };
-    const floor = Math.max(oldest, newest - chainLogTuning.listSpan + 1);
+    const spanFrom = newest - chainLogTuning.listSpan + 1;
     const where = ["seq < ?", "seq >= ?"];
-    const args: (string | number)[] = [before, floor];
+    const args: (string | number)[] = [before, spanFrom];
     if (filter.location) { where.push("location = ?"); args.push(filter.location); }
     if (filter.type) { where.push("type = ?"); args.push(filter.type); }
-    // The span and its traces are read in the reader worker (shared/reader.ts): on a cold page cache
-    // they are pages of the disk (the list waited 113 ms for them at 3 M lines, and everyone with it).
+    // The span, the oldest line and the span's traces are read in the reader worker (shared/reader.ts):
+    // on a cold page cache they are pages of the disk (the list waited 113 ms for them at 3 M lines,
+    // and everyone with it; the oldest line alone, read here, ~25 ms).
     const reader = readerOf(this.db);
-    const [window] = await reader.all<{ n: number; low: number | null }>(
-      `SELECT count(*) AS n, min(seq) AS low FROM (SELECT seq FROM chain_log WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?)`, [...args, LIST_WINDOW]);
+    const [window] = await reader.all<{ n: number; low: number | null; oldest: number | null }>(
+      `SELECT count(*) AS n, min(seq) AS low, (SELECT min(seq) FROM chain_log) AS oldest
+         FROM (SELECT seq FROM chain_log WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?)`, [...args, LIST_WINDOW]);
+    const oldest = window?.oldest ?? null;
+    if (!window || oldest === null || newest < oldest) return { traces: [], next: null };
+    const floor = Math.max(oldest, spanFrom);
     // Nothing matched in this span: the next page looks further back, below it.
-    if (!window || window.low === null) return { traces: [], next: floor > oldest ? floor : null };
+    if (window.low === null) return { traces: [], next: floor > oldest ? floor : null };
     // A trace is listed by its newest line that matches the filter (its newest line without one): on
     // the one page whose range holds that line, so paging to the end shows every trace once, however
     // far apart its lines are.

@@ -14,8 +14,8 @@ describe("chain log retention", () => {
   test("--log-keep-lines prunes in the background; the cockpit shows what is kept", async () => {
     for (let i = 0; i < 200; i++) sandbox.ctx.chain.write({ type: "send_test", location: "pgo.localhost", traceId: `keep-${i}` });
     const deadline = Date.now() + 3_000;
-    while (sandbox.ctx.chain.stats().lines > 30 && Date.now() < deadline) await Bun.sleep(25);
-    expect(sandbox.ctx.chain.stats().lines).toBe(30);
+    while ((await sandbox.ctx.chain.stats()).lines > 30 && Date.now() < deadline) await Bun.sleep(25);
+    expect((await sandbox.ctx.chain.stats()).lines).toBe(30);
     expect(sandbox.ctx.chain.query({ limit: 1 })[0]!.event.trace_id).toBe("keep-170");
 
     const page = await (await fetch(`${sandbox.url()}/logs`)).text();

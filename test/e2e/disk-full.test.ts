@@ -71,7 +71,7 @@ describe("disk full", () => {
     // The chain log cannot store lines either: dropped, counted, one warning for the whole outage.
     for (let i = 0; i < 3000; i++) sandbox.ctx.chain.write({ type: "test_line", location: "test.localhost", traceId: `full-${i}`, request: { id: `r${i}`, uri: "x".repeat(200) } });
     sandbox.ctx.chain.flush();
-    const stats = sandbox.ctx.chain.stats();
+    const stats = await sandbox.ctx.chain.stats();
     expect(stats.dropped).toBeGreaterThanOrEqual(1000);
     // One warning per outage, not one per line or batch; a nearly full file can flap (a small batch
     // still fits a page), so allow a few outages, never thousands.

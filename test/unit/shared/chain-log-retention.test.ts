@@ -14,13 +14,13 @@ const write = (chain: ChainLog, n: number, prefix = "t") => {
 const seqs = (chain: ChainLog) => chain.query({ limit: 10_000 }).map((l) => l.seq);
 
 describe("chain log retention", () => {
-  test("keep the last N lines: the oldest go, the newest stay", () => {
+  test("keep the last N lines: the oldest go, the newest stay", async () => {
     const chain = new ChainLog(openDatabase(":memory:"), { keepLines: 10, keepHours: 0 });
     write(chain, 25);
     expect(chain.prune()).toBe(15);
     expect(seqs(chain)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
     expect(chain.prune()).toBe(0);
-    const stats = chain.stats();
+    const stats = await chain.stats();
     expect(stats).toMatchObject({ lines: 10, retention: { keepLines: 10, keepHours: 0 }, dropped: 0 });
     expect(stats.since).toBe(chain.query({ limit: 1 })[0]!.event.datetime);
   });
@@ -36,7 +36,7 @@ describe("chain log retention", () => {
     expect(chain.query().map((l) => l.event.trace_id)).toEqual(["recent-0", "recent-1"]);
   });
 
-  test("at most 2 000 lines a batch (from 50, growing while a batch stays well under 10 ms), so a request never waits on a long delete", () => {
+  test("at most 2 000 lines a batch (from 50, growing while a batch stays well under 10 ms), so a request never waits on a long delete", async () => {
     const chain = new ChainLog(openDatabase(":memory:"), { keepLines: 1, keepHours: 0 });
     write(chain, 4_500);
     const batches: number[] = [];
@@ -44,14 +44,14 @@ describe("chain log retention", () => {
     expect(batches.reduce((a, b) => a + b, 0)).toBe(4_499);
     expect(Math.max(...batches)).toBeLessThanOrEqual(2_000);
     expect(batches[0]).toBe(50); // the first batch is the smallest; they grow while fast
-    expect(chain.stats().lines).toBe(1);
+    expect((await chain.stats()).lines).toBe(1);
   });
 
-  test("no limits: nothing is pruned", () => {
+  test("no limits: nothing is pruned", async () => {
     const chain = new ChainLog(openDatabase(":memory:"), { keepLines: 0, keepHours: 0 });
     write(chain, 50);
     expect(chain.prune()).toBe(0);
-    expect(chain.stats().lines).toBe(50);
+    expect((await chain.stats()).lines).toBe(50);
   });
 
   test("in the background: a timer prunes, catching up in quick batches; stop() ends it", async () => {
@@ -59,12 +59,12 @@ describe("chain log retention", () => {
     write(chain, 4_100);
     chain.startPruning();
     const deadline = Date.now() + 3_000;
-    while (chain.stats().lines > 5 && Date.now() < deadline) await Bun.sleep(10);
-    expect(chain.stats().lines).toBe(5);
+    while ((await chain.stats()).lines > 5 && Date.now() < deadline) await Bun.sleep(10);
+    expect((await chain.stats()).lines).toBe(5);
     chain.stop();
     write(chain, 20);
     await Bun.sleep(30);
     // Stopped before the database closes: late lines are let go, nothing is pruned any more.
-    expect(chain.stats().lines).toBe(5);
+    expect((await chain.stats()).lines).toBe(5);
   });
 });

@@ -129,7 +129,7 @@ describe("chain log and the outgoing HTTP helper (SD 4.5)", () => {
     }
     expect(chain.query({ since: "2030-01-01T00:00:00+00:00" })).toEqual([]);
     expect(chain.query({ since: "2000-01-01T00:00:00+00:00", limit: 2 }).map((l) => l.seq)).toEqual([1, 2]);
-    expect(chain.stats().lines).toBe(3000);
+    expect((await chain.stats()).lines).toBe(3000);
     // A filter that matches only the oldest lines: the newest spans have none, "older" pages reach them.
     expect((await chain.traces({ type: "rare" })).traces.length).toBeGreaterThan(0);
     const saved = { ...chainLogTuning };

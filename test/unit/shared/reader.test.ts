@@ -77,9 +77,9 @@ describe("the reader worker", () => {
     const reader = readerOf(db);
     const before = reader.answered;
     chain.startPruning();
-    for (let i = 0; i < 100 && chain.stats().lines > 10; i++) await Bun.sleep(20);
+    for (let i = 0; i < 100 && (await chain.stats()).lines > 10; i++) await Bun.sleep(20);
     chain.stop();
-    expect(chain.stats().lines).toBe(10);
+    expect((await chain.stats()).lines).toBe(10);
     expect(reader.answered - before).toBeGreaterThanOrEqual(1);
     // This thread writes on at once after them (the worker's transactions are over); the expiry's deletes too, each table's: an expired ticket goes, a valid one stays.
     db.query("INSERT INTO sandbox_used_ticket (nonce, expires_at) VALUES ('old', 1), ('new', ?)").run(Date.now() + 3_600_000);
