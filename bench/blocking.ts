@@ -125,11 +125,11 @@ async function why(pid: number): Promise<{ stop(): Promise<string> }> {
   const p = await spawnProbe("why-probe.ts", [String(pid), "1"]);
   return {
     async stop() {
-      const { waits, cpuMs, queuedMs, stolenMs } = JSON.parse((await p.stop()) || '{"waits":{}}') as { waits: Record<string, number>; cpuMs?: number; queuedMs?: number; stolenMs?: number };
+      const { waits, cpuMs, queuedMs, stolenMs, burstMs } = JSON.parse((await p.stop()) || '{"waits":{}}') as { waits: Record<string, number>; cpuMs?: number; queuedMs?: number; stolenMs?: number; burstMs?: number };
       // "S 0": asleep with no wait channel named, read as the thread was between two states: not a wait.
       const top = Object.entries(waits).filter(([w]) => w !== "S 0").sort((a, b) => b[1] - a[1]).slice(0, 3);
       const disk = top.length ? top.map(([w, n]) => `~${n} ms ${w}`).join(", ") : "none";
-      return `${disk}; on the CPU ${ms(cpuMs ?? 0)}, waiting for one ${ms(queuedMs ?? 0)}; the VM's CPUs taken by the host ${ms(stolenMs ?? 0)}`;
+      return `${disk}; on the CPU ${ms(cpuMs ?? 0)}, waiting for one ${ms(queuedMs ?? 0)}; the VM's CPUs taken by the host ${ms(stolenMs ?? 0)}, at most ${ms(burstMs ?? 0)} of one CPU within 100 ms`;
     },
   };
 }
@@ -221,7 +221,7 @@ export async function benchBlocking(root: string, populationPath: string, o: { l
       rows.push({ measure: `${h.label} (HTTP ${status})`, value: `itself p50 ${ms(percentile(times, 50))} · /health during it p99 ${ms(percentile(probed, 99))} · max ${ms(worst)}${waited}`,
         target: `/health max < ${STALL_LIMIT_MS} ms`, result: status >= 500 ? `failed (HTTP ${status})` : worst < STALL_LIMIT_MS ? "pass" : "OVER" });
     }
-    if (o.why) notes.push("--why: per row the main thread's waits in the kernel (1 ms samples of its wait channel; D = uninterruptible, e.g. a disk read), its CPU time, its time runnable but waiting for a CPU (schedstat), and the CPU time the hypervisor took from the whole VM meanwhile (/proc/stat steal: a stall no code of ours can shorten)");
+    if (o.why) notes.push("--why: per row the main thread's waits in the kernel (1 ms samples of its wait channel; D = uninterruptible, e.g. a disk read), its CPU time, its time runnable but waiting for a CPU (schedstat), and the CPU time the hypervisor took from the whole VM meanwhile (/proc/stat steal), with the most it took of one CPU within any 100 ms (a vCPU held that long froze what ran on it: a stall no code of ours can shorten; steal is counted in 10 ms ticks)");
     notes.push(`each request ${o.repeats}× in a row while GET register.localhost/health is probed every ${PROBE_EVERY_MS} ms (one at a time, from a process of its own: bench/health-probe.ts); the worst probe is the longest any other request waited`);
     notes.push("the sandbox = bun src/main.ts --data <table 4's population + that chain log>, first with the default --log-keep-lines (the prune catching up), then with the limit above the lines; the search walks and the log pages read in the reader worker (shared/reader.ts), over bounded spans");
   } catch (e) {

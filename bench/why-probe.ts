@@ -30,6 +30,14 @@ function steal(): number {
   const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
   return (cpu[7] ?? 0) * (1000 / 100);
 }
+/** Per CPU, the steal counter (ms) now: to find the longest run of it on one CPU (a vCPU the host held). */
+function stealPerCpu(): number[] {
+  return readFileSync("/proc/stat", "utf8").split("\n").filter((l) => /^cpu\d/.test(l)).map((l) => Number(l.trim().split(/\s+/)[8] ?? 0) * (1000 / 100));
+}
+const WINDOW_MS = 100;
+const recent: { at: number; steal: number[] }[] = [];
+/** The most steal one CPU saw within any WINDOW_MS: a vCPU held by the host that long froze whatever ran on it. */
+let burst = 0;
 const start = times();
 const stolenBefore = steal();
 console.error("sampling");
@@ -39,6 +47,12 @@ while (running) {
     const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
     const wchan = state === "R" ? "running" : readFileSync(`/proc/${pid}/task/${pid}/wchan`, "utf8").trim() || "?";
     samples++;
+    const now = performance.now();
+    const perCpu = stealPerCpu();
+    recent.push({ at: now, steal: perCpu });
+    while (recent.length > 1 && now - recent[0]!.at > WINDOW_MS) recent.shift();
+    const first = recent[0]!.steal;
+    for (let c = 0; c < perCpu.length; c++) burst = Math.max(burst, perCpu[c]! - (first[c] ?? perCpu[c]!));
     // Idle (waiting for the next request) is no stall; running JavaScript is not the disk.
     if (!/^(ep_poll|do_epoll_wait|running)$/.test(wchan)) waits[`${state} ${wchan}`] = (waits[`${state} ${wchan}`] ?? 0) + 1;
   } catch {
@@ -48,5 +62,5 @@ while (running) {
 }
 let end = start;
 try { end = times(); } catch { /* gone */ }
-process.stdout.write(`${JSON.stringify({ samples, every, waits, cpuMs: end.cpu - start.cpu, queuedMs: end.queued - start.queued, stolenMs: steal() - stolenBefore })}\n`);
+process.stdout.write(`${JSON.stringify({ samples, every, waits, cpuMs: end.cpu - start.cpu, queuedMs: end.queued - start.queued, stolenMs: steal() - stolenBefore, burstMs: burst })}\n`);
 process.exit(0);
