@@ -35,7 +35,10 @@ function stealPerCpu(): number[] {
   return readFileSync("/proc/stat", "utf8").split("\n").filter((l) => /^cpu\d/.test(l)).map((l) => Number(l.trim().split(/\s+/)[8] ?? 0) * (1000 / 100));
 }
 const WINDOW_MS = 100;
-const recent: { at: number; steal: number[] }[] = [];
+const recent: { at: number; steal: number[]; ran: number; queued: number }[] = [];
+/** The most the main thread ran (on a CPU) and the most it waited for one, within any WINDOW_MS (schedstat, ms). */
+let busiest = 0;
+let longestQueue = 0;
 /** The most steal one CPU saw within any WINDOW_MS: a vCPU held by the host that long froze whatever ran on it. */
 let burst = 0;
 const start = times();
@@ -49,10 +52,13 @@ while (running) {
     samples++;
     const now = performance.now();
     const perCpu = stealPerCpu();
-    recent.push({ at: now, steal: perCpu });
+    const [ran, queued] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").trim().split(" ").map((v) => Number(v) / 1e6);
+    recent.push({ at: now, steal: perCpu, ran: ran ?? 0, queued: queued ?? 0 });
     while (recent.length > 1 && now - recent[0]!.at > WINDOW_MS) recent.shift();
-    const first = recent[0]!.steal;
-    for (let c = 0; c < perCpu.length; c++) burst = Math.max(burst, perCpu[c]! - (first[c] ?? perCpu[c]!));
+    const first = recent[0]!;
+    for (let c = 0; c < perCpu.length; c++) burst = Math.max(burst, perCpu[c]! - (first.steal[c] ?? perCpu[c]!));
+    busiest = Math.max(busiest, (ran ?? 0) - first.ran);
+    longestQueue = Math.max(longestQueue, (queued ?? 0) - first.queued);
     // Idle (waiting for the next request) is no stall; running JavaScript is not the disk.
     if (!/^(ep_poll|do_epoll_wait|running)$/.test(wchan)) waits[`${state} ${wchan}`] = (waits[`${state} ${wchan}`] ?? 0) + 1;
   } catch {
@@ -62,5 +68,5 @@ while (running) {
 }
 let end = start;
 try { end = times(); } catch { /* gone */ }
-process.stdout.write(`${JSON.stringify({ samples, every, waits, cpuMs: end.cpu - start.cpu, queuedMs: end.queued - start.queued, stolenMs: steal() - stolenBefore, burstMs: burst })}\n`);
+process.stdout.write(`${JSON.stringify({ samples, every, waits, cpuMs: end.cpu - start.cpu, queuedMs: end.queued - start.queued, stolenMs: steal() - stolenBefore, burstMs: burst, busiestMs: busiest, queueBurstMs: longestQueue })}\n`);
 process.exit(0);
