@@ -7,6 +7,7 @@ import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { ConfigError, loadConfig } from "./config.ts";
 import { loadNetwork } from "./network-loader.ts";
 import { StartError, startSandbox } from "./sandbox.ts";
+import { warmCodeInBackground } from "./shared/warm-code.ts";
 import { NetworkError } from "./shared/network.ts";
 
 /** The URL and a newline, written to a temporary file and renamed: a script polling for the file never reads half of it. */
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     }
     // One machine-readable line, also with --quiet, and the last: how a script learns the port --port 0 chose.
     console.log(`ready ${sandbox.url()}`);
+    // The actors' code, read into the page cache elsewhere before their first requests load it (issue 16).
+    warmCodeInBackground();
     const shutdown = async () => {
       await sandbox.stop();
       if (config.readyFile) rmSync(config.readyFile, { force: true });
