@@ -42,7 +42,7 @@ describe("writes while the reader worker prunes", () => {
     }));
     const written = statuses.get(201) ?? 0;
     expect(Object.fromEntries(statuses)).toEqual({ 201: written });
-    expect(written).toBeGreaterThan(100);
+    expect(written).toBeGreaterThan(30);
     // The prunes really ran in the worker meanwhile (each a delete on its own connection).
     expect(reader.answered - before).toBeGreaterThan(3);
     // Every answered write is there.
