@@ -35,6 +35,8 @@ export const readerTuning = { idleMs: 30_000 };
 export class Reader {
   private worker: Worker | null = null;
   private broken = false;
+  /** Closed for good (the sandbox stops): every read from now on is a ReaderStopped, never made on the closing connection. */
+  private stopped = false;
   private next = 1;
   private readonly pending = new Map<number, { worker: Worker; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private idle: ReturnType<typeof setTimeout> | null = null;
@@ -72,11 +74,16 @@ export class Reader {
     if (answer) {
       try { return await answer; } catch (e) { if (e instanceof ReaderStopped) throw e; /* the worker failed: here */ }
     }
+    if (this.stopped) throw new ReaderStopped(); // stopped meanwhile (a read here yields first)
     return here();
   }
 
-  /** A task of the worker (reader-worker.ts) by kind; null where there is no worker (the caller does it itself), rejected when it failed. */
+  /**
+   * A task of the worker (reader-worker.ts) by kind; null where there is no worker (the caller does
+   * it itself), rejected when it failed — and with ReaderStopped once the sandbox stops.
+   */
   call<T>(request: { kind: string; [field: string]: unknown }): Promise<T> | null {
+    if (this.stopped) return Promise.reject(new ReaderStopped());
     const worker = this.started();
     if (!worker) return null;
     if (this.idle) { clearTimeout(this.idle); this.idle = null; }
@@ -97,7 +104,7 @@ export class Reader {
   async close(waitMs = 2_000, forGood = true): Promise<void> {
     if (this.idle) clearTimeout(this.idle);
     this.idle = null;
-    if (forGood) this.broken = true;
+    if (forGood) { this.broken = true; this.stopped = true; }
     const worker = this.worker;
     this.worker = null;
     if (!worker) return;
@@ -189,10 +196,10 @@ export function readerOf(db: Database): Reader {
 /**
  * Stop the reader of a database before it closes (sandbox stop): the worker closes its connections
  * between two messages — never inside a delete's transaction, whose lock would outlive a killed
- * thread — within 2 s, or is stopped.
+ * thread — within 2 s, or is stopped. From then on every read through it is a ReaderStopped.
  */
 export async function stopReader(db: Database): Promise<void> {
-  const reader = readers.get(db);
-  readers.delete(db);
-  await reader?.close();
+  // Kept in the map, closed for good: a read that starts during or after the stop gets ReaderStopped
+  // from this reader, never a new worker that outlives the database, nor a read on its closing connection.
+  await readerOf(db).close();
 }

@@ -10,14 +10,23 @@
  * seed/ and the runtime dependencies' packages (package.json "dependencies", and theirs). The child reads and
  * exits, nothing is kept; where it cannot start, the modules load as before.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { setPriority } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/**
+ * The child for the code at `here` (this module's path): from a checkout this very file runs as
+ * the child; compiled, the executable holds the modules; bundled any other way, `here` is the
+ * bundle itself, which is only read (running it would start a second sandbox).
+ */
+export function warmCommand(here: string, execPath = process.execPath, exists = existsSync): string[] {
+  if (here.startsWith("/$bunfs/")) return ["cat", execPath];
+  return basename(here) === "warm-code.ts" && exists(here) ? [execPath, here] : ["cat", here];
+}
+
 export function warmCodeInBackground(): void {
-  const here = fileURLToPath(import.meta.url);
-  const cmd = here.startsWith("/$bunfs/") ? ["cat", process.execPath] : [process.execPath, here];
+  const cmd = warmCommand(fileURLToPath(import.meta.url));
   try {
     const child = Bun.spawn(cmd, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     try { setPriority(child.pid, 19); } catch { /* as it is */ }

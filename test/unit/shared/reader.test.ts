@@ -141,8 +141,31 @@ describe("the reader worker", () => {
     expect(error).toBeInstanceOf(ReaderStopped);
     expect(performance.now() - started).toBeLessThan(2_000); // not counted to the end here
     expect(storageFailure(error)).toMatchObject({ status: 503, code: "SANDBOX_STOPPING" });
-    // Closed for good: what comes after reads here.
-    expect(await reader.all<{ v: number }>("SELECT 1 AS v")).toEqual([{ v: 1 }]);
+    // Closed for good: what comes after is a ReaderStopped too (the database is about to close), not a read here.
+    expect(await reader.all("SELECT 1 AS v").then(() => null, (e: unknown) => e)).toBeInstanceOf(ReaderStopped);
+  });
+
+  test("a read that starts while the sandbox stops, or after, is a ReaderStopped: no new worker outlives the database, no read on its closing connection", async () => {
+    const db = fileDatabase();
+    db.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('x')");
+    const reader = readerOf(db);
+    expect(await reader.all<{ v: string }>("SELECT v FROM t")).toEqual([{ v: "x" }]);
+    const stopping = stopReader(db);
+    // During the stop the same reader answers (a fresh one would start a worker nobody stops).
+    expect(readerOf(db)).toBe(reader);
+    const during = readerOf(db).all("SELECT v FROM t").then(() => null, (e: unknown) => e);
+    await stopping;
+    expect(await during).toBeInstanceOf(ReaderStopped);
+    db.close();
+    // After the database closed: the same, never "Cannot use a closed database" (a 500).
+    for (const read of [readerOf(db).all("SELECT v FROM t"), readerOf(db).deleteRows("DELETE FROM t", []), readerOf(db).call({ kind: "all", sql: "SELECT 1", params: [] })!]) {
+      expect(await read.then(() => null, (e: unknown) => e)).toBeInstanceOf(ReaderStopped);
+    }
+    // A database in memory, stopped: the same.
+    const memory = openDatabase(":memory:");
+    await stopReader(memory);
+    expect(await readerOf(memory).all("SELECT 1").then(() => null, (e: unknown) => e)).toBeInstanceOf(ReaderStopped);
+    memory.close();
   });
 
 });

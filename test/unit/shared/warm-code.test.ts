@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { codeFolders } from "../../../src/shared/warm-code.ts";
+import { codeFolders, warmCommand } from "../../../src/shared/warm-code.ts";
 
 const root = join(import.meta.dir, "..", "..", "..");
 
@@ -16,6 +16,13 @@ describe("warming the actors' code", () => {
     for (const dev of ["node_modules/playwright-core", "node_modules/typescript", "node_modules/@medplum/fhir-router", "node_modules/oidc-provider"]) expect(folders).not.toContain(dev);
     // A dependency of a dependency is there too (fast-xml-parser's strnum).
     expect(folders).toContain("node_modules/strnum");
+  });
+
+  test("the child: this file from a checkout, the executable when compiled, only a read of any other bundle (never a second sandbox)", () => {
+    expect(warmCommand(join(root, "src", "shared", "warm-code.ts"), "/usr/bin/bun")).toEqual(["/usr/bin/bun", join(root, "src", "shared", "warm-code.ts")]);
+    expect(warmCommand("/$bunfs/root/medmij-sandbox", "/opt/medmij-sandbox")).toEqual(["cat", "/opt/medmij-sandbox"]);
+    expect(warmCommand("/srv/out/main.js", "/usr/bin/bun", () => true)).toEqual(["cat", "/srv/out/main.js"]);
+    expect(warmCommand("/gone/warm-code.ts", "/usr/bin/bun", () => false)).toEqual(["cat", "/gone/warm-code.ts"]);
   });
 
   test("the child reads them and exits", () => {
