@@ -25,12 +25,7 @@ function times(): { cpu: number; queued: number } {
   const [, queued] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").trim().split(" ").map(Number);
   return { cpu: (Number(fields[11]) + Number(fields[12])) * tick, queued: (queued ?? 0) / 1e6 };
 }
-/** CPU time the hypervisor took from this VM, all CPUs (ms; /proc/stat "steal"): a wait no code of ours can shorten. */
-function steal(): number {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return (cpu[7] ?? 0) * (1000 / 100);
-}
-/** Per CPU, the steal counter (ms) now: to find the longest run of it on one CPU (a vCPU the host held). */
+/** Per CPU, the time the hypervisor took from this VM (ms; /proc/stat "steal"), a wait no code of ours can shorten; the longest run of it on one CPU is a vCPU the host held. */
 function stealPerCpu(): number[] {
   return readFileSync("/proc/stat", "utf8").split("\n").filter((l) => /^cpu\d/.test(l)).map((l) => Number(l.trim().split(/\s+/)[8] ?? 0) * (1000 / 100));
 }
@@ -42,6 +37,7 @@ let longestQueue = 0;
 /** The most steal one CPU saw within any WINDOW_MS: a vCPU held by the host that long froze whatever ran on it. */
 let burst = 0;
 const start = times();
+const steal = () => stealPerCpu().reduce((a, b) => a + b, 0);
 const stolenBefore = steal();
 console.error("sampling");
 while (running) {

@@ -422,12 +422,9 @@ export class FhirStore {
    */
   tokensOfMany(dva: string, type: string, ids: string[], params?: readonly string[]): Map<string, TokenEntry[]> {
     const out = new Map<string, TokenEntry[]>(ids.map((id) => [id, []]));
-    const rows = params
-      ? this.db.query<TokenEntry & { id: string }, [string, string, string, string]>(
-        "SELECT id, param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?)) AND param IN (SELECT value FROM json_each(?))")
-        .all(dva, type, JSON.stringify(ids), JSON.stringify(params))
-      : this.db.query<TokenEntry & { id: string }, [string, string, string]>(
-        "SELECT id, param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?))").all(dva, type, JSON.stringify(ids));
+    const rows = this.db.query<TokenEntry & { id: string }, string[]>(
+      `SELECT id, param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?))${params ? " AND param IN (SELECT value FROM json_each(?))" : ""}`,
+    ).all(dva, type, JSON.stringify(ids), ...(params ? [JSON.stringify(params)] : []));
     for (const r of rows) out.get(r.id)?.push(r);
     return out;
   }
