@@ -74,7 +74,7 @@ export async function benchStore(path: string, patients: number, samples: number
     });
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const counts = db.query<{ resources: number; tokens: number }, []>(
-      "SELECT (SELECT count(*) FROM fhir_resource) AS resources, (SELECT count(*) FROM fhir_search_token) AS tokens").get()!;
+      "SELECT (SELECT count(*) FROM fhir_resource) AS resources, (SELECT count(*) FROM fhir_token) AS tokens").get()!;
     seedRows.push({ measure: "database file after population", value: mb(statSync(path).size), target: "—",
       result: `info (${count(counts.resources)} resources ≈ ${(statSync(path).size / counts.resources / 1024).toFixed(1)} KB each, ${count(counts.tokens)} search tokens)` });
     // Issue 16: storage per Task, history and index rows included — the FHIR tables' pages (dbstat) over the Tasks,
@@ -137,7 +137,7 @@ export async function benchStore(path: string, patients: number, samples: number
     const hinted = collection.plans(true);
     const unhinted = collection.plans(false);
     queryNotes.push(`match plan: ${hinted.match}`, `include plan: ${hinted.include}`);
-    if (unhinted.match.includes("fhir_search_token_value") || unhinted.include.startsWith("SEARCH i")) {
+    if (unhinted.match.includes("SCAN") || unhinted.include.startsWith("SEARCH i")) {
       queryNotes.push("note for SQL-side search: without INDEXED BY / CROSS JOIN SQLite plans the same query as " +
         `"${unhinted.match.replace(/.*SUBQUERY \d+; /, "")}" and "${unhinted.include.split(";")[0]}": ` +
         "it walks every tagged Task per candidate and every resource of the DVA for the includes (seconds per collection at 10 000 tasks when tried); keep the hints or an equivalent shape " +

@@ -4,7 +4,7 @@
  *   GET /fhir/Task?patient=…&_tag=<DataService>&status:not=completed
  *       &_include=Task:digital-activity&_include=Task:based-on
  * Matches come from one index range (fhir_resource_patient); the tag and status checks and the
- * include references come from fhir_search_token by resource (fhir_search_token_resource).
+ * include references come from fhir_token by resource (fhir_token_resource).
  */
 import type { Database, Statement } from "bun:sqlite";
 import { DATA_SERVICE_TAG } from "../src/shared/fhir-profiles.ts";
@@ -14,21 +14,22 @@ type JsonRow = { type: string; id: string; json: string };
 export interface Collection { matches: JsonRow[]; includes: JsonRow[] }
 
 /**
- * Without the hints SQLite (no ANALYZE statistics, and even with them) checks `_tag` and `status`
- * through fhir_search_token_value, i.e. it walks every Task carrying the tag for each candidate,
- * and it puts json_each innermost in the include join: seconds per collection at 10 000 tasks.
- * INDEXED BY and CROSS JOIN (https://sqlite.org/optoverview.html#manual_control_of_query_plans_using_cross_join)
- * pin the plan to the patient range and per-resource lookups.
+ * Search tokens are numbers (migration 23): the match checks are point lookups in fhir_token's
+ * primary key (k, v, r). Without the hints SQLite puts json_each innermost in the include join
+ * (every Task of the DVA per included reference: seconds per collection at 10 000 tasks when tried
+ * on the tables before). INDEXED BY and CROSS JOIN
+ * (https://sqlite.org/optoverview.html#manual_control_of_query_plans_using_cross_join) pin the
+ * plan to the patient range and per-resource lookups.
  */
 function matchSql(hinted: boolean): string {
-  const byResource = hinted ? " INDEXED BY fhir_search_token_resource" : "";
+  const check = (param: string, value: string, system: string | null) => `SELECT 1 FROM fhir_token t
+                WHERE t.r = r.rid AND t.k ${system ? "=" : "IN"} (SELECT id FROM fhir_token_param WHERE dva = ?1 AND type = 'Task' AND param = '${param}'${system ? ` AND system = ${system}` : ""})
+                  AND t.v = (SELECT id FROM fhir_token_value WHERE value = ${value})`;
   return `
-  SELECT r.type, r.id, r.json FROM fhir_resource r
-  WHERE r.dva = ? AND r.type = 'Task' AND r.patient = ? AND r.deleted = 0
-    AND EXISTS (SELECT 1 FROM fhir_search_token t${byResource}
-                WHERE t.dva = r.dva AND t.type = 'Task' AND t.id = r.id AND t.param = '_tag' AND t.system = ? AND t.value = ?)
-    AND NOT EXISTS (SELECT 1 FROM fhir_search_token t${byResource}
-                    WHERE t.dva = r.dva AND t.type = 'Task' AND t.id = r.id AND t.param = 'status' AND t.value = 'completed')
+  SELECT r.type, r.id, r.json FROM fhir_resource r${hinted ? " INDEXED BY fhir_resource_patient" : ""}
+  WHERE r.dva = ?1 AND r.type = 'Task' AND r.patient = ?2 AND r.deleted = 0
+    AND EXISTS (${check("_tag", "?4", "?3")})
+    AND NOT EXISTS (${check("status", "'completed'", null)})
   ORDER BY r.last_updated`;
 }
 
@@ -37,11 +38,13 @@ function includeSql(hinted: boolean): string {
   const join = hinted ? "CROSS JOIN" : "JOIN";
   return `
   SELECT DISTINCT i.type, i.id, i.json
-  FROM json_each(?) k
-  ${join} fhir_search_token t${hinted ? " INDEXED BY fhir_search_token_resource" : ""}
-    ON t.dva = ? AND t.type = 'Task' AND t.id = k.value AND t.param IN ('digital-activity', 'based-on')
-  ${join} fhir_resource i ON i.dva = t.dva AND i.type = substr(t.value, 1, instr(t.value, '/') - 1)
-                      AND i.id = substr(t.value, instr(t.value, '/') + 1) AND i.deleted = 0`;
+  FROM json_each(?1) m
+  ${join} fhir_resource r ON r.dva = ?2 AND r.type = 'Task' AND r.id = m.value
+  ${join} fhir_token t${hinted ? " INDEXED BY fhir_token_resource" : ""} ON t.r = r.rid
+  ${join} fhir_token_param k ON k.id = t.k AND k.param IN ('digital-activity', 'based-on')
+  ${join} fhir_token_value v ON v.id = t.v
+  ${join} fhir_resource i ON i.dva = ?2 AND i.type = substr(v.value, 1, instr(v.value, '/') - 1)
+                      AND i.id = substr(v.value, instr(v.value, '/') + 1) AND i.deleted = 0`;
 }
 
 export class TaskCollection {

@@ -21,7 +21,8 @@ import { QUESTIONNAIRES } from "./questionnaires.ts";
  * restores the seed data, not the teams' registrations, nor their MedMij-check).
  */
 export function keptOnReset(table: string): boolean {
-  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion", "sandbox_actor", "check_result", "sandbox_dva_setting"].includes(table);
+  // fhir_token_param: the search index's parameter numbers (DVA, type, parameter, system; no personal data), valid for the file's life (migration 23).
+  return table.endsWith("_key") || ["register_list", "sandbox_meta", "sandbox_used_ticket", "dva_used_assertion", "sandbox_actor", "check_result", "sandbox_dva_setting", "fhir_token_param"].includes(table);
 }
 
 export interface SeedSummary { resources: number; tasks: number; accounts: number }

@@ -472,4 +472,60 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX xis_session_expiry ON xis_session (expires_at);
     `,
   },
+  {
+    version: 23,
+    name: "dva fhir: search tokens by number",
+    sql: `
+      -- Issue 16 (storage, writes): a Task's nine search tokens were nine rows of text — DVA, type,
+      -- id, parameter, system and value — in three B-trees, 2.35 KB a Task. Now the parameter (with
+      -- its DVA, type and system) and the value are numbers from two dictionaries, and the resource
+      -- is its row's number: a token is three small integers in a primary key and one index. The
+      -- dictionaries only grow: a value no longer used stays until a reset empties fhir_token_value;
+      -- fhir_token_param (a few rows per type, no personal data) outlives resets too, so its numbers
+      -- hold for the file's life (FhirStore keeps them in memory). The resource's number is an
+      -- INTEGER PRIMARY KEY so that VACUUM keeps it.
+      CREATE TABLE fhir_resource_numbered (
+        rid INTEGER PRIMARY KEY,
+        dva TEXT NOT NULL,
+        type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version_id INTEGER NOT NULL,
+        last_updated TEXT NOT NULL,
+        patient TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        json TEXT NOT NULL,
+        UNIQUE (dva, type, id)
+      );
+      INSERT INTO fhir_resource_numbered (rid, dva, type, id, version_id, last_updated, patient, deleted, json)
+        SELECT rowid, dva, type, id, version_id, last_updated, patient, deleted, json FROM fhir_resource ORDER BY rowid;
+      CREATE TABLE fhir_token_param (
+        id INTEGER PRIMARY KEY,
+        dva TEXT NOT NULL,
+        type TEXT NOT NULL,
+        param TEXT NOT NULL,
+        system TEXT NOT NULL, -- '' for none (FHIR has no empty strings)
+        UNIQUE (dva, type, param, system)
+      );
+      CREATE TABLE fhir_token_value (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);
+      CREATE TABLE fhir_token (
+        k INTEGER NOT NULL, -- fhir_token_param.id
+        v INTEGER NOT NULL, -- fhir_token_value.id
+        r INTEGER NOT NULL, -- fhir_resource.rid
+        PRIMARY KEY (k, v, r)
+      ) WITHOUT ROWID;
+      INSERT INTO fhir_token_param (dva, type, param, system) SELECT DISTINCT dva, type, param, coalesce(system, '') FROM fhir_search_token ORDER BY 1, 2, 3, 4;
+      INSERT INTO fhir_token_value (value) SELECT DISTINCT value FROM fhir_search_token ORDER BY 1;
+      INSERT OR IGNORE INTO fhir_token (k, v, r)
+        SELECT k.id, v.id, r.rid FROM fhir_search_token t
+          JOIN fhir_token_param k ON k.dva = t.dva AND k.type = t.type AND k.param = t.param AND k.system = coalesce(t.system, '')
+          JOIN fhir_token_value v ON v.value = t.value
+          JOIN fhir_resource_numbered r ON r.dva = t.dva AND r.type = t.type AND r.id = t.id;
+      DROP TABLE fhir_search_token;
+      DROP TABLE fhir_resource;
+      ALTER TABLE fhir_resource_numbered RENAME TO fhir_resource;
+      CREATE INDEX fhir_resource_patient ON fhir_resource (dva, type, patient, last_updated);
+      CREATE INDEX fhir_resource_updated ON fhir_resource (dva, type, last_updated, id);
+      CREATE INDEX fhir_token_resource ON fhir_token (r);
+    `,
+  },
 ];

@@ -12,11 +12,13 @@ export type { Resource };
 
 /** A current resource without its JSON. */
 export interface Head { id: string; versionId: number; lastUpdated: string }
+/** The same with its row's number (fhir_resource.rid), by which its index rows are read (tokensOfMany). */
+export interface RowHead extends Head { rid: number }
 /** The order of a walk (FhirStore.walk): a search's _sort, or last updated ascending by default. */
 export interface WalkOrder { key: "_lastUpdated" | "period"; descending: boolean }
 /** Where a walk stands: the sort key (null: among those without one) and id of the last head read. */
 export interface WalkPosition { key: string | null; id: string }
-export interface WalkHead extends Head { key: string | null }
+export interface WalkHead extends RowHead { key: string | null }
 
 /**
  * The counts a search decides by (countUpTo, countTokenUpTo), as SQL for a reader that is not this
@@ -24,7 +26,110 @@ export interface WalkHead extends Head { key: string | null }
  * Parameters: dva, type, limit; dva, type, param, the values as a JSON array, limit.
  */
 export const COUNT_UP_TO = "SELECT count(*) AS n FROM (SELECT 1 FROM fhir_resource INDEXED BY fhir_resource_updated WHERE dva = ? AND type = ? LIMIT ?)";
-export const COUNT_TOKEN_UP_TO = "SELECT count(*) AS n FROM (SELECT 1 FROM fhir_search_token WHERE dva = ? AND type = ? AND param = ? AND value IN (SELECT value FROM json_each(?)) LIMIT ?)";
+export const COUNT_TOKEN_UP_TO = `SELECT count(*) AS n FROM (SELECT 1 FROM fhir_token
+  WHERE k IN (SELECT id FROM fhir_token_param WHERE dva = ? AND type = ? AND param = ?)
+    AND v IN (SELECT id FROM fhir_token_value WHERE value IN (SELECT value FROM json_each(?))) LIMIT ?)`;
+
+/**
+ * Search tokens are numbers (migration 23): `k` the parameter with its DVA, type and system
+ * (fhir_token_param), `v` the value (fhir_token_value), `r` the resource's row. Searches name a
+ * parameter's numbers (whatever the system) and their values' numbers as subqueries, so they never
+ * depend on what is kept in memory.
+ */
+const KEYS_OF = (param: string) => `SELECT id FROM fhir_token_param WHERE dva = ?1 AND type = ?2 AND param = ${param}`;
+const VALUES_IN = (json: string) => `SELECT id FROM fhir_token_value WHERE value IN (SELECT value FROM json_each(${json}))`;
+/** Resources' token rows: the parameter as its number (TokenParams names it), the value as text. */
+const TOKEN_ROWS = `SELECT r.id AS id, t.k AS k, v.value AS value FROM fhir_resource r
+  CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
+  WHERE r.dva = ?1 AND r.type = ?2`;
+
+interface TokenParam { param: string; system: string | null }
+
+/**
+ * The parameter dictionary (fhir_token_param) in memory, per database: a write numbers its tokens'
+ * parameters without a query, a read names them without making the same strings again. Its rows
+ * are never deleted — a reset keeps them (seed.ts keptOnReset) — and their numbers never change
+ * (INTEGER PRIMARY KEY), so a committed row stays right for the file's life. What is kept is only
+ * what is committed: the rows this connection added itself are `unconfirmed` until a read outside
+ * a transaction finds them (their transaction may yet roll back: a write that fails, a seed that
+ * fails). Any other row this connection can see is committed — also inside a transaction, and
+ * always on the reader worker's read-only connection.
+ */
+class TokenParams {
+  private readonly numbers = new Map<string, number>();
+  private readonly params = new Map<number, TokenParam>();
+  private readonly unconfirmed = new Set<number>();
+  private readonly q: {
+    all: Statement<TokenParam & { id: number; dva: string; type: string }, []>;
+    one: Statement<TokenParam & { id: number }, [number]>;
+    find: Statement<{ id: number }, [string, string, string, string]>;
+    insert: Statement<{ id: number }, [string, string, string, string]>;
+  };
+
+  constructor(private readonly db: Database) {
+    this.q = {
+      all: db.query("SELECT id, dva, type, param, nullif(system, '') AS system FROM fhir_token_param"),
+      one: db.query("SELECT id, param, nullif(system, '') AS system FROM fhir_token_param WHERE id = ?"),
+      find: db.query("SELECT id FROM fhir_token_param WHERE dva = ? AND type = ? AND param = ? AND system = ?"),
+      insert: db.query("INSERT INTO fhir_token_param (dva, type, param, system) VALUES (?, ?, ?, ?) RETURNING id"),
+    };
+    this.reload();
+  }
+
+  private static name(dva: string, type: string, param: string, system: string | null): string {
+    return `${dva}\t${type}\t${param}\t${system ?? ""}`;
+  }
+
+  /** Keep every committed row (outside a transaction every row is: what this connection added is then confirmed or gone). */
+  private reload(): void {
+    const settled = !this.db.inTransaction;
+    for (const r of this.q.all.all()) {
+      if (!settled && this.unconfirmed.has(r.id)) continue;
+      this.numbers.set(TokenParams.name(r.dva, r.type, r.param, r.system), r.id);
+      this.params.set(r.id, { param: r.param, system: r.system });
+    }
+    if (settled) this.unconfirmed.clear();
+  }
+
+  /** The number of a parameter with this system, added when it is new (a write's token). */
+  numberOf(dva: string, type: string, param: string, system: string | null): number {
+    const name = TokenParams.name(dva, type, param, system);
+    const known = this.numbers.get(name);
+    if (known !== undefined) return known;
+    const found = this.q.find.get(dva, type, param, system ?? "")?.id;
+    if (found !== undefined) {
+      if (!this.unconfirmed.has(found)) this.keep(name, found, param, system);
+      return found;
+    }
+    const added = this.q.insert.get(dva, type, param, system ?? "")!.id;
+    if (this.db.inTransaction) this.unconfirmed.add(added); else this.keep(name, added, param, system);
+    return added;
+  }
+
+  private keep(name: string, id: number, param: string, system: string | null): void {
+    this.numbers.set(name, id);
+    this.params.set(id, { param, system });
+  }
+
+  /** What a token row's number stands for. */
+  paramOf(k: number): TokenParam {
+    let known = this.params.get(k);
+    if (known) return known;
+    this.reload();
+    known = this.params.get(k);
+    if (known) return known;
+    const row = this.q.one.get(k); // one this connection added in the transaction still open
+    if (!row) throw new Error(`search token parameter ${k} is not in fhir_token_param`);
+    return { param: row.param, system: row.system };
+  }
+}
+
+const tokenParams = new WeakMap<Database, TokenParams>();
+function tokenParamsOf(db: Database): TokenParams {
+  let params = tokenParams.get(db);
+  if (!params) tokenParams.set(db, params = new TokenParams(db));
+  return params;
+}
 
 export interface StoredResource {
   resource: Resource;
@@ -225,14 +330,17 @@ export class FhirStore {
     compartment: Statement<{ patient: string | null }, [string, string, string]>;
     version: Statement<Row, [string, string, string, number]>;
     history: Statement<Row, [string, string, string]>;
-    currentRow: Statement<Row & { deleted: number }, [string, string, string]>;
+    currentRow: Statement<Row & { rid: number; deleted: number }, [string, string, string]>;
     upsert: Statement<unknown, [string, string, string, number, string, string | null, string]>;
     insertHistory: Statement<unknown, [string, string, string, number, string, string]>;
-    deleteTokens: Statement<unknown, [string, string, string]>;
-    insertToken: Statement<unknown, [string, string, string, string, string | null, string]>;
+    deleteTokens: Statement<unknown, [number]>;
+    valueNumber: Statement<{ id: number }, [string]>;
+    insertValue: Statement<{ id: number }, [string]>;
+    insertToken: Statement<unknown, [number, number, number]>;
+    rid: Statement<{ rid: number }, [string, string, string]>;
     deleteDates: Statement<unknown, [string, string, string]>;
     insertDate: Statement<unknown, [string, string, string, string, string | null, string | null]>;
-    byPatient: Statement<Head & { json: string }, [string, string, string]>;
+    byPatient: Statement<RowHead & { json: string }, [string, string, string]>;
     count: Statement<{ n: number }, [string, string]>;
   };
 
@@ -246,18 +354,22 @@ export class FhirStore {
                          UNION ALL SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ?1 AND type = ?2 AND id = ?3 AND version_id = ?4 LIMIT 1`),
       history: db.query(`SELECT json, version_id, last_updated FROM fhir_resource WHERE dva = ?1 AND type = ?2 AND id = ?3 AND deleted = 0
                          UNION ALL SELECT json, version_id, last_updated FROM fhir_history WHERE dva = ?1 AND type = ?2 AND id = ?3 ORDER BY version_id DESC`),
-      currentRow: db.query("SELECT json, version_id, last_updated, deleted FROM fhir_resource WHERE dva = ? AND type = ? AND id = ?"),
+      currentRow: db.query("SELECT rid, json, version_id, last_updated, deleted FROM fhir_resource WHERE dva = ? AND type = ? AND id = ?"),
       upsert: db.query(`INSERT INTO fhir_resource (dva, type, id, version_id, last_updated, patient, deleted, json)
                         VALUES (?, ?, ?, ?, ?, ?, 0, ?)
                         ON CONFLICT (dva, type, id) DO UPDATE SET version_id = excluded.version_id,
                           last_updated = excluded.last_updated, patient = excluded.patient, deleted = 0, json = excluded.json`),
       insertHistory: db.query("INSERT INTO fhir_history (dva, type, id, version_id, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, 0, ?)"),
-      deleteTokens: db.query("DELETE FROM fhir_search_token WHERE dva = ? AND type = ? AND id = ?"),
-      insertToken: db.query("INSERT INTO fhir_search_token (dva, type, id, param, system, value) VALUES (?, ?, ?, ?, ?, ?)"),
+      deleteTokens: db.query("DELETE FROM fhir_token WHERE r = ?"),
+      // A token's value numbered: found, or added (a query per token: cheaper than one statement over a JSON list of them, measured).
+      valueNumber: db.query("SELECT id FROM fhir_token_value WHERE value = ?"),
+      insertValue: db.query("INSERT INTO fhir_token_value (value) VALUES (?) RETURNING id"),
+      insertToken: db.query("INSERT INTO fhir_token (k, v, r) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+      rid: db.query("SELECT rid FROM fhir_resource WHERE dva = ? AND type = ? AND id = ?"),
       deleteDates: db.query("DELETE FROM fhir_search_date WHERE dva = ? AND type = ? AND id = ?"),
       insertDate: db.query("INSERT INTO fhir_search_date (dva, type, id, param, start, end) VALUES (?, ?, ?, ?, ?, ?)"),
       // INDEXED BY: without statistics SQLite would rather walk fhir_resource_updated for the ORDER BY (every resource of the type).
-      byPatient: db.query(`SELECT id, version_id AS versionId, last_updated AS lastUpdated, json FROM fhir_resource INDEXED BY fhir_resource_patient
+      byPatient: db.query(`SELECT rid, id, version_id AS versionId, last_updated AS lastUpdated, json FROM fhir_resource INDEXED BY fhir_resource_patient
                            WHERE dva = ? AND type = ? AND patient = ? AND deleted = 0 ORDER BY last_updated, id`),
       count: db.query("SELECT count(*) AS n FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0"),
     };
@@ -326,7 +438,7 @@ export class FhirStore {
   }
 
   /** The same as heads with their stored text, unparsed (a patient token's search matches on the index rows). */
-  byPatientRaw(dva: string, type: string, patientRef: string): (Head & { json: string })[] {
+  byPatientRaw(dva: string, type: string, patientRef: string): (RowHead & { json: string })[] {
     return this.q.byPatient.all(dva, type, patientRef);
   }
 
@@ -338,20 +450,22 @@ export class FhirStore {
   /** Resources of a type with this identifier (system|value), e.g. a Patient by BSN. */
   findByIdentifier(dva: string, type: string, system: string, value: string): StoredResource[] {
     return this.db.query<Row, [string, string, string, string]>(
-      `SELECT r.json, r.version_id, r.last_updated FROM fhir_search_token t
-         JOIN fhir_resource r ON r.dva = t.dva AND r.type = t.type AND r.id = t.id AND r.deleted = 0
-        WHERE t.dva = ? AND t.type = ? AND t.param = 'identifier' AND t.system = ? AND t.value = ?`,
+      `SELECT r.json, r.version_id, r.last_updated FROM fhir_token t
+         JOIN fhir_resource r ON r.rid = t.r AND r.deleted = 0
+        WHERE t.k = (SELECT id FROM fhir_token_param WHERE dva = ?1 AND type = ?2 AND param = 'identifier' AND system = ?3)
+          AND t.v = (SELECT id FROM fhir_token_value WHERE value = ?4)
+        ORDER BY r.rid`,
     ).all(dva, type, system, value).map((r) => toStored(r)!);
   }
 
   /** Resources with any of these values for one indexed parameter (a system token's narrowing step). */
   findByToken(dva: string, type: string, param: string, values: string[]): StoredResource[] {
     if (values.length === 0) return [];
-    return this.db.query<Row, string[]>(
-      `SELECT DISTINCT r.json, r.version_id, r.last_updated FROM fhir_search_token t
-         JOIN fhir_resource r ON r.dva = t.dva AND r.type = t.type AND r.id = t.id AND r.deleted = 0
-        WHERE t.dva = ? AND t.type = ? AND t.param = ? AND t.value IN (${values.map(() => "?").join(",")})`,
-    ).all(dva, type, param, ...values).map((r) => toStored(r)!);
+    return this.db.query<Row, [string, string, string, string]>(
+      `SELECT json, version_id, last_updated FROM fhir_resource
+        WHERE rid IN (SELECT r FROM fhir_token WHERE k IN (${KEYS_OF("?3")}) AND v IN (${VALUES_IN("?4")})) AND deleted = 0
+        ORDER BY rid`,
+    ).all(dva, type, param, JSON.stringify(values)).map((r) => toStored(r)!);
   }
 
   /** Every current resource of a type (catalogue types; system tokens). */
@@ -361,21 +475,20 @@ export class FhirStore {
   }
 
   /** Current resources of a type without their JSON (index-first search of large sets). */
-  heads(dva: string, type: string): Head[] {
-    return this.db.query<Head, [string, string]>(
-      "SELECT id, version_id AS versionId, last_updated AS lastUpdated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated, id",
+  heads(dva: string, type: string): RowHead[] {
+    return this.db.query<RowHead, [string, string]>(
+      "SELECT rid, id, version_id AS versionId, last_updated AS lastUpdated FROM fhir_resource WHERE dva = ? AND type = ? AND deleted = 0 ORDER BY last_updated, id",
     ).all(dva, type);
   }
 
   /** The same for the resources with one of these values of a token parameter. */
-  headsByToken(dva: string, type: string, param: string, values: string[]): Head[] {
+  headsByToken(dva: string, type: string, param: string, values: string[]): RowHead[] {
     if (values.length === 0) return [];
-    return this.db.query<Head, string[]>(
-      `SELECT DISTINCT r.id, r.version_id AS versionId, r.last_updated AS lastUpdated FROM fhir_search_token t
-         JOIN fhir_resource r ON r.dva = t.dva AND r.type = t.type AND r.id = t.id AND r.deleted = 0
-        WHERE t.dva = ? AND t.type = ? AND t.param = ? AND t.value IN (${values.map(() => "?").join(",")})
-        ORDER BY r.last_updated, r.id`,
-    ).all(dva, type, param, ...values);
+    return this.db.query<RowHead, [string, string, string, string]>(
+      `SELECT rid, id, version_id AS versionId, last_updated AS lastUpdated FROM fhir_resource
+        WHERE rid IN (SELECT r FROM fhir_token WHERE k IN (${KEYS_OF("?3")}) AND v IN (${VALUES_IN("?4")})) AND deleted = 0
+        ORDER BY last_updated, id`,
+    ).all(dva, type, param, JSON.stringify(values));
   }
 
   /**
@@ -389,11 +502,11 @@ export class FhirStore {
     const d = order.descending;
     const [cmp, dir] = d ? ["<", "DESC"] : [">", "ASC"];
     if (order.key === "_lastUpdated") {
-      const sql = `SELECT id, version_id AS versionId, last_updated AS lastUpdated, last_updated AS key FROM fhir_resource INDEXED BY fhir_resource_updated
+      const sql = `SELECT rid, id, version_id AS versionId, last_updated AS lastUpdated, last_updated AS key FROM fhir_resource INDEXED BY fhir_resource_updated
                     WHERE dva = ? AND type = ? AND (last_updated, id) ${cmp} (?, ?) AND deleted = 0 ORDER BY last_updated ${dir}, id ${dir} LIMIT ?`;
       return this.db.query<WalkHead, [string, string, string, string, number]>(sql).all(dva, type, after?.key ?? (d ? "~" : ""), after?.id ?? "", limit);
     }
-    const join = `SELECT d.id AS id, r.version_id AS versionId, r.last_updated AS lastUpdated, d.start AS key FROM fhir_search_date d INDEXED BY fhir_search_date_start
+    const join = `SELECT r.rid AS rid, d.id AS id, r.version_id AS versionId, r.last_updated AS lastUpdated, d.start AS key FROM fhir_search_date d INDEXED BY fhir_search_date_start
                     JOIN fhir_resource r ON r.dva = d.dva AND r.type = d.type AND r.id = d.id AND r.deleted = 0
                    WHERE d.dva = ? AND d.type = ? AND d.param = ?`;
     const undated = (afterId: string, n: number) => this.db.query<WalkHead, [string, string, string, string, number]>(
@@ -418,14 +531,22 @@ export class FhirStore {
   /**
    * Every index row of these resources (one query for a walk's step), or only those of `params`
    * (a patient's collection matches and includes on 4 of a Task's 9 parameters: fewer rows made
-   * into objects, issue 16).
+   * into objects, issue 16). Read by the rows' numbers; a number whose row is no longer this
+   * resource (a walk that began before a reset) gives none.
    */
-  tokensOfMany(dva: string, type: string, ids: string[], params?: readonly string[]): Map<string, TokenEntry[]> {
-    const out = new Map<string, TokenEntry[]>(ids.map((id) => [id, []]));
-    const rows = this.db.query<TokenEntry & { id: string }, string[]>(
-      `SELECT id, param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id IN (SELECT value FROM json_each(?))${params ? " AND param IN (SELECT value FROM json_each(?))" : ""}`,
-    ).all(dva, type, JSON.stringify(ids), ...(params ? [JSON.stringify(params)] : []));
-    for (const r of rows) out.get(r.id)?.push(r);
+  tokensOfMany(dva: string, type: string, heads: readonly RowHead[], params?: readonly string[]): Map<string, TokenEntry[]> {
+    const out = new Map<string, TokenEntry[]>(heads.map((h) => [h.id, []]));
+    const rows = this.db.query<{ id: string; k: number; value: string }, string[]>(
+      `SELECT r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
+         CROSS JOIN fhir_resource r ON r.rid = j.value AND r.dva = ?2 AND r.type = ?3
+         CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
+       ${params ? "WHERE t.k IN (SELECT id FROM fhir_token_param WHERE dva = ?2 AND type = ?3 AND param IN (SELECT value FROM json_each(?4)))" : ""}`,
+    ).all(JSON.stringify(heads.map((h) => h.rid)), dva, type, ...(params ? [JSON.stringify(params)] : []));
+    const names = tokenParamsOf(this.db);
+    for (const r of rows) {
+      const { param, system } = names.paramOf(r.k);
+      out.get(r.id)?.push({ param, system, value: r.value });
+    }
     return out;
   }
 
@@ -440,9 +561,9 @@ export class FhirStore {
 
   /** Index rows of one resource (what its token parameters hold). */
   tokensOf(dva: string, type: string, id: string): TokenEntry[] {
-    return this.db.query<TokenEntry, [string, string, string]>(
-      "SELECT param, system, value FROM fhir_search_token WHERE dva = ? AND type = ? AND id = ?",
-    ).all(dva, type, id);
+    const names = tokenParamsOf(this.db);
+    return this.db.query<{ k: number; value: string }, [string, string, string]>(`${TOKEN_ROWS} AND r.id = ?3`)
+      .all(dva, type, id).map((r) => ({ ...names.paramOf(r.k), value: r.value }));
   }
 
   /** Start of a date parameter of these resources (Task period, for _sort=period). */
@@ -494,7 +615,8 @@ export class FhirStore {
   /** Ids of the resources of a type whose reference parameter points at `value` (a reverse lookup). */
   referrers(dva: string, type: string, param: string, value: string): string[] {
     return this.db.query<{ id: string }, [string, string, string, string]>(
-      "SELECT DISTINCT id FROM fhir_search_token WHERE dva = ? AND type = ? AND param = ? AND value = ?").all(dva, type, param, value).map((r) => r.id);
+      `SELECT id FROM fhir_resource WHERE rid IN (SELECT r FROM fhir_token WHERE k IN (${KEYS_OF("?3")}) AND v = (SELECT id FROM fhir_token_value WHERE value = ?4))
+        ORDER BY rid`).all(dva, type, param, value).map((r) => r.id);
   }
 
   /** Many writes in one transaction (seed, bulk load). */
@@ -522,16 +644,22 @@ export class FhirStore {
     const entries = indexEntries(resource);
     // The version this one supersedes goes to the history; the new one is only the current row.
     if (row) this.q.insertHistory.run(dva, type, id, row.version_id, row.last_updated, row.json);
-    this.q.upsert.run(dva, type, id, versionId, lastUpdated, entries.patient, json);
-    this.writeIndex(dva, type, id, entries, generated);
+    const inserted = this.q.upsert.run(dva, type, id, versionId, lastUpdated, entries.patient, json);
+    // An update keeps its row's number; a new row's is the one just inserted (no RETURNING: a second step per write).
+    const rid = row ? row.rid : Number(inserted.lastInsertRowid);
+    this.writeIndex(dva, type, id, rid, entries, generated);
     return { resource, versionId, lastUpdated, patient: entries.patient };
   }
 
   /** `fresh`: an id this store just made up, so there are no earlier rows to delete. */
-  private writeIndex(dva: string, type: string, id: string, entries: IndexEntries, fresh = false): void {
+  private writeIndex(dva: string, type: string, id: string, rid: number, entries: IndexEntries, fresh = false): void {
     this.changed(dva, type, id);
-    if (!fresh) this.q.deleteTokens.run(dva, type, id);
-    for (const t of entries.tokens) this.q.insertToken.run(dva, type, id, t.param, t.system, t.value);
+    if (!fresh) this.q.deleteTokens.run(rid);
+    const params = tokenParamsOf(this.db);
+    for (const t of entries.tokens) {
+      const v = this.q.valueNumber.get(t.value)?.id ?? this.q.insertValue.get(t.value)!.id;
+      this.q.insertToken.run(params.numberOf(dva, type, t.param, t.system), v, rid);
+    }
     if (!fresh) this.q.deleteDates.run(dva, type, id);
     for (const d of entries.dates) this.q.insertDate.run(dva, type, id, d.param, d.start, d.end);
   }
@@ -557,7 +685,7 @@ export class FhirStore {
         for (const r of rows) {
           const entries = indexEntries(JSON.parse(r.json) as Resource);
           this.db.query("UPDATE fhir_resource SET patient = ? WHERE dva = ? AND type = ? AND id = ?").run(entries.patient, r.dva, type, r.id);
-          this.writeIndex(r.dva, type, r.id, entries);
+          this.writeIndex(r.dva, type, r.id, this.q.rid.get(r.dva, type, r.id)!.rid, entries);
         }
         count += rows.length;
       }

@@ -9,10 +9,10 @@ import { allows, organisationsOf, prefetchedRefs, type OwnershipScope, type OrgR
 import { matchesEntries } from "./search.ts";
 import type { SearchQuery } from "./search-params.ts";
 import type { TokenEntry } from "./search-index.ts";
-import type { Head, WalkPosition } from "./store.ts";
+import type { RowHead, WalkPosition } from "./store.ts";
 
 /** What a walk found: the first `keep` hits, how many matched, and whether it reached the end. */
-export interface Walked { hits: Head[]; matched: number; complete: boolean }
+export interface Walked { hits: RowHead[]; matched: number; complete: boolean }
 /** A walk and its page (hits from `offset` on, pageOf). */
 export interface WalkedPage { page: PageHit[]; matched: number; complete: boolean }
 
@@ -20,12 +20,12 @@ export interface WalkedPage { page: PageHit[]; matched: number; complete: boolea
 export interface WalkTuning { step: number; minStep: number; stepMs: number }
 
 /** The heads (a walk's step, or a narrowed set of candidates) that match and that the token may see, from one query per kind of row. */
-export function visibleOf(scope: OwnershipScope, type: string, heads: readonly Head[], q: SearchQuery): Head[] {
+export function visibleOf<H extends RowHead>(scope: OwnershipScope, type: string, heads: readonly H[], q: SearchQuery): H[] {
   return visibleWithTokens(scope, type, heads, q).visible;
 }
 
-function visibleWithTokens(scope: OwnershipScope, type: string, heads: readonly Head[], q: SearchQuery): { visible: Head[]; tokens: Map<string, TokenEntry[]> } {
-  const tokens = scope.fhir.tokensOfMany(scope.dva, type, heads.map((h) => h.id));
+function visibleWithTokens<H extends RowHead>(scope: OwnershipScope, type: string, heads: readonly H[], q: SearchQuery): { visible: H[]; tokens: Map<string, TokenEntry[]> } {
+  const tokens = scope.fhir.tokensOfMany(scope.dva, type, heads);
   const matching = heads.filter((h) => matchesEntries(h, tokens.get(h.id) ?? [], q));
   if (matching.length === 0) return { visible: [], tokens };
   const src = prefetchedRefs(scope, type, tokens, scope.fhir.registrationsOfMany(scope.dva, type, matching.map((h) => h.id)));
@@ -33,7 +33,7 @@ function visibleWithTokens(scope: OwnershipScope, type: string, heads: readonly 
 }
 
 /** A hit of a page as the bundle embeds it: its stored JSON and its index rows (for `_include`). */
-export interface PageHit extends Head { json: string; tokens: TokenEntry[] }
+export interface PageHit extends RowHead { json: string; tokens: TokenEntry[] }
 
 /**
  * The page of a walk as it is now, in one snapshot (the caller's read transaction): each hit
@@ -41,12 +41,12 @@ export interface PageHit extends Head { json: string; tokens: TokenEntry[] }
  * — with its current version's JSON and index rows, so the thread that builds the bundle reads
  * nothing more for it.
  */
-export function pageOf(scope: OwnershipScope, type: string, heads: readonly Head[], q: SearchQuery): PageHit[] {
+export function pageOf(scope: OwnershipScope, type: string, heads: readonly RowHead[], q: SearchQuery): PageHit[] {
   if (heads.length === 0) return [];
   const { visible, tokens } = visibleWithTokens(scope, type, heads, q);
   return visible.flatMap((h) => {
     const raw = scope.fhir.readRaw(scope.dva, type, h.id);
-    return raw ? [{ id: h.id, versionId: raw.versionId, lastUpdated: raw.lastUpdated, json: raw.json, tokens: tokens.get(h.id) ?? [] }] : [];
+    return raw ? [{ rid: h.rid, id: h.id, versionId: raw.versionId, lastUpdated: raw.lastUpdated, json: raw.json, tokens: tokens.get(h.id) ?? [] }] : [];
   });
 }
 
@@ -58,7 +58,7 @@ export function pageOf(scope: OwnershipScope, type: string, heads: readonly Head
  */
 export function* walkHits(scope: OwnershipScope, type: string, q: SearchQuery, keep: number, counting: boolean, tuning: WalkTuning): Generator<void, Walked> {
   const order = q.sort ?? { key: "_lastUpdated" as const, descending: false };
-  const hits: Head[] = [];
+  const hits: RowHead[] = [];
   // Every hit counted once: a resource written during the walk moves on in the order and is met
   // again (a count remembers every id it counted; a page only the ones it keeps).
   const kept = new Set<string>();
@@ -77,7 +77,7 @@ export function* walkHits(scope: OwnershipScope, type: string, q: SearchQuery, k
     for (const h of visibleOf(scope, type, heads, q)) {
       if (kept.has(h.id)) continue;
       matched++;
-      if (hits.length < keep) { hits.push({ id: h.id, versionId: h.versionId, lastUpdated: h.lastUpdated }); kept.add(h.id); } else if (counting) kept.add(h.id);
+      if (hits.length < keep) { hits.push({ rid: h.rid, id: h.id, versionId: h.versionId, lastUpdated: h.lastUpdated }); kept.add(h.id); } else if (counting) kept.add(h.id);
     }
     if (heads.length < step) return { hits, matched, complete: true };
     if (matched > keep && !counting) return { hits, matched, complete: false };
