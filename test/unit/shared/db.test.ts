@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkpointInBackground, dataTables, migrate, openDatabase, openReader, openWriter } from "../../../src/shared/db.ts";
+import { Database } from "bun:sqlite";
+import { checkpointInBackground, dataTables, migrate, openDatabase, openReader, openWriter, PAGE_SIZE } from "../../../src/shared/db.ts";
 import { MIGRATIONS } from "../../../src/shared/migrations.ts";
 
 describe("database", () => {
@@ -28,6 +29,25 @@ describe("database", () => {
       db = openDatabase(path, extra);
       expect(db.query("SELECT name FROM schema_migration WHERE version = 999").get()).toEqual({ name: "test table" });
       db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a new file has pages of 8 KB; a file made with 4 KB pages keeps them, and opens as before", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sandbox-db-"));
+    try {
+      const fresh = openDatabase(join(dir, "new.db"));
+      expect(fresh.query<{ page_size: number }, []>("PRAGMA page_size").get()!.page_size).toBe(PAGE_SIZE);
+      fresh.close();
+      const oldPath = join(dir, "old.db");
+      const old = new Database(oldPath);
+      old.exec("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+      old.close();
+      const reopened = openDatabase(oldPath);
+      expect(reopened.query<{ page_size: number }, []>("PRAGMA page_size").get()!.page_size).toBe(4096);
+      expect(reopened.query<{ n: number }, []>("SELECT count(*) AS n FROM schema_migration").get()!.n).toBe(MIGRATIONS.length);
+      reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
