@@ -38,10 +38,10 @@ export const COUNT_TOKEN_UP_TO = `SELECT count(*) AS n FROM (SELECT 1 FROM fhir_
  */
 const KEYS_OF = (param: string) => `SELECT id FROM fhir_token_param WHERE dva = ?1 AND type = ?2 AND param = ${param}`;
 const VALUES_IN = (json: string) => `SELECT id FROM fhir_token_value WHERE value IN (SELECT value FROM json_each(${json}))`;
-/** Resources' token rows: the parameter as its number (TokenParams names it), the value as text. */
-const TOKEN_ROWS = `SELECT r.id AS id, t.k AS k, v.value AS value FROM fhir_resource r
+/** A resource's token rows: the parameter as its number (TokenParams names it), the value as text. */
+const TOKENS_OF = `SELECT t.k AS k, v.value AS value FROM fhir_resource r
   CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
-  WHERE r.dva = ?1 AND r.type = ?2`;
+  WHERE r.dva = ?1 AND r.type = ?2 AND r.id = ?3`;
 
 interface TokenParam { param: string; system: string | null }
 
@@ -562,7 +562,7 @@ export class FhirStore {
   /** Index rows of one resource (what its token parameters hold). */
   tokensOf(dva: string, type: string, id: string): TokenEntry[] {
     const names = tokenParamsOf(this.db);
-    return this.db.query<{ k: number; value: string }, [string, string, string]>(`${TOKEN_ROWS} AND r.id = ?3`)
+    return this.db.query<{ k: number; value: string }, [string, string, string]>(TOKENS_OF)
       .all(dva, type, id).map((r) => ({ ...names.paramOf(r.k), value: r.value }));
   }
 
