@@ -531,21 +531,36 @@ export class FhirStore {
   /**
    * Every index row of these resources (one query for a walk's step), or only those of `params`
    * (a patient's collection matches and includes on 4 of a Task's 9 parameters: fewer rows made
-   * into objects, issue 16). Read by the rows' numbers; a number whose row is no longer this
-   * resource (a walk that began before a reset) gives none.
+   * into objects, issue 16). Read by the rows' numbers, each checked to be that resource still; a
+   * head whose number names another row now (heads read before a reset, rows after it) is read by
+   * its id, as the resource of that id is now — never as having no rows (no owner: anyone's).
    */
   tokensOfMany(dva: string, type: string, heads: readonly RowHead[], params?: readonly string[]): Map<string, TokenEntry[]> {
     const out = new Map<string, TokenEntry[]>(heads.map((h) => [h.id, []]));
-    const rows = this.db.query<{ id: string; k: number; value: string }, string[]>(
-      `SELECT r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
-         CROSS JOIN fhir_resource r ON r.rid = j.value AND r.dva = ?2 AND r.type = ?3
-         CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
-       ${params ? "WHERE t.k IN (SELECT id FROM fhir_token_param WHERE dva = ?2 AND type = ?3 AND param IN (SELECT value FROM json_each(?4)))" : ""}`,
-    ).all(JSON.stringify(heads.map((h) => h.rid)), dva, type, ...(params ? [JSON.stringify(params)] : []));
+    if (heads.length === 0) return out;
+    const onlyParams = params ? " AND t.k IN (SELECT id FROM fhir_token_param WHERE dva = ?2 AND type = ?3 AND param IN (SELECT value FROM json_each(?4)))" : "";
+    const args = (list: string) => [list, dva, type, ...(params ? [JSON.stringify(params)] : [])];
+    // LEFT JOINs: a head still its row and without rows of these parameters gives one row with k null; one that is not gives id null.
+    const rows = this.db.query<{ head: string; id: string | null; k: number | null; value: string | null }, string[]>(
+      `SELECT j.value ->> 1 AS head, r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
+         LEFT JOIN fhir_resource r ON r.rid = j.value ->> 0 AND r.dva = ?2 AND r.type = ?3 AND r.id = j.value ->> 1
+         LEFT JOIN fhir_token t ON t.r = r.rid${onlyParams}
+         LEFT JOIN fhir_token_value v ON v.id = t.v`,
+    ).all(...args(JSON.stringify(heads.map((h) => [h.rid, h.id]))));
     const names = tokenParamsOf(this.db);
+    const moved: string[] = [];
     for (const r of rows) {
-      const { param, system } = names.paramOf(r.k);
-      out.get(r.id)?.push({ param, system, value: r.value });
+      if (r.id === null) moved.push(r.head);
+      else if (r.k !== null) out.get(r.id)?.push({ ...names.paramOf(r.k), value: r.value! });
+    }
+    if (moved.length > 0) {
+      const byId = this.db.query<{ id: string; k: number; value: string }, string[]>(
+        `SELECT r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
+           CROSS JOIN fhir_resource r ON r.dva = ?2 AND r.type = ?3 AND r.id = j.value
+           CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
+         WHERE true${onlyParams}`,
+      ).all(...args(JSON.stringify(moved)));
+      for (const r of byId) out.get(r.id)?.push({ ...names.paramOf(r.k), value: r.value });
     }
     return out;
   }

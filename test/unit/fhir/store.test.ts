@@ -245,7 +245,7 @@ describe("search tokens by number (migration 23, issue 16)", () => {
     }
   });
 
-  test("index rows are read by the row's number, and only while that row is still the resource (a walk across a reset)", () => {
+  test("index rows are read by the row's number while that row is still the resource, else by its id (a walk across a reset)", () => {
     const db = openDatabase(":memory:");
     const store = new FhirStore(db);
     store.save("zorgnet", task("t1"));
@@ -257,9 +257,17 @@ describe("search tokens by number (migration 23, issue 16)", () => {
     store.save("zorgnet", { ...task("other-1"), status: "cancelled" });
     store.save("ggzconnect", { ...task("t2"), status: "on-hold" });
     expect(store.heads("zorgnet", "Task")[0]!.rid).toBe(heads[0]!.rid);
+    // t1 is gone; t2 is gone at zorgnet (only ggzconnect has one): neither gets another resource's rows.
     const stale = store.tokensOfMany("zorgnet", "Task", heads);
     expect(stale.get("t1")).toEqual([]);
     expect(stale.get("t2")).toEqual([]);
+    expect([...stale.keys()].sort()).toEqual(["t1", "t2"]);
+    // The same id stored again under another number: its rows as it is now.
+    store.save("zorgnet", { ...task("t1"), status: "on-hold" });
+    expect(store.tokensOfMany("zorgnet", "Task", heads, ["status"]).get("t1")).toEqual([{ param: "status", system: null, value: "on-hold" }]);
+    // A resource without rows of the parameters asked is still itself: no second read.
+    const own = store.heads("zorgnet", "Task");
+    expect(store.tokensOfMany("zorgnet", "Task", own, ["focus"]).get("other-1")).toEqual([]);
   });
 
   test("a value twice in one resource is one token; an update replaces the resource's tokens", () => {
