@@ -147,8 +147,10 @@ export function organisationsOf(type: string, id: string, src: RefSource): strin
 }
 
 /**
- * References from the index, one query per resource (memoised for one decision); `read` collects
- * the rows consulted (DerivedCache dependencies: a resource's rows, or a query over a type).
+ * References from the index, one query per resource (memoised for one decision), each parameter's
+ * also kept until the resource's rows change (FhirStore.derivedRefs: a Task write's ownership
+ * check reads its requester's PractitionerRole every time, issue 16); `read` collects the rows
+ * consulted (DerivedCache dependencies: a resource's rows, or a query over a type).
  */
 function storedRefs({ fhir, dva, rule }: OwnershipScope, read?: Set<string>): RefSource {
   const tokens = new Map<string, TokenEntry[]>();
@@ -156,10 +158,15 @@ function storedRefs({ fhir, dva, rule }: OwnershipScope, read?: Set<string>): Re
     publishers: (name) => { read?.add(`${dva} ?Organization`); return rule.publishers.get(name) ?? []; },
     refs(type, id, param) {
       const key = `${type}/${id}`;
-      read?.add(`${dva} ${key}`);
+      const rows = `${dva} ${key}`;
+      read?.add(rows);
+      const kept = fhir.derivedRefs.get(`${rows} ${param}`);
+      if (kept) return [...kept];
       let list = tokens.get(key);
       if (!list) tokens.set(key, list = fhir.tokensOf(dva, type, id));
-      return list.filter((t) => t.param === param).map((t) => t.value);
+      const values = list.filter((t) => t.param === param).map((t) => t.value);
+      fhir.derivedRefs.set(`${rows} ${param}`, values, [rows]);
+      return [...values];
     },
     referrers: (type, param, value) => { read?.add(`${dva} ?${type}`); return fhir.referrers(dva, type, param, value); },
     registrations: (type, id) => { read?.add(`${dva} ${type}/${id}`); return fhir.registrations(dva, type, id); },

@@ -255,11 +255,32 @@ export class DerivedCache<V> {
   get size(): number { return this.values.size; }
 }
 
-const derivedCaches = new WeakMap<Database, DerivedCache<string[]>>();
-function derivedOf(db: Database): DerivedCache<string[]> {
-  let cache = derivedCaches.get(db);
-  if (!cache) derivedCaches.set(db, cache = new DerivedCache(db));
-  return cache;
+/**
+ * The values a database's FHIR rows are derived into, each a DerivedCache with the same rules:
+ * the organisations of a resource (access.ts storedOrganisations) and the references a resource's
+ * parameter holds (access.ts storedRefs: a Task write's ownership check reads its requester's
+ * PractitionerRole every time). Apart, so that neither's bound empties the other.
+ */
+class DerivedCaches {
+  readonly organisations: DerivedCache<string[]>;
+  readonly refs: DerivedCache<string[]>;
+  constructor(db: Database) {
+    this.organisations = new DerivedCache(db);
+    this.refs = new DerivedCache(db);
+  }
+  private get all(): DerivedCache<string[]>[] { return [this.organisations, this.refs]; }
+  changed(dep: string): void { for (const c of this.all) c.changed(dep); }
+  beginTentative(): void { for (const c of this.all) c.beginTentative(); }
+  keepTentative(): void { for (const c of this.all) c.keepTentative(); }
+  discardTentative(): void { for (const c of this.all) c.discardTentative(); }
+  endTentative(): void { for (const c of this.all) c.endTentative(); }
+}
+
+const derivedCaches = new WeakMap<Database, DerivedCaches>();
+function derivedOf(db: Database): DerivedCaches {
+  let caches = derivedCaches.get(db);
+  if (!caches) derivedCaches.set(db, caches = new DerivedCaches(db));
+  return caches;
 }
 
 /**
@@ -379,7 +400,9 @@ export class FhirStore {
   get database(): Database { return this.db; }
 
   /** The organisations of stored resources (access.ts), kept per database until what they were read from changes. */
-  get derived(): DerivedCache<string[]> { return derivedOf(this.db); }
+  get derived(): DerivedCache<string[]> { return derivedOf(this.db).organisations; }
+  /** The references of a resource's parameter (`${dva} ${type}/${id} ${param}`), kept as the organisations are. */
+  get derivedRefs(): DerivedCache<string[]> { return derivedOf(this.db).refs; }
 
   /**
    * Run a write (its checks and its save) with the other FHIR writes of this event-loop turn, in

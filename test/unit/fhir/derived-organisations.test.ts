@@ -5,7 +5,7 @@
  * reset and a second database leave nothing stale behind.
  */
 import { describe, expect, test } from "bun:test";
-import { storedOrganisations, type OwnershipScope } from "../../../src/dva/fhir/access.ts";
+import { organisationsOfResource, storedOrganisations, type OwnershipScope } from "../../../src/dva/fhir/access.ts";
 import { FhirStore } from "../../../src/dva/fhir/store.ts";
 import { dataWasReset, openDatabase } from "../../../src/shared/db.ts";
 import { EXT_QR_TASK } from "../../../src/shared/fhir-profiles.ts";
@@ -95,6 +95,55 @@ describe("organisations of stored resources, kept until what they were read from
     first.db.exec("DELETE FROM fhir_registration");
     dataWasReset(first.db);
     expect(first.orgs("Patient", "p")).toEqual([]);
+  });
+});
+
+describe("the references a write's ownership check reads, kept as the organisations are (FhirStore.derivedRefs)", () => {
+  /** Counts the index reads of other resources (storedRefs' one query per resource). */
+  function counting() {
+    const made = setup();
+    let reads = 0;
+    const tokensOf = made.fhir.tokensOf.bind(made.fhir);
+    made.fhir.tokensOf = (dva, type, id) => { reads++; return tokensOf(dva, type, id); };
+    const scope: OwnershipScope = { fhir: made.fhir, dva: DVA, rule };
+    const newTask = { resourceType: "Task", status: "requested", intent: "order", requester: { reference: "PractitionerRole/role" } };
+    return { ...made, reads: () => reads, ofNewTask: () => organisationsOfResource(scope, newTask) };
+  }
+
+  test("a stream of Task writes reads their requester's PractitionerRole once", () => {
+    const { fhir, reads, ofNewTask } = counting();
+    expect(ofNewTask()).toEqual(["Organization/a"]);
+    const after = reads();
+    for (let i = 0; i < 5; i++) {
+      fhir.save(DVA, { resourceType: "Task", status: "requested", intent: "order", requester: { reference: "PractitionerRole/role" } });
+      expect(ofNewTask()).toEqual(["Organization/a"]);
+    }
+    expect(reads()).toBe(after);
+  });
+
+  test("the PractitionerRole moves: the next write's check reads it again and sees the move", () => {
+    const { fhir, reads, ofNewTask } = counting();
+    expect(ofNewTask()).toEqual(["Organization/a"]);
+    fhir.save(DVA, { resourceType: "PractitionerRole", id: "role", practitioner: { reference: "Practitioner/doc" }, organization: { reference: "Organization/b" } });
+    const before = reads();
+    expect(ofNewTask()).toEqual(["Organization/b"]);
+    expect(reads()).toBe(before + 1);
+  });
+
+  test("a move that rolls back is not kept; a reset drops what was kept", () => {
+    const { db, fhir, ofNewTask } = counting();
+    expect(ofNewTask()).toEqual(["Organization/a"]);
+    expect(() => db.transaction(() => {
+      fhir.save(DVA, { resourceType: "PractitionerRole", id: "role", practitioner: { reference: "Practitioner/doc" }, organization: { reference: "Organization/c" } });
+      expect(ofNewTask()).toEqual(["Organization/c"]);
+      throw new Error("the Bundle's next entry fails");
+    })()).toThrow("next entry");
+    expect(ofNewTask()).toEqual(["Organization/a"]);
+    // As a reset does it: rows changed by SQL, past the store; the epoch tells the caches.
+    db.exec("INSERT INTO fhir_token_value (value) VALUES ('Organization/b') ON CONFLICT DO NOTHING");
+    db.exec("UPDATE fhir_token SET v = (SELECT id FROM fhir_token_value WHERE value = 'Organization/b') WHERE v = (SELECT id FROM fhir_token_value WHERE value = 'Organization/a') AND r = (SELECT rid FROM fhir_resource WHERE type = 'PractitionerRole' AND id = 'role')");
+    dataWasReset(db);
+    expect(ofNewTask()).toEqual(["Organization/b"]);
   });
 });
 
