@@ -639,9 +639,10 @@ export class FhirStore {
    * that registered the person), or the creator of any other resource. Idempotent.
    */
   register(dva: string, type: string, id: string, organisation: string, now = new Date()): void {
-    this.changed(dva, type, id);
-    this.db.query("INSERT INTO fhir_registration (dva, type, id, organisation, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+    const { changes } = this.db.query("INSERT INTO fhir_registration (dva, type, id, organisation, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
       .run(dva, type, id, organisation, now.toISOString());
+    // Known already (every Task of a zorgaanbieder for a patient it has): nothing derived from the rows is stale (issue 16).
+    if (changes > 0) this.changed(dva, type, id);
   }
 
   /** The organisations that registered this resource ("Organization/<id>"). */

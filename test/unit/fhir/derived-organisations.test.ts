@@ -121,6 +121,23 @@ describe("the references a write's ownership check reads, kept as the organisati
     expect(reads()).toBe(after);
   });
 
+  test("Tasks for a patient its zorgaanbieder already has leave the Patient's organisations kept (a registration known already changes nothing)", () => {
+    const { fhir, orgs } = setup();
+    expect(orgs("Patient", "p")).toEqual(["Organization/a"]);
+    const scope: OwnershipScope = { fhir, dva: DVA, rule };
+    let reads = 0;
+    const tokensOf = fhir.tokensOf.bind(fhir);
+    fhir.tokensOf = (dva, type, id) => { reads++; return tokensOf(dva, type, id); };
+    for (let i = 0; i < 3; i++) {
+      fhir.save(DVA, { resourceType: "Task", status: "requested", intent: "order", for: { reference: "Patient/p" } }, { registeredBy: "Organization/a", relates: "Organization/a" });
+      expect(storedOrganisations(scope, "Patient", "p")).toEqual(["Organization/a"]);
+    }
+    expect(reads).toBe(0);
+    // A new relation is a change: the next decision reads again and sees it.
+    fhir.save(DVA, { resourceType: "Task", status: "requested", intent: "order", for: { reference: "Patient/p" } }, { registeredBy: "Organization/b", relates: "Organization/b" });
+    expect(orgs("Patient", "p")).toEqual(["Organization/a", "Organization/b"]);
+  });
+
   test("the PractitionerRole moves: the next write's check reads it again and sees the move", () => {
     const { fhir, reads, ofNewTask } = counting();
     expect(ofNewTask()).toEqual(["Organization/a"]);
