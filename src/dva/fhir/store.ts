@@ -563,27 +563,29 @@ export class FhirStore {
     if (heads.length === 0) return out;
     const onlyParams = params ? " AND t.k IN (SELECT id FROM fhir_token_param WHERE dva = ?2 AND type = ?3 AND param IN (SELECT value FROM json_each(?4)))" : "";
     const args = (list: string) => [list, dva, type, ...(params ? [JSON.stringify(params)] : [])];
-    // LEFT JOINs: a head still its row and without rows of these parameters gives one row with k null; one that is not gives id null.
-    const rows = this.db.query<{ head: string; id: string | null; k: number | null; value: string | null }, string[]>(
-      `SELECT j.value ->> 1 AS head, r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
-         LEFT JOIN fhir_resource r ON r.rid = j.value ->> 0 AND r.dva = ?2 AND r.type = ?3 AND r.id = j.value ->> 1
+    // LEFT JOINs: one row at least per number, with the id its row holds now (null: no row of this DVA and type).
+    const rows = this.db.query<{ rid: number; id: string | null; k: number | null; value: string | null }, string[]>(
+      `SELECT j.value AS rid, r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
+         LEFT JOIN fhir_resource r ON r.rid = j.value AND r.dva = ?2 AND r.type = ?3
          LEFT JOIN fhir_token t ON t.r = r.rid${onlyParams}
          LEFT JOIN fhir_token_value v ON v.id = t.v`,
-    ).all(...args(JSON.stringify(heads.map((h) => [h.rid, h.id]))));
+    ).all(...args(JSON.stringify(heads.map((h) => h.rid))));
+    const idOf = new Map(heads.map((h) => [h.rid, h.id]));
     const names = tokenParamsOf(this.db);
-    const moved: string[] = [];
+    const moved = new Set<string>();
     for (const r of rows) {
-      if (r.id === null) moved.push(r.head);
-      else if (r.k !== null) out.get(r.id)?.push({ ...names.paramOf(r.k), value: r.value! });
+      const id = idOf.get(r.rid)!;
+      if (r.id !== id) moved.add(id);
+      else if (r.k !== null) { const p = names.paramOf(r.k); out.get(id)!.push({ param: p.param, system: p.system, value: r.value! }); }
     }
-    if (moved.length > 0) {
+    if (moved.size > 0) {
       const byId = this.db.query<{ id: string; k: number; value: string }, string[]>(
         `SELECT r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
            CROSS JOIN fhir_resource r ON r.dva = ?2 AND r.type = ?3 AND r.id = j.value
            CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
          WHERE true${onlyParams}`,
-      ).all(...args(JSON.stringify(moved)));
-      for (const r of byId) out.get(r.id)?.push({ ...names.paramOf(r.k), value: r.value });
+      ).all(...args(JSON.stringify([...moved])));
+      for (const r of byId) { const p = names.paramOf(r.k); out.get(r.id)?.push({ param: p.param, system: p.system, value: r.value }); }
     }
     return out;
   }
@@ -601,7 +603,7 @@ export class FhirStore {
   tokensOf(dva: string, type: string, id: string): TokenEntry[] {
     const names = tokenParamsOf(this.db);
     return this.db.query<{ k: number; value: string }, [string, string, string]>(TOKENS_OF)
-      .all(dva, type, id).map((r) => ({ ...names.paramOf(r.k), value: r.value }));
+      .all(dva, type, id).map((r) => { const p = names.paramOf(r.k); return { param: p.param, system: p.system, value: r.value }; });
   }
 
   /** Start of a date parameter of these resources (Task period, for _sort=period). */
