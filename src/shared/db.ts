@@ -26,7 +26,7 @@ type Transaction<A extends any[], T> = { (...args: A): T; deferred: (...args: A)
 class CachingDatabase extends Database {
   static readonly MAX_STATEMENTS = 2_000;
   private readonly statements = new Map<string, Statement<unknown, SQLQueryBindings[]>>();
-  private readonly writable: boolean;
+  readonly writable: boolean;
 
   constructor(filename: string, options: { readonly?: boolean; create?: boolean; strict?: boolean }) {
     super(filename, options);
@@ -368,4 +368,9 @@ export function dataEpoch(db: Database): number {
 /** Called by the seed after it emptied the data tables (a reset). */
 export function dataWasReset(db: Database): void {
   epochs.set(db, dataEpoch(db) + 1);
+}
+
+/** Whether this connection writes: only a writer's own writes call DerivedCache.changed, so only there may derived values be kept. */
+export function keepsDerived(db: Database): boolean {
+  return !(db instanceof CachingDatabase) || db.writable;
 }

@@ -5,7 +5,7 @@
  * (fhir_resource_patient), token searches use fhir_search_token_value.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { dataEpoch } from "../../shared/db.ts";
+import { dataEpoch, keepsDerived } from "../../shared/db.ts";
 import { INDEX_VERSION, indexEntries, type IndexEntries, type Resource, type TokenEntry } from "./search-index.ts";
 
 export type { Resource };
@@ -178,7 +178,8 @@ export class DerivedCache<V> {
   /** During grouped writes (FhirStore.grouped): values read inside their transaction, kept once it commits. */
   private tentative: Map<string, { value: V; deps: string[] }> | null = null;
   private epoch = -1;
-  constructor(private readonly db: Database, private readonly max = 50_000) {}
+  private readonly keeps: boolean;
+  constructor(private readonly db: Database, private readonly max = 50_000) { this.keeps = keepsDerived(db); }
 
   get(key: string): V | undefined {
     if (this.epoch !== dataEpoch(this.db)) { this.clear(); this.epoch = dataEpoch(this.db); }
@@ -187,6 +188,8 @@ export class DerivedCache<V> {
 
   /** Keep `value`, read from the rows `deps` — unless a transaction is open (its rows may yet roll back): then only as tentative. */
   set(key: string, value: V, deps: Iterable<string>): void {
+    // A read-only connection (the reader worker's) is told of no write and of no reset: it keeps nothing.
+    if (!this.keeps) return;
     if (this.db.inTransaction) {
       this.tentative?.set(key, { value, deps: [...deps] });
       return;
