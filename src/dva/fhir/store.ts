@@ -562,22 +562,24 @@ export class FhirStore {
    * its id, as the resource of that id is now — never as having no rows (no owner: anyone's).
    */
   tokensOfMany(dva: string, type: string, heads: readonly RowHead[], params?: readonly string[]): Map<string, TokenEntry[]> {
-    const out = new Map<string, TokenEntry[]>(heads.map((h) => [h.id, []]));
-    if (heads.length === 0) return out;
+    // Each id once (its first head): a page's hits may come from steps of two numberings, the same number under two ids.
+    const out = new Map<string, TokenEntry[]>();
+    const list: RowHead[] = [];
+    for (const h of heads) if (!out.has(h.id)) { out.set(h.id, []); list.push(h); }
+    if (list.length === 0) return out;
     const onlyParams = params ? " AND t.k IN (SELECT id FROM fhir_token_param WHERE dva = ?2 AND type = ?3 AND param IN (SELECT value FROM json_each(?4)))" : "";
     const args = (list: string) => [list, dva, type, ...(params ? [JSON.stringify(params)] : [])];
-    // LEFT JOINs: one row at least per number, with the id its row holds now (null: no row of this DVA and type).
-    const rows = this.db.query<{ rid: number; id: string | null; k: number | null; value: string | null }, string[]>(
-      `SELECT j.value AS rid, r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
+    // LEFT JOINs: one row at least per head (`i`, its place in the list), with the id its number's row holds now (null: no row of this DVA and type).
+    const rows = this.db.query<{ i: number; id: string | null; k: number | null; value: string | null }, string[]>(
+      `SELECT j.key AS i, r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
          LEFT JOIN fhir_resource r ON r.rid = j.value AND r.dva = ?2 AND r.type = ?3
          LEFT JOIN fhir_token t ON t.r = r.rid${onlyParams}
          LEFT JOIN fhir_token_value v ON v.id = t.v`,
-    ).all(...args(JSON.stringify(heads.map((h) => h.rid))));
-    const idOf = new Map(heads.map((h) => [h.rid, h.id]));
+    ).all(...args(JSON.stringify(list.map((h) => h.rid))));
     const names = tokenParamsOf(this.db);
     const moved = new Set<string>();
     for (const r of rows) {
-      const id = idOf.get(r.rid)!;
+      const id = list[r.i]!.id;
       if (r.id !== id) moved.add(id);
       else if (r.k !== null) { const p = names.paramOf(r.k); out.get(id)!.push({ param: p.param, system: p.system, value: r.value! }); }
     }
