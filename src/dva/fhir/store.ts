@@ -38,10 +38,8 @@ export const COUNT_TOKEN_UP_TO = `SELECT count(*) AS n FROM (SELECT 1 FROM fhir_
  */
 const KEYS_OF = (param: string) => `SELECT id FROM fhir_token_param WHERE dva = ?1 AND type = ?2 AND param = ${param}`;
 const VALUES_IN = (json: string) => `SELECT id FROM fhir_token_value WHERE value IN (SELECT value FROM json_each(${json}))`;
-/** A resource's token rows: the parameter as its number (TokenParams names it), the value as text. */
-const TOKENS_OF = `SELECT t.k AS k, v.value AS value FROM fhir_resource r
-  CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
-  WHERE r.dva = ?1 AND r.type = ?2 AND r.id = ?3`;
+/** Only the index rows of these parameters (?4, a JSON list of names), in a statement whose ?2 and ?3 are the DVA and type. */
+const ONLY_PARAMS = " AND t.k IN (SELECT id FROM fhir_token_param WHERE dva = ?2 AND type = ?3 AND param IN (SELECT value FROM json_each(?4)))";
 
 interface TokenParam { param: string; system: string | null }
 
@@ -111,8 +109,14 @@ class TokenParams {
     this.params.set(id, { param, system });
   }
 
+  /** A token row as TokenEntry: its parameter's number named, its value. */
+  entry(k: number, value: string): TokenEntry {
+    const { param, system } = this.paramOf(k);
+    return { param, system, value };
+  }
+
   /** What a token row's number stands for. */
-  paramOf(k: number): TokenParam {
+  private paramOf(k: number): TokenParam {
     let known = this.params.get(k);
     if (known) return known;
     this.reload();
@@ -267,11 +271,12 @@ export class DerivedCache<V> {
 class DerivedCaches {
   readonly organisations: DerivedCache<string[]>;
   readonly refs: DerivedCache<string[]>;
+  private readonly all: readonly DerivedCache<string[]>[];
   constructor(db: Database) {
     this.organisations = new DerivedCache(db);
     this.refs = new DerivedCache(db);
+    this.all = [this.organisations, this.refs];
   }
-  private get all(): DerivedCache<string[]>[] { return [this.organisations, this.refs]; }
   changed(dep: string): void { for (const c of this.all) c.changed(dep); }
   beginTentative(): void { for (const c of this.all) c.beginTentative(); }
   keepTentative(): void { for (const c of this.all) c.keepTentative(); }
@@ -567,33 +572,37 @@ export class FhirStore {
     const list: RowHead[] = [];
     for (const h of heads) if (!out.has(h.id)) { out.set(h.id, []); list.push(h); }
     if (list.length === 0) return out;
-    const onlyParams = params ? " AND t.k IN (SELECT id FROM fhir_token_param WHERE dva = ?2 AND type = ?3 AND param IN (SELECT value FROM json_each(?4)))" : "";
-    const args = (list: string) => [list, dva, type, ...(params ? [JSON.stringify(params)] : [])];
     // LEFT JOINs: one row at least per head (`i`, its place in the list), with the id its number's row holds now (null: no row of this DVA and type).
     const rows = this.db.query<{ i: number; id: string | null; k: number | null; value: string | null }, string[]>(
       `SELECT j.key AS i, r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
          LEFT JOIN fhir_resource r ON r.rid = j.value AND r.dva = ?2 AND r.type = ?3
-         LEFT JOIN fhir_token t ON t.r = r.rid${onlyParams}
+         LEFT JOIN fhir_token t ON t.r = r.rid${params ? ONLY_PARAMS : ""}
          LEFT JOIN fhir_token_value v ON v.id = t.v`,
-    ).all(...args(JSON.stringify(list.map((h) => h.rid))));
+    ).all(JSON.stringify(list.map((h) => h.rid)), dva, type, ...(params ? [JSON.stringify(params)] : []));
     const names = tokenParamsOf(this.db);
-    const moved = new Set<string>();
+    const moved: string[] = [];
     for (const r of rows) {
       const id = list[r.i]!.id;
-      if (r.id !== id) moved.add(id);
-      else if (r.k !== null) { const p = names.paramOf(r.k); out.get(id)!.push({ param: p.param, system: p.system, value: r.value! }); }
+      if (r.id !== id) { if (moved.at(-1) !== id) moved.push(id); } else if (r.k !== null) out.get(id)!.push(names.entry(r.k, r.value!));
     }
-    if (moved.size > 0) {
-      const byId = this.db.query<{ id: string; k: number; value: string }, string[]>(
-        `SELECT r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
-           CROSS JOIN fhir_resource r ON r.dva = ?2 AND r.type = ?3 AND r.id = j.value
-           CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
-         WHERE true${onlyParams}`,
-      ).all(...args(JSON.stringify([...moved])));
-      for (const r of byId) { const p = names.paramOf(r.k); out.get(r.id)?.push({ param: p.param, system: p.system, value: r.value }); }
-    }
+    if (moved.length > 0) for (const [id, tokens] of this.tokensById(dva, type, moved, params)) out.set(id, tokens);
     return out;
   }
+
+  /** The index rows of these resources by their ids (each id once), or only those of `params`. */
+  private tokensById(dva: string, type: string, ids: readonly string[], params?: readonly string[]): Map<string, TokenEntry[]> {
+    const out = new Map<string, TokenEntry[]>(ids.map((id) => [id, []]));
+    const rows = this.db.query<{ id: string; k: number; value: string }, string[]>(
+      `SELECT r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
+         CROSS JOIN fhir_resource r ON r.dva = ?2 AND r.type = ?3 AND r.id = j.value
+         CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
+       WHERE true${params ? ONLY_PARAMS : ""}`,
+    ).all(JSON.stringify(ids), dva, type, ...(params ? [JSON.stringify(params)] : []));
+    const names = tokenParamsOf(this.db);
+    for (const r of rows) out.get(r.id)?.push(names.entry(r.k, r.value));
+    return out;
+  }
+
 
   /** The registrations of these resources (one query for a walk's step). */
   registrationsOfMany(dva: string, type: string, ids: string[]): Map<string, string[]> {
@@ -606,9 +615,7 @@ export class FhirStore {
 
   /** Index rows of one resource (what its token parameters hold). */
   tokensOf(dva: string, type: string, id: string): TokenEntry[] {
-    const names = tokenParamsOf(this.db);
-    return this.db.query<{ k: number; value: string }, [string, string, string]>(TOKENS_OF)
-      .all(dva, type, id).map((r) => { const p = names.paramOf(r.k); return { param: p.param, system: p.system, value: r.value }; });
+    return this.tokensById(dva, type, [id]).get(id)!;
   }
 
   /** Start of a date parameter of these resources (Task period, for _sort=period). */

@@ -1,13 +1,10 @@
 /** tokensOfMany by row number: heads of another DVA or type, numbers without a row, moved and unmoved heads mixed, resources without index rows, odd ids. */
 import { describe, expect, test } from "bun:test";
+import { DVA, ownedTask } from "../../helpers/fhir-store.ts";
 import { FhirStore, type RowHead, type Resource } from "../../../src/dva/fhir/store.ts";
 import { openDatabase } from "../../../src/shared/db.ts";
 
-const DVA = "zorgnet";
-const task = (id: string, owner: string, status = "requested"): Resource => ({
-  resourceType: "Task", id, status, intent: "order", for: { reference: "Patient/p1" },
-  owner: { reference: `Organization/${owner}` }, requester: { reference: `Organization/${owner}` },
-});
+const task = ownedTask;
 const ownerOf = (m: Map<string, { param: string; value: string }[]>, id: string) => (m.get(id) ?? []).filter((t) => t.param === "owner").map((t) => t.value);
 
 describe("tokensOfMany, heads that are not what their number names", () => {

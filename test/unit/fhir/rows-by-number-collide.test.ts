@@ -5,28 +5,13 @@
  * may then carry the same row number with different ids. Each must get its own resource's rows.
  */
 import { describe, expect, test } from "bun:test";
+import { DVA, ownedTask, ruleOfA, resetTo } from "../../helpers/fhir-store.ts";
 import { FhirStore, type RowHead, type Resource } from "../../../src/dva/fhir/store.ts";
 import { pageOf } from "../../../src/dva/fhir/walk.ts";
 import { parseSearch } from "../../../src/dva/fhir/search-params.ts";
-import type { OrgRule } from "../../../src/dva/fhir/access.ts";
-import { dataWasReset, openDatabase, tablesChildrenFirst } from "../../../src/shared/db.ts";
-import { keptOnReset } from "../../../seed/seed.ts";
-import type { Database } from "bun:sqlite";
+import { openDatabase } from "../../../src/shared/db.ts";
 
-const DVA = "zorgnet";
-const task = (id: string, owner: string, status = "requested"): Resource => ({
-  resourceType: "Task", id, status, intent: "order", for: { reference: "Patient/p1" },
-  owner: { reference: `Organization/${owner}` }, requester: { reference: `Organization/${owner}` },
-});
-const ruleOfA: OrgRule = { own: new Set(["Organization/org-a"]), others: new Set(["Organization/org-b"]), publishers: new Map() };
-
-function reset(db: Database, store: FhirStore, resources: Resource[]): void {
-  db.transaction(() => {
-    for (const table of tablesChildrenFirst(db)) if (!keptOnReset(table)) db.exec(`DELETE FROM "${table}"`);
-    store.saveAll(DVA, resources);
-  })();
-  dataWasReset(db);
-}
+const task = ownedTask;
 
 /** x (A's, row 1) and y (A's, row 2) before; after the reset y is row 1 and x (now B's) row 2. */
 function collide() {
@@ -35,7 +20,7 @@ function collide() {
   store.save(DVA, task("x", "org-a"), { now: new Date("2026-01-01T00:00:00Z") });
   store.save(DVA, task("y", "org-a"), { now: new Date("2026-01-02T00:00:00Z") });
   const before = store.heads(DVA, "Task");
-  reset(db, store, [task("y", "org-a"), task("x", "org-b")]);
+  resetTo(db, store, [task("y", "org-a"), task("x", "org-b")]);
   const after = store.heads(DVA, "Task");
   const oldX = before.find((h) => h.id === "x")!;
   const newY = after.find((h) => h.id === "y")!;
@@ -83,7 +68,7 @@ describe("two heads with one row number (heads of two snapshots)", () => {
     store.save(DVA, task("x", "org-a"));
     store.save(DVA, task("y", "org-a"));
     const oldY = store.heads(DVA, "Task").find((h) => h.id === "y")!;
-    reset(db, store, [task("y", "org-a"), task("x", "org-a")]);
+    resetTo(db, store, [task("y", "org-a"), task("x", "org-a")]);
     const newY = store.heads(DVA, "Task").find((h) => h.id === "y")!;
     const tokens = store.tokensOfMany(DVA, "Task", [oldY, newY] as RowHead[]);
     expect(owners(tokens, "y")).toEqual(["Organization/org-a"]);

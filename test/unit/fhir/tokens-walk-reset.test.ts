@@ -6,30 +6,13 @@
  * or requester, so allows() would let every zorgaanbieder see it — but the rows of that id now.
  */
 import { describe, expect, test } from "bun:test";
+import { DVA, ownedTask, ruleOfA, resetTo } from "../../helpers/fhir-store.ts";
 import { FhirStore, type WalkHead, type WalkOrder, type WalkPosition, type Resource } from "../../../src/dva/fhir/store.ts";
 import { pageOf, walkHits } from "../../../src/dva/fhir/walk.ts";
 import { parseSearch } from "../../../src/dva/fhir/search-params.ts";
-import type { OrgRule } from "../../../src/dva/fhir/access.ts";
-import { dataWasReset, openDatabase, tablesChildrenFirst } from "../../../src/shared/db.ts";
-import { keptOnReset } from "../../../seed/seed.ts";
-import type { Database } from "bun:sqlite";
+import { openDatabase } from "../../../src/shared/db.ts";
 
-const DVA = "zorgnet";
-const task = (id: string, owner: string, status = "requested"): Resource => ({
-  resourceType: "Task", id, status, intent: "order", for: { reference: "Patient/p1" },
-  owner: { reference: `Organization/${owner}` }, requester: { reference: `Organization/${owner}` },
-});
-/** Zorgaanbieder A's system: its own organisation, and B's at the same DVA. */
-const ruleOfA: OrgRule = { own: new Set(["Organization/org-a"]), others: new Set(["Organization/org-b"]), publishers: new Map() };
-
-/** What seedDatabase does to the FHIR tables, then the seed's resources in its order. */
-function reset(db: Database, store: FhirStore, resources: Resource[]): void {
-  db.transaction(() => {
-    for (const table of tablesChildrenFirst(db)) if (!keptOnReset(table)) db.exec(`DELETE FROM "${table}"`);
-    store.saveAll(DVA, resources);
-  })();
-  dataWasReset(db);
-}
+const task = ownedTask;
 
 function setUp() {
   const db = openDatabase(":memory:");
@@ -59,7 +42,7 @@ describe("a walk across a reset (row numbers that name another row now)", () => 
       private done = false;
       override walk(dva: string, type: string, order: WalkOrder, after: WalkPosition | null, limit: number): WalkHead[] {
         const heads = super.walk(dva, type, order, after, limit);
-        if (!this.done) { this.done = true; reset(db, store, reseed); }
+        if (!this.done) { this.done = true; resetTo(db, store, reseed); }
         return heads;
       }
     }
@@ -82,7 +65,7 @@ describe("a walk across a reset (row numbers that name another row now)", () => 
     while (!step.done) step = walk.next();
     expect(step.value.hits.map((h) => h.id)).toEqual(["ta"]);
     // Rows in another order after the reset: ta's old number (2) now names tb, which this page does not ask for.
-    reset(db, store, [reseed[0]!, reseed[2]!, reseed[1]!]);
+    resetTo(db, store, [reseed[0]!, reseed[2]!, reseed[1]!]);
     // ta is stored again, owned by A, status requested: the page of the walk that found it serves it (the old code read its rows by id).
     const page = db.transaction(() => pageOf(scope, "Task", step.value.hits, q))();
     expect(page.map((h) => h.id)).toEqual(["ta"]);
