@@ -262,20 +262,28 @@ export class DerivedCache<V> {
   get size(): number { return this.values.size; }
 }
 
+/** Whether a resource exists, and its patient compartment: what a write's reference checks read (FhirStore.compartmentOf). */
+interface Compartment { exists: boolean; patient: string | null }
+const ABSENT: Compartment = Object.freeze({ exists: false, patient: null });
+
 /**
  * The values a database's FHIR rows are derived into, each a DerivedCache with the same rules:
- * the organisations of a resource (access.ts storedOrganisations) and the references a resource's
+ * the organisations of a resource (access.ts storedOrganisations), the references a resource's
  * parameter holds (access.ts storedRefs: a Task write's ownership check reads its requester's
- * PractitionerRole every time). Apart, so that neither's bound empties the other.
+ * PractitionerRole every time) and whether a resource exists with its compartment (every write
+ * looked up each reference it holds twice: its validation and its ownership check). Apart, so
+ * that no one's bound empties another.
  */
 class DerivedCaches {
   readonly organisations: DerivedCache<string[]>;
   readonly refs: DerivedCache<string[]>;
-  private readonly all: readonly DerivedCache<string[]>[];
+  readonly compartments: DerivedCache<Compartment>;
+  private readonly all: readonly DerivedCache<unknown>[];
   constructor(db: Database) {
     this.organisations = new DerivedCache(db);
     this.refs = new DerivedCache(db);
-    this.all = [this.organisations, this.refs];
+    this.compartments = new DerivedCache(db);
+    this.all = [this.organisations, this.refs, this.compartments];
   }
   changed(dep: string): void { for (const c of this.all) c.changed(dep); }
   beginTentative(): void { for (const c of this.all) c.beginTentative(); }
@@ -411,6 +419,8 @@ export class FhirStore {
   get derived(): DerivedCache<string[]> { return derivedOf(this.db).organisations; }
   /** The references of a resource's parameter (`${dva} ${type}/${id} ${param}`), kept as the organisations are. */
   get derivedRefs(): DerivedCache<string[]> { return derivedOf(this.db).refs; }
+  /** Whether resources exist and their compartments (`${dva} ${type}/${id}`: compartmentOf), kept as the organisations are. */
+  get derivedCompartments(): DerivedCache<Compartment> { return derivedOf(this.db).compartments; }
 
   /**
    * Run a write (its checks and its save) with the other FHIR writes of this event-loop turn, in
@@ -447,12 +457,23 @@ export class FhirStore {
     return toStored(this.q.current.get(dva, type, id));
   }
 
-  /** The stored JSON text as is, with the patient compartment: a read without parse and re-serialise. */
-  /** Whether a current resource exists, and its patient compartment ("Patient/<id>" or null) — without its JSON. */
+  /**
+   * Whether a current resource exists, and its patient compartment ("Patient/<id>" or null) —
+   * without its JSON. Kept (an absent one too) until the resource's rows change, as the derived
+   * organisations are: a write looks up every reference it holds, and a stream of Tasks for a
+   * patient holds the same ones (issue 16).
+   */
   compartmentOf(dva: string, type: string, id: string): { patient: string | null } | null {
-    return this.q.compartment.get(dva, type, id);
+    const key = `${dva} ${type}/${id}`;
+    const cache = derivedOf(this.db).compartments;
+    const kept = cache.get(key);
+    if (kept) return kept.exists ? { patient: kept.patient } : null;
+    const row = this.q.compartment.get(dva, type, id);
+    cache.set(key, row ? { exists: true, patient: row.patient } : ABSENT, [key]);
+    return row ? { patient: row.patient } : null;
   }
 
+  /** The stored JSON text as is, with the patient compartment: a read without parse and re-serialise. */
   readRaw(dva: string, type: string, id: string): { json: string; versionId: number; lastUpdated: string; patient: string | null } | null {
     const row = this.q.raw.get(dva, type, id);
     return row ? { json: row.json, versionId: row.version_id, lastUpdated: row.last_updated, patient: row.patient } : null;
