@@ -7,6 +7,7 @@
  *             disk and ~10 minutes, for the "flat in the DVA size" and "no request holds the others up" rows
  *   --peers   table 10 also runs Medplum's FHIR engine and oidc-provider 9 (bench/peers) beside the floor
  *   --why     table 11 samples the main thread's kernel waits (bench/why-probe.ts): where a stall waited
+ *   --profile table 12: each wrk row of table 10 again under `bun --cpu-prof` and bench/statement-profile.ts
  */
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -21,21 +22,24 @@ import { benchServerCpu } from "./server-cpu.ts";
 import { benchBlocking } from "./blocking.ts";
 import { benchStartup } from "./startup.ts";
 import { benchStore } from "./store.ts";
+import { benchProfile } from "./profile.ts";
 
 const args = Bun.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   console.log("Usage: bun run bench [-- --quick | --large]\n\n  --quick   smoke run with small sizes (1 repeat, 1 000 patients, short HTTP rows)\n"
     + "  --large   1 000 000 Tasks and a day's chain log (3 000 000 lines): ~5 GB of disk, ~10 minutes\n"
     + "  --peers   also Medplum's FHIR engine and oidc-provider (bench/peers, dev dependencies) beside the floor\n"
-    + "  --why     table 11 also samples where the sandbox's main thread waited in the kernel (Linux /proc)");
+    + "  --why     table 11 also samples where the sandbox's main thread waited in the kernel (Linux /proc)\n"
+    + "  --profile table 12: where each wrk row's CPU goes (bun --cpu-prof, and every SQLite statement's thread CPU)");
   process.exit(0);
 }
-const unknown = args.filter((a) => a !== "--quick" && a !== "--large" && a !== "--peers" && a !== "--why");
+const unknown = args.filter((a) => !["--quick", "--large", "--peers", "--why", "--profile"].includes(a));
 if (unknown.length) console.error(`bench: ignoring unknown option(s) ${unknown.join(" ")}`);
 const quick = args.includes("--quick");
 const large = !quick && args.includes("--large");
 const peers = args.includes("--peers");
 const why = args.includes("--why");
+const profile = args.includes("--profile");
 
 const sizes = quick
   ? { repeats: 1, patients: 1_000, samples: 200, httpMs: 500, people: 10, systemSamples: 2, chainLines: 100_000 }
@@ -50,7 +54,7 @@ const watchdog = setTimeout(() => {
   console.error("bench: time limit reached, cleaning up");
   cleanupAll();
   process.exit(0);
-}, large ? 1_500_000 : 420_000);
+}, (large ? 1_500_000 : 420_000) + (profile ? 120_000 : 0));
 watchdog.unref();
 
 const find = (rows: readonly Row[], prefix: string): Row | undefined => rows.find((r) => r.measure.startsWith(prefix));
@@ -69,6 +73,7 @@ async function main(): Promise<void> {
   let fhir: FhirResult = { rows: [], notes: [], read: null };
   let cpu: { rows: Row[]; notes: string[] } = { rows: [], notes: [] };
   let blocking: { rows: Row[]; notes: string[] } = { rows: [], notes: [] };
+  let profiled: string[] = [];
   try {
     store = await benchStore(popPath, sizes.patients, sizes.samples, log).catch((e) => ({
       seedRows: [failedRow("seeding", e)], seedNotes: [] as string[], queryRows: [failedRow("store queries", e)], queryNotes: [] as string[], tasks: 0,
@@ -79,6 +84,7 @@ async function main(): Promise<void> {
         .catch((e) => ({ rows: [failedRow("FHIR server over HTTP (in-process sandbox)", e)], notes: [] as string[], read: { error: e } }));
       cpu = await benchServerCpu(root, popPath, { seconds: quick ? 1 : 2, rounds: quick ? 1 : 3, peers }, log)
         .catch((e) => ({ rows: [failedRow("server CPU per request (wrk)", e)], notes: [] as string[] }));
+      if (profile) profiled = await benchProfile(root, popPath, quick ? 1 : 3, log).catch((e) => [`profile failed: ${e instanceof Error ? e.message : String(e)}`]);
       // Last of the population's users: it adds a chain log to the file.
       blocking = await benchBlocking(root, popPath, { lines: sizes.chainLines, repeats: 3, why }, log)
         .catch((e) => ({ rows: [failedRow("no request holds the others up", e)], notes: [] as string[] }));
@@ -105,6 +111,10 @@ async function main(): Promise<void> {
 
   printTable("10. Server CPU per request with wrk, against the floor and hello world (issue 16; measured on table 4's population)", cpu.rows, cpu.notes);
   printTable("11. No request holds the others up: GET /health on another host while the heaviest requests run (issue 16)", blocking.rows, blocking.notes);
+  if (profile) {
+    console.log("\n12. Where each row's CPU goes: table 10's rows again, each on a sandbox of its own under bun --cpu-prof and bench/statement-profile.ts (--profile)");
+    for (const line of profiled) console.log(`  ${line}`);
+  }
 
   const pick = (rows: readonly Row[], prefix: string, label: string): Row =>
     ({ ...(find(rows, prefix) ?? { value: "—", target: "", result: "not measured" }), measure: label });

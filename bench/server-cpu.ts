@@ -10,18 +10,11 @@
  * system search; a page of a non-selective system search; a 304 revalidation; the token endpoint
  * (client_credentials); a FHIR write (POST Task). Without wrk on PATH the table says so.
  */
-import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import defaultNetwork from "../seed/network.ts";
-import { validateNetwork } from "../src/shared/network.ts";
-import { resolveNetwork } from "../src/shared/resolved-network.ts";
-import { bsnSequence } from "../src/shared/bsn.ts";
-import { collectTokens, moduleToken } from "../test/helpers/dva.ts";
-import { systemToken } from "../test/helpers/fhir.ts";
-import { COLLECTION_QUERY } from "./fhir.ts";
 import { freePort, rssOf, startTimed, stopChild, type Child } from "./processes.ts";
+import { populationPatient, sandboxTargets, tokenRequest } from "./targets.ts";
 import { peakRss, wrk, type Run, type Target } from "./wrk.ts";
 import { count, failedRow, mb, type Row } from "./report.ts";
 
@@ -52,44 +45,16 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
     return { port, pid: child.proc.pid };
   };
   try {
-    // What to ask for: a synthetic patient of De Linde (seed/population.ts: zorgaanbieder n mod those with a clinician, the n-th BSN), and its Tasks.
-    const resolved = resolveNetwork(validateNetwork(defaultNetwork), "localhost", 0);
-    const zas = resolved.zorgaanbieders.filter((z) => resolved.clinicians.some((c) => c.zorgaanbieder === z.name));
-    const n = zas.findIndex((z) => z.name === "delinde@medmij");
-    const bsns = bsnSequence(100_000_000);
-    let bsn = "";
-    for (let i = 0; i <= n; i++) bsn = bsns.next().value!;
-    const patient = `Patient/patient-synth-${n}`;
-    const db = new Database(populationPath, { readonly: true });
-    const patientTasks = db.query<{ id: string }, [string]>("SELECT id FROM fhir_resource WHERE dva = 'zorgnet' AND type = 'Task' AND patient = ? ORDER BY id").all(patient).map((r) => r.id);
-    db.close();
-    const task = { id: patientTasks[0]!, patient };
-    if (n < 0 || patientTasks.length === 0) throw new Error(`no Tasks of ${patient} at zorgnet in the population file`);
+    const population = populationPatient(populationPath);
+    const task = { id: population.taskIds[0]!, patient: population.patient };
 
     log("server CPU: hello world and the floor (children) …");
     const hello = await start((port) => [process.execPath, join(root, "bench", "hello-server.ts"), String(port)]);
     const floor = await start((port) => [process.execPath, join(root, "bench", "peers", "floor-server.ts"), String(port), populationPath]);
     log("server CPU: the sandbox (child on the population file) and its tokens …");
     const sandbox = await start((port) => [process.execPath, "src/main.ts", "--port", String(port), "--data", populationPath, "--quiet"]);
-    const urls = { url: (label = "") => `http://${label ? `${label}.` : ""}localhost:${sandbox.port}` };
-    const network = resolveNetwork(validateNetwork(defaultNetwork), "localhost", sandbox.port);
-    const fhirBase = `${urls.url("fhir.zorgnet")}/fhir`;
-    const pgo = await collectTokens(urls, { bsn, dva: "zorgnet", scope: "delinde" });
-    const system = await systemToken(urls, "his-delinde");
-    // A module token needs a Task of the module: try the patient's Tasks until the exchange takes one.
-    let module: string | null = null;
-    for (const id of patientTasks) {
-      try {
-        const t = await moduleToken({ ...urls, ctx: { network } }, { task: id, bsn, scope: "delinde" });
-        if (typeof t.module.access_token === "string") { module = t.module.access_token; break; }
-      } catch { /* not this module's Task */ }
-    }
-    const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-    const collection = await fetch(`${fhirBase}/Task?${COLLECTION_QUERY}`, { headers: bearer(pgo.access_token) });
-    await collection.arrayBuffer();
-    const etag = collection.headers.get("etag") ?? "";
-    const written = await (await fetch(`${fhirBase}/Task/${task.id}`, { headers: bearer(system) })).json() as Record<string, unknown>;
-    const { id: _id, meta: _meta, ...newTask } = written;
+    const targets = await sandboxTargets(sandbox.port, population);
+    const { written } = targets;
 
     const baseHello = await measured({ url: `http://localhost:${hello.port}/` }, hello.pid, o, scratch);
     const baseFloor = await measured({ url: `http://localhost:${floor.port}/zorgnet/Task/${task.id}` }, floor.pid, o, scratch);
@@ -103,27 +68,19 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
     const absolute = (limitUs: number) => (r: Run) => r.cpuUs <= limitUs;
 
     log("server CPU: FHIR reads …");
-    const read = (token: string) => measured({ url: `${fhirBase}/Task/${task.id}`, headers: bearer(token) }, sandbox.pid, o, scratch);
-    judge("FHIR read GET /fhir/Task/<id>, PGO token", await read(pgo.access_token), "≤ 1.5× floor CPU", floorGoal(1.5));
-    judge("FHIR read, system token (client_credentials)", await read(system), "≤ 1.5× floor CPU", floorGoal(1.5));
-    if (module) judge("FHIR read, module token (SMART launch)", await read(module), "≤ 1.5× floor CPU", floorGoal(1.5));
+    judge("FHIR read GET /fhir/Task/<id>, PGO token", await measured(targets.readPgo, sandbox.pid, o, scratch), "≤ 1.5× floor CPU", floorGoal(1.5));
+    judge("FHIR read, system token (client_credentials)", await measured(targets.readSystem, sandbox.pid, o, scratch), "≤ 1.5× floor CPU", floorGoal(1.5));
+    if (targets.readModule) judge("FHIR read, module token (SMART launch)", await measured(targets.readModule, sandbox.pid, o, scratch), "≤ 1.5× floor CPU", floorGoal(1.5));
     else rows.push({ measure: "FHIR read, module token (SMART launch)", value: "—", target: "≤ 1.5× floor CPU", result: "not measured: no Task of the patient took a module launch" });
 
     log("server CPU: searches …");
-    judge("PGO Task collection (_tag, status:not, 2 _includes)", await measured({ url: `${fhirBase}/Task?${COLLECTION_QUERY}`, headers: bearer(pgo.access_token) }, sandbox.pid, o, scratch, 1),
-      "≤ 400 µs CPU", absolute(400));
-    judge("304 revalidation of that collection (If-None-Match)", await measured({ url: `${fhirBase}/Task?${COLLECTION_QUERY}`, headers: { ...bearer(pgo.access_token), "If-None-Match": etag } }, sandbox.pid, o, scratch, 1),
-      "≤ 200 µs CPU", absolute(200));
-    judge("selective system search Task?patient=<a patient>", await measured({ url: `${fhirBase}/Task?patient=${encodeURIComponent(patient)}`, headers: bearer(system) }, sandbox.pid, o, scratch, 1),
-      "≤ 400 µs CPU", absolute(400));
-    judge("non-selective system search Task?status:not=completed&_count=10", await measured({ url: `${fhirBase}/Task?status:not=completed&_count=10`, headers: bearer(system), connections: 4 }, sandbox.pid, o, scratch, 1),
-      "≤ 5 ms (flat in the DVA size)", absolute(5000));
+    judge("PGO Task collection (_tag, status:not, 2 _includes)", await measured(targets.collection, sandbox.pid, o, scratch, 1), "≤ 400 µs CPU", absolute(400));
+    judge("304 revalidation of that collection (If-None-Match)", await measured(targets.revalidation, sandbox.pid, o, scratch, 1), "≤ 200 µs CPU", absolute(200));
+    judge("selective system search Task?patient=<a patient>", await measured(targets.search, sandbox.pid, o, scratch, 1), "≤ 400 µs CPU", absolute(400));
+    judge("non-selective system search Task?status:not=completed&_count=10", await measured(targets.nonSelective, sandbox.pid, o, scratch, 1), "≤ 5 ms (flat in the DVA size)", absolute(5000));
 
     log("server CPU: token endpoint and writes …");
-    const basic = `Basic ${Buffer.from("his-delinde:his-delinde-secret").toString("base64")}`;
-    const tokenRequest = (url: string): Target => ({ url, method: "POST", body: "grant_type=client_credentials&scope=system%2F*.*",
-      headers: { Authorization: basic, "Content-Type": "application/x-www-form-urlencoded" } });
-    const tokenRun = await measured(tokenRequest(`${urls.url("auth.zorgnet")}/token`), sandbox.pid, o, scratch, 1);
+    const tokenRun = await measured(targets.token, sandbox.pid, o, scratch, 1);
     // The peers (`--peers`): Medplum's FHIR engine reading the same Task, oidc-provider issuing the same kind of token.
     let oidc: Run | null = null;
     if (o.peers) {
@@ -142,8 +99,7 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
     const tokenGoal = oidc ? 1.5 * oidc.rate : 3800;
     judge("token endpoint POST /token (client_credentials, ES256)", tokenRun, oidc ? `≥ ${count(tokenGoal)} req/s (1.5× oidc-provider, this run)` : "≥ 3 800 req/s (1.5× oidc-provider on Bun; --peers measures it)",
       (r) => r.rate >= tokenGoal);
-    const writeRun = await measured({ url: `${fhirBase}/Task`, method: "POST", body: JSON.stringify(newTask),
-      headers: { ...bearer(system), "Content-Type": "application/fhir+json", Prefer: "return=minimal" } }, sandbox.pid, o, scratch, 1);
+    const writeRun = await measured(targets.write, sandbox.pid, o, scratch, 1);
     judge("FHIR write POST /fhir/Task (system token, validated)", writeRun, "≥ 3 000/s · ≤ 300 µs CPU", (r) => r.rate >= 3000 && r.cpuUs <= 300);
 
     const peak = peakRss.get(sandbox.pid) ?? Number.NaN;
@@ -155,8 +111,8 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
       target: "baseline", result: "info" });
     notes.push(`wrk -t1 -c16 (-c4 for the non-selective search) -d${o.seconds}s --latency after 1 s of warm-up, loopback with the Host header; ${o.rounds} runs of hello, floor and the reads (median by CPU), 1 of the others`);
     notes.push("CPU = utime + stime of the server process (/proc/<pid>/stat, all its threads) over the run ÷ the requests wrk counted: the figure the issue trusts on a noisy machine; req/s is wrk's");
-    notes.push(`floor = bench/peers/floor-server.ts: GET of the same Task by primary key from the same file, JSON as stored, no auth and no log; the sandbox = bun src/main.ts --data <population file> (${patientTasks.length} Tasks of ${task.patient})`);
-    notes.push("the write row POSTs the same Task body (a copy of a stored Task without id and meta) over and over: each is a new Task with its history, index rows and chain-log lines");
+    notes.push(`floor = bench/peers/floor-server.ts: GET of the same Task by primary key from the same file, JSON as stored, no auth and no log; the sandbox = bun src/main.ts --data <population file> (${population.taskIds.length} Tasks of ${task.patient})`);
+    notes.push(`the write row POSTs the same Task body over and over — a copy of a stored Task without id and version, with its tag and profile, for another patient of De Linde (${population.writtenFor}, so that the other rows read the same Tasks in every run): each is a new Task with its index rows and chain-log lines`);
   } catch (e) {
     rows.push(failedRow("server CPU per request (wrk)", e));
   } finally {
