@@ -6,6 +6,7 @@
  * are measured as this process's CPU time (client and server share it), so the delivery's cost
  * reads per line and per FHIR read next to the read itself.
  */
+import { BATCHES_PER_TICK, DELIVERY_BATCH_LINES, DELIVERY_INTERVAL_MS } from "../src/shared/log-delivery.ts";
 import { startTestSandbox } from "../test/helpers/sandbox.ts";
 import { count, ms, type Row } from "./report.ts";
 
@@ -55,7 +56,7 @@ export async function benchDelivery(reads: number, log: (line: string) => void):
         { measure: "delivery per line", value: `${us(perLine)} CPU`, target: "—", result: "info" },
         { measure: "delivery per FHIR read (2 lines)", value: `${us(deliveryPerRead)} CPU · ${((deliveryPerRead / perRead) * 100).toFixed(0)} % of the read`, target: "—", result: "info" },
       ],
-      notes: [`${count(lines)} lines written at ${fhirHost}; ${count(deliveries.n)} deliveries of at most 5 000 lines, ${count(deliveries.ok)} technisch OK; the running sandbox delivers every 2 s, at most 10 000 lines per participant per tick`],
+      notes: [`${count(lines)} lines written at ${fhirHost}; ${count(deliveries.n)} deliveries of at most ${count(DELIVERY_BATCH_LINES)} lines, ${count(deliveries.ok)} technisch OK; the running sandbox delivers every ${DELIVERY_INTERVAL_MS / 1000} s, at most ${BATCHES_PER_TICK} deliveries per participant per tick`],
     };
   } finally {
     await sandbox.stop();

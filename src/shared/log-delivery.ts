@@ -25,7 +25,7 @@ export const DELIVERY_BATCH_LINES = 2_000;
  * writes two), at 5 000 lines a second per participant. Beyond that it falls behind and
  * catches up when the flood ends; lines the chain log's retention drops first are not delivered.
  */
-const BATCHES_PER_TICK = 5;
+export const BATCHES_PER_TICK = 5;
 
 /** `caughtUp`: the run reached the newest line (a run looks through a bounded span of the log per batch). */
 export interface DeliveryOutcome { delivered: number; deliveries: number; failed: string | null; caughtUp: boolean }
