@@ -53,8 +53,12 @@ class CachingDatabase extends Database {
   override transaction<A extends any[], T>(fn: (...args: A) => T): Transaction<A, T> {
     const wrapped: Transaction<A, T> = super.transaction(fn);
     if (!this.writable) return wrapped;
+    // Every way in tells the rollback listeners when it rolled back (a savepoint too, caught or not).
+    const told = (run: (...args: A) => T) => (...args: A): T => {
+      try { return run(...args); } catch (e) { for (const listener of rollbackListeners.get(this) ?? []) listener(); throw e; }
+    };
     const { deferred, immediate, exclusive } = wrapped;
-    return Object.assign((...args: A) => immediate(...args), { deferred, immediate, exclusive });
+    return Object.assign(told(immediate), { deferred: told(deferred), immediate: told(immediate), exclusive: told(exclusive) });
   }
 
   override close(throwOnError?: boolean): void {
@@ -371,6 +375,19 @@ export function dataWasReset(db: Database): void {
 }
 
 /** Whether this connection writes: only a writer's own writes call DerivedCache.changed, so only there may derived values be kept. */
+const rollbackListeners = new WeakMap<Database, Set<() => void>>();
+
+/**
+ * Call `listener` whenever a transaction or savepoint of this connection rolls back (through
+ * `transaction()`; the caller may catch the error and go on): what was read inside it may have
+ * been rows that are gone now (FhirStore's derived caches forget what they read tentatively).
+ */
+export function onRollback(db: Database, listener: () => void): void {
+  let listeners = rollbackListeners.get(db);
+  if (!listeners) rollbackListeners.set(db, listeners = new Set());
+  listeners.add(listener);
+}
+
 export function keepsDerived(db: Database): boolean {
   return !(db instanceof CachingDatabase) || db.writable;
 }

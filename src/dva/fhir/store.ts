@@ -5,7 +5,7 @@
  * (fhir_resource_patient), token searches use fhir_search_token_value.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { dataEpoch, keepsDerived } from "../../shared/db.ts";
+import { dataEpoch, keepsDerived, onRollback } from "../../shared/db.ts";
 import { INDEX_VERSION, indexEntries, type IndexEntries, type Resource, type TokenEntry } from "./search-index.ts";
 
 export type { Resource };
@@ -284,6 +284,9 @@ class DerivedCaches {
     this.refs = new DerivedCache(db);
     this.compartments = new DerivedCache(db);
     this.all = [this.organisations, this.refs, this.compartments];
+    // A savepoint of a grouped write that rolled back while the write went on (it caught the error):
+    // what was read inside it is not kept when the group commits.
+    onRollback(db, () => this.discardTentative());
   }
   changed(dep: string): void { for (const c of this.all) c.changed(dep); }
   beginTentative(): void { for (const c of this.all) c.beginTentative(); }

@@ -111,6 +111,27 @@ describe("a resource's compartment, kept until its rows change", () => {
     expect(refused()).toBe("Task/t");
   });
 
+  test("grouped writes: a savepoint rolled back inside a write that catches it and goes on — what was read inside is not kept (found by an outside review)", async () => {
+    const { db, fhir, of, refused } = setup();
+    expect(refused()).toBeNull();
+    const ok = await settled(fhir.grouped(() => {
+      try {
+        db.transaction(() => {
+          fhir.save(DVA, task("t", "p2"));
+          fhir.save(DVA, task("ghost", "p2"));
+          expect(of("Task", "t")).toEqual({ patient: "Patient/p2" });
+          expect(of("Task", "ghost")).toEqual({ patient: "Patient/p2" });
+          throw new Error("an inner entry fails");
+        })();
+      } catch { /* handled: the write goes on */ }
+    }));
+    expect(ok).toBe(true);
+    expect(fhir.read(DVA, "Task", "t")!.resource.for).toEqual({ reference: "Patient/p1" });
+    expect(of("Task", "t")).toEqual({ patient: "Patient/p1" });
+    expect(of("Task", "ghost")).toBeNull();
+    expect(refused()).toBeNull();
+  });
+
   test("a flush from inside another transaction that rolls back keeps nothing", () => {
     const { db, fhir, of } = setup();
     expect(of("Task", "t")).toEqual({ patient: "Patient/p1" });

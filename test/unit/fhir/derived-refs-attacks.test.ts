@@ -52,6 +52,18 @@ describe("derivedRefs under attack", () => {
     expect(ofNewTask()).toEqual(["Organization/a"]);
   });
 
+  test("grouped writes: a move in a savepoint that rolls back while the write catches it and goes on is not kept", async () => {
+    const { db, fhir, ofNewTask } = setup();
+    expect(ofNewTask()).toEqual(["Organization/a"]);
+    const ok = await settled(fhir.grouped(() => {
+      try {
+        db.transaction(() => { fhir.save(DVA, role("b")); expect(ofNewTask()).toEqual(["Organization/b"]); throw new Error("an inner entry fails"); })();
+      } catch { /* handled: the write goes on */ }
+    }));
+    expect(ok).toBe(true);
+    expect(ofNewTask()).toEqual(["Organization/a"]);
+  });
+
   test("a flush from inside another transaction that rolls back keeps nothing", () => {
     const { db, fhir, ofNewTask } = setup();
     expect(() => db.transaction(() => {

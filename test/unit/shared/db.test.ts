@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
-import { checkpointInBackground, dataTables, migrate, openDatabase, openReader, openWriter, PAGE_SIZE } from "../../../src/shared/db.ts";
+import { checkpointInBackground, dataTables, migrate, onRollback, openDatabase, openReader, openWriter, PAGE_SIZE } from "../../../src/shared/db.ts";
 import { MIGRATIONS } from "../../../src/shared/migrations.ts";
 
 describe("database", () => {
@@ -64,6 +64,35 @@ describe("database", () => {
   test("out-of-order migrations are refused", () => {
     const db = openDatabase(":memory:");
     expect(() => migrate(db, [MIGRATIONS[1]!, MIGRATIONS[0]!])).toThrow(/out of order/);
+  });
+});
+
+describe("rollback listeners (what was read inside a rolled-back transaction may be gone)", () => {
+  test("told of every rollback through transaction(): a savepoint caught inside, a savepoint that ends its outer, an outer one; never of a commit", () => {
+    const db = openDatabase(":memory:");
+    db.exec("CREATE TABLE t (x INTEGER)");
+    let told = 0;
+    onRollback(db, () => told++);
+    db.transaction(() => db.exec("INSERT INTO t VALUES (1)"))();
+    expect(told).toBe(0);
+    db.transaction(() => {
+      try { db.transaction(() => { db.exec("INSERT INTO t VALUES (2)"); throw new Error("inner"); })(); } catch { /* goes on */ }
+      db.exec("INSERT INTO t VALUES (3)");
+    })();
+    expect(told).toBe(1);
+    expect(db.query("SELECT x FROM t ORDER BY x").values()).toEqual([[1], [3]]);
+    expect(() => db.transaction(() => { db.transaction(() => { throw new Error("both"); })(); })()).toThrow("both");
+    expect(told).toBe(3);
+    expect(() => db.transaction(() => { throw new Error("deferred"); }).deferred()).toThrow("deferred");
+    expect(told).toBe(4);
+    // Another connection's listeners hear nothing of this one's.
+    const other = openDatabase(":memory:");
+    let otherTold = 0;
+    onRollback(other, () => otherTold++);
+    expect(() => db.transaction(() => { throw new Error("x"); })()).toThrow("x");
+    expect(otherTold).toBe(0);
+    db.close();
+    other.close();
   });
 });
 
