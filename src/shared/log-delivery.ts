@@ -1,9 +1,9 @@
 /**
  * The sandbox's own PGO and DVAs deliver their SD 4.5 lines to MedMij Beheer as real participants
  * do (SD 4.5.1 "verzamelingen logregels", issue 13): in batches, every few seconds and once more
- * on stop, over HTTP with their own credentials, as NDJSON, remembering in `chain_delivery` how
- * far each got. A delivery is not itself a logged MedMij event, so the HTTP client is called
- * without one.
+ * on stop (for at most a second: the rest at the next start), over HTTP with their own
+ * credentials, as NDJSON, remembering in `chain_delivery` how far each got. A delivery is not
+ * itself a logged MedMij event, so the HTTP client is called without one.
  */
 import type { Database } from "bun:sqlite";
 import type { ChainLog } from "./chain-log.ts";
@@ -26,6 +26,13 @@ export const DELIVERY_BATCH_LINES = 2_000;
  * catches up when the flood ends; lines the chain log's retention drops first are not delivered.
  */
 export const BATCHES_PER_TICK = 5;
+/**
+ * `stopWithinMs`: on stop, a participant delivers for at most this long; what is left (a flood's
+ * backlog) goes at the next start, from where `chain_delivery` says it got to. A stop must not wait
+ * for it: delivering every line of a long flood took seconds to minutes, and a supervisor (or the
+ * bench) kills a process that slow. An object, so that a test can change it.
+ */
+export const deliveryTuning = { stopWithinMs: 1_000 };
 
 /** `caughtUp`: the run reached the newest line (a run looks through a bounded span of the log per batch). */
 export interface DeliveryOutcome { delivered: number; deliveries: number; failed: string | null; caughtUp: boolean }
@@ -52,18 +59,21 @@ export class LogDeliverer {
   /** A delivery is under way. */
   get busy(): boolean { return this.running !== null; }
 
-  /** Deliver what is new, at most `batches` deliveries; one run at a time (a second call waits for the first). */
-  async deliver(timeoutMs = 10_000, batches = BATCHES_PER_TICK): Promise<DeliveryOutcome> {
+  /**
+   * Deliver what is new, at most `batches` deliveries, none begun after `until` (performance.now());
+   * one run at a time (a second call waits for the first).
+   */
+  async deliver(timeoutMs = 10_000, batches = BATCHES_PER_TICK, until = Number.POSITIVE_INFINITY): Promise<DeliveryOutcome> {
     while (this.running) await this.running;
-    const run = this.run(timeoutMs, batches).finally(() => { this.running = null; });
+    const run = this.run(timeoutMs, batches, until).finally(() => { this.running = null; });
     this.running = run;
     return run;
   }
 
-  private async run(timeoutMs: number, batches: number): Promise<DeliveryOutcome> {
+  private async run(timeoutMs: number, batches: number, until: number): Promise<DeliveryOutcome> {
     const outcome: DeliveryOutcome = { delivered: 0, deliveries: 0, failed: null, caughtUp: false };
     try {
-      await this.batches(outcome, timeoutMs, batches);
+      await this.batches(outcome, timeoutMs, batches, until);
     } catch (e) {
       // The database closed or failed under the read: try again on the next tick.
       outcome.failed = e instanceof Error ? e.message : String(e);
@@ -72,8 +82,8 @@ export class LogDeliverer {
     return outcome;
   }
 
-  private async batches(outcome: DeliveryOutcome, timeoutMs: number, batches: number): Promise<void> {
-    for (let i = 0; i < batches; i++) {
+  private async batches(outcome: DeliveryOutcome, timeoutMs: number, batches: number, until: number): Promise<void> {
+    for (let i = 0; i < batches && performance.now() < until; i++) {
       const { lines, upTo, done } = this.chain.linesAfter(this.cursor, this.participant.internalHosts, this.batch);
       if (lines.length === 0) {
         this.advance(upTo);
@@ -126,8 +136,8 @@ export class LogDeliverer {
 
 export interface LogDelivery {
   deliverers: LogDeliverer[];
-  /** Deliver everything written so far (tests, stop). */
-  deliverAll(timeoutMs?: number): Promise<void>;
+  /** Deliver everything written so far (tests), or what can be in `withinMs` (stop). */
+  deliverAll(timeoutMs?: number, withinMs?: number): Promise<void>;
   /** Stop the timer and make a last delivery. */
   stop(): Promise<void>;
 }
@@ -141,11 +151,12 @@ export function startLogDelivery(network: ResolvedNetwork, chain: ChainLog, db: 
     for (const d of deliverers) if (!d.busy) void d.deliver();
   }, intervalMs);
   timer.unref?.();
-  const deliverAll = async (timeoutMs = 10_000) => {
+  const deliverAll = async (timeoutMs = 10_000, withinMs = Number.POSITIVE_INFINITY) => {
+    const until = performance.now() + withinMs;
     // Until caught up: each run delivers at most its batches, so go on while a run delivered a full one.
     await Promise.all(deliverers.map(async (d) => {
-      for (let i = 0; i < 100; i++) {
-        const outcome = await d.deliver(timeoutMs, 10);
+      for (let i = 0; i < 100 && performance.now() < until; i++) {
+        const outcome = await d.deliver(timeoutMs, 10, until);
         if (outcome.failed || outcome.caughtUp) break;
       }
     }));
@@ -156,7 +167,7 @@ export function startLogDelivery(network: ResolvedNetwork, chain: ChainLog, db: 
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
-      await deliverAll(2_000);
+      await deliverAll(2_000, deliveryTuning.stopWithinMs);
     },
   };
 }

@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_DELIVERY_CHARS } from "../../src/beheer/delivery.ts";
 import type { Sandbox } from "../../src/sandbox.ts";
+import { deliveryTuning } from "../../src/shared/log-delivery.ts";
+import { newId } from "../../src/shared/trace.ts";
 import { beheerApi as api, login, withTeamPgo, type Login } from "../helpers/beheer.ts";
 import { pgoSession, runJourney } from "../helpers/journey.ts";
 import { ROOT, run } from "../helpers/process.ts";
@@ -172,6 +174,56 @@ describe("MedMij Beheer: the logging interface", () => {
 describe("delivery remembers how far it got, and delivers on stop", () => {
   const dir = mkdtempSync(join(tmpdir(), "beheer-delivery-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const FHIR_HOST = "fhir.zorgnet.localhost";
+  /** `n` lines of FHIR read answers at the DVA's FHIR host, as a flood of reads writes them. */
+  const flood = (s: Sandbox, n: number) => {
+    for (let i = 0; i < n; i++) s.ctx.chain.write({ type: "send_resource_response", location: FHIR_HOST, traceId: newId(), response: { request_id: newId(), status: 200 } });
+    s.ctx.chain.flush();
+  };
+  const delivered = (s: Sandbox) => s.ctx.db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM beheer_regel WHERE location = ?").get(FHIR_HOST)!.n;
+
+  test("a backlog is delivered for as long as it is given, the rest on the next call, each line once", async () => {
+    const s = await startTestSandbox();
+    try {
+      await s.logDelivery.deliverAll();
+      const before = delivered(s);
+      flood(s, 30_000);
+      const started = performance.now();
+      await s.logDelivery.deliverAll(2_000, 30);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      const part = delivered(s) - before;
+      expect(part).toBeGreaterThan(0);
+      expect(part).toBeLessThan(30_000);
+      await s.logDelivery.deliverAll();
+      expect(delivered(s) - before).toBe(30_000);
+    } finally {
+      await s.stop();
+    }
+  }, 30_000);
+
+  test("a stop does not wait for a backlog: it goes at the next start, each line once", async () => {
+    const dataPath = join(dir, "backlog.db");
+    const first = await startTestSandbox({ dataPath });
+    const kept = deliveryTuning.stopWithinMs;
+    let before = 0;
+    try {
+      await first.logDelivery.deliverAll();
+      before = delivered(first);
+      flood(first, 5_000);
+      deliveryTuning.stopWithinMs = 0;
+    } finally {
+      await first.stop();
+      deliveryTuning.stopWithinMs = kept;
+    }
+    const second = await startTestSandbox({ dataPath });
+    try {
+      expect(delivered(second)).toBe(before);
+      await second.logDelivery.deliverAll();
+      expect(delivered(second) - before).toBe(5_000);
+    } finally {
+      await second.stop();
+    }
+  }, 30_000);
 
   test("lines written just before stop are delivered then; after a restart nothing is delivered twice", async () => {
     const dataPath = join(dir, "s.db");
