@@ -88,10 +88,12 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap, exchanges:
     if (hostname === null || url === null) return withSecurityHeaders(await badHost(request), null, "/");
     const route = hosts.get(hostname);
     const capture = route && exchanges ? exchanges.begin(request, url, hostname, route.kind) : null;
+    // A captured request's body is read once; the actor gets a request on those bytes (ExchangeLog.received).
+    const handled = capture ? await exchanges!.received(capture) : request;
     // The MedMij-check (issue 14 §3) sees the requests of teams' actors; with none registered, nothing.
     const checks = route && ctx.checks?.active() ? ctx.checks : null;
-    const copy = checks?.wantsBody(request, url, route!.kind) ? request.clone() : null;
-    const answer = capture ? await exchanges!.run(capture, () => respond(request, url, hostname, route)) : await respond(request, url, hostname, route);
+    const copy = checks?.wantsBody(request, url, route!.kind) ? handled.clone() : null;
+    const answer = capture ? await exchanges!.run(capture, () => respond(handled, url, hostname, route)) : await respond(handled, url, hostname, route);
     if (checks) void inspect(checks, request, url, route!, copy, answer);
     let response = withSecurityHeaders(answer, route?.kind ?? null, url.pathname);
     const requestId = request.headers.get(REQUEST_ID_HEADER);

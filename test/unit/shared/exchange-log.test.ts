@@ -19,7 +19,8 @@ function setup(o: ExchangeLogOptions = {}) {
 async function through(log: ExchangeLog, request: Request, actor: string, handle: (request: Request) => Response | Promise<Response>): Promise<Response> {
   const url = new URL(request.url);
   const capture = log.begin(request, url, url.hostname, actor);
-  const response = capture ? await log.run(capture, () => handle(request)) : await handle(request);
+  const handled = capture ? await log.received(capture) : request;
+  const response = capture ? await log.run(capture, () => handle(handled)) : await handle(handled);
   if (capture) log.end(capture, response);
   return response;
 }
@@ -105,6 +106,50 @@ describe("what is kept", () => {
     expect(e!.responseHeaders["set-cookie"]).toEqual(["pgo_session=REDACTED; Path=/; HttpOnly"]);
     expect(JSON.parse(e!.responseBody!.text!)).toEqual({ access_token: "REDACTED", token_type: "Bearer", expires_in: 900 });
     expect(JSON.stringify(e)).not.toMatch(/geheim|csrf-value|session-value|eyJ/);
+  });
+
+  test("a body of known size is read once: the actor gets a request on those bytes — method, URL, headers and every byte — and the log its redacted text", async () => {
+    const { log } = setup();
+    const form = "grant_type=client_credentials&client_secret=his-secret&scope=system%2F*.*";
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+      const request = new Request(`http://auth.zorgnet.localhost/token?x=${method}`, { method, body: form,
+        headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(form.length), "X-Correlation-ID": `t-${method}`, authorization: "Basic eDp5" } });
+      let seen: { method: string; url: string; auth: string | null; body: string; same: boolean } | null = null;
+      await through(log, request, "dva-auth", async (r) => {
+        seen = { method: r.method, url: r.url, auth: r.headers.get("authorization"), body: await r.text(), same: r === request };
+        return ok();
+      });
+      expect(seen!).toEqual({ method, url: request.url, auth: "Basic eDp5", body: form, same: false });
+    }
+    await log.settled();
+    const [e] = log.ofTrace("t-POST");
+    expect(e!.requestBody).toEqual({ mimeType: "application/x-www-form-urlencoded", size: form.length, text: "grant_type=client_credentials&client_secret=REDACTED&scope=system%2F*.*" });
+    expect(e!.requestHeaders.authorization).toBe("Basic REDACTED");
+  });
+
+  test("a body of unknown size or another method is read from a clone; a binary one is not read; an unreadable one is empty for the actor and never a throw", async () => {
+    const { log } = setup();
+    const text = "a=1&b=2";
+    const stream = () => new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(text)); c.close(); } });
+    const bodies: string[] = [];
+    const actor = async (r: Request) => { bodies.push(await r.text()); return ok(); };
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    await through(log, new Request("http://pgo.localhost/a", { method: "POST", body: stream(), headers: { ...form, "X-Correlation-ID": "u" } }), "pgo", actor);
+    await through(log, new Request("http://pgo.localhost/b", { method: "OPTIONS", body: text, headers: { ...form, "content-length": String(text.length), "X-Correlation-ID": "u" } }), "pgo", actor);
+    const binary = new Request("http://pgo.localhost/c", { method: "POST", body: new Uint8Array([1, 2, 3]), headers: { "content-type": "image/png", "content-length": "3", "X-Correlation-ID": "u" } });
+    let same = false;
+    await through(log, binary, "pgo", async (r) => { same = r === binary; return actor(r); });
+    const broken = new ReadableStream({ pull(c) { c.error(new Error("the client went away")); } });
+    await through(log, new Request("http://pgo.localhost/d", { method: "POST", body: broken, headers: { ...form, "content-length": "10", "X-Correlation-ID": "u" } }), "pgo", actor);
+    expect(same).toBe(true);
+    expect(bodies).toEqual([text, text, "\u0001\u0002\u0003", ""]);
+    await log.settled();
+    expect(log.ofTrace("u").map((e) => e.requestBody)).toEqual([
+      { mimeType: form["content-type"], size: text.length, text },
+      { mimeType: form["content-type"], size: text.length, text },
+      { mimeType: "image/png", size: 3, omitted: "binary" },
+      { mimeType: form["content-type"], size: 10, omitted: "unreadable" },
+    ]);
   });
 
   test("a text body beyond the limit is cut (redacted first), its size kept; a binary body is not read", async () => {
