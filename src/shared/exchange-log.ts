@@ -296,7 +296,9 @@ export class ExchangeLog {
         responseBody = readBody(response.clone(), mimeType, this.bodyLimit).catch(() => ({ mimeType, size, omitted: "unreadable" }));
       }
     }
-    const requestBody = typeof c.requestBody === "function" ? c.requestBody() : c.requestBody;
+    // Redacted now, and kept so (the raw bytes, up to READ_LIMIT, are let go with the function).
+    if (typeof c.requestBody === "function") c.requestBody = c.requestBody();
+    const requestBody = c.requestBody;
     if (requestBody instanceof Promise || responseBody instanceof Promise) {
       const read = Promise.all([requestBody, responseBody]).then(([req, res]) => this.queue(exchange, req, res));
       this.reading.add(read);
