@@ -89,7 +89,8 @@ export function createDispatcher(ctx: SandboxContext, hosts: HostMap, exchanges:
     const route = hosts.get(hostname);
     const capture = route && exchanges ? exchanges.begin(request, url, hostname, route.kind) : null;
     // A captured request's body is read once; the actor gets a request on those bytes (ExchangeLog.received).
-    const handled = capture ? await exchanges!.received(capture) : request;
+    const received = capture ? exchanges!.received(capture) : request;
+    const handled = received instanceof Request ? received : await received;
     // The MedMij-check (issue 14 §3) sees the requests of teams' actors; with none registered, nothing.
     const checks = route && ctx.checks?.active() ? ctx.checks : null;
     const copy = checks?.wantsBody(request, url, route!.kind) ? handled.clone() : null;

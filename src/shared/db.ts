@@ -374,7 +374,6 @@ export function dataWasReset(db: Database): void {
   epochs.set(db, dataEpoch(db) + 1);
 }
 
-/** Whether this connection writes: only a writer's own writes call DerivedCache.changed, so only there may derived values be kept. */
 const rollbackListeners = new WeakMap<Database, Set<() => void>>();
 
 /**
@@ -388,6 +387,7 @@ export function onRollback(db: Database, listener: () => void): void {
   listeners.add(listener);
 }
 
+/** Whether this connection writes: only a writer's own writes call DerivedCache.changed, so only there may derived values be kept. */
 export function keepsDerived(db: Database): boolean {
   return !(db instanceof CachingDatabase) || db.writable;
 }

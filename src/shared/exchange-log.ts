@@ -209,7 +209,7 @@ export class ExchangeLog {
    * not read for the log. Never throws: a body that cannot be read is an empty one for the actor,
    * which answers it as a request without a body (the client is gone or sent garbage).
    */
-  async received(c: Capture): Promise<Request> {
+  received(c: Capture): Request | Promise<Request> {
     const { request } = c;
     if (request.method === "GET" || request.method === "HEAD" || !request.body) return request;
     const mimeType = mimeOf(request.headers);
@@ -222,17 +222,21 @@ export class ExchangeLog {
       c.requestBody = readBody(request.clone(), mimeType, this.bodyLimit).catch(() => ({ mimeType, size, omitted: "unreadable" }));
       return request;
     }
-    let bytes = new Uint8Array(0);
+    return this.readOnce(c, mimeType, size);
+  }
+
+  /** The body read here, the actor's request made on it; decoded and redacted only when the exchange is recorded (what no trace places is never kept). */
+  private async readOnce(c: Capture, mimeType: string, size: number): Promise<Request> {
+    const { request } = c;
+    let body = new Uint8Array(0);
     try {
-      bytes = await request.bytes();
-      const limit = this.bodyLimit;
-      const read = bytes;
-      // Decoded and redacted only when the exchange is recorded (what no trace places is never kept).
-      c.requestBody = () => capturedBody(read, mimeType, limit);
+      const bytes = await request.bytes();
+      c.requestBody = () => capturedBody(bytes, mimeType, this.bodyLimit);
+      body = bytes;
     } catch {
       c.requestBody = { mimeType, size, omitted: "unreadable" };
     }
-    return new Request(request.url, { method: request.method, headers: request.headers, body: bytes });
+    return new Request(request.url, { method: request.method, headers: request.headers, body });
   }
 
   /** Handle the request inside its capture, so that chain-log lines written meanwhile are attributed to it (rule 2). */

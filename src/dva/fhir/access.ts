@@ -10,7 +10,7 @@ import { AGB_SYSTEM, EXT_QR_TASK } from "../../shared/fhir-profiles.ts";
 import type { ResolvedDva, ResolvedNetwork } from "../../shared/resolved-network.ts";
 import type { DvaAuthStore } from "../auth/store.ts";
 import { extensionReference, indexEntries, normalizeReference, normalizeText, type Resource, type TokenEntry } from "./search-index.ts";
-import { organizationsGeneration, type FhirStore } from "./store.ts";
+import { organizationsGeneration, rowsOf, typeRowsOf, type FhirStore } from "./store.ts";
 
 /** What every token kind carries: its client, scopes, and the zorgaanbieder whose data it may see. */
 interface AccessBase {
@@ -155,10 +155,10 @@ export function organisationsOf(type: string, id: string, src: RefSource): strin
 function storedRefs({ fhir, dva, rule }: OwnershipScope, read?: Set<string>): RefSource {
   const tokens = new Map<string, TokenEntry[]>();
   return {
-    publishers: (name) => { read?.add(`${dva} ?Organization`); return rule.publishers.get(name) ?? []; },
+    publishers: (name) => { read?.add(typeRowsOf(dva, "Organization")); return rule.publishers.get(name) ?? []; },
     refs(type, id, param) {
       const key = `${type}/${id}`;
-      const rows = `${dva} ${key}`;
+      const rows = rowsOf(dva, type, id);
       read?.add(rows);
       const kept = fhir.derivedRefs.get(`${rows} ${param}`);
       if (kept) return [...kept];
@@ -168,8 +168,8 @@ function storedRefs({ fhir, dva, rule }: OwnershipScope, read?: Set<string>): Re
       fhir.derivedRefs.set(`${rows} ${param}`, values, [rows]);
       return [...values];
     },
-    referrers: (type, param, value) => { read?.add(`${dva} ?${type}`); return fhir.referrers(dva, type, param, value); },
-    registrations: (type, id) => { read?.add(`${dva} ${type}/${id}`); return fhir.registrations(dva, type, id); },
+    referrers: (type, param, value) => { read?.add(typeRowsOf(dva, type)); return fhir.referrers(dva, type, param, value); },
+    registrations: (type, id) => { read?.add(rowsOf(dva, type, id)); return fhir.registrations(dva, type, id); },
   };
 }
 
@@ -255,7 +255,7 @@ export function orgRule(fhir: FhirStore, network: ResolvedNetwork, dva: string, 
 /** The organisations of a stored resource (its current version), kept until a row they were read from changes (DerivedCache). */
 export function storedOrganisations(scope: OwnershipScope, type: string, id: string): string[] {
   const cache = scope.fhir.derived;
-  const key = `${scope.dva} ${type}/${id}`;
+  const key = rowsOf(scope.dva, type, id);
   let orgs = cache.get(key);
   if (!orgs) {
     const read = new Set<string>();

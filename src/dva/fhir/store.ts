@@ -262,6 +262,11 @@ export class DerivedCache<V> {
   get size(): number { return this.values.size; }
 }
 
+/** The dependency a resource's own rows are in the derived caches: FhirStore.changed drops what was read from them. */
+export const rowsOf = (dva: string, type: string, id: string) => `${dva} ${type}/${id}`;
+/** The dependency of what was read by a query over every resource of a type (a new one of that type changes it). */
+export const typeRowsOf = (dva: string, type: string) => `${dva} ?${type}`;
+
 /** Whether a resource exists, and its patient compartment: what a write's reference checks read (FhirStore.compartmentOf). */
 interface Compartment { exists: boolean; patient: string | null }
 const ABSENT: Compartment = Object.freeze({ exists: false, patient: null });
@@ -452,8 +457,8 @@ export class FhirStore {
     writeGeneration++;
     if (type === "Organization") organizationGeneration++;
     const cache = derivedCaches.get(this.db);
-    cache?.changed(`${dva} ${type}/${id}`);
-    cache?.changed(`${dva} ?${type}`);
+    cache?.changed(rowsOf(dva, type, id));
+    cache?.changed(typeRowsOf(dva, type));
   }
 
   read(dva: string, type: string, id: string): StoredResource | null {
@@ -467,7 +472,7 @@ export class FhirStore {
    * patient holds the same ones (issue 16).
    */
   compartmentOf(dva: string, type: string, id: string): { patient: string | null } | null {
-    const key = `${dva} ${type}/${id}`;
+    const key = rowsOf(dva, type, id);
     const cache = derivedOf(this.db).compartments;
     const kept = cache.get(key);
     if (kept) return kept.exists ? { patient: kept.patient } : null;
@@ -626,7 +631,6 @@ export class FhirStore {
     for (const r of rows) out.get(r.id)?.push(names.entry(r.k, r.value));
     return out;
   }
-
 
   /** The registrations of these resources (one query for a walk's step). */
   registrationsOfMany(dva: string, type: string, ids: string[]): Map<string, string[]> {
