@@ -93,7 +93,7 @@ function findHits(ctx: FhirContext, type: string, q: SearchQuery): Hit[] {
     // The compartment's rows and their index rows, no JSON parsed (the PGO's collection, issue 16).
     const compartment = `Patient/${patient}`;
     const rows = ctx.store.byPatientRaw(ctx.dva, type, compartment);
-    const tokens = ctx.store.tokensOfMany(ctx.dva, type, rows, paramsRead(q));
+    const tokens = ctx.store.keptTokensOf(ctx.dva, type, rows, paramsRead(q));
     const hits: Hit[] = rows.map((r) => ({ ...r, tokens: tokens.get(r.id) ?? [] }))
       .filter((h) => mayReadStored(ctx.access, type, h.id, compartment) && matchesEntries(h, h.tokens, q));
     return sortHeads(ctx.store, ctx.dva, hits, q);

@@ -39,12 +39,7 @@ export const COUNT_TOKEN_UP_TO = `SELECT count(*) AS n FROM (SELECT 1 FROM fhir_
 const KEYS_OF = (param: string) => `SELECT id FROM fhir_token_param WHERE dva = ?1 AND type = ?2 AND param = ${param}`;
 const VALUES_IN = (json: string) => `SELECT id FROM fhir_token_value WHERE value IN (SELECT value FROM json_each(${json}))`;
 /** Only the index rows of these parameters (?4, a JSON list of names), in a statement whose ?2 and ?3 are the DVA and type. */
-/** A copy of a resource's kept index rows, or of those of `params` only. */
-function picker(params?: readonly string[]): (entries: readonly TokenEntry[]) => TokenEntry[] {
-  if (!params) return (entries) => [...entries];
-  const wanted = new Set(params);
-  return (entries) => entries.filter((t) => wanted.has(t.param));
-}
+const ONLY_PARAMS = " AND t.k IN (SELECT id FROM fhir_token_param WHERE dva = ?2 AND type = ?3 AND param IN (SELECT value FROM json_each(?4)))";
 
 interface TokenParam { param: string; system: string | null }
 
@@ -188,7 +183,9 @@ export class DerivedCache<V> {
   private tentative: Map<string, { value: V; deps: string[] }> | null = null;
   private epoch = -1;
   private readonly keeps: boolean;
-  constructor(private readonly db: Database, private readonly max = 50_000) { this.keeps = keepsDerived(db); }
+  /** What is kept, weighed (`weigh`: 1 a value unless told otherwise); past `max` the cache starts again. */
+  private weight = 0;
+  constructor(private readonly db: Database, private readonly max = 50_000, private readonly weigh: (value: V) => number = () => 1) { this.keeps = keepsDerived(db); }
 
   get(key: string): V | undefined {
     if (this.epoch !== dataEpoch(this.db)) { this.clear(); this.epoch = dataEpoch(this.db); }
@@ -208,9 +205,11 @@ export class DerivedCache<V> {
 
   private keep(key: string, value: V, deps: Iterable<string>): void {
     this.drop(key);
-    if (this.values.size >= this.max) this.clear();
+    const weight = this.weigh(value);
+    if (this.weight + weight > this.max) this.clear();
     const list = [...new Set(deps)];
     this.values.set(key, value);
+    this.weight += weight;
     this.depsOf.set(key, list);
     for (const dep of list) {
       let keys = this.dependents.get(dep);
@@ -222,6 +221,7 @@ export class DerivedCache<V> {
   private drop(key: string): void {
     const deps = this.depsOf.get(key);
     if (!deps) return;
+    this.weight -= this.weigh(this.values.get(key)!);
     this.values.delete(key);
     this.depsOf.delete(key);
     for (const dep of deps) {
@@ -258,6 +258,7 @@ export class DerivedCache<V> {
   endTentative(): void { this.tentative = null; }
 
   clear(): void {
+    this.weight = 0;
     this.values.clear();
     this.dependents.clear();
     this.depsOf.clear();
@@ -265,6 +266,8 @@ export class DerivedCache<V> {
   }
 
   get size(): number { return this.values.size; }
+  /** What is kept, weighed (tests: the bound). */
+  get weighed(): number { return this.weight; }
 }
 
 /** The dependency a resource's own rows are in the derived caches: FhirStore.changed drops what was read from them. */
@@ -282,7 +285,8 @@ const ABSENT: Compartment = Object.freeze({ exists: false, patient: null });
  * parameter holds (access.ts storedRefs: a Task write's ownership check reads its requester's
  * PractitionerRole every time), whether a resource exists with its compartment (every write
  * looked up each reference it holds twice: its validation and its ownership check) and a
- * resource's index rows (FhirStore.tokensOfMany: a PGO's collection matches and includes on them).
+ * resource's index rows of a collection's parameters (FhirStore.keptTokensOf: a PGO's collection
+ * matches and includes on them).
  * Apart, so that no one's bound empties another.
  */
 class DerivedCaches {
@@ -290,12 +294,12 @@ class DerivedCaches {
   readonly refs: DerivedCache<string[]>;
   readonly compartments: DerivedCache<Compartment>;
   readonly tokens: DerivedCache<readonly TokenEntry[]>;
-  private readonly all: readonly DerivedCache<unknown>[];
+  private readonly all: readonly Pick<DerivedCache<never>, "changed" | "beginTentative" | "keepTentative" | "discardTentative" | "endTentative">[];
   constructor(db: Database) {
     this.organisations = new DerivedCache(db);
     this.refs = new DerivedCache(db);
     this.compartments = new DerivedCache(db);
-    this.tokens = new DerivedCache(db, TOKENS_KEPT);
+    this.tokens = new DerivedCache(db, TOKEN_ROWS_KEPT, (rows) => rows.length + 1);
     this.all = [this.organisations, this.refs, this.compartments, this.tokens];
     // A savepoint of a grouped write that rolled back while the write went on (it caught the error):
     // what was read inside it is not kept when the group commits.
@@ -309,10 +313,13 @@ class DerivedCaches {
 }
 
 /**
- * How many resources' index rows are kept (DerivedCaches.tokens): ~1 KB each (9 rows of a Task),
- * so at most ~10 MB — a thousand patients' task lists; beyond that the cache starts again.
+ * How many index rows are kept for collections (DerivedCaches.tokens, FhirStore.keptTokensOf),
+ * each resource weighing its rows + 1: a Task of the PGO's collection weighs 5 and takes ~1.2 KB
+ * of heap, so ~5 000 Tasks (~500 patients' task lists) in ~6 MB; past it the cache starts again.
  */
-export const TOKENS_KEPT = 10_000;
+export const TOKEN_ROWS_KEPT = 25_000;
+/** A resource with more index rows of a collection's parameters than this is read every time, never kept. */
+export const KEPT_ROWS_OF_ONE = 64;
 
 const derivedCaches = new WeakMap<Database, DerivedCaches>();
 function derivedOf(db: Database): DerivedCaches {
@@ -441,8 +448,8 @@ export class FhirStore {
   get derived(): DerivedCache<string[]> { return derivedOf(this.db).organisations; }
   /** The references of a resource's parameter (`${dva} ${type}/${id} ${param}`), kept as the organisations are. */
   get derivedRefs(): DerivedCache<string[]> { return derivedOf(this.db).refs; }
-  /** How many resources' index rows are kept now (tests: the bound). */
-  get derivedTokensKept(): number { return derivedOf(this.db).tokens.size; }
+  /** The index rows kept for collections (`${dva} ${type}/${id} ${params}`: keptTokensOf), kept as the organisations are. */
+  get derivedTokens(): DerivedCache<readonly TokenEntry[]> { return derivedOf(this.db).tokens; }
   /** Whether resources exist and their compartments (`${dva} ${type}/${id}`: compartmentOf), kept as the organisations are. */
   get derivedCompartments(): DerivedCache<Compartment> { return derivedOf(this.db).compartments; }
 
@@ -605,63 +612,75 @@ export class FhirStore {
   }
 
   /**
-   * Every index row of these resources (one query for a walk's step), or only those of `params`
-   * (a patient's collection matches and includes on 4 of a Task's 9 parameters). A resource's rows
-   * are kept in memory until they change (`DerivedCaches.tokens`: a PGO asks for the same patient's
-   * Tasks again and again, and their index rows were half of its collection's SQLite time, issue
-   * 16); those not kept are read by the rows' numbers, each checked to be that resource still. A
-   * head whose number names another row now (heads read before a reset, rows after it) is read by
-   * its id, as the resource of that id is now — never as having no rows (no owner: anyone's). A
-   * kept entry is the resource of that id as it is now too, so both agree.
+   * The same for a patient's collection, kept in memory until the resources' rows change
+   * (`DerivedCaches.tokens`, issue 16): a PGO asks for the same patient's Tasks again and again,
+   * and their index rows were the costliest statement of its collection. Only the rows of
+   * `params` are kept, per set of parameters (the collection's own); a resource with more than
+   * KEPT_ROWS_OF_ONE of them is read every time, and the cache starts again past TOKEN_ROWS_KEPT
+   * rows in all — so what is kept is bounded by rows, whatever a resource holds (found by an
+   * outside review: Tasks of thousands of identifiers each). A kept entry is the resource of that
+   * id as it is now, as tokensOfMany reads a head whose number moved.
    */
-  tokensOfMany(dva: string, type: string, heads: readonly RowHead[], params?: readonly string[]): Map<string, TokenEntry[]> {
+  keptTokensOf(dva: string, type: string, heads: readonly RowHead[], params: readonly string[]): Map<string, TokenEntry[]> {
     const cache = derivedOf(this.db).tokens;
-    const pick = picker(params);
-    // Each id once (its first head): a page's hits may come from steps of two numberings, the same number under two ids.
+    const named = params.join(",");
     const out = new Map<string, TokenEntry[]>();
-    const list: RowHead[] = [];
+    const missing: RowHead[] = [];
     for (const h of heads) {
       if (out.has(h.id)) continue;
-      const kept = cache.get(rowsOf(dva, type, h.id));
-      out.set(h.id, kept ? pick(kept) : []);
-      if (!kept) list.push(h);
+      const kept = cache.get(`${rowsOf(dva, type, h.id)} ${named}`);
+      out.set(h.id, kept ? [...kept] : []);
+      if (!kept) missing.push(h);
     }
-    if (list.length === 0) return out;
-    // LEFT JOINs: one row at least per head (`i`, its place in the list), with the id its number's row holds now (null: no row of this DVA and type).
-    const rows = this.db.query<{ i: number; id: string | null; k: number | null; value: string | null }, [string, string, string]>(
-      `SELECT j.key AS i, r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
-         LEFT JOIN fhir_resource r ON r.rid = j.value AND r.dva = ?2 AND r.type = ?3
-         LEFT JOIN fhir_token t ON t.r = r.rid
-         LEFT JOIN fhir_token_value v ON v.id = t.v`,
-    ).all(JSON.stringify(list.map((h) => h.rid)), dva, type);
-    const names = tokenParamsOf(this.db);
-    const read = new Map<string, TokenEntry[]>();
-    const moved: string[] = [];
-    for (const r of rows) {
-      const id = list[r.i]!.id;
-      if (r.id !== id) { if (moved.at(-1) !== id) moved.push(id); continue; }
-      let entries = read.get(id);
-      if (!entries) read.set(id, entries = []);
-      if (r.k !== null) entries.push(Object.freeze(names.entry(r.k, r.value!)));
-    }
-    if (moved.length > 0) for (const [id, entries] of this.tokensById(dva, type, moved)) read.set(id, entries);
-    for (const [id, entries] of read) {
-      cache.set(rowsOf(dva, type, id), Object.freeze(entries), [rowsOf(dva, type, id)]);
-      out.set(id, pick(entries));
+    if (missing.length === 0) return out;
+    for (const [id, entries] of this.tokensOfMany(dva, type, missing, params)) {
+      out.set(id, entries);
+      if (entries.length <= KEPT_ROWS_OF_ONE) cache.set(`${rowsOf(dva, type, id)} ${named}`, Object.freeze(entries.map((e) => Object.freeze({ ...e }))), [rowsOf(dva, type, id)]);
     }
     return out;
   }
 
-  /** The index rows of these resources by their ids (each id once), not kept. */
-  private tokensById(dva: string, type: string, ids: readonly string[]): Map<string, TokenEntry[]> {
+  /**
+   * Every index row of these resources (one query for a walk's step), or only those of `params`
+   * (a patient's collection matches and includes on 4 of a Task's 9 parameters: fewer rows made
+   * into objects, issue 16). Read by the rows' numbers, each checked to be that resource still; a
+   * head whose number names another row now (heads read before a reset, rows after it) is read by
+   * its id, as the resource of that id is now — never as having no rows (no owner: anyone's).
+   */
+  tokensOfMany(dva: string, type: string, heads: readonly RowHead[], params?: readonly string[]): Map<string, TokenEntry[]> {
+    // Each id once (its first head): a page's hits may come from steps of two numberings, the same number under two ids.
+    const out = new Map<string, TokenEntry[]>();
+    const list: RowHead[] = [];
+    for (const h of heads) if (!out.has(h.id)) { out.set(h.id, []); list.push(h); }
+    if (list.length === 0) return out;
+    // LEFT JOINs: one row at least per head (`i`, its place in the list), with the id its number's row holds now (null: no row of this DVA and type).
+    const rows = this.db.query<{ i: number; id: string | null; k: number | null; value: string | null }, string[]>(
+      `SELECT j.key AS i, r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
+         LEFT JOIN fhir_resource r ON r.rid = j.value AND r.dva = ?2 AND r.type = ?3
+         LEFT JOIN fhir_token t ON t.r = r.rid${params ? ONLY_PARAMS : ""}
+         LEFT JOIN fhir_token_value v ON v.id = t.v`,
+    ).all(JSON.stringify(list.map((h) => h.rid)), dva, type, ...(params ? [JSON.stringify(params)] : []));
+    const names = tokenParamsOf(this.db);
+    const moved: string[] = [];
+    for (const r of rows) {
+      const id = list[r.i]!.id;
+      if (r.id !== id) { if (moved.at(-1) !== id) moved.push(id); } else if (r.k !== null) out.get(id)!.push(names.entry(r.k, r.value!));
+    }
+    if (moved.length > 0) for (const [id, tokens] of this.tokensById(dva, type, moved, params)) out.set(id, tokens);
+    return out;
+  }
+
+  /** The index rows of these resources by their ids (each id once), or only those of `params`. */
+  private tokensById(dva: string, type: string, ids: readonly string[], params?: readonly string[]): Map<string, TokenEntry[]> {
     const out = new Map<string, TokenEntry[]>(ids.map((id) => [id, []]));
-    const rows = this.db.query<{ id: string; k: number; value: string }, [string, string, string]>(
+    const rows = this.db.query<{ id: string; k: number; value: string }, string[]>(
       `SELECT r.id AS id, t.k AS k, v.value AS value FROM json_each(?1) j
          CROSS JOIN fhir_resource r ON r.dva = ?2 AND r.type = ?3 AND r.id = j.value
-         CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v`,
-    ).all(JSON.stringify(ids), dva, type);
+         CROSS JOIN fhir_token t ON t.r = r.rid CROSS JOIN fhir_token_value v ON v.id = t.v
+       WHERE true${params ? ONLY_PARAMS : ""}`,
+    ).all(JSON.stringify(ids), dva, type, ...(params ? [JSON.stringify(params)] : []));
     const names = tokenParamsOf(this.db);
-    for (const r of rows) out.get(r.id)?.push(Object.freeze(names.entry(r.k, r.value)));
+    for (const r of rows) out.get(r.id)?.push(names.entry(r.k, r.value));
     return out;
   }
 
@@ -676,13 +695,7 @@ export class FhirStore {
 
   /** Index rows of one resource (what its token parameters hold). */
   tokensOf(dva: string, type: string, id: string): TokenEntry[] {
-    const key = rowsOf(dva, type, id);
-    const cache = derivedOf(this.db).tokens;
-    const kept = cache.get(key);
-    if (kept) return [...kept];
-    const entries = this.tokensById(dva, type, [id]).get(id)!;
-    cache.set(key, Object.freeze(entries), [key]);
-    return [...entries];
+    return this.tokensById(dva, type, [id]).get(id)!;
   }
 
   /** Start of a date parameter of these resources (Task period, for _sort=period). */

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Access, OrgRule } from "../../../src/dva/fhir/access.ts";
 import { search, type FhirContext } from "../../../src/dva/fhir/rest.ts";
-import { FhirStore, flushFhirWrites, TOKENS_KEPT, type Resource } from "../../../src/dva/fhir/store.ts";
+import { FhirStore, flushFhirWrites, KEPT_ROWS_OF_ONE, TOKEN_ROWS_KEPT, type Resource } from "../../../src/dva/fhir/store.ts";
 import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS } from "../../../src/shared/fhir-profiles.ts";
 import { openDatabase, openReader, type Database } from "../../../src/shared/db.ts";
 import { DVA, resetTo, ruleOfA } from "../../helpers/fhir-store.ts";
@@ -31,6 +31,9 @@ const task = (id: string, patch: Partial<Resource> = {}): Resource => ({
 });
 const activity = (id: string): Resource => ({ resourceType: "ActivityDefinition", id, status: "active", publisher: "A" });
 const settled = <T>(p: Promise<T>) => p.then(() => true, () => false);
+/** A Task's status as a collection reads it: its kept index rows of `status` (FhirStore.keptTokensOf). */
+const keptStatus = (fhir: FhirStore, id: string, dva = DVA) =>
+  fhir.keptTokensOf(dva, "Task", fhir.heads(dva, "Task").filter((h) => h.id === id), ["status"]).get(id)?.[0]?.value;
 
 /** A store with patient p1, two ActivityDefinitions and Tasks t1, t2 of p1; a PGO's collection of p1, counting the index-row reads. */
 function setup(db: Database = openDatabase(":memory:")) {
@@ -94,50 +97,47 @@ describe("a resource's index rows, kept until its rows change", () => {
   test("what is read inside a transaction that rolls back is not kept", async () => {
     const { db, fhir, collect } = setup();
     expect(await collect()).toEqual(BOTH);
-    const tokens = () => fhir.tokensOf(DVA, "Task", "t1").find((t) => t.param === "status")?.value;
     expect(() => db.transaction(() => {
       fhir.save(DVA, task("t1", { status: "completed" }));
-      expect(tokens()).toBe("completed");
+      expect(keptStatus(fhir, "t1")).toBe("completed");
       throw new Error("rolled back");
     })()).toThrow("rolled back");
-    expect(tokens()).toBe("requested");
+    expect(keptStatus(fhir, "t1")).toBe("requested");
     expect(await collect()).toEqual(BOTH);
   });
 
   test("grouped writes: a write that completes a Task and then fails in its own savepoint — the others' reads of it are not kept", async () => {
     const { fhir, collect } = setup();
     expect(await collect()).toEqual(BOTH);
-    const status = () => fhir.tokensOf(DVA, "Task", "t1").find((t) => t.param === "status")?.value;
     const results = await Promise.all([
-      settled(fhir.grouped(() => expect(status()).toBe("requested"))),
-      settled(fhir.grouped(() => { fhir.save(DVA, task("t1", { status: "completed" })); expect(status()).toBe("completed"); throw new Error("refused after writing"); })),
-      settled(fhir.grouped(() => expect(status()).toBe("requested"))),
+      settled(fhir.grouped(() => expect(keptStatus(fhir, "t1")).toBe("requested"))),
+      settled(fhir.grouped(() => { fhir.save(DVA, task("t1", { status: "completed" })); expect(keptStatus(fhir, "t1")).toBe("completed"); throw new Error("refused after writing"); })),
+      settled(fhir.grouped(() => expect(keptStatus(fhir, "t1")).toBe("requested"))),
     ]);
     expect(results).toEqual([true, false, true]);
-    expect(status()).toBe("requested");
+    expect(keptStatus(fhir, "t1")).toBe("requested");
     expect(await collect()).toEqual(BOTH);
   });
 
   test("grouped writes: a savepoint rolled back inside a write that catches it and goes on — what was read inside is not kept", async () => {
     const { db, fhir, collect } = setup();
-    const status = () => fhir.tokensOf(DVA, "Task", "t2").find((t) => t.param === "status")?.value;
     const ok = await settled(fhir.grouped(() => {
       try {
-        db.transaction(() => { fhir.save(DVA, task("t2", { status: "completed" })); expect(status()).toBe("completed"); throw new Error("inner"); })();
+        db.transaction(() => { fhir.save(DVA, task("t2", { status: "completed" })); expect(keptStatus(fhir, "t2")).toBe("completed"); throw new Error("inner"); })();
       } catch { /* the write goes on */ }
       fhir.save(DVA, task("t1", { status: "in-progress" }));
     }));
     expect(ok).toBe(true);
-    expect(status()).toBe("requested");
+    expect(keptStatus(fhir, "t2")).toBe("requested");
     expect(await collect()).toEqual(BOTH);
   });
 
   test("a flush from inside another transaction that rolls back keeps nothing", async () => {
     const { db, fhir, collect } = setup();
-    const pending = settled(fhir.grouped(() => { fhir.save(DVA, task("t1", { status: "completed" })); return fhir.tokensOf(DVA, "Task", "t1"); }));
+    const pending = settled(fhir.grouped(() => { fhir.save(DVA, task("t1", { status: "completed" })); return keptStatus(fhir, "t1"); }));
     expect(() => db.transaction(() => { flushFhirWrites(db); throw new Error("outer"); })()).toThrow("outer");
     await pending;
-    expect(fhir.tokensOf(DVA, "Task", "t1").find((t) => t.param === "status")?.value).toBe("requested");
+    expect(keptStatus(fhir, "t1")).toBe("requested");
     expect(await collect()).toEqual(BOTH);
   });
 
@@ -146,15 +146,15 @@ describe("a resource's index rows, kept until its rows change", () => {
     expect(await collect()).toEqual(BOTH);
     resetTo(db, fhir, [{ resourceType: "Patient", id: "p1" }, activity("ad-1"), activity("ad-2"), task("t2", { status: "completed" }), task("t1", { status: "cancelled" })]);
     expect(await collect()).toEqual(["ActivityDefinition/ad-1", "Task/t1"]);
-    expect(fhir.tokensOf(DVA, "Task", "t1").find((t) => t.param === "status")?.value).toBe("cancelled");
+    expect(keptStatus(fhir, "t1")).toBe("cancelled");
   });
 
   test("the same Task id at two DVAs are two sets of rows", async () => {
     const { fhir, collect } = setup();
     expect(await collect()).toEqual(BOTH);
     fhir.save("ggzconnect", task("t1", { status: "completed" }));
-    expect(fhir.tokensOf("ggzconnect", "Task", "t1").find((t) => t.param === "status")?.value).toBe("completed");
-    expect(fhir.tokensOf(DVA, "Task", "t1").find((t) => t.param === "status")?.value).toBe("requested");
+    expect(keptStatus(fhir, "t1", "ggzconnect")).toBe("completed");
+    expect(keptStatus(fhir, "t1")).toBe("requested");
     expect(await collect()).toEqual(BOTH);
   });
 
@@ -163,28 +163,29 @@ describe("a resource's index rows, kept until its rows change", () => {
     expect(await collect()).toEqual(BOTH);
     new FhirStore(db).save(DVA, task("t1", { status: "completed" }));
     expect(await collect()).toEqual(["ActivityDefinition/ad-1", "Task/t2"]);
-    expect(ctx.store.tokensOf(DVA, "Task", "t1").find((t) => t.param === "status")?.value).toBe("completed");
+    expect(keptStatus(ctx.store, "t1")).toBe("completed");
   });
 
   test("what a caller is given is a copy: changing it changes no later answer", () => {
     const { fhir } = setup();
-    fhir.tokensOf(DVA, "Task", "t1");
-    const kept = fhir.tokensOf(DVA, "Task", "t1"); // from what is kept
+    const heads = fhir.heads(DVA, "Task");
+    fhir.keptTokensOf(DVA, "Task", heads, ["status", "owner"]);
+    const kept = fhir.keptTokensOf(DVA, "Task", heads, ["status", "owner"]).get("t1")!; // from what is kept
     kept.length = 0;
-    const many = fhir.tokensOfMany(DVA, "Task", fhir.heads(DVA, "Task")).get("t1")!;
-    many.push({ param: "status", system: null, value: "completed" });
-    expect(() => { (fhir.tokensOf(DVA, "Task", "t1")[0] as { value: string }).value = "x"; }).toThrow();
-    expect(fhir.tokensOf(DVA, "Task", "t1").filter((t) => t.param === "status").map((t) => t.value)).toEqual(["requested"]);
-    expect(fhir.tokensOfMany(DVA, "Task", fhir.heads(DVA, "Task"), ["status"]).get("t1")).toEqual([{ param: "status", system: null, value: "requested" }]);
+    fhir.keptTokensOf(DVA, "Task", heads, ["status", "owner"]).get("t2")!.push({ param: "status", system: null, value: "completed" });
+    // An entry given from what is kept cannot be changed (frozen).
+    expect(() => { (fhir.keptTokensOf(DVA, "Task", heads, ["status", "owner"]).get("t1")![0] as { value: string }).value = "x"; }).toThrow();
+    for (const id of ["t1", "t2"]) expect(fhir.keptTokensOf(DVA, "Task", heads, ["status", "owner"]).get(id)!.map((t) => t.value).sort()).toEqual(["Organization/org-a", "requested"]);
   });
 
-  test("only the parameters asked for are given, whatever was kept", () => {
+  test("only the parameters asked for are read and kept, per set of parameters", () => {
     const { fhir } = setup();
-    const all = fhir.tokensOf(DVA, "Task", "t1").map((t) => t.param);
-    expect(all).toContain("owner");
     const heads = fhir.heads(DVA, "Task");
-    expect(fhir.tokensOfMany(DVA, "Task", heads, ["status", "_tag"]).get("t1")!.map((t) => t.param).sort()).toEqual(["_tag", "status"]);
-    expect(fhir.tokensOfMany(DVA, "Task", heads).get("t1")!.map((t) => t.param).sort()).toEqual([...all].sort());
+    expect(fhir.keptTokensOf(DVA, "Task", heads, ["status", "_tag"]).get("t1")!.map((t) => t.param).sort()).toEqual(["_tag", "status"]);
+    expect(fhir.keptTokensOf(DVA, "Task", heads, ["owner"]).get("t1")!.map((t) => t.param)).toEqual(["owner"]);
+    expect(fhir.keptTokensOf(DVA, "Task", heads, ["focus"]).get("t1")).toEqual([]);
+    // Each resource weighs its rows + 1: t1 and t2 with 2, 1 and 0 rows.
+    expect(fhir.derivedTokens.weighed).toBe(2 * (3 + 2 + 1));
   });
 
   test("a read-only connection (the reader worker's) keeps nothing: it hears of no write", () => {
@@ -195,28 +196,62 @@ describe("a resource's index rows, kept until its rows change", () => {
     try {
       const { fhir } = setup(db);
       const reading = new FhirStore(reader);
-      const status = () => reading.tokensOfMany(DVA, "Task", reading.heads(DVA, "Task"), ["status"]).get("t1")?.[0]?.value;
-      expect(status()).toBe("requested");
+      expect(keptStatus(reading, "t1")).toBe("requested");
       fhir.save(DVA, task("t1", { status: "completed" }));
-      expect(status()).toBe("completed");
+      expect(keptStatus(reading, "t1")).toBe("completed");
+      expect(reading.derivedTokens.size).toBe(0);
     } finally {
       reader.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
 
-  test(`at most ${TOKENS_KEPT} resources' rows are kept; past that the cache starts again and answers stay right`, () => {
+describe("what is kept is bounded by rows, whatever a resource holds (found by an outside review)", () => {
+  test(`past ${TOKEN_ROWS_KEPT} rows in all the cache starts again, and answers stay right`, () => {
     const { fhir } = setup();
-    const many = Array.from({ length: TOKENS_KEPT + 50 }, (_, i) => task(`m${i}`, { status: i % 2 ? "completed" : "requested" }));
+    const many = Array.from({ length: TOKEN_ROWS_KEPT / 2 + 50 }, (_, i) => task(`m${i}`, { status: i % 2 ? "completed" : "requested", for: { reference: "Patient/p2" } }));
     fhir.saveAll(DVA, many);
     const heads = fhir.heads(DVA, "Task");
-    const first = fhir.tokensOfMany(DVA, "Task", heads, ["status"]);
-    expect(first.get("m1")?.[0]?.value).toBe("completed");
+    // Each Task weighs 2 (its status row + 1): more than the bound, so the cache started again on the way.
+    expect(fhir.keptTokensOf(DVA, "Task", heads, ["status"]).get("m1")?.[0]?.value).toBe("completed");
+    expect(fhir.derivedTokens.weighed).toBeLessThanOrEqual(TOKEN_ROWS_KEPT);
+    expect(fhir.derivedTokens.weighed).toBe(2 * fhir.derivedTokens.size);
     fhir.save(DVA, task("m1", { status: "requested" }));
-    const again = fhir.tokensOfMany(DVA, "Task", heads, ["status"]);
+    const again = fhir.keptTokensOf(DVA, "Task", heads, ["status"]);
     expect(again.get("m1")?.[0]?.value).toBe("requested");
-    expect(again.get(`m${TOKENS_KEPT + 49}`)?.[0]?.value).toBe("completed");
-    expect(fhir.derivedTokensKept).toBeLessThanOrEqual(TOKENS_KEPT);
+    expect(again.get(`m${TOKEN_ROWS_KEPT / 2 + 49}`)?.[0]?.value).toBe("completed");
+    expect(fhir.derivedTokens.weighed).toBeLessThanOrEqual(TOKEN_ROWS_KEPT);
+  });
+
+  test(`a resource with more than ${KEPT_ROWS_OF_ONE} rows of the parameters asked is read every time, never kept`, () => {
+    const { fhir } = setup();
+    const tags = Array.from({ length: KEPT_ROWS_OF_ONE + 1 }, (_, i) => ({ system: "urn:test", code: `t${i}` }));
+    fhir.save(DVA, task("big", { meta: { tag: [{ ...DATA_SERVICE_TAG }, ...tags] } }));
+    const heads = fhir.heads(DVA, "Task");
+    expect(fhir.keptTokensOf(DVA, "Task", heads, ["_tag"]).get("big")).toHaveLength(KEPT_ROWS_OF_ONE + 2);
+    expect(fhir.derivedTokens.size).toBe(2); // t1 and t2
+    fhir.save(DVA, task("big", { meta: { tag: [{ ...DATA_SERVICE_TAG }] } }));
+    expect(fhir.keptTokensOf(DVA, "Task", heads, ["_tag"]).get("big")).toHaveLength(1);
+    expect(fhir.derivedTokens.size).toBe(3);
+  });
+
+  test("a collection of Tasks with thousands of identifiers and tags keeps a few rows each, not their identifiers", async () => {
+    const { fhir, ctx } = setup();
+    const identifiers = (i: number) => Array.from({ length: 2_000 }, (_, j) => ({ system: "urn:ietf:rfc:3986", value: `urn:uuid:${i}-${j}-0000-0000-000000000000` }));
+    const tags = Array.from({ length: 500 }, (_, j) => ({ system: "urn:test", code: `tag-${j}` }));
+    fhir.saveAll(DVA, Array.from({ length: 20 }, (_, i) => task(`w${i}`, { identifier: identifiers(i), meta: { tag: [{ ...DATA_SERVICE_TAG }, ...tags] } })));
+    const heap = () => { Bun.gc(true); return process.memoryUsage().heapUsed; };
+    const collect = async () => {
+      const result = await search(ctx, "Task", new URLSearchParams({ _tag: TAG, "status:not": "completed", _count: "100" }), "http://fhir.test/fhir/Task", false);
+      return (JSON.parse(result.body as string) as { entry?: unknown[] }).entry?.length ?? 0;
+    };
+    const before = heap();
+    expect(await collect()).toBe(22);
+    expect(await collect()).toBe(22);
+    // The 20 wide Tasks have 501 _tag rows each: read every time, none kept; t1 and t2 kept.
+    expect(fhir.derivedTokens.size).toBe(2);
+    expect((heap() - before) / 1e6).toBeLessThan(2);
   });
 });
