@@ -145,6 +145,36 @@ export async function startTimed(cmd: string[], cwd: string, port: number, timeo
   return { child, ms: performance.now() - started };
 }
 
+/**
+ * Where a process's resident memory is (issue 16, RSS under load), from /proc/<pid>/smaps: pages
+ * of files (the Bun executable, shared libraries, mapped data), the largest anonymous mapping (the
+ * allocator's arena: mimalloc reserves one 1 GiB region, and JavaScript objects and the native
+ * memory they own live there), and the rest (stacks, the JIT's code, small mappings), in bytes.
+ */
+export interface RssParts { files: number; arena: number; rest: number }
+
+export function rssPartsOf(smaps: string): RssParts {
+  const parts: RssParts = { files: 0, arena: 0, rest: 0 };
+  const anonymous: number[] = [];
+  let file = false;
+  for (const line of smaps.split("\n")) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) { file = head[1]!.startsWith("/"); continue; }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const bytes = Number(rss[1]) * 1024;
+    if (file) parts.files += bytes; else anonymous.push(bytes);
+  }
+  const largest = anonymous.length ? Math.max(...anonymous) : 0;
+  parts.arena = largest;
+  parts.rest = anonymous.reduce((a, b) => a + b, 0) - largest;
+  return parts;
+}
+
+export async function rssParts(pid: number): Promise<RssParts> {
+  return rssPartsOf(await Bun.file(`/proc/${pid}/smaps`).text());
+}
+
 /** Resident set size in bytes, from /proc/<pid>/status (VmRSS, reported in kB). */
 export async function rssOf(pid: number): Promise<number> {
   const status = await Bun.file(`/proc/${pid}/status`).text();

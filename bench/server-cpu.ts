@@ -13,9 +13,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, rssOf, startTimed, stopChild, type Child } from "./processes.ts";
+import { freePort, rssOf, rssParts, startTimed, stopChild, type Child, type RssParts } from "./processes.ts";
 import { populationPatient, sandboxTargets, tokenRequest } from "./targets.ts";
-import { peakRss, wrk, type Run, type Target } from "./wrk.ts";
+import { peakRss, peakRssParts, wrk, type Run, type Target } from "./wrk.ts";
 import { count, failedRow, mb, type Row } from "./report.ts";
 
 export interface CpuOptions { seconds: number; rounds: number; /** Also Medplum's FHIR engine and oidc-provider (bench/peers), `--peers`. */ peers?: boolean }
@@ -105,10 +105,13 @@ export async function benchServerCpu(root: string, populationPath: string, o: Cp
     const peak = peakRss.get(sandbox.pid) ?? Number.NaN;
     await Bun.sleep(3_000);
     const settled = await rssOf(sandbox.pid).catch(() => Number.NaN);
-    rows.push({ measure: "sandbox RSS at the end of each run above (max), and 3 s after the last", value: `max ${mb(peak)} · after ${mb(settled)}`,
+    const settledParts = await rssParts(sandbox.pid).catch(() => null);
+    const where = (p: RssParts | null | undefined) => p ? ` (files ${mb(p.files)} · arena ${mb(p.arena)} · rest ${mb(p.rest)})` : "";
+    rows.push({ measure: "sandbox RSS at the end of each run above (max), and 3 s after the last", value: `max ${mb(peak)}${where(peakRssParts.get(sandbox.pid))} · after ${mb(settled)}${where(settledParts)}`,
       target: "≤ 120 MB under load, flat", result: peak <= 120 * 1024 * 1024 ? "pass" : "OVER" });
     rows.push({ measure: "the same for hello world and the floor (their runs above)", value: `hello max ${mb(peakRss.get(hello.pid) ?? Number.NaN)} · floor max ${mb(peakRss.get(floor.pid) ?? Number.NaN)}`,
       target: "baseline", result: "info" });
+    notes.push("RSS parts from /proc/<pid>/smaps: files = pages of mapped files (mostly the Bun executable, the same at start and under load), arena = the largest anonymous mapping (the allocator's 1 GiB region: JavaScript objects and the native memory they own, garbage included until a collection), rest = stacks, the JIT's code and small mappings");
     notes.push(`wrk -t1 -c16 (-c4 for the non-selective search) -d${o.seconds}s --latency after 1 s of warm-up, loopback with the Host header; ${o.rounds} runs of hello, floor and the reads (median by CPU), 1 of the others`);
     notes.push("CPU = utime + stime of the server process (/proc/<pid>/stat, all its threads) over the run ÷ the requests wrk counted: the figure the issue trusts on a noisy machine; req/s is wrk's");
     notes.push(`floor = bench/peers/floor-server.ts: GET of the same Task by primary key from the same file, JSON as stored, no auth and no log; the sandbox = bun src/main.ts --data <population file> (${population.taskIds.length} Tasks of ${task.patient})`);

@@ -6,13 +6,15 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rssOf } from "./processes.ts";
+import { rssOf, rssParts, type RssParts } from "./processes.ts";
 
 /** One wrk run: what wrk counted, and what the server's process spent. */
 export interface Run { rate: number; requests: number; cpuUs: number; p99: string; errors: number }
 
 /** The largest RSS each server process had at the end of a wrk run (issue 16: RSS under load ≤ 120 MB and flat). */
 export const peakRss = new Map<number, number>();
+/** Where that largest RSS was (smaps: the files' pages, the allocator's arena, the rest). */
+export const peakRssParts = new Map<number, RssParts>();
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux x86-64 and arm64 (getconf CLK_TCK)
 
@@ -46,7 +48,14 @@ export async function wrk(target: Target, pid: number | null, seconds: number, s
   const out = await new Response(proc.stdout).text();
   await proc.exited;
   const spent = pid === null ? Number.NaN : (await cpuOf(pid)) - before;
-  if (pid !== null) peakRss.set(pid, Math.max(peakRss.get(pid) ?? 0, await rssOf(pid).catch(() => 0)));
+  if (pid !== null) {
+    const rss = await rssOf(pid).catch(() => 0);
+    if (rss > (peakRss.get(pid) ?? 0)) {
+      peakRss.set(pid, rss);
+      const parts = await rssParts(pid).catch(() => null);
+      if (parts) peakRssParts.set(pid, parts);
+    }
+  }
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+) timeout/.exec(out)?.[1] ?? 0);
   return { rate: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), requests, cpuUs: requests ? spent / requests : Number.NaN,
