@@ -5,6 +5,7 @@
 import type { Database } from "bun:sqlite";
 import { keptOnReset } from "../../seed/seed.ts";
 import type { OrgRule } from "../../src/dva/fhir/access.ts";
+import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS } from "../../src/shared/fhir-profiles.ts";
 import type { FhirStore, Resource } from "../../src/dva/fhir/store.ts";
 import { dataWasReset, tablesChildrenFirst } from "../../src/shared/db.ts";
 
@@ -26,3 +27,16 @@ export function resetTo(db: Database, store: FhirStore, resources: Resource[]): 
   })();
   dataWasReset(db);
 }
+
+/** For the kept index rows of a PGO's collection (derived-tokens*.test.ts): its `_tag` value, a Task's digital activity. */
+export const COLLECTION_TAG = `${DATA_SERVICE_TAG.system}|${DATA_SERVICE_TAG.code}`;
+export const activityOf = (ad: string) => [{ url: DIGITAL_ACTIVITY_EXTENSIONS[0], valueReference: { reference: `ActivityDefinition/${ad}` } }];
+/** Zorgaanbieder A: its organisation, and its ActivityDefinitions (publisher "A"). */
+export const ruleOfAWithPublisher: OrgRule = { ...ruleOfA, publishers: new Map([["a", ["Organization/org-a"]]]) };
+/** A tagged Task of p1 owned by org-a with ActivityDefinition ad-1 (what a PGO collects), changed by `patch`. */
+export const collectedTask = (id: string, patch: Partial<Resource> = {}): Resource => ({
+  resourceType: "Task", id, status: "requested", intent: "order", for: { reference: "Patient/p1" },
+  owner: { reference: "Organization/org-a" }, requester: { reference: "Organization/org-a" },
+  meta: { tag: [{ ...DATA_SERVICE_TAG }] }, extension: activityOf("ad-1"), ...patch,
+});
+export const activityOfA = (id: string): Resource => ({ resourceType: "ActivityDefinition", id, status: "active", publisher: "A" });

@@ -11,25 +11,17 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Access, OrgRule } from "../../../src/dva/fhir/access.ts";
+import type { Access } from "../../../src/dva/fhir/access.ts";
 import { search, type FhirContext } from "../../../src/dva/fhir/rest.ts";
 import { FhirStore, flushFhirWrites, KEPT_ROWS_OF_ONE, TOKEN_ROWS_KEPT, type Resource } from "../../../src/dva/fhir/store.ts";
-import { DATA_SERVICE_TAG, DIGITAL_ACTIVITY_EXTENSIONS } from "../../../src/shared/fhir-profiles.ts";
+import { DATA_SERVICE_TAG } from "../../../src/shared/fhir-profiles.ts";
 import { openDatabase, openReader, type Database } from "../../../src/shared/db.ts";
-import { DVA, resetTo, ruleOfA } from "../../helpers/fhir-store.ts";
+import { activityOf, activityOfA, collectedTask, COLLECTION_TAG, DVA, resetTo, ruleOfAWithPublisher } from "../../helpers/fhir-store.ts";
 
-const TAG = `${DATA_SERVICE_TAG.system}|${DATA_SERVICE_TAG.code}`;
-const activityOf = (ad: string) => [{ url: DIGITAL_ACTIVITY_EXTENSIONS[0], valueReference: { reference: `ActivityDefinition/${ad}` } }];
-/** Zorgaanbieder A: its organisation, and its ActivityDefinitions (publisher "A"). */
-const rule: OrgRule = { ...ruleOfA, publishers: new Map([["a", ["Organization/org-a"]]]) };
-const task = (id: string, patch: Partial<Resource> = {}): Resource => ({
-  resourceType: "Task", id, status: "requested", intent: "order", for: { reference: "Patient/p1" },
-  owner: { reference: "Organization/org-a" }, requester: { reference: "Organization/org-a" },
-  meta: { tag: [{ ...DATA_SERVICE_TAG }] },
-  extension: activityOf("ad-1"),
-  ...patch,
-});
-const activity = (id: string): Resource => ({ resourceType: "ActivityDefinition", id, status: "active", publisher: "A" });
+const TAG = COLLECTION_TAG;
+const rule = ruleOfAWithPublisher;
+const task = collectedTask;
+const activity = activityOfA;
 const settled = <T>(p: Promise<T>) => p.then(() => true, () => false);
 /** A Task's status as a collection reads it: its kept index rows of `status` (FhirStore.keptTokensOf). */
 const keptStatus = (fhir: FhirStore, id: string, dva = DVA) =>
