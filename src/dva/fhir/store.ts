@@ -299,7 +299,7 @@ class DerivedCaches {
     this.organisations = new DerivedCache(db);
     this.refs = new DerivedCache(db);
     this.compartments = new DerivedCache(db);
-    this.tokens = new DerivedCache(db, TOKEN_ROWS_KEPT, (rows) => rows.length + 1);
+    this.tokens = new DerivedCache<readonly TokenEntry[]>(db, TOKEN_BYTES_KEPT, keptTokenBytes);
     this.all = [this.organisations, this.refs, this.compartments, this.tokens];
     // A savepoint of a grouped write that rolled back while the write went on (it caught the error):
     // what was read inside it is not kept when the group commits.
@@ -313,11 +313,13 @@ class DerivedCaches {
 }
 
 /**
- * How many index rows are kept for collections (DerivedCaches.tokens, FhirStore.keptTokensOf),
- * each resource weighing its rows + 1: a Task of the PGO's collection weighs 5 and takes ~1.2 KB
- * of heap, so ~5 000 Tasks (~500 patients' task lists) in ~6 MB; past it the cache starts again.
+ * How much the index rows kept for collections may take (DerivedCaches.tokens,
+ * FhirStore.keptTokensOf), each entry weighed at what it takes of the heap (measured: ~1 KB an
+ * entry with its key and dependency, ~120 B a row; a Task of the PGO's collection, 4 rows, ~1.5
+ * KB): 8 MB, ~5 000 Tasks, ~500 patients' task lists; past it the cache starts again.
  */
-export const TOKEN_ROWS_KEPT = 25_000;
+export const TOKEN_BYTES_KEPT = 8 * 1024 * 1024;
+export const keptTokenBytes = (rows: readonly unknown[]): number => 1_000 + 120 * rows.length;
 /** A resource with more index rows of a collection's parameters than this is read every time, never kept. */
 export const KEPT_ROWS_OF_ONE = 64;
 
@@ -615,15 +617,17 @@ export class FhirStore {
    * The same for a patient's collection, kept in memory until the resources' rows change
    * (`DerivedCaches.tokens`, issue 16): a PGO asks for the same patient's Tasks again and again,
    * and their index rows were the costliest statement of its collection. Only the rows of
-   * `params` are kept, per set of parameters (the collection's own); a resource with more than
-   * KEPT_ROWS_OF_ONE of them is read every time, and the cache starts again past TOKEN_ROWS_KEPT
-   * rows in all — so what is kept is bounded by rows, whatever a resource holds (found by an
-   * outside review: Tasks of thousands of identifiers each). A kept entry is the resource of that
-   * id as it is now, as tokensOfMany reads a head whose number moved.
+   * `params` are kept, per set of parameters (in any order: one key). What is kept is bounded in
+   * bytes, whatever a resource holds or a client asks (outside reviews: Tasks of thousands of
+   * identifiers, the same parameters in every order, one patient of thousands of Tasks): a
+   * resource with more than KEPT_ROWS_OF_ONE such rows is never kept, nor anything of a request
+   * whose rows would take more than a quarter of TOKEN_BYTES_KEPT (it would empty what is kept
+   * for everyone else, every time), and past TOKEN_BYTES_KEPT the cache starts again. A kept
+   * entry is the resource of that id as it is now, as tokensOfMany reads a head whose number moved.
    */
   keptTokensOf(dva: string, type: string, heads: readonly RowHead[], params: readonly string[]): Map<string, TokenEntry[]> {
     const cache = derivedOf(this.db).tokens;
-    const named = params.join(",");
+    const named = [...new Set(params)].sort().join(",");
     const out = new Map<string, TokenEntry[]>();
     const missing: RowHead[] = [];
     for (const h of heads) {
@@ -633,8 +637,14 @@ export class FhirStore {
       if (!kept) missing.push(h);
     }
     if (missing.length === 0) return out;
-    for (const [id, entries] of this.tokensOfMany(dva, type, missing, params)) {
+    const read = this.tokensOfMany(dva, type, missing, params);
+    let bytes = 0;
+    for (const [id, entries] of read) {
       out.set(id, entries);
+      bytes += keptTokenBytes(entries);
+    }
+    if (bytes > TOKEN_BYTES_KEPT / 4) return out;
+    for (const [id, entries] of read) {
       if (entries.length <= KEPT_ROWS_OF_ONE) cache.set(`${rowsOf(dva, type, id)} ${named}`, Object.freeze(entries.map((e) => Object.freeze({ ...e }))), [rowsOf(dva, type, id)]);
     }
     return out;

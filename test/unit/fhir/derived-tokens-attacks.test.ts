@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Access } from "../../../src/dva/fhir/access.ts";
 import { conditionalMatches, search, searchTuning, type FhirContext } from "../../../src/dva/fhir/rest.ts";
-import { FhirStore, TOKEN_ROWS_KEPT, type Resource } from "../../../src/dva/fhir/store.ts";
+import { FhirStore, keptTokenBytes, TOKEN_BYTES_KEPT, type Resource } from "../../../src/dva/fhir/store.ts";
 import { openDatabase, type Database } from "../../../src/shared/db.ts";
 import { activityOf, activityOfA, collectedTask, COLLECTION_TAG, DVA, resetTo, ruleOfAWithPublisher } from "../../helpers/fhir-store.ts";
 
@@ -119,12 +119,15 @@ describe("kept index rows under attack", () => {
 
   test("the bound reached inside one collection (the cache starts again mid-request) — then a change is still seen", async () => {
     const { fhir, collect } = setup();
-    // Tasks of another patient, each weighing 2 (a status row + 1), up to just under the bound.
-    fhir.saveAll(DVA, Array.from({ length: TOKEN_ROWS_KEPT / 2 - 1 }, (_, i) => task(`m${i}`, { for: { reference: "Patient/other" } })));
-    fhir.keptTokensOf(DVA, "Task", fhir.heads(DVA, "Task").filter((h) => h.id.startsWith("m")), ["status"]);
-    expect(fhir.derivedTokens.weighed).toBe(TOKEN_ROWS_KEPT - 2);
+    // Tasks of another patient (an entry of a status row each), read ten at a time up to just under the bound.
+    const each = keptTokenBytes([1]);
+    const n = Math.floor(TOKEN_BYTES_KEPT / each);
+    fhir.saveAll(DVA, Array.from({ length: n }, (_, i) => task(`m${i}`, { for: { reference: "Patient/other" } })));
+    const others = fhir.heads(DVA, "Task").filter((h) => h.id.startsWith("m"));
+    for (let i = 0; i < others.length; i += 10) fhir.keptTokensOf(DVA, "Task", others.slice(i, i + 10), ["status"]);
+    expect(fhir.derivedTokens.weighed).toBe(n * each);
     expect(await collect()).toEqual(["ActivityDefinition/ad-1", "Task/t1", "Task/t2"]); // t1 starts the cache again
-    expect(fhir.derivedTokens.weighed).toBeLessThanOrEqual(TOKEN_ROWS_KEPT);
+    expect(fhir.derivedTokens.weighed).toBeLessThanOrEqual(TOKEN_BYTES_KEPT);
     fhir.save(DVA, task("t1", { status: "completed" }));
     fhir.save(DVA, task("t2", { extension: activityOf("ad-2") }));
     expect(await collect()).toEqual(["ActivityDefinition/ad-2", "Task/t2"]);

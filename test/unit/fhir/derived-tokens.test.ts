@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Access } from "../../../src/dva/fhir/access.ts";
 import { search, type FhirContext } from "../../../src/dva/fhir/rest.ts";
-import { FhirStore, flushFhirWrites, KEPT_ROWS_OF_ONE, TOKEN_ROWS_KEPT, type Resource } from "../../../src/dva/fhir/store.ts";
+import { FhirStore, flushFhirWrites, KEPT_ROWS_OF_ONE, keptTokenBytes, TOKEN_BYTES_KEPT, type Resource, type RowHead } from "../../../src/dva/fhir/store.ts";
 import { DATA_SERVICE_TAG } from "../../../src/shared/fhir-profiles.ts";
 import { openDatabase, openReader, type Database } from "../../../src/shared/db.ts";
 import { activityOf, activityOfA, collectedTask, COLLECTION_TAG, DVA, resetTo, ruleOfAWithPublisher } from "../../helpers/fhir-store.ts";
@@ -176,8 +176,8 @@ describe("a resource's index rows, kept until its rows change", () => {
     expect(fhir.keptTokensOf(DVA, "Task", heads, ["status", "_tag"]).get("t1")!.map((t) => t.param).sort()).toEqual(["_tag", "status"]);
     expect(fhir.keptTokensOf(DVA, "Task", heads, ["owner"]).get("t1")!.map((t) => t.param)).toEqual(["owner"]);
     expect(fhir.keptTokensOf(DVA, "Task", heads, ["focus"]).get("t1")).toEqual([]);
-    // Each resource weighs its rows + 1: t1 and t2 with 2, 1 and 0 rows.
-    expect(fhir.derivedTokens.weighed).toBe(2 * (3 + 2 + 1));
+    // Each entry weighs what it takes of the heap: t1 and t2 with 2, 1 and 0 rows.
+    expect(fhir.derivedTokens.weighed).toBe(2 * (keptTokenBytes([1, 2]) + keptTokenBytes([1]) + keptTokenBytes([])));
   });
 
   test("a read-only connection (the reader worker's) keeps nothing: it hears of no write", () => {
@@ -200,21 +200,52 @@ describe("a resource's index rows, kept until its rows change", () => {
   });
 });
 
-describe("what is kept is bounded by rows, whatever a resource holds (found by an outside review)", () => {
-  test(`past ${TOKEN_ROWS_KEPT} rows in all the cache starts again, and answers stay right`, () => {
+describe("what is kept is bounded, whatever a resource holds or a client asks (found by outside reviews)", () => {
+  const TASK = keptTokenBytes([1]); // a Task's entry of its status row
+  const tasksOfP2 = (n: number) => Array.from({ length: n }, (_, i) => task(`m${i}`, { status: i % 2 ? "completed" : "requested", for: { reference: "Patient/p2" } }));
+  /** Read `heads` ten at a time, as collections of ten Tasks each. */
+  const inTens = (fhir: FhirStore, heads: RowHead[]) => { for (let i = 0; i < heads.length; i += 10) fhir.keptTokensOf(DVA, "Task", heads.slice(i, i + 10), ["status"]); };
+
+  test(`past ${TOKEN_BYTES_KEPT} bytes in all the cache starts again, and answers stay right`, () => {
     const { fhir } = setup();
-    const many = Array.from({ length: TOKEN_ROWS_KEPT / 2 + 50 }, (_, i) => task(`m${i}`, { status: i % 2 ? "completed" : "requested", for: { reference: "Patient/p2" } }));
-    fhir.saveAll(DVA, many);
+    const n = Math.ceil(TOKEN_BYTES_KEPT / TASK) + 50;
+    fhir.saveAll(DVA, tasksOfP2(n));
     const heads = fhir.heads(DVA, "Task");
-    // Each Task weighs 2 (its status row + 1): more than the bound, so the cache started again on the way.
-    expect(fhir.keptTokensOf(DVA, "Task", heads, ["status"]).get("m1")?.[0]?.value).toBe("completed");
-    expect(fhir.derivedTokens.weighed).toBeLessThanOrEqual(TOKEN_ROWS_KEPT);
-    expect(fhir.derivedTokens.weighed).toBe(2 * fhir.derivedTokens.size);
+    inTens(fhir, heads);
+    // More than the bound: the cache started again on the way.
+    expect(fhir.derivedTokens.weighed).toBeLessThanOrEqual(TOKEN_BYTES_KEPT);
+    expect(fhir.derivedTokens.size).toBeLessThan(n);
+    expect(fhir.derivedTokens.weighed).toBe(TASK * fhir.derivedTokens.size);
     fhir.save(DVA, task("m1", { status: "requested" }));
     const again = fhir.keptTokensOf(DVA, "Task", heads, ["status"]);
     expect(again.get("m1")?.[0]?.value).toBe("requested");
-    expect(again.get(`m${TOKEN_ROWS_KEPT / 2 + 49}`)?.[0]?.value).toBe("completed");
-    expect(fhir.derivedTokens.weighed).toBeLessThanOrEqual(TOKEN_ROWS_KEPT);
+    expect(again.get(`m${n - 1}`)?.[0]?.value).toBe((n - 1) % 2 ? "completed" : "requested");
+    expect(fhir.derivedTokens.weighed).toBeLessThanOrEqual(TOKEN_BYTES_KEPT);
+  });
+
+  test("the same parameters in another order, or twice, are one kept entry", () => {
+    const { fhir } = setup();
+    const heads = fhir.heads(DVA, "Task");
+    fhir.keptTokensOf(DVA, "Task", heads, ["_tag", "status", "digital-activity"]);
+    const once = { size: fhir.derivedTokens.size, weighed: fhir.derivedTokens.weighed };
+    fhir.keptTokensOf(DVA, "Task", heads, ["digital-activity", "status", "_tag"]);
+    fhir.keptTokensOf(DVA, "Task", heads, ["status", "_tag", "status", "digital-activity"]);
+    expect({ size: fhir.derivedTokens.size, weighed: fhir.derivedTokens.weighed }).toEqual(once);
+  });
+
+  test("a request whose rows would take more than a quarter of the bound keeps nothing: what is kept for everyone else stays", () => {
+    const { fhir } = setup();
+    const n = Math.ceil(TOKEN_BYTES_KEPT / 4 / TASK) + 10;
+    fhir.saveAll(DVA, tasksOfP2(n));
+    fhir.keptTokensOf(DVA, "Task", fhir.heads(DVA, "Task").filter((h) => !h.id.startsWith("m")), ["status"]);
+    const kept = fhir.derivedTokens.size;
+    expect(kept).toBe(2);
+    const big = fhir.heads(DVA, "Task").filter((h) => h.id.startsWith("m"));
+    for (let i = 0; i < 3; i++) expect(fhir.keptTokensOf(DVA, "Task", big, ["status"]).get("m1")?.[0]?.value).toBe("completed");
+    expect(fhir.derivedTokens.size).toBe(kept);
+    // The same Tasks asked for ten at a time (ordinary collections) are kept.
+    inTens(fhir, big.slice(0, 100));
+    expect(fhir.derivedTokens.size).toBe(kept + 100);
   });
 
   test(`a resource with more than ${KEPT_ROWS_OF_ONE} rows of the parameters asked is read every time, never kept`, () => {
