@@ -183,7 +183,7 @@ export class DerivedCache<V> {
   private tentative: Map<string, { value: V; deps: string[] }> | null = null;
   private epoch = -1;
   private readonly keeps: boolean;
-  /** What is kept, weighed (`weigh`: 1 a value unless told otherwise); past `max` the cache starts again. */
+  /** What is kept, weighed (`weigh`: 1 a value unless told otherwise, so `max` is how many); past `max` the cache starts again. */
   private weight = 0;
   constructor(private readonly db: Database, private readonly max = 50_000, private readonly weigh: (value: V) => number = () => 1) { this.keeps = keepsDerived(db); }
 
@@ -319,6 +319,7 @@ class DerivedCaches {
  * KB): 8 MB, ~5 000 Tasks, ~500 patients' task lists; past it the cache starts again.
  */
 export const TOKEN_BYTES_KEPT = 8 * 1024 * 1024;
+/** What a kept entry of these rows takes of the heap, about (its weight in DerivedCaches.tokens). */
 export const keptTokenBytes = (rows: readonly unknown[]): number => 1_000 + 120 * rows.length;
 /** A resource with more index rows of a collection's parameters than this is read every time, never kept. */
 export const KEPT_ROWS_OF_ONE = 64;
